@@ -46,3 +46,158 @@ def pick(text: dict[str, str] | str | None, lang: str = DEFAULT_LANG) -> str:
     if isinstance(text, str):
         return text
     return str(text.get(lang) or text.get(DEFAULT_LANG) or next(iter(text.values()), ""))
+
+
+# ---- message pieces ------------------------------------------------------------------
+_add({
+    "fmt.where_node": ("node {node}", "节点 {node}"),
+    "fmt.where_edge": ("edge {source} -> {target}", "连线 {source} -> {target}"),
+    "fmt.where_graph": ("graph", "图"),
+    "fmt.shape_on_port": ("{shape} on port {port}", "端口 {port} 为 {shape}"),
+    "fmt.list_sep": (", ", "，"),
+    "fmt.and": (" and ", "，"),
+    "kind.int": ("an integer", "一个整数"),
+    "kind.int_or_null": ("an integer or empty", "一个整数或留空"),
+    "kind.float": ("a number", "一个数"),
+    "kind.float_or_null": ("a number or empty", "一个数或留空"),
+    "kind.bool": ("true or false", "true 或 false"),
+    "kind.bool_or_null": ("true, false or empty", "true、false 或留空"),
+    "kind.choice": ("one of {choices}", "{choices} 之一"),
+    "kind.choice_or_null": ("one of {choices}, or empty", "{choices} 之一，或留空"),
+    "kind.size": ("an integer or a list of {n} integers", "一个整数或 {n} 个整数组成的列表"),
+    "kind.size_or_null": ("an integer, a list of {n} integers, or empty", "一个整数、{n} 个整数组成的列表，或留空"),
+    "kind.shape": ("a list of positive integers", "由正整数组成的列表"),
+    "kind.dims": ("a list of dimension indices", "由维度序号组成的列表"),
+    "kind.name": ("1-64 letters, digits, '_' or '-'", "1-64 个字母、数字、'_' 或 '-'"),
+    "kind.name_or_null": ("1-64 letters, digits, '_' or '-', or empty", "1-64 个字母、数字、'_' 或 '-'，或留空"),
+})
+
+# ---- layer categories (palette groups) ------------------------------------------------
+_add({
+    "category.io": ("Input / Output", "输入 / 输出"),
+    "category.core": ("Core", "基础层"),
+    "category.conv": ("Convolution", "卷积"),
+    "category.pool": ("Pooling", "池化"),
+    "category.norm": ("Normalization", "归一化"),
+    "category.regular": ("Regularization", "正则化"),
+    "category.activation": ("Activation", "激活函数"),
+    "category.recurrent": ("Recurrent", "循环层"),
+    "category.attention": ("Attention", "注意力"),
+    "category.merge": ("Merge", "合并"),
+    "category.reshape": ("Reshape", "变形"),
+    "category.generative": ("Generative", "生成"),
+})
+
+# ---- the graph file --------------------------------------------------------------------
+_add({
+    "format.too_large": ("the file is {size} bytes; graph files are limited to {limit} bytes",
+                         "文件大小为 {size} 字节；图文件最大为 {limit} 字节"),
+    "format.too_deep": ("the JSON is nested more than {limit} levels deep; this is not a graph file",
+                        "JSON 嵌套超过 {limit} 层；这不是图文件"),
+    "format.not_json": ("the file is not valid JSON ({detail})", "文件不是有效的 JSON（{detail}）"),
+    "format.not_object": ("expected a JSON object with \"format\": \"netcanvas.graph\"; received something else",
+                          "应为带有 \"format\": \"netcanvas.graph\" 的 JSON 对象；收到的是其他内容"),
+    "format.unknown_format": ("expected \"format\": \"{expected}\"; received {received}",
+                              "应为 \"format\": \"{expected}\"；收到 {received}"),
+    "format.unknown_version": ("this NetCanvas reads graph format version {expected}; the file has version {received}",
+                               "此版本的 NetCanvas 只能读取第 {expected} 版图格式；该文件的版本为 {received}"),
+})
+
+# ---- graph rules -----------------------------------------------------------------------
+_add({
+    "graph.unknown_key": ("unknown key {key} in the {where}", "{where} 中有未知的键 {key}"),
+    "graph.bad_field": ("\"{field}\" has an invalid value: {received}", "\"{field}\" 的值无效：{received}"),
+    "graph.too_many": ("the graph has {nodes} nodes and {edges} edges; at most {max_nodes} nodes and {max_edges} edges are allowed",
+                       "该图有 {nodes} 个节点和 {edges} 条连线；最多允许 {max_nodes} 个节点和 {max_edges} 条连线"),
+    "graph.duplicate_id": ("the id {id} is used by more than one node", "id {id} 被多个节点使用"),
+    "graph.bad_node": ("node #{index} is not an object: {received}", "第 {index} 个节点不是对象：{received}"),
+    "graph.bad_id": ("node #{index} has an invalid id {received}; ids are 1-64 letters, digits, '_' or '-'",
+                     "第 {index} 个节点的 id {received} 无效；id 应为 1-64 个字母、数字、'_' 或 '-'"),
+    "graph.bad_edge": ("an edge needs \"source\" and \"target\" node ids; received {received}",
+                       "连线需要 \"source\" 和 \"target\" 节点 id；收到 {received}"),
+    "graph.bad_port": ("port must be an integer from 0 to 1023; received {received}", "port 必须是 0 到 1023 的整数；收到 {received}"),
+    "graph.unknown_node": ("connects a node that does not exist: {nodes}", "连接了不存在的节点：{nodes}"),
+    "graph.unknown_type": ("unknown layer type {type}", "未知的层类型 {type}"),
+    "graph.output_source": ("an Output returns its tensor; it cannot feed another node", "Output 只返回张量，不能再连接到其他节点"),
+    "graph.no_inputs": ("{layer} takes no inputs", "{layer} 不接受输入"),
+    "graph.port_repeated": ("port {port} is fed more than once (by {nodes}); each port takes one edge",
+                            "端口 {port} 被连接了多次（来自 {nodes}）；每个端口只能接一条连线"),
+    "graph.port_missing": ("port {port} is not connected, but a later port is", "端口 {port} 未连接，但后面的端口已连接"),
+    "graph.too_many_inputs": ("{layer} takes at most {max} input(s); received {received}",
+                              "{layer} 最多接受 {max} 个输入；收到 {received} 个"),
+    "graph.missing_input": ("{layer} needs an input; nothing is connected", "{layer} 需要输入，但没有任何连接"),
+    "graph.too_few_inputs": ("{layer} needs at least {min} inputs; received {received}",
+                             "{layer} 至少需要 {min} 个输入；收到 {received} 个"),
+    "graph.empty": ("the graph has no nodes", "图中没有节点"),
+    "graph.no_input": ("the graph has no Input node", "图中没有 Input 节点"),
+    "graph.no_output": ("the graph has no Output node", "图中没有 Output 节点"),
+    "graph.cycle": ("is on a cycle {nodes}; a network must flow one way (a DAG)",
+                    "处在环路 {nodes} 上；网络必须单向流动（有向无环图）"),
+    "graph.unreachable": ("is not reachable from any Input", "无法从任何 Input 到达"),
+    "graph.dead_end": ("does not lead to any Output", "没有通向任何 Output"),
+    "graph.duplicate_name": ("the {kind} name {name} is already used by {other}", "{kind} 名称 {name} 已被 {other} 使用"),
+    "model.too_large": ("the model has {params} parameters; the limit is {limit}", "模型有 {params} 个参数；上限为 {limit}"),
+})
+
+# ---- params ------------------------------------------------------------------------------
+_add({
+    "param.unknown": ("{layer} has no param {param}; its params are {params}", "{layer} 没有参数 {param}；它的参数有 {params}"),
+    "param.required": ("{layer} needs {param}; it is missing", "{layer} 需要参数 {param}，但未提供"),
+    "param.type": ("{param} must be {expected}; received {received}", "{param} 必须是{expected}；收到 {received}"),
+    "param.not_finite": ("{param} must be a finite number; received {received}", "{param} 必须是有限的数；收到 {received}"),
+    "param.range": ("{param} must be in {range}; received {received}", "{param} 必须在 {range} 范围内；收到 {received}"),
+    "param.choice": ("{param} must be one of {choices}; received {received}", "{param} 必须是 {choices} 之一；收到 {received}"),
+    "param.shape": ("{param} must be a list of 1 to {max_rank} positive integers; received {received}",
+                    "{param} 必须是由 1 到 {max_rank} 个正整数组成的列表；收到 {received}"),
+    "param.shape_infer": ("{param} may contain at most one -1", "{param} 中最多只能有一个 -1"),
+    "param.padding_idx": ("padding_idx must be a valid id (between -{num_embeddings} and {num_embeddings} - 1); received {received}",
+                          "padding_idx 必须是有效的编号（-{num_embeddings} 到 {num_embeddings} - 1 之间）；收到 {received}"),
+    "param.same_stride": ("padding 'same' needs stride 1 (torch does not support it for strided convolutions)",
+                          "padding 为 'same' 时 stride 必须为 1（torch 不支持带步长的 'same' 卷积）"),
+    "param.output_padding": ("output_padding must be smaller than stride or dilation", "output_padding 必须小于 stride 或 dilation"),
+    "param.dim": ("{layer} {param} must be between {lo} and {hi} for this input; received {received}",
+                  "对于该输入，{layer} 的 {param} 必须在 {lo} 到 {hi} 之间；收到 {received}"),
+    "param.batch_dim": ("{layer} {param}={received} is the batch dimension; use 1 or more",
+                        "{layer} 的 {param}={received} 是批次维度；请使用 1 或更大的值"),
+    "param.flatten_order": ("{layer} start_dim {start_dim} comes after end_dim {end_dim}",
+                            "{layer} 的 start_dim {start_dim} 位于 end_dim {end_dim} 之后"),
+    "param.permute": ("{layer} dims must start with 0 and list each of the {rank} dimensions once; received [{dims}]",
+                      "{layer} 的 dims 必须以 0 开头，并且 {rank} 个维度各出现一次；收到 [{dims}]"),
+    "param.rnn_dropout": ("dropout {received} only acts between stacked layers: set num_layers to 2 or more, or dropout to 0",
+                          "dropout {received} 只作用于堆叠的层之间：请把 num_layers 设为 2 或以上，或把 dropout 设为 0"),
+    "param.upsample": ("set exactly one of scale_factor and size", "scale_factor 和 size 必须且只能设置一个"),
+    "param.align_corners": ("align_corners only applies to the linear modes, not 'nearest'",
+                            "align_corners 只适用于线性插值模式，不适用于 'nearest'"),
+})
+
+# ---- shapes ------------------------------------------------------------------------------
+_add({
+    "shape.rank": ("{layer} expects input {expected}; received {received_shape}", "{layer} 需要形状为 {expected} 的输入；收到 {received_shape}"),
+    "shape.empty": ("{layer} would output {output_shape}: a dimension is empty", "{layer} 的输出将是 {output_shape}：有维度为空"),
+    "shape.too_large": ("{layer} would output {output_shape}, more than {limit} values per sample",
+                        "{layer} 的输出将是 {output_shape}，每个样本超过 {limit} 个值"),
+    "shape.kernel": ("{layer} window of size {kernel} does not fit input {input_shape} (padded size {padded})",
+                     "{layer} 大小为 {kernel} 的窗口放不进输入 {input_shape}（补零后大小为 {padded}）"),
+    "shape.groups": ("{layer} groups={groups} must divide in_channels {in_channels} and out_channels {out_channels}",
+                     "{layer} 的 groups={groups} 必须能整除输入通道数 {in_channels} 和输出通道数 {out_channels}"),
+    "shape.pool_padding": ("{layer} padding {padding} must be at most half the window {kernel}",
+                           "{layer} 的 padding {padding} 不能超过窗口 {kernel} 的一半"),
+    "shape.heads": ("{layer} d_model {d_model} must be divisible by nhead {nhead}", "{layer} 的 d_model {d_model} 必须能被 nhead {nhead} 整除"),
+    "shape.mismatch": ("{layer} needs inputs of one shape; received {ports}", "{layer} 需要形状相同的输入；收到：{ports}"),
+    "shape.concat": ("{layer} inputs must match in every dimension except dim={dim}; received {ports}",
+                     "{layer} 的输入除 dim={dim} 外的各维必须一致；收到：{ports}"),
+    "shape.reshape": ("{layer} cannot view {input_shape} as {target_shape}: the number of values differs",
+                      "{layer} 无法把 {input_shape} 变为 {target_shape}：元素个数不同"),
+    "shape.dtype_float": ("{layer} expects float input; received int64 token ids (feed them through an Embedding first)",
+                          "{layer} 需要浮点输入；收到 int64 词编号（请先经过 Embedding）"),
+    "shape.dtype_int": ("{layer} expects int64 token ids; received {received} (set the Input's dtype to int64)",
+                        "{layer} 需要 int64 词编号；收到 {received}（请把 Input 的 dtype 设为 int64）"),
+    "shape.dtype_mixed": ("{layer} inputs mix float and int64 tensors", "{layer} 的输入混合了浮点和 int64 张量"),
+})
+
+# ---- command line ---------------------------------------------------------------------------
+_add({
+    "format.unreadable": ("cannot read {path}: {detail}", "无法读取 {path}：{detail}"),
+    "cli.check_ok": ("ok: {nodes} nodes, {params} trainable parameters", "通过：{nodes} 个节点，{params} 个可训练参数"),
+    "cli.exported": ("wrote {path} ({params} trainable parameters)", "已写入 {path}（{params} 个可训练参数）"),
+})

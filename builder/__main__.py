@@ -1,0 +1,93 @@
+"""Command line: ``python -m builder check G.json [--json]`` and ``python -m builder export G.json -o model.py``.
+
+Exit codes: 0 valid, 1 the graph has errors, 2 the file is not a graph we can read
+(not JSON, another format, an unknown version, too large or too deeply nested).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .codegen import generate
+from .errors import CheckError, FormatError, fmt_shape
+from .graph import read_document
+from .i18n import LANGS, t
+from .shapes import check
+
+
+def _read(path: str):
+    try:
+        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise FormatError("format.unreadable", path=path, detail=exc.strerror or str(exc)) from None
+    return read_document(data)
+
+
+def _print_errors(errors: list[CheckError], lang: str) -> None:
+    for e in errors:
+        print(e.message(lang))
+
+
+def cmd_check(args) -> int:
+    try:
+        doc = _read(args.graph)
+    except FormatError as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "errors": [exc.error.to_json(args.lang)], "shapes": {}, "params": 0},
+                             ensure_ascii=False))
+        else:
+            print(exc.message(args.lang), file=sys.stderr)
+        return 2
+    result = check(doc)
+    if args.json:
+        print(json.dumps(result.to_json(args.lang), ensure_ascii=False))
+    elif result.ok:
+        width = max((len(n.id) for n in result.graph.nodes), default=4)
+        for n in result.graph.nodes:
+            print(f"{n.id:<{width}}  {n.type:<24} {fmt_shape(result.shapes[n.id]):<18} {result.counts.get(n.id, 0):>12,}")
+        print(t("cli.check_ok", args.lang, nodes=len(result.graph.nodes), params=f"{result.total_params:,}"))
+    else:
+        _print_errors(result.errors, args.lang)
+    return 0 if result.ok else 1
+
+
+def cmd_export(args) -> int:
+    try:
+        doc = _read(args.graph)
+    except FormatError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
+        return 2
+    result = check(doc)
+    if not result.ok:
+        _print_errors(result.errors, args.lang)
+        return 1
+    source = generate(doc, result).source
+    if args.output in (None, "-"):
+        sys.stdout.write(source)
+    else:
+        Path(args.output).write_text(source, encoding="utf-8")
+        print(t("cli.exported", args.lang, path=args.output, params=f"{result.total_params:,}"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m builder", description="Check and export NetCanvas graphs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="check a graph file: shapes, errors, parameter count")
+    p.add_argument("graph", help="graph JSON file ('-' for standard input)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.set_defaults(run=cmd_check)
+    p = sub.add_parser("export", help="write standalone PyTorch source for a graph")
+    p.add_argument("graph", help="graph JSON file ('-' for standard input)")
+    p.add_argument("-o", "--output", help="output .py file (default: standard output)")
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.set_defaults(run=cmd_export)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
