@@ -30,6 +30,8 @@ def _render_arg(key: str, value, lang: str):
     if key == "ports" and isinstance(value, list):
         items = [t("fmt.shape_on_port", lang, shape=fmt_shape(s), port=p) for s, p in value]
         return t("fmt.list_sep", lang).join(items[:-1]) + t("fmt.and", lang) + items[-1] if len(items) > 1 else "".join(items)
+    if isinstance(value, (list, tuple)) and key == "path":
+        return " -> ".join(str(v) for v in value)
     if isinstance(value, (list, tuple)) and key in ("nodes", "names", "choices", "strings", "dims", "params"):
         return ", ".join(str(v) for v in value)
     return value

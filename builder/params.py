@@ -85,11 +85,11 @@ class Param:
                           received=_describe_value(value), n=self.n, choices=list(self.choices),
                           strings=list(self.strings))
 
-    def _range(self, value):
+    def _range(self, value, shown=None):
         lo_ok = self.lo is None or (value > self.lo if self.lo_open else value >= self.lo)
         hi_ok = self.hi is None or (value < self.hi if self.hi_open else value <= self.hi)
         if not (lo_ok and hi_ok):
-            raise GraphError("param.range", param=self.name, received=_describe_value(value),
+            raise GraphError("param.range", param=self.name, received=_describe_value(value if shown is None else shown),
                              range=_range_text(self.lo, self.hi, self.lo_open, self.hi_open))
         return value
 
@@ -101,10 +101,9 @@ class Param:
     def _check_float(self, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._type_error(value)
-        value = float(value)
         if not math.isfinite(value):
             raise GraphError("param.not_finite", param=self.name, received=str(value))
-        return self._range(value)
+        return self._range(float(value), shown=value)
 
     def _check_bool(self, value):
         if not isinstance(value, bool):

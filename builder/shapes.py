@@ -179,7 +179,7 @@ def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResul
         if len(scc) > 1 or g.has_edge(next(iter(scc)), next(iter(scc))):
             members = sorted(scc, key=position.__getitem__)
             cycle = [u for u, _, *_ in nx.find_cycle(g.subgraph(scc), source=members[0])]
-            result.errors.append(CheckError("graph.cycle", {"nodes": cycle + [cycle[0]]}, node=members[0]))
+            result.errors.append(CheckError("graph.cycle", {"path": cycle + [cycle[0]]}, node=members[0]))
             on_cycle |= scc
     reached = _reach(g, inputs, forward=True)
     reaches = _reach(g, outputs, forward=False)

@@ -16,8 +16,7 @@ def _pool_infer(layer, n, has_dilation):
         pad = tup(p["padding"], n)
         d = tup(p["dilation"], n) if has_dilation else (1,) * n
         for i in range(n):
-            # torch: padding at most half the (dilated) window
-            if 2 * pad[i] > (d[i] * (k[i] - 1) + 1 if has_dilation else k[i]):
+            if pad[i] > k[i] // 2:   # torch: padding at most half the window
                 raise GraphError("shape.pool_padding", layer=layer, padding=pad[i], kernel=k[i])
             if x[1 + i] + 2 * pad[i] < d[i] * (k[i] - 1) + 1:
                 raise GraphError("shape.kernel", layer=layer, kernel=d[i] * (k[i] - 1) + 1,
