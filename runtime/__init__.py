@@ -1,0 +1,1 @@
+"""NetCanvas runtime: data, the training loop, monitoring and runs. Never imports streamlit."""

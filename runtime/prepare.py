@@ -1,0 +1,190 @@
+"""From (graph, config) to tensors on the device, bound to the graph's Inputs, and the run's mode.
+
+Every mismatch a user can cause (data that does not fit the Input, a class count that
+does not fit the Output, token ids past the vocabulary) is a ``ConfigError`` message
+here, before any training starts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from builder.shapes import CheckResult, check
+
+from .config import ConfigError, TrainConfig
+from .data import builtin, dataset as ds_ops, uploads
+from .data.errors import DataError
+
+
+@dataclass
+class Split:
+    inputs: list[torch.Tensor]          # in the order of the graph's Inputs
+    target: torch.Tensor | None
+
+    def __len__(self) -> int:
+        return int(self.inputs[0].shape[0])
+
+    def take(self, idx) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        return [x[idx] for x in self.inputs], (self.target[idx] if self.target is not None else None)
+
+    def to(self, device) -> "Split":
+        return Split([x.to(device) for x in self.inputs], self.target.to(device) if self.target is not None else None)
+
+
+@dataclass
+class Prepared:
+    mode: str
+    task: str                             # the data's task: classification / regression / unsupervised
+    input_names: list[str]
+    output_names: list[str]
+    train: Split
+    val: Split | None
+    test: Split | None
+    preprocess: dict
+    class_names: list[str] | None
+    data_kind: str
+    data_name: str
+    image_inputs: list[bool] = field(default_factory=list)   # which inputs get augmentation
+    check: CheckResult | None = None
+    disc_check: CheckResult | None = None
+    latent_shape: tuple | None = None     # GAN generator input
+
+    @property
+    def n_classes(self) -> int | None:
+        return len(self.class_names) if self.class_names else None
+
+
+def load_dataset(cfg: TrainConfig):
+    try:
+        if cfg.upload:
+            return uploads.load_path(cfg.upload, **cfg.upload_options)
+        return builtin.load(cfg.data, **cfg.data_options)
+    except DataError as exc:
+        raise ConfigError(exc.code, **exc.args_dict()) from None
+    except KeyError:
+        raise ConfigError("train.unknown_data", name=cfg.data,
+                          names=", ".join(i.name for i in builtin.list_builtin())) from None
+
+
+def _checked(doc: dict, which: str) -> CheckResult:
+    result = check(doc)
+    if not result.ok:
+        raise ConfigError("train.graph_invalid", which=which, errors="; ".join(e.message() for e in result.errors[:5]))
+    return result
+
+
+def infer_mode(cfg: TrainConfig, result: CheckResult, has_discriminator: bool, data_task: str) -> str:
+    if cfg.mode != "auto":
+        return cfg.mode
+    if has_discriminator:
+        return "gan"
+    meta_mode = result.graph.meta.get("mode")
+    if meta_mode in ("gan-generator", "gan-discriminator"):
+        return "gan"
+    types = {n.type for n in result.graph.nodes}
+    outs = [result.io_name(n) for n in result.output_nodes()]
+    if "Reparameterize" in types and {"recon", "mu", "logvar"} <= set(outs):
+        return "vae"
+    if meta_mode in ("autoencoder", "vae", "classification", "regression"):
+        return meta_mode
+    if data_task in ("classification", "regression"):
+        return data_task
+    return "autoencoder"
+
+
+def _graph_inputs(result: CheckResult) -> list[dict]:
+    from builder.codegen import _token_limit   # the same limit the generated smoke test uses
+    out = []
+    for node_id in result.input_nodes():
+        dtype = result.dtypes[node_id]
+        out.append({"name": result.io_name(node_id), "shape": tuple(result.shapes[node_id]), "dtype": dtype,
+                    "max_token": _token_limit(result, node_id) if dtype == "int64" else None})
+    return out
+
+
+def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) -> Prepared:
+    result = _checked(graph, "model")
+    disc = _checked(discriminator, "discriminator") if discriminator is not None else None
+    dataset = load_dataset(cfg)
+    mode = infer_mode(cfg, result, disc is not None, dataset.task)
+    if mode == "gan" and disc is None:
+        raise ConfigError("train.gan_needs_discriminator")
+
+    try:
+        splits = ds_ops.split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
+        if cfg.label_noise > 0:
+            if dataset.task != "classification":
+                raise ConfigError("train.label_noise_task")
+            splits = ds_ops.add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
+        # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
+        bind_to = disc if mode == "gan" else result
+        bound = ds_ops.bind(splits, _graph_inputs(bind_to))
+    except DataError as exc:
+        raise ConfigError(exc.code, **exc.args_dict()) from None
+
+    input_names = [result.io_name(n) for n in result.input_nodes()]
+    output_names = [result.io_name(n) for n in result.output_nodes()]
+    prepared = Prepared(
+        mode=mode, task=dataset.task, input_names=input_names, output_names=output_names,
+        train=_split(bound.train), val=_split(bound.val), test=_split(bound.test),
+        preprocess=bound.preprocess, class_names=dataset.class_names, data_kind=dataset.kind,
+        data_name=dataset.name, check=result, disc_check=disc,
+    )
+    prepared.image_inputs = [len(x.shape) == 4 and x.is_floating_point() for x in prepared.train.inputs]
+    _check_fit(prepared, result, disc)
+    return prepared
+
+
+def _split(view) -> Split | None:
+    if view is None or len(view) == 0:
+        return None
+    return Split(inputs=list(view.inputs.values()), target=view.target)
+
+
+def _check_fit(p: Prepared, result: CheckResult, disc: CheckResult | None) -> None:
+    """The Output must fit the task: class count, regression width, reconstruction size, VAE names."""
+    outs = result.output_nodes()
+    first = tuple(result.shapes[outs[0]])
+    if p.mode == "classification":
+        if p.task != "classification" or p.class_names is None:
+            raise ConfigError("train.mode_needs_labels", mode=p.mode, data=p.data_name)
+        n = len(p.class_names)
+        if first not in ((n,), (1,)) or (first == (1,) and n != 2):
+            raise ConfigError("train.classes_mismatch", output=outs[0], shape=str(first), classes=n)
+    elif p.mode == "regression":
+        if p.train.target is None or not p.train.target.is_floating_point():
+            raise ConfigError("train.mode_needs_targets", mode=p.mode, data=p.data_name)
+        width = int(p.train.target[0].numel())
+        if _numel(first) != width:
+            raise ConfigError("train.regression_mismatch", output=outs[0], shape=str(first), width=width)
+    elif p.mode == "autoencoder":
+        if _numel(first) != _numel(p.train.inputs[0].shape[1:]):
+            raise ConfigError("train.recon_mismatch", output=outs[0], shape=str(first),
+                              data_shape=str(tuple(p.train.inputs[0].shape[1:])))
+    elif p.mode == "vae":
+        missing = {"recon", "mu", "logvar"} - set(p.output_names)
+        if missing:
+            raise ConfigError("train.vae_outputs", missing=", ".join(sorted(missing)))
+        recon = tuple(result.shapes[outs[p.output_names.index("recon")]])
+        if _numel(recon) != _numel(p.train.inputs[0].shape[1:]):
+            raise ConfigError("train.recon_mismatch", output="recon", shape=str(recon),
+                              data_shape=str(tuple(p.train.inputs[0].shape[1:])))
+    elif p.mode == "gan":
+        g_in = result.input_nodes()
+        if len(g_in) != 1 or result.dtypes[g_in[0]] != "float32":
+            raise ConfigError("train.gan_generator_input")
+        p.latent_shape = tuple(result.shapes[g_in[0]])
+        d_in = disc.input_nodes()
+        d_out = disc.output_nodes()
+        if len(d_in) != 1 or len(d_out) != 1 or _numel(disc.shapes[d_out[0]]) != 1:
+            raise ConfigError("train.gan_discriminator_io")
+        if tuple(disc.shapes[d_in[0]]) != first:
+            raise ConfigError("train.gan_shapes", generated=str(first), expected=str(tuple(disc.shapes[d_in[0]])))
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n

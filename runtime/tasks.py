@@ -1,0 +1,248 @@
+"""What "one training step" and "evaluate" mean for each mode.
+
+Supervised (classification, regression), autoencoder, VAE and GAN. Steps return
+detached tensors that stay on the device; the loop syncs them only at log points.
+"""
+from __future__ import annotations
+
+import abc
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .config import ConfigError, TrainConfig
+from .prepare import Prepared, Split
+
+EVAL_BATCH = 512
+
+
+def _as_tuple(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
+class Task(abc.ABC):
+    """Base: one model, one optimizer; subclasses define ``loss``."""
+
+    metric_names: tuple[str, ...] = ("loss",)
+    higher_is_better = {"acc": True}
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.cfg: TrainConfig = trainer.cfg
+        self.data: Prepared = trainer.data
+
+    @property
+    def model(self):
+        return self.trainer.model
+
+    @abc.abstractmethod
+    def loss(self, inputs, target, train: bool) -> tuple[torch.Tensor, dict]:
+        """The loss of one batch and extra metrics (detached tensors)."""
+
+    def train_step(self, inputs, target) -> dict:
+        with self.trainer.autocast():
+            loss, extra = self.loss(inputs, target, train=True)
+        self.trainer.backward_and_step(loss, self.trainer.optimizer, self.trainer.schedule)
+        return {"loss": loss.detach(), **extra}
+
+    @torch.no_grad()
+    def evaluate(self, split: Split) -> dict:
+        """Mean metrics over a split, in eval mode (sample-weighted)."""
+        was_training = self.model.training
+        self.model.eval()
+        totals: dict[str, torch.Tensor] = {}
+        n = len(split)
+        for start in range(0, n, EVAL_BATCH):
+            idx = slice(start, min(n, start + EVAL_BATCH))
+            inputs, target = split.take(idx)
+            with self.trainer.autocast():
+                loss, extra = self.loss(inputs, target, train=False)
+            count = inputs[0].shape[0]
+            for k, v in {"loss": loss, **extra}.items():
+                totals[k] = totals.get(k, 0) + v.detach().float() * count
+        self.model.train(was_training)
+        return {k: float(v) / n for k, v in totals.items()}
+
+
+class SupervisedTask(Task):
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.classify = self.data.mode == "classification"
+        out_shape = tuple(self.data.check.shapes[self.data.check.output_nodes()[0]])
+        last = self._last_layer_type()
+        kind = self.cfg.loss
+        if kind == "auto":
+            if self.classify:
+                kind = "bce" if out_shape == (1,) else ("nll" if last == "LogSoftmax" else "cross_entropy")
+            else:
+                kind = "mse"
+        if self.classify and kind not in ("cross_entropy", "nll", "bce"):
+            raise ConfigError("train.loss_for_mode", loss=kind, mode="classification")
+        if not self.classify and kind not in ("mse", "l1", "smooth_l1"):
+            raise ConfigError("train.loss_for_mode", loss=kind, mode="regression")
+        self.kind = kind
+        self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
+
+    def _last_layer_type(self) -> str | None:
+        check = self.data.check
+        out = check.output_nodes()[0]
+        src = check.inputs[out][0]
+        return check.graph.node(src).type
+
+    def outputs(self, inputs):
+        return _as_tuple(self.model(*inputs))[0]
+
+    def loss(self, inputs, target, train):
+        out = self.outputs(inputs).float()
+        if self.classify:
+            if self.kind == "bce":
+                logit = out.reshape(-1)
+                loss = F.binary_cross_entropy_with_logits(logit, target.float())
+                acc = ((logit > 0).long() == target).float().mean()
+            else:
+                loss = F.cross_entropy(out, target) if self.kind == "cross_entropy" else F.nll_loss(out, target)
+                acc = (out.argmax(1) == target).float().mean()
+            return loss, {"acc": acc}
+        target = target.reshape(out.shape).float()
+        fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]
+        return fn(out, target), {"mae": (out - target).abs().mean()}
+
+    @torch.no_grad()
+    def predict(self, split: Split) -> torch.Tensor:
+        """Class ids (classification) or outputs (regression) for a whole split."""
+        was = self.model.training
+        self.model.eval()
+        preds = []
+        for start in range(0, len(split), EVAL_BATCH):
+            inputs, _ = split.take(slice(start, start + EVAL_BATCH))
+            out = self.outputs(inputs).float()
+            if self.classify:
+                out = (out.reshape(-1) > 0).long() if self.kind == "bce" else out.argmax(1)
+            preds.append(out)
+        self.model.train(was)
+        return torch.cat(preds)
+
+
+class AutoencoderTask(Task):
+    metric_names = ("loss",)
+
+    def loss(self, inputs, target, train):
+        x = inputs[0]
+        noisy = x
+        if train and self.cfg.denoise > 0:
+            noisy = x + self.cfg.denoise * torch.randn_like(x)
+        recon = _as_tuple(self.model(noisy, *inputs[1:]))[0].float()
+        clean = x.reshape(recon.shape).float()
+        kind = self.cfg.loss if self.cfg.loss != "auto" else "mse"
+        if kind == "bce":
+            return F.binary_cross_entropy(recon.clamp(1e-6, 1 - 1e-6), clean.clamp(0, 1)), {}
+        if kind not in ("mse", "l1", "smooth_l1"):
+            raise ConfigError("train.loss_for_mode", loss=kind, mode="autoencoder")
+        fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[kind]
+        return fn(recon, clean), {}
+
+    @torch.no_grad()
+    def reconstruct(self, inputs):
+        was = self.model.training
+        self.model.eval()
+        out = _as_tuple(self.model(*inputs))[0]
+        self.model.train(was)
+        return out
+
+
+class VAETask(Task):
+    metric_names = ("loss", "recon", "kl")
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        names = self.data.output_names
+        self.index = {k: names.index(k) for k in ("recon", "mu", "logvar")}
+        x = self.data.train.inputs[0]
+        in_unit_range = bool(x.min() >= 0 and x.max() <= 1)
+        kind = self.cfg.loss if self.cfg.loss != "auto" else ("bce" if in_unit_range else "mse")
+        if kind not in ("bce", "mse"):
+            raise ConfigError("train.loss_for_mode", loss=kind, mode="vae")
+        self.kind = kind
+
+    def parts(self, inputs):
+        out = _as_tuple(self.model(*inputs))
+        return tuple(out[self.index[k]].float() for k in ("recon", "mu", "logvar"))
+
+    def loss(self, inputs, target, train):
+        recon, mu, logvar = self.parts(inputs)
+        x = inputs[0].reshape(recon.shape).float()
+        if self.kind == "bce":
+            rec = F.binary_cross_entropy(recon.clamp(1e-6, 1 - 1e-6), x.clamp(0, 1), reduction="none")
+        else:
+            rec = F.mse_loss(recon, x, reduction="none")
+        rec = rec.flatten(1).sum(1).mean()
+        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).flatten(1).sum(1).mean()
+        return rec + self.cfg.beta * kl, {"recon": rec.detach(), "kl": kl.detach()}
+
+
+class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
+    """Generator = the trainer's model; discriminator = trainer.discriminator. Non-saturating loss."""
+
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(self, trainer):
+        super().__init__(trainer)
+        self.latent = tuple(self.data.latent_shape)
+
+    def loss(self, inputs, target, train):
+        """The generator's loss against the current discriminator (for evaluation code paths)."""
+        n = inputs[0].shape[0]
+        g_out = self.trainer.discriminator(self.model(self.noise(n))).float().reshape(n, 1)
+        return F.binary_cross_entropy_with_logits(g_out, torch.ones_like(g_out)), {}
+
+    def noise(self, n, generator=None):
+        dev = self.trainer.device
+        return torch.randn((n, *self.latent), device=dev, generator=generator)
+
+    def train_step(self, inputs, target) -> dict:
+        t = self.trainer
+        real = inputs[0]
+        n = real.shape[0]
+        ones = torch.full((n, 1), 1.0 - self.cfg.label_smoothing, device=real.device)
+        zeros = torch.zeros((n, 1), device=real.device)
+        for _ in range(self.cfg.d_steps):
+            with t.autocast():
+                fake = self.model(self.noise(n)).detach()
+                d_real = t.discriminator(real).float().reshape(n, 1)
+                d_fake = t.discriminator(fake).float().reshape(n, 1)
+                d_loss = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(d_fake, zeros)
+            t.backward_and_step(d_loss, t.d_optimizer, t.d_schedule)
+        with t.autocast():
+            g_out = t.discriminator(self.model(self.noise(n))).float().reshape(n, 1)
+            g_loss = F.binary_cross_entropy_with_logits(g_out, torch.ones_like(g_out))
+        t.backward_and_step(g_loss, t.optimizer, t.schedule)
+        return {"loss": g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+                "d_real": torch.sigmoid(d_real.detach()).mean(), "d_fake": torch.sigmoid(d_fake.detach()).mean()}
+
+    @torch.no_grad()
+    def evaluate(self, split: Split) -> dict:
+        t = self.trainer
+        t.model.eval()
+        t.discriminator.eval()
+        real = split.inputs[0][:EVAL_BATCH]
+        n = real.shape[0]
+        gen = torch.Generator(device=t.device).manual_seed(self.cfg.seed + 1)
+        fake = self.model(self.noise(n, gen))
+        d_real = t.discriminator(real).float().reshape(n)
+        d_fake = t.discriminator(fake).float().reshape(n)
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+        t.model.train()
+        t.discriminator.train()
+        return {"loss": float(g_loss), "d_loss": float(d_loss), "g_loss": float(g_loss),
+                "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean())}
+
+
+TASKS = {"classification": SupervisedTask, "regression": SupervisedTask, "autoencoder": AutoencoderTask,
+         "vae": VAETask, "gan": GANTask}
+
+
+def finite(values: dict) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values.values())

@@ -1,0 +1,381 @@
+"""The training loop, lean in the spirit of nanoGPT, with Lightning-style callback hooks.
+
+Data live as tensors on the device and are shuffled with ``randperm``; step metrics
+stay on the device and are synced only at log points; everything optional
+(monitoring, checkpoints, early stopping) is a callback.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from builder.codegen import compile_graph
+
+from . import checkpoint
+from .config import ConfigError, TrainConfig
+from .device import describe, pick
+from .optim import Schedule, make_optimizer
+from .prepare import Prepared, prepare
+from .tasks import TASKS
+
+
+class TrainError(Exception):
+    """The run stopped on a problem the user can act on (NaN loss, out of memory, ...)."""
+
+    def __init__(self, code: str, **args):
+        super().__init__(code)
+        self.code = code
+        self.info = args
+
+
+class Callback:
+    """Hooks the loop calls; override what you need (Lightning's names)."""
+
+    def on_fit_start(self, trainer) -> None:
+        return None
+
+    def on_after_backward(self, trainer) -> None:
+        return None
+
+    def on_log(self, trainer, record: dict) -> None:
+        return None
+
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        return None
+
+    def on_fit_end(self, trainer, summary: dict) -> None:
+        return None
+
+
+class Control:
+    """Where pause/stop requests come from; the base never asks for either."""
+
+    def poll(self) -> str:
+        return "run"
+
+    def wait_while_paused(self, trainer) -> str:
+        return self.poll()
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, graph: dict, discriminator: dict | None = None,
+                 callbacks: list[Callback] | None = None, control: Control | None = None,
+                 prepared: Prepared | None = None):
+        self.cfg = cfg
+        self.graph = graph
+        self.discriminator_graph = discriminator
+        self.callbacks = list(callbacks or [])
+        self.control = control or Control()
+        self.device = pick(cfg.device)
+        self.device_name = describe(self.device)
+        seed_everything(cfg.seed)
+        self.data = (prepared or prepare(cfg, graph, discriminator))
+        self.data.train = self.data.train.to(self.device)
+        self.data.val = self.data.val.to(self.device) if self.data.val else None
+        self.data.test = self.data.test.to(self.device) if self.data.test else None
+        self.compiled = compile_graph(graph, self.data.check)
+        seed_everything(cfg.seed)
+        self.module = self.compiled.build().to(self.device)   # unwrapped: saved, hooked, exported
+        self.model = self.module
+        self.discriminator = None
+        self.d_compiled = None
+        if self.data.mode == "gan":
+            self.d_compiled = compile_graph(discriminator, self.data.disc_check)
+            self.discriminator = self.d_compiled.build().to(self.device)
+        self.start_epoch, self.step = 0, 0
+        self.epochs_completed = 0
+        self.init_info = self._init_from_checkpoint()
+        self._freeze()
+        self.steps_per_epoch = self._steps_per_epoch()
+        self.total_steps = self.steps_per_epoch * cfg.epochs
+        if cfg.max_steps:
+            self.total_steps = min(self.total_steps, cfg.max_steps)
+        lr = cfg.g_lr if self.data.mode == "gan" else cfg.lr
+        self.optimizer = make_optimizer(self._trainable(self.module), cfg, lr)
+        self.schedule = Schedule(self.optimizer, cfg, self.steps_per_epoch, self.total_steps, lr)
+        self.d_optimizer = self.d_schedule = None
+        if self.discriminator is not None:
+            self.d_optimizer = make_optimizer(self._trainable(self.discriminator), cfg, cfg.d_lr)
+            self.d_schedule = Schedule(self.d_optimizer, cfg, self.steps_per_epoch * cfg.d_steps,
+                                       self.total_steps * cfg.d_steps, cfg.d_lr)
+        self._restore_optimizers()
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.amp == "fp16")
+        if cfg.compile:
+            self.model = torch.compile(self.module)
+        self.augmenter = self._augmenter()
+        self.task = TASKS[self.data.mode](self)
+        self.should_stop = False
+        self.stop_reason = None
+        self.history: list[dict] = []
+        self.started = time.time()
+        self.samples_seen = 0
+
+    # -- set-up helpers ---------------------------------------------------------------
+    def _steps_per_epoch(self) -> int:
+        n, bs = len(self.data.train), self.cfg.batch_size
+        steps = math.ceil(n / bs)
+        if steps > 1 and n % bs == 1:
+            steps -= 1   # a last batch of one sample breaks BatchNorm; drop it
+        return max(1, steps)
+
+    @staticmethod
+    def _trainable(module):
+        return [p for p in module.parameters() if p.requires_grad]
+
+    def _init_from_checkpoint(self) -> dict:
+        if not self.cfg.init_from:
+            return {}
+        state = checkpoint.load(self.cfg.init_from)
+        own = self.module.state_dict()
+        loaded, skipped = {}, []
+        for key, value in state["state_dict"].items():
+            if key in own and own[key].shape == value.shape:
+                loaded[key] = value
+            else:
+                skipped.append(key)
+        if self.cfg.resume and (skipped or len(loaded) != len(own)):
+            raise ConfigError("train.resume_mismatch", path=self.cfg.init_from)
+        if not loaded:
+            raise ConfigError("train.finetune_nothing", path=self.cfg.init_from)
+        self.module.load_state_dict(loaded, strict=False)
+        if self.discriminator is not None and state.get("discriminator_state_dict"):
+            self.discriminator.load_state_dict(state["discriminator_state_dict"])
+        if self.cfg.resume:
+            self.start_epoch = self.epochs_completed = int(state.get("epoch", 0))
+            self.step = int(state.get("step", 0))
+        self._resume_state = state if self.cfg.resume else None
+        return {"loaded": len(loaded), "skipped": skipped}
+
+    def _restore_optimizers(self) -> None:
+        state = getattr(self, "_resume_state", None)
+        if not state:
+            return
+        if state.get("optimizer"):
+            self.optimizer.load_state_dict(state["optimizer"])
+        if state.get("schedule"):
+            self.schedule.load_state_dict(state["schedule"])
+        if self.d_optimizer is not None and state.get("d_optimizer"):
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
+
+    def _freeze(self) -> None:
+        if not self.cfg.freeze:
+            return
+        names = self.compiled.generated.names
+        unknown = [n for n in self.cfg.freeze if n not in names]
+        if unknown:
+            raise ConfigError("train.freeze_unknown", nodes=", ".join(unknown))
+        prefixes = tuple(names[n] + "." for n in self.cfg.freeze)
+        for key, p in self.module.named_parameters():
+            if key.startswith(prefixes):
+                p.requires_grad_(False)
+
+    def _augmenter(self):
+        if not self.cfg.augment or not any(self.data.image_inputs):
+            return None
+        from .data.augment import Augmenter
+        return Augmenter(self.cfg.augment, seed=self.cfg.seed)
+
+    # -- the step machinery the tasks use ----------------------------------------------
+    def autocast(self):
+        if self.cfg.amp == "off":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.cfg.amp == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def backward_and_step(self, loss, optimizer, schedule) -> None:
+        if self.cfg.l1 > 0:
+            params = [p for g in optimizer.param_groups for p in g["params"] if p.ndim > 1]
+            loss = loss + self.cfg.l1 * sum(p.abs().sum() for p in params)
+        self.scaler.scale(loss).backward()
+        for cb in self.callbacks:
+            cb.on_after_backward(self)
+        if self.cfg.grad_clip > 0:
+            self.scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], self.cfg.grad_clip)
+        self.scaler.step(optimizer)
+        self.scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+        schedule.step()
+
+    def _augment(self, inputs):
+        if self.augmenter is None:
+            return inputs
+        return [self.augmenter(x) if is_image else x for x, is_image in zip(inputs, self.data.image_inputs)]
+
+    # -- the loop ----------------------------------------------------------------------
+    def fit(self) -> dict:
+        cfg = self.cfg
+        for cb in self.callbacks:
+            cb.on_fit_start(self)
+        train = self.data.train
+        n, bs = len(train), cfg.batch_size
+        log_every = max(1, self.steps_per_epoch // cfg.log_points_per_epoch)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        for _ in range(self.start_epoch):      # resuming: the same shuffles as an uninterrupted run
+            torch.randperm(n, generator=gen)
+        try:
+            for epoch in range(self.start_epoch, cfg.epochs):
+                self.epoch = epoch
+                perm = torch.randperm(n, generator=gen).to(self.device)
+                window, epoch_sums = {}, {}
+                window_steps = epoch_steps = 0
+                window_start, window_samples = time.time(), 0
+                for b in range(self.steps_per_epoch):
+                    idx = perm[b * bs:(b + 1) * bs]
+                    inputs, target = train.take(idx)
+                    out = self.task.train_step(self._augment(inputs), target)
+                    for k, v in out.items():
+                        window[k] = window.get(k, 0) + v
+                        epoch_sums[k] = epoch_sums.get(k, 0) + v
+                    window_steps += 1
+                    epoch_steps += 1
+                    self.step += 1
+                    window_samples += idx.shape[0]
+                    self.samples_seen += idx.shape[0]
+                    last = b == self.steps_per_epoch - 1 or self.step >= self.total_steps
+                    if self.step == 1 or self.step % log_every == 0 or last:
+                        elapsed = max(time.time() - window_start, 1e-9)
+                        record = {"kind": "step", "step": self.step, "epoch": epoch + (b + 1) / self.steps_per_epoch,
+                                  **{k: float(v) / window_steps for k, v in window.items()},
+                                  "lr": self.schedule.lr, "samples_per_s": window_samples / elapsed,
+                                  "time": time.time() - self.started}
+                        self._check_finite(record)
+                        for cb in self.callbacks:
+                            cb.on_log(self, record)
+                        window, window_steps, window_samples, window_start = {}, 0, 0, time.time()
+                        self._obey_control()
+                    if self.should_stop or self.step >= self.total_steps:
+                        break
+                if b == self.steps_per_epoch - 1:
+                    self.epochs_completed = epoch + 1
+                record = self._epoch_record(epoch, epoch_sums, epoch_steps)
+                self.history.append(record)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, record)
+                self.schedule.epoch_end(record.get("val_loss"))
+                if self.should_stop or self.step >= self.total_steps:
+                    break
+        except torch.cuda.OutOfMemoryError:
+            raise TrainError("train.oom", device=self.device_name) from None
+        except RuntimeError as exc:
+            if "out of memory" in str(exc).lower():
+                raise TrainError("train.oom", device=self.device_name) from None
+            raise
+        summary = self.summary()
+        for cb in self.callbacks:
+            cb.on_fit_end(self, summary)
+        return summary
+
+    def _check_finite(self, record: dict) -> None:
+        loss = record.get("loss")
+        if loss is None or not math.isfinite(loss):
+            raise TrainError("train.nan", step=self.step, lr=f"{self.schedule.lr:.3g}")
+
+    def _obey_control(self) -> None:
+        state = self.control.poll()
+        if state == "pause":
+            state = self.control.wait_while_paused(self)
+        if state == "stop":
+            self.should_stop = True
+            self.stop_reason = "stopped"
+
+    def _epoch_record(self, epoch: int, sums: dict, steps: int) -> dict:
+        record = {"kind": "epoch", "epoch": epoch + 1, "step": self.step,
+                  **{f"train_{k}": float(v) / max(1, steps) for k, v in sums.items() if k != "loss"},
+                  "train_loss": float(sums.get("loss", float("nan"))) / max(1, steps)}
+        if self.data.val is not None:
+            record.update({f"val_{k}": v for k, v in self.task.evaluate(self.data.val).items()})
+        record["lr"] = self.schedule.lr
+        record["time"] = time.time() - self.started
+        record["samples_per_s"] = self.samples_seen / max(record["time"], 1e-9)
+        if not math.isfinite(record["train_loss"]):
+            raise TrainError("train.nan", step=self.step, lr=f"{self.schedule.lr:.3g}")
+        return record
+
+    def summary(self) -> dict:
+        last = self.history[-1] if self.history else {}
+        out = {"epochs": len(self.history) and last["epoch"], "steps": self.step,
+               "train_loss": last.get("train_loss"), "val_loss": last.get("val_loss"),
+               "samples_per_s": last.get("samples_per_s"), "device": self.device_name,
+               "mode": self.data.mode, "stopped": self.stop_reason}
+        if self.data.mode == "classification":
+            out["val_acc"] = last.get("val_acc")
+        for cb in self.callbacks:
+            extra = getattr(cb, "summary_extra", None)
+            if extra:
+                out.update(extra())
+        return out
+
+    # -- what checkpoints hold ---------------------------------------------------------
+    def checkpoint_content(self) -> dict:
+        content = {
+            "state_dict": checkpoint.unwrap_state_dict(self.module),
+            "optimizer": self.optimizer.state_dict(), "schedule": self.schedule.state_dict(),
+            "epoch": self.epochs_completed, "step": self.step,
+            "graph": self.graph, "config": self.cfg.to_dict(), "preprocess": self.data.preprocess,
+            "class_names": self.data.class_names, "input_names": self.data.input_names,
+            "output_names": self.data.output_names, "mode": self.data.mode,
+        }
+        if self.discriminator is not None:
+            content.update(discriminator_state_dict=checkpoint.unwrap_state_dict(self.discriminator),
+                           d_optimizer=self.d_optimizer.state_dict(), discriminator_graph=self.discriminator_graph)
+        return content
+
+
+class EarlyStopping(Callback):
+    """Stop when the chosen metric has not improved for ``patience`` epochs; restore the best weights."""
+
+    def __init__(self, metric: str, patience: int, min_delta: float = 0.0):
+        self.metric, self.patience, self.min_delta = metric, patience, min_delta
+        self.maximize = metric.endswith("acc")
+        self.best = -math.inf if self.maximize else math.inf
+        self.best_epoch = 0
+        self.best_state = None
+        self.bad = 0
+
+    def on_epoch_end(self, trainer, record):
+        value = record.get(self.metric)
+        if value is None:
+            raise ConfigError("train.es_metric_missing", metric=self.metric)
+        better = value > self.best + self.min_delta if self.maximize else value < self.best - self.min_delta
+        if better:
+            self.best, self.best_epoch, self.bad = value, record["epoch"], 0
+            self.best_state = {k: v.detach().clone() for k, v in trainer.module.state_dict().items()}
+        else:
+            self.bad += 1
+            if self.bad >= self.patience:
+                trainer.should_stop = True
+                trainer.stop_reason = "early_stopping"
+
+    def on_fit_end(self, trainer, summary):
+        if self.best_state is not None:
+            trainer.module.load_state_dict(self.best_state)
+
+    def summary_extra(self) -> dict:
+        return {"best_epoch": self.best_epoch, "best_" + self.metric: self.best}
+
+
+def train(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, run_dir: str | Path | None = None,
+          callbacks: list[Callback] | None = None, control: Control | None = None) -> tuple[Trainer, dict]:
+    """Train a graph; with ``run_dir`` the run folder is written (metrics, snapshots, checkpoints)."""
+    callbacks = list(callbacks or [])
+    if cfg.early_stopping:
+        callbacks.append(EarlyStopping(cfg.es_metric, cfg.es_patience, cfg.es_min_delta))
+    if run_dir is not None:
+        from .monitor import RunMonitor
+        callbacks.append(RunMonitor(Path(run_dir)))
+    trainer = Trainer(cfg, graph, discriminator, callbacks=callbacks, control=control)
+    summary = trainer.fit()
+    return trainer, summary
