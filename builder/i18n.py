@@ -27,7 +27,7 @@ class _SafeArgs(dict):
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = DEFAULT_LANG, **args) -> str:
+def t(key: str, lang: str = DEFAULT_LANG, /, **args) -> str:
     """The text for ``key`` in ``lang``, with ``args`` filled in."""
     entry = TEXT.get(key)
     if entry is None:
@@ -252,4 +252,51 @@ _add({
                                 "早停监控的指标 {metric} 在本次训练中不存在"),
     "train.crashed": ("training stopped on an unexpected error: {detail}", "训练因意外错误而停止：{detail}"),
     "train.done": ("trained {epochs} epoch(s); the run is in {out}", "已训练 {epochs} 轮；结果保存在 {out}"),
+})
+
+# ---- figures ---------------------------------------------------------------------------------
+_add({
+    "fig.train_steps": ("training (steps)", "训练（每步）"),
+    "fig.train_epoch": ("training (epoch)", "训练（每轮）"),
+    "fig.val_epoch": ("validation (epoch)", "验证（每轮）"),
+    "fig.epoch": ("epoch", "轮次"),
+    "fig.step": ("step", "步数"),
+    "fig.value": ("value", "数值"),
+    "fig.share": ("share", "占比"),
+    "fig.norm": ("norm (log scale)", "范数（对数刻度）"),
+    "fig.loss": ("Loss", "损失"),
+    "fig.acc": ("Accuracy", "准确率"),
+    "fig.mae": ("Mean absolute error", "平均绝对误差"),
+    "fig.recon": ("Reconstruction loss", "重建损失"),
+    "fig.kl": ("KL divergence", "KL 散度"),
+    "fig.d_loss": ("Discriminator loss", "判别器损失"),
+    "fig.g_loss": ("Generator loss", "生成器损失"),
+    "fig.d_real": ("D(real): discriminator's score for real samples", "D(真实)：判别器对真实样本的评分"),
+    "fig.d_fake": ("D(fake): discriminator's score for generated samples", "D(生成)：判别器对生成样本的评分"),
+    "fig.lr": ("Learning rate", "学习率"),
+    "fig.speed": ("Samples per second", "每秒样本数"),
+    "fig.compare": ("Runs compared: {metric}", "训练对比：{metric}"),
+    "fig.weight_hist": ("Weights of {layer} over time", "{layer} 的权重分布随时间变化"),
+    "fig.grad_hist": ("Gradients of {layer} over time", "{layer} 的梯度分布随时间变化"),
+    "fig.weight_norms": ("Weight norm per layer", "各层权重范数"),
+    "fig.grad_norms": ("Gradient norm per layer (vanishing or exploding?)", "各层梯度范数（梯度消失还是爆炸？）"),
+    "fig.confusion": ("Confusion matrix (epoch {epoch})", "混淆矩阵（第 {epoch} 轮）"),
+    "fig.confusion_hover": ("true %{y}, predicted %{x}: %{text}", "真实 %{y}，预测 %{x}：%{text}"),
+    "fig.predicted": ("predicted class", "预测类别"),
+    "fig.true": ("true class", "真实类别"),
+    "fig.accuracy": ("accuracy", "准确率"),
+    "fig.per_class": ("Accuracy per class", "各类别准确率"),
+    "fig.feature_maps": ("Feature maps of {layer}", "{layer} 的特征图"),
+    "fig.activations": ("Activations of {layer}", "{layer} 的激活值"),
+    "fig.sample_n": ("sample {n}", "样本 {n}"),
+    "fig.unit": ("unit", "单元"),
+    "fig.boundary": ("Decision boundary (epoch {epoch})", "决策边界（第 {epoch} 轮）"),
+    "fig.latent": ("Latent space (mu of validation samples)", "潜空间（验证样本的 mu）"),
+    "fig.points": ("The data", "数据分布"),
+    "fig.count": ("samples", "样本数"),
+    "fig.balance": ("Samples per class", "各类别样本数"),
+    "fig.position": ("position in the sequence", "序列中的位置"),
+    "fig.sequences": ("Example sequences", "序列示例"),
+    "fig.probability": ("probability", "概率"),
+    "fig.prediction": ("Prediction", "预测结果"),
 })

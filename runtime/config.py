@@ -58,7 +58,7 @@ class TrainConfig:
     beta2: float = 0.999
     rho: float = 0.9                   # adadelta
     alpha: float = 0.99                # rmsprop smoothing
-    eps: float = 1e-8
+    eps: float = 1e-8                  # adam, adamw, rmsprop
     loss: str = "auto"
     weight_decay: float = 0.0          # L2
     l1: float = 0.0

@@ -17,9 +17,9 @@ def make_optimizer(params, cfg: TrainConfig, lr: float | None = None) -> torch.o
     if name in ("momentum", "nesterov"):
         return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=name == "nesterov", weight_decay=wd)
     if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, eps=cfg.eps, weight_decay=wd)
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
     if name == "adadelta":
-        return torch.optim.Adadelta(params, lr=lr, rho=cfg.rho, eps=cfg.eps, weight_decay=wd)
+        return torch.optim.Adadelta(params, lr=lr, rho=cfg.rho, weight_decay=wd)   # its own eps (1e-6)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, alpha=cfg.alpha, eps=cfg.eps, weight_decay=wd)
     betas = (cfg.beta1, cfg.beta2)

@@ -1,0 +1,283 @@
+"""Plotly figures for the Train and Data pages, built from run records (docs/run-format.md).
+
+Pure functions: records and arrays in, ``go.Figure`` out, every label through the
+translation table. Figures keep a fixed ``uirevision`` so a live refresh keeps the
+user's zoom and hidden traces.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from builder.i18n import t
+
+TRAIN = "#2563eb"
+VAL = "#f97316"
+ACCENT = "#7c3aed"
+GRID = "#e5e7eb"
+PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"]
+HEAT = "Viridis"
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 300, **kw) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white", height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
+        title=dict(text=title, font=dict(size=14), x=0.01) if title else None,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        uirevision=kw.pop("uirevision", title or "fig"), font=dict(family="Inter, Noto Sans CJK SC, sans-serif"), **kw)
+    fig.update_xaxes(gridcolor=GRID, zeroline=False)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False)
+    return fig
+
+
+def split_records(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    steps = [r for r in records if r.get("kind") == "step"]
+    epochs = [r for r in records if r.get("kind") == "epoch"]
+    return steps, epochs
+
+
+def _series(records, key, x="step"):
+    pts = [(r[x], r[key]) for r in records if r.get(key) is not None and r.get(x) is not None]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, log_y: bool = False) -> go.Figure:
+    """Train steps as a thin line, train/val per epoch as markers, x in epochs."""
+    steps, epochs = split_records(records)
+    fig = go.Figure()
+    xs, ys = _series(steps, metric, x="epoch")
+    if xs:
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=t("fig.train_steps", lang),
+                                 line=dict(color=TRAIN, width=1.2), opacity=0.55))
+    for prefix, color, name in (("train_", TRAIN, "fig.train_epoch"), ("val_", VAL, "fig.val_epoch")):
+        ex, ey = _series(epochs, prefix + metric, x="epoch")
+        if ex:
+            fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines+markers", name=t(name, lang),
+                                     line=dict(color=color, width=2.4), marker=dict(size=7)))
+    _layout(fig, t(title_key, lang), uirevision=metric)
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    if log_y and ys and min(ys) > 0:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def lr_curve(records, lang) -> go.Figure:
+    steps, _ = split_records(records)
+    fig = go.Figure(go.Scatter(*_series(steps, "lr", x="epoch"), mode="lines", line=dict(color=ACCENT, width=2),
+                               name=t("fig.lr", lang)))
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    return _layout(fig, t("fig.lr", lang), height=220, uirevision="lr")
+
+
+def speed_curve(records, lang) -> go.Figure:
+    steps, _ = split_records(records)
+    fig = go.Figure(go.Scatter(*_series(steps, "samples_per_s", x="epoch"), mode="lines",
+                               line=dict(color="#16a34a", width=2), name=t("fig.speed", lang)))
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    return _layout(fig, t("fig.speed", lang), height=220, uirevision="speed")
+
+
+def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Figure:
+    """Several runs' validation (else training) curves of one metric, one colour each."""
+    fig = go.Figure()
+    for i, (label, records) in enumerate(runs):
+        _, epochs = split_records(records)
+        key = "val_" + metric if any(r.get("val_" + metric) is not None for r in epochs) else "train_" + metric
+        xs, ys = _series(epochs, key, x="epoch")
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label,
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    return _layout(fig, t("fig.compare", lang, metric=metric), uirevision="overlay")
+
+
+def histograms_over_time(stats: list[dict], layer: str, which: str, lang: str) -> go.Figure:
+    """Weight or gradient distribution of one layer per snapshot: a heat map of bin counts over steps.
+
+    Gradients that shrink towards zero layer after layer (vanishing) or blow up (exploding)
+    show as a collapsing or widening band.
+    """
+    key = f"{which}_hist"
+    rows = [(s["step"], s["layers"][layer][key]) for s in stats
+            if layer in s.get("layers", {}) and s["layers"][layer].get(key, {}).get("counts")]
+    fig = go.Figure()
+    if rows:
+        lo = min(h["lo"] for _, h in rows)
+        hi = max(h["hi"] for _, h in rows)
+        edges = np.linspace(lo, hi, 41)
+        centers = (edges[:-1] + edges[1:]) / 2
+        z = []
+        for _, h in rows:
+            counts = np.asarray(h["counts"], dtype=float)
+            src = np.linspace(h["lo"], h["hi"], len(counts) + 1)
+            mids = (src[:-1] + src[1:]) / 2
+            resampled, _ = np.histogram(mids, bins=edges, weights=counts)
+            total = resampled.sum()
+            z.append(resampled / total if total else resampled)
+        fig.add_trace(go.Heatmap(x=[s for s, _ in rows], y=centers, z=np.asarray(z).T, colorscale=HEAT,
+                                 colorbar=dict(title=t("fig.share", lang), thickness=10)))
+    fig.update_xaxes(title_text=t("fig.step", lang))
+    fig.update_yaxes(title_text=t("fig.value", lang))
+    return _layout(fig, t(f"fig.{which}_hist", lang, layer=layer), height=260, uirevision=f"hist{layer}{which}")
+
+
+def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
+    """Gradient (or weight) norm per layer over time, log scale: vanishing and exploding at a glance."""
+    layers = list(dict.fromkeys(k for s in stats for k in s.get("layers", {})))
+    fig = go.Figure()
+    for i, layer in enumerate(layers):
+        pts = [(s["step"], s["layers"][layer].get(f"{which}_norm")) for s in stats if layer in s.get("layers", {})]
+        pts = [(x, y) for x, y in pts if y is not None and y > 0]
+        if pts:
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=layer,
+                                     line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
+    fig.update_yaxes(type="log", title_text=t("fig.norm", lang))
+    fig.update_xaxes(title_text=t("fig.step", lang))
+    return _layout(fig, t(f"fig.{which}_norms", lang), height=280, uirevision=f"norms{which}")
+
+
+def confusion(data: dict, lang: str) -> go.Figure:
+    matrix = np.asarray(data["matrix"], dtype=float)
+    names = [str(c) for c in data["classes"]]
+    rows = matrix.sum(1, keepdims=True)
+    share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
+    fig = go.Figure(go.Heatmap(z=share, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
+                               text=matrix.astype(int), texttemplate="%{text}", hovertemplate=
+                               t("fig.confusion_hover", lang) + "<extra></extra>",
+                               colorbar=dict(thickness=10)))
+    fig.update_xaxes(title_text=t("fig.predicted", lang), side="bottom")
+    fig.update_yaxes(title_text=t("fig.true", lang), autorange="reversed")
+    size = max(300, min(560, 40 * len(names) + 120))
+    return _layout(fig, t("fig.confusion", lang, epoch=data.get("epoch", "")), height=size, uirevision="confusion")
+
+
+def per_class_accuracy(data: dict, lang: str) -> go.Figure:
+    names = [str(c) for c in data["classes"]]
+    fig = go.Figure(go.Bar(x=names, y=data["per_class_acc"], marker_color=TRAIN))
+    fig.update_yaxes(range=[0, 1], title_text=t("fig.accuracy", lang))
+    return _layout(fig, t("fig.per_class", lang), height=240, uirevision="perclass")
+
+
+def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
+    cols = min(n, max_cols)
+    return math.ceil(n / cols), cols
+
+
+def image_grid(images: np.ndarray, titles: list[str] | None = None, title: str | None = None,
+               max_cols: int = 8, height: int | None = None, colorscale: str = "gray") -> go.Figure:
+    """Images (N, C, H, W) or (N, H, W) as a grid of heat maps; RGB (C=3) shown in colour."""
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    n = len(images)
+    rows, cols = _grid_shape(max(n, 1), max_cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
+    for i, img in enumerate(images):
+        r, c = i // cols + 1, i % cols + 1
+        if img.ndim == 3 and img.shape[0] == 3:
+            rgb = np.clip(np.transpose(img, (1, 2, 0)), 0, 1) * 255
+            fig.add_trace(go.Image(z=rgb), row=r, col=c)
+        else:
+            plane = img if img.ndim == 2 else img.reshape(img.shape[0], -1)
+            fig.add_trace(go.Heatmap(z=plane, colorscale=colorscale, showscale=False,
+                                     reversescale=colorscale == "gray" and False), row=r, col=c)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=None)
+    h = height or max(160, 110 * rows + 40)
+    fig = _layout(fig, title, height=h, uirevision=title or "grid")
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def feature_maps(act: np.ndarray, sample: int, layer: str, lang: str) -> go.Figure:
+    """Conv feature maps of one sample: (C, H, W) as a grid, or (C, L) as rows of a heat map."""
+    maps = np.asarray(act[sample])
+    if maps.ndim == 3:
+        return image_grid(maps, titles=[f"{i}" for i in range(len(maps))],
+                          title=t("fig.feature_maps", lang, layer=layer), colorscale=HEAT)
+    return dense_activations(act, layer, lang)
+
+
+def dense_activations(act: np.ndarray, layer: str, lang: str) -> go.Figure:
+    """Units of a dense (or sequence) layer per watched sample: one heat-map row per sample."""
+    a = np.asarray(act)
+    if a.ndim > 2:
+        a = a.reshape(a.shape[0], -1)
+    fig = go.Figure(go.Heatmap(z=a, colorscale="RdBu", zmid=0, colorbar=dict(thickness=10),
+                               y=[t("fig.sample_n", lang, n=i + 1) for i in range(len(a))]))
+    fig.update_xaxes(title_text=t("fig.unit", lang))
+    return _layout(fig, t("fig.activations", lang, layer=layer), height=120 + 34 * len(a), uirevision="dense" + layer)
+
+
+def decision_boundary(data: dict, class_names: list[str] | None, lang: str) -> go.Figure:
+    classes = np.asarray(data["classes"])
+    n = int(max(classes.max(), np.asarray(data["labels"]).max())) + 1
+    scale = [[i / max(1, n - 1), PALETTE[i % len(PALETTE)]] for i in range(n)] if n > 1 else [[0, PALETTE[0]], [1, PALETTE[0]]]
+    fig = go.Figure(go.Heatmap(x=data["xs"], y=data["ys"], z=classes, colorscale=scale, zmin=0, zmax=max(1, n - 1),
+                               showscale=False, opacity=0.35, hoverinfo="skip"))
+    points, labels = np.asarray(data["points"]), np.asarray(data["labels"])
+    for c in range(n):
+        sel = labels == c
+        name = class_names[c] if class_names and c < len(class_names) else str(c)
+        fig.add_trace(go.Scatter(x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
+                                 marker=dict(color=PALETTE[c % len(PALETTE)], size=6, line=dict(color="white", width=0.6))))
+    fig.update_yaxes(scaleanchor="x")
+    return _layout(fig, t("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, uirevision="boundary")
+
+
+def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, lang: str) -> go.Figure:
+    z = np.asarray(latent)
+    fig = go.Figure()
+    if z.shape[1] < 2:
+        z = np.concatenate([z, np.zeros_like(z)], 1)
+    if labels is None:
+        fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers", marker=dict(color=TRAIN, size=5, opacity=0.7)))
+    else:
+        labels = np.asarray(labels)
+        for c in np.unique(labels):
+            sel = labels == c
+            name = class_names[int(c)] if class_names and int(c) < len(class_names) else str(c)
+            fig.add_trace(go.Scatter(x=z[sel, 0], y=z[sel, 1], mode="markers", name=name,
+                                     marker=dict(color=PALETTE[int(c) % len(PALETTE)], size=5, opacity=0.75)))
+    fig.update_xaxes(title_text="z₁")
+    fig.update_yaxes(title_text="z₂")
+    return _layout(fig, t("fig.latent", lang), height=380, uirevision="latent")
+
+
+def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
+    """A 2-D data set as a scatter plot coloured by class (Data page)."""
+    return latent_scatter(x, labels, class_names, lang).update_layout(
+        title=dict(text=title or t("fig.points", lang)), xaxis_title="x₁", yaxis_title="x₂")
+
+
+def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()),
+                           marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(counts))]))
+    fig.update_yaxes(title_text=t("fig.count", lang))
+    return _layout(fig, t("fig.balance", lang), height=260, uirevision="balance")
+
+
+def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6) -> go.Figure:
+    """A few sequences (N, L, F) as lines (first feature), coloured by class."""
+    x = np.asarray(x)
+    fig = go.Figure()
+    for i in range(min(n, len(x))):
+        seq = x[i, :, 0] if x.ndim == 3 else x[i]
+        c = int(labels[i]) if labels is not None and np.issubdtype(np.asarray(labels).dtype, np.integer) else i
+        name = (class_names[c] if class_names and c < len(class_names) else str(c)) if labels is not None else str(i)
+        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {name}",
+                                 line=dict(color=PALETTE[c % len(PALETTE)], width=1.6), marker=dict(size=4)))
+    fig.update_xaxes(title_text=t("fig.position", lang))
+    return _layout(fig, t("fig.sequences", lang), height=300, uirevision="sequences")
+
+
+def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) -> go.Figure:
+    probs = np.asarray(probs, dtype=float)
+    best = int(probs.argmax()) if len(probs) else -1
+    fig = go.Figure(go.Bar(x=[str(c) for c in class_names], y=probs,
+                           marker_color=[VAL if i == best else TRAIN for i in range(len(probs))],
+                           text=[f"{p:.0%}" for p in probs], textposition="outside"))
+    fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
+    return _layout(fig, t("fig.prediction", lang), height=280, uirevision="probs")
