@@ -1,0 +1,176 @@
+"""Build: draw the network on the canvas, see shapes and errors live, edit params, read the code."""
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import streamlit as st
+
+from builder import templates
+from builder.codegen import generate
+from builder.errors import FormatError
+from builder.graph import read_document, write_document
+from builder.i18n import pick
+from builder.shapes import check
+from ui import build_view, property_panel
+from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
+from ui.session import lang, tr, workspace
+
+ws = workspace()
+L = lang()
+tab = ws.tab
+CANVAS_KEY = "canvas"
+
+
+def canvas_rev() -> str:
+    # Revs are per tab; the canvas compares them for equality, so tag them with the tab.
+    return f"{ws.tab.key}:{ws.tab.rev}"
+
+
+# -- apply what the canvas sent before drawing anything (one edit = one rerun) ----------------
+event = read_canvas_event(CANVAS_KEY, rev=canvas_rev(), ack=tab.seq, graph=tab.doc)
+if event is not None and event.seq is not None:
+    tab.seq = event.seq
+    if event.graph is not None:
+        ws.edit(event.graph)
+    if event.command == "undo":
+        ws.undo()
+    elif event.command == "redo":
+        ws.redo()
+selection = event.selection if event is not None else []
+
+# -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
+bar = st.columns([6, 1.1, 1.1, 1.3, 1.3, 1.2, 1.2], vertical_alignment="bottom")
+with bar[0]:
+    choice = st.segmented_control(tr("build.graphs"), options=list(range(len(ws.tabs))), default=ws.active,
+                                  format_func=lambda i: ws.tabs[i].name, key=f"tabs_{len(ws.tabs)}_{ws.active}")
+    if choice is not None and choice != ws.active:
+        ws.select(choice)
+        st.rerun()
+with bar[1]:
+    if st.button(tr("build.undo"), icon=":material/undo:", disabled=not tab.undo, use_container_width=True):
+        ws.undo()
+        st.rerun()
+with bar[2]:
+    if st.button(tr("build.redo"), icon=":material/redo:", disabled=not tab.redo, use_container_width=True):
+        ws.redo()
+        st.rerun()
+
+with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", use_container_width=True):
+    st.markdown(f"**{tr('build.templates_title')}**")
+    for tpl in templates.list_templates():
+        if tpl.meta.get("mode") == "gan-discriminator":
+            continue   # opened together with its generator
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.markdown(f"**{tpl.name}** · {tr('mode.' + tpl.meta.get('mode', 'classification'))} · "
+                    f"{tr('build.fits_data', data=tpl.meta.get('data', '?'))}")
+        c1.caption(tpl.description(L))
+        if c2.button(tr("build.open"), key=f"tpl_{tpl.key}"):
+            ws.replace(tpl.document())
+            if tpl.partner:
+                partner = templates.load(tpl.partner)
+                existing = next((i for i, t_ in enumerate(ws.tabs) if t_.name == tpl.partner), None)
+                if existing is None:
+                    current = ws.active
+                    ws.open_doc(partner)
+                    ws.select(current)
+            st.rerun()
+
+with bar[4].popover(tr("build.file"), icon=":material/folder_open:", use_container_width=True):
+    st.download_button(tr("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
+                       mime="application/json", icon=":material/download:", use_container_width=True)
+    upload = st.file_uploader(tr("build.upload"), type=["json"], key=f"upload_{tab.key}")
+    if upload is not None and st.session_state.get("uploaded_id") != upload.file_id:
+        st.session_state["uploaded_id"] = upload.file_id
+        try:
+            doc = read_document(upload.getvalue())
+            ws.open_doc(doc)
+            st.rerun()
+        except FormatError as exc:
+            st.session_state["upload_error"] = exc.message(L)
+    if st.session_state.get("upload_error"):
+        st.error(tr("build.upload_failed", error=st.session_state["upload_error"]))
+    st.markdown(f"**{tr('build.saved')}**")
+    for item in ws.saved_graphs()[:20]:
+        if st.button(item["key"], key=f"saved_{item['key']}", disabled=item["open"], icon=":material/description:"):
+            ws.open_saved(item["key"])
+            st.rerun()
+
+with bar[5]:
+    if st.button(tr("build.new"), icon=":material/add:", use_container_width=True):
+        ws.open_doc({"format": "netcanvas.graph", "version": 1, "name": "untitled", "nodes": [], "edges": []})
+        st.rerun()
+with bar[6]:
+    if st.button(tr("build.close"), icon=":material/close:", disabled=len(ws.tabs) < 2, use_container_width=True):
+        ws.close(ws.active)
+        st.rerun()
+
+# -- check once; everything below shows this result ------------------------------------------------
+tab = ws.tab
+result = check(tab.doc)
+
+main, side = st.columns([3.2, 1.3], gap="medium")
+with main:
+    graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(L), annotations=build_view.annotations(result, L),
+                 strings=canvas_strings(L), ack=tab.seq, key=CANVAS_KEY, height=640)
+
+with side:
+    if result.ok:
+        st.success(tr("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
+                   icon=":material/check_circle:")
+    else:
+        st.error(tr("build.n_errors", n=len(result.errors)), icon=":material/error:")
+        with st.container(height=180 if len(result.errors) > 3 else None, border=False):
+            for i, err in enumerate(result.errors):
+                if st.button(err.message(L), key=f"err_{i}", type="tertiary", disabled=err.node is None):
+                    st.session_state["focus_node"] = err.node
+
+    selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
+    focus = st.session_state.get("focus_node")
+    node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
+    node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
+    if node is not None:
+        def apply_params(nid, params):
+            doc = copy.deepcopy(ws.tab.doc)
+            for n in doc["nodes"]:
+                if n.get("id") == nid:
+                    n["params"] = params
+            ws.edit(doc, replace_canvas=True)
+        with st.container(border=True):
+            property_panel.render(node, f"prop:{tab.key}:{tab.rev}:{node['id']}", apply_params)
+            for err in result.errors_for(node["id"]):
+                st.error(err.text(L))
+    elif len(selected) > 1:
+        st.info(tr("build.multi_selected", n=len(selected)))
+    else:
+        st.info(tr("build.select_hint"), icon=":material/touch_app:")
+        description = pick(tab.doc.get("meta", {}).get("description"), L)
+        if description:
+            st.caption(description)
+
+# -- summary and code ------------------------------------------------------------------------------
+left, right = st.columns([3.2, 1.3], gap="medium")
+with left:
+    st.subheader(tr("build.summary"))
+    rows = build_view.summary_rows(result, L)
+    if rows:
+        share = tr("summary.share")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
+                     column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
+                                                                             max_value=1),
+                                    tr("summary.params"): st.column_config.NumberColumn(format="localized")})
+    c1, c2, c3 = st.columns(3)
+    c1.metric(tr("build.total_params"), f"{result.total_params:,}")
+    c2.metric(tr("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
+    c3.metric(tr("build.layers"), len(tab.doc.get("nodes", [])))
+with right:
+    st.subheader(tr("build.code"))
+    if result.ok:
+        source = generate(tab.doc, result).source
+        st.download_button(tr("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
+                           icon=":material/download:", use_container_width=True)
+        with st.expander(tr("build.show_code"), expanded=False, icon=":material/code:"):
+            st.code(source, language="python", line_numbers=True)
+    else:
+        st.caption(tr("build.code_needs_valid"))
+    st.caption(tr("build.autosaved", path=str(ws.graphs_dir / f"{tab.key}.json")))

@@ -1,0 +1,1 @@
+"""Streamlit-facing helpers: the canvas component, figures, the workspace and page widgets."""

@@ -1,0 +1,67 @@
+"""What the Build page shows, computed from a check result (no streamlit here, so it is unit-tested)."""
+from __future__ import annotations
+
+from builder import catalog
+from builder.errors import fmt_shape
+from builder.i18n import pick, t
+from builder.shapes import CheckResult
+
+BYTES_PER_PARAM = 4   # float32
+
+
+def palette(lang: str) -> list[dict]:
+    """The canvas palette from the catalog, with translated titles and category labels."""
+    out = []
+    for spec in catalog.all_specs():
+        entry = spec.palette_entry(lang)
+        entry["category_label"] = t(f"category.{spec.category}", lang)
+        out.append(entry)
+    return out
+
+
+def annotations(result: CheckResult, lang: str) -> dict:
+    """Shapes, parameter counts and errors in place on the canvas."""
+    nodes = {}
+    for node in result.graph.nodes:
+        errs = result.errors_for(node.id)
+        nodes[node.id] = {
+            "shape": fmt_shape(result.shapes[node.id]) if result.shapes.get(node.id) is not None else None,
+            "params": result.counts.get(node.id, 0),
+            "error": "\n".join(e.text(lang) for e in errs) or None,
+        }
+    edges = {}
+    edge_errors = {}
+    for e in result.errors:
+        if e.edge is not None:
+            edge_errors.setdefault(e.edge, []).append(e.text(lang))
+    for e in result.graph.edges:
+        shape = result.shapes.get(e.source)
+        edges[f"{e.source}->{e.target}:{e.port}"] = {
+            "shape": fmt_shape(shape) if shape is not None else None,
+            "error": "\n".join(edge_errors.get((e.source, e.target), [])) or None,
+        }
+    graph_errors = [e.text(lang) for e in result.errors if e.node is None and e.edge is None]
+    return {"nodes": nodes, "edges": edges, "graph_errors": graph_errors}
+
+
+def summary_rows(result: CheckResult, lang: str) -> list[dict]:
+    """A torchinfo-like table: node, type, output shape, parameters and their share of the total."""
+    total = max(1, result.total_params)
+    rows = []
+    order = result.order or [n.id for n in result.graph.nodes]
+    for node_id in order:
+        node = result.graph.node(node_id)
+        spec = catalog.get(node.type)
+        count = result.counts.get(node_id, 0)
+        rows.append({
+            t("summary.node", lang): node_id,
+            t("summary.type", lang): pick(spec.title, lang) if spec else node.type,
+            t("summary.shape", lang): fmt_shape(result.shapes[node_id]) if result.shapes.get(node_id) else "—",
+            t("summary.params", lang): count,
+            t("summary.share", lang): count / total,
+        })
+    return rows
+
+
+def model_size_mb(result: CheckResult) -> float:
+    return result.total_params * BYTES_PER_PARAM / 2**20

@@ -1,0 +1,149 @@
+"""The property panel: a form generated from the selected node's catalog entry.
+
+Each param kind gets its widget (bounded ints, floats, toggles, choices, kernel-size
+pairs, shapes as text). A change calls ``on_change(node_id, params)`` with the node's
+whole new params dict; the page re-checks and the canvas updates at once.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from builder import catalog
+from builder.i18n import pick, t
+from builder.params import Param
+
+from .session import lang, tr
+
+
+def _parse_ints(text: str) -> list[int] | None:
+    try:
+        return [int(v) for v in text.replace("(", "").replace(")", "").replace("[", "").replace("]", "").split(",")
+                if v.strip()]
+    except ValueError:
+        return None
+
+
+def _valid(param: Param, value):
+    try:
+        return param.validate(value)
+    except Exception:   # noqa: BLE001 - any invalid stored value: show the default instead
+        return None
+
+
+def render(node: dict, key_prefix: str, on_change) -> None:
+    """The form for one node (``node`` as in the graph document)."""
+    spec = catalog.get(node.get("type"))
+    L = lang()
+    if spec is None:
+        st.warning(tr("panel.unknown_type", type=str(node.get("type"))[:60]))
+        return
+    st.markdown(f"#### {pick(spec.title, L)}")
+    st.caption(f"`{node['id']}` · {t('category.' + spec.category, L)}")
+    params = dict(node.get("params") or {})
+
+    def setter(name: str, read):
+        def apply():
+            new = dict(params)
+            value = read()
+            if value is _UNSET:
+                new.pop(name, None)
+            else:
+                new[name] = value
+            on_change(node["id"], new)
+        return apply
+
+    if not spec.params:
+        st.caption(tr("panel.no_params"))
+    for param in spec.params:
+        _widget(param, params, f"{key_prefix}:{param.name}", setter)
+    st.divider()
+    st.markdown(f"**{tr('panel.what_it_does')}**")
+    st.write(pick(spec.explain, L))
+
+
+_UNSET = object()
+
+
+def _widget(param: Param, params: dict, key: str, setter) -> None:
+    L = lang()
+    help_text = pick(param.help, L)
+    current = params.get(param.name, None if param.required else param.default)
+    checked = _valid(param, current) if param.name in params else (None if param.required else param.default)
+    label = param.name + (" *" if param.required else "")
+
+    if param.nullable:
+        auto = checked is None
+        use_auto = st.toggle(tr("panel.auto", name=param.name), value=auto, key=key + ":auto", help=help_text,
+                             on_change=setter(param.name, lambda: None if st.session_state[key + ":auto"] else _UNSET))
+        if use_auto:
+            return
+        if checked is None:
+            checked = _fallback(param)
+
+    kind = param.kind
+    if kind == "bool":
+        st.toggle(label, value=bool(checked), key=key, help=help_text,
+                  on_change=setter(param.name, lambda: st.session_state[key]))
+    elif kind == "choice":
+        options = list(param.choices)
+        index = options.index(checked) if checked in options else 0
+        st.selectbox(label, options, index=index, key=key, help=help_text,
+                     on_change=setter(param.name, lambda: st.session_state[key]))
+    elif kind == "int":
+        st.number_input(label, value=int(checked if checked is not None else _fallback(param)), step=1,
+                        min_value=int(param.lo) if param.lo is not None else None,
+                        max_value=int(param.hi) if param.hi is not None else None, key=key, help=help_text,
+                        on_change=setter(param.name, lambda: int(st.session_state[key])))
+    elif kind == "float":
+        st.number_input(label, value=float(checked if checked is not None else _fallback(param)), format="%g",
+                        min_value=float(param.lo) if param.lo is not None and not param.lo_open else None,
+                        max_value=float(param.hi) if param.hi is not None and not param.hi_open else None,
+                        key=key, help=help_text, on_change=setter(param.name, lambda: float(st.session_state[key])))
+    elif kind == "size":
+        _size_widget(param, checked, label, key, help_text, setter)
+    elif kind in ("shape", "dims"):
+        text = ", ".join(str(v) for v in (checked or []))
+        st.text_input(label, value=text, key=key, help=help_text + " " + tr("panel.list_hint"),
+                      on_change=setter(param.name, lambda: _parse_ints(st.session_state[key]) or []))
+    elif kind == "name":
+        st.text_input(label, value=checked or "", key=key, help=help_text,
+                      on_change=setter(param.name, lambda: st.session_state[key] or None))
+
+
+def _fallback(param: Param):
+    if not param.required and param.default is not None:
+        return param.default[0] if isinstance(param.default, tuple) else param.default
+    return int(param.lo) if param.lo is not None and param.kind in ("int", "size") else 1
+
+
+def _size_widget(param: Param, value, label: str, key: str, help_text: str, setter) -> None:
+    """An int, a per-dimension tuple, or (for padding) 'same'/'valid'."""
+    modes = ["number"] + list(param.strings)
+    if param.strings:
+        mode = value if isinstance(value, str) else "number"
+        st.selectbox(label, modes, index=modes.index(mode), key=key + ":mode", help=help_text,
+                     format_func=lambda m: tr("panel.size_number") if m == "number" else m,
+                     on_change=setter(param.name, lambda: _fallback(param) if st.session_state[key + ":mode"] == "number"
+                                      else st.session_state[key + ":mode"]))
+        if mode != "number":
+            return
+        label = " "
+    if value is None or isinstance(value, str):
+        value = _fallback(param)
+    dims = list(value) if isinstance(value, tuple) else [value] * param.n
+    lo = int(param.lo) if param.lo is not None else 0
+    hi = int(param.hi) if param.hi is not None else None
+    if param.n == 1:
+        st.number_input(label, value=int(dims[0]), min_value=lo, max_value=hi, step=1, key=key, help=help_text,
+                        on_change=setter(param.name, lambda: int(st.session_state[key])))
+        return
+    cols = st.columns(param.n)
+    keys = [f"{key}:{i}" for i in range(param.n)]
+
+    def read():
+        vals = [int(st.session_state[k]) for k in keys]
+        return vals[0] if len(set(vals)) == 1 else vals
+
+    for i, col in enumerate(cols):
+        col.number_input(f"{label} ({'HW'[i] if param.n == 2 else i})", value=int(dims[i]), min_value=lo,
+                         max_value=hi, step=1, key=keys[i], help=help_text, on_change=setter(param.name, read))

@@ -1,0 +1,39 @@
+"""Per-browser-session state: the workspace (restored from disk) and the language."""
+from __future__ import annotations
+
+import streamlit as st
+
+from builder.i18n import t
+
+from .workspace import Workspace
+
+LANG_LABELS = {"en": "English", "zh": "简体中文"}
+
+
+def workspace() -> Workspace:
+    ws = st.session_state.get("workspace")
+    if ws is None:
+        ws = st.session_state["workspace"] = Workspace()
+    return ws
+
+
+def lang() -> str:
+    return workspace().lang
+
+
+def tr(key: str, **args) -> str:
+    """The text for ``key`` in the session's language."""
+    return t(key, lang(), **args)
+
+
+def language_switch() -> None:
+    ws = workspace()
+
+    def changed():
+        choice = st.session_state.get("lang_switch")
+        if choice in LANG_LABELS:
+            ws.set_lang(choice)
+
+    # The label names both languages, so it never changes (and the widget keeps its identity).
+    st.segmented_control("Language · 语言", options=list(LANG_LABELS), format_func=LANG_LABELS.get,
+                         default=ws.lang, key="lang_switch", on_change=changed)
