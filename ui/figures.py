@@ -66,16 +66,16 @@ def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, lo
 
 def lr_curve(records, lang) -> go.Figure:
     steps, _ = split_records(records)
-    fig = go.Figure(go.Scatter(*_series(steps, "lr", x="epoch"), mode="lines", line=dict(color=ACCENT, width=2),
-                               name=t("fig.lr", lang)))
+    xs, ys = _series(steps, "lr", x="epoch")
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ACCENT, width=2), name=t("fig.lr", lang)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     return _layout(fig, t("fig.lr", lang), height=220, uirevision="lr")
 
 
 def speed_curve(records, lang) -> go.Figure:
     steps, _ = split_records(records)
-    fig = go.Figure(go.Scatter(*_series(steps, "samples_per_s", x="epoch"), mode="lines",
-                               line=dict(color="#16a34a", width=2), name=t("fig.speed", lang)))
+    xs, ys = _series(steps, "samples_per_s", x="epoch")
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#16a34a", width=2), name=t("fig.speed", lang)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     return _layout(fig, t("fig.speed", lang), height=220, uirevision="speed")
 
