@@ -167,10 +167,10 @@ class RunMonitor(Callback):
             if self.watch_inputs is not None or t.data.mode == "gan":
                 self._snapshot(t)
                 self.last_snapshot = time.time()
-        if record["epoch"] % t.cfg.checkpoint_every == 0:
+        if record["epoch"] and record["epoch"] % t.cfg.checkpoint_every == 0:
             checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
         val = record.get("val_loss")
-        if val is not None and (self.best_val is None or val < self.best_val):
+        if record["epoch"] and val is not None and (self.best_val is None or val < self.best_val):
             self.best_val = val
             checkpoint.save(self.dir / rf.CKPT_BEST, **t.checkpoint_content(), best_epoch=record["epoch"])
         self.status(t, "running")

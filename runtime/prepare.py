@@ -13,7 +13,8 @@ import torch
 from builder.shapes import CheckResult, check
 
 from .config import ConfigError, TrainConfig
-from .data import builtin, dataset as ds_ops, uploads
+from .data import builtin, dataset as ds_ops
+from .data.binding import bind
 from .data.errors import DataError
 
 
@@ -58,13 +59,11 @@ class Prepared:
 def load_dataset(cfg: TrainConfig):
     try:
         if cfg.upload:
+            from .data import uploads
             return uploads.load_path(cfg.upload, **cfg.upload_options)
         return builtin.load(cfg.data, **cfg.data_options)
     except DataError as exc:
-        raise ConfigError(exc.code, **exc.args_dict()) from None
-    except KeyError:
-        raise ConfigError("train.unknown_data", name=cfg.data,
-                          names=", ".join(i.name for i in builtin.list_builtin())) from None
+        raise ConfigError(exc.code, **exc.args) from None
 
 
 def _checked(doc: dict, which: str) -> CheckResult:
@@ -119,9 +118,9 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
             splits = ds_ops.add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
         # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
         bind_to = disc if mode == "gan" else result
-        bound = ds_ops.bind(splits, _graph_inputs(bind_to))
+        bound = bind(splits, _graph_inputs(bind_to))
     except DataError as exc:
-        raise ConfigError(exc.code, **exc.args_dict()) from None
+        raise ConfigError(exc.code, **exc.args) from None
 
     input_names = [result.io_name(n) for n in result.input_nodes()]
     output_names = [result.io_name(n) for n in result.output_nodes()]

@@ -106,7 +106,7 @@ class SupervisedTask(Task):
             return loss, {"acc": acc}
         target = target.reshape(out.shape).float()
         fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]
-        return fn(out, target), {"mae": (out - target).abs().mean()}
+        return fn(out, target), {"mae": (out - target).abs().mean().detach()}
 
     @torch.no_grad()
     def predict(self, split: Split) -> torch.Tensor:

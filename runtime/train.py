@@ -226,6 +226,8 @@ class Trainer:
         for _ in range(self.start_epoch):      # resuming: the same shuffles as an uninterrupted run
             torch.randperm(n, generator=gen)
         try:
+            if self.start_epoch == 0 and self.data.val is not None:
+                self._initial_evaluation()
             for epoch in range(self.start_epoch, cfg.epochs):
                 self.epoch = epoch
                 perm = torch.randperm(n, generator=gen).to(self.device)
@@ -235,6 +237,7 @@ class Trainer:
                 for b in range(self.steps_per_epoch):
                     idx = perm[b * bs:(b + 1) * bs]
                     inputs, target = train.take(idx)
+                    self.last_lr = self.schedule.lr     # the rate this step uses (the schedule moves after it)
                     out = self.task.train_step(self._augment(inputs), target)
                     for k, v in out.items():
                         window[k] = window.get(k, 0) + v
@@ -249,7 +252,7 @@ class Trainer:
                         elapsed = max(time.time() - window_start, 1e-9)
                         record = {"kind": "step", "step": self.step, "epoch": epoch + (b + 1) / self.steps_per_epoch,
                                   **{k: float(v) / window_steps for k, v in window.items()},
-                                  "lr": self.schedule.lr, "samples_per_s": window_samples / elapsed,
+                                  "lr": self.last_lr, "samples_per_s": window_samples / elapsed,
                                   "time": time.time() - self.started}
                         self._check_finite(record)
                         for cb in self.callbacks:
@@ -278,6 +281,15 @@ class Trainer:
             cb.on_fit_end(self, summary)
         return summary
 
+    def _initial_evaluation(self) -> None:
+        """Epoch 0: the untrained model on the validation set, so curves start where training starts."""
+        record = {"kind": "epoch", "epoch": 0, "step": 0,
+                  **{f"val_{k}": v for k, v in self.task.evaluate(self.data.val).items()},
+                  "lr": self.schedule.lr, "time": time.time() - self.started, "samples_per_s": 0.0}
+        self.history.append(record)
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, record)
+
     def _check_finite(self, record: dict) -> None:
         loss = record.get("loss")
         if loss is None or not math.isfinite(loss):
@@ -297,7 +309,7 @@ class Trainer:
                   "train_loss": float(sums.get("loss", float("nan"))) / max(1, steps)}
         if self.data.val is not None:
             record.update({f"val_{k}": v for k, v in self.task.evaluate(self.data.val).items()})
-        record["lr"] = self.schedule.lr
+        record["lr"] = getattr(self, "last_lr", self.schedule.lr)
         record["time"] = time.time() - self.started
         record["samples_per_s"] = self.samples_seen / max(record["time"], 1e-9)
         if not math.isfinite(record["train_loss"]):
@@ -347,11 +359,14 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, trainer, record):
         value = record.get(self.metric)
+        if value is None and record["epoch"] == 0:
+            return   # the untrained model has validation metrics only
         if value is None:
             raise ConfigError("train.es_metric_missing", metric=self.metric)
         better = value > self.best + self.min_delta if self.maximize else value < self.best - self.min_delta
         if better:
             self.best, self.best_epoch, self.bad = value, record["epoch"], 0
+            self.best_record = record
             self.best_state = {k: v.detach().clone() for k, v in trainer.module.state_dict().items()}
         else:
             self.bad += 1
@@ -364,7 +379,9 @@ class EarlyStopping(Callback):
             trainer.module.load_state_dict(self.best_state)
 
     def summary_extra(self) -> dict:
-        return {"best_epoch": self.best_epoch, "best_" + self.metric: self.best}
+        """The summary describes the model the run ends with: the best epoch's weights."""
+        best = getattr(self, "best_record", {})
+        return {"best_epoch": self.best_epoch, **{k: best[k] for k in ("val_loss", "val_acc") if k in best}}
 
 
 def train(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, run_dir: str | Path | None = None,
