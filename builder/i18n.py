@@ -358,3 +358,30 @@ _add({
     "panel.list_hint": ("Comma-separated, e.g. 1, 28, 28.", "用逗号分隔，例如 1, 28, 28。"),
     "panel.size_number": ("a number", "数值"),
 })
+
+# ---- the network canvas (ui/canvas): toolbar, palette and status labels (ui/canvas): toolbar, palette and status labels.
+_add({
+    "canvas.layers": ("Layers", "层"),
+    "canvas.search": ("Search layers…", "搜索层…"),
+    "canvas.no_match": ("No layer matches", "没有匹配的层"),
+    "canvas.select": ("Select (drag on empty canvas to box-select)", "选择（在空白处拖动可框选）"),
+    "canvas.pan": ("Pan (or hold Space / middle mouse and drag)", "平移（或按住空格 / 鼠标中键拖动）"),
+    "canvas.undo": ("Undo (Ctrl+Z)", "撤销 (Ctrl+Z)"),
+    "canvas.redo": ("Redo (Ctrl+Shift+Z)", "重做 (Ctrl+Shift+Z)"),
+    "canvas.zoom_in": ("Zoom in", "放大"),
+    "canvas.zoom_out": ("Zoom out", "缩小"),
+    "canvas.zoom_reset": ("Reset zoom to 100%", "缩放重置为 100%"),
+    "canvas.fit": ("Fit to view", "适应视图"),
+    "canvas.auto_layout": ("Auto layout", "自动布局"),
+    "canvas.delete": ("Delete selection (Del)", "删除所选 (Del)"),
+    "canvas.params": ("params", "参数"),
+    "canvas.summary": ("{nodes} layers · {params} params", "{nodes} 层 · {params} 参数"),
+    "canvas.empty_hint": ("Drag a layer from the list on the left onto the canvas to start",
+                          "从左侧列表把一个层拖到画布上开始"),
+    "canvas.help": (
+        "Drag from an output dot to an input dot to connect · Shift-click or drag a box "
+        "to select several · Del deletes · Ctrl+wheel zooms, wheel or Space+drag pans",
+        "从输出圆点拖到输入圆点即可连接 · Shift+点击或拖出方框可多选 · Del 删除 · "
+        "Ctrl+滚轮缩放，滚轮或空格+拖动平移",
+    ),
+})

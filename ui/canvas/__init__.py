@@ -1,0 +1,260 @@
+"""The network canvas: a Streamlit custom component (v2) to draw a graph document.
+
+Plain JS and CSS (``canvas.js``, ``canvas.css`` next to this file), mounted in an
+open shadow DOM; no iframe and no build step.
+
+Python API
+----------
+``graph_canvas(graph, *, rev, palette, annotations, strings, ack, key="canvas",
+height=620) -> CanvasEvent | None`` mounts the canvas.
+``read_canvas_event(key="canvas", *, rev, ack, graph=None) -> CanvasEvent | None``
+reads what the canvas sent *before* mounting it, so a page can apply an edit and
+mount the canvas with fresh annotations in the same run (one edit = one rerun).
+``canvas_strings(lang)`` gives the toolbar labels from ``builder.i18n``.
+
+Data sent to the browser on every run (``data``)
+------------------------------------------------
+``{"graph", "rev", "palette", "annotations", "strings", "ack"}``
+
+* ``graph`` is taken by the canvas only when ``rev`` differs from the rev it last
+  took (template loaded, undo/redo, a param edited in a side panel, a file loaded).
+  Otherwise the canvas keeps its own graph, view and selection across reruns.
+  On taking a graph it keeps the selection of node ids that still exist, and fits
+  the view when the graph shares no node id with the previous one. Nodes without
+  ``pos`` are laid out left to right by topological depth (not sent back until the
+  next edit).
+* ``annotations`` (``{"nodes": {id: {"shape", "params", "error"}}, "edges":
+  {"<source>-><target>:<port>": {"shape", "error"}}, "graph_errors": [str]}``) are
+  applied in place on every run.
+* ``ack`` is the highest sequence number Python has applied.
+
+State the browser sends back
+----------------------------
+One counter ``seq`` orders edits and commands; every value is a whole snapshot,
+never a delta, because ``setStateValue`` keeps only the latest value.
+
+* state ``doc = {"seq": n, "rev": r, "graph": {...}}`` after every model-changing
+  edit (add, connect, disconnect, delete, move on drag end, auto layout). ``rev`` is
+  the rev the edit was made on. The whole graph document is sent, with any fields
+  the canvas does not know kept as they were.
+* state ``selection = {"seq": m, "ids": [node ids], "edges": [edge keys]}`` when the
+  selection changes (its own counter; it is never acknowledged).
+* trigger ``command = {"name": "undo" | "redo", "seq": n}`` for Ctrl+Z,
+  Ctrl+Shift+Z / Ctrl+Y and the toolbar buttons. The canvas never edits locally
+  for these: Python owns the history and answers with a new ``rev``. Until Python
+  acknowledges the command (``ack >= seq``, or 3 s pass) the canvas makes no edit
+  and queues further commands, so an edit can never be ordered before a pending
+  undo.
+
+Selection and the edit of one gesture are set in the same tick, which Streamlit
+sends as one rerun. Node moves are sent on drag end only.
+
+How a page applies an event (``CanvasEvent``)
+---------------------------------------------
+``event.graph`` is set when the canvas holds an edit newer than ``ack`` that was
+made on the current ``rev``: replace the graph with it (and push history).
+``event.command`` is ``"undo"``/``"redo"`` when a new command came: apply it after
+the graph (bump ``rev``). ``event.seq``, when set, is the new ``ack``: store it even
+when ``graph`` is None (an edit made on an older rev is dropped; the canvas
+drops it too when it takes the new rev). ``event.selection`` is always the current
+selection of node ids (filtered to ids in ``graph`` when one is given)::
+
+    ev = read_canvas_event("canvas", rev=ss.rev, ack=ss.ack, graph=ss.graph)
+    if ev and ev.seq is not None:
+        ss.ack = ev.seq
+        if ev.graph is not None:
+            history.push(ev.graph); ss.graph = ev.graph
+        if ev.command == "undo" and history.can_undo:
+            ss.graph = history.undo(); ss.rev += 1
+    graph_canvas(ss.graph, rev=ss.rev, ack=ss.ack, annotations=check(ss.graph), ...)
+
+The canvas labels every string from ``strings`` (keys such as ``search``,
+``delete``, ``fit``; ``canvas.``-prefixed keys are accepted too) and falls back to
+the key itself, so it never shows hard-coded English.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+__all__ = [
+    "COMPONENT_NAME",
+    "STRING_KEYS",
+    "CanvasEvent",
+    "canvas_strings",
+    "event_from_state",
+    "graph_canvas",
+    "read_canvas_event",
+]
+
+COMPONENT_NAME = "netcanvas_graph_canvas"
+_HERE = Path(__file__).resolve().parent
+
+# Every label the JS shows (the keys of ``strings``; builder.i18n has them as
+# ``canvas.<key>``).
+STRING_KEYS = (
+    "layers", "search", "no_match", "select", "pan", "undo", "redo", "zoom_in",
+    "zoom_out", "zoom_reset", "fit", "auto_layout", "delete", "params", "summary",
+    "empty_hint", "help",
+)
+COMMANDS = ("undo", "redo")
+
+
+def _read(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+_mount = st.components.v2.component(
+    COMPONENT_NAME,
+    html=None,
+    css=_read("canvas.css"),
+    js=_read("canvas.js"),
+)
+
+
+@dataclass(frozen=True)
+class CanvasEvent:
+    """What the canvas sent, relative to the ``rev``/``ack`` Python holds."""
+
+    graph: dict | None
+    seq: int | None
+    selection: list[str] = field(default_factory=list)
+    command: str | None = None
+    selected_edges: list[str] = field(default_factory=list)
+
+
+def _int(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def event_from_state(state: Any, *, rev: Any, ack: int,
+                     graph: dict | None = None) -> CanvasEvent | None:
+    """Build a ``CanvasEvent`` from the component's raw state mapping.
+
+    ``state`` holds ``doc``, ``selection`` and ``command`` as the JS sent them.
+    Returns None when the canvas has sent nothing at all yet.
+    """
+    if not isinstance(state, dict):
+        try:
+            state = dict(state or {})
+        except (TypeError, ValueError):
+            return None
+    doc = state.get("doc")
+    sel = state.get("selection")
+    cmd = state.get("command")
+    if not any(isinstance(x, dict) for x in (doc, sel, cmd)):
+        return None
+
+    new_seqs: list[int] = []
+    new_graph = None
+    if isinstance(doc, dict):
+        seq = _int(doc.get("seq"))
+        if seq is not None and seq > ack:
+            new_seqs.append(seq)
+            g = doc.get("graph")
+            if doc.get("rev") == rev and isinstance(g, dict):
+                new_graph = g
+    command = None
+    if isinstance(cmd, dict):
+        seq = _int(cmd.get("seq"))
+        name = cmd.get("name")
+        if seq is not None and seq > ack and name in COMMANDS:
+            new_seqs.append(seq)
+            command = name
+
+    selection: list[str] = []
+    edges: list[str] = []
+    if isinstance(sel, dict):
+        selection = [x for x in sel.get("ids") or [] if isinstance(x, str)]
+        edges = [x for x in sel.get("edges") or [] if isinstance(x, str)]
+    ref = new_graph if new_graph is not None else graph
+    if isinstance(ref, dict) and isinstance(ref.get("nodes"), list):
+        ids = {n.get("id") for n in ref["nodes"] if isinstance(n, dict)}
+        selection = [x for x in selection if x in ids]
+    return CanvasEvent(
+        graph=new_graph,
+        seq=max(new_seqs) if new_seqs else None,
+        selection=selection,
+        command=command,
+        selected_edges=edges,
+    )
+
+
+def read_canvas_event(key: str = "canvas", *, rev: Any, ack: int,
+                      graph: dict | None = None) -> CanvasEvent | None:
+    """The canvas's pending event, read from session state before mounting it."""
+    try:
+        state = st.session_state.get(key)
+    except Exception:  # noqa: BLE001 - a key of another widget type, etc.
+        return None
+    return event_from_state(state, rev=rev, ack=ack, graph=graph)
+
+
+def canvas_strings(lang: str = "en") -> dict[str, str]:
+    """The canvas labels in ``lang`` from ``builder.i18n`` (keys without prefix)."""
+    from builder import i18n
+
+    return {k: i18n.t(f"canvas.{k}", lang) for k in STRING_KEYS}
+
+
+def _clean_strings(strings: dict | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in (strings or {}).items():
+        if isinstance(k, str) and isinstance(v, str):
+            out[k[len("canvas."):] if k.startswith("canvas.") else k] = v
+    return out
+
+
+def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
+                 strings: dict, ack: int, key: str = "canvas",
+                 height: int = 620) -> CanvasEvent | None:
+    """Mount the canvas and return what it sent (see the module docstring).
+
+    The returned event is computed against ``ack``: a page that already applied
+    ``read_canvas_event`` and passes the new ``ack`` gets an event with
+    ``seq is None`` (nothing new), never the same edit twice.
+    """
+    data = {
+        "graph": graph,
+        "rev": rev,
+        "palette": palette,
+        "annotations": annotations or {},
+        "strings": _clean_strings(strings),
+        "ack": int(ack),
+    }
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError:
+        # NaN/inf from a user's file: JSON has no such numbers, the browser would
+        # refuse the whole payload. Show them as empty (the checker reports them).
+        data = _finite(data)
+    except TypeError as err:
+        raise TypeError(f"graph_canvas: data is not JSON-serialisable: {err}") from err
+    result = _mount(
+        key=key,
+        data=data,
+        height=int(height),
+        on_doc_change=_noop,
+        on_selection_change=_noop,
+        on_command_change=_noop,
+    )
+    return event_from_state(dict(result or {}), rev=rev, ack=ack, graph=graph)
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
+
+
+def _noop() -> None:
+    return None
