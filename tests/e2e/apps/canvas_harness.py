@@ -25,6 +25,7 @@ import streamlit as st  # noqa: E402
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event  # noqa: E402
 
 st.set_page_config(page_title="NetCanvas canvas harness", layout="wide")
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2rem}</style>")
 
 LANG = st.query_params.get("lang", "en")
 LANG = LANG if LANG in ("en", "zh") else "en"
