@@ -932,7 +932,7 @@ class Canvas {
   }
 
   addNodeAtCenter(type) {
-    const r = this.vp.getBoundingClientRect();
+    const r = (this.vpRect = this.vp.getBoundingClientRect());
     const [wx, wy] = this.toWorld(r.left + r.width / 2, r.top + r.height / 2);
     const k = (this.centerAdds = ((this.centerAdds || 0) + 1) % 6);
     this.addNode(type, wx + k * 24, wy + k * 24);
@@ -950,11 +950,9 @@ class Canvas {
 
   connect(src, tgt, port, detached) {
     if (src === tgt) return false;
-    const before = this.doc.edges.length;
+    if (detached && detached.source === src && detached.target === tgt && portOf(detached) === port) return false;
     const exists = this.doc.edges.some((e) => validEdge(e) && e !== detached && e.source === src && e.target === tgt && portOf(e) === port);
-    if (exists && (!detached || (detached.target === tgt && portOf(detached) === port))) {
-      return false;
-    }
+    if (exists && !detached) return false;
     const touched = new Set([tgt]);
     this.doc.edges = this.doc.edges.filter((e) => {
       if (e === detached) { touched.add(e.target); return false; }
@@ -969,7 +967,7 @@ class Canvas {
     this.selEdges.clear();
     this.applySelectionClasses();
     this.commit();
-    return before !== this.doc.edges.length || true;
+    return true;
   }
 
   removeEdge(edge) {
