@@ -415,3 +415,22 @@ def test_named_ports_feed_the_right_input(open_harness):
     s = wait_state(page, "s => s.graph.edges.filter(e => e.target === 'reparameterize_1').length === 2")
     assert sorted((e["source"], e["port"]) for e in s["graph"]["edges"] if e["target"] == "reparameterize_1") == [
         ("n0", 0), ("n1", 1)]
+
+
+def test_param_edit_from_python_keeps_selection_and_view(open_harness):
+    page = open_harness("graph=chain&panel=1")
+    page.mouse.click(*head(page, "n1"))
+    s = wait_state(page, "s => s.selection.length === 1")
+    view = _view(page)
+    assert node(page, "n1").locator(".nc-v").text_content() == "32"
+    page.get_by_role("button", name="Double out_features of the selection").click()
+    s = wait_state(page, f"s => s.rev === {s['rev'] + 1}")
+    assert s["graph"]["nodes"][1]["params"] == {"out_features": 64}
+    page.wait_for_function("() => document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot"
+                           ".querySelector('.nc-node[data-id=n1] .nc-v').textContent === '64'")
+    assert "sel" in node(page, "n1").get_attribute("class")
+    assert _view(page) == view
+    # the next edit is made on the new rev and lands (keys reach the canvas when it has focus)
+    page.mouse.click(*head(page, "n1"))
+    page.keyboard.press("Delete")
+    s = wait_state(page, "s => s.graph.nodes.length === 2")
