@@ -338,3 +338,99 @@ def test_edit_to_rerun_latency(open_harness, app_idle):
         app_idle(page)
     print(f"\n[perf] edit -> Python rerun visible in page: {', '.join(f'{t * 1000:.0f} ms' for t in times)}")
     assert min(times) < 2.0
+
+
+def _view(page) -> tuple[float, float, float]:
+    m = page.locator(".nc-world").evaluate("e => getComputedStyle(e).transform")
+    a, _b, _c, _d, tx, ty = (float(v) for v in re.findall(r"[-\d.e]+", m))
+    return a, tx, ty
+
+
+def test_pan_and_zoom_stay_in_the_browser(open_harness):
+    page = open_harness("graph=chain")
+    runs = py_state(page)["runs"]
+    vp = page.locator(".nc-viewport").bounding_box()
+    k0, x0, y0 = _view(page)
+    cx, cy = vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] - 60  # empty canvas below the chain
+    # middle-mouse drag pans
+    page.mouse.move(cx, cy)
+    page.mouse.down(button="middle")
+    page.mouse.move(cx + 80, cy - 40, steps=5)
+    page.mouse.up(button="middle")
+    k1, x1, y1 = _view(page)
+    assert (round(x1 - x0), round(y1 - y0)) == (80, -40) and k1 == k0
+    # space + drag pans
+    page.mouse.click(cx, cy)
+    page.keyboard.down("Space")
+    drag(page, (cx, cy), (cx - 30, cy + 20), steps=4)
+    page.keyboard.up("Space")
+    _k2, x2, y2 = _view(page)
+    assert (round(x2 - x1), round(y2 - y1)) == (-30, 20)
+    # the wheel pans, ctrl+wheel zooms around the pointer, the toolbar zooms too
+    page.mouse.wheel(0, 100)
+    _k3, _x3, y3 = _view(page)
+    assert round(y3 - y2) == -100
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -50)
+    page.keyboard.up("Control")
+    k4, _x4, _y4 = _view(page)
+    assert k4 > k0
+    page.locator('.nc-btn[data-action="zoom_out"]').click()
+    assert _view(page)[0] < k4
+    page.locator('.nc-btn[data-action="zoom_reset"]').click()
+    assert _view(page)[0] == 1
+    assert page.locator(".nc-zoom").text_content() == "100%"
+    page.locator('.nc-btn[data-action="fit"]').click()
+    assert py_state(page)["runs"] == runs, "panning and zooming must not rerun the script"
+
+
+def test_auto_layout_orders_by_depth(open_harness):
+    page = open_harness("graph=chain")
+    # scramble: move n0 to the right of n2
+    x, y = head(page, "n0")
+    bx = node(page, "n2").bounding_box()
+    drag(page, (x, y), (bx["x"] + bx["width"] + 40, y + 120), steps=6)
+    s = wait_state(page, "s => s.graph.nodes[0].pos[0] > s.graph.nodes[2].pos[0]")
+    runs = s["runs"]
+    page.locator('.nc-btn[data-action="auto_layout"]').click()
+    s = wait_state(page, f"s => s.runs > {runs}")
+    pos = {n["id"]: n["pos"] for n in s["graph"]["nodes"]}
+    assert pos["n0"][0] < pos["n1"][0] < pos["n2"][0]
+    assert pos["n0"][1] == pos["n1"][1] == pos["n2"][1]
+
+
+def test_named_ports_feed_the_right_input(open_harness):
+    page = open_harness("graph=chain")
+    drop_from_palette(page, "Reparameterize", 520, 420)
+    rp = page.locator('.nc-node[data-type="Reparameterize"]')
+    rp.wait_for()
+    assert rp.locator(".nc-portrow .nc-k").all_text_contents() == ["mu", "logvar"]
+    drag(page, center(out_port(page, "n1")), center(rp.locator('.nc-port.nc-in[data-port="1"]')))
+    s = wait_state(page, "s => s.graph.edges.some(e => e.target === 'reparameterize_1')")
+    assert [e for e in s["graph"]["edges"] if e["target"] == "reparameterize_1"] == [
+        {"source": "n1", "target": "reparameterize_1", "port": 1}]
+    # dropping a wire anywhere on the card takes the nearest free port (here: mu)
+    box = rp.bounding_box()
+    drag(page, center(out_port(page, "n0")), (box["x"] + box["width"] / 2, box["y"] + box["height"] - 8))
+    s = wait_state(page, "s => s.graph.edges.filter(e => e.target === 'reparameterize_1').length === 2")
+    assert sorted((e["source"], e["port"]) for e in s["graph"]["edges"] if e["target"] == "reparameterize_1") == [
+        ("n0", 0), ("n1", 1)]
+
+
+def test_param_edit_from_python_keeps_selection_and_view(open_harness):
+    page = open_harness("graph=chain&panel=1")
+    page.mouse.click(*head(page, "n1"))
+    s = wait_state(page, "s => s.selection.length === 1")
+    view = _view(page)
+    assert node(page, "n1").locator(".nc-v").text_content() == "32"
+    page.get_by_role("button", name="Double out_features of the selection").click()
+    s = wait_state(page, f"s => s.rev === {s['rev'] + 1}")
+    assert s["graph"]["nodes"][1]["params"] == {"out_features": 64}
+    page.wait_for_function("() => document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot"
+                           ".querySelector('.nc-node[data-id=n1] .nc-v').textContent === '64'")
+    assert "sel" in node(page, "n1").get_attribute("class")
+    assert _view(page) == view
+    # the next edit is made on the new rev and lands (keys reach the canvas when it has focus)
+    page.mouse.click(*head(page, "n1"))
+    page.keyboard.press("Delete")
+    s = wait_state(page, "s => s.graph.nodes.length === 2")

@@ -206,6 +206,8 @@ class Canvas {
     this.tool = "select";
     this.spaceDown = false;
     this.drag = null;
+    this.touches = new Map();
+    this.pinch = null;
     this.raf = 0;
     this.labelEls = []; // [el, key, prop]
     this.destroyed = false;
@@ -362,6 +364,12 @@ class Canvas {
     // Events
     vp.addEventListener("pointerdown", (e) => this.pointerDown(e));
     vp.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+    vp.addEventListener("pointermove", (e) => { if (e.pointerType === "touch") this.touchMove(e); });
+    for (const type of ["pointerup", "pointercancel"]) {
+      vp.addEventListener(type, (e) => { if (e.pointerType === "touch") this.touchUp(e); });
+    }
+    this.edgeLayer.addEventListener("pointerover", (e) => this.edgeHover(e, true));
+    this.edgeLayer.addEventListener("pointerout", (e) => this.edgeHover(e, false));
     vp.addEventListener("auxclick", (e) => { if (e.button === 1) e.preventDefault(); });
     vp.addEventListener("contextmenu", (e) => { if (this.drag) e.preventDefault(); });
     vp.addEventListener("dblclick", (e) => { if (!e.target.closest(".nc-node")) e.preventDefault(); });
@@ -551,6 +559,7 @@ class Canvas {
     item.focus({ preventScroll: true });
     const entry = this.types.get(item.dataset.type);
     if (!entry) return;
+    try { this.palList.setPointerCapture(e.pointerId); } catch (err) { /* not capturable */ }
     this.drag = { kind: "palette", entry, x0: e.clientX, y0: e.clientY, started: false, pointerId: e.pointerId };
     this.startWindowListeners();
   }
@@ -825,6 +834,13 @@ class Canvas {
     this.updateToolbar();
   }
 
+  edgeHover(e, on) {
+    const g = e.target.closest && e.target.closest(".nc-edge");
+    if (!g || !g._edge) return;
+    g._edge.hover = on;
+    this.markEdge(g._edge);
+  }
+
   markEdge(ev) {
     const sel = this.selEdges.has(ev.edge);
     const m = sel ? "nc-arrow-sel" : ev.ann.error ? "nc-arrow-err" : ev.hover ? "nc-arrow-hov" : "nc-arrow";
@@ -916,7 +932,7 @@ class Canvas {
   }
 
   addNodeAtCenter(type) {
-    const r = this.vp.getBoundingClientRect();
+    const r = (this.vpRect = this.vp.getBoundingClientRect());
     const [wx, wy] = this.toWorld(r.left + r.width / 2, r.top + r.height / 2);
     const k = (this.centerAdds = ((this.centerAdds || 0) + 1) % 6);
     this.addNode(type, wx + k * 24, wy + k * 24);
@@ -934,11 +950,9 @@ class Canvas {
 
   connect(src, tgt, port, detached) {
     if (src === tgt) return false;
-    const before = this.doc.edges.length;
+    if (detached && detached.source === src && detached.target === tgt && portOf(detached) === port) return false;
     const exists = this.doc.edges.some((e) => validEdge(e) && e !== detached && e.source === src && e.target === tgt && portOf(e) === port);
-    if (exists && (!detached || (detached.target === tgt && portOf(detached) === port))) {
-      return false;
-    }
+    if (exists && !detached) return false;
     const touched = new Set([tgt]);
     this.doc.edges = this.doc.edges.filter((e) => {
       if (e === detached) { touched.add(e.target); return false; }
@@ -953,7 +967,7 @@ class Canvas {
     this.selEdges.clear();
     this.applySelectionClasses();
     this.commit();
-    return before !== this.doc.edges.length || true;
+    return true;
   }
 
   removeEdge(edge) {
@@ -1202,9 +1216,11 @@ class Canvas {
   }
 
   keyDown(e) {
-    if (isTextTarget(e.composedPath ? e.composedPath()[0] : e.target)) return;
+    const target = e.composedPath ? e.composedPath()[0] : e.target;
+    if (isTextTarget(target)) return;
     const mod = e.ctrlKey || e.metaKey;
     const k = e.key;
+    if ((k === " " || k === "Enter") && target && target.tagName === "BUTTON") return;
     let handled = true;
     if (k === "Delete" || k === "Backspace") this.deleteSelection();
     else if (mod && (k === "z" || k === "Z")) this.command(e.shiftKey ? "redo" : "undo");
@@ -1239,10 +1255,42 @@ class Canvas {
     window.removeEventListener("pointercancel", this.onCancel);
   }
 
+  // Two fingers on a touch screen: pinch to zoom, move to pan.
+  touchDown(e) {
+    this.touches.set(e.pointerId, [e.clientX, e.clientY]);
+    if (this.touches.size !== 2) return this.touches.size > 2;
+    if (this.drag) this.cancelDrag();
+    const [a, b] = [...this.touches.values()];
+    this.pinch = { d0: Math.hypot(a[0] - b[0], a[1] - b[1]) || 1, m0: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], v0: { ...this.view } };
+    this.vpRect = this.vp.getBoundingClientRect();
+    return true;
+  }
+
+  touchMove(e) {
+    if (!this.touches.has(e.pointerId)) return;
+    this.touches.set(e.pointerId, [e.clientX, e.clientY]);
+    const p = this.pinch;
+    if (!p || this.touches.size !== 2) return;
+    const [a, b] = [...this.touches.values()];
+    const r = this.vpRect;
+    const k = clamp(p.v0.k * (Math.hypot(a[0] - b[0], a[1] - b[1]) / p.d0), MIN_K, MAX_K);
+    const mx = (a[0] + b[0]) / 2 - r.left, my = (a[1] + b[1]) / 2 - r.top;
+    const wx = (p.m0[0] - r.left - p.v0.x) / p.v0.k, wy = (p.m0[1] - r.top - p.v0.y) / p.v0.k;
+    this.view = { k, x: mx - wx * k, y: my - wy * k };
+    this.applyView();
+  }
+
+  touchUp(e) {
+    this.touches.delete(e.pointerId);
+    if (this.touches.size < 2) this.pinch = null;
+  }
+
   pointerDown(e) {
+    if (e.pointerType === "touch" && this.touchDown(e)) return;
     if (this.drag) return;
     const t = e.target;
     if (t.closest(".nc-toolbar, .nc-status")) return;
+    try { this.vp.setPointerCapture(e.pointerId); } catch (err) { /* not capturable */ }
     this.el.focus({ preventScroll: true });
     this.vpRect = this.vp.getBoundingClientRect();
     const base = { x0: e.clientX, y0: e.clientY, started: false, pointerId: e.pointerId, shift: e.shiftKey || e.ctrlKey || e.metaKey };

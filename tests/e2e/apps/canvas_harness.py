@@ -25,6 +25,7 @@ import streamlit as st  # noqa: E402
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event  # noqa: E402
 
 st.set_page_config(page_title="NetCanvas canvas harness", layout="wide")
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2rem}</style>")
 
 LANG = st.query_params.get("lang", "en")
 LANG = LANG if LANG in ("en", "zh") else "en"
@@ -270,6 +271,21 @@ if ev is not None and ev.seq is not None:
             ss.hpos += 1
         ss.graph = copy.deepcopy(ss.history[ss.hpos])
         ss.rev += 1
+
+if st.query_params.get("panel") == "1":
+    # A stand-in for the property panel: edits params of the selected nodes in Python,
+    # which bumps rev (the canvas must keep its selection and view).
+    selected = set(ev.selection) if ev is not None else set(ss.get("last_selection", []))
+    if st.button("Double out_features of the selection"):
+        g = copy.deepcopy(ss.graph)
+        for n in g["nodes"]:
+            if n["id"] in selected and "out_features" in n.get("params", {}):
+                n["params"]["out_features"] *= 2
+        ss.graph = g
+        ss.history = ss.history[: ss.hpos + 1] + [copy.deepcopy(g)]
+        ss.hpos += 1
+        ss.rev += 1
+    ss.last_selection = sorted(selected)
 
 annotate = shape_annotations if st.query_params.get("ann") == "shapes" else fake_annotations
 result = graph_canvas(

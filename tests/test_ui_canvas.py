@@ -1,0 +1,73 @@
+"""ui.canvas without a browser: the event contract and the labels."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from builder import i18n
+from ui.canvas import STRING_KEYS, CanvasEvent, _clean_strings, _finite, canvas_strings, event_from_state
+
+G = {"format": "netcanvas.graph", "version": 1, "nodes": [{"id": "a"}, {"id": "b"}], "edges": []}
+
+
+def test_nothing_sent_yet():
+    assert event_from_state({}, rev=1, ack=0) is None
+    assert event_from_state(None, rev=1, ack=0) is None
+
+
+def test_new_edit_on_current_rev_is_applied():
+    ev = event_from_state({"doc": {"seq": 5, "rev": 2, "graph": G}}, rev=2, ack=4)
+    assert ev == CanvasEvent(graph=G, seq=5, selection=[], command=None)
+
+
+def test_already_acknowledged_edit_is_not_offered_again():
+    ev = event_from_state({"doc": {"seq": 5, "rev": 2, "graph": G}}, rev=2, ack=5)
+    assert ev.graph is None and ev.seq is None
+
+
+def test_edit_made_on_an_older_rev_is_acknowledged_but_dropped():
+    ev = event_from_state({"doc": {"seq": 6, "rev": 1, "graph": G}}, rev=2, ack=5)
+    assert ev.graph is None and ev.seq == 6
+
+
+def test_command_and_edit_in_one_run():
+    state = {"doc": {"seq": 7, "rev": 3, "graph": G}, "command": {"name": "undo", "seq": 8}}
+    ev = event_from_state(state, rev=3, ack=6)
+    assert ev.graph == G and ev.command == "undo" and ev.seq == 8
+
+
+def test_unknown_or_old_commands_are_ignored():
+    assert event_from_state({"command": {"name": "rm -rf", "seq": 9}}, rev=1, ack=0).command is None
+    assert event_from_state({"command": {"name": "redo", "seq": 3}}, rev=1, ack=3).command is None
+
+
+def test_selection_is_filtered_to_nodes_of_the_graph():
+    state = {"selection": {"seq": 1, "ids": ["a", "zz", 3], "edges": ["a->b:0"]}}
+    ev = event_from_state(state, rev=1, ack=0, graph=G)
+    assert ev.selection == ["a"] and ev.selected_edges == ["a->b:0"] and ev.seq is None
+
+
+def test_bool_is_not_a_sequence_number():
+    assert event_from_state({"doc": {"seq": True, "rev": 1, "graph": G}}, rev=1, ack=0).seq is None
+
+
+def test_strings_every_key_in_both_languages():
+    for lang in i18n.LANGS:
+        labels = canvas_strings(lang)
+        assert set(labels) == set(STRING_KEYS)
+        assert all(v and not v.startswith("canvas.") for v in labels.values())
+    assert _clean_strings({"canvas.fit": "Fit", "delete": "Del", 3: "x"}) == {"fit": "Fit", "delete": "Del"}
+
+
+def test_js_uses_only_known_label_keys():
+    js = (Path(__file__).resolve().parents[1] / "ui" / "canvas" / "canvas.js").read_text()
+    used = set(re.findall(r'this\.t\("([a-z_]+)"\)', js))
+    used |= set(re.findall(r'this\.label\([^;]*?, "([a-z_]+)"', js))
+    used |= set(re.findall(r'btn\(g, "([a-z_]+)"', js))
+    used -= {"text", "tip", "placeholder"}  # label(el, key, prop): the prop names
+    assert used and used <= set(STRING_KEYS), used - set(STRING_KEYS)
+    assert not re.search(r"\.(innerHTML|outerHTML|insertAdjacentHTML)\b", js)
+
+
+def test_non_finite_numbers_become_null():
+    assert _finite({"a": [float("nan"), 1.5, {"b": float("inf")}]}) == {"a": [None, 1.5, {"b": None}]}
