@@ -40,7 +40,7 @@ if event is not None and event.seq is not None:
 selection = event.selection if event is not None else []
 
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
-bar = st.columns([6, 1.1, 1.1, 1.3, 1.3, 1.2, 1.2], vertical_alignment="bottom")
+bar = st.columns([5, 0.55, 0.55, 1.5, 1.3, 0.55, 0.55], vertical_alignment="bottom")
 with bar[0]:
     choice = st.segmented_control(tr("build.graphs"), options=list(range(len(ws.tabs))), default=ws.active,
                                   format_func=lambda i: ws.tabs[i].name, key=f"tabs_{len(ws.tabs)}_{ws.active}")
@@ -48,15 +48,17 @@ with bar[0]:
         ws.select(choice)
         st.rerun()
 with bar[1]:
-    if st.button(tr("build.undo"), icon=":material/undo:", disabled=not tab.undo, use_container_width=True):
+    if st.button("", icon=":material/undo:", help=tr("build.undo"), disabled=not tab.undo, width="stretch",
+                 key="btn_undo"):
         ws.undo()
         st.rerun()
 with bar[2]:
-    if st.button(tr("build.redo"), icon=":material/redo:", disabled=not tab.redo, use_container_width=True):
+    if st.button("", icon=":material/redo:", help=tr("build.redo"), disabled=not tab.redo, width="stretch",
+                 key="btn_redo"):
         ws.redo()
         st.rerun()
 
-with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", use_container_width=True):
+with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", width="stretch"):
     st.markdown(f"**{tr('build.templates_title')}**")
     for tpl in templates.list_templates():
         if tpl.meta.get("mode") == "gan-discriminator":
@@ -76,9 +78,9 @@ with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", use_cont
                     ws.select(current)
             st.rerun()
 
-with bar[4].popover(tr("build.file"), icon=":material/folder_open:", use_container_width=True):
+with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stretch"):
     st.download_button(tr("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
-                       mime="application/json", icon=":material/download:", use_container_width=True)
+                       mime="application/json", icon=":material/download:", width="stretch")
     upload = st.file_uploader(tr("build.upload"), type=["json"], key=f"upload_{tab.key}")
     if upload is not None and st.session_state.get("uploaded_id") != upload.file_id:
         st.session_state["uploaded_id"] = upload.file_id
@@ -97,11 +99,12 @@ with bar[4].popover(tr("build.file"), icon=":material/folder_open:", use_contain
             st.rerun()
 
 with bar[5]:
-    if st.button(tr("build.new"), icon=":material/add:", use_container_width=True):
+    if st.button("", icon=":material/add:", help=tr("build.new"), width="stretch", key="btn_new"):
         ws.open_doc({"format": "netcanvas.graph", "version": 1, "name": "untitled", "nodes": [], "edges": []})
         st.rerun()
 with bar[6]:
-    if st.button(tr("build.close"), icon=":material/close:", disabled=len(ws.tabs) < 2, use_container_width=True):
+    if st.button("", icon=":material/close:", help=tr("build.close"), disabled=len(ws.tabs) < 2, width="stretch",
+                 key="btn_close"):
         ws.close(ws.active)
         st.rerun()
 
@@ -136,7 +139,7 @@ with side:
                 if n.get("id") == nid:
                     n["params"] = params
             ws.edit(doc, replace_canvas=True)
-        with st.container(border=True):
+        with st.container(border=True, height=560):
             property_panel.render(node, f"prop:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
                 st.error(err.text(L))
@@ -155,7 +158,7 @@ with left:
     rows = build_view.summary_rows(result, L)
     if rows:
         share = tr("summary.share")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
                                                                              max_value=1),
                                     tr("summary.params"): st.column_config.NumberColumn(format="localized")})
@@ -168,7 +171,7 @@ with right:
     if result.ok:
         source = generate(tab.doc, result).source
         st.download_button(tr("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
-                           icon=":material/download:", use_container_width=True)
+                           icon=":material/download:", width="stretch")
         with st.expander(tr("build.show_code"), expanded=False, icon=":material/code:"):
             st.code(source, language="python", line_numbers=True)
     else:

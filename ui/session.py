@@ -36,4 +36,4 @@ def language_switch() -> None:
 
     # The label names both languages, so it never changes (and the widget keeps its identity).
     st.segmented_control("Language · 语言", options=list(LANG_LABELS), format_func=LANG_LABELS.get,
-                         default=ws.lang, key="lang_switch", on_change=changed)
+                         default=ws.lang, key="lang_switch", on_change=changed, label_visibility="collapsed")
