@@ -1,0 +1,1 @@
+"""NetCanvas training runtime: data, training loop, monitoring. Never imports streamlit."""
