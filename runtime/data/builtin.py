@@ -85,7 +85,8 @@ def _digits(name: str, o: dict) -> DataSet:
     b = _sklearn("digits")
     x = _f32(b.images / 16.0).unsqueeze(1)
     return DataSet(name, "image", "classification", {"x": x}, _i64(b.target),
-                   class_names=[str(i) for i in range(10)], normalize=False)
+                   class_names=[str(i) for i in range(10)], normalize=False,
+                   extra={"image": {"size": [8, 8], "channels": 1}})
 
 
 def _table(name: str, o: dict) -> DataSet:
@@ -159,7 +160,8 @@ def _ratings(name: str, o: dict) -> DataSet:
 def _shapes(name: str, o: dict) -> DataSet:
     x, y = shape_gen.shapes(o["n_samples"], o["size"], o["noise"], o["seed"])
     return DataSet(name, "image", "classification", {"x": _f32(x)}, _i64(y),
-                   class_names=list(shape_gen.CLASSES), normalize=False)
+                   class_names=list(shape_gen.CLASSES), normalize=False,
+                   extra={"image": {"size": [o["size"], o["size"]], "channels": 1}})
 
 
 def _d(en: str, zh: str) -> dict[str, str]:

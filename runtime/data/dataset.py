@@ -210,6 +210,7 @@ def base_record(ds: DataSet) -> dict:
         "vocab": list(ds.vocab) if ds.vocab else None,
         "tokens": ds.extra.get("tokens"),
         "csv": ds.extra.get("csv"),
+        "image": ds.extra.get("image"),
     }
 
 
@@ -227,7 +228,7 @@ def split(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0, se
          "normalize": {name: {"mean": [...], "std": [...], "axes": [...], "shape": [...]}},
          "target": {"mean": [...], "std": [...]} | None,
          "reshape": {graph_input: {"source": name, "from": [...], "to": [...]}},
-         "class_names", "feature_names", "vocab", "tokens", "csv"}
+         "class_names", "feature_names", "vocab", "tokens", "csv", "image"}
 
     Apply ``normalize`` as ``(x - mean.reshape(shape)) / std.reshape(shape)``.
     """

@@ -37,7 +37,8 @@ class DataError(Exception):
         return self._info
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.code, lang, **{k: _render(k, v) for k, v in self._info.items()})
+        fields = {k: _render(k, v) for k, v in self._info.items() if k not in ("key", "lang")}
+        return t(self.code, lang, **fields)
 
     def to_json(self, lang: str = DEFAULT_LANG) -> dict:
         return {"code": self.code, "args": self._info, "message": self.message(lang)}

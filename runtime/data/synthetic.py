@@ -7,15 +7,16 @@ Returns plain numpy arrays; ``builtin`` wraps them into DataSets.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import make_circles, make_moons
 
 
 def moons(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
     x, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return (x - [0.5, 0.25]).astype(np.float32), y.astype(np.int64)
 
 
 def circles(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_circles
     x, y = make_circles(n_samples=n_samples, noise=noise, factor=0.5, random_state=seed)
     return x.astype(np.float32), y.astype(np.int64)
 

@@ -3,8 +3,6 @@
 feature matrix a trained model expects."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import torch
@@ -152,12 +150,3 @@ def features(plan: dict, df: pd.DataFrame) -> torch.Tensor:
             blocks.append(onehot.astype("float64"))
     x = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(df), 0))
     return torch.tensor(x, dtype=torch.float32)
-
-
-def row_count_ok(n: int, limit: int) -> None:
-    if n > limit:
-        raise DataError("data.too_many_rows", rows=n, limit=limit)
-
-
-def is_finite_number(v) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)
