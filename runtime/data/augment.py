@@ -117,7 +117,8 @@ def random_flip(x: torch.Tensor, p: float, g: torch.Generator | None, dim: int =
 
 def gaussian_blur(x: torch.Tensor, sigma) -> torch.Tensor:
     """Separable Gaussian blur with per-sample ``sigma`` (number or (B,) tensor), pixels;
-    edges replicated. sigma 0 leaves an image as it is."""
+    the kernel reaches ceil(3 * max sigma) pixels each way, edges replicated. sigma 0
+    leaves an image as it is."""
     _check_images(x)
     b, c, h, w = x.shape
     sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(b)

@@ -17,8 +17,8 @@ def shapes(n_samples: int, size: int, noise: float, seed: int) -> tuple[np.ndarr
     n = n_samples
     y = rng.permutation(np.arange(n) % len(CLASSES)).astype(np.int64)
     r = rng.uniform(0.2, 0.4, n) * size
-    cx = rng.uniform(r + 1, size - 1 - r)
-    cy = rng.uniform(r + 1, size - 1 - r)
+    cx = rng.uniform(r + 1.5, size - 1.5 - r)   # a margin for the soft edge
+    cy = rng.uniform(r + 1.5, size - 1.5 - r)
     angle = rng.uniform(0, 2 * np.pi, n)
     grid = np.arange(size, dtype=np.float32) + 0.5
     dx = grid[None, None, :] - cx[:, None, None]
@@ -35,7 +35,7 @@ def shapes(n_samples: int, size: int, noise: float, seed: int) -> tuple[np.ndarr
         if name == "circle":
             d = rr[m] - dist[m]
         elif name == "square":
-            half = rr[m] / np.sqrt(2) * 1.1
+            half = rr[m] / np.sqrt(2)  # corners on the circle of radius r
             d = half - np.maximum(np.abs(u[m]), np.abs(v[m]))
         elif name == "triangle":  # equilateral, circumradius r
             edges = []
@@ -44,8 +44,9 @@ def shapes(n_samples: int, size: int, noise: float, seed: int) -> tuple[np.ndarr
             d = np.minimum(np.minimum(edges[0], edges[1]), edges[2])
         elif name == "cross":
             arm = np.maximum(rr[m] * 0.22, 1.0)
-            bar1 = np.minimum(arm - np.abs(u[m]), rr[m] - np.abs(v[m]))
-            bar2 = np.minimum(arm - np.abs(v[m]), rr[m] - np.abs(u[m]))
+            length = np.sqrt(rr[m] ** 2 - arm ** 2)  # bar corners on the circle of radius r
+            bar1 = np.minimum(arm - np.abs(u[m]), length - np.abs(v[m]))
+            bar2 = np.minimum(arm - np.abs(v[m]), length - np.abs(u[m]))
             d = np.maximum(bar1, bar2)
         else:  # ring
             width = np.maximum(rr[m] * 0.2, 1.0)

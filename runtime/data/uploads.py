@@ -141,11 +141,11 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
 
 # ----------------------------------------------------------------------------- zip checks
 
-def _open_zip(data: bytes, code: str) -> zipfile.ZipFile:
+def _open_zip(data: bytes, code: str, **args) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise DataError(code) from None
+        raise DataError(code, **args) from None
 
 
 def _check_members(infos: list[zipfile.ZipInfo]) -> None:
@@ -205,7 +205,7 @@ def _npy_header(fh, key: str) -> tuple[tuple[int, ...], np.dtype, bool]:
 
 
 def _read_npz(data: bytes) -> dict[str, np.ndarray]:
-    zf = _open_zip(data, "data.npz_bad")
+    zf = _open_zip(data, "data.npz_bad", detail="not a zip archive")
     infos = zf.infolist()
     _check_members(infos)
     arrays: dict[str, np.ndarray] = {}
