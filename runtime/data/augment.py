@@ -1,0 +1,202 @@
+"""Image augmentation in plain torch (no torchvision): batch transforms on (B, C, H, W)
+tensors, vectorised over the batch, on whatever device the batch lives on.
+
+Each transform has a strength; 0 leaves the batch unchanged. ``Augmenter`` applies the
+enabled ones to training batches with its own ``torch.Generator`` (deterministic given
+``seed``); ``preview`` shows one batch before and after.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .errors import DataError
+
+# key -> (low, high, meaning of the strength)
+RANGES: dict[str, tuple[float, float]] = {
+    "rotation": (0.0, 180.0),   # degrees: angle uniform in [-s, s]
+    "hflip": (0.0, 1.0),        # probability of a left-right flip
+    "vflip": (0.0, 1.0),        # probability of an up-down flip
+    "crop": (0.0, 0.9),         # random resized crop: keep an area fraction in [1 - s, 1]
+    "translate": (0.0, 0.5),    # shift by up to s of the side, each axis
+    "noise": (0.0, 1.0),        # Gaussian noise std
+    "blur": (0.0, 5.0),         # Gaussian blur, sigma uniform in [0, s] pixels
+    "brightness": (0.0, 1.0),   # add uniform [-s, s]
+    "contrast": (0.0, 1.0),     # scale around the image mean by uniform [1 - s, 1 + s]
+}
+PADDING = ("zeros", "border", "reflection")
+
+
+def check_config(config: dict | None) -> dict:
+    """The config with every strength as a float in range (missing, None, False -> 0;
+    True -> 0.5 for flips); ``padding`` one of ``PADDING``. Anything else: DataError."""
+    out: dict = {k: 0.0 for k in RANGES}
+    out["padding"] = "zeros"
+    for key, value in (config or {}).items():
+        if key == "padding":
+            if value not in PADDING:
+                raise DataError("data.augment_key", name=f"padding={value}"[:60], choices=list(PADDING))
+            out[key] = value
+            continue
+        if key not in RANGES:
+            raise DataError("data.augment_key", name=str(key)[:60], choices=sorted(RANGES) + ["padding"])
+        if value is None or value is False:
+            value = 0.0
+        elif value is True:
+            value = 0.5 if key in ("hflip", "vflip") else None
+        lo, hi = RANGES[key]
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
+            raise DataError("data.augment_range", name=key, value=str(value)[:20], low=lo, high=hi)
+        out[key] = float(value)
+    return out
+
+
+def _check_images(x: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or not x.is_floating_point():
+        shape = list(x.shape) if isinstance(x, torch.Tensor) else []
+        raise DataError("data.augment_shape", data_shape=shape)
+
+
+def _rand(g: torch.Generator | None, n: int, x: torch.Tensor, lo: float = 0.0, hi: float = 1.0) -> torch.Tensor:
+    return torch.rand(n, generator=g, device=x.device, dtype=x.dtype) * (hi - lo) + lo
+
+
+# ----------------------------------------------------------------------------- geometric
+
+def affine(x: torch.Tensor, theta: torch.Tensor, padding: str = "zeros") -> torch.Tensor:
+    """Resample ``x`` with per-sample affine matrices ``theta`` (B, 2, 3) that map output
+    coordinates to input coordinates in [-1, 1] (as ``F.affine_grid``)."""
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
+
+
+def rotation_theta(degrees: torch.Tensor, zoom: torch.Tensor | None = None,
+                   shift: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, 2, 3) matrices: turn the content by ``degrees`` counter-clockwise, view a
+    ``zoom`` fraction of the side (1 = all) and move the view by ``shift`` (B, 2)."""
+    rad = degrees * (math.pi / 180.0)
+    cos, sin = torch.cos(rad), torch.sin(rad)
+    a = torch.ones_like(rad) if zoom is None else zoom
+    s = torch.zeros(rad.shape[0], 2, dtype=rad.dtype, device=rad.device) if shift is None else shift
+    row0 = torch.stack([a * cos, -a * sin, s[:, 0]], dim=1)
+    row1 = torch.stack([a * sin, a * cos, s[:, 1]], dim=1)
+    return torch.stack([row0, row1], dim=1)
+
+
+def rotate(x: torch.Tensor, degrees, padding: str = "zeros") -> torch.Tensor:
+    """Turn each image counter-clockwise by ``degrees`` (a number or a (B,) tensor)."""
+    _check_images(x)
+    deg = torch.as_tensor(degrees, dtype=x.dtype, device=x.device).expand(x.shape[0])
+    return affine(x, rotation_theta(deg), padding)
+
+
+def random_affine(x: torch.Tensor, g: torch.Generator | None, rotation: float = 0.0, crop: float = 0.0,
+                  translate: float = 0.0, padding: str = "zeros") -> torch.Tensor:
+    """Random rotation, resized crop and translation, composed into one resampling."""
+    b = x.shape[0]
+    deg = _rand(g, b, x, -rotation, rotation)
+    area = _rand(g, b, x, 1.0 - crop, 1.0)
+    zoom = area.sqrt()
+    room = (1.0 - zoom).unsqueeze(1)                      # where the crop window may sit
+    centre = (_rand(g, 2 * b, x, -1.0, 1.0).view(b, 2)) * room
+    shift = _rand(g, 2 * b, x, -2.0 * translate, 2.0 * translate).view(b, 2)
+    return affine(x, rotation_theta(deg, zoom, centre + shift), padding)
+
+
+def random_flip(x: torch.Tensor, p: float, g: torch.Generator | None, dim: int = -1) -> torch.Tensor:
+    """Flip each image along ``dim`` (-1 left-right, -2 up-down) with probability ``p``."""
+    if p <= 0:
+        return x
+    mask = _rand(g, x.shape[0], x) < p
+    return torch.where(mask.view(-1, 1, 1, 1), x.flip(dim), x)
+
+
+# ----------------------------------------------------------------------------- pixel values
+
+def gaussian_blur(x: torch.Tensor, sigma) -> torch.Tensor:
+    """Separable Gaussian blur with per-sample ``sigma`` (number or (B,) tensor), pixels;
+    the kernel reaches ceil(3 * max sigma) pixels each way, edges replicated. sigma 0
+    leaves an image as it is."""
+    _check_images(x)
+    b, c, h, w = x.shape
+    sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(b)
+    smax = float(sig.max()) if b else 0.0
+    if smax <= 0:
+        return x
+    radius = max(1, min(int(math.ceil(3 * smax)), max(h, w) - 1))
+    taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    s = sig.clamp_min(1e-3).unsqueeze(1)
+    k = torch.exp(-0.5 * (taps.unsqueeze(0) / s) ** 2)
+    k = (k / k.sum(1, keepdim=True)).repeat_interleave(c, dim=0)   # (B*C, K)
+    y = x.reshape(1, b * c, h, w)
+    y = F.conv2d(F.pad(y, (radius, radius, 0, 0), mode="replicate"), k.view(b * c, 1, 1, -1), groups=b * c)
+    y = F.conv2d(F.pad(y, (0, 0, radius, radius), mode="replicate"), k.view(b * c, 1, -1, 1), groups=b * c)
+    return y.view(b, c, h, w)
+
+
+def adjust_brightness(x: torch.Tensor, delta) -> torch.Tensor:
+    """Add ``delta`` (number or (B,) tensor) to every pixel."""
+    d = torch.as_tensor(delta, dtype=x.dtype, device=x.device).expand(x.shape[0])
+    return x + d.view(-1, 1, 1, 1)
+
+
+def adjust_contrast(x: torch.Tensor, factor) -> torch.Tensor:
+    """Scale each image's deviations from its own mean by ``factor``."""
+    f = torch.as_tensor(factor, dtype=x.dtype, device=x.device).expand(x.shape[0]).view(-1, 1, 1, 1)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    return (x - mean) * f + mean
+
+
+def gaussian_noise(x: torch.Tensor, std: float, g: torch.Generator | None) -> torch.Tensor:
+    if std <= 0:
+        return x
+    return x + std * torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)
+
+
+# ----------------------------------------------------------------------------- the augmenter
+
+class Augmenter:
+    """Applies the enabled augmentations of ``config`` (see ``RANGES``) to training
+    batches: one affine resampling (rotation, crop, translation), flips, blur,
+    brightness/contrast, then noise. Deterministic given ``seed`` on a given device."""
+
+    def __init__(self, config: dict | None = None, seed: int = 0):
+        self.config = check_config(config)
+        self.seed = int(seed)
+        self._generators: dict[str, torch.Generator] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return any(self.config[k] > 0 for k in RANGES)
+
+    def generator(self, device: torch.device) -> torch.Generator:
+        key = str(device)
+        if key not in self._generators:
+            self._generators[key] = torch.Generator(device=device).manual_seed(self.seed)
+        return self._generators[key]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.enabled:
+            return x
+        _check_images(x)
+        cfg, g, b = self.config, self.generator(x.device), x.shape[0]
+        if cfg["rotation"] or cfg["crop"] or cfg["translate"]:
+            x = random_affine(x, g, cfg["rotation"], cfg["crop"], cfg["translate"], cfg["padding"])
+        x = random_flip(x, cfg["hflip"], g, -1)
+        x = random_flip(x, cfg["vflip"], g, -2)
+        if cfg["blur"]:
+            x = gaussian_blur(x, _rand(g, b, x, 0.0, cfg["blur"]))
+        if cfg["brightness"]:
+            x = adjust_brightness(x, _rand(g, b, x, -cfg["brightness"], cfg["brightness"]))
+        if cfg["contrast"]:
+            x = adjust_contrast(x, _rand(g, b, x, 1.0 - cfg["contrast"], 1.0 + cfg["contrast"]))
+        return gaussian_noise(x, cfg["noise"], g)
+
+
+def preview(images: torch.Tensor, config: dict | None, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(before, after) for a before/after display; a single (C, H, W) image is fine."""
+    x = images.unsqueeze(0) if isinstance(images, torch.Tensor) and images.dim() == 3 else images
+    _check_images(x)
+    return x, Augmenter(config, seed)(x.clone())

@@ -1,0 +1,487 @@
+"""Data sets from users' files: CSV tables, NPZ arrays, and zips of image folders.
+
+Files come from users: sizes are capped before anything is parsed, zip members are
+checked for path traversal, links and decompression bombs, NPZ is read with
+``allow_pickle=False`` (headers checked before any allocation), and every problem is
+a ``DataError`` with a stable code. Nothing from a file is ever executed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import stat
+import struct
+import warnings
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import tables
+from .dataset import KINDS, TASKS, DataSet
+from .errors import DataError
+
+# Limits (read at call time, so an app or a test may lower them).
+MAX_UPLOAD_BYTES = 200 * 2**20        # the file as uploaded
+MAX_ROWS = 500_000                    # CSV rows / NPZ samples
+MAX_COLUMNS = 1_000                   # CSV columns
+MAX_IMAGES = 20_000                   # images in a zip
+MAX_IMAGE_PIXELS = 25_000_000         # one image before resizing (5000 x 5000)
+MAX_ZIP_MEMBERS = 50_000
+MAX_UNZIPPED_BYTES = 1 * 2**30        # all members together, declared and actually read
+MAX_MEMBER_BYTES = 64 * 2**20         # one member
+MAX_RATIO = 100                       # declared size / compressed size, for members over 1 MiB
+MAX_OUTPUT_VALUES = 150_000_000       # floats in the resulting tensor (600 MB)
+IMAGE_SIZES = (8, 256)
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "MPO")
+_JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------- reading bytes
+
+def _mb(n: int) -> float:
+    return round(n / 2**20, 1)
+
+
+def read_source(src, limit: int | None = None) -> tuple[bytes, str | None]:
+    """(bytes, file name or None) from bytes, a path, or a file-like object (e.g. an
+    uploaded file), refusing anything larger than ``limit`` before reading it all."""
+    limit = MAX_UPLOAD_BYTES if limit is None else limit
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        data = bytes(src)
+        name = None
+    elif isinstance(src, (str, os.PathLike)):
+        path = Path(src)
+        if not path.is_file():
+            raise DataError("data.file_missing", path=str(path)[:200])
+        size = path.stat().st_size
+        if size > limit:
+            raise DataError("data.too_large", size_mb=_mb(size), limit_mb=_mb(limit))
+        data = path.read_bytes()
+        name = path.name
+    elif hasattr(src, "read"):
+        data = src.read(limit + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        name = getattr(src, "name", None)
+        name = Path(name).name if isinstance(name, str) else None
+    else:
+        raise DataError("data.bad_source", type=type(src).__name__)
+    if len(data) > limit:
+        raise DataError("data.too_large", size_mb=_mb(len(data)), limit_mb=_mb(limit))
+    return data, name
+
+
+def _stem(name: str | None, default: str) -> str:
+    return Path(name).stem[:60] if name else default
+
+
+# ----------------------------------------------------------------------------- CSV
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:65536]:
+        raise DataError("data.csv_parse", detail="binary data (NUL bytes)")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _sniff(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def load_csv(src, target: str | None = None, task: str = "auto", name: str | None = None,
+             drop: list[str] | tuple[str, ...] = ()) -> DataSet:
+    """A table: numeric columns become features (standardised later with training
+    statistics; missing numbers get the training median), text columns are one-hot
+    (their categories recorded), ``target`` (a column name) is the label:
+    classification ids with ``class_names``, or a regression value. Columns named in
+    ``drop``, empty columns and id-like text columns (too many distinct values) are
+    left out and listed in ``extra["csv"]["dropped_columns"]``."""
+    import pandas as pd
+
+    data, fname = read_source(src)
+    text = _decode(data)
+    if not text.strip():
+        raise DataError("data.csv_empty")
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=_sniff(text), dtype=str, skipinitialspace=True,
+                         nrows=MAX_ROWS + 1, engine="c")
+    except pd.errors.EmptyDataError:
+        raise DataError("data.csv_empty") from None
+    except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
+        raise DataError("data.csv_parse", detail=str(exc).strip().splitlines()[0][:200].rstrip(".")) from None
+    if df.shape[1] > MAX_COLUMNS:
+        raise DataError("data.too_many_columns", columns=int(df.shape[1]), limit=MAX_COLUMNS)
+    if len(df) > MAX_ROWS:
+        raise DataError("data.too_many_rows", rows=f">{MAX_ROWS}", limit=MAX_ROWS)
+    if len(df) == 0:
+        raise DataError("data.csv_empty")
+    df.columns = [str(c).strip() for c in df.columns]
+    x, y, plan = tables.build(df, target, task, drop)
+    return DataSet(name or _stem(fname, "upload"), "tabular", plan["task"], {"x": x}, y,
+                   class_names=plan["class_names"], feature_names=plan["features"],
+                   description={"en": "Uploaded table", "zh": "上传的表格"}, normalize=True,
+                   extra={"csv": plan, "norm_features": {"x": tables.numeric_features(plan)},
+                          "normalize_target": plan["task"] == "regression", "source": "upload"})
+
+
+# ----------------------------------------------------------------------------- zip checks
+
+def _open_zip(data: bytes, code: str, **args) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise DataError(code, **args) from None
+
+
+def _check_members(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse the whole archive for unsafe names, links, encryption or bomb-like sizes."""
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise DataError("data.zip_too_many", count=len(infos), limit=MAX_ZIP_MEMBERS)
+    total = 0
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in name.split("/") or "\x00" in name:
+            raise DataError("data.zip_traversal", member=info.filename[:200])
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise DataError("data.zip_symlink", member=info.filename[:200])
+        if info.flag_bits & 0x1:
+            raise DataError("data.zip_encrypted", member=info.filename[:200])
+        size = info.file_size
+        ratio = size / max(info.compress_size, 1)
+        if size > MAX_MEMBER_BYTES or (size > 2**20 and ratio > MAX_RATIO):
+            raise DataError("data.zip_bomb", member=info.filename[:200], size_mb=_mb(size),
+                            ratio=round(ratio), limit_mb=_mb(MAX_MEMBER_BYTES), max_ratio=MAX_RATIO)
+        total += size
+        if total > MAX_UNZIPPED_BYTES:
+            raise DataError("data.zip_bomb", member=info.filename[:200], size_mb=_mb(total),
+                            ratio=round(ratio), limit_mb=_mb(MAX_UNZIPPED_BYTES), max_ratio=MAX_RATIO)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
+    """The member's bytes, never more than it declares nor than the remaining budget."""
+    cap = min(info.file_size, budget[0])
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(cap + 1)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise DataError("data.zip_bad_member", member=info.filename[:200]) from None
+    if len(data) > cap:
+        raise DataError("data.zip_bomb", member=info.filename[:200], size_mb=_mb(len(data)),
+                        ratio="?", limit_mb=_mb(cap), max_ratio=MAX_RATIO)
+    budget[0] -= len(data)
+    return data
+
+
+# ----------------------------------------------------------------------------- NPZ
+
+def _npy_header(fh, key: str) -> tuple[tuple[int, ...], np.dtype, bool]:
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise ValueError(version)
+    except (ValueError, SyntaxError, TypeError, EOFError, OSError, zipfile.BadZipFile, zlib.error):
+        raise DataError("data.npz_bad", detail=key[:60]) from None
+    return shape, dtype, fortran
+
+
+def _read_npz(data: bytes) -> dict[str, np.ndarray]:
+    zf = _open_zip(data, "data.npz_bad", detail="not a zip archive")
+    infos = zf.infolist()
+    _check_members(infos)
+    arrays: dict[str, np.ndarray] = {}
+    budget = MAX_UNZIPPED_BYTES
+    for info in infos:
+        if info.is_dir() or not info.filename.endswith(".npy"):
+            continue
+        key = info.filename[:-4]
+        try:
+            with zf.open(info) as fh:
+                shape, dtype, _ = _npy_header(fh, key)
+                if dtype.hasobject:
+                    raise DataError("data.npz_pickle", array=key[:60])
+                nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+                if nbytes > info.file_size or nbytes > budget:
+                    raise DataError("data.npz_bad", detail=f"{key[:60]}: size does not match its header")
+                budget -= nbytes
+            with zf.open(info) as fh:
+                arrays[key] = np.lib.format.read_array(fh, allow_pickle=False)
+        except DataError:
+            raise
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, MemoryError):
+            raise DataError("data.npz_bad", detail=key[:60]) from None
+    return arrays
+
+
+def _meta(arrays: dict) -> dict:
+    if "meta" not in arrays:
+        return {}
+    m = arrays.pop("meta")
+    try:
+        meta = json.loads(str(m.item())) if m.dtype.kind == "U" and m.ndim == 0 else None
+    except (ValueError, TypeError):
+        meta = None
+    if not isinstance(meta, dict):
+        raise DataError("data.npz_meta")
+    return meta
+
+
+def _str_list(meta: dict, key: str) -> list[str] | None:
+    v = meta.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+        raise DataError("data.npz_meta")
+    return v
+
+
+def _input_tensor(key: str, a: np.ndarray, kind: str | None) -> tuple[torch.Tensor, str]:
+    """An input array as a tensor, and the kind of data it looks like."""
+    if a.dtype.kind not in "biuf" or a.ndim == 0:
+        raise DataError("data.npz_dtype", array=key, dtype=str(a.dtype))
+    if a.dtype.kind == "u" and a.dtype.itemsize == 1 and a.ndim >= 3 and kind in (None, "image"):
+        x = a.astype(np.float32) / 255.0                     # 8-bit images
+        if x.ndim == 3:
+            x = x[:, None]
+        elif x.shape[-1] in (1, 3, 4) and x.shape[1] not in (1, 3, 4):
+            x = x.transpose(0, 3, 1, 2)                      # channels last -> first
+        return torch.from_numpy(np.ascontiguousarray(x)), "image"
+    if a.dtype.kind in "iu":
+        if a.dtype.kind == "u" and a.dtype.itemsize == 8 and a.size and a.max() > np.iinfo(np.int64).max:
+            raise DataError("data.npz_dtype", array=key, dtype=str(a.dtype))
+        x = torch.from_numpy(np.ascontiguousarray(a.astype(np.int64)))
+        return (x[:, None] if x.dim() == 1 else x), ("tokens" if a.ndim == 2 else "ratings")
+    x = a.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise DataError("data.npz_nonfinite", array=key)
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    if t.dim() == 1:
+        t = t[:, None]
+    return t, {2: "tabular", 3: "sequence", 4: "image"}.get(t.dim(), "tabular")
+
+
+def load_npz(src, name: str | None = None) -> DataSet:
+    """Arrays ``x`` (or ``x_<input>`` for several inputs) and optionally ``y``: integer,
+    boolean or text labels make a classification set, floats a regression set, no ``y``
+    an unsupervised one. Object arrays are refused (``allow_pickle=False`` always).
+    Files written by ``save_npz`` keep their names, kinds, classes and vocabulary."""
+    data, fname = read_source(src)
+    if data[:6] == b"\x93NUMPY":
+        raise DataError("data.npz_bad", detail="a single .npy array, not an .npz archive")
+    arrays = _read_npz(data)
+    meta = _meta(arrays)
+    x_keys = ["x"] if "x" in arrays else sorted(k for k in arrays if k.startswith("x_"))
+    saved_names = _str_list(meta, "input_names")
+    if saved_names and sorted(f"x_{n}" for n in saved_names) == x_keys:
+        x_keys = [f"x_{n}" for n in saved_names]
+    if not x_keys:
+        raise DataError("data.npz_no_x", keys=sorted(arrays)[:20])
+    meta_kind = meta.get("kind") if meta.get("kind") in KINDS else None
+    inputs: dict[str, torch.Tensor] = {}
+    kinds = []
+    for key in x_keys:
+        t, kind = _input_tensor(key, arrays[key], meta_kind)
+        in_name = key[2:] if key != "x" else (saved_names[0] if saved_names and len(saved_names) == 1 else "x")
+        inputs[in_name] = t
+        kinds.append(kind)
+    n = {int(t.shape[0]) for t in inputs.values()}
+    if len(n) != 1:
+        raise DataError("data.npz_length", x=sorted(n)[0], y=sorted(n)[-1])
+    n_rows = n.pop()
+    if n_rows > MAX_ROWS:
+        raise DataError("data.too_many_rows", rows=n_rows, limit=MAX_ROWS)
+    if n_rows == 0:
+        raise DataError("data.csv_empty")
+    kind = meta_kind or (kinds[0] if len(kinds) == 1 else "ratings" if all(k == "ratings" for k in kinds)
+                         else "tabular")
+    target, task, class_names = None, "unsupervised", _str_list(meta, "class_names")
+    if "y" in arrays:
+        y = arrays["y"]
+        if y.ndim == 2 and y.shape[1] == 1 and y.dtype.kind in "biuU":
+            y = y[:, 0]
+        if len(y) != n_rows:
+            raise DataError("data.npz_length", x=n_rows, y=int(len(y)))
+        if y.dtype.kind in "biuU":
+            if y.ndim != 1:
+                raise DataError("data.npz_dtype", array="y", dtype=f"{y.dtype} {list(y.shape)}")
+            task = "classification"
+            if y.dtype.kind in "iu" and class_names and y.size and 0 <= y.min() and y.max() < len(class_names):
+                target = torch.from_numpy(y.astype(np.int64))
+            else:
+                values, ids = np.unique(y, return_inverse=True)
+                class_names = [str(v) for v in values.tolist()]
+                target = torch.from_numpy(ids.astype(np.int64).reshape(-1))
+        elif y.dtype.kind == "f":
+            if not np.isfinite(y).all():
+                raise DataError("data.npz_nonfinite", array="y")
+            task = "regression"
+            class_names = None
+            target = torch.from_numpy(np.ascontiguousarray(y.astype(np.float32).reshape(n_rows, -1)))
+        else:
+            raise DataError("data.npz_dtype", array="y", dtype=str(y.dtype))
+    if meta.get("task") in TASKS and meta["task"] != task and not (meta["task"] == "unsupervised"):
+        raise DataError("data.npz_meta")
+    extra = {k: v for k, v in (meta.get("extra") or {}).items() if k in ("tokens", "image", "n_users", "n_items",
+                                                                        "alphabet", "normalize_target")}
+    extra["source"] = "upload"
+    desc = meta.get("description") if isinstance(meta.get("description"), dict) else None
+    normalize = meta.get("normalize")
+    if not isinstance(normalize, bool):
+        normalize = kind in ("tabular", "points2d", "points", "sequence")
+    return DataSet(str(meta.get("name") or name or _stem(fname, "upload"))[:60], kind, task, inputs, target,
+                   class_names=class_names if task == "classification" else None,
+                   feature_names=_str_list(meta, "feature_names"), vocab=_str_list(meta, "vocab"),
+                   description={k: str(v) for k, v in desc.items()} if desc else
+                   {"en": "Uploaded arrays", "zh": "上传的数组"},
+                   normalize=normalize, extra=extra)
+
+
+def save_npz(ds: DataSet, path) -> None:
+    """Write ``ds`` as an NPZ that ``load_npz`` reads back (exported scripts use it):
+    ``x`` or ``x_<input>`` arrays, ``y`` when labelled, and a JSON ``meta`` string."""
+    arrays: dict[str, np.ndarray] = {}
+    names = list(ds.inputs)
+    if len(names) == 1:
+        arrays["x"] = ds.inputs[names[0]].detach().cpu().numpy()
+    else:
+        for k in names:
+            arrays[f"x_{k}"] = ds.inputs[k].detach().cpu().numpy()
+    if ds.target is not None:
+        arrays["y"] = ds.target.detach().cpu().numpy()
+    keep = {k: v for k, v in ds.extra.items() if k in ("tokens", "image", "n_users", "n_items", "alphabet",
+                                                       "normalize_target")}
+    meta = {"name": ds.name, "kind": ds.kind, "task": ds.task, "input_names": names,
+            "class_names": ds.class_names, "feature_names": ds.feature_names, "vocab": ds.vocab,
+            "description": ds.description, "normalize": ds.normalize, "extra": keep}
+    arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
+    np.savez_compressed(path, **arrays)
+
+
+# ----------------------------------------------------------------------------- image folders
+
+def _decode_image(data: bytes, size: int, mode: str):
+    """(size, size[, 3]) uint8 array, or None when the bytes are not an image we read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:
+                if im.format not in IMAGE_FORMATS:
+                    return None
+                w, h = im.size
+                if w * h > MAX_IMAGE_PIXELS or w < 1 or h < 1:
+                    raise DataError("data.image_too_big", width=w, height=h, limit=MAX_IMAGE_PIXELS)
+                if im.format == "JPEG":
+                    im.draft(mode, (size, size))
+                if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+                    im = im.convert("RGBA")
+                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                    im = Image.alpha_composite(bg, im)
+                im = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+                return np.asarray(im, dtype=np.uint8)
+    except DataError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError,
+            Image.DecompressionBombError, TypeError, IndexError, struct.error):
+        return None
+
+
+def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = None,
+                   normalize: bool = False) -> DataSet:
+    """A zip with one folder per class (``cats/001.png``, ``dogs/a.jpg``; an enclosing
+    folder is fine), images resized to ``size`` x ``size``, grey (1 channel) or RGB (3),
+    values in [0, 1]. Non-image members are skipped (listed in ``extra["skipped"]``)."""
+    if isinstance(size, bool) or not isinstance(size, int) or not IMAGE_SIZES[0] <= size <= IMAGE_SIZES[1]:
+        raise DataError("data.option_range", option="size", value=str(size)[:20], low=IMAGE_SIZES[0],
+                        high=IMAGE_SIZES[1])
+    if color not in ("grey", "gray", "rgb"):
+        raise DataError("data.bad_option", option="color", value=str(color)[:20], expected=["grey", "rgb"])
+    mode, channels = ("RGB", 3) if color == "rgb" else ("L", 1)
+    data, fname = read_source(src)
+    zf = _open_zip(data, "data.zip_bad")
+    infos = zf.infolist()
+    _check_members(infos)
+    members: list[tuple[zipfile.ZipInfo, str]] = []
+    skipped: list[str] = []
+    for info in infos:
+        fn = info.filename.replace("\\", "/")
+        if info.is_dir() or _JUNK.search(fn):
+            continue
+        if not fn.lower().endswith(IMAGE_EXTENSIONS):
+            skipped.append(fn)
+            continue
+        parts = fn.split("/")
+        if len(parts) < 2 or not parts[-2]:
+            raise DataError("data.zip_layout", member=fn[:200])
+        members.append((info, parts[-2]))
+    if not members:
+        raise DataError("data.zip_no_images", skipped=len(skipped))
+    if len(members) > MAX_IMAGES:
+        raise DataError("data.too_many_images", count=len(members), limit=MAX_IMAGES)
+    classes = sorted({c for _, c in members})
+    if len(classes) < 2:
+        raise DataError("data.zip_one_class", classes=classes)
+    if len(members) * channels * size * size > MAX_OUTPUT_VALUES:
+        raise DataError("data.too_large_output", count=len(members), size=size, channels=channels)
+    index = {c: i for i, c in enumerate(classes)}
+    budget = [MAX_UNZIPPED_BYTES]
+    images, labels = [], []
+    for info, cls in members:
+        arr = _decode_image(_read_member(zf, info, budget), size, mode)
+        if arr is None:
+            skipped.append(info.filename)
+            continue
+        images.append(arr)
+        labels.append(index[cls])
+    if not images:
+        raise DataError("data.zip_no_images", skipped=len(skipped))
+    present = sorted(set(labels))
+    if len(present) < 2:
+        raise DataError("data.zip_one_class", classes=[classes[i] for i in present])
+    if len(present) < len(classes):  # a class whose images all failed to decode
+        keep = {old: new for new, old in enumerate(present)}
+        classes = [classes[i] for i in present]
+        labels = [keep[v] for v in labels]
+    x = np.stack(images).astype(np.float32) / 255.0
+    x = x[:, None] if channels == 1 else x.transpose(0, 3, 1, 2)
+    return DataSet(name or _stem(fname, "images"), "image", "classification",
+                   {"x": torch.from_numpy(np.ascontiguousarray(x))}, torch.tensor(labels, dtype=torch.int64),
+                   class_names=classes, description={"en": "Uploaded images", "zh": "上传的图片"},
+                   normalize=normalize,
+                   extra={"image": {"size": [size, size], "channels": channels}, "skipped": skipped[:50],
+                          "skipped_count": len(skipped), "source": "upload"})
+
+
+# ----------------------------------------------------------------------------- any upload
+
+def load_upload(src, filename: str | None = None, **options) -> DataSet:
+    """Pick the loader by file extension: .csv/.tsv/.txt, .npz, .zip."""
+    fname = filename or (str(src) if isinstance(src, (str, os.PathLike)) else getattr(src, "name", None))
+    ext = Path(str(fname or "")).suffix.lower()
+    if ext in (".csv", ".tsv", ".txt"):
+        return load_csv(src, **options)
+    if ext == ".npz":
+        return load_npz(src, **options)
+    if ext == ".zip":
+        return load_image_zip(src, **options)
+    raise DataError("data.unknown_format", ext=ext or "?")
