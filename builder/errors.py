@@ -30,11 +30,18 @@ def _render_arg(key: str, value, lang: str):
     if key == "ports" and isinstance(value, list):
         items = [t("fmt.shape_on_port", lang, shape=fmt_shape(s), port=p) for s, p in value]
         return t("fmt.list_sep", lang).join(items[:-1]) + t("fmt.and", lang) + items[-1] if len(items) > 1 else "".join(items)
-    if isinstance(value, (list, tuple)) and key == "path":
+    if key == "path" and isinstance(value, (list, tuple)):
         return " -> ".join(str(v) for v in value)
-    if isinstance(value, (list, tuple)) and key in ("nodes", "names", "choices", "strings", "dims", "params"):
+    if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return value
+
+
+def render_message(code: str, args: dict, lang: str = DEFAULT_LANG) -> str:
+    """The message for an error code in ``lang``: args rendered (shapes, port lists, nested phrases)."""
+    plain = {k: _render_arg(k, v, lang) for k, v in args.items() if not _is_ref(v)}
+    refs = {k: t(v[1:], lang, **plain) for k, v in args.items() if _is_ref(v)}
+    return t(code, lang, **plain, **refs)
 
 
 @dataclass
@@ -46,9 +53,7 @@ class CheckError:
 
     def text(self, lang: str = DEFAULT_LANG) -> str:
         """The message alone, without the node prefix."""
-        plain = {k: _render_arg(k, v, lang) for k, v in self.args.items() if not _is_ref(v)}
-        refs = {k: t(v[1:], lang, **plain) for k, v in self.args.items() if _is_ref(v)}
-        return t(self.code, lang, **plain, **refs)
+        return render_message(self.code, self.args, lang)
 
     def where(self, lang: str = DEFAULT_LANG) -> str:
         if self.node is not None:
@@ -69,6 +74,28 @@ class CheckError:
             "args": self.args,
             "message": self.message(lang),
         }
+
+
+class CodedError(Exception):
+    """A problem a user can cause, outside a graph node: a stable code and JSON-able args.
+
+    The data, config and training errors of the runtime are these; ``message(lang)``
+    renders them from the translation table like every other error.
+    """
+
+    def __init__(self, code: str, **args):
+        super().__init__(code)
+        self.code = code
+        self.info = dict(args)
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return render_message(self.code, self.info, lang)
+
+    def to_json(self, lang: str = DEFAULT_LANG) -> dict:
+        return {"code": self.code, "args": self.info, "message": self.message(lang)}
+
+    def __str__(self) -> str:
+        return self.message()
 
 
 class GraphError(Exception):

@@ -35,11 +35,12 @@ def _read_graph(path: str, lang: str):
 
 
 def cmd_train(args) -> int:
+    from builder.errors import CodedError
     from builder.i18n import t
     from .config import ConfigError, TrainConfig
     from .progress import ConsoleProgress
     from .runs import FileControl, new_run_id
-    from .train import TrainError, train
+    from .train import train
 
     graph = _read_graph(args.graph, args.lang)
     if graph is None:
@@ -73,11 +74,10 @@ def cmd_train(args) -> int:
         control = FileControl(out)
         control.install_signal_handlers()
         trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress()])
-    except (ConfigError, TrainError) as exc:
-        print(t(exc.code, args.lang, **exc.info), file=sys.stderr)
+    except CodedError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
         if args.json:
-            print(json.dumps({"ok": False, "error": {"code": exc.code, "args": exc.info,
-                                                     "message": t(exc.code, args.lang, **exc.info)}}))
+            print(json.dumps({"ok": False, "error": exc.to_json(args.lang)}, ensure_ascii=False))
         return 1
     summary = {"ok": True, **summary, "run_dir": str(out)}
     if args.json:
@@ -109,9 +109,6 @@ def cmd_data(args) -> int:
             print(f"{ds.name}: {ds.kind}, {ds.task}, inputs {shapes}")
     except DataError as exc:
         print(exc.message(args.lang), file=sys.stderr)
-        return 1
-    except KeyError:
-        print(f"unknown data set {args.name!r}: " + ", ".join(i.name for i in builtin.list_builtin()), file=sys.stderr)
         return 1
     return 0
 

@@ -10,7 +10,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field, fields
 
-from builder.i18n import DEFAULT_LANG, t
+from builder.errors import CodedError
 
 MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
@@ -21,14 +21,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 ES_METRICS = ("val_loss", "val_acc", "train_loss")
 
 
-class ConfigError(Exception):
-    def __init__(self, code: str, **args):
-        super().__init__(code)
-        self.code = code
-        self.info = args
-
-    def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.code, lang, **self.info)
+class ConfigError(CodedError):
+    """A training option, data choice or graph that cannot be trained as asked."""
 
 
 @dataclass

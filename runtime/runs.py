@@ -80,9 +80,9 @@ class FileControl(Control):
 
 def run_folder(run_dir: Path) -> int:
     """Train the job in ``run_dir`` in this process; write failures to status.json. Exit code."""
+    from builder.errors import CodedError
     from builder.i18n import t
-    from .config import ConfigError
-    from .train import TrainError, train
+    from .train import train
 
     run_dir = Path(run_dir)
     job = rf.read_json(run_dir / JOB)
@@ -94,8 +94,8 @@ def run_folder(run_dir: Path) -> int:
         cfg = TrainConfig.from_dict(job["config"])
         train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
         return 0
-    except (ConfigError, TrainError) as exc:
-        _fail(run_dir, exc.code, exc.info, t(exc.code, "en", **exc.info))
+    except CodedError as exc:
+        _fail(run_dir, exc.code, exc.info, exc.message("en"))
         return 1
     except Exception as exc:   # a bug or an unexpected torch error: still a message, and the app lives on
         _fail(run_dir, "train.crashed", {"detail": f"{type(exc).__name__}: {exc}"[:500]},

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from builder.codegen import compile_graph
+from builder.errors import CodedError
 
 from . import checkpoint
 from .config import ConfigError, TrainConfig
@@ -25,13 +26,8 @@ from .prepare import Prepared, prepare
 from .tasks import TASKS
 
 
-class TrainError(Exception):
+class TrainError(CodedError):
     """The run stopped on a problem the user can act on (NaN loss, out of memory, ...)."""
-
-    def __init__(self, code: str, **args):
-        super().__init__(code)
-        self.code = code
-        self.info = args
 
 
 class Callback:
@@ -182,9 +178,14 @@ class Trainer:
                 p.requires_grad_(False)
 
     def _augmenter(self):
+        from .data.augment import Augmenter, check_config
+        from .data.errors import DataError
+        try:
+            check_config(self.cfg.augment)
+        except DataError as exc:
+            raise ConfigError(exc.code, **exc.args) from None
         if not self.cfg.augment or not any(self.data.image_inputs):
-            return None
-        from .data.augment import Augmenter
+            return None   # augmentation is for images; other data trains as it is
         return Augmenter(self.cfg.augment, seed=self.cfg.seed)
 
     # -- the step machinery the tasks use ----------------------------------------------

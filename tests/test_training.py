@@ -137,12 +137,20 @@ def test_label_noise_hurts_training_accuracy_not_the_data():
     assert torch.equal(noisy.data.val.target, clean.data.val.target)
 
 
-def test_augmentation_runs_on_training_batches_only():
+def test_augmentation_changes_training_batches_only():
     g = templates.load("digits_cnn")
-    t, s = fit(g, data="digits", epochs=2, augment={"hflip": 1.0, "noise": 0.1}, log_points_per_epoch=2)
-    assert t.augmenter is not None and s["val_acc"] > 0.3
-    x = t.data.val.inputs[0][:4]
-    assert torch.equal(t.data.val.inputs[0][:4], x)
+    plain, _ = fit(g, data="digits", epochs=3, lr=3e-3)
+    aug, s = fit(g, data="digits", epochs=3, lr=3e-3, augment={"rotation": 20, "translate": 0.15, "noise": 0.2})
+    assert aug.augmenter is not None
+    assert aug.history[1]["train_loss"] > plain.history[1]["train_loss"]   # harder training batches
+    assert torch.equal(aug.data.val.inputs[0], plain.data.val.inputs[0])     # validation untouched
+    assert s["val_acc"] > 0.5
+
+
+def test_bad_augmentation_is_a_message():
+    with pytest.raises(ConfigError) as info:
+        fit(templates.load("digits_cnn"), data="digits", epochs=1, augment={"hflip": 5})
+    assert info.value.code == "data.augment_range"
 
 
 def test_schedules_and_warmup_reach_the_loop():
