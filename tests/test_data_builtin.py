@@ -239,3 +239,47 @@ def test_runtime_data_never_imports_streamlit():
     for path in Path(runtime.data.__file__).parent.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "import streamlit" not in text and "from streamlit" not in text, path
+
+
+def test_every_data_message_has_both_languages_with_the_same_fields():
+    import string
+    keys = [k for k in TEXT if k.startswith("data.")]
+    assert len(keys) > 40
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+    for k in keys:
+        en, zh = TEXT[k]["en"], TEXT[k]["zh"]
+        assert en and zh and en != zh, k
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), k
+        assert fields(en) == fields(zh), k
+
+
+def test_saved_npz_reads_with_plain_numpy(tmp_path):
+    import json as _json
+    from runtime.data import save_npz
+    save_npz(load("digits"), tmp_path / "d.npz")
+    with np.load(tmp_path / "d.npz", allow_pickle=False) as f:
+        assert f["x"].shape == (1797, 1, 8, 8) and f["y"].dtype == np.int64
+        assert _json.loads(str(f["meta"]))["class_names"][:2] == ["0", "1"]
+
+
+def test_to_device_keeps_everything():
+    ds = load("ratings").to("cpu")
+    assert set(ds.inputs) == {"user", "item"} and ds.target.device.type == "cpu"
+
+
+def test_sklearn_files_and_sklearn_loaders_agree(monkeypatch, tmp_path):
+    from runtime.data import sklearn_sets
+    direct = {n: sklearn_sets._read(n, sklearn_sets._data_dir()) for n in sklearn_sets.FEATURES}
+    direct["digits"] = sklearn_sets._read("digits", sklearn_sets._data_dir())
+    for name, (x, y, names) in direct.items():
+        fx, fy, fnames = sklearn_sets._from_sklearn(name)
+        assert np.allclose(x, fx) and np.allclose(y, fy) and names == fnames, name
+    for name in sklearn_sets.FEATURES:
+        if name != "diabetes":
+            assert sklearn_sets.FEATURES[name] == [str(f) for f in getattr(skd, f"load_{name}")().feature_names]
+    sklearn_sets.load.cache_clear()
+    monkeypatch.setattr(sklearn_sets, "_data_dir", lambda: tmp_path)  # files missing: the fallback
+    try:
+        assert torch.equal(load("iris").inputs["x"], torch.tensor(skd.load_iris().data, dtype=torch.float32))
+    finally:
+        sklearn_sets.load.cache_clear()

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 import torch
 
-from . import sequences, shapes as shape_gen, synthetic, text
+from . import sequences, shapes as shape_gen, sklearn_sets, synthetic, text
 from .dataset import DataSet
 from .errors import DataError
 
@@ -71,31 +70,21 @@ def _i64(a) -> torch.Tensor:
 
 # ----------------------------------------------------------------------------- scikit-learn sets
 
-@lru_cache(maxsize=None)
-def _sklearn(name: str):
-    from sklearn import datasets
-    loader = {"digits": datasets.load_digits, "iris": datasets.load_iris, "wine": datasets.load_wine,
-              "breast_cancer": datasets.load_breast_cancer}.get(name)
-    if loader is not None:
-        return loader()
-    return datasets.load_diabetes(scaled=False)
-
-
 def _digits(name: str, o: dict) -> DataSet:
-    b = _sklearn("digits")
-    x = _f32(b.images / 16.0).unsqueeze(1)
-    return DataSet(name, "image", "classification", {"x": x}, _i64(b.target),
-                   class_names=[str(i) for i in range(10)], normalize=False,
-                   extra={"image": {"size": [8, 8], "channels": 1}})
+    x, y, names = sklearn_sets.load("digits")
+    images = _f32(x.reshape(-1, 1, 8, 8) / 16.0)
+    return DataSet(name, "image", "classification", {"x": images}, _i64(y), class_names=names,
+                   normalize=False, extra={"image": {"size": [8, 8], "channels": 1}})
 
 
 def _table(name: str, o: dict) -> DataSet:
-    b = _sklearn(name)
+    x, y, names = sklearn_sets.load(name)
+    features = list(sklearn_sets.FEATURES[name])
     if name == "diabetes":
-        return DataSet(name, "tabular", "regression", {"x": _f32(b.data)}, _f32(b.target).reshape(-1, 1),
-                       feature_names=list(b.feature_names), extra={"normalize_target": True})
-    return DataSet(name, "tabular", "classification", {"x": _f32(b.data)}, _i64(b.target),
-                   class_names=[str(c) for c in b.target_names], feature_names=[str(f) for f in b.feature_names])
+        return DataSet(name, "tabular", "regression", {"x": _f32(x)}, _f32(y).reshape(-1, 1),
+                       feature_names=features, extra={"normalize_target": True})
+    return DataSet(name, "tabular", "classification", {"x": _f32(x)}, _i64(y), class_names=list(names),
+                   feature_names=features)
 
 
 # ----------------------------------------------------------------------------- generated sets

@@ -54,6 +54,11 @@ class DataSet:
     def sample_shapes(self) -> dict[str, tuple[int, ...]]:
         return {k: tuple(int(d) for d in v.shape[1:]) for k, v in self.inputs.items()}
 
+    def to(self, device) -> DataSet:
+        """The same set with its tensors on ``device`` (the trainer keeps data on the device)."""
+        return replace(self, inputs={k: v.to(device) for k, v in self.inputs.items()},
+                       target=None if self.target is None else self.target.to(device), extra=dict(self.extra))
+
     def subset(self, index: torch.Tensor) -> DataSet:
         """The samples at ``index`` (a 1-D int64 tensor), everything else shared."""
         return replace(

@@ -10,15 +10,31 @@ import numpy as np
 
 
 def moons(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_moons
-    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return (x - [0.5, 0.25]).astype(np.float32), y.astype(np.int64)
+    """Two interleaving half circles of radius 1 (as scikit-learn's ``make_moons``),
+    shifted so that their middle sits near the origin."""
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    a_out = np.linspace(0, np.pi, n_out)
+    a_in = np.linspace(0, np.pi, n_samples - n_out)
+    x = np.concatenate([np.stack([np.cos(a_out), np.sin(a_out)], 1),
+                        np.stack([1 - np.cos(a_in), 0.5 - np.sin(a_in)], 1)])
+    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_samples - n_out, np.int64)])
+    order = rng.permutation(n_samples)
+    x = x[order] + rng.normal(0.0, noise, (n_samples, 2))
+    return (x - [0.5, 0.25]).astype(np.float32), y[order]
 
 
-def circles(n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import make_circles
-    x, y = make_circles(n_samples=n_samples, noise=noise, factor=0.5, random_state=seed)
-    return x.astype(np.float32), y.astype(np.int64)
+def circles(n_samples: int, noise: float, seed: int, factor: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """A circle of radius 1 (class 0) around one of radius ``factor`` (class 1)."""
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    a_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    a_in = np.linspace(0, 2 * np.pi, n_samples - n_out, endpoint=False)
+    x = np.concatenate([np.stack([np.cos(a_out), np.sin(a_out)], 1),
+                        factor * np.stack([np.cos(a_in), np.sin(a_in)], 1)])
+    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_samples - n_out, np.int64)])
+    order = rng.permutation(n_samples)
+    return (x[order] + rng.normal(0.0, noise, (n_samples, 2))).astype(np.float32), y[order]
 
 
 def _balanced_labels(n: int, k: int, rng: np.random.Generator) -> np.ndarray:

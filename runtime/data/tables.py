@@ -30,7 +30,7 @@ def _categories(series: pd.Series) -> pd.Series:
 
 def _label_names(values: pd.Series) -> tuple[list[str], pd.Series]:
     nums, ok = _numeric(values)
-    if ok and bool((nums.dropna() == nums.dropna().round()).all()):
+    if ok and nums.notna().all() and nums.abs().max() < 2**53 and bool((nums == nums.round()).all()):
         ints = nums.astype("int64")
         names = [str(v) for v in sorted(ints.unique().tolist())]
         return names, ints.astype(str)
@@ -66,8 +66,13 @@ def build(df: pd.DataFrame, target: str | None, task: str = "auto",
             is_int = tnum_ok and bool((tnum == tnum.round()).all())
             task = "regression" if tnum_ok and not (is_int and n_unique <= AUTO_CLASSES) else "classification"
         if task == "regression":
-            if not tnum_ok or tnum.isna().any():
+            if not tnum_ok:
                 raise DataError("data.csv_target_not_numeric", target=target)
+            usable = tnum.notna() & (tnum.abs() < float(np.finfo(np.float32).max))  # not "inf", not 1e300
+            dropped_rows += int((~usable).sum())
+            df, tnum = df[usable].reset_index(drop=True), tnum[usable].reset_index(drop=True)
+            if len(df) == 0:
+                raise DataError("data.csv_empty")
             y = torch.tensor(tnum.to_numpy(), dtype=torch.float32).reshape(-1, 1)
         else:
             class_names, labels = _label_names(df[target])
@@ -130,7 +135,8 @@ def numeric_features(plan: dict) -> list[int]:
 
 def features(plan: dict, df: pd.DataFrame) -> torch.Tensor:
     """The (N, F) float32 feature matrix of ``df`` under ``plan``; NaN where a number is
-    missing (``split`` fills those with the training median). Unknown categories: all 0."""
+    missing, infinite or past float32's range (``split`` fills those with the training
+    median). Unknown categories: all 0."""
     df = df.copy()
     df.columns = [str(c) for c in df.columns]
     blocks: list[np.ndarray] = []
@@ -149,4 +155,7 @@ def features(plan: dict, df: pd.DataFrame) -> torch.Tensor:
             onehot = (cats[:, None] == np.array(col["categories"], dtype=object)[None, :])
             blocks.append(onehot.astype("float64"))
     x = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(df), 0))
-    return torch.tensor(x, dtype=torch.float32)
+    with np.errstate(over="ignore"):
+        x32 = x.astype(np.float32)
+    x32[np.isinf(x32)] = np.nan  # past float32's range: treated as missing, like "inf"
+    return torch.from_numpy(x32)

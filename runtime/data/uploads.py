@@ -13,10 +13,8 @@ import json
 import os
 import re
 import stat
-import struct
 import warnings
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -122,8 +120,9 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
                          nrows=MAX_ROWS + 1, engine="c")
     except pd.errors.EmptyDataError:
         raise DataError("data.csv_empty") from None
-    except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
-        raise DataError("data.csv_parse", detail=str(exc).strip().splitlines()[0][:200].rstrip(".")) from None
+    except Exception as exc:  # ParserError, ValueError, csv.Error, ...: all mean "not a table we can read"
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise DataError("data.csv_parse", detail=lines[0][:200].rstrip(".")) from None
     if df.shape[1] > MAX_COLUMNS:
         raise DataError("data.too_many_columns", columns=int(df.shape[1]), limit=MAX_COLUMNS)
     if len(df) > MAX_ROWS:
@@ -144,7 +143,7 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
 def _open_zip(data: bytes, code: str, **args) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    except Exception:  # a damaged archive raises all sorts (BadZipFile, NotImplementedError, ...)
         raise DataError(code, **args) from None
 
 
@@ -155,6 +154,8 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> None:
     total = 0
     for info in infos:
         name = info.filename.replace("\\", "/")
+        if not name:
+            raise DataError("data.zip_bad_member", member="?")
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in name.split("/") or "\x00" in name:
             raise DataError("data.zip_traversal", member=info.filename[:200])
         if stat.S_ISLNK(info.external_attr >> 16):
@@ -178,7 +179,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) 
     try:
         with zf.open(info) as fh:
             data = fh.read(cap + 1)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
+    except Exception:  # damaged member: bad CRC, bad offsets, unknown compression, ...
         raise DataError("data.zip_bad_member", member=info.filename[:200]) from None
     if len(data) > cap:
         raise DataError("data.zip_bomb", member=info.filename[:200], size_mb=_mb(len(data)),
@@ -199,7 +200,7 @@ def _npy_header(fh, key: str) -> tuple[tuple[int, ...], np.dtype, bool]:
             shape, fortran, dtype = fmt.read_array_header_2_0(fh)
         else:
             raise ValueError(version)
-    except (ValueError, SyntaxError, TypeError, EOFError, OSError, zipfile.BadZipFile, zlib.error):
+    except Exception:
         raise DataError("data.npz_bad", detail=key[:60]) from None
     return shape, dtype, fortran
 
@@ -227,7 +228,7 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
                 arrays[key] = np.lib.format.read_array(fh, allow_pickle=False)
         except DataError:
             raise
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, MemoryError):
+        except Exception:
             raise DataError("data.npz_bad", detail=key[:60]) from None
     return arrays
 
@@ -271,12 +272,16 @@ def _input_tensor(key: str, a: np.ndarray, kind: str | None) -> tuple[torch.Tens
         x = torch.from_numpy(np.ascontiguousarray(a.astype(np.int64)))
         return (x[:, None] if x.dim() == 1 else x), ("tokens" if a.ndim == 2 else "ratings")
     x = a.astype(np.float32)
-    if not np.isfinite(x).all():
-        raise DataError("data.npz_nonfinite", array=key)
+    if np.isinf(x).any() or (x.ndim != 2 and np.isnan(x).any()):
+        raise DataError("data.npz_nonfinite", array=key)  # NaN in a table: the training median
     t = torch.from_numpy(np.ascontiguousarray(x))
     if t.dim() == 1:
         t = t[:, None]
     return t, {2: "tabular", 3: "sequence", 4: "image"}.get(t.dim(), "tabular")
+
+
+# what save_npz keeps of DataSet.extra (JSON-able notes the preprocess record needs)
+_KEEP_EXTRA = ("tokens", "image", "n_users", "n_items", "alphabet", "normalize_target", "csv", "norm_features")
 
 
 def load_npz(src, name: str | None = None) -> DataSet:
@@ -340,14 +345,14 @@ def load_npz(src, name: str | None = None) -> DataSet:
             raise DataError("data.npz_dtype", array="y", dtype=str(y.dtype))
     if meta.get("task") in TASKS and meta["task"] != task and not (meta["task"] == "unsupervised"):
         raise DataError("data.npz_meta")
-    extra = {k: v for k, v in (meta.get("extra") or {}).items() if k in ("tokens", "image", "n_users", "n_items",
-                                                                        "alphabet", "normalize_target")}
+    saved = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
+    extra = {k: v for k, v in saved.items() if k in _KEEP_EXTRA}
     extra["source"] = "upload"
     desc = meta.get("description") if isinstance(meta.get("description"), dict) else None
     normalize = meta.get("normalize")
     if not isinstance(normalize, bool):
         normalize = kind in ("tabular", "points2d", "points", "sequence")
-    return DataSet(str(meta.get("name") or name or _stem(fname, "upload"))[:60], kind, task, inputs, target,
+    return DataSet(str(name or meta.get("name") or _stem(fname, "upload"))[:60], kind, task, inputs, target,
                    class_names=class_names if task == "classification" else None,
                    feature_names=_str_list(meta, "feature_names"), vocab=_str_list(meta, "vocab"),
                    description={k: str(v) for k, v in desc.items()} if desc else
@@ -367,8 +372,7 @@ def save_npz(ds: DataSet, path) -> None:
             arrays[f"x_{k}"] = ds.inputs[k].detach().cpu().numpy()
     if ds.target is not None:
         arrays["y"] = ds.target.detach().cpu().numpy()
-    keep = {k: v for k, v in ds.extra.items() if k in ("tokens", "image", "n_users", "n_items", "alphabet",
-                                                       "normalize_target")}
+    keep = {k: v for k, v in ds.extra.items() if k in _KEEP_EXTRA}
     meta = {"name": ds.name, "kind": ds.kind, "task": ds.task, "input_names": names,
             "class_names": ds.class_names, "feature_names": ds.feature_names, "vocab": ds.vocab,
             "description": ds.description, "normalize": ds.normalize, "extra": keep}
@@ -380,7 +384,7 @@ def save_npz(ds: DataSet, path) -> None:
 
 def _decode_image(data: bytes, size: int, mode: str):
     """(size, size[, 3]) uint8 array, or None when the bytes are not an image we read."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with warnings.catch_warnings():
@@ -401,8 +405,7 @@ def _decode_image(data: bytes, size: int, mode: str):
                 return np.asarray(im, dtype=np.uint8)
     except DataError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, MemoryError,
-            Image.DecompressionBombError, TypeError, IndexError, struct.error):
+    except Exception:  # not an image PIL can read (UnidentifiedImageError, truncated data, ...)
         return None
 
 
