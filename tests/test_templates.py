@@ -58,3 +58,17 @@ def test_load_returns_a_copy():
     a = templates.load("mlp")
     a["nodes"].clear()
     assert templates.load("mlp")["nodes"]
+
+
+@pytest.mark.parametrize("key", [k for k in KEYS if templates.get(k).meta.get("mode") != "gan-discriminator"])
+def test_template_fits_its_data_set(key):
+    """Every template trains on the data set it names, as it is (the Train page's defaults)."""
+    from runtime.config import TrainConfig
+    from runtime.data import builtin
+    from runtime.prepare import prepare
+    t = templates.get(key)
+    if t.meta["data"] not in builtin.names():
+        pytest.skip(f"{key} is a study piece for data people upload ({t.meta['data']})")
+    partner = templates.load(t.partner) if t.partner else None
+    prepared = prepare(TrainConfig(data=t.meta["data"]), t.document(), partner)
+    assert prepared.mode == {"gan-generator": "gan"}.get(t.meta["mode"], t.meta["mode"])

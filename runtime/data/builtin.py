@@ -73,8 +73,12 @@ def _i64(a) -> torch.Tensor:
 def _digits(name: str, o: dict) -> DataSet:
     x, y, names = sklearn_sets.load("digits")
     images = _f32(x.reshape(-1, 1, 8, 8) / 16.0)
+    size = int(o.get("size", 8))
+    if size != 8:   # the same digits, smoothly enlarged (LeNet-5 expects 28x28)
+        images = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear",
+                                                 align_corners=False).clamp(0.0, 1.0)
     return DataSet(name, "image", "classification", {"x": images}, _i64(y), class_names=names,
-                   normalize=False, extra={"image": {"size": [8, 8], "channels": 1}})
+                   normalize=False, extra={"image": {"size": [size, size], "channels": 1}})
 
 
 def _table(name: str, o: dict) -> DataSet:
@@ -168,6 +172,10 @@ REGISTRY: dict[str, _Entry] = {
         "1,797 handwritten digits (scikit-learn): 8×8 grey images with values in [0, 1], 10 classes.",
         "1797 张手写数字（scikit-learn 自带）：8×8 灰度图，取值在 [0, 1]，共 10 类。"),
         {}, lambda o: {"x": (1, 8, 8)}, lambda o: _digits("digits", o), _TEN),
+    "digits28": _Entry("image", "classification", _d(
+        "The same 1,797 digits enlarged to 28×28 (bilinear), the input size of LeNet-5 and MNIST models.",
+        "同样的 1797 张手写数字，放大（双线性插值）到 28×28：LeNet-5 和 MNIST 模型的输入尺寸。"),
+        {"size": 28}, lambda o: {"x": (1, o["size"], o["size"])}, lambda o: _digits("digits28", o), _TEN),
     "iris": _Entry("tabular", "classification", _d(
         "150 iris flowers: 4 measurements (cm), 3 species.",
         "150 朵鸢尾花：4 个测量值（厘米），3 个品种。"),
