@@ -69,6 +69,7 @@ with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", width="s
         c1.caption(tpl.description(L))
         if c2.button(tr("build.open"), key=f"tpl_{tpl.key}"):
             ws.replace(tpl.document())
+            ws.set_data_choice(data=None, data_options={}, upload=None, upload_options={})   # its own data set
             if tpl.partner:
                 partner = templates.load(tpl.partner)
                 existing = next((i for i, t_ in enumerate(ws.tabs) if t_.name == tpl.partner), None)

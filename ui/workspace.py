@@ -52,6 +52,8 @@ class Workspace:
         self.tabs: list[Tab] = []
         self.active = 0
         self.lang = "en"
+        self.data: dict = {}          # the Data page's choice, see data_choice()
+        self.uploads_dir = self.home / "uploads"
         self._restore()
 
     # -- persistence -------------------------------------------------------------------
@@ -62,6 +64,7 @@ class Workspace:
             if doc is not None:
                 self.tabs.append(Tab(key=key, doc=doc))
         self.lang = session.get("lang", "en") if session.get("lang") in ("en", "zh") else "en"
+        self.data = session.get("data") if isinstance(session.get("data"), dict) else {}
         if not self.tabs:
             self.open_template(templates.DEFAULT, save=True)
         self.active = min(max(0, int(session.get("active", 0) or 0)), len(self.tabs) - 1)
@@ -75,7 +78,7 @@ class Workspace:
 
     def save_session(self) -> None:
         _write_json(self.home / SESSION, {"open": [t.key for t in self.tabs], "active": self.active,
-                                          "lang": self.lang, "saved": time.time()})
+                                          "lang": self.lang, "data": self.data, "saved": time.time()})
 
     def save_tab(self, tab: Tab) -> None:
         path = self.graphs_dir / f"{tab.key}.json"
@@ -145,6 +148,26 @@ class Workspace:
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
+        self.save_session()
+
+    # -- the data the next run trains on (chosen on the Data page, used by the Train page) ------
+    def data_choice(self) -> dict:
+        """``{"data", "data_options", "upload", "upload_options", "augment", "val_split", "label_noise"}``.
+
+        Until the user picks a data set, it follows the current graph: the built-in set its
+        template names (so the default template and data fit each other), else digits.
+        """
+        from runtime.data import builtin
+        choice = {"data": None, "data_options": {}, "upload": None, "upload_options": {}, "augment": {},
+                  "val_split": 0.2, "label_noise": 0.0}
+        choice.update({k: v for k, v in self.data.items() if k in choice})
+        if not choice["data"] and not choice["upload"]:
+            named = (self.tab.doc.get("meta") or {}).get("data")
+            choice["data"] = named if named in builtin.names() else "digits"
+        return choice
+
+    def set_data_choice(self, **changes) -> None:
+        self.data.update(changes)
         self.save_session()
 
     # -- edits ---------------------------------------------------------------------------
