@@ -101,7 +101,7 @@ def cmd_data(args) -> int:
     try:
         ds = builtin.load(args.name)
         if args.save:
-            from .data.dataset import save_npz
+            from .data import save_npz
             save_npz(ds, args.save)
             print(f"wrote {args.save}")
         else:

@@ -26,7 +26,7 @@ class ConsoleProgress(Callback):
         self.stream.flush()
 
     def on_epoch_end(self, trainer, record):
-        parts = [f"epoch {record['epoch']}", f"train_loss {record['train_loss']:.4f}"]
-        parts += [f"{k} {record[k]:.4f}" for k in EPOCH_KEYS if record.get(k) is not None]
+        parts = [f"epoch {record['epoch']}"]
+        parts += [f"{k} {record[k]:.4f}" for k in ("train_loss",) + EPOCH_KEYS if record.get(k) is not None]
         self.stream.write(("\r" if self.tty else "") + "  ".join(parts) + " " * 10 + "\n")
         self.stream.flush()
