@@ -69,7 +69,7 @@ def check(doc: dict | Graph) -> CheckResult:
     result = CheckResult(graph=graph, errors=errors)
     specs = _check_params(graph, result)
     blocked = _check_ports(graph, specs, result)
-    dag = _check_structure(graph, specs, blocked, result)
+    _check_structure(graph, specs, blocked, result)
     _infer(graph, specs, blocked, result)
     _check_totals(graph, result)
     # Stable order: document order of nodes, graph-level errors first.
@@ -161,8 +161,8 @@ def _check_ports(graph: Graph, specs: dict, result: CheckResult) -> set:
     return blocked
 
 
-def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResult) -> nx.DiGraph:
-    """Cycles, and every node reachable from an Input and reaching an Output. Returns the acyclic part."""
+def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResult) -> None:
+    """Cycles, and every node reachable from an Input and reaching an Output; the acyclic part's order."""
     g = graph.nx()
     inputs = [n.id for n in graph.nodes if n.type == "Input"]
     outputs = [n.id for n in graph.nodes if n.type == "Output"]
@@ -194,7 +194,6 @@ def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResul
     dag = g.copy()
     dag.remove_nodes_from(on_cycle)
     result.order = list(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
-    return dag
 
 
 def _reach(g: nx.MultiDiGraph, sources: list, forward: bool) -> set:

@@ -124,7 +124,7 @@ with side:
                    icon=":material/check_circle:")
     else:
         st.error(tr("build.n_errors", n=len(result.errors)), icon=":material/error:")
-        with st.container(height=180 if len(result.errors) > 3 else None, border=False):
+        with st.container(height=180 if len(result.errors) > 3 else "content", border=False):
             for i, err in enumerate(result.errors):
                 if st.button(err.message(L), key=f"err_{i}", type="tertiary", disabled=err.node is None):
                     st.session_state["focus_node"] = err.node

@@ -23,6 +23,14 @@ def _parse_ints(text: str) -> list[int] | None:
         return None
 
 
+def _effective(spec, params: dict):
+    """What the params mean (validated, defaults filled), or the raw dict when they do not check."""
+    try:
+        return spec.resolve(params)
+    except Exception:   # noqa: BLE001 - an invalid value compares as itself
+        return dict(params)
+
+
 def _valid(param: Param, value):
     try:
         return param.validate(value)
@@ -49,7 +57,11 @@ def render(node: dict, key_prefix: str, on_change) -> None:
                 new.pop(name, None)
             else:
                 new[name] = value
-            on_change(node["id"], new)
+            param = spec.param(name)
+            if name not in params and not param.required and value == param.default:
+                new.pop(name, None)      # a default stays implicit, as torch writes it
+            if _effective(spec, new) != _effective(spec, params):
+                on_change(node["id"], new)   # widgets re-reporting the value they show are no edit
         return apply
 
     if not spec.params:

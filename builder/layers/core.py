@@ -1,7 +1,7 @@
 """Dense layers and embeddings."""
 from ..catalog import LayerSpec, register
 from ..errors import GraphError
-from ..params import MAX_UNITS, MAX_VOCAB, H, Param, bias, units
+from ..params import MAX_VOCAB, H, Param, bias, units
 from ..shape_math import checked
 
 register(LayerSpec(

@@ -39,6 +39,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+
+# Assertions wait for what they expect; on 2 busy cores a rerun can take seconds, not the default 5.
+try:
+    from playwright.sync_api import expect as _expect
+    _expect.set_options(timeout=20_000)
+except ImportError:   # reported by the fixtures below
+    pass
 NO_CHROMIUM_HINT = (
     "no Chromium found for the end-to-end tests: install one with "
     "`apt-get install chromium` or `python -m playwright install chromium`"
@@ -202,7 +209,8 @@ def streamlit_app(tmp_path_factory):
             "--server.runOnSave", "false",
             *args,
         ]
-        log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log", dir=workdir)[1])
+        log_dir = tmp_path_factory.mktemp("st-log")   # never inside the project, whatever cwd is
+        log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log", dir=log_dir)[1])
         log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         proc = subprocess.Popen(cmd, cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         app = StreamlitApp(script=script, port=port, proc=proc, cwd=workdir, log_path=log_path, _log=log)

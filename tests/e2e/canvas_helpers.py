@@ -1,0 +1,47 @@
+"""Mouse helpers for driving the canvas (shared by the canvas and the Build page tests)."""
+from __future__ import annotations
+
+import re
+
+
+def center(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box, f"{locator} has no box"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag(page, src, dst, steps: int = 8) -> None:
+    page.mouse.move(*src)
+    page.mouse.down()
+    page.mouse.move(*dst, steps=steps)
+    page.mouse.up()
+
+
+def node(page, node_id: str):
+    return page.locator(f'.nc-node[data-id="{node_id}"]')
+
+
+def head(page, node_id: str) -> tuple[float, float]:
+    box = node(page, node_id).locator(".nc-head").bounding_box()
+    return box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
+
+
+def out_port(page, node_id: str):
+    return node(page, node_id).locator(".nc-port.nc-out")
+
+
+def in_port(page, node_id: str, port: int = 0):
+    return node(page, node_id).locator(f'.nc-port.nc-in[data-port="{port}"]')
+
+
+def drop_from_palette(page, type_: str, dx: float, dy: float, steps: int = 6) -> None:
+    """Drag the palette entry ``type_`` to (dx, dy) px from the canvas's top-left."""
+    item = page.locator(f'.nc-pal-item[data-type="{type_}"]')
+    item.scroll_into_view_if_needed()
+    vp = page.locator(".nc-viewport").bounding_box()
+    drag(page, center(item), (vp["x"] + dx, vp["y"] + dy), steps)
+
+
+def zoom(page) -> float:
+    m = page.locator(".nc-world").evaluate("e => getComputedStyle(e).transform")
+    return float(re.match(r"matrix\(([-\d.e]+)", m).group(1))

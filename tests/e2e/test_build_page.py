@@ -1,0 +1,117 @@
+"""The Build page in a real browser: draw, connect, edit, see errors, undo, templates, autosave, language."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("build_page")
+
+
+@pytest.fixture(scope="module")
+def app(streamlit_app, workdir):
+    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
+    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)   # the project's .streamlit/config.toml
+
+
+@pytest.fixture
+def page(app, new_page, app_idle):
+    p = new_page(app.url)
+    p.locator(".nc-root").wait_for()
+    app_idle(p)
+    return p
+
+
+def graph_file(workdir, key):
+    return json.loads((workdir / "workspace" / "graphs" / f"{key}.json").read_text())
+
+
+def test_draw_connect_edit_error_undo(page, app_idle, workdir):
+    # A fresh tab with an empty canvas.
+    page.locator(".st-key-btn_new button").first.click()
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+
+    drop_from_palette(page, "Input", 120, 220)
+    node(page, "input_1").wait_for()
+    app_idle(page)
+    drop_from_palette(page, "Linear", 420, 220)
+    node(page, "linear_1").wait_for()
+    app_idle(page)   # the view settles before we aim at the ports
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    # Python checks the graph and sends the shape back onto the node: (1, 8, 8) -> Linear(64).
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+
+    # Edit a param in the property panel: the shape label follows.
+    app_idle(page)
+    page.mouse.click(*head(page, "linear_1"))
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    field.fill("10")
+    field.press("Enter")
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 10)")
+    app_idle(page)
+
+    # An invalid connection: an LSTM wants (L, features) and gets (1, 8, 10).
+    drop_from_palette(page, "LSTM", 260, 420)
+    node(page, "lstm_1").wait_for()
+    app_idle(page)
+    drag(page, center(out_port(page, "linear_1")), center(in_port(page, "lstm_1")))
+    err = node(page, "lstm_1").locator(".nc-err")
+    expect(err).to_contain_text("LSTM expects input (L, features); received (1, 8, 10)")
+    assert "err" in (node(page, "lstm_1").get_attribute("class") or "")
+    app_idle(page)
+
+    # Undo (Ctrl+Z on the canvas) takes the connection back: the shape error goes with it
+    # (the LSTM is simply unconnected again).
+    page.mouse.click(*head(page, "input_1"))
+    app_idle(page)
+    page.keyboard.press("Control+z")
+    expect(err).to_contain_text("needs an input")
+    expect(err).not_to_contain_text("(L, features)")
+    app_idle(page)
+    saved = graph_file(workdir, "untitled")
+    assert {(e["source"], e["target"]) for e in saved["edges"]} == {("input_1", "linear_1")}
+    assert next(n for n in saved["nodes"] if n["id"] == "linear_1")["params"]["out_features"] == 10
+
+
+def test_template_autosave_reload_and_language(page, app_idle, new_page, app):
+    page.get_by_role("button", name="Templates").click()
+    page.locator(".st-key-tpl_lenet5 button").click()
+    node(page, "c1").wait_for()
+    app_idle(page)
+    assert page.get_by_text("61,706").first.is_visible()
+
+    # A browser reload (a new session) finds the graph where it was left: autosaved.
+    page.reload()
+    page.locator(".nc-root").wait_for()
+    node(page, "c1").wait_for()
+    assert node(page, "f7").count() == 1
+
+    # Switch to Chinese: the page, the palette and the checker's messages change language.
+    page.get_by_text("简体中文").click()
+    page.get_by_text("模型概要").wait_for()
+    page.locator(".nc-pal-cat", has_text="卷积").first.wait_for()
+    assert page.get_by_text("检查通过").first.is_visible()
+    page.get_by_text("English").click()
+    page.get_by_text("Model summary").wait_for()
+
+
+def test_a_bad_graph_file_keeps_the_current_graph(page, app_idle, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "netcanvas.graph", "version": 7, "nodes": []}')
+    before = page.locator(".nc-node").count()
+    page.get_by_role("button", name="File").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("Could not open that file").wait_for()
+    assert "version 7" in page.get_by_text("Could not open that file").text_content()
+    assert page.locator(".nc-node").count() == before
