@@ -1,0 +1,120 @@
+"""Build page logic without a browser (AppTest): summary, property panel, templates, undo, errors, language.
+
+The canvas itself is a custom component, opaque to AppTest; tests/e2e drives it for real.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from builder import templates
+from tests.graphs import chain
+from ui.workspace import Workspace
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("NETCANVAS_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def saved(tmp_path, key="digits_cnn"):
+    return json.loads((tmp_path / "ws" / "graphs" / f"{key}.json").read_text())
+
+
+def test_opens_on_the_default_template_with_its_summary(app):
+    assert metric(app, "Trainable parameters") == "13,706"
+    table = app.dataframe[0].value
+    assert list(table["node"]) == ["x", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flat", "fc1", "relu3",
+                                   "fc2", "y"]
+    assert table.loc[table["node"] == "fc1", "parameters"].item() == 8_256
+    assert table.loc[table["node"] == "conv1", "output shape"].item() == "(16, 8, 8)"
+    assert any("class DigitsCnn(nn.Module)" in c.value for c in app.code)
+
+
+def test_property_panel_edits_params_and_rechecks(app, tmp_path):
+    app.session_state["focus_node"] = "fc2"
+    app.run()
+    field = next(w for w in app.number_input if w.key and w.key.endswith(":fc2:out_features"))
+    assert field.value == 10
+    field.set_value(5).run()
+    assert not app.exception
+    assert metric(app, "Trainable parameters") == "13,381"     # 64*5+5 instead of 64*10+10
+    assert next(n for n in saved(tmp_path)["nodes"] if n["id"] == "fc2")["params"] == {"out_features": 5}
+    assert any("What this layer does" in m.value for m in app.markdown)
+
+
+def test_a_bad_param_value_shows_the_error_on_that_node(app, tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    doc = copy.deepcopy(ws.tab.doc)
+    next(n for n in doc["nodes"] if n["id"] == "conv1")["params"]["kernel_size"] = 20
+    ws.edit(doc)
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    assert "1 problem(s) to fix before training" in [e.value for e in at.error][0]
+    buttons = [b for b in at.button if b.label.startswith("node conv1:")]
+    assert buttons and "window of size 20" in buttons[0].label
+    buttons[0].click().run()                  # the error links to its node: the panel opens on it
+    assert any(m.value.startswith("#### Conv2d") for m in at.markdown)
+    assert not at.code or not any("class DigitsCnn" in c.value for c in at.code)   # no code for a broken graph
+
+
+def test_template_replaces_the_canvas_and_undo_brings_it_back(app):
+    app.button(key="tpl_lenet5").click().run()
+    assert metric(app, "Trainable parameters") == "61,706"
+    app.button(key="btn_undo").click().run()
+    assert metric(app, "Trainable parameters") == "13,706"
+    app.button(key="btn_redo").click().run()
+    assert metric(app, "Trainable parameters") == "61,706"
+
+
+def test_gan_template_opens_generator_and_discriminator(app):
+    app.button(key="tpl_gan_generator").click().run()
+    tabs = next(s for s in app.segmented_control if s.label == "Open graphs")
+    assert list(tabs.options) == ["gan_generator", "gan_discriminator"]
+
+
+def test_new_tab_and_close(app):
+    app.button(key="btn_new").click().run()
+    assert metric(app, "Nodes") == "0"
+    assert "the graph has no nodes" in " ".join(b.label for b in app.button)
+    app.button(key="btn_close").click().run()
+    assert metric(app, "Trainable parameters") == "13,706"
+
+
+def test_language_switch_changes_every_label(app):
+    app.segmented_control(key="lang_switch").set_value("zh").run()
+    assert any(s.value == "模型概要" for s in app.subheader)
+    assert any(m.label == "可训练参数" for m in app.metric)
+    assert "检查通过" in app.success[0].value
+
+
+def test_an_empty_or_hostile_workspace_file_does_not_break_the_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))
+    ws = Workspace(tmp_path / "ws")
+    hostile = chain(("Linear", {"out_features": "1); import os"}), name="<script>alert(1)</script>")
+    ws.open_doc(hostile)
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert any("out_features must be an integer" in b.label for b in at.button)
+
+
+def test_templates_gallery_lists_every_template(app):
+    keys = {b.key for b in app.button if b.key and b.key.startswith("tpl_")}
+    expected = {f"tpl_{t.key}" for t in templates.list_templates() if t.meta.get("mode") != "gan-discriminator"}
+    assert keys == expected
