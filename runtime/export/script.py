@@ -113,7 +113,7 @@ def _sklearn_arrays(name: str):
         "tabular", "classification", True
 
 
-def fallback_record(cfg: TrainConfig, result: CheckResult, bind_to: CheckResult) -> dict:
+def fallback_record(cfg: TrainConfig, result: CheckResult, bind_to: CheckResult, mode: str = "classification") -> dict:
     """The preprocess record NetCanvas would make, for when there is no run yet and the
     data layer cannot be asked: exact for scikit-learn's sets, minimal otherwise."""
     import torch
@@ -143,6 +143,7 @@ def fallback_record(cfg: TrainConfig, result: CheckResult, bind_to: CheckResult)
         want = list(bind_to.shapes[graph_inputs[0]])
         base["reshape"] = {gname: {"source": "x", "from": list(x.shape[1:]), "to": want}}
         return base
+    base["task"] = mode if mode in ("classification", "regression") else "unsupervised"
     for node in graph_inputs:   # no statistics known: the data are used as they are
         name = bind_to.io_name(node)
         base["inputs"][name] = {"shape": list(bind_to.shapes[node]), "dtype": bind_to.dtypes[node]}
@@ -164,7 +165,7 @@ def default_record(cfg: TrainConfig, graph: dict, discriminator: dict | None) ->
     result = generated(graph).result
     disc = generated(discriminator, "discriminator").result if discriminator else None
     mode = resolve_mode(cfg, result, disc is not None, None)
-    return fallback_record(cfg, result, disc if mode == "gan" and disc is not None else result)
+    return fallback_record(cfg, result, disc if mode == "gan" and disc is not None else result, mode)
 
 
 def data_source(cfg: TrainConfig, record: dict) -> tuple[str, str | None]:
@@ -215,6 +216,7 @@ def training_script(graph: dict, config: dict, preprocess: dict | None, discrimi
     ]
     text = "\n".join(p.strip("\n") + "\n" for p in parts if p)
     text = re.sub(r"\n *#\n", "\n", text)   # placeholder lines of options not taken
+    text = re.sub(r"\n[ \t]+\n", "\n\n", text)
     return re.sub(r"\n{4,}", "\n\n\n", text)
 
 
@@ -580,7 +582,8 @@ def _prepare(plan: Plan) -> str:
     if mode == "regression" and plan.record.get("target"):
         lines.append("    target = target_standardize(PREPROCESS, target)   # NetCanvas standardised the targets too")
     if not needs_target:
-        lines.append("    target = None   # not needed: the inputs are the targets")
+        why = "a GAN learns from the real samples alone" if mode == "gan" else "the inputs are the targets"
+        lines.append(f"    target = None   # not needed: {why}")
     lines.append('''    take = lambda idx: ([x[idx] for x in xs], None if target is None else target[idx])   # noqa: E731
     return {"train": take(train), "val": take(val), "test": take(test)}
 ''')
