@@ -124,3 +124,28 @@ def _manual_run(run_dir: Path, cfg: TrainConfig, graph: dict, mode: str, discrim
                        discriminator_graph=discriminator)
     checkpoint.save(run_dir / "checkpoint_last.pt", **content)
     return run_dir
+
+
+def untrained_run(tmp: Path, graph: dict, mode: str, record: dict | None = None, seed: int = 0) -> Path:
+    """A checkpoint of a freshly initialised model (BatchNorm statistics made non-trivial), for
+    exports that need weights but no training: recurrent, token and multi-input models."""
+    compiled = compile_graph(graph)
+    torch.manual_seed(seed)
+    model = compiled.build()
+    with torch.no_grad():
+        for name, buf in model.named_buffers():
+            if name.endswith("running_mean"):
+                buf.uniform_(-0.5, 0.5)
+            elif name.endswith("running_var"):
+                buf.uniform_(0.5, 2.0)
+    result = compiled.generated.result
+    if record is None:
+        cfg = TrainConfig.from_dict({"data": str(graph.get("meta", {}).get("data") or "digits"), "mode": mode})
+        record = fallback_record(cfg, result, result, mode)
+    run_dir = Path(tmp) / f"untrained-{graph['name']}-{mode}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint.save(run_dir / "checkpoint_last.pt", state_dict=checkpoint.unwrap_state_dict(model), epoch=0, step=0,
+                    graph=graph, config={"mode": mode, "data": record.get("data") or "digits"}, preprocess=record,
+                    class_names=record.get("class_names"), input_names=list(model.input_names),
+                    output_names=list(model.output_names), mode=mode)
+    return run_dir
