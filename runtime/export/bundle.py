@@ -10,7 +10,8 @@
     GAN runs also hold discriminator.json / discriminator.py / discriminator.safetensors / discriminator.pt;
     with ``onnx=True``, model.onnx.
 
-Entries get a fixed timestamp, so the same run gives the same zip.
+Entries get a fixed timestamp, so the same run gives the same files, the weight files aside
+(``torch.save`` writes a random serialization id, safetensors its metadata in any order).
 """
 from __future__ import annotations
 
