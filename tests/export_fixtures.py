@@ -66,13 +66,15 @@ def make_run(tmp: Path, graph: dict, config: dict, mode: str, discriminator: dic
     run_dir = Path(tmp) / f"run-{graph['name']}-{mode}"
     run_dir.mkdir(parents=True, exist_ok=True)
     cfg = TrainConfig.from_dict({**config, "mode": mode})
-    if HAS_DATA_LAYER:
-        from runtime.train import train
-        train(cfg.merged(max_steps=steps, epochs=max(1, cfg.epochs)), graph, discriminator, run_dir=run_dir)
-        return run_dir
     threads = torch.get_num_threads()
     torch.set_num_threads(1)   # tiny models: one thread is fastest, above all on a busy machine
     try:
+        if HAS_DATA_LAYER:
+            from runtime.train import train
+            cfg = TrainConfig.from_dict({**cfg.to_dict(), "max_steps": steps, "epochs": 100, "monitor": False,
+                                         "lr": config.get("lr", 3e-3)})
+            train(cfg, graph, discriminator, run_dir=run_dir)
+            return run_dir
         return _manual_run(run_dir, cfg, graph, mode, discriminator, steps)
     finally:
         torch.set_num_threads(threads)

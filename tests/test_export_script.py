@@ -137,6 +137,22 @@ def test_gan_script_runs(tmp_path):
     assert (tmp_path / "out" / "model.pt").exists() and (tmp_path / "out" / "discriminator.pt").exists()
 
 
+def test_batchnorm_models_run(tmp_path):
+    """BatchNorm: running statistics are synchronised before evaluation (a no-op on one process)."""
+    cnn = chain(("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}), ("BatchNorm2d", {}), ("ReLU", {}),
+                ("Flatten", {}), ("Linear", {"out_features": 10}), input_shape=(1, 8, 8), name="bn_cnn")
+    script = write_script(tmp_path, cnn, {"data": "digits", "mode": "classification", "test_split": 0.1})
+    assert "sync_buffers(model)" in script.read_text()
+    summary = run_in_process(script, "--steps", 2, "--out", tmp_path / "o1")
+    assert "test_acc" in summary
+    generator = chain(("Linear", {"out_features": 32}), ("BatchNorm1d", {}), ("ReLU", {}),
+                      ("Linear", {"out_features": 64}), ("Sigmoid", {}), ("Reshape", {"shape": [1, 8, 8]}),
+                      input_shape=(8,), name="bn_generator")
+    script = write_script(tmp_path, generator, {"data": "digits", "mode": "gan"}, None, template("gan_discriminator"))
+    assert "sync_buffers(generator)" in script.read_text()
+    assert run_in_process(script, "--steps", 2, "--out", tmp_path / "o2")["steps"] == 2
+
+
 def test_regression_standardises_targets_like_the_record(tmp_path):
     graph = chain(("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"out_features": 1}), input_shape=(10,),
                   name="diabetes_mlp")
@@ -294,7 +310,9 @@ def test_class_name_that_shadows_a_script_name_is_renamed(tmp_path):
 def test_model_section_is_the_generated_source(tmp_path):
     from builder.codegen import generate
     graph = template("resnet_small")
-    text = training_script(graph, {"data": "digits"}, None)
+    record = {"task": "classification", "inputs": {"x": {"shape": [1, 28, 28], "dtype": "float32"}}}
+    text = training_script(graph, {"data": "shapes"}, record)
+    compile(text, "train.py", "exec")
     source = strip_main(generate(graph).source)
     body = source[source.index("class "):]
     assert body in text

@@ -162,6 +162,11 @@ def default_record(cfg: TrainConfig, graph: dict, discriminator: dict | None) ->
             return prepare(cfg, graph, discriminator).preprocess
         except ConfigError as exc:
             raise ExportError(exc.code, **exc.info) from None
+        except Exception as exc:   # the data layer's own errors: a code and its args
+            code, info = getattr(exc, "code", None), getattr(exc, "info", None) or getattr(exc, "args", None)
+            if isinstance(code, str):
+                raise ExportError(code, **(info if isinstance(info, dict) else {})) from None
+            raise
     result = generated(graph).result
     disc = generated(discriminator, "discriminator").result if discriminator else None
     mode = resolve_mode(cfg, result, disc is not None, None)
@@ -811,7 +816,7 @@ def _loop(plan: Plan) -> str:
     cls = plan.model_cls
     metric = {"classification": "acc", "regression": "mae"}.get(mode)
     extra_keys = {"classification": ["acc"], "regression": ["mae"], "vae": ["recon", "kl"]}.get(mode, [])
-    has_bn = "sync_buffers(model)\n    " if any(plan.result.graph.node(n).type.startswith("BatchNorm")
+    has_bn = "sync_buffers(model)\n        " if any(plan.result.graph.node(n).type.startswith("BatchNorm")
                                                for n in plan.result.order) else ""
     sched_state = ', state' if cfg.schedule == "plateau" else ""
     l1 = '''
@@ -1004,6 +1009,7 @@ def main(args):
         print(f"saved the weights to {{os.path.join(args.out, 'model.pt')}}", flush=True)
         print(json.dumps(summary), flush=True)
     if dist.is_initialized():
+        dist.barrier()   # everyone done (process 0 was saving) before the group goes away
         dist.destroy_process_group()
     return summary
 '''
@@ -1015,7 +1021,7 @@ def _gan_loop(plan: Plan) -> str:
     g_cls, d_cls = plan.model_cls, plan.disc_cls
     has_bn = any(plan.result.graph.node(n).type.startswith("BatchNorm") for n in plan.result.order) or \
         any(plan.disc_result.graph.node(n).type.startswith("BatchNorm") for n in plan.disc_result.order)
-    sync = "sync_buffers(generator)\n    sync_buffers(discriminator)\n    " if has_bn else ""
+    sync = "sync_buffers(generator)\n        sync_buffers(discriminator)\n        " if has_bn else ""
     sched_state = ", schedule_state" if cfg.schedule == "plateau" else ""
     clip_d = '''
             torch.nn.utils.clip_grad_norm_(discriminator.parameters(), CONFIG["grad_clip"])''' if cfg.grad_clip > 0 else ""
@@ -1145,6 +1151,7 @@ def main(args):
         print(f"saved the generator to {{os.path.join(args.out, 'model.pt')}}", flush=True)
         print(json.dumps(summary), flush=True)
     if dist.is_initialized():
+        dist.barrier()   # everyone done (process 0 was saving) before the group goes away
         dist.destroy_process_group()
     return summary
 '''
