@@ -219,7 +219,8 @@ def training_script(graph: dict, config: dict, preprocess: dict | None, discrimi
         _section("7. Command line"),
         _cli(plan),
     ]
-    text = "\n".join(p.strip("\n") + "\n" for p in parts if p)
+    text = "\n\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+    text = re.sub(r"(# ={20,}\n)\n+", r"\1\n", text)   # one blank line under a section title
     text = re.sub(r"\n *#\n", "\n", text)   # placeholder lines of options not taken
     text = re.sub(r"\n[ \t]+\n", "\n\n", text)
     return re.sub(r"\n{4,}", "\n\n\n", text)
@@ -264,7 +265,7 @@ def _unclash(graph: dict, taken) -> dict:
 
 def _section(title: str) -> str:
     bar = "# " + "=" * 92
-    return f"\n\n{bar}\n# {title}\n{bar}\n"
+    return f"{bar}\n# {title}\n{bar}"
 
 
 class _Float(float):
@@ -366,7 +367,7 @@ import time
                                                                                      "import time\nimport zipfile\n")
     if plan.source == "sklearn":
         imports += ["from sklearn import datasets"]
-    if plan.cfg.amp != "off":
+    if plan.cfg.amp == "fp16":
         doc = doc.replace("import argparse\n", "import argparse\nimport contextlib\n")
     return doc + "\n".join(imports) + "\n"
 
@@ -866,9 +867,10 @@ def _loop(plan: Plan) -> str:
     amp_setup = ""
     if amp:
         dtype = "torch.bfloat16" if cfg.amp == "bf16" else "torch.float16"
+        when = "" if cfg.amp == "bf16" else ' if device.type == "cuda" else contextlib.nullcontext()'
         amp_setup = f'''
     # mixed precision ({cfg.amp}): the forward pass in half precision, the weights stay float32
-    autocast = lambda: torch.autocast(device.type, dtype={dtype}) if device.type != "cpu" or {dtype} == torch.bfloat16 else contextlib.nullcontext()   # noqa: E731'''
+    autocast = lambda: torch.autocast(device.type, dtype={dtype}){when}   # noqa: E731'''
         if cfg.amp == "fp16":
             amp_setup += '''
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == "cuda")'''
@@ -1024,9 +1026,10 @@ def _gan_loop(plan: Plan) -> str:
     sync = "sync_buffers(generator)\n        sync_buffers(discriminator)\n        " if has_bn else ""
     sched_state = ", schedule_state" if cfg.schedule == "plateau" else ""
     clip_d = '''
-            torch.nn.utils.clip_grad_norm_(discriminator.parameters(), CONFIG["grad_clip"])''' if cfg.grad_clip > 0 else ""
+                torch.nn.utils.clip_grad_norm_(discriminator.parameters(), CONFIG["grad_clip"])''' \
+        if cfg.grad_clip > 0 else ""
     clip_g = '''
-        torch.nn.utils.clip_grad_norm_(generator.parameters(), CONFIG["grad_clip"])''' if cfg.grad_clip > 0 else ""
+            torch.nn.utils.clip_grad_norm_(generator.parameters(), CONFIG["grad_clip"])''' if cfg.grad_clip > 0 else ""
     l1_d = ''' + l1_penalty(discriminator)''' if cfg.l1 > 0 else ""
     l1_g = ''' + l1_penalty(generator)''' if cfg.l1 > 0 else ""
     l1_fn = '''
