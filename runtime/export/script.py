@@ -367,7 +367,7 @@ import time
                                                                                      "import time\nimport zipfile\n")
     if plan.source == "sklearn":
         imports += ["from sklearn import datasets"]
-    if plan.cfg.amp == "fp16":
+    if plan.cfg.amp == "fp16" and plan.mode != "gan":
         doc = doc.replace("import argparse\n", "import argparse\nimport contextlib\n")
     return doc + "\n".join(imports) + "\n"
 
@@ -405,7 +405,7 @@ def _config_view(plan: Plan) -> dict:
         keys.append("beta")
     keys += ["early_stopping", "es_metric", "es_patience", "es_min_delta"] if cfg.early_stopping else ["early_stopping"]
     keys.append("checkpoint_every")
-    if cfg.amp != "off":
+    if cfg.amp != "off" and plan.mode != "gan":
         keys.append("amp")
     view = {k: d[k] for k in keys}
     view["loss"] = plan.loss
@@ -437,6 +437,8 @@ def _settings(plan: Plan) -> str:
     if cfg.augment:
         notes.append("# NetCanvas also augmented the images (" + _safe_text(", ".join(sorted(map(str, cfg.augment)))) +
                      "); this script does not.")
+    if cfg.amp != "off" and plan.mode == "gan":
+        notes.append(f"# NetCanvas trained in mixed precision ({cfg.amp}); this GAN script trains in float32.")
     if cfg.label_noise:
         notes.append(f"# NetCanvas flipped {cfg.label_noise:.0%} of the training labels on purpose; this script does not.")
     if cfg.data_options and plan.source == "npz" and not cfg.upload:
