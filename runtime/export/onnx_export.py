@@ -13,6 +13,7 @@ class names and input/output names travel as ONNX metadata (``netcanvas.*``).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import inspect
 import io
 import json
@@ -25,7 +26,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import preprocessing as pp
 from .common import ExportError, generated, load_module, load_run
 
 CHECK_BATCH_SIZES = (1, 3)
@@ -137,11 +137,8 @@ def export_onnx(source, path: str | Path | None = None, *, part: str = "model", 
     Returns the file's bytes and, when ``check``, the max abs difference from PyTorch."""
     if part not in ("model", "decoder", "discriminator"):
         raise ExportError("export.onnx_part", part=str(part)[:40])
-    try:
-        import onnx  # noqa: F401
-        import onnxscript  # noqa: F401
-    except ImportError:
-        raise ExportError("export.onnx_missing") from None
+    if any(importlib.util.find_spec(m) is None for m in ("onnx", "onnxscript", "onnxruntime")):
+        raise ExportError("export.onnx_missing")   # a message, not an ImportError deep inside torch
     run = load_run(source)
     module, input_names, output_names, examples = _part(run, part)
     if with_preprocess:

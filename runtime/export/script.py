@@ -849,7 +849,7 @@ def _loop(plan: Plan) -> str:
     es_init = ""
     es_check = ""
     if cfg.early_stopping:
-        better = f'value > best + CONFIG["es_min_delta"]' if maximize else f'value < best - CONFIG["es_min_delta"]'
+        better = 'value > best + CONFIG["es_min_delta"]' if maximize else 'value < best - CONFIG["es_min_delta"]'
         es_init = f'''
     best, best_epoch, best_state, bad_epochs = {"-math.inf" if maximize else "math.inf"}, 0, None, 0   # early stopping'''
         es_check = f'''
