@@ -15,6 +15,15 @@ from runtime.export import (ExportError, Predictor, load_module, load_run, load_
 ONNX_TOL = 1e-4
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Small models on a shared 2-core machine: one intra-op thread is the fastest."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("runs")

@@ -234,13 +234,19 @@ def _with_metadata(data: bytes, run, part: str, input_names, output_names, with_
     return proto.SerializeToString()
 
 
-def run_onnx(data: bytes | str | Path, inputs) -> list[np.ndarray]:
-    """Run an ONNX model in onnxruntime (CPU) on a tuple of tensors/arrays, in input order."""
+def run_onnx(data: bytes | str | Path, inputs, threads: int | None = 1) -> list[np.ndarray]:
+    """Run an ONNX model in onnxruntime (CPU) on a tuple of tensors/arrays, in input order.
+
+    ``threads``: onnxruntime's intra-op threads (1 by default: checks use small batches, and
+    spinning worker threads only slow a busy machine down); None lets onnxruntime decide."""
     import onnxruntime as ort
     if isinstance(data, (str, Path)):
         data = Path(data).read_bytes()
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
     feeds = {}
     for meta, x in zip(session.get_inputs(), inputs):
