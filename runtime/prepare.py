@@ -60,7 +60,7 @@ def load_dataset(cfg: TrainConfig):
     try:
         if cfg.upload:
             from .data import uploads
-            return uploads.load_path(cfg.upload, **cfg.upload_options)
+            return uploads.load_upload(cfg.upload, **cfg.upload_options)
         return builtin.load(cfg.data, **cfg.data_options)
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None

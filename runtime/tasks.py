@@ -207,6 +207,8 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         ones = torch.full((n, 1), 1.0 - self.cfg.label_smoothing, device=real.device)
         zeros = torch.zeros((n, 1), device=real.device)
         for _ in range(self.cfg.d_steps):
+            # The generator's last step also filled the discriminator's gradients: start clean.
+            t.d_optimizer.zero_grad(set_to_none=True)
             with t.autocast():
                 fake = self.model(self.noise(n)).detach()
                 d_real = t.discriminator(real).float().reshape(n, 1)

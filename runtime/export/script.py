@@ -551,13 +551,14 @@ def load_data(path):
 
 def _npz_loader(plan: Plan) -> str:
     return '''def load_npz(path):
-    """An NPZ file with one array per data input (named as in PREPROCESS["inputs"]; a single
-    input may also be called "x") and the labels or targets as "target" (or "y")."""
+    """An NPZ file with one array per data input (named as in PREPROCESS["inputs"], or "x_<name>"
+    as `python -m runtime data NAME --save` writes them; a single input may be called "x") and
+    the labels or targets as "target" (or "y")."""
     with np.load(path, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
     inputs = {}
     for name, spec in PREPROCESS["inputs"].items():
-        key = name if name in arrays else "x"
+        key = next((k for k in (name, f"x_{name}", "x") if k in arrays), "x")
         if key not in arrays:
             raise SystemExit(f"{path}: no array named {name!r} (it holds {sorted(arrays)})")
         dtype = torch.int64 if spec["dtype"] == "int64" else torch.float32
