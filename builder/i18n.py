@@ -604,3 +604,10 @@ _add({
     "export.samples": ("Generated samples", "生成的样本"),
     "export.reconstruction": ("Reconstruction", "重建结果"),
 })
+
+# ---- several devices (DDP) ---------------------------------------------------------------------
+_add({
+    "train.ddp_gan": ("GAN training runs on one device; set devices to 1", "GAN 训练只能在一个设备上运行；请把设备数设为 1"),
+    "train.ddp_batch": ("the batch size {batch_size} must divide evenly over {devices} devices",
+                        "批次大小 {batch_size} 必须能被 {devices} 个设备整除"),
+})

@@ -42,6 +42,7 @@ class TrainConfig:
     max_steps: int = 0                 # 0: no limit besides epochs
     seed: int = 0
     device: str = "auto"
+    devices: int = 1                   # local processes (GPUs) training together with DDP, via torchrun
     amp: str = "off"
     compile: bool = False
     # optimisation
@@ -143,6 +144,7 @@ class TrainConfig:
                      "checkpoint_every"):
             _range(name, getattr(self, name), 1, 10**6)
         _range("watch_samples", self.watch_samples, 1, 16)
+        _range("devices", self.devices, 1, 64)
 
 
 def _coerce(name: str, value, default):

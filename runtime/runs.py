@@ -84,23 +84,30 @@ def run_folder(run_dir: Path) -> int:
     from builder.i18n import t
     from .train import train
 
+    from .distributed import from_env
+
     run_dir = Path(run_dir)
     job = rf.read_json(run_dir / JOB)
+    main = from_env().main            # with torchrun, rank 0 alone writes the folder
     control = FileControl(run_dir)
     control.install_signal_handlers()
-    rf.write_json(run_dir / rf.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
-                                        "format_version": rf.RUN_FORMAT_VERSION})
+    if main:
+        rf.write_json(run_dir / rf.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
+                                            "format_version": rf.RUN_FORMAT_VERSION})
     try:
         cfg = TrainConfig.from_dict(job["config"])
         train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
         return 0
     except CodedError as exc:
-        _fail(run_dir, exc.code, exc.info, exc.message("en"))
+        if main:
+            _fail(run_dir, exc.code, exc.info, exc.message("en"))
         return 1
     except Exception as exc:   # a bug or an unexpected torch error: still a message, and the app lives on
-        _fail(run_dir, "train.crashed", {"detail": f"{type(exc).__name__}: {exc}"[:500]},
-              t("train.crashed", "en", detail=f"{type(exc).__name__}: {exc}"[:500]))
+        if main:
+            _fail(run_dir, "train.crashed", {"detail": f"{type(exc).__name__}: {exc}"[:500]},
+                  t("train.crashed", "en", detail=f"{type(exc).__name__}: {exc}"[:500]))
         raise
+
 
 
 def _fail(run_dir: Path, code: str, args: dict, message: str) -> None:
@@ -120,7 +127,7 @@ class _Spare:
     def warm(self) -> None:
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
-                self.proc = _spawn(["worker"])
+                self.proc = _spawn(["-m", "runtime", "worker"], stdin=subprocess.PIPE)
 
     def take(self) -> subprocess.Popen | None:
         with self.lock:
@@ -133,12 +140,23 @@ class _Spare:
 _spare = _Spare()
 
 
-def _spawn(args: list[str]) -> subprocess.Popen:
+_children: list[subprocess.Popen] = []
+
+
+def _spawn(args: list[str], log=None, stdin=subprocess.DEVNULL) -> subprocess.Popen:
+    """``python <args>`` in the project, in its own session (an app restart does not stop it)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.Popen([sys.executable, "-m", "runtime", *args], cwd=str(ROOT), env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, text=True)
+    proc = subprocess.Popen([sys.executable, *args], cwd=str(ROOT), env=env, stdin=stdin,
+                            stdout=log or subprocess.DEVNULL, stderr=log or subprocess.DEVNULL,
+                            start_new_session=True, text=stdin == subprocess.PIPE)
+    _children.append(proc)
+    return proc
+
+
+def _reap() -> None:
+    """Collect children that have finished (no zombies left behind in a long-lived app)."""
+    _children[:] = [p for p in _children if p.poll() is None]
 
 
 def prewarm() -> None:
@@ -163,21 +181,22 @@ def start(graph: dict, config: TrainConfig | dict, discriminator: dict | None = 
 
 
 def _launch(run_dir: Path) -> None:
-    log = open(run_dir / rf.LOG, "ab")
-    worker = _spare.take()
-    if worker is not None:
+    _reap()
+    devices = int((rf.read_json(run_dir / JOB, {}) or {}).get("config", {}).get("devices", 1))
+    worker = _spare.take() if devices == 1 else None
+    if worker is not None:     # the pre-started worker: torch is imported already
         worker.stdin.write(str(run_dir) + "\n")
         worker.stdin.flush()
         worker.stdin.close()
         pid = worker.pid
-        log.close()
     else:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        proc = subprocess.Popen([sys.executable, "-m", "runtime", "run", str(run_dir)], cwd=str(ROOT), env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        pid = proc.pid
-        log.close()
+        with open(run_dir / rf.LOG, "ab") as log:
+            if devices > 1:    # DDP: torchrun starts one process per device (gloo on CPU, nccl on GPUs)
+                args = ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={devices}",
+                        "-m", "runtime", "run", str(run_dir)]
+            else:
+                args = ["-m", "runtime", "run", str(run_dir)]
+            pid = _spawn(args, log=log).pid
     status = rf.read_json(run_dir / rf.STATUS, {}) or {}
     if status.get("state") == "queued":
         status["pid"] = pid
@@ -290,6 +309,7 @@ class RunInfo:
 
 
 def list_runs(root: Path | None = None) -> list[RunInfo]:
+    _reap()
     root = Path(root or default_root())
     if not root.is_dir():
         return []

@@ -34,7 +34,13 @@ class Task(abc.ABC):
 
     @property
     def model(self):
-        return self.trainer.model
+        """The network in eval and train switches, checkpoints and hooks: never wrapped."""
+        return self.trainer.module
+
+    def net(self, *inputs):
+        """Run the network: through DDP / torch.compile when training, plainly when evaluating
+        (evaluation on one rank must not wait for the others)."""
+        return (self.trainer.model if torch.is_grad_enabled() else self.trainer.module)(*inputs)
 
     @abc.abstractmethod
     def loss(self, inputs, target, train: bool) -> tuple[torch.Tensor, dict]:
@@ -91,7 +97,7 @@ class SupervisedTask(Task):
         return check.graph.node(src).type
 
     def outputs(self, inputs):
-        return _as_tuple(self.model(*inputs))[0]
+        return _as_tuple(self.net(*inputs))[0]
 
     def loss(self, inputs, target, train):
         out = self.outputs(inputs).float()
@@ -132,7 +138,7 @@ class AutoencoderTask(Task):
         noisy = x
         if train and self.cfg.denoise > 0:
             noisy = x + self.cfg.denoise * torch.randn_like(x)
-        recon = _as_tuple(self.model(noisy, *inputs[1:]))[0].float()
+        recon = _as_tuple(self.net(noisy, *inputs[1:]))[0].float()
         clean = x.reshape(recon.shape).float()
         kind = self.cfg.loss if self.cfg.loss != "auto" else "mse"
         if kind == "bce":
@@ -146,7 +152,7 @@ class AutoencoderTask(Task):
     def reconstruct(self, inputs):
         was = self.model.training
         self.model.eval()
-        out = _as_tuple(self.model(*inputs))[0]
+        out = _as_tuple(self.net(*inputs))[0]
         self.model.train(was)
         return out
 
@@ -166,7 +172,7 @@ class VAETask(Task):
         self.kind = kind
 
     def parts(self, inputs):
-        out = _as_tuple(self.model(*inputs))
+        out = _as_tuple(self.net(*inputs))
         return tuple(out[self.index[k]].float() for k in ("recon", "mu", "logvar"))
 
     def loss(self, inputs, target, train):
@@ -193,7 +199,7 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
     def loss(self, inputs, target, train):
         """The generator's loss against the current discriminator (for evaluation code paths)."""
         n = inputs[0].shape[0]
-        g_out = self.trainer.discriminator(self.model(self.noise(n))).float().reshape(n, 1)
+        g_out = self.trainer.discriminator(self.net(self.noise(n))).float().reshape(n, 1)
         return F.binary_cross_entropy_with_logits(g_out, torch.ones_like(g_out)), {}
 
     def noise(self, n, generator=None):
@@ -210,13 +216,13 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
             # The generator's last step also filled the discriminator's gradients: start clean.
             t.d_optimizer.zero_grad(set_to_none=True)
             with t.autocast():
-                fake = self.model(self.noise(n)).detach()
+                fake = self.net(self.noise(n)).detach()
                 d_real = t.discriminator(real).float().reshape(n, 1)
                 d_fake = t.discriminator(fake).float().reshape(n, 1)
                 d_loss = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(d_fake, zeros)
             t.backward_and_step(d_loss, t.d_optimizer, t.d_schedule)
         with t.autocast():
-            g_out = t.discriminator(self.model(self.noise(n))).float().reshape(n, 1)
+            g_out = t.discriminator(self.net(self.noise(n))).float().reshape(n, 1)
             g_loss = F.binary_cross_entropy_with_logits(g_out, torch.ones_like(g_out))
         t.backward_and_step(g_loss, t.optimizer, t.schedule)
         return {"loss": g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
@@ -225,18 +231,18 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
     @torch.no_grad()
     def evaluate(self, split: Split) -> dict:
         t = self.trainer
-        t.model.eval()
+        t.module.eval()
         t.discriminator.eval()
         real = split.inputs[0][:EVAL_BATCH]
         n = real.shape[0]
         gen = torch.Generator(device=t.device).manual_seed(self.cfg.seed + 1)
-        fake = self.model(self.noise(n, gen))
+        fake = self.net(self.noise(n, gen))
         d_real = t.discriminator(real).float().reshape(n)
         d_fake = t.discriminator(fake).float().reshape(n)
         d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
             F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
         g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
-        t.model.train()
+        t.module.train()
         t.discriminator.train()
         return {"loss": float(g_loss), "d_loss": float(d_loss), "g_loss": float(g_loss),
                 "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean())}

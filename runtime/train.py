@@ -18,7 +18,7 @@ import torch
 from builder.codegen import compile_graph
 from builder.errors import CodedError
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .config import ConfigError, TrainConfig
 from .device import describe, pick
 from .optim import Schedule, make_optimizer
@@ -72,10 +72,16 @@ class Trainer:
         self.cfg = cfg
         self.graph = graph
         self.discriminator_graph = discriminator
-        self.callbacks = list(callbacks or [])
-        self.control = control or Control()
+        self.dist = distributed.from_env()
+        # Rank 0 alone writes the run folder and takes pause/stop requests; it tells the others.
+        self.callbacks = list(callbacks or []) if self.dist.main else []
+        self.control = (control or Control()) if self.dist.main else Control()
         self.device = pick(cfg.device)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+            torch.cuda.set_device(self.device)
         self.device_name = describe(self.device)
+        distributed.init(self.dist, self.device)
         seed_everything(cfg.seed)
         self.data = (prepared or prepare(cfg, graph, discriminator))
         self.data.train = self.data.train.to(self.device)
@@ -84,9 +90,11 @@ class Trainer:
         self.compiled = compile_graph(graph, self.data.check)
         seed_everything(cfg.seed)
         self.module = self.compiled.build().to(self.device)   # unwrapped: saved, hooked, exported
-        self.model = self.module
+        self.model = self.module                                # what training steps call
         self.discriminator = None
         self.d_compiled = None
+        if self.data.mode == "gan" and self.dist.enabled:
+            raise ConfigError("train.ddp_gan")
         if self.data.mode == "gan":
             self.d_compiled = compile_graph(discriminator, self.data.disc_check)
             self.discriminator = self.d_compiled.build().to(self.device)
@@ -108,8 +116,11 @@ class Trainer:
                                        self.total_steps * cfg.d_steps, cfg.d_lr)
         self._restore_optimizers()
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.amp == "fp16")
+        if self.dist.enabled:
+            self.model = torch.nn.parallel.DistributedDataParallel(
+                self.module, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
         if cfg.compile:
-            self.model = torch.compile(self.module)
+            self.model = torch.compile(self.model)
         self.augmenter = self._augmenter()
         self.task = TASKS[self.data.mode](self)
         self.should_stop = False
@@ -120,7 +131,10 @@ class Trainer:
 
     # -- set-up helpers ---------------------------------------------------------------
     def _steps_per_epoch(self) -> int:
-        n, bs = len(self.data.train), self.cfg.batch_size
+        world = self.dist.world
+        if self.cfg.batch_size % world:
+            raise ConfigError("train.ddp_batch", batch_size=self.cfg.batch_size, devices=world)
+        n, bs = len(self.data.train) // world, self.cfg.batch_size // world   # per rank
         steps = math.ceil(n / bs)
         if steps > 1 and n % bs == 1:
             steps -= 1   # a last batch of one sample breaks BatchNorm; drop it
@@ -221,7 +235,8 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_fit_start(self)
         train = self.data.train
-        n, bs = len(train), cfg.batch_size
+        n, world = len(train), self.dist.world
+        bs = cfg.batch_size // world                      # per rank; the global batch is cfg.batch_size
         log_every = max(1, self.steps_per_epoch // cfg.log_points_per_epoch)
         gen = torch.Generator().manual_seed(cfg.seed)
         for _ in range(self.start_epoch):      # resuming: the same shuffles as an uninterrupted run
@@ -231,7 +246,10 @@ class Trainer:
                 self._initial_evaluation()
             for epoch in range(self.start_epoch, cfg.epochs):
                 self.epoch = epoch
-                perm = torch.randperm(n, generator=gen).to(self.device)
+                perm = torch.randperm(n, generator=gen)
+                if world > 1:   # every world-th sample: the ranks' batches make up the global batch
+                    perm = perm[self.dist.rank::world][:n // world]
+                perm = perm.to(self.device)
                 window, epoch_sums = {}, {}
                 window_steps = epoch_steps = 0
                 window_start, window_samples = time.time(), 0
@@ -246,13 +264,14 @@ class Trainer:
                     window_steps += 1
                     epoch_steps += 1
                     self.step += 1
-                    window_samples += idx.shape[0]
-                    self.samples_seen += idx.shape[0]
+                    window_samples += idx.shape[0] * world
+                    self.samples_seen += idx.shape[0] * world
                     last = b == self.steps_per_epoch - 1 or self.step >= self.total_steps
                     if self.step == 1 or self.step % log_every == 0 or last:
                         elapsed = max(time.time() - window_start, 1e-9)
+                        means = distributed.mean(self.dist, {k: float(v) / window_steps for k, v in window.items()})
                         record = {"kind": "step", "step": self.step, "epoch": epoch + (b + 1) / self.steps_per_epoch,
-                                  **{k: float(v) / window_steps for k, v in window.items()},
+                                  **means,
                                   "lr": self.last_lr, "samples_per_s": window_samples / elapsed,
                                   "time": time.time() - self.started}
                         self._check_finite(record)
@@ -268,6 +287,7 @@ class Trainer:
                 self.history.append(record)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, record)
+                self.should_stop = distributed.any_rank(self.dist, self.should_stop)   # early stopping on rank 0
                 self.schedule.epoch_end(record.get("val_loss"))
                 if self.should_stop or self.step >= self.total_steps:
                     break
@@ -280,6 +300,7 @@ class Trainer:
         summary = self.summary()
         for cb in self.callbacks:
             cb.on_fit_end(self, summary)
+        distributed.shutdown(self.dist)
         return summary
 
     def _initial_evaluation(self) -> None:
@@ -299,15 +320,15 @@ class Trainer:
     def _obey_control(self) -> None:
         state = self.control.poll()
         if state == "pause":
-            state = self.control.wait_while_paused(self)
-        if state == "stop":
+            state = self.control.wait_while_paused(self)   # the other ranks wait at the next collective
+        if distributed.any_rank(self.dist, state == "stop"):
             self.should_stop = True
             self.stop_reason = "stopped"
 
     def _epoch_record(self, epoch: int, sums: dict, steps: int) -> dict:
-        record = {"kind": "epoch", "epoch": epoch + 1, "step": self.step,
-                  **{f"train_{k}": float(v) / max(1, steps) for k, v in sums.items() if k != "loss"},
-                  "train_loss": float(sums.get("loss", float("nan"))) / max(1, steps)}
+        train = distributed.mean(self.dist, {f"train_{k}": float(v) / max(1, steps) for k, v in sums.items()})
+        record = {"kind": "epoch", "epoch": epoch + 1, "step": self.step, **train}
+        record.setdefault("train_loss", float("nan"))
         if self.data.val is not None:
             record.update({f"val_{k}": v for k, v in self.task.evaluate(self.data.val).items()})
         record["lr"] = getattr(self, "last_lr", self.schedule.lr)
