@@ -13,6 +13,7 @@ import json
 import keyword
 import linecache
 import re
+import textwrap
 import types
 from dataclasses import dataclass
 
@@ -92,6 +93,24 @@ def py_str(text: str) -> str:
     return literal
 
 
+def py_docstring(text: str, indent: str = "    ", width: int = 96) -> str:
+    """A triple-quoted docstring for user text, wrapped; every quote and backslash escaped."""
+    def escape(ch: str) -> str:
+        if ch in ('"', "\\"):
+            return "\\" + ch
+        if ch.isprintable():
+            return ch
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    paragraphs = [textwrap.wrap("".join(escape(c) for c in para), width - len(indent)) or [""]
+                  for para in text.split("\n")]
+    lines = [line for para in paragraphs for line in para]
+    if len(lines) == 1:
+        return f'{indent}"""{lines[0]}"""'
+    return f'{indent}"""' + lines[0] + "\n" + "\n".join(indent + line if line else "" for line in lines[1:]) + \
+        f'\n{indent}"""'
+
+
 def _shape_text(shape) -> str:
     return render(tuple(shape))
 
@@ -128,7 +147,7 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
     ]
     description = (graph.meta.get("description") or {}).get("en")
     if description:
-        lines.append(f"    {py_str(description)}")
+        lines.append(py_docstring(description))
         lines.append("")
     lines += [
         f"    input_names = {render(tuple(result.io_name(n) for n in inputs))}",

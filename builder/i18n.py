@@ -611,3 +611,53 @@ _add({
     "train.ddp_batch": ("the batch size {batch_size} must divide evenly over {devices} devices",
                         "批次大小 {batch_size} 必须能被 {devices} 个设备整除"),
 })
+
+# ---- Export page -------------------------------------------------------------------------------
+_add({
+    "exportpage.source": ("What to export", "导出什么"),
+    "exportpage.graph_only": ("The graph on the canvas ({name}), not trained yet: code and train.py",
+                              "画布上的图（{name}），尚未训练：代码和 train.py"),
+    "exportpage.model": ("model", "模型"),
+    "exportpage.fix_on_build": ("Fix it on the Build page", "去“构建”页面修正"),
+    "exportpage.tab_code": ("Model code", "模型代码"),
+    "exportpage.tab_script": ("train.py", "train.py"),
+    "exportpage.tab_weights": ("Weights", "权重"),
+    "exportpage.tab_onnx": ("ONNX", "ONNX"),
+    "exportpage.tab_bundle": ("Bundle (.zip)", "打包（.zip）"),
+    "exportpage.code_help": ("The same source the app trains. It needs only PyTorch; run it to smoke-test the model.",
+                             "这正是应用训练所用的源代码。只需要 PyTorch；直接运行即可对模型做冒烟测试。"),
+    "exportpage.script_help": ("A complete training script for this graph and settings, for people to read and run without "
+                               "NetCanvas: `python train.py` on one device, `torchrun --nproc_per_node=N train.py` on N GPUs.",
+                               "针对此图和训练设置的完整训练脚本，可脱离 NetCanvas 阅读和运行：单设备用 `python train.py`，"
+                               "N 个 GPU 用 `torchrun --nproc_per_node=N train.py`。"),
+    "exportpage.needs_run": ("Train the model first (Train page): weights, ONNX, the bundle and trying the model come from a run.",
+                             "请先训练模型（训练页面）：权重、ONNX、打包和试用都来自一次训练。"),
+    "exportpage.weights_help": ("The trained weights as safetensors and as a PyTorch state dict; both load into the class in "
+                                "model.py with `model.load_state_dict(...)`.",
+                                "训练好的权重，提供 safetensors 和 PyTorch state dict 两种格式；都可用 "
+                                "`model.load_state_dict(...)` 加载到 model.py 中的类。"),
+    "exportpage.onnx_help": ("ONNX runs the model in onnxruntime and other engines. The export is checked against PyTorch.",
+                             "ONNX 可在 onnxruntime 等推理引擎中运行模型。导出结果会与 PyTorch 对照检查。"),
+    "exportpage.make_onnx": ("Export to ONNX", "导出为 ONNX"),
+    "exportpage.working": ("Working…", "处理中…"),
+    "exportpage.bundle_help": ("Everything in one zip: graph JSON, model.py, train.py, weights, config, preprocessing and a README.",
+                               "全部打包为一个 zip：图 JSON、model.py、train.py、权重、配置、预处理信息和一份 README。"),
+    "exportpage.bundle_onnx": ("Include the ONNX model", "包含 ONNX 模型"),
+    "exportpage.make_bundle": ("Prepare the bundle", "生成打包文件"),
+    "exportpage.draw_help": ("Draw a digit with the mouse; the model answers when you lift the pen.",
+                             "用鼠标写一个数字；松开鼠标后模型就会给出答案。"),
+    "exportpage.draw_hint": ("white ink on black, like the training images", "黑底白字，和训练图像一样"),
+    "exportpage.clear": ("Clear", "清除"),
+    "exportpage.draw_first": ("Draw something on the pad to see what the model thinks.", "在画板上画点什么，看看模型怎么想。"),
+    "exportpage.features_help": ("Change the values (they start at the training average) and watch the prediction.",
+                                 "修改这些数值（初始为训练数据的平均值），观察预测结果的变化。"),
+    "exportpage.text_label": ("Type a sentence", "输入一句话"),
+    "exportpage.text_example": ("the plot was not good but the acting was great", "the plot was not good but the acting was great"),
+    "exportpage.seed": ("Random seed", "随机种子"),
+    "exportpage.pick_sample": ("Pick a sample from the data set", "从数据集中选择一个样本"),
+    "exportpage.true_label": ("True label: {label}", "真实标签：{label}"),
+    "exportpage.input": ("Input", "输入"),
+    "exportpage.predicted_value": ("Predicted value", "预测值"),
+    "exportpage.sample_builtin_only": ("Trying samples works for built-in data sets; this run trained on an upload.",
+                                       "只有内置数据集可以选取样本试用；这次训练使用的是上传的数据。"),
+})

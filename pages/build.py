@@ -14,8 +14,9 @@ from builder.i18n import pick
 from builder.shapes import check
 from ui import build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
-from ui.session import lang, tr, workspace
+from ui.session import ensure_app_shell, lang, tr, workspace
 
+ensure_app_shell()
 ws = workspace()
 L = lang()
 tab = ws.tab

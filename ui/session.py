@@ -37,3 +37,16 @@ def language_switch() -> None:
     # The label names both languages, so it never changes (and the widget keeps its identity).
     st.segmented_control("Language · 语言", options=list(LANG_LABELS), format_func=LANG_LABELS.get,
                          default=ws.lang, key="lang_switch", on_change=changed, label_visibility="collapsed")
+
+
+def ensure_app_shell() -> None:
+    """Run pages inside app.py's navigation even when the very first request opens a page URL.
+
+    Streamlit falls back to its old pages/-folder mode until some session has run app.py's
+    ``st.navigation`` (e.g. a reload of /train right after the server started): that mode
+    would skip app.py (header, language, our page list). Switch it off and rerun once.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

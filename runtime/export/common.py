@@ -14,32 +14,27 @@ from pathlib import Path
 import torch
 
 from builder.codegen import CodegenError, Generated, compile_source, generate
-from builder.errors import CheckError, FormatError
+from builder.errors import CheckError, CodedError, FormatError
 from builder.graph import check_header
-from builder.i18n import DEFAULT_LANG, t
+from builder.i18n import DEFAULT_LANG
 
 CHECKPOINT_NAMES = ("checkpoint_best.pt", "checkpoint_last.pt")
 MAIN_MARKER = '\n\nif __name__ == "__main__":'
 
 
-class ExportError(Exception):
+class ExportError(CodedError):
     """An export a user asked for and cannot have: a stable code (``export.*`` or the
     checker's), its args, and for an invalid graph the checker's errors."""
 
     def __init__(self, code: str, errors: list[CheckError] | None = None, **args):
-        super().__init__(code)
-        self.code = code
-        self.info = args
+        super().__init__(code, **args)
         self.errors = list(errors or [])
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
-        text = t(self.code, lang, **self.info)
+        text = super().message(lang)
         if self.errors:
             text += "\n" + "\n".join(e.message(lang) for e in self.errors)
         return text
-
-    def __str__(self) -> str:
-        return self.message()
 
 
 # -- the graph and its source -------------------------------------------------------------
