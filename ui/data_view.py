@@ -82,6 +82,18 @@ class DataView:
         return ", ".join(f"{v:.3g}" for v in arr[:3]) + (" …" if arr.size > 3 else "")
 
 
+def fmt_num(x: float) -> str:
+    """A number for people: 3 significant digits, thousands separated, no exponent below a million."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-3):
+        return f"{x:.3g}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
 def fmt_shape(shape) -> str:
     """(1, 8, 8) -> '1×8×8'."""
     return "×".join(str(int(d)) for d in shape) if len(shape) else "1"
