@@ -314,7 +314,7 @@ with right:
                 wanted = dv.clean_augment(values)
                 if wanted != dv.clean_augment(stored):
                     ws.set_data_choice(augment=wanted)
-                    choice = ws.data_choice()
+                    st.rerun()              # the numbers above show the augmentation count
             except DataError as exc:
                 st.error(exc.message(L))
                 wanted = dv.clean_augment(stored)
