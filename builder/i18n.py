@@ -613,13 +613,13 @@ _add({
                              "{train} 个训练标签中有 {n} 个会被改成错误类别。"),
     "datapage.noise_only_classes": ("Label noise applies to classification data only.", "标签噪声只适用于分类数据。"),
     "datapage.fit_ok": ("Fits the graph **{graph}** ({mode}).", "与图 **{graph}** 匹配（{mode}）。"),
-    "datapage.fit_input_same": ("Data {src} → Input `{input}` {dst}", "数据 {src} → 输入 `{input}` {dst}"),
-    "datapage.fit_input_reshape": ("Data {src} → reshaped to {dst} for Input `{input}`",
-                                   "数据 {src} → 变形为 {dst}，送入输入 `{input}`"),
-    "datapage.fit_classes": ("{classes} classes → Output `{output}` {shape}", "{classes} 个类别 → 输出 `{output}` {shape}"),
-    "datapage.fit_regression": ("{width} target value(s) → Output `{output}` {shape}",
-                                "{width} 个目标值 → 输出 `{output}` {shape}"),
-    "datapage.fit_output": ("Output `{output}` {shape}", "输出 `{output}` {shape}"),
+    "datapage.fit_input_same": ("Data {src} → Input **{input}** ({dst})", "数据 {src} → 输入 **{input}**（{dst}）"),
+    "datapage.fit_input_reshape": ("Data {src} → reshaped to {dst} → Input **{input}**",
+                                   "数据 {src} → 变形为 {dst} → 输入 **{input}**"),
+    "datapage.fit_classes": ("{classes} classes → Output **{output}** ({shape})", "{classes} 个类别 → 输出 **{output}**（{shape}）"),
+    "datapage.fit_regression": ("{width} target value(s) → Output **{output}** ({shape})",
+                                "{width} 个目标值 → 输出 **{output}**（{shape}）"),
+    "datapage.fit_output": ("Output **{output}** ({shape})", "输出 **{output}**（{shape}）"),
     "datapage.fit_graph_invalid": ("The graph **{graph}** has {n} problem(s); fix them on the Build page, then it "
                                    "can be checked against the data.",
                                    "图 **{graph}** 有 {n} 个问题；请先在“构建”页面修正，然后才能与数据对照检查。"),
@@ -730,4 +730,26 @@ _add({
     "datapage.bits_title": ("Example sequences, one row each (label on the left)", "序列示例，每行一条（左侧为标签）"),
     "datapage.col_motif_at": ("motif at", "基序位置"),
     "datapage.m_aug_off": ("off", "关闭"),
+    "datapage.tip.image": ("Images enter a network as channels × height × width. Conv2d layers keep that layout; a "
+                           "Linear layer needs them flat, and the data is reshaped for an Input of the same size.",
+                           "图像以“通道 × 高 × 宽”进入网络。Conv2d 层保留这种布局；Linear 层需要展平的数据，"
+                           "若 Input 的大小相同，数据会自动变形。"),
+    "datapage.tip.tabular": ("Each row is a sample, each column a feature. Numbers are standardised with the training "
+                             "set's mean and spread, so a small MLP learns quickly.",
+                             "每行是一个样本，每列是一个特征。数值会用训练集的均值和标准差标准化，所以小型 MLP 也学得很快。"),
+    "datapage.tip.points2d": ("Two numbers per sample: see how many hidden units and layers it takes to bend the "
+                              "decision boundary around the classes.",
+                              "每个样本两个数：看看需要多少隐藏单元和层，才能把决策边界弯到各类别周围。"),
+    "datapage.tip.points": ("No labels: a GAN learns to make points like these, an autoencoder to compress them.",
+                            "没有标签：GAN 学习生成这样的点，自编码器学习压缩它们。"),
+    "datapage.tip.sequence": ("Sequences enter as time steps × features; RNN, LSTM and GRU layers read them step by "
+                              "step.", "序列以“时间步 × 特征”进入网络；RNN、LSTM 和 GRU 层逐步读取。"),
+    "datapage.tip.tokens": ("Words are ids; an Embedding turns each id into a learned vector. Its num_embeddings must "
+                            "cover the vocabulary.", "词语是编号；Embedding 把每个编号变成可学习的向量。"
+                            "它的 num_embeddings 必须覆盖整个词表。"),
+    "datapage.tip.dna": ("Four channels (A, C, G, T) along the sequence: a Conv1d filter as wide as the motif learns "
+                         "to spot it.", "沿序列的四个通道（A、C、G、T）：与基序等宽的 Conv1d 卷积核能学会识别它。"),
+    "datapage.tip.ratings": ("Two inputs, user and item ids: Embeddings learn a taste vector for each, and how well "
+                             "they match predicts the rating.",
+                             "两个输入：用户编号和物品编号。Embedding 为每个编号学习一个偏好向量，二者的匹配程度预测评分。"),
 })

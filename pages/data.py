@@ -53,6 +53,8 @@ def option_widget(spec: dv.OptionSpec, value, key: str):
 # ============================================================================ left: choose
 left, right = st.columns([1.22, 2.78], gap="large")
 with left:
+    card = st.container(border=True)
+with card:
     source = st.segmented_control(tr("datapage.source"), ["builtin", "upload"], required=True,
                                   default="upload" if choice["upload"] else "builtin",
                                   format_func=lambda s: tr(f"datapage.source_{s}"), key="data_source", width="stretch")
@@ -174,8 +176,8 @@ except (DataError, OSError) as exc:
     load_error = exc.message(L) if isinstance(exc, DataError) else str(exc)
 
 # ============================================================================ left: split
-with left:
-    st.markdown(f"##### {tr('datapage.split_title')}")
+with left, st.container(border=True):
+    st.markdown(f"**:material/call_split: {tr('datapage.split_title')}**")
     c1, c2 = st.columns(2)
     val_pct = c1.slider(tr("datapage.val_split"), 0, 50, int(round(choice["val_split"] * 100)), step=5,
                         format="%d%%", key="data_val", help=tr("datapage.val_help"))
@@ -211,6 +213,9 @@ with left:
                           train=f"{sizes['train']:,}"))
         elif view is not None and not classification:
             st.caption(tr("datapage.noise_only_classes"))
+if view is not None:
+    with left:
+        st.caption(f":material/lightbulb: {tr('datapage.tip.' + view.kind)}")
 
 # ============================================================================ right: look and check
 with right:

@@ -374,7 +374,8 @@ def test_every_datapage_string_used_in_code_exists():
                 "datapage.aug.": dv.AUGMENT_KEYS, "datapage.aug_help.": dv.AUGMENT_KEYS,
                 "datapage.split.": ["train", "val", "test"], "datapage.padding.": ["zeros", "border", "reflection"],
                 "datapage.color.": list(upl.COLORS), "datapage.drop_reason.": ["asked", "empty", "too_many_categories"],
-                "datapage.source_": ["builtin", "upload"]}
+                "datapage.source_": ["builtin", "upload"],
+                "datapage.tip.": ["image", "tabular", "points2d", "points", "sequence", "tokens", "dna", "ratings"]}
     for prefix, names in families.items():
         used |= {prefix + n for n in names}
     missing = sorted(k for k in used if k not in TEXT and not k.endswith(("_", ".")))   # prefixes: families above

@@ -93,7 +93,7 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
             row = {"dna": letters, t("datapage.col_label", lang): view.label_text(
                 None if view.sample_targets is None else view.sample_targets[i])}
             if motif:
-                row[t("datapage.col_motif_at", lang)] = letters.find(motif) + 1 or "–"
+                row[t("datapage.col_motif_at", lang)] = (letters.find(motif) + 1) or None
             rows.append(row)
         st.dataframe(rows, hide_index=True, width="stretch",
                      column_config={"dna": st.column_config.TextColumn(t("datapage.col_sequence", lang),

@@ -362,10 +362,11 @@ def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], l
             continue
         fig.add_trace(go.Bar(x=[str(c) for c in class_names], y=list(values), name=t(f"datapage.split.{split}", lang),
                              marker_color=SPLIT_COLORS.get(split, ACCENT)))
-    fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("fig.count", lang))
-    return _layout(fig, t("fig.balance", lang), height=280, uirevision="balance")
+    fig = _layout(fig, t("fig.balance", lang), height=280, uirevision="balance")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    return fig
 
 
 def target_histogram(values: np.ndarray, lang: str, title: str | None = None) -> go.Figure:
