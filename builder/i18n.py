@@ -668,7 +668,7 @@ _add({
     "datapage.padding.border": ("edge pixels", "边缘像素"),
     "datapage.padding.reflection": ("mirror image", "镜像"),
     "datapage.aug_reset": ("Reset", "重置"),
-    "datapage.aug_redraw": ("New random draw", "重新随机抽取"),
+    "datapage.aug_redraw": ("New draw", "重新抽取"),
     "datapage.aug.rotation": ("Rotation (± degrees)", "旋转（± 度）"),
     "datapage.aug.hflip": ("Flip left-right (probability)", "左右翻转（概率）"),
     "datapage.aug.vflip": ("Flip upside down (probability)", "上下翻转（概率）"),

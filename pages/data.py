@@ -295,12 +295,15 @@ with right:
     if view.is_image:
         with tabs[2]:
             stored = dict(choice["augment"] or {})
-            c_top = st.columns([3, 1.2, 1], vertical_alignment="bottom")
+            c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")
             c_top[0].caption(tr("datapage.augment_intro"))
             padding = c_top[1].selectbox(tr("datapage.aug_padding"), ["zeros", "border", "reflection"],
                                          index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
                                          format_func=lambda p: tr(f"datapage.padding.{p}"), key="aug_padding")
-            if c_top[2].button(tr("datapage.aug_reset"), icon=":material/restart_alt:", key="aug_reset",
+            if c_top[2].button(tr("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
+                               width="stretch"):
+                st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1
+            if c_top[3].button(tr("datapage.aug_reset"), icon=":material/restart_alt:", key="aug_reset",
                                width="stretch"):
                 ws.set_data_choice(augment={})
                 for k in dv.AUGMENT_KEYS:
@@ -323,9 +326,6 @@ with right:
             except DataError as exc:
                 st.error(exc.message(L))
                 wanted = dv.clean_augment(stored)
-            seed_col, _ = st.columns([1.3, 4])
-            if seed_col.button(tr("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw"):
-                st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1
             pair = dv.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
             if pair is not None:
                 before, after = pair
