@@ -8,6 +8,7 @@ st.set_page_config(page_title="NetCanvas", page_icon=":material/hub:", layout="w
 
 pages = [
     st.Page("pages/build.py", title=tr("nav.build"), icon=":material/account_tree:", default=True),
+    st.Page("pages/data.py", title=tr("nav.data"), icon=":material/dataset:"),
     st.Page("pages/export.py", title=tr("nav.export"), icon=":material/ios_share:"),
 ]
 nav = st.navigation(pages, position="top")

@@ -259,18 +259,38 @@ def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
     return _layout(fig, t("fig.balance", lang), height=260, uirevision="balance")
 
 
-def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6) -> go.Figure:
-    """A few sequences (N, L, F) as lines (first feature), coloured by class."""
+def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6, next_values=None) -> go.Figure:
+    """A few sequences (N, L, F) as lines (first feature), coloured by class. ``next_values``
+    (regression: the value to predict after each sequence) are drawn as a star one step on."""
     x = np.asarray(x)
     fig = go.Figure()
     for i in range(min(n, len(x))):
         seq = x[i, :, 0] if x.ndim == 3 else x[i]
         c = int(labels[i]) if labels is not None and np.issubdtype(np.asarray(labels).dtype, np.integer) else i
         name = (class_names[c] if class_names and c < len(class_names) else str(c)) if labels is not None else str(i)
-        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {name}",
-                                 line=dict(color=PALETTE[c % len(PALETTE)], width=1.6), marker=dict(size=4)))
+        color = PALETTE[c % len(PALETTE)]
+        if next_values is not None:
+            nxt = float(np.asarray(next_values[i], dtype=float).reshape(-1)[0])
+            name = f"→ {nxt:.2f}"
+        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {name}", legendgroup=str(i),
+                                 line=dict(color=color, width=1.6), marker=dict(size=4)))
+        if next_values is not None:
+            fig.add_trace(go.Scatter(x=[len(seq)], y=[nxt], mode="markers", showlegend=False, legendgroup=str(i),
+                                     marker=dict(color=color, size=11, symbol="star", line=dict(color="white", width=1)),
+                                     hovertemplate=t("datapage.fig.next_hover", lang) + "<extra></extra>"))
     fig.update_xaxes(title_text=t("fig.position", lang))
     return _layout(fig, t("fig.sequences", lang), height=300, uirevision="sequences")
+
+
+def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | None = None,
+                 colorscale: str = "Blues") -> go.Figure:
+    """Short sequences of few values (bits, one channel) as a heat map: one row per sample."""
+    z = np.asarray(z, dtype=float)
+    fig = go.Figure(go.Heatmap(z=z, y=row_names, x=list(range(z.shape[1])), colorscale=colorscale, showscale=False,
+                               xgap=1, ygap=2, hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title_text=t("fig.position", lang))
+    return _layout(fig, title, height=90 + 26 * len(row_names), uirevision="rows")
 
 
 def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) -> go.Figure:
@@ -281,3 +301,91 @@ def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) ->
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
     fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
     return _layout(fig, t("fig.prediction", lang), height=280, uirevision="probs")
+
+
+# ----------------------------------------------------------------------------- Data page
+
+SPLIT_COLORS = {"train": TRAIN, "val": VAL, "test": "#16a34a"}
+
+
+def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str | None = None,
+                 cols: int = 8, tile_px: int = 88, zrange: tuple[float, float] | None = None,
+                 uirevision: str = "mosaic") -> go.Figure:
+    """Images (N, C, H, W) or (N, H, W) tiled into ONE trace (a heat map, or an RGB image
+    when C is 3) with each title above its tile: far quicker to build and draw than a
+    subplot per image. ``zrange`` fixes the grey scale (e.g. the same for a before/after pair)."""
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 3:
+        imgs = imgs[:, None]
+    n, c, h, w = imgs.shape if imgs.ndim == 4 else (0, 1, 1, 1)
+    rgb = c == 3
+    cols = max(1, min(cols, n))
+    rows = max(1, math.ceil(n / cols))
+    gap = max(1, round(w / 14))
+    band = math.ceil(17 * h / tile_px) if titles else gap
+    height_px, width_px = rows * (h + band), cols * (w + gap) - gap
+    canvas = np.full((height_px, width_px, 3) if rgb else (height_px, width_px), 255.0 if rgb else np.nan)
+    annotations = []
+    for i in range(n):
+        r, col = divmod(i, cols)
+        y0, x0 = r * (h + band) + band, col * (w + gap)
+        img = imgs[i]
+        if rgb:
+            canvas[y0:y0 + h, x0:x0 + w] = np.clip(np.transpose(img, (1, 2, 0)), 0, 1) * 255
+        else:
+            canvas[y0:y0 + h, x0:x0 + w] = img.mean(0) if c != 1 else img[0]
+        if titles and i < len(titles):
+            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=str(titles[i]), showarrow=False,
+                                    font=dict(size=11, color="#374151"), xref="x", yref="y"))
+    if rgb:
+        trace = go.Image(z=canvas.astype(np.uint8), hoverinfo="skip")
+    else:
+        lo, hi = zrange if zrange is not None else (float(np.nanmin(imgs)) if n else 0.0,
+                                                      float(np.nanmax(imgs)) if n else 1.0)
+        trace = go.Heatmap(z=canvas, colorscale="gray", reversescale=False, zmin=lo, zmax=hi if hi > lo else lo + 1,
+                           showscale=False, hovertemplate="%{z:.2f}<extra></extra>")
+    fig = go.Figure(trace)
+    fig.update_xaxes(visible=False, range=[-0.5, width_px - 0.5], constrain="domain")
+    fig.update_yaxes(visible=False, autorange=False, range=[height_px - 0.5, -0.5], scaleanchor="x",
+                     constrain="domain")
+    fig = _layout(fig, title, height=rows * (tile_px + 17) + (44 if title else 8), uirevision=uirevision,
+                  annotations=annotations, plot_bgcolor="white")
+    fig.update_layout(margin=dict(l=4, r=4, t=36 if title else 4, b=4))
+    return fig
+
+
+def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], lang: str) -> go.Figure:
+    """Samples per class, stacked by split (train / val / test): stratification at a glance."""
+    fig = go.Figure()
+    for split, values in counts.items():
+        if sum(values) == 0:
+            continue
+        fig.add_trace(go.Bar(x=[str(c) for c in class_names], y=list(values), name=t(f"datapage.split.{split}", lang),
+                             marker_color=SPLIT_COLORS.get(split, ACCENT)))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text=t("fig.count", lang))
+    fig = _layout(fig, t("fig.balance", lang), height=280, uirevision="balance")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    return fig
+
+
+def target_histogram(values: np.ndarray, lang: str, title: str | None = None) -> go.Figure:
+    """A regression target's distribution (the Data page's stand-in for class balance)."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    v = v[np.isfinite(v)]
+    fig = go.Figure(go.Histogram(x=v, nbinsx=40, marker_color=TRAIN, opacity=0.85))
+    fig.update_yaxes(title_text=t("fig.count", lang))
+    fig.update_xaxes(title_text=t("fig.value", lang))
+    return _layout(fig, title or t("datapage.fig.target_hist", lang), height=260, uirevision="target_hist")
+
+
+def one_hot_heatmap(x: np.ndarray, alphabet: list[str] | str, lang: str, title: str | None = None) -> go.Figure:
+    """One one-hot coded sequence (len(alphabet), L), e.g. DNA, as a small heat map: one row per letter."""
+    z = np.asarray(x, dtype=float)
+    letters = list(alphabet)
+    fig = go.Figure(go.Heatmap(z=z, y=letters, x=list(range(1, z.shape[1] + 1)), colorscale="Blues", showscale=False,
+                               xgap=1, ygap=1, zmin=0, zmax=1,
+                               hovertemplate=t("datapage.fig.one_hot_hover", lang) + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title_text=t("fig.position", lang))
+    return _layout(fig, title, height=150 + 22 * len(letters) - 60, uirevision="onehot")

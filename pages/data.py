@@ -1,0 +1,340 @@
+"""Data: choose a built-in set or upload one, see what it is, set the split, label noise and
+augmentation, and check that the current graph fits it. The choice lives in the workspace
+(``ws.data_choice()``), where the Train page reads it."""
+from __future__ import annotations
+
+import streamlit as st
+
+from builder.i18n import pick
+from runtime.data import builtin
+from runtime.data.errors import DataError
+from ui import data_preview as preview
+from ui import data_upload as upl
+from ui import data_view as dv
+from ui import figures
+from ui.data_fit import fit_check
+from ui.session import ensure_app_shell, lang, tr, workspace
+
+ensure_app_shell()
+ws = workspace()
+L = lang()
+choice = ws.data_choice()
+KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "ratings")
+INFOS = {i.name: i for i in builtin.list_builtin()}
+NAMES = sorted(INFOS, key=lambda n: (KIND_ORDER.index(INFOS[n].kind) if INFOS[n].kind in KIND_ORDER else 99,
+                                     builtin.names().index(n)))
+
+
+def failed_before(key: str, attempt) -> bool:
+    """An option change that failed is not retried on every rerun (big files parse slowly)."""
+    return st.session_state.get(f"failed_{key}") == attempt
+
+
+def remember_failure(key: str, attempt, message: str) -> None:
+    st.session_state[f"failed_{key}"] = attempt
+    st.session_state[f"failed_{key}_msg"] = message
+
+
+def option_widget(spec: dv.OptionSpec, value, key: str):
+    label = tr(f"datapage.opt.{spec.key}")
+    help_ = tr(f"datapage.opt_help.{spec.key}")
+    if spec.widget == "text":
+        return st.text_input(label, value=str(value), key=key, help=help_, max_chars=40)
+    if spec.widget == "choice":
+        return st.segmented_control(label, [1, 2], default=int(value), key=key, help=help_, required=True)
+    if spec.widget == "number":
+        return st.number_input(label, min_value=int(spec.low), max_value=int(spec.high), value=int(value),
+                               step=int(spec.step), key=key, help=help_)
+    if spec.kind == "float":
+        return st.slider(label, float(spec.low), float(spec.high), float(value), step=float(spec.step), key=key,
+                         help=help_)
+    return st.slider(label, int(spec.low), int(spec.high), int(value), step=int(spec.step), key=key, help=help_)
+
+
+# ============================================================================ left: choose
+left, right = st.columns([1.22, 2.78], gap="large")
+with left:
+    card = st.container(border=True)
+with card:
+    source = st.segmented_control(tr("datapage.source"), ["builtin", "upload"], required=True,
+                                  default="upload" if choice["upload"] else "builtin",
+                                  format_func=lambda s: tr(f"datapage.source_{s}"), key="data_source", width="stretch")
+    if source == "builtin":
+        if choice["upload"]:                      # back to the built-in set chosen before the upload
+            ws.set_data_choice(upload=None, upload_options={})
+            choice = ws.data_choice()
+        current = choice["data"] if choice["data"] in INFOS else NAMES[0]
+        name = st.selectbox(tr("datapage.builtin"), NAMES, index=NAMES.index(current), key="data_builtin",
+                            format_func=lambda n: f"{n}  ·  {tr('datapage.kind.' + INFOS[n].kind)}")
+        if name != choice["data"]:
+            ws.set_data_choice(data=name, data_options={}, upload=None, upload_options={})
+            choice = ws.data_choice()
+        st.caption(pick(INFOS[name].description, L).replace("`", ""))
+        specs = dv.option_specs(name)
+        if specs:
+            stored = {s.key: choice["data_options"].get(s.key, s.default) for s in specs}
+            cols = st.columns(2)
+            values = {}
+            for i, spec in enumerate(specs):
+                with cols[i % 2]:
+                    values[spec.key] = option_widget(spec, stored[spec.key], key=f"opt_{name}_{spec.key}")
+            wanted = dv.clean_options(name, values)
+            if wanted != dv.clean_options(name, choice["data_options"]):
+                attempt = (name, sorted(wanted.items()))
+                if not failed_before("options", attempt):
+                    try:
+                        with st.spinner(tr("datapage.loading")):
+                            preview.load_builtin(name, wanted)
+                        ws.set_data_choice(data=name, data_options=wanted)
+                        choice = ws.data_choice()
+                    except DataError as exc:
+                        remember_failure("options", attempt, exc.message(L))
+                if failed_before("options", attempt):
+                    st.error(st.session_state["failed_options_msg"], icon=":material/error:")
+    else:
+        file = st.file_uploader(tr("datapage.upload_label"), type=[e.lstrip(".") for e in upl.EXTENSIONS],
+                                key="data_file", help=tr("datapage.upload_help", mb=upl.uploads.MAX_UPLOAD_BYTES // 2**20,
+                                                           rows=f"{upl.uploads.MAX_ROWS:,}",
+                                                           images=f"{upl.uploads.MAX_IMAGES:,}"))
+        if file is None:
+            st.session_state.pop("data_file_seen", None)
+            st.session_state.pop("data_upload_error", None)
+        elif st.session_state.get("data_file_seen") != file.file_id:
+            st.session_state["data_file_seen"] = file.file_id
+            with st.spinner(tr("datapage.reading", name=file.name)):
+                outcome = upl.accept_upload(ws, file.name, file.getvalue(), summarize=preview.load_upload)
+            st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
+            choice = ws.data_choice()
+        if st.session_state.get("data_upload_error"):
+            st.error(tr("datapage.upload_failed", error=st.session_state["data_upload_error"]),
+                     icon=":material/error:")
+        st.caption(tr("datapage.upload_formats"))
+        path = choice["upload"]
+        if path:
+            kind = upl.kind_of(path)
+            opts = dict(choice["upload_options"])
+            key = upl.Path(path).parent.name
+            new = dict(opts)
+            if kind == "csv":
+                try:
+                    columns = upl.csv_columns(path)
+                except DataError:
+                    columns = [opts["target"]] if opts.get("target") else []
+                targets = [None] + columns
+                new["target"] = st.selectbox(
+                    tr("datapage.csv_target"), targets,
+                    index=targets.index(opts.get("target")) if opts.get("target") in targets else 0,
+                    format_func=lambda c: tr("datapage.csv_no_target") if c is None else c, key=f"csv_target_{key}")
+                new["task"] = st.segmented_control(
+                    tr("datapage.csv_task"), list(upl.TASKS), default=opts.get("task", "auto"), required=True,
+                    format_func=lambda s: tr(f"datapage.task.{s}"), key=f"csv_task_{key}")
+                new["drop"] = st.multiselect(tr("datapage.csv_drop"), [c for c in columns if c != new["target"]],
+                                             default=[c for c in opts.get("drop", []) if c in columns],
+                                             key=f"csv_drop_{key}")
+            elif kind == "zip":
+                c1, c2 = st.columns(2)
+                new["size"] = c1.select_slider(tr("datapage.zip_size"), list(upl.IMAGE_SIZES),
+                                               value=opts.get("size", 28), key=f"zip_size_{key}")
+                new["color"] = c2.segmented_control(tr("datapage.zip_color"), list(upl.COLORS),
+                                                    default=opts.get("color", "grey"), required=True,
+                                                    format_func=lambda c: tr(f"datapage.color.{c}"),
+                                                    key=f"zip_color_{key}")
+            wanted = upl.check_options(path, new)
+            if wanted != upl.check_options(path, opts):
+                attempt = (path, sorted((k, str(v)) for k, v in wanted.items()))
+                if not failed_before("upload_options", attempt):
+                    with st.spinner(tr("datapage.loading")):
+                        outcome = upl.change_options(ws, path, wanted, summarize=preview.load_upload)
+                    if outcome.ok:
+                        choice = ws.data_choice()
+                    else:
+                        remember_failure("upload_options", attempt, outcome.message(L))
+                if failed_before("upload_options", attempt):
+                    st.error(tr("datapage.options_failed", error=st.session_state["failed_upload_options_msg"]),
+                             icon=":material/error:")
+        earlier = [p for p in upl.saved_uploads(ws.uploads_dir) if str(p) != str(choice["upload"])][:8]
+        if earlier:
+            with st.expander(tr("datapage.earlier_uploads"), icon=":material/history:"):
+                for i, p in enumerate(earlier):
+                    c1, c2 = st.columns([4, 1.2], vertical_alignment="center")
+                    c1.markdown(f"`{p.name}`  \n<small>{p.stat().st_size / 2**20:.2f} MB</small>",
+                                unsafe_allow_html=True)
+                    if c2.button(tr("datapage.use"), key=f"reuse_{i}_{p.parent.name}"):
+                        outcome = upl.reuse(ws, p, summarize=preview.load_upload)
+                        st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
+                        st.rerun()
+
+# ---------------------------------------------------------------------------- the chosen data
+view = None
+load_error = None
+try:
+    with st.spinner(tr("datapage.loading")):
+        if choice["upload"]:
+            view = preview.load_upload(choice["upload"], choice["upload_options"])
+        else:
+            view = preview.load_builtin(choice["data"], choice["data_options"])
+except (DataError, OSError) as exc:
+    load_error = exc.message(L) if isinstance(exc, DataError) else str(exc)
+
+# ============================================================================ left: split
+with left, st.container(border=True):
+    st.markdown(f"**:material/call_split: {tr('datapage.split_title')}**")
+    c1, c2 = st.columns(2)
+    val_pct = c1.slider(tr("datapage.val_split"), 0, 50, int(round(choice["val_split"] * 100)), step=5,
+                        format="%d%%", key="data_val", help=tr("datapage.val_help"))
+    test_pct = c2.slider(tr("datapage.test_split"), 0, 40, int(round(choice.get("test_split", 0.0) * 100)), step=5,
+                         format="%d%%", key="data_test", help=tr("datapage.test_help"))
+    classification = view is not None and view.task == "classification"
+    noise_pct = st.slider(tr("datapage.label_noise"), 0, 100, int(round(choice["label_noise"] * 100)), step=5,
+                          format="%d%%", key="data_noise", help=tr("datapage.noise_help"),
+                          disabled=view is not None and not classification)
+    changes = {}
+    if abs(val_pct / 100 - choice["val_split"]) > 1e-9:
+        changes["val_split"] = val_pct / 100
+    if abs(test_pct / 100 - choice.get("test_split", 0.0)) > 1e-9:
+        changes["test_split"] = test_pct / 100
+    if classification and abs(noise_pct / 100 - choice["label_noise"]) > 1e-9:
+        changes["label_noise"] = noise_pct / 100
+    if changes:
+        ws.set_data_choice(**changes)
+        choice = ws.data_choice()
+    sizes = None
+    if view is not None:
+        try:
+            sizes = dv.split_sizes(view, choice["val_split"], choice.get("test_split", 0.0))
+        except DataError as exc:
+            st.error(exc.message(L), icon=":material/error:")
+    if sizes:
+        s1, s2, s3 = st.columns(3)
+        s1.metric(tr("datapage.split.train"), f"{sizes['train']:,}")
+        s2.metric(tr("datapage.split.val"), f"{sizes['val']:,}")
+        s3.metric(tr("datapage.split.test"), f"{sizes['test']:,}")
+        if classification and choice["label_noise"] > 0:
+            st.caption(tr("datapage.noise_flips", n=dv.flipped_labels(sizes["train"], choice["label_noise"]),
+                          train=f"{sizes['train']:,}"))
+        elif view is not None and not classification:
+            st.caption(tr("datapage.noise_only_classes"))
+if view is not None:
+    with left:
+        st.caption(f":material/lightbulb: {tr('datapage.tip.' + view.kind)}")
+
+# ============================================================================ right: look and check
+with right:
+    if load_error is not None or view is None:
+        st.error(tr("datapage.load_failed", error=load_error or "?"), icon=":material/error:")
+        st.stop()
+
+    title = upl.Path(choice["upload"]).name if choice["upload"] else view.name
+    badges = [(tr("datapage.kind." + view.kind), "blue"), (tr("datapage.task." + view.task), "violet"),
+              (tr("datapage.source_" + view.source), "gray")]
+    head = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with head:
+        st.markdown(f"#### :material/dataset: {title}")
+        for text, color in badges:
+            st.badge(text, color=color)
+    if source == "upload" and not choice["upload"]:
+        st.caption(tr("datapage.still_using", name=view.name))
+    elif view.source == "upload":
+        st.caption(tr("datapage.upload_desc", path=choice["upload"]))
+
+    # -- does the current graph fit? ---------------------------------------------------------
+    others = [t_.doc for i, t_ in enumerate(ws.tabs) if i != ws.active]
+    fit = fit_check(view, ws.tab.doc, others)
+    graph = fit.graph
+    if fit.ok:
+        lines = [tr("datapage.fit_ok", graph=graph, mode=tr("mode." + (fit.mode or "auto")))]
+        for b in fit.bindings:
+            key = "datapage.fit_input_same" if b["from"] == b["to"] else "datapage.fit_input_reshape"
+            lines.append(tr(key, src=dv.fmt_shape(b["from"]), dst=dv.fmt_shape(b["to"]), input=b["input"],
+                            source=b["source"]))
+        out = fit.output or {}
+        if "classes" in out:
+            lines.append(tr("datapage.fit_classes", classes=out["classes"], output=out["name"],
+                            shape=dv.fmt_shape(out["shape"])))
+        elif "width" in out:
+            lines.append(tr("datapage.fit_regression", width=out["width"], output=out["name"],
+                            shape=dv.fmt_shape(out["shape"])))
+        elif out:
+            lines.append(tr("datapage.fit_output", output=out["name"], shape=dv.fmt_shape(out["shape"])))
+        st.success("  \n".join(lines), icon=":material/check_circle:")
+    elif fit.status == "graph_invalid":
+        st.warning(tr("datapage.fit_graph_invalid", graph=graph, n=fit.n_graph_errors), icon=":material/warning:")
+        st.page_link("pages/build.py", label=tr("datapage.go_build"), icon=":material/account_tree:")
+    else:
+        text = [tr("datapage.fit_no", graph=graph), fit.error.message(L)]
+        if fit.hint_key:
+            text.append(tr(fit.hint_key, **fit.hint_args()))
+        st.error("  \n".join(text), icon=":material/block:")
+        st.page_link("pages/build.py", label=tr("datapage.go_build"), icon=":material/account_tree:")
+
+    # -- numbers --------------------------------------------------------------------------------
+    cols = st.columns(4 if view.is_image else 3)
+    cols[0].metric(tr("datapage.m_samples"), f"{view.n:,}")
+    shapes = list(view.input_shapes.items())
+    cols[1].metric(tr("datapage.m_shape"), dv.fmt_shape(shapes[0][1]) if len(shapes) == 1 else
+                   " · ".join(f"{k} {dv.fmt_shape(s)}" for k, s in shapes),
+                   help=", ".join(f"{k}: {dv.fmt_shape(s)} {view.input_dtypes[k]}" for k, s in shapes))
+    if view.num_classes:
+        cols[2].metric(tr("datapage.m_classes"), view.num_classes)
+    elif view.targets is not None and len(view.targets):
+        cols[2].metric(tr("datapage.m_target"), f"{dv.fmt_num(view.targets.min())} … {dv.fmt_num(view.targets.max())}")
+    else:
+        cols[2].metric(tr("datapage.m_target"), tr("datapage.m_none"))
+    if view.is_image:
+        n_aug = len([k for k in choice["augment"] if k in dv.AUGMENT_KEYS])
+        cols[3].metric(tr("datapage.m_augment"), tr("datapage.m_aug_on", n=n_aug) if n_aug else tr("datapage.m_aug_off"))
+
+    # -- look at it ------------------------------------------------------------------------------
+    names = [tr("datapage.tab_samples"), tr("datapage.tab_classes")]
+    if view.is_image:
+        names.append(tr("datapage.tab_augment"))
+    tabs = st.tabs(names)
+    with tabs[0]:
+        preview.render_samples(view, L, choice["upload"])
+    with tabs[1]:
+        preview.render_balance(view, sizes, L)
+    if view.is_image:
+        with tabs[2]:
+            stored = dict(choice["augment"] or {})
+            c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")
+            c_top[0].caption(tr("datapage.augment_intro"))
+            padding = c_top[1].selectbox(tr("datapage.aug_padding"), ["zeros", "border", "reflection"],
+                                         index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
+                                         format_func=lambda p: tr(f"datapage.padding.{p}"), key="aug_padding")
+            if c_top[2].button(tr("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
+                               width="stretch"):
+                st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1
+            if c_top[3].button(tr("datapage.aug_reset"), icon=":material/restart_alt:", key="aug_reset",
+                               width="stretch"):
+                ws.set_data_choice(augment={})
+                for k in dv.AUGMENT_KEYS:
+                    st.session_state.pop(f"aug_{k}", None)
+                st.rerun()
+            grid = st.columns(3)
+            values = {"padding": padding}
+            for i, k in enumerate(dv.AUGMENT_KEYS):
+                lo, hi = dv.AUGMENT_RANGES[k]
+                step = dv.AUGMENT_STEPS[k]
+                fmt = "%d°" if k == "rotation" else "%.2f"
+                with grid[i % 3]:
+                    values[k] = st.slider(tr(f"datapage.aug.{k}"), float(lo), float(hi), float(stored.get(k, 0.0)),
+                                          step=step, format=fmt, key=f"aug_{k}", help=tr(f"datapage.aug_help.{k}"))
+            try:
+                wanted = dv.clean_augment(values)
+                if wanted != dv.clean_augment(stored):
+                    ws.set_data_choice(augment=wanted)
+                    st.rerun()              # the numbers above show the augmentation count
+            except DataError as exc:
+                st.error(exc.message(L))
+                wanted = dv.clean_augment(stored)
+            pair = dv.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
+            if pair is not None:
+                before, after = pair
+                lo = float(min(before.min(), 0.0))
+                hi = float(max(before.max(), 1.0))
+                titles = dv.mosaic_titles(view, len(before))
+                preview.plot(figures.image_mosaic(before, titles, title=tr("datapage.before"), cols=8,
+                                                  zrange=(lo, hi), uirevision="aug_before"), key="aug_before")
+                preview.plot(figures.image_mosaic(after, titles, title=tr("datapage.after") if wanted else
+                                                  tr("datapage.after_none"), cols=8, zrange=(lo, hi),
+                                                  uirevision="aug_after"), key="aug_after")

@@ -1,0 +1,130 @@
+"""The Data page driven by Streamlit's AppTest (no browser): every choice it offers ends up
+in the workspace's data choice, a bad upload changes nothing, and the fit check speaks."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_CSV = b"a,b\n1,2\n\x00\x01\x02\x00"
+GOOD_CSV = b"x1,x2,kind\n" + b"\n".join(f"{i % 9},{(i * 7) % 5},{'pq'[i % 2]}".encode() for i in range(40))
+
+
+def _texts(at) -> list[str]:
+    out = []
+    for kind in ("markdown", "caption", "error", "success", "warning", "info", "metric", "subheader"):
+        for el in getattr(at, kind):
+            out.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
+    return out
+
+
+def open_data_page(home: Path, monkeypatch, lang: str | None = None) -> AppTest:
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(home))
+    if lang:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "session.json").write_text(json.dumps({"lang": lang}))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def choice(at) -> dict:
+    return at.session_state["workspace"].data_choice()
+
+
+def saved(home: Path) -> dict:
+    return json.loads((home / "session.json").read_text())["data"]
+
+
+def test_default_graph_fits_the_default_data(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    assert choice(at)["data"] == "digits" and saved(tmp_path) == {}      # viewing chooses nothing
+    assert "Fits the graph **digits_cnn**" in at.success[0].value
+    assert "1×8×8" in at.success[0].value and "10 classes" in at.success[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Samples"] == "1,797" and metrics["Training"] == "1,438" and metrics["Validation"] == "359"
+    assert at.get("plotly_chart"), "the sample grid is drawn"
+
+
+def test_choosing_iris_is_stored_and_does_not_fit_the_default_graph(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    at.selectbox(key="data_builtin").select("iris").run()
+    assert not at.exception
+    assert choice(at)["data"] == "iris" and saved(tmp_path)["data"] == "iris"
+    message = at.error[0].value
+    assert "Does not fit" in message and "(4,)" in message and "(1, 8, 8)" in message
+    assert "Set the Input's shape to 4" in message
+    assert any(link.label.startswith("Change the graph") for link in at.get("page_link"))
+    assert at.dataframe, "a table for tabular data"
+
+
+def test_generator_options_are_stored_and_a_bad_one_changes_nothing(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    at.selectbox(key="data_builtin").select("moons").run()
+    at.slider(key="opt_moons_noise").set_value(0.3).run()
+    assert choice(at)["data_options"] == {"noise": 0.3}
+    at.selectbox(key="data_builtin").select("dna").run()
+    assert choice(at)["data_options"] == {}
+    at.text_input(key="opt_dna_motif").input("HELLO").run()
+    assert not at.exception and choice(at) ["data_options"] == {}
+    assert any("HELLO" in e.value for e in at.error)
+
+
+def test_split_and_label_noise_are_stored(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    at.slider(key="data_val").set_value(30).run()
+    at.slider(key="data_test").set_value(10).run()
+    at.slider(key="data_noise").set_value(20).run()
+    c = choice(at)
+    assert (c["val_split"], c["test_split"], c["label_noise"]) == (0.3, 0.1, 0.2)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Training"], metrics["Validation"], metrics["Test"]) == ("1,078", "539", "180")
+    assert any("216 of the 1,078 training labels" in c.value for c in at.caption)
+
+
+def test_augmentation_settings_are_stored_and_previewed(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    at.slider(key="aug_rotation").set_value(30.0).run()
+    at.slider(key="aug_noise").set_value(0.1).run()
+    assert choice(at)["augment"] == {"rotation": 30.0, "noise": 0.1}
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3, "sample grid, balance, before and after"
+    at.button(key="aug_reset").click().run()
+    assert choice(at)["augment"] == {}
+
+
+def test_a_bad_csv_is_a_message_and_the_previous_choice_stays(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    at.selectbox(key="data_builtin").select("wine").run()
+    before = choice(at)
+    at.segmented_control(key="data_source").set_value("upload").run()
+    assert choice(at) == before
+    at.file_uploader(key="data_file").upload("broken.csv", BAD_CSV, "text/csv").run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Could not use that file" in errors and "cannot be read as a CSV table" in errors
+    assert choice(at) == before and not list((tmp_path / "uploads").glob("*/*"))
+    assert any("training still uses wine" in c.value for c in at.caption)
+
+    at.file_uploader(key="data_file").clear().upload("points.csv", GOOD_CSV, "text/csv").run()
+    c = choice(at)
+    assert c["upload"] and c["upload"].endswith("points.csv") and c["upload_options"]["target"] == "kind"
+    assert not [e for e in at.error if "Could not use" in e.value]
+    key = Path(c["upload"]).parent.name
+    at.selectbox(key=f"csv_target_{key}").select("x1").run()
+    assert choice(at)["upload_options"]["target"] == "x1"
+    at.segmented_control(key="data_source").set_value("builtin").run()
+    assert choice(at)["upload"] is None and choice(at)["data"] == "wine"
+
+
+def test_chinese_page_has_no_untranslated_keys(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch, lang="zh")
+    texts = " ".join(_texts(at))
+    assert "数据集" in texts and "训练集" in texts and "匹配" in texts
+    assert "datapage." not in texts
