@@ -13,6 +13,7 @@ from ui import data_upload as upl
 from ui import data_view as dv
 from ui import figures
 from ui.data_fit import fit_check
+from ui.nav import page
 from ui.session import ensure_app_shell, lang, tr, workspace
 
 ensure_app_shell()
@@ -259,13 +260,13 @@ with right:
         st.success("  \n".join(lines), icon=":material/check_circle:")
     elif fit.status == "graph_invalid":
         st.warning(tr("datapage.fit_graph_invalid", graph=graph, n=fit.n_graph_errors), icon=":material/warning:")
-        st.page_link("pages/build.py", label=tr("datapage.go_build"), icon=":material/account_tree:")
+        st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
     else:
         text = [tr("datapage.fit_no", graph=graph), fit.error.message(L)]
         if fit.hint_key:
             text.append(tr(fit.hint_key, **fit.hint_args()))
         st.error("  \n".join(text), icon=":material/block:")
-        st.page_link("pages/build.py", label=tr("datapage.go_build"), icon=":material/account_tree:")
+        st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
 
     # -- numbers --------------------------------------------------------------------------------
     cols = st.columns(4 if view.is_image else 3)

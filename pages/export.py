@@ -18,6 +18,7 @@ from runtime.export import (
 )
 from ui import export_view, figures
 from ui.draw import drawing_pad
+from ui.nav import page
 from ui.session import ensure_app_shell, lang, tr, workspace
 
 ensure_app_shell()
@@ -50,7 +51,7 @@ if not result.ok:   # exports of invalid graphs are refused with the checker's m
     st.error(tr("export.graph_invalid", which=tr("exportpage.model")), icon=":material/error:")
     for err in result.errors:
         st.markdown(f"- {err.message(L)}")
-    st.page_link("pages/build.py", label=tr("exportpage.fix_on_build"), icon=":material/account_tree:")
+    st.page_link(page("build"), label=tr("exportpage.fix_on_build"), icon=":material/account_tree:")
     st.stop()
 
 names = [tr("exportpage.tab_code"), tr("exportpage.tab_script"), tr("exportpage.tab_weights"), tr("exportpage.tab_onnx"),

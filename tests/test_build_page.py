@@ -15,7 +15,7 @@ from builder import templates
 from tests.graphs import chain
 from ui.workspace import Workspace
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parent / "app_entry.py"   # app.py, with st.navigation from the first run
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ def open_data_page(home: Path, monkeypatch, lang: str | None = None) -> AppTest:
     if lang:
         home.mkdir(parents=True, exist_ok=True)
         (home / "session.json").write_text(json.dumps({"lang": lang}))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "tests" / "app_entry.py"), default_timeout=30)
     at.run()
-    at.switch_page("pages/data.py")
+    at.switch_page(str(ROOT / "pages" / "data.py"))
     at.run()
     assert not at.exception, at.exception
     return at

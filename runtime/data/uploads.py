@@ -489,8 +489,3 @@ def load_upload(src, filename: str | None = None, **options) -> DataSet:
         return load_image_zip(src, **options)
     raise DataError("data.unknown_format", ext=ext or "?")
 
-
-def load_path(path, **options) -> DataSet:
-    """A stored upload by its path (how a training run reads the Data page's choice):
-    the loader picked by the file's extension, as ``load_upload``."""
-    return load_upload(str(path), **options)

@@ -1,0 +1,10 @@
+"""The app for AppTest: runs app.py from this folder, which has no pages/ directory.
+
+Streamlit treats an app with a pages/ folder beside its main script in the old, folder-based
+way until a session has run st.navigation, and AppTest starts every run in that state. A
+browser session runs app.py first; this entry point gives AppTest the same navigation.
+"""
+import runpy
+from pathlib import Path
+
+runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"), run_name="__main__")

@@ -1,0 +1,95 @@
+"""The Export page in a real browser: download the bundle and check its files; draw a digit and get a prediction."""
+from __future__ import annotations
+
+import io
+import re
+import json
+import zipfile
+
+import pytest
+from playwright.sync_api import expect
+
+from builder import templates
+from runtime import runs
+from tests.e2e.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A briefly trained digits CNN in the runs folder the app reads."""
+    root = tmp_path_factory.mktemp("export_page")
+    run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 4, "lr": 3e-3}, root=root / "runs")
+    assert runs.wait(run_dir, 300)["state"] == "finished"
+    return root, run_dir
+
+
+@pytest.fixture(scope="module")
+def app(streamlit_app, trained):
+    root, _ = trained
+    env = {"NETCANVAS_WORKSPACE": str(root / "workspace"), "NETCANVAS_RUNS": str(root / "runs")}
+    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+
+
+@pytest.fixture
+def page(app, new_page, app_idle):
+    p = new_page(app.url)
+    p.locator(".nc-root").wait_for()
+    p.get_by_role("link", name="Export").click()
+    p.get_by_text("What to export").wait_for()
+    app_idle(p)
+    return p
+
+
+def test_download_the_bundle(page, trained, app_idle):
+    _, run_dir = trained
+    expect(page.get_by_role("combobox", name="What to export")).to_have_value(re.compile(run_dir.name))
+    page.get_by_role("tab", name="Bundle (.zip)").click()
+    page.get_by_role("button", name="Prepare the bundle").click()
+    button = page.get_by_role("button", name="Download everything (.zip)")
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    data = open(info.value.path(), "rb").read()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        assert {"model.py", "train.py", "graph.json", "config.json", "preprocess.json", "README.md"} <= {
+            n.split("/")[-1] for n in names}
+        assert any(n.endswith(".safetensors") for n in names) and any(n.endswith(".pt") for n in names)
+        graph = json.loads(z.read(next(n for n in names if n.endswith("graph.json"))))
+        assert graph["name"] == "digits_cnn"
+        assert "class DigitsCnn(nn.Module)" in z.read(next(n for n in names if n.endswith("model.py"))).decode()
+
+
+def test_draw_a_digit_and_see_a_prediction(page, app_idle):
+    page.get_by_role("tab", name="Try the model").click()
+    pad = page.locator(".nd-pad")
+    pad.wait_for()
+    expect(page.get_by_text("Draw something on the pad")).to_be_visible()
+    box = pad.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 16):                      # a vertical stroke: a "1"
+        page.mouse.move(x, y + i * box["height"] * 0.05)
+    page.mouse.up()
+    expect(page.get_by_text("Prediction:").first).to_be_visible()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart).to_be_visible()
+    assert page.get_by_text("Draw something on the pad").count() == 0
+
+
+def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page, app_idle, trained):
+    root, _ = trained
+    from ui.workspace import Workspace
+    ws = Workspace(root / "workspace")
+    bad = templates.load("mlp")
+    bad["nodes"][2]["params"]["out_features"] = 0
+    ws.open_doc(bad)
+    p = new_page(app.url + "/export")
+    box = p.get_by_role("combobox", name="What to export")
+    box.click()
+    p.get_by_role("option", name=re.compile("not trained yet")).click()
+    expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
+    expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()

@@ -1,0 +1,27 @@
+"""The app's pages, in navigation order: app.py builds st.navigation from them, and pages link
+to each other through them (Page objects, so links work whatever the entry script's folder)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+# name -> (title key, icon); the first is the default page.
+PAGES = {
+    "build": ("nav.build", ":material/account_tree:"),
+    "data": ("nav.data", ":material/dataset:"),
+    "train": ("nav.train", ":material/monitoring:"),
+    "export": ("nav.export", ":material/ios_share:"),
+}
+
+
+def page(name: str, title: str | None = None) -> st.Page:
+    from .session import tr
+    key, icon = PAGES[name]
+    return st.Page(PAGES_DIR / f"{name}.py", title=title or tr(key), icon=icon, default=name == next(iter(PAGES)))
+
+
+def all_pages() -> list:
+    """The pages that exist (each issue adds its page file), in navigation order."""
+    return [page(name) for name in PAGES if (PAGES_DIR / f"{name}.py").exists()]
