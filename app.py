@@ -8,6 +8,8 @@ st.set_page_config(page_title="NetCanvas", page_icon=":material/hub:", layout="w
                    initial_sidebar_state="collapsed")
 
 nav = st.navigation(all_pages(), position="top")
+# Less empty space between the top navigation and the page.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:4.4rem;}</style>")
 brand, switch = st.columns([5, 1.4], vertical_alignment="center")
 brand.markdown(f"### :material/hub: NetCanvas &nbsp;<small style='color:#6b7280;font-weight:400'>"
                f"{tr('app.tagline')}</small>", unsafe_allow_html=True)

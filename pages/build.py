@@ -142,7 +142,7 @@ with side:
                     n["params"] = params
             ws.edit(doc, replace_canvas=True)
         with st.container(border=True, height=560):
-            property_panel.render(node, f"prop:{tab.key}:{tab.rev}:{node['id']}", apply_params)
+            property_panel.render(node, f"prop:{L}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
                 st.error(err.text(L))
     elif len(selected) > 1:
