@@ -19,6 +19,7 @@ FLAGS = {  # flag -> (config key, type)
     "--val-split": ("val_split", float), "--loss": ("loss", str), "--schedule": ("schedule", str),
     "--weight-decay": ("weight_decay", float), "--l1": ("l1", float), "--amp": ("amp", str),
     "--upload": ("upload", str), "--init-from": ("init_from", str), "--max-steps": ("max_steps", int),
+    "--test-split": ("test_split", float),
 }
 
 
