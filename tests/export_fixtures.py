@@ -86,7 +86,7 @@ def _manual_run(run_dir: Path, cfg: TrainConfig, graph: dict, mode: str, discrim
     bind_to = compile_graph(discriminator).generated.result if mode == "gan" else result
     record = fallback_record(cfg, result, bind_to, mode)
     x, y = sklearn_data(cfg.data)
-    from runtime.export import preprocessing as pp
+    from runtime.data import portable as pp
     train_idx, _, _ = pp.split_indices(len(x), y if record["task"] == "classification" else None,
                                        cfg.val_split, cfg.test_split, cfg.seed)
     inputs = pp.to_model_inputs(record, {"x": x})

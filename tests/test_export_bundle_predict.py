@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import os
@@ -16,8 +15,9 @@ import torch
 
 from export_fixtures import HAS_DATA_LAYER, ROOT, make_run, template, untrained_run
 from graphs import chain
+from builder.errors import CodedError
 from runtime.export import ExportError, Predictor, bundle_bytes, load_run, training_script
-from runtime.export import preprocessing as pp
+from runtime.data import portable as pp
 
 BASE_FILES = {"README.md", "graph.json", "model.py", "train.py", "weights.safetensors", "weights.pt", "config.json",
               "preprocess.json"}
@@ -212,9 +212,9 @@ def test_csv_rows_follow_the_column_plan(tmp_path):
 
 def test_prediction_errors_are_messages(runs):
     predictor = Predictor(runs["digits_cnn"])
-    with pytest.raises(ExportError) as info:
+    with pytest.raises(CodedError) as info:
         predictor.predict(np.zeros((2, 7, 7)))
-    assert info.value.code == "export.input_shape" and "(1, 8, 8)" in info.value.message()
+    assert info.value.code == "data.input_shape" and "(1, 8, 8)" in info.value.message()
     with pytest.raises(ExportError) as info:
         predictor.predict("some words")
     assert info.value.code == "export.no_vocab"
@@ -250,17 +250,14 @@ def test_cli_exports_a_run(runs, tmp_path):
     compile((tmp_path / "t.py").read_text(), "t.py", "exec")
 
 
-def test_preprocessing_copy_matches_the_data_layer():
-    """runtime.export.preprocessing is a copy (pasted into train.py): keep it equal to runtime.data."""
-    if not HAS_DATA_LAYER:
-        pytest.skip("needs runtime.data (branch data)")
-    if importlib.util.find_spec("runtime.data.preprocess") is None:
-        pytest.skip("runtime.data.preprocess not there yet")
-    from runtime.data import builtin, dataset, binding
+def test_the_data_layer_and_the_exported_script_share_one_copy_of_the_steps():
+    """runtime.data.portable is pasted into train.py and is what the data layer itself runs."""
+    from runtime.data import binding, builtin, dataset
+    from runtime.data import text as text_layer
+    assert dataset.normalize_with is pp.normalize and dataset.fill_missing is pp.fill_missing
+    assert text_layer.tokenize is pp.tokenize and text_layer.encode is pp.encode_texts
     from runtime.data.preprocess import apply_preprocess
-    from runtime.data.text import tokenize
-    for text in ("I didn't like it", "Can't won't it's", "Ünïcode — words’s"):
-        assert pp.tokenize(text) == tokenize(text)
+    assert pp.tokenize("I didn't like it; can't, won't") == ["i", "did", "not", "like", "it", "can", "not", "will", "not"]
     ds = builtin.load("wine")
     splits = binding.bind(dataset.split(ds, 0.2, 0.1, seed=5), [{"name": "x", "shape": (13,), "dtype": "float32",
                                                                  "max_token": None}])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from . import portable
 from .errors import DataError
 
 KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points")
@@ -82,28 +83,6 @@ class Splits:
 
 # ----------------------------------------------------------------------------- splits
 
-def _allocate(counts: list[int], total: int) -> list[int]:
-    """Split ``total`` over groups in proportion to ``counts`` (largest remainder), never
-    more than a group has."""
-    n = sum(counts)
-    if n == 0 or total == 0:
-        return [0] * len(counts)
-    exact = [c * total / n for c in counts]
-    out = [min(c, math.floor(e)) for c, e in zip(counts, exact)]
-    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - math.floor(exact[i])), i))
-    left = total - sum(out)
-    while left > 0:
-        moved = False
-        for i in order:
-            if left and out[i] < counts[i]:
-                out[i] += 1
-                left -= 1
-                moved = True
-        if not moved:
-            break
-    return out
-
-
 def split_indices(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0,
                   seed: int = 0, stratify: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(train, val, test) index tensors; stratified by class for classification sets."""
@@ -119,25 +98,8 @@ def split_indices(ds: DataSet, val_fraction: float = 0.2, test_fraction: float =
     n_test = max(n_test, 1) if test_fraction > 0 else 0
     if n - n_val - n_test < 1:
         raise DataError("data.too_few_samples", name=ds.name, n=n)
-    g = torch.Generator().manual_seed(int(seed))
-    perm = torch.randperm(n, generator=g)
-    if stratify and ds.task == "classification" and ds.target is not None:
-        labels = ds.target[perm]
-        groups = [perm[labels == c] for c in torch.unique(labels).tolist()]
-        counts = [len(grp) for grp in groups]
-        test_q = _allocate(counts, n_test)
-        val_q = _allocate([c - q for c, q in zip(counts, test_q)], n_val)
-        parts: list[list[torch.Tensor]] = [[], [], []]
-        for grp, nt, nv in zip(groups, test_q, val_q):
-            parts[2].append(grp[:nt])
-            parts[1].append(grp[nt:nt + nv])
-            parts[0].append(grp[nt + nv:])
-        out = []
-        for chunks in parts:
-            idx = torch.cat(chunks) if chunks else torch.empty(0, dtype=torch.int64)
-            out.append(idx[torch.randperm(len(idx), generator=g)])
-        return out[0], out[1], out[2]
-    return perm[n_test + n_val:], perm[n_test:n_test + n_val], perm[:n_test]
+    labels = ds.target if stratify and ds.task == "classification" and ds.target is not None else None
+    return portable.split_indices(n, labels, val_fraction, test_fraction, seed)
 
 
 def _stat_layout(kind: str, ndim: int) -> tuple[list[int], int]:
@@ -186,16 +148,9 @@ def _norm_record(kind: str, x_train: torch.Tensor, mask: list[int] | None) -> di
             "axes": axes, "shape": _stat_shape(x_train.dim(), feat, nfeat)}
 
 
-def fill_missing(x: torch.Tensor, rec: dict) -> torch.Tensor:
-    value = torch.tensor(rec["value"], dtype=x.dtype, device=x.device).expand_as(x)
-    return torch.where(torch.isnan(x), value, x)
-
-
-def normalize_with(x: torch.Tensor, rec: dict) -> torch.Tensor:
-    shape = rec["shape"]
-    mean = torch.tensor(rec["mean"], dtype=x.dtype, device=x.device).reshape(shape)
-    std = torch.tensor(rec["std"], dtype=x.dtype, device=x.device).reshape(shape)
-    return (x - mean) / std
+# The record's steps, applied: one copy, shared with the exported train.py.
+fill_missing = portable.fill_missing
+normalize_with = portable.normalize
 
 
 def base_record(ds: DataSet) -> dict:

@@ -2,14 +2,18 @@
 trained model sees new inputs exactly the way it saw its training data."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
-from .dataset import fill_missing, normalize_with
+from . import portable
 from .errors import DataError
 
 
-def _to_tensor(name: str, value, dtype: str) -> torch.Tensor:
+def as_batch(name: str, value, spec: dict) -> torch.Tensor:
+    """One data input as a batch tensor of the record's dtype and shape. One sample without
+    its batch axis is fine, and so are missing size-1 axes: (N, 8, 8) for (N, 1, 8, 8)."""
     if isinstance(value, torch.Tensor):
         x = value.detach().cpu()
     else:
@@ -20,15 +24,25 @@ def _to_tensor(name: str, value, dtype: str) -> torch.Tensor:
         if arr.dtype == object or arr.dtype.kind not in "biuf":
             raise DataError("data.preprocess_input", input=name)
         x = torch.from_numpy(np.array(arr))
-    if dtype == "int64":
-        if x.is_floating_point():
-            if not bool(torch.all(x == torch.round(x))):
-                raise DataError("data.preprocess_input", input=name)
-        return x.to(torch.int64)
-    return x.to(torch.float32)
+    if spec.get("dtype") == "int64":
+        if x.is_floating_point() and not bool(torch.all(x == torch.round(x))):
+            raise DataError("data.preprocess_input", input=name)
+        x = x.to(torch.int64)
+    else:
+        x = x.to(torch.float32)
+    want = [int(d) for d in spec["shape"]]
+    squeezed = [d for d in want if d != 1]
+    if list(x.shape) == want or (x.dim() > 0 and [d for d in x.shape if d != 1] == squeezed
+                                 and x.numel() == math.prod(want) and x.dim() <= len(want)):
+        x = x.reshape(1, *want)   # one sample
+    elif x.dim() > 0 and [d for d in x.shape[1:] if d != 1] == squeezed:
+        x = x.reshape(len(x), *want)
+    if list(x.shape[1:]) != want:
+        raise DataError("data.input_shape", input=name, data_shape=list(x.shape[1:]), expected_shape=want)
+    return x
 
 
-def _images(record: dict, value) -> torch.Tensor | None:
+def images_from_pil(record: dict, value) -> torch.Tensor | None:
     """PIL images (one or a list) -> (N, C, H, W) in [0, 1], when the record describes images."""
     spec = record.get("image")
     if not spec:
@@ -64,10 +78,10 @@ def _raw_dict(record: dict, raw) -> dict:
         tok = record.get("tokens")
         if not (tok and record.get("vocab")):
             raise DataError("data.preprocess_input", input=names[0])
-        from .text import encode
         texts = [raw] if isinstance(raw, str) else list(raw)
-        return {names[0]: torch.from_numpy(encode(texts, record["vocab"], tok["seq_len"], tok.get("padding", "pre")))}
-    images = _images(record, raw)
+        return {names[0]: torch.from_numpy(portable.encode_texts(texts, record["vocab"], tok["seq_len"],
+                                                                 tok.get("padding", "pre")))}
+    images = images_from_pil(record, raw)
     if images is not None:
         return {names[0]: images}
     if isinstance(raw, dict):
@@ -89,18 +103,5 @@ def apply_preprocess(record: dict, raw_inputs) -> dict[str, torch.Tensor]:
     for name, spec in record["inputs"].items():
         if name not in raw:
             raise DataError("data.preprocess_missing", input=name, available=[str(k) for k in raw])
-        x = _to_tensor(name, raw[name], spec["dtype"])
-        want = list(spec["shape"])
-        if list(x.shape) == want:
-            x = x.unsqueeze(0)
-        if list(x.shape[1:]) != want:
-            raise DataError("data.input_shape", input=name, data_shape=list(x.shape[1:]), expected_shape=want)
-        if name in record.get("fill", {}):
-            x = fill_missing(x, record["fill"][name])
-        if name in record.get("normalize", {}):
-            x = normalize_with(x, record["normalize"][name])
-        out[name] = x
-    reshape = record.get("reshape") or {}
-    if not reshape:
-        return out
-    return {g: out[b["source"]].reshape(out[b["source"]].shape[0], *b["to"]) for g, b in reshape.items()}
+        out[name] = as_batch(name, raw[name], spec)
+    return portable.to_model_inputs(record, out)   # fill, normalise, rename and reshape: the shared steps

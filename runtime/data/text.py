@@ -2,9 +2,9 @@
 negations and "but") and the tokenizer that turns text into padded token ids."""
 from __future__ import annotations
 
-import re
-
 import numpy as np
+
+from . import portable
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -26,7 +26,6 @@ NEGATIONS = ["not", "never", "hardly"]
 OPENERS = ["overall", "honestly", "frankly", "well", "in the end", "to be honest", "i think",
            "my friends said"]
 CLOSERS = ["this year", "at the cinema", "last night", "on tv", "for a sunday", "to me"]
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def vocabulary() -> list[str]:
@@ -45,34 +44,9 @@ def decode(ids, vocab: list[str]) -> str:
     return " ".join(vocab[int(i)] if 0 <= int(i) < len(vocab) else UNK for i in ids if int(i) != 0)
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case words; "didn't" reads as "did not", "can't" as "can not"."""
-    out: list[str] = []
-    for tok in _TOKEN.findall(text.lower().replace("\u2019", "'")):
-        if tok.endswith("n't"):
-            base = {"can't": "can", "won't": "will"}.get(tok, tok[:-3])
-            out.extend([base, "not"])
-        elif "'" in tok:
-            out.append(tok.split("'")[0])
-        else:
-            out.append(tok)
-    return out
-
-
-def encode(texts: list[str], vocab: list[str], seq_len: int, padding: str = "pre") -> np.ndarray:
-    """(N, seq_len) int64 ids; unknown words -> 1, padding 0 before (``pre``) or after the
-    words; longer texts keep their last ``seq_len`` words (``pre``) or first (``post``)."""
-    index = {w: i for i, w in enumerate(vocab)}
-    out = np.zeros((len(texts), seq_len), dtype=np.int64)
-    for r, text in enumerate(texts):
-        ids = [index.get(w, 1) for w in tokenize(text)]
-        if padding == "pre":
-            ids = ids[-seq_len:]
-            out[r, seq_len - len(ids):] = ids
-        else:
-            ids = ids[:seq_len]
-            out[r, :len(ids)] = ids
-    return out
+# Text to ids: one copy, shared with "try the model" and the exported train.py.
+tokenize = portable.tokenize
+encode = portable.encode_texts
 
 
 def _pick(rng: np.random.Generator, items: list):

@@ -55,7 +55,7 @@ class _Decoder(nn.Module):
 class WithPreprocess(nn.Module):
     """Raw data inputs -> the run's preprocessing -> the model (one graph for ONNX).
 
-    The same steps as ``preprocessing.to_model_inputs`` (fill, normalise, rename and
+    The same steps as ``runtime.data.portable.to_model_inputs`` (fill, normalise, rename and
     reshape), with the statistics held as buffers so the exporters see constants."""
 
     def __init__(self, model: nn.Module, record: dict, data_names: list[str], model_inputs: list[str]):

@@ -18,7 +18,8 @@ import torch
 
 from runtime.config import ConfigError, TrainConfig
 
-from . import preprocessing as pp
+from runtime.data import portable as pp
+from runtime.data.preprocess import as_batch, images_from_pil
 from .common import ExportError, generated, load_module, load_run
 from .script import resolve_loss
 
@@ -96,22 +97,7 @@ class Predictor:
         return {names[0]: raw}
 
     def _images(self, raw):
-        spec = self.record.get("image")
-        if not spec:
-            return None
-        try:
-            from PIL import Image
-        except ImportError:   # pragma: no cover
-            return None
-        items = raw if isinstance(raw, (list, tuple)) else [raw]
-        if not items or not all(isinstance(v, Image.Image) for v in items):
-            return None
-        h, w = spec["size"]
-        mode = "L" if spec["channels"] == 1 else "RGB"
-        arrays = [np.asarray(im.convert(mode).resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
-                  for im in items]
-        x = torch.from_numpy(np.stack(arrays))
-        return x.unsqueeze(1) if mode == "L" else x.permute(0, 3, 1, 2).contiguous()
+        return images_from_pil(self.record, raw)
 
     def prepare(self, raw) -> list[torch.Tensor]:
         """Raw inputs -> the model's input tensors, in the order ``forward`` takes them.
@@ -124,7 +110,7 @@ class Predictor:
         for name, spec in self.data_inputs().items():
             if name not in data:
                 raise ExportError("export.input_missing", input=name, given=", ".join(map(str, data)) or "-")
-            tensors[name] = _tensor(name, data[name], spec)
+            tensors[name] = as_batch(name, data[name], spec)
         if not self.record:
             return [tensors[n] for n in self.input_names]
         model_inputs = pp.to_model_inputs(self.record, tensors)
@@ -180,7 +166,7 @@ class Predictor:
         """Real images for a GAN's discriminator, prepared as the training data were."""
         spec = self.record.get("inputs") or {}
         data = raw if isinstance(raw, dict) else {next(iter(spec), "x"): raw}
-        tensors = {k: _tensor(k, data[k], spec.get(k, {"shape": list(np.shape(data[k]))[1:], "dtype": "float32"}))
+        tensors = {k: as_batch(k, data[k], spec.get(k, {"shape": list(np.shape(data[k]))[1:], "dtype": "float32"}))
                    for k in data}
         prepared = pp.to_model_inputs(self.record, tensors) if self.record else tensors
         return next(iter(prepared.values()))
@@ -229,36 +215,6 @@ def _is_table(raw) -> bool:
     if isinstance(raw, dict) and raw and all(not isinstance(v, (list, tuple, np.ndarray, torch.Tensor)) for v in raw.values()):
         return True
     return isinstance(raw, (list, tuple)) and bool(raw) and all(isinstance(r, dict) for r in raw)
-
-
-def _tensor(name: str, value, spec: dict) -> torch.Tensor:
-    """One data input as a batch tensor of the record's dtype; a single sample gets its batch axis."""
-    if isinstance(value, torch.Tensor):
-        x = value.detach().cpu()
-    else:
-        try:
-            arr = np.asarray(value)
-        except (ValueError, TypeError):
-            raise ExportError("export.input_type", input=name, received=type(value).__name__) from None
-        if arr.dtype == object or arr.dtype.kind not in "biuf":
-            raise ExportError("export.input_type", input=name, received=str(arr.dtype))
-        x = torch.from_numpy(np.array(arr))
-    if spec.get("dtype") == "int64":
-        if x.is_floating_point() and not bool(torch.all(x == torch.round(x))):
-            raise ExportError("export.input_type", input=name, received="fractions where token ids belong")
-        x = x.to(torch.int64)
-    else:
-        x = x.to(torch.float32)
-    want = [int(d) for d in spec["shape"]]
-    squeezed = [d for d in want if d != 1]
-    if list(x.shape) == want or (x.dim() > 0 and [d for d in x.shape if d != 1] == squeezed
-                                 and x.numel() == math.prod(want) and x.dim() <= len(want)):
-        x = x.reshape(1, *want)   # one sample
-    elif x.dim() > 0 and [d for d in x.shape[1:] if d != 1] == squeezed:
-        x = x.reshape(len(x), *want)   # only size-1 axes differ: (N, 8, 8) for (N, 1, 8, 8)
-    if list(x.shape[1:]) != want:
-        raise ExportError("export.input_shape", input=name, expected=str(tuple(want)), received=str(tuple(x.shape[1:])))
-    return x
 
 
 def predict(source, raw) -> dict:

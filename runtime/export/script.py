@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from builder.shapes import CheckResult
 from runtime.config import ConfigError, TrainConfig
 
-from . import preprocessing as pp
+from runtime.data import portable as pp
 from .common import ExportError, generated, strip_main
 
 SKLEARN_SETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")

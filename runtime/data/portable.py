@@ -1,11 +1,11 @@
-"""Applying a run's ``preprocess`` record to raw data, the way NetCanvas's data layer does.
+"""The data steps that travel: splits, the ``preprocess`` record applied, text encoding, CSV rows.
 
-The record (``runtime.data.dataset.split`` + ``binding.bind``) holds, per data input,
-missing-value fills and normalisation statistics of the training split, then how the
-data inputs map (and reshape) onto the graph's Inputs, plus class names, vocabulary
-and the CSV column plan. Every function here needs only the standard library, numpy
-and torch, because ``script.py`` pastes their source into the exported ``train.py``:
-the app's "try the model", the ONNX wrapper and the exported script share one copy.
+The record (``dataset.split`` + ``binding.bind``) holds, per data input, missing-value
+fills and normalisation statistics of the training split, then how the data inputs map
+(and reshape) onto the graph's Inputs, plus class names, vocabulary and the CSV column
+plan. Every function here needs only the standard library, numpy and torch, because
+``runtime.export.script`` pastes their source into the exported ``train.py``: the data
+layer, "try the model", the ONNX wrapper and the exported script share this one copy.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import torch
 MISSING = "(missing)"
 
 
-# -- splits (the same indices as runtime.data.dataset.split_indices) ------------------------
+# -- splits ----------------------------------------------------------------------------------------
 def allocate(counts, total):
     """Split ``total`` over groups in proportion to ``counts`` (largest remainder)."""
     n = sum(counts)
