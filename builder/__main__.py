@@ -12,17 +12,9 @@ from pathlib import Path
 
 from .codegen import generate
 from .errors import CheckError, FormatError, fmt_shape
-from .graph import read_document
+from .graph import read_file
 from .i18n import LANGS, t
 from .shapes import check
-
-
-def _read(path: str):
-    try:
-        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
-    except OSError as exc:
-        raise FormatError("format.unreadable", path=path, detail=exc.strerror or str(exc)) from None
-    return read_document(data)
 
 
 def _print_errors(errors: list[CheckError], lang: str) -> None:
@@ -32,7 +24,7 @@ def _print_errors(errors: list[CheckError], lang: str) -> None:
 
 def cmd_check(args) -> int:
     try:
-        doc = _read(args.graph)
+        doc = read_file(args.graph)
     except FormatError as exc:
         if args.json:
             print(json.dumps({"ok": False, "errors": [exc.error.to_json(args.lang)], "shapes": {}, "params": 0},
@@ -55,7 +47,7 @@ def cmd_check(args) -> int:
 
 def cmd_export(args) -> int:
     try:
-        doc = _read(args.graph)
+        doc = read_file(args.graph)
     except FormatError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         return 2

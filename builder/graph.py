@@ -127,6 +127,17 @@ def read_document(data: bytes | str) -> dict:
     return check_header(doc)
 
 
+def read_file(path: str) -> dict:
+    """A graph file (``-``: standard input), or FormatError: unreadable, not JSON, another format."""
+    import sys
+    from pathlib import Path
+    try:
+        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise FormatError("format.unreadable", path=str(path), detail=exc.strerror or str(exc)) from None
+    return read_document(data)
+
+
 def check_header(doc) -> dict:
     if not isinstance(doc, dict):
         raise FormatError("format.not_object")

@@ -24,15 +24,14 @@ FLAGS = {  # flag -> (config key, type)
 
 
 def _read_graph(path: str, lang: str):
+    """The graph document, or None after printing why it cannot be read (exit code 2)."""
     from builder.errors import FormatError
-    from builder.graph import read_document
+    from builder.graph import read_file
     try:
-        return read_document(Path(path).read_bytes())
-    except OSError as exc:
-        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return read_file(path)
     except FormatError as exc:
         print(exc.message(lang), file=sys.stderr)
-    return None
+        return None
 
 
 def cmd_train(args) -> int:

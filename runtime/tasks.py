@@ -21,6 +21,35 @@ def _as_tuple(out):
     return out if isinstance(out, tuple) else (out,)
 
 
+def loss_kind(cfg: TrainConfig, mode: str, result) -> str:
+    """The loss a mode trains with: the config's, or the automatic choice from the graph's Output.
+
+    One place for the app's tasks and the exported train.py (a mismatch is a message).
+    VAEs keep "auto": their task picks BCE or MSE from the data's range.
+    """
+    out = result.output_nodes()[0]
+    shape = tuple(result.shapes[out])
+    last = result.graph.node(result.inputs[out][0]).type
+    kind = cfg.loss
+    if mode in ("classification", "regression"):
+        if kind == "auto":
+            if mode == "classification":
+                kind = "bce" if shape == (1,) else ("nll" if last == "LogSoftmax" else "cross_entropy")
+            else:
+                kind = "mse"
+        allowed = ("cross_entropy", "nll", "bce") if mode == "classification" else ("mse", "l1", "smooth_l1")
+    elif mode == "autoencoder":
+        kind = "mse" if kind == "auto" else kind
+        allowed = ("mse", "l1", "smooth_l1", "bce")
+    elif mode == "vae":
+        allowed = ("auto", "bce", "mse")
+    else:
+        return "bce"
+    if kind not in allowed:
+        raise ConfigError("train.loss_for_mode", loss=kind, mode=mode)
+    return kind
+
+
 class Task(abc.ABC):
     """Base: one model, one optimizer; subclasses define ``loss``."""
 
@@ -75,26 +104,8 @@ class SupervisedTask(Task):
     def __init__(self, trainer):
         super().__init__(trainer)
         self.classify = self.data.mode == "classification"
-        out_shape = tuple(self.data.check.shapes[self.data.check.output_nodes()[0]])
-        last = self._last_layer_type()
-        kind = self.cfg.loss
-        if kind == "auto":
-            if self.classify:
-                kind = "bce" if out_shape == (1,) else ("nll" if last == "LogSoftmax" else "cross_entropy")
-            else:
-                kind = "mse"
-        if self.classify and kind not in ("cross_entropy", "nll", "bce"):
-            raise ConfigError("train.loss_for_mode", loss=kind, mode="classification")
-        if not self.classify and kind not in ("mse", "l1", "smooth_l1"):
-            raise ConfigError("train.loss_for_mode", loss=kind, mode="regression")
-        self.kind = kind
+        self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
-
-    def _last_layer_type(self) -> str | None:
-        check = self.data.check
-        out = check.output_nodes()[0]
-        src = check.inputs[out][0]
-        return check.graph.node(src).type
 
     def outputs(self, inputs):
         return _as_tuple(self.net(*inputs))[0]
@@ -140,11 +151,9 @@ class AutoencoderTask(Task):
             noisy = x + self.cfg.denoise * torch.randn_like(x)
         recon = _as_tuple(self.net(noisy, *inputs[1:]))[0].float()
         clean = x.reshape(recon.shape).float()
-        kind = self.cfg.loss if self.cfg.loss != "auto" else "mse"
+        kind = loss_kind(self.cfg, "autoencoder", self.data.check)
         if kind == "bce":
             return F.binary_cross_entropy(recon.clamp(1e-6, 1 - 1e-6), clean.clamp(0, 1)), {}
-        if kind not in ("mse", "l1", "smooth_l1"):
-            raise ConfigError("train.loss_for_mode", loss=kind, mode="autoencoder")
         fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[kind]
         return fn(recon, clean), {}
 
@@ -166,10 +175,8 @@ class VAETask(Task):
         self.index = {k: names.index(k) for k in ("recon", "mu", "logvar")}
         x = self.data.train.inputs[0]
         in_unit_range = bool(x.min() >= 0 and x.max() <= 1)
-        kind = self.cfg.loss if self.cfg.loss != "auto" else ("bce" if in_unit_range else "mse")
-        if kind not in ("bce", "mse"):
-            raise ConfigError("train.loss_for_mode", loss=kind, mode="vae")
-        self.kind = kind
+        kind = loss_kind(self.cfg, "vae", self.data.check)
+        self.kind = kind if kind != "auto" else ("bce" if in_unit_range else "mse")
 
     def parts(self, inputs):
         out = _as_tuple(self.net(*inputs))

@@ -229,14 +229,8 @@ def split(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0, se
     return Splits(parts[0], parts[1], parts[2], record)
 
 
-def invert_target(record: dict, y: torch.Tensor) -> torch.Tensor:
-    """Model outputs back in the data's own units (undoes target standardisation)."""
-    rec = record.get("target")
-    if not rec:
-        return y
-    mean = torch.tensor(rec["mean"], dtype=y.dtype, device=y.device)
-    std = torch.tensor(rec["std"], dtype=y.dtype, device=y.device)
-    return y * std + mean
+# Model outputs back in the data's own units (undoes target standardisation).
+invert_target = portable.target_to_units
 
 
 # ----------------------------------------------------------------------------- label noise

@@ -20,18 +20,6 @@ from pathlib import Path
 import numpy as np
 
 
-def _read_json(path: str, lang: str):
-    from builder.errors import FormatError
-    from builder.graph import read_document
-    try:
-        return read_document(Path(path).read_bytes())
-    except OSError as exc:
-        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
-    except FormatError as exc:
-        print(exc.message(lang), file=sys.stderr)
-    return None
-
-
 def _read_inputs(path: str):
     """--predict FILE: .npy (one array), .npz (arrays by input name), .csv (rows), .txt (one text per
     line), .json (a list of texts, rows, or nested number lists)."""
@@ -61,7 +49,6 @@ def _jsonable(value):
 
 def main(argv=None) -> int:
     from builder.i18n import t
-    from .common import ExportError
 
     parser = argparse.ArgumentParser(prog="python -m runtime.export", description="Export a trained NetCanvas run.")
     parser.add_argument("run", nargs="?", help="a run folder or a checkpoint file")
@@ -84,6 +71,8 @@ def main(argv=None) -> int:
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
     args = parser.parse_args(argv)
     lang = args.lang
+    from builder.errors import CodedError
+    from runtime.__main__ import _read_graph
 
     def wrote(path, **extra):
         if extra.get("diff") is not None:
@@ -95,8 +84,8 @@ def main(argv=None) -> int:
         if args.run is None:
             if not args.graph or not (args.script or args.model):
                 parser.error(t("export.cli_need_run", lang))
-            graph = _read_json(args.graph, lang)
-            disc = _read_json(args.discriminator, lang) if args.discriminator else None
+            graph = _read_graph(args.graph, lang)
+            disc = _read_graph(args.discriminator, lang) if args.discriminator else None
             if graph is None or (args.discriminator and disc is None):
                 return 2
             config = {}
@@ -166,7 +155,7 @@ def main(argv=None) -> int:
             did = True
         if not did:
             parser.error(t("export.cli_nothing", lang))
-    except ExportError as exc:
+    except CodedError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 1
     return 0

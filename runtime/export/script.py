@@ -24,6 +24,8 @@ from builder.shapes import CheckResult
 from runtime.config import ConfigError, TrainConfig
 
 from runtime.data import portable as pp
+from runtime.prepare import infer_mode
+from runtime.tasks import loss_kind
 from .common import ExportError, generated, strip_main
 
 SKLEARN_SETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
@@ -52,49 +54,9 @@ class Plan:
 # =============================================================================================
 # Resolving mode, loss, data source and the preprocess record
 # =============================================================================================
-def resolve_mode(cfg: TrainConfig, result: CheckResult, has_discriminator: bool, data_task: str | None) -> str:
-    """The run's mode, decided as ``runtime.prepare.infer_mode`` does."""
-    if cfg.mode != "auto":
-        return cfg.mode
-    if has_discriminator:
-        return "gan"
-    meta_mode = result.graph.meta.get("mode")
-    if meta_mode in ("gan-generator", "gan-discriminator"):
-        return "gan"
-    types = {n.type for n in result.graph.nodes}
-    outs = [result.io_name(n) for n in result.output_nodes()]
-    if "Reparameterize" in types and {"recon", "mu", "logvar"} <= set(outs):
-        return "vae"
-    if meta_mode in ("autoencoder", "vae", "classification", "regression"):
-        return meta_mode
-    if data_task in ("classification", "regression"):
-        return data_task
-    return "autoencoder"
-
-
-def resolve_loss(cfg: TrainConfig, mode: str, result: CheckResult) -> str:
-    """The loss kind the app's task uses (``runtime.tasks``); a mismatch is refused."""
-    out = result.output_nodes()[0]
-    shape = tuple(result.shapes[out])
-    last = result.graph.node(result.inputs[out][0]).type
-    kind = cfg.loss
-    if mode in ("classification", "regression"):
-        if kind == "auto":
-            if mode == "classification":
-                kind = "bce" if shape == (1,) else ("nll" if last == "LogSoftmax" else "cross_entropy")
-            else:
-                kind = "mse"
-        allowed = ("cross_entropy", "nll", "bce") if mode == "classification" else ("mse", "l1", "smooth_l1")
-    elif mode == "autoencoder":
-        kind = "mse" if kind == "auto" else kind
-        allowed = ("mse", "l1", "smooth_l1", "bce")
-    elif mode == "vae":
-        allowed = ("auto", "bce", "mse")
-    else:
-        return "bce"
-    if kind not in allowed:
-        raise ExportError("train.loss_for_mode", loss=kind, mode=mode)
-    return kind
+# The app's own rules: the mode (runtime.prepare) and the loss (runtime.tasks).
+resolve_mode = infer_mode
+resolve_loss = loss_kind
 
 
 def _sklearn_arrays(name: str):
