@@ -233,3 +233,27 @@ def test_invalid_graph_is_refused_before_training():
     with pytest.raises(ConfigError) as info:
         fit(g, data="digits")
     assert info.value.code == "train.graph_invalid"
+
+
+def test_mixed_precision_bf16_trains_on_cpu():
+    t, s = fit(templates.load("mlp"), data="digits", epochs=3, lr=3e-3, amp="bf16")
+    assert s["val_acc"] > 0.8
+
+
+def test_torch_compile_option():
+    """The one torch.compile test (its first compile takes seconds): the compiled model trains and the
+    checkpoint holds plain weights (no _orig_mod. prefixes)."""
+    t, s = fit(templates.load("perceptron"), data="iris", epochs=3, lr=0.05, compile=True)
+    assert t.model is not t.module and s["val_acc"] > 0.5
+    assert all(not k.startswith("_orig_mod.") for k in t.checkpoint_content()["state_dict"])
+
+
+def test_out_of_memory_is_a_message(monkeypatch):
+    from runtime import tasks
+
+    def oom(self, inputs, target):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    monkeypatch.setattr(tasks.SupervisedTask, "train_step", oom)
+    with pytest.raises(TrainError) as info:
+        fit(templates.load("mlp"), data="digits", epochs=1)
+    assert info.value.code == "train.oom" and "batch size" in info.value.message()
