@@ -1,0 +1,150 @@
+"""Build page benchmark, in the real browser: from an edit to the updated shape labels on the canvas.
+
+    python bench/build_page_bench.py [--repeats N]
+
+Starts ``streamlit run app.py`` on a free port with a workspace holding a 20-node and a
+200-node graph, drives headless Chromium (the ``chromium`` on PATH) and times, for each:
+  add      drop a layer from the palette until the checker's verdict shows on the new node
+  connect  wire it up until its output shape shows on it
+  param    change a Linear's out_features in the property panel until the canvas shows the
+           new shape downstream
+Target: under 300 ms on CPU. Prints the median and worst of the repeats.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chain(n: int, name: str) -> dict:
+    """Input (64,) -> Linear/ReLU ... -> Output: ``n`` nodes, laid out in rows."""
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": [64]}}]
+    for i in range(1, n - 1):
+        nodes.append({"id": f"n{i}", "type": "Linear" if i % 2 else "ReLU",
+                      "params": {"out_features": 64} if i % 2 else {}})
+    nodes.append({"id": "y", "type": "Output", "params": {}})
+    for i, nd in enumerate(nodes):
+        nd["pos"] = [40 + (i % 10) * 240, 40 + (i // 10) * 160]
+    edges = [{"source": a["id"], "target": b["id"]} for a, b in zip(nodes, nodes[1:])]
+    return {"format": "netcanvas.graph", "version": 1, "name": name, "nodes": nodes, "edges": edges}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(home: Path) -> tuple[subprocess.Popen, str]:
+    graphs = home / "graphs"
+    graphs.mkdir(parents=True)
+    for n in (20, 200):
+        (graphs / f"chain{n}.json").write_text(json.dumps(chain(n, f"chain{n}")))
+    (home / "session.json").write_text(json.dumps({"open": ["chain20", "chain200"], "active": 0}))
+    port = free_port()
+    env = dict(os.environ, NETCANVAS_WORKSPACE=str(home), NETCANVAS_RUNS=str(home / "runs"))
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("streamlit did not start")
+
+
+def idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def timed(page, action, ready_js: str, arg) -> float:
+    action()
+    t0 = time.perf_counter()
+    page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
+    ms = (time.perf_counter() - t0) * 1000
+    idle(page)
+    return ms
+
+
+# The node with this id on the visible canvas (a replaced canvas may linger in the DOM for a moment).
+FIND = """(id) => { for (const h of document.querySelectorAll('*')) { if (!h.shadowRoot) continue;
+  const n = h.shadowRoot.querySelector('.nc-node[data-id="' + id + '"]');
+  if (n && n.getClientRects().length) return n; } return null; }"""
+HAS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && n.textContent.includes(text); }"
+
+
+def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
+    page.get_by_text(tab_name, exact=True).first.click()
+    node(page, last).wait_for()
+    idle(page)
+    times = {"add": [], "connect": [], "param": []}
+    for i in range(edits):
+        new = f"relu_{i + 1}"
+        times["add"].append(timed(page, lambda: drop_from_palette(page, "ReLU", 160 + 30 * i, 60 + 20 * i),
+                                  HAS_TEXT, [new, "needs an input"]))
+        # wire it to n4, in the first row (in view at any zoom), after the Linear(64) that n1's edits do not touch
+        times["connect"].append(timed(page, lambda: drag(page, center(out_port(page, "n4")), center(in_port(page, new))),
+                                      HAS_TEXT, [new, "(64,)"]))
+        page.mouse.click(*head(page, "n1"))
+        field = page.get_by_role("spinbutton", name="out_features *")
+        field.wait_for()
+        value = 40 + i
+
+        def change():
+            field.fill(str(value))
+            field.press("Enter")
+        times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"]))
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    home = Path(tempfile.mkdtemp(prefix="netcanvas-bench-"))
+    proc, url = start_app(home / "workspace")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=exe, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url)
+            page.locator(".nc-root").wait_for(timeout=60_000)
+            idle(page)
+            print("edit -> updated labels on the canvas, in the browser (ms; median / worst of "
+                  f"{args.repeats})")
+            for name, last in (("chain20", "n18"), ("chain200", "n198")):
+                times = bench_graph(page, name, last, args.repeats)
+                row = "  ".join(f"{k} {statistics.median(v):6.0f} / {max(v):6.0f}" for k, v in times.items())
+                print(f"{name:<9} {row}")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
