@@ -26,7 +26,9 @@ class ConsoleProgress(Callback):
         self.stream.flush()
 
     def on_epoch_end(self, trainer, record):
-        parts = [f"epoch {record['epoch']}", f"train_loss {record['train_loss']:.4f}"]
+        parts = [f"epoch {record['epoch']}"]
+        if record.get("train_loss") is not None:   # epoch 0 (the untrained model) has validation metrics only
+            parts.append(f"train_loss {record['train_loss']:.4f}")
         parts += [f"{k} {record[k]:.4f}" for k in EPOCH_KEYS if record.get(k) is not None]
         self.stream.write(("\r" if self.tty else "") + "  ".join(parts) + " " * 10 + "\n")
         self.stream.flush()
