@@ -8,6 +8,7 @@ st.set_page_config(page_title="NetCanvas", page_icon=":material/hub:", layout="w
 
 pages = [
     st.Page("pages/build.py", title=tr("nav.build"), icon=":material/account_tree:", default=True),
+    st.Page("pages/train.py", title=tr("nav.train"), icon=":material/model_training:"),
 ]
 nav = st.navigation(pages, position="top")
 brand, switch = st.columns([5, 1.4], vertical_alignment="center")

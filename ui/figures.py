@@ -281,3 +281,193 @@ def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) ->
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
     fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
     return _layout(fig, t("fig.prediction", lang), height=280, uirevision="probs")
+
+
+# ---- Train page: several metrics on one figure, and image mosaics (one trace, cheap to refresh live) ----
+def curves(records: list[dict], metrics: list[str], lang: str, title_key: str, log_y: bool = False) -> go.Figure:
+    """Several step metrics on one figure (GAN d_loss and g_loss, VAE recon and kl), x in epochs.
+
+    Each metric is a thin per-step line; where epoch records hold ``val_<metric>`` those
+    are drawn as markers of the same colour.
+    """
+    steps, epochs = split_records(records)
+    fig = go.Figure()
+    for i, metric in enumerate(metrics):
+        color = PALETTE[i % len(PALETTE)]
+        name = t(f"fig.{metric}", lang)
+        xs, ys = _series(steps, metric, x="epoch")
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=dict(color=color, width=1.6)))
+        ex, ey = _series(epochs, "val_" + metric, x="epoch")
+        if ex:
+            fig.add_trace(go.Scatter(x=ex, y=ey, mode="markers", name=t("trainpage.fig_val_of", lang, name=name),
+                                     marker=dict(color=color, size=7, symbol="diamond")))
+    _layout(fig, t(title_key, lang), uirevision="curves" + "+".join(metrics))
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    if log_y and all(y > 0 for tr in fig.data for y in tr.y):
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def _normalise(plane: np.ndarray) -> np.ndarray:
+    """Scale one map to [0, 1] (a constant map becomes 0) so every map uses the whole colour range."""
+    plane = np.nan_to_num(np.asarray(plane, dtype=float))
+    lo, hi = plane.min(), plane.max()
+    return (plane - lo) / (hi - lo) if hi > lo else np.zeros_like(plane)
+
+
+def _resize_nearest(plane: np.ndarray, h: int, w: int) -> np.ndarray:
+    ys = (np.arange(h) * plane.shape[0] // h).clip(0, plane.shape[0] - 1)
+    xs = (np.arange(w) * plane.shape[1] // w).clip(0, plane.shape[1] - 1)
+    return plane[np.ix_(ys, xs)]
+
+
+def tile(cells: list[list[np.ndarray | None]], gap: int = 1) -> np.ndarray:
+    """A 2-D grid of 2-D planes as one array, cells resized to the largest, NaN between them."""
+    planes = [p for row in cells for p in row if p is not None]
+    if not planes:
+        return np.full((1, 1), np.nan)
+    h = max(p.shape[0] for p in planes)
+    w = max(p.shape[1] for p in planes)
+    n_rows, n_cols = len(cells), max(len(r) for r in cells)
+    out = np.full((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap), np.nan)
+    for r, row in enumerate(cells):
+        for c, plane in enumerate(row):
+            if plane is not None:
+                out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = _resize_nearest(plane, h, w)
+    return out
+
+
+def is_image_batch(a) -> bool:
+    """(N, C, H, W) with 1 or 3 channels, or (N, H, W)."""
+    a = np.asarray(a)
+    return (a.ndim == 4 and a.shape[1] in (1, 3)) or (a.ndim == 3 and min(a.shape[1:]) > 1 and a.shape[1] == a.shape[2])
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    img = np.asarray(img, dtype=float)
+    if img.ndim == 3:
+        img = img.mean(0) if img.shape[0] in (1, 3) else img[0]
+    return img
+
+
+def _mosaic_figure(z: np.ndarray, n_rows: int, n_cols: int, col_labels, row_labels, title: str | None,
+                   height: int, colorscale: str, uirevision: str) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
+    h_cell = (z.shape[0] + 1) / max(n_rows, 1)
+    w_cell = (z.shape[1] + 1) / max(n_cols, 1)
+    fig.update_xaxes(showgrid=False, zeroline=False, side="top", tickfont=dict(size=11),
+                     tickvals=[w_cell * c + (w_cell - 1) / 2 - 0.5 for c in range(n_cols)] if col_labels else [],
+                     ticktext=col_labels or [], constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
+                     tickvals=[h_cell * r + (h_cell - 1) / 2 - 0.5 for r in range(n_rows)] if row_labels else [],
+                     ticktext=row_labels or [], tickfont=dict(size=11))
+    fig = _layout(fig, title, height=height, uirevision=uirevision)
+    fig.update_layout(plot_bgcolor="white", margin=dict(l=90 if row_labels else 8, r=8,
+                                                        t=(64 if title else 30) if col_labels else (40 if title else 8),
+                                                        b=8))
+    return fig
+
+
+def image_mosaic(images: np.ndarray, lang: str, title: str | None = None, cols: int = 8,
+                 labels: list[str] | None = None, height: int | None = None, uirevision: str | None = None,
+                 colorscale: str = "gray_r") -> go.Figure:
+    """Grey images (N, 1, H, W) / (N, H, W) / flat (N, H*W) squares as one heat map; RGB as one picture.
+
+    One trace whatever the count, so a live refresh stays cheap. ``labels`` (one per
+    image, e.g. "3 → 5") are written under the grid as a caption line per row.
+    """
+    a = np.asarray(images, dtype=float)
+    if a.ndim == 2:   # flat vectors: square them up where possible
+        side = int(round(math.sqrt(a.shape[1])))
+        a = a.reshape(len(a), side, side) if side * side == a.shape[1] else a[:, None, :]
+    n = len(a)
+    rows = max(1, math.ceil(n / cols))
+    cols = min(cols, max(n, 1))
+    if a.ndim == 4 and a.shape[1] == 3:   # colour: a single RGB picture with white gaps
+        h, w = a.shape[2], a.shape[3]
+        canvas = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1, 3), 255.0)
+        for i in range(n):
+            r, c = divmod(i, cols)
+            canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = \
+                np.clip(np.transpose(a[i], (1, 2, 0)), 0, 1) * 255
+        fig = go.Figure(go.Image(z=canvas, hoverinfo="skip"))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, title, height=height or 60 + 80 * rows, uirevision=uirevision or title or "mosaic")
+    cells = [[_normalise(_gray(a[r * cols + c])) if r * cols + c < n else None for c in range(cols)]
+             for r in range(rows)]
+    z = tile(cells)
+    col_labels = None
+    row_labels = None
+    fig = _mosaic_figure(z, rows, cols, col_labels, row_labels, title, height or 60 + 80 * rows, colorscale,
+                         uirevision or title or "mosaic")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    if labels:
+        h_cell = (z.shape[0] + 1) / rows
+        w_cell = (z.shape[1] + 1) / cols
+        for i, text in enumerate(labels[:n]):
+            r, c = divmod(i, cols)
+            fig.add_annotation(x=w_cell * c + (w_cell - 1) / 2 - 0.5, y=h_cell * (r + 1) - 1.2, text=text,
+                               showarrow=False, yanchor="top", font=dict(size=11, color="#374151"),
+                               bgcolor="rgba(255,255,255,0.8)")
+    return fig
+
+
+def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray | None = None,
+                      row_labels: list[str] | None = None, max_channels: int = 16) -> go.Figure:
+    """What one layer computes for the watched samples: a row per sample, its input first.
+
+    Conv feature maps (N, C, H, W): one cell per channel (each scaled to its own range).
+    1-D maps (N, C, L) and sequences: one C x L cell per sample. Dense outputs (N, U):
+    a row of units per sample.
+    """
+    a = np.asarray(act, dtype=float)
+    n = len(a)
+    show_inputs = inputs is not None and is_image_batch(inputs) and len(inputs) >= n
+    rows = []
+    if a.ndim == 4:
+        channels = min(a.shape[1], max_channels)
+        for i in range(n):
+            row = [_normalise(_gray(inputs[i]))] if show_inputs else []
+            row += [_normalise(a[i, c]) for c in range(channels)]
+            rows.append(row)
+        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [str(c) for c in range(channels)]
+        title = t("fig.feature_maps", lang, layer=layer)
+        height = 110 + 74 * n
+    else:
+        flat = a.reshape(n, -1) if a.ndim == 2 else a.reshape(n, a.shape[1], -1)
+        for i in range(n):
+            row = [_normalise(_gray(inputs[i]))] if show_inputs else []
+            plane = flat[i][None, :] if flat.ndim == 2 else flat[i]
+            row.append(_normalise(plane))
+            rows.append(row)
+        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [t("fig.activations", lang, layer=layer)]
+        title = None
+        height = 90 + 60 * n
+    z = tile(rows) if a.ndim == 4 else _strips(rows, show_inputs)
+    fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
+                         HEAT, "act" + layer)
+    if a.ndim != 4:
+        fig.update_layout(title=dict(text=t("fig.activations", lang, layer=layer), font=dict(size=14), x=0.01),
+                          margin=dict(t=40))
+        fig.update_yaxes(scaleanchor=None)
+        fig.update_xaxes(showticklabels=False)
+    return fig
+
+
+def _strips(rows: list[list[np.ndarray]], first_is_input: bool, gap: int = 1) -> np.ndarray:
+    """One row per sample: an optional input square, then the sample's activation strip at its own size."""
+    strip_h = max(r[-1].shape[0] for r in rows)
+    strip_w = max(r[-1].shape[1] for r in rows)
+    side = max(strip_h, 8) if first_is_input else 0
+    row_h = max(strip_h, side)
+    x0 = side + 2 * gap if first_is_input else 0
+    out = np.full((len(rows) * (row_h + gap) - gap, x0 + strip_w), np.nan)
+    for i, row in enumerate(rows):
+        y = i * (row_h + gap)
+        if first_is_input:
+            out[y:y + side, 0:side] = _resize_nearest(row[0], side, side)
+        out[y:y + row_h, x0:x0 + row[-1].shape[1]] = _resize_nearest(row[-1], row_h, row[-1].shape[1])
+    return out

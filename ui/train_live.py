@@ -1,0 +1,512 @@
+"""The Train page's live views: status and curves, activation maps, diagnostics.
+
+Each live view is an ``st.fragment`` that reruns on its own about once a second while
+the run is live, reads only what the run appended since the last look (byte offsets
+kept in ``st.session_state``), and redraws Plotly figures with a fixed ``uirevision``
+so zoom and hidden traces survive the refresh. Figures are rebuilt only when the file
+behind them changed.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from builder.errors import render_message
+from runtime import runfiles as rf
+from runtime import runs
+from ui import figures as F
+from ui import train_state as ts
+from ui.session import lang, tr
+
+CACHE = "tp_cache"          # {"tails": {path: Tail}, "figs": {name: (version, fig)}, "npz": {path: (version, dict)}}
+CURRENT = "tp_current"      # id of the run the page shows
+LIVE_EVERY = 1.0            # seconds between refreshes of the curves while a run is live
+SLOW_EVERY = 2.0            # activations and diagnostics
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+               "responsive": True}
+
+STATE_COLORS = {"queued": "gray", "starting": "gray", "running": "blue", "paused": "orange", "finished": "green",
+                "stopped": "violet", "failed": "red", "died": "red"}
+STATE_ICONS = {"queued": ":material/hourglass_empty:", "starting": ":material/hourglass_top:",
+               "running": ":material/play_circle:", "paused": ":material/pause_circle:",
+               "finished": ":material/check_circle:", "stopped": ":material/stop_circle:",
+               "failed": ":material/error:", "died": ":material/error:"}
+
+
+# -- session caches ------------------------------------------------------------------------------
+def cache() -> dict:
+    return st.session_state.setdefault(CACHE, {"tails": {}, "figs": {}, "npz": {}})
+
+
+def metrics(run_dir: Path) -> ts.Tail:
+    return ts.tail(cache()["tails"], Path(run_dir) / rf.METRICS)
+
+
+def stats(run_dir: Path) -> ts.Tail:
+    return ts.tail(cache()["tails"], Path(run_dir) / rf.STATS)
+
+
+def npz(path: Path) -> tuple[int | None, dict | None]:
+    """An npz file's arrays, re-read only when the file was replaced."""
+    version = ts.file_version(path)
+    store = cache()["npz"]
+    hit = store.get(str(path))
+    if hit is not None and hit[0] == version:
+        return hit
+    data = rf.read_npz(path) if version is not None else None
+    if data is None and hit is not None:   # being replaced right now: keep the last good one
+        return hit
+    store[str(path)] = (version, data)
+    return version, data
+
+
+def json_file(path: Path) -> tuple[int | None, dict | None]:
+    version = ts.file_version(path)
+    store = cache()["npz"]
+    hit = store.get(str(path))
+    if hit is not None and hit[0] == version:
+        return hit
+    data = rf.read_json(path)
+    store[str(path)] = (version, data)
+    return version, data
+
+
+def figure(name: str, version, build):
+    """``build()`` once per ``version`` (anything hashable that changes with the data and the language)."""
+    figs = cache()["figs"]
+    hit = figs.get(name)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    fig = build()
+    figs[name] = (version, fig)
+    return fig
+
+
+def chart(fig, key: str) -> None:
+    with st.container(key=key):
+        st.plotly_chart(fig, config=PLOT_CONFIG, key="chart_" + key, width="stretch")
+
+
+# -- starting and controlling runs -----------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def prewarm() -> bool:
+    """Start a spare worker (torch imported) the first time the page is shown, so Start is quick."""
+    runs.prewarm()
+    return True
+
+
+def start_run(setup) -> Path:
+    run_dir = runs.start(setup.graph, setup.config, setup.discriminator, root=runs.default_root(),
+                         label=setup.graph_name)
+    st.session_state[CURRENT] = run_dir.name
+    st.session_state["tp_started_at"] = time.time()
+    return run_dir
+
+
+def current_run() -> runs.RunInfo | None:
+    infos = runs.list_runs(runs.default_root())
+    run = ts.active_run(infos, st.session_state.get(CURRENT))
+    if run is not None:
+        st.session_state[CURRENT] = run.id
+    return run
+
+
+def is_live(run: runs.RunInfo | None) -> bool:
+    return run is not None and run.state in runs.LIVE_STATES
+
+
+def mode_of(run_dir: Path, job: dict) -> str | None:
+    status = runs.read_status(run_dir) or {}
+    if status.get("mode"):
+        return status["mode"]
+    pre = rf.read_json(Path(run_dir) / rf.PREPROCESS) or {}
+    return pre.get("mode") or (job.get("config") or {}).get("mode")
+
+
+def error_message(status: dict, L: str) -> str | None:
+    state = status.get("state")
+    if state == "failed":
+        err = status.get("error") or {}
+        code = err.get("code")
+        if code:
+            return render_message(code, err.get("args") or {}, L)
+        return err.get("message") or tr("trainpage.failed_unknown")
+    if state == "died":
+        return tr("trainpage.died")
+    return None
+
+
+# -- the live panel: status, progress, curves --------------------------------------------------------
+def live_panel(run: runs.RunInfo | None) -> None:
+    if run is None:
+        with st.container(border=True, key="tp_empty"):
+            st.markdown(f"#### :material/show_chart: {tr('trainpage.empty_title')}")
+            st.markdown(tr("trainpage.empty_body"))
+        return
+    every = LIVE_EVERY if is_live(run) else None
+
+    @st.fragment(run_every=every)
+    def panel():
+        _panel(run.dir, run.job, was_live=every is not None)
+
+    panel()
+
+
+def _panel(run_dir: Path, job: dict, was_live: bool) -> None:
+    L = lang()
+    status = runs.read_status(run_dir) or {}
+    state = status.get("state", "queued")
+    if was_live and state not in runs.LIVE_STATES:
+        st.rerun()      # finished, stopped or failed: redraw the whole page (buttons, runs list)
+    tail = metrics(run_dir)
+    records = tail.records
+    mode = status.get("mode") or mode_of(run_dir, job)
+
+    # header: state, what is training, controls
+    with st.container(key="tp_status"):
+        head, buttons = st.columns([3, 1.25], vertical_alignment="center")
+        with head:
+            cfg = job.get("config") or {}
+            st.markdown(f"#### {STATE_ICONS.get(state, '')} {job.get('label', run_dir.name)} "
+                        f"<small style='color:#6b7280;font-weight:400'>· {status.get('data') or cfg.get('data', '')}"
+                        f" · {tr('mode.' + mode) if mode else ''} · {status.get('device', '')}</small>",
+                        unsafe_allow_html=True)
+            st.badge(tr(f"trainpage.state.{state}"), color=STATE_COLORS.get(state, "gray"),
+                     icon=STATE_ICONS.get(state))
+        with buttons:
+            b1, b2 = st.columns(2)
+            if state == "paused":
+                if b1.button(tr("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
+                    runs.resume(run_dir)
+                    st.toast(tr("trainpage.resuming"))
+            else:
+                if b1.button(tr("trainpage.pause"), icon=":material/pause:", key="tp_pause", width="stretch",
+                             disabled=state not in ("running",)):
+                    runs.pause(run_dir)
+                    st.toast(tr("trainpage.pausing"))
+            if b2.button(tr("trainpage.stop"), icon=":material/stop:", key="tp_stop", width="stretch",
+                         disabled=state not in runs.LIVE_STATES):
+                runs.stop(run_dir)
+                st.toast(tr("trainpage.stopping"))
+
+        message = error_message(status, L)
+        if message:
+            st.error(f"**{tr('trainpage.failed_title')}** {message}\n\n{tr('trainpage.what_to_try')}",
+                     icon=":material/error:")
+        elif status.get("stop_reason") == "early_stopping":
+            st.info(tr("trainpage.early_stopped"), icon=":material/timer_off:")
+
+        p = ts.progress(status, records)
+        text = tr("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
+                  total=p["total"] or "?", elapsed=ts.clock(p["elapsed"]))
+        if p["eta"] is not None:
+            text += " · " + tr("trainpage.eta", eta=ts.clock(p["eta"]))
+        if state in ("queued", "starting") and not records:
+            text = tr("trainpage.starting")
+        st.progress(p["fraction"], text=text)
+
+        # the numbers that matter now
+        tiles = st.columns(4)
+        plots = ts.panels(mode)
+        first = plots[0][1][0]
+        val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
+        tiles[0].metric(tr(f"fig.{first}"), _fmt(ts.latest(records, first, "step")))
+        tiles[1].metric(tr("trainpage.val_metric", metric=tr(f"fig.{val_key[4:]}")),
+                        _fmt(ts.latest(records, val_key, "epoch"), pct=val_key.endswith("acc")))
+        tiles[2].metric(tr("fig.speed"), _fmt(p["samples_per_s"], digits=0))
+        tiles[3].metric(tr("fig.lr"), _fmt(ts.latest(records, "lr", "step"), sci=True))
+
+    # the curves: big, side by side
+    version = (run_dir.name, tail.version, L)
+    cols = st.columns(len(plots)) if len(plots) > 1 else [st.container()]
+    for i, (title_key, keys) in enumerate(plots):
+        if len(keys) == 1:
+            fig = figure(f"curve{i}", version, lambda k=keys[0], tk=title_key:
+                         F.metric_curve(records, k, L, tk).update_layout(height=360))
+        else:
+            fig = figure(f"curve{i}", version, lambda k=keys, tk=title_key:
+                         F.curves(records, k, L, tk).update_layout(height=360))
+        with cols[i]:
+            chart(fig, f"tp_curve_{i}")
+    small = st.columns(2)
+    with small[0]:
+        chart(figure("lr", version, lambda: F.lr_curve(records, L)), "tp_lr")
+    with small[1]:
+        chart(figure("speed", version, lambda: F.speed_curve(records, L)), "tp_speed")
+
+
+def _fmt(value, digits: int = 4, pct: bool = False, sci: bool = False) -> str:
+    if value is None:
+        return "–"
+    if pct:
+        return f"{100 * value:.1f}%"
+    if sci:
+        return f"{value:.2e}"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+# -- activation maps ----------------------------------------------------------------------------------
+def activations_section(run: runs.RunInfo | None) -> None:
+    st.subheader(tr("trainpage.activations"), anchor=False)
+    if run is None:
+        st.caption(tr("trainpage.activations_empty"))
+        return
+    L = lang()
+    mode = mode_of(run.dir, run.job)
+    if mode == "gan":
+        st.caption(tr("trainpage.activations_gan"))
+        return
+    doc = rf.read_json(run.dir / rf.GRAPH) or run.job.get("graph") or {}
+    _, acts = npz(run.dir / rf.ACTIVATIONS)
+    keys = list(acts) if acts else []
+    layers = ts.watchable_layers(doc, keys)
+    if not layers:
+        st.caption(tr("trainpage.activations_wait"))
+        if is_live(run):
+            # come back once the first snapshot is there
+            @st.fragment(run_every=SLOW_EVERY)
+            def waiting():
+                if ts.file_version(run.dir / rf.ACTIVATIONS) is not None:
+                    st.rerun()
+            waiting()
+        return
+
+    watch_key = f"tp_watch::{run.id}"
+    watch = st.session_state.get(watch_key)
+    if watch not in layers:
+        watch = ts.default_layer(doc, layers)
+
+    left, right = st.columns([1, 2.2], gap="medium")
+    with left:
+        clicked = layer_graph(doc, set(layers), watch, key=f"tp_agraph_{run.id}")
+        last_key = f"tp_agraph_last::{run.id}"
+        if clicked != st.session_state.get(last_key):
+            st.session_state[last_key] = clicked
+            if clicked in layers:
+                watch = clicked
+        st.session_state[watch_key] = watch
+
+        def chosen():
+            st.session_state[watch_key] = st.session_state["tp_watch_select"]
+
+        st.session_state["tp_watch_select"] = watch
+        types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
+        st.selectbox(tr("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
+                     format_func=lambda n: f"{n} · {types.get(n, '')}", help=tr("trainpage.help.watch_layer"))
+        st.caption(tr("trainpage.watch_hint"))
+    with right:
+        every = SLOW_EVERY if is_live(run) else None
+
+        @st.fragment(run_every=every)
+        def maps():
+            _maps(run.dir, doc, watch, L)
+
+        maps()
+
+
+def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, height: int = 430):
+    """The model as a clickable graph (streamlit-agraph); returns the id of the node last clicked."""
+    import json
+
+    import streamlit_agraph
+    nodes, edges = ts.layer_graph(doc, watchable, selected)
+    config = ts.agraph_config(height=height)
+    # agraph() takes no key; the component it wraps does (a stable key keeps it mounted across reruns)
+    return streamlit_agraph._agraph(data=json.dumps({"nodes": nodes, "edges": edges}), config=json.dumps(config),
+                                    key=key, default=None)
+
+
+def _maps(run_dir: Path, doc: dict, layer: str, L: str) -> None:
+    version, acts = npz(run_dir / rf.ACTIVATIONS)
+    if not acts:
+        st.caption(tr("trainpage.activations_wait"))
+        return
+    pre = _preprocess(run_dir)
+    inputs = acts.get("input__0")
+    target = acts.get("target")
+    n = len(inputs) if inputs is not None else 0
+    labels = ts.sample_labels(n, target, pre.get("class_names"), lambda i: tr("fig.sample_n", n=i))
+    types = {nd.get("id"): nd.get("type", "") for nd in doc.get("nodes", [])}
+    act = acts.get(f"act__{layer}")
+    step = int(acts.get("step", 0))
+
+    def build():
+        if act is None:   # an Input: the samples themselves
+            if inputs is not None and F.is_image_batch(inputs):
+                return F.image_mosaic(inputs, L, title=tr("trainpage.watched_samples"), cols=n,
+                                      labels=labels, uirevision="inputs")
+            return F.dense_activations(inputs.reshape(n, -1), layer, L)
+        return F.activation_mosaic(act, layer, L, inputs=inputs, row_labels=labels)
+
+    fig = figure("maps", (str(run_dir), version, layer, L), build)
+    st.caption(tr("trainpage.maps_caption", layer=layer, type=types.get(layer, ""), step=step,
+                  shape=" × ".join(str(d) for d in (act.shape[1:] if act is not None else ()))))
+    chart(fig, "tp_maps")
+
+
+def _preprocess(run_dir: Path) -> dict:
+    _, pre = json_file(Path(run_dir) / rf.PREPROCESS)
+    return pre or {}
+
+
+# -- diagnostics ------------------------------------------------------------------------------------------
+MAX_SNAPSHOTS = 240
+
+
+def diagnostics_section(run: runs.RunInfo | None) -> None:
+    st.subheader(tr("trainpage.diagnostics"), anchor=False)
+    if run is None:
+        st.caption(tr("trainpage.diagnostics_empty"))
+        return
+    mode = mode_of(run.dir, run.job)
+    views = ts.diagnostic_views(mode, run.dir)
+    if st.session_state.get("tp_diag") not in views:
+        st.session_state["tp_diag"] = views[0]
+    view = st.segmented_control(tr("trainpage.diagnostics"), views, format_func=lambda v: tr(f"trainpage.view.{v}"),
+                                key="tp_diag", label_visibility="collapsed") or views[0]
+    every = SLOW_EVERY if is_live(run) else None
+
+    @st.fragment(run_every=every)
+    def diag():
+        _diagnostic(run.dir, view, mode)
+
+    diag()
+
+
+def _thin(records: list, n: int = MAX_SNAPSHOTS) -> list:
+    if len(records) <= n:
+        return records
+    idx = np.linspace(0, len(records) - 1, n).round().astype(int)
+    return [records[i] for i in idx]
+
+
+def _diagnostic(run_dir: Path, view: str, mode: str | None) -> None:
+    L = lang()
+    pre = _preprocess(run_dir)
+    class_names = pre.get("class_names")
+    if view in ("gradients", "weights"):
+        which = "grad" if view == "gradients" else "weight"
+        s = stats(run_dir)
+        if not s.records:
+            st.caption(tr("trainpage.diag_wait"))
+            return
+        snaps = _thin(s.records)
+        layers = list(dict.fromkeys(k for r in snaps for k in r.get("layers", {})))
+        st.caption(tr(f"trainpage.diag_{view}_hint"))
+        c1, c2 = st.columns([1.2, 1])
+        with c1:
+            chart(figure(f"norms{which}", (str(run_dir), s.version, L),
+                         lambda: F.norms_over_time(snaps, which, L).update_layout(height=340)), f"tp_norms_{which}")
+        with c2:
+            key = f"tp_hist_layer_{which}"
+            if st.session_state.get(key) not in layers:
+                st.session_state[key] = layers[0]
+            layer = st.selectbox(tr("trainpage.hist_layer"), layers, key=key)
+            chart(figure(f"hist{which}", (str(run_dir), s.version, layer, L),
+                         lambda: F.histograms_over_time(snaps, layer, which, L)), f"tp_hist_{which}")
+        return
+    if view == "confusion":
+        version, data = json_file(run_dir / rf.CONFUSION)
+        if not data:
+            st.caption(tr("trainpage.diag_wait_epoch"))
+            return
+        c1, c2 = st.columns([1.3, 1])
+        with c1:
+            chart(figure("confusion", (str(run_dir), version, L), lambda: F.confusion(data, L)), "tp_confusion")
+        with c2:
+            chart(figure("perclass", (str(run_dir), version, L), lambda: F.per_class_accuracy(data, L)),
+                  "tp_perclass")
+        return
+    version, samples = npz(run_dir / rf.SAMPLES)
+    samples = samples or {}
+    if view == "mistakes":
+        wrong = samples.get("misclassified")
+        if wrong is None or not len(wrong):
+            st.caption(tr("trainpage.no_mistakes"))
+            return
+        true, pred = samples["misclassified_true"], samples["misclassified_pred"]
+
+        def name(c):
+            return str(class_names[int(c)]) if class_names and int(c) < len(class_names) else str(int(c))
+        labels = [f"{name(a)} → {name(b)}" for a, b in zip(true, pred)]
+        st.caption(tr("trainpage.mistakes_hint"))
+        if F.is_image_batch(wrong) or (wrong.ndim == 2 and int(np.sqrt(wrong.shape[1])) ** 2 == wrong.shape[1]
+                                       and wrong.shape[1] >= 16):
+            chart(figure("mistakes", (str(run_dir), version, L), lambda: F.image_mosaic(
+                wrong, L, title=tr("trainpage.view.mistakes"), labels=labels, uirevision="mistakes")), "tp_mistakes")
+        else:
+            st.dataframe({tr("fig.true"): [name(a) for a in true], tr("fig.predicted"): [name(b) for b in pred]},
+                         hide_index=True)
+        return
+    if view == "boundary":
+        version, data = npz(run_dir / rf.BOUNDARY)
+        if not data:
+            st.caption(tr("trainpage.diag_wait_epoch"))
+            return
+        chart(figure("boundary", (str(run_dir), version, L), lambda: F.decision_boundary(data, class_names, L)
+                     .update_layout(height=460)), "tp_boundary")
+        return
+    if view == "reconstructions":
+        if "recon" not in samples:
+            st.caption(tr("trainpage.diag_wait_epoch"))
+            return
+        x, r = samples["inputs"], samples["recon"]
+        r = r.reshape(x.shape) if r.size == x.size else r
+        both = np.concatenate([x.reshape(len(x), -1), r.reshape(len(r), -1)]) if x.ndim != 4 else np.concatenate([x, r])
+        st.caption(tr("trainpage.recon_hint", epoch=int(samples.get("epoch", 0))))
+        chart(figure("recon", (str(run_dir), version, L), lambda: F.image_mosaic(
+            both.reshape((len(both),) + x.shape[1:]) if x.ndim == 4 else both, L, cols=len(x),
+            title=tr("trainpage.recon_title"), uirevision="recon")), "tp_recon")
+        return
+    if view == "latent":
+        if "latent" not in samples:
+            st.caption(tr("trainpage.diag_wait_epoch"))
+            return
+        c1, c2 = st.columns([1.3, 1])
+        with c1:
+            chart(figure("latent", (str(run_dir), version, L), lambda: F.latent_scatter(
+                samples["latent"], samples.get("latent_labels"), class_names, L)), "tp_latent")
+        with c2:
+            if "decoded_grid" in samples:
+                chart(figure("decoded", (str(run_dir), version, L), lambda: F.image_mosaic(
+                    samples["decoded_grid"], L, cols=7, title=tr("trainpage.decoded_title"), height=380,
+                    uirevision="decoded")), "tp_decoded")
+            else:
+                st.caption(tr("trainpage.decoded_needs_2d"))
+        return
+    if view == "generated":
+        gen = samples.get("generated")
+        if gen is None:
+            st.caption(tr("trainpage.diag_wait_epoch"))
+            return
+        st.caption(tr("trainpage.generated_hint", epoch=int(samples.get("epoch", 0))))
+        real = samples.get("real")
+        if gen.ndim == 2 and gen.shape[1] <= 2:    # points: generated over real
+            chart(figure("generated", (str(run_dir), version, L), lambda: _points_figure(gen, real, L)), "tp_generated")
+            return
+        c1, c2 = st.columns([1.6, 1])
+        with c1:
+            chart(figure("generated", (str(run_dir), version, L), lambda: F.image_mosaic(
+                gen, L, cols=8, title=tr("trainpage.generated_title"), uirevision="generated")), "tp_generated")
+        with c2:
+            if real is not None:
+                chart(figure("real", (str(run_dir), version, L), lambda: F.image_mosaic(
+                    real[:8], L, cols=4, title=tr("trainpage.real_title"), uirevision="real")), "tp_real")
+
+
+def _points_figure(gen, real, L):
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    if real is not None:
+        r = real.reshape(len(real), -1)
+        fig.add_trace(go.Scatter(x=r[:, 0], y=r[:, 1] if r.shape[1] > 1 else np.zeros(len(r)), mode="markers",
+                                 name=tr("trainpage.real_title"), marker=dict(color="#9ca3af", size=5)))
+    g = gen.reshape(len(gen), -1)
+    fig.add_trace(go.Scatter(x=g[:, 0], y=g[:, 1] if g.shape[1] > 1 else np.zeros(len(g)), mode="markers",
+                             name=tr("trainpage.generated_title"), marker=dict(color=F.VAL, size=8)))
+    return F._layout(fig, tr("trainpage.generated_title"), height=380, uirevision="genpoints")
