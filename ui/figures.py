@@ -69,6 +69,7 @@ def lr_curve(records, lang) -> go.Figure:
     xs, ys = _series(steps, "lr", x="epoch")
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ACCENT, width=2), name=t("fig.lr", lang)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
+    fig.update_yaxes(rangemode="tozero", tickformat="~g")   # a constant rate is a line above 0, not at it
     return _layout(fig, t("fig.lr", lang), height=220, uirevision="lr")
 
 
@@ -416,7 +417,8 @@ def image_mosaic(images: np.ndarray, lang: str, title: str | None = None, cols: 
 
 
 def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray | None = None,
-                      row_labels: list[str] | None = None, max_channels: int = 16) -> go.Figure:
+                      row_labels: list[str] | None = None, max_channels: int = 16,
+                      plot_width: int = 720) -> go.Figure:
     """What one layer computes for the watched samples: a row per sample, its input first.
 
     Conv feature maps (N, C, H, W): one cell per channel (each scaled to its own range).
@@ -435,7 +437,7 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
             rows.append(row)
         col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [str(c) for c in range(channels)]
         title = t("fig.feature_maps", lang, layer=layer)
-        height = 110 + 74 * n
+        height = None
     else:
         flat = a.reshape(n, -1) if a.ndim == 2 else a.reshape(n, a.shape[1], -1)
         for i in range(n):
@@ -447,6 +449,8 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
         title = None
         height = 90 + 60 * n
     z = tile(rows) if a.ndim == 4 else _strips(rows, show_inputs)
+    if height is None:   # square pixels at about the width of the page's activation column
+        height = int(min(720, max(180, 80 + plot_width * z.shape[0] / max(1, z.shape[1]))))
     fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
                          HEAT, "act" + layer)
     if a.ndim != 4:

@@ -15,6 +15,7 @@ from builder.shapes import check
 from runtime.config import ConfigError, TrainConfig
 from ui import train_config as tc
 from ui.session import lang, tr, workspace
+from ui.train_state import md_escape
 
 VALUES = "tp_values"        # {mode: {field: value}}: survives page switches
 CHOICE = "tp_graph_choice"  # {"active": key of Build's tab, "model": key, "disc": key}
@@ -126,7 +127,7 @@ def data_summary(choice: dict, L: str) -> None:
              tr("trainpage.augmentation", what=aug_text)]
     if choice.get("label_noise"):
         parts.append(tr("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
-    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {name}** &nbsp;·&nbsp; " + " · ".join(parts))
+    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_escape(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
     if description:
         st.caption(description)
 
@@ -195,7 +196,7 @@ def setup_form(run_live: bool) -> Setup:
             with st.container(border=True):
                 st.error(errors[-1], icon=":material/error:")
                 for err in res.errors[:6]:
-                    st.markdown(f"- {err.message(L)}")
+                    st.markdown(f"- {md_escape(err.message(L))}")
                 if len(res.errors) > 6:
                     st.caption(tr("trainpage.more_errors", n=len(res.errors) - 6))
                 try:
@@ -208,6 +209,9 @@ def setup_form(run_live: bool) -> Setup:
     # the options: the essentials in view, the rest in expanders
     store = st.session_state.setdefault(VALUES, {})
     values = store.setdefault(resolved, tc.defaults_for(resolved))
+    for f in tc.FIELDS:     # what the widgets hold now decides which fields show (momentum for Nesterov, ...)
+        if f"tp_{resolved}_{f.name}" in st.session_state:
+            values[f.name] = st.session_state[f"tp_{resolved}_{f.name}"]
     _fields(tc.visible_fields(resolved, values, "basic"), resolved, values, L)
     for group, icon in (("optimizer", ":material/tune:"), ("schedule", ":material/trending_down:"),
                         ("regularisation", ":material/compress:"), ("early_stopping", ":material/timer_off:"),

@@ -8,6 +8,7 @@ behind them changed.
 """
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
@@ -170,10 +171,15 @@ def _panel(run_dir: Path, job: dict, was_live: bool) -> None:
         head, buttons = st.columns([3, 1.25], vertical_alignment="center")
         with head:
             cfg = job.get("config") or {}
-            st.markdown(f"#### {STATE_ICONS.get(state, '')} {job.get('label', run_dir.name)} "
-                        f"<small style='color:#6b7280;font-weight:400'>· {status.get('data') or cfg.get('data', '')}"
-                        f" · {tr('mode.' + mode) if mode else ''} · {status.get('device', '')}</small>",
-                        unsafe_allow_html=True)
+            details = [str(status.get("data") or cfg.get("data") or "")]
+            if mode and mode != "auto":
+                details.append(tr("mode." + mode))
+            if status.get("device"):
+                details.append(str(status["device"]))
+            # names come from users' graph files: escaped, since this line is HTML
+            st.markdown(f"#### {STATE_ICONS.get(state, '')} {ts.md_escape(str(job.get('label', run_dir.name)))} "
+                        f"<small style='color:#6b7280;font-weight:400'>· "
+                        f"{html.escape(' · '.join(d for d in details if d))}</small>", unsafe_allow_html=True)
             st.badge(tr(f"trainpage.state.{state}"), color=STATE_COLORS.get(state, "gray"),
                      icon=STATE_ICONS.get(state))
         with buttons:
@@ -309,13 +315,13 @@ def activations_section(run: runs.RunInfo | None) -> None:
         maps()
 
 
-def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, height: int = 430):
+def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, height: int | None = None):
     """The model as a clickable graph (streamlit-agraph); returns the id of the node last clicked."""
     import json
 
     import streamlit_agraph
     nodes, edges = ts.layer_graph(doc, watchable, selected)
-    config = ts.agraph_config(height=height)
+    config = ts.agraph_config(height=height or ts.agraph_height(doc))
     # agraph() takes no key; the component it wraps does (a stable key keeps it mounted across reruns)
     return streamlit_agraph._agraph(data=json.dumps({"nodes": nodes, "edges": edges}), config=json.dumps(config),
                                     key=key, default=None)

@@ -119,12 +119,8 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             st.rerun()
         with c2.popover(tr("trainpage.delete"), icon=":material/delete:", width="stretch", disabled=live_now):
             st.markdown(tr("trainpage.delete_confirm", label=info.label))
-            if st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:"):
-                runs.delete(info.dir)
-                if st.session_state.get(live.CURRENT) == info.id:
-                    st.session_state.pop(live.CURRENT, None)
-                st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
-                st.rerun()
+            st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
+                      on_click=_delete, args=(info,))
 
         can_continue = has_ckpt and not live_now and not anything_live
         with st.expander(tr("trainpage.continue"), icon=":material/resume:"):
@@ -166,6 +162,15 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
                     st.error(getattr(exc, "message", lambda _l: str(exc))(lang()))
         if not has_ckpt:
             st.caption(tr("trainpage.no_checkpoint"))
+
+
+def _delete(info: runs.RunInfo) -> None:
+    """Before the rerun (a callback), so the widgets that name the run can forget it."""
+    runs.delete(info.dir)
+    if st.session_state.get(live.CURRENT) == info.id:
+        st.session_state.pop(live.CURRENT, None)
+    st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
+    st.session_state.pop("tp_act_run", None)
 
 
 def trainable_layers(doc: dict) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,11 @@ from runtime import runfiles as rf
 from runtime.runs import LIVE_STATES, RunInfo
 
 TERMINAL_STATES = ("finished", "stopped", "failed", "died")
+
+
+def md_escape(text: str) -> str:
+    """User text (graph names, node ids, file names) shown as itself in markdown, even where HTML is allowed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", html.escape(str(text), quote=False))
 
 
 @dataclass
@@ -189,7 +195,7 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None) -> tuple[l
         color = SELECTED_COLOR if nid == selected else CATEGORY_COLORS[category(ntype)]
         can = nid in watchable
         nodes.append({
-            "id": nid, "label": html.escape(f"{nid}\n{ntype}"), "title": "", "shape": "box",
+            "id": nid, "label": html.escape(f"{nid} · {ntype}"), "title": "", "shape": "box",
             "color": {"background": color if can else "#e5e7eb", "border": color,
                       "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},
             "font": {"color": "#ffffff" if can else "#374151", "size": 14, "face": "sans-serif", "multi": False},
@@ -203,12 +209,33 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None) -> tuple[l
     return nodes, edges
 
 
+def agraph_height(doc: dict, per_level: int = 46, lo: int = 240, hi: int = 640) -> int:
+    """Pixels for a top-down drawing of ``doc``: one level per step of the longest path."""
+    nodes = [n.get("id") for n in doc.get("nodes", [])]
+    preds: dict = {n: [] for n in nodes}
+    for e in doc.get("edges", []):
+        if e.get("target") in preds and e.get("source") in preds:
+            preds[e["target"]].append(e["source"])
+    depth: dict = {}
+
+    def level(n, seen=()):
+        if n in depth:
+            return depth[n]
+        if n in seen:      # a cycle (the checker reports it); do not recurse forever
+            return 0
+        depth[n] = 1 + max((level(p, seen + (n,)) for p in preds[n]), default=0)
+        return depth[n]
+
+    levels = max((level(n) for n in nodes), default=1)
+    return int(min(hi, max(lo, 40 + per_level * levels)))
+
+
 def agraph_config(height: int = 420, direction: str = "UD") -> dict:
     """vis-network options: a fixed top-down layout (no physics), so nodes stay where they are."""
     return {
         "height": f"{height}px", "width": "100%", "physics": {"enabled": False},
         "layout": {"hierarchical": {"enabled": True, "direction": direction, "sortMethod": "directed",
-                                    "levelSeparation": 62, "nodeSpacing": 150}},
+                                    "levelSeparation": 46, "nodeSpacing": 130}},
         "interaction": {"hover": True, "dragNodes": False, "zoomView": True, "dragView": True},
         "edges": {"smooth": False},
     }
