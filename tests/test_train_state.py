@@ -245,3 +245,33 @@ def test_translations_are_complete():
         if key.startswith("trainpage."):
             assert entry["en"] and entry["zh"], key
     json.dumps({k: v for k, v in TEXT.items() if k.startswith("trainpage.")}, ensure_ascii=False)
+
+
+def test_thin_and_smooth_series():
+    xs = list(range(1000))
+    [(kind, tx, ty)] = ts.thin([("loss", xs, xs)], most=100)
+    assert kind == "loss" and len(tx) == 100 and tx[0] == 0 and tx[-1] == 999 and tx == ty
+    [(_, _, sm)] = ts.smooth([("s", [1, 2, 3, 4, 5], [1.0, 100.0, 1.0, 1.0, 1.0])], window=3)
+    assert sm == [1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_patch_spec_swaps_arrays_only():
+    from ui import live_plot
+    spec = live_plot.spec(F.metric_curve(RECORDS_CLS, "loss", "en", "fig.loss"))
+    series = F.metric_series(RECORDS_CLS + [{"kind": "step", "step": 9, "epoch": 3.0, "loss": 0.1}], "loss")
+    patched = F.patch_spec(spec, series)
+    assert patched["layout"] == spec["layout"] and patched["data"][0]["x"][-1] == 3.0
+    assert patched["data"][0]["line"] == spec["data"][0]["line"]
+    with pytest.raises(ValueError):
+        F.patch_spec(spec, series[:1])
+
+
+RECORDS_CLS = [{"kind": "step", "step": 1, "epoch": 0.5, "loss": 2.0}, {"kind": "step", "step": 2, "epoch": 1.0, "loss": 1.5},
+               {"kind": "epoch", "epoch": 1, "train_loss": 1.7, "val_loss": 1.6}]
+
+
+def test_status_block_is_escaped_and_has_the_numbers():
+    from ui import train_live
+    out = train_live.status_html("running", "20260101-000000-abcd", {"fraction": 0.25}, "epoch 1/4 <b>",
+                                 [("Loss", "0.5"), ("Validation <x>", "90.0%")])
+    assert "width:25.0%" in out and "&lt;b&gt;" in out and "Validation &lt;x&gt;" in out and "0.5" in out

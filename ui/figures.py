@@ -22,9 +22,20 @@ PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2", "#c
 HEAT = "Viridis"
 
 
+# A small white template (plotly_white's look where it shows). Setting "plotly_white" by name costs
+# ~50 ms a figure (plotly deep-copies the whole template), too much for charts refreshed every second.
+TEMPLATE = {"layout": {
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": PALETTE, "hovermode": "closest",
+    "font": {"color": "#374151"}, "title": {"x": 0.01},
+    "xaxis": {"gridcolor": GRID, "linecolor": GRID, "ticks": "", "zeroline": False, "automargin": True},
+    "yaxis": {"gridcolor": GRID, "linecolor": GRID, "ticks": "", "zeroline": False, "automargin": True},
+    "hoverlabel": {"align": "left"}, "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+}}
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 300, **kw) -> go.Figure:
     fig.update_layout(
-        template="plotly_white", height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
+        template=TEMPLATE, height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
         title=dict(text=title, font=dict(size=14), x=0.01) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         uirevision=kw.pop("uirevision", title or "fig"), font=dict(family="Inter, Noto Sans CJK SC, sans-serif"), **kw)
@@ -44,24 +55,50 @@ def _series(records, key, x="step"):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, log_y: bool = False) -> go.Figure:
-    """Train steps as a thin line, train/val per epoch as markers, x in epochs."""
+def metric_series(records: list[dict], metric: str) -> list[tuple[str, list, list]]:
+    """The (kind, x, y) of each trace ``metric_curve`` draws, in its order: steps, train, val (those with data).
+
+    A page that refreshes a curve every second can keep one built figure and swap in
+    these arrays while the kinds stay the same (building Plotly objects is slow).
+    """
     steps, epochs = split_records(records)
-    fig = go.Figure()
+    out = []
     xs, ys = _series(steps, metric, x="epoch")
     if xs:
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=t("fig.train_steps", lang),
-                                 line=dict(color=TRAIN, width=1.2), opacity=0.55))
-    for prefix, color, name in (("train_", TRAIN, "fig.train_epoch"), ("val_", VAL, "fig.val_epoch")):
+        out.append(("steps", xs, ys))
+    for prefix, kind in (("train_", "train"), ("val_", "val")):
         ex, ey = _series(epochs, prefix + metric, x="epoch")
         if ex:
-            fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines+markers", name=t(name, lang),
+            out.append((kind, ex, ey))
+    return out
+
+
+def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, log_y: bool = False) -> go.Figure:
+    """Train steps as a thin line, train/val per epoch as markers, x in epochs."""
+    fig = go.Figure()
+    style = {"train": (TRAIN, "fig.train_epoch"), "val": (VAL, "fig.val_epoch")}
+    ys = []
+    for kind, xs, y in metric_series(records, metric):
+        if kind == "steps":
+            ys = y
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines", name=t("fig.train_steps", lang),
+                                     line=dict(color=TRAIN, width=1.2), opacity=0.55))
+        else:
+            color, name = style[kind]
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines+markers", name=t(name, lang),
                                      line=dict(color=color, width=2.4), marker=dict(size=7)))
     _layout(fig, t(title_key, lang), uirevision=metric)
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     if log_y and ys and min(ys) > 0:
         fig.update_yaxes(type="log")
     return fig
+
+
+def step_series(records: list[dict], key: str) -> list[tuple[str, list, list]]:
+    """The one trace of ``lr_curve`` (key "lr") or ``speed_curve`` (key "samples_per_s")."""
+    steps, _ = split_records(records)
+    xs, ys = _series(steps, key, x="epoch")
+    return [(key, xs, ys)]
 
 
 def lr_curve(records, lang) -> go.Figure:
@@ -291,23 +328,45 @@ def curves(records: list[dict], metrics: list[str], lang: str, title_key: str, l
     Each metric is a thin per-step line; where epoch records hold ``val_<metric>`` those
     are drawn as markers of the same colour.
     """
-    steps, epochs = split_records(records)
     fig = go.Figure()
-    for i, metric in enumerate(metrics):
+    for kind, xs, ys in curves_series(records, metrics):
+        metric, part = kind.split(":")
+        i = metrics.index(metric)
         color = PALETTE[i % len(PALETTE)]
         name = t(f"fig.{metric}", lang)
-        xs, ys = _series(steps, metric, x="epoch")
-        if xs:
+        if part == "steps":
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=dict(color=color, width=1.6)))
-        ex, ey = _series(epochs, "val_" + metric, x="epoch")
-        if ex:
-            fig.add_trace(go.Scatter(x=ex, y=ey, mode="markers", name=t("trainpage.fig_val_of", lang, name=name),
+        else:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=t("trainpage.fig_val_of", lang, name=name),
                                      marker=dict(color=color, size=7, symbol="diamond")))
     _layout(fig, t(title_key, lang), uirevision="curves" + "+".join(metrics))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     if log_y and all(y > 0 for tr in fig.data for y in tr.y):
         fig.update_yaxes(type="log")
     return fig
+
+
+def curves_series(records: list[dict], metrics: list[str]) -> list[tuple[str, list, list]]:
+    """The (kind, x, y) of each trace ``curves`` draws, in its order; kind is "<metric>:steps" or "<metric>:val"."""
+    steps, epochs = split_records(records)
+    out = []
+    for metric in metrics:
+        xs, ys = _series(steps, metric, x="epoch")
+        if xs:
+            out.append((f"{metric}:steps", xs, ys))
+        ex, ey = _series(epochs, "val_" + metric, x="epoch")
+        if ex:
+            out.append((f"{metric}:val", ex, ey))
+    return out
+
+
+def patch_spec(spec: dict, series: list[tuple[str, list, list]]) -> dict:
+    """A figure spec (Plotly JSON) with each trace's x and y replaced by ``series`` (same traces, same order)."""
+    if len(spec.get("data", [])) != len(series):
+        raise ValueError("the series do not match the figure's traces")
+    out = dict(spec)
+    out["data"] = [dict(trace, x=list(xs), y=list(ys)) for trace, (_, xs, ys) in zip(spec["data"], series)]
+    return out
 
 
 def _normalise(plane: np.ndarray) -> np.ndarray:

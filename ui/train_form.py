@@ -6,6 +6,7 @@ forgets the state of widgets that are not drawn).
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -149,7 +150,8 @@ def setup_form(run_live: bool) -> Setup:
 
     c1, c2 = st.columns([1.35, 1])
     with c1:
-        st.session_state["tp_model"] = keys[model_i]
+        if st.session_state.get("tp_model") != keys[model_i]:    # writing an unchanged value resets the widget
+            st.session_state["tp_model"] = keys[model_i]
         st.selectbox(tr("trainpage.model"), keys, format_func=names.get, key="tp_model",
                      help=tr("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
     with c2:
@@ -170,7 +172,8 @@ def setup_form(run_live: bool) -> Setup:
             errors.append(tr("trainpage.need_discriminator"))
             st.warning(errors[-1], icon=":material/warning:")
         else:
-            st.session_state["tp_disc"] = keys[disc_i]
+            if st.session_state.get("tp_disc") != keys[disc_i]:
+                st.session_state["tp_disc"] = keys[disc_i]
             st.selectbox(tr("trainpage.discriminator"), others, format_func=names.get, key="tp_disc",
                          help=tr("trainpage.help.discriminator"), on_change=picked, args=("disc", "tp_disc"))
             discriminator = docs[disc_i]
@@ -251,3 +254,40 @@ def device_line(requested: str) -> None:
         st.warning(tr("train.no_device", device=requested), icon=":material/warning:")
     else:
         st.markdown(f":material/memory: {tr('trainpage.runs_on', device=name)}")
+
+
+def run_summary(job: dict) -> None:
+    """The settings of the run in progress, read-only: while it trains there is nothing to change
+    (one run at a time), and a short card keeps the live page light."""
+    cfg = job.get("config") or {}
+    mode = cfg.get("mode", "auto")
+    gan = mode == "gan"
+    rows = [(tr("trainpage.model"), ts_escape(job.get("label", "")))]
+    if job.get("discriminator"):
+        rows.append((tr("trainpage.discriminator"), ts_escape(job["discriminator"].get("name", ""))))
+    data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
+    rows += [(tr("trainpage.data"), ts_escape(data)),
+             (tr("trainpage.f.mode"), tr("mode." + mode)),
+             (tr("trainpage.f.optimizer"), tc.OPTIMIZER_NAMES.get(cfg.get("optimizer"), cfg.get("optimizer"))),
+             (tr("trainpage.f.g_lr") if gan else tr("trainpage.f.lr"), f"{cfg.get('g_lr' if gan else 'lr', 0):g}"),
+             (tr("trainpage.f.batch_size"), cfg.get("batch_size")),
+             (tr("trainpage.f.epochs"), cfg.get("epochs")),
+             (tr("trainpage.f.schedule"), tr(f"trainpage.opt.schedule.{cfg.get('schedule', 'none')}"))]
+    if cfg.get("weight_decay"):
+        rows.append((tr("trainpage.f.weight_decay"), f"{cfg['weight_decay']:g}"))
+    if cfg.get("early_stopping"):
+        rows.append((tr("trainpage.f.early_stopping"), tr("trainpage.es_summary", patience=cfg.get("es_patience"))))
+    aug = tc.augment_summary(cfg.get("augment"))
+    if aug:
+        rows.append((tr("trainpage.augmentation", what=""), ", ".join(tr("trainpage.aug." + k) for k, _ in aug)))
+    cells = "".join(f"<div style='color:#6b7280'>{html.escape(str(k))}</div>"
+                    f"<div style='font-weight:600;color:#111827;overflow-wrap:anywhere'>{html.escape(str(v))}</div>"
+                    for k, v in rows)
+    st.markdown(f"<div style='font-size:1.15rem;font-weight:600;margin-bottom:0.6rem'>"
+                f"{html.escape(tr('trainpage.this_run'))}</div>"
+                f"<div style='display:grid;grid-template-columns:auto 1fr;gap:0.35rem 1rem;font-size:0.95rem'>"
+                f"{cells}</div>", unsafe_allow_html=True)
+
+
+def ts_escape(text) -> str:
+    return str(text)

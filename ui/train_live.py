@@ -8,7 +8,9 @@ behind them changed.
 """
 from __future__ import annotations
 
+import gc
 import html
+import threading
 import time
 from pathlib import Path
 
@@ -19,13 +21,16 @@ from builder.errors import render_message
 from runtime import runfiles as rf
 from runtime import runs
 from ui import figures as F
+from ui import live_plot
 from ui import train_state as ts
 from ui.session import lang, tr
 
 CACHE = "tp_cache"          # {"tails": {path: Tail}, "figs": {name: (version, fig)}, "npz": {path: (version, dict)}}
 CURRENT = "tp_current"      # id of the run the page shows
 LIVE_EVERY = 1.0            # seconds between refreshes of the curves while a run is live
-SLOW_EVERY = 2.0            # activations and diagnostics
+SLOW_EVERY = 4.0            # activations, diagnostics, learning rate and speed
+FIRST_POINT_EVERY = 0.25    # while a new run has drawn nothing yet
+CURVE_EVERY = 2.0           # the big curves are redrawn at most this often (the numbers above them every second)
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                "responsive": True}
 
@@ -75,20 +80,74 @@ def json_file(path: Path) -> tuple[int | None, dict | None]:
     return version, data
 
 
-def figure(name: str, version, build):
-    """``build()`` once per ``version`` (anything hashable that changes with the data and the language)."""
-    figs = cache()["figs"]
+def figure(name: str, version, build, min_interval: float = 0.0) -> dict:
+    """The figure ``build()`` makes, as a Plotly JSON spec, built once per ``version``
+    (anything hashable that changes with the data and the language), and at most once
+    per ``min_interval`` seconds while the first element of ``version`` stays the same."""
+    c = cache()
+    figs = c["figs"]
     hit = figs.get(name)
-    if hit is not None and hit[0] == version:
+    now = time.monotonic()
+    if hit is not None and (hit[0] == version or (
+            now - hit[2] < min_interval and isinstance(version, tuple) and hit[0][:1] == version[:1]
+            and hit[0][-1:] == version[-1:])):
         return hit[1]
     fig = build()
-    figs[name] = (version, fig)
-    return fig
+    spec = live_plot.spec(fig) if not isinstance(fig, dict) else dict(fig)
+    c["serial"] = c.get("serial", 0) + 1
+    spec["_rev"] = c["serial"]          # tells the browser whether there is anything new to draw
+    figs[name] = (version, spec, now)
+    return spec
 
 
-def chart(fig, key: str) -> None:
+def curve(name: str, version, series, shape, build, min_interval: float = 0.0) -> dict:
+    """A live curve: built as a Plotly figure once per ``shape`` (run, language, traces),
+    then refreshed by swapping the traces' arrays into that spec (no Plotly objects)."""
+    shells = cache().setdefault("shells", {})
+    key = (shape, tuple(kind for kind, _, _ in series))
+
+    def make():
+        shell = shells.get(name)
+        if shell is None or shell[0] != key:
+            spec = live_plot.spec(build())
+            shells[name] = (key, spec)
+            return spec
+        return F.patch_spec(shell[1], series)
+
+    return figure(name, version, make, min_interval)
+
+
+def chart(spec: dict, key: str) -> None:
+    """A chart that updates in place (zoom kept, no blink); the browser redraws only when ``spec`` changed."""
     with st.container(key=key):
-        st.plotly_chart(fig, config=PLOT_CONFIG, key="chart_" + key, width="stretch")
+        live_plot.live_plot({k: v for k, v in spec.items() if k != "_rev"}, key="plot_" + key,
+                            rev=spec.get("_rev"), config=PLOT_CONFIG)
+
+
+# -- keeping the refresh cheap -----------------------------------------------------------------------
+_GC_LOCK = threading.Lock()
+_GC_STATE = {"at": None}
+GC_EVERY = 60.0
+
+
+def calm_gc() -> None:
+    """Make Streamlit's collection after every script run nearly free.
+
+    Streamlit calls ``gc.collect(2)`` after each run (``runner.postScriptGC``); with torch,
+    plotly and pandas imported that walks ~250,000 objects, ~0.1 s of CPU per run: for a
+    page refreshing every second, 10% of a core taken from the training it shows. Frozen
+    objects (``gc.freeze``) are skipped by the collector, so the long-lived ones are
+    frozen; once a minute they are unfrozen, collected and frozen again, so cyclic garbage
+    among them still goes.
+    """
+    now = time.monotonic()
+    with _GC_LOCK:
+        if _GC_STATE["at"] is not None and now - _GC_STATE["at"] < GC_EVERY:
+            return
+        _GC_STATE["at"] = now
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 # -- starting and controlling runs -----------------------------------------------------------------
@@ -142,106 +201,160 @@ def error_message(status: dict, L: str) -> str | None:
 
 # -- the live panel: status, progress, curves --------------------------------------------------------
 def live_panel(run: runs.RunInfo | None) -> None:
+    """The run's header and controls (redrawn when its state changes), then the live part:
+    state, progress and numbers (one element) and the big curves, refreshed every second."""
     if run is None:
         with st.container(border=True, key="tp_empty"):
             st.markdown(f"#### :material/show_chart: {tr('trainpage.empty_title')}")
             st.markdown(tr("trainpage.empty_body"))
         return
-    every = LIVE_EVERY if is_live(run) else None
+    status = runs.read_status(run.dir) or {}
+    state = status.get("state", "queued")
+    header(run.dir, run.job, status)
+    every = None
+    if state in runs.LIVE_STATES:
+        # until the first point is there, look often (Start -> first point is what a newcomer waits for)
+        every = LIVE_EVERY if metrics(run.dir).records else FIRST_POINT_EVERY
 
     @st.fragment(run_every=every)
     def panel():
-        _panel(run.dir, run.job, was_live=every is not None)
+        _panel(run.dir, run.job, every, state)
 
     panel()
 
 
-def _panel(run_dir: Path, job: dict, was_live: bool) -> None:
+def header(run_dir: Path, job: dict, status: dict) -> None:
+    L = lang()
+    state = status.get("state", "queued")
+    mode = status.get("mode") or mode_of(run_dir, job)
+    cfg = job.get("config") or {}
+    details = [str(status.get("data") or cfg.get("data") or "")]
+    if mode and mode != "auto":
+        details.append(tr("mode." + mode))
+    if status.get("device"):
+        details.append(str(status["device"]))
+    head, b1, b2 = st.columns([3, 0.62, 0.62], vertical_alignment="center")
+    # names come from users' graph files: escaped, since this line allows HTML
+    head.markdown(f"#### {STATE_ICONS.get(state, '')} {ts.md_escape(str(job.get('label', run_dir.name)))} "
+                  f"<small style='color:#6b7280;font-weight:400'>· {html.escape(' · '.join(d for d in details if d))}"
+                  f"</small>", unsafe_allow_html=True)
+    if state == "paused":
+        if b1.button(tr("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
+            runs.resume(run_dir)
+            st.toast(tr("trainpage.resuming"))
+    else:
+        if b1.button(tr("trainpage.pause"), icon=":material/pause:", key="tp_pause", width="stretch",
+                     disabled=state not in runs.LIVE_STATES):
+            runs.pause(run_dir)
+            st.toast(tr("trainpage.pausing"))
+    if b2.button(tr("trainpage.stop"), icon=":material/stop:", key="tp_stop", width="stretch",
+                 disabled=state not in runs.LIVE_STATES):
+        runs.stop(run_dir)
+        st.toast(tr("trainpage.stopping"))
+    message = error_message(status, L)
+    if message:
+        st.error(f"**{tr('trainpage.failed_title')}** {message}\n\n{tr('trainpage.what_to_try')}",
+                 icon=":material/error:")
+    elif status.get("stop_reason") == "early_stopping":
+        st.info(tr("trainpage.early_stopped"), icon=":material/timer_off:")
+
+
+def _controls(state: str) -> str:
+    """What the buttons offer in a state: Pause and Stop, Resume and Stop, or nothing (Start)."""
+    return "paused" if state == "paused" else ("live" if state in runs.LIVE_STATES else "ended")
+
+
+BADGE = {"gray": ("#f3f4f6", "#4b5563"), "blue": ("#dbeafe", "#1d4ed8"), "orange": ("#ffedd5", "#c2410c"),
+         "green": ("#dcfce7", "#15803d"), "violet": ("#ede9fe", "#6d28d9"), "red": ("#fee2e2", "#b91c1c")}
+
+
+def status_html(state: str, run_id: str, p: dict, progress_text: str, tiles: list[tuple[str, str]]) -> str:
+    """State badge, progress bar and the numbers that matter now, as one HTML block.
+
+    One element instead of a dozen: every element a fragment redraws costs the browser a
+    React update, and this one is redrawn every second. Everything inside is escaped.
+    """
+    bg, fg = BADGE[STATE_COLORS.get(state, "gray")]
+    pct = max(0.0, min(100.0, 100 * float(p.get("fraction") or 0)))
+    e = html.escape
+    cells = "".join(
+        f"<div style='flex:1;min-width:0'><div style='color:#6b7280;font-size:0.85rem'>{e(label)}</div>"
+        f"<div style='font-size:1.9rem;font-weight:500;line-height:1.25;color:#111827'>{e(value)}</div></div>"
+        for label, value in tiles)
+    return (
+        "<div class='nc-status'>"
+        f"<div style='display:flex;align-items:center;gap:0.6rem;margin-bottom:0.35rem'>"
+        f"<span style='background:{bg};color:{fg};border-radius:0.5rem;padding:0.1rem 0.55rem;font-size:0.85rem;"
+        f"font-weight:600'>● {e(tr('trainpage.state.' + state))}</span>"
+        f"<span style='color:#6b7280;font-size:0.85rem'>{e(tr('trainpage.run_id', id=run_id))}</span></div>"
+        f"<div style='font-size:0.9rem;color:#374151;margin:0.2rem 0'>{e(progress_text)}</div>"
+        f"<div style='height:0.5rem;background:#eef0f6;border-radius:0.25rem;overflow:hidden'>"
+        f"<div style='width:{pct:.1f}%;height:100%;background:#4f46e5'></div></div>"
+        f"<div style='display:flex;gap:1rem;margin:0.9rem 0 0.2rem'>{cells}</div></div>")
+
+
+def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> None:
+    calm_gc()
     L = lang()
     status = runs.read_status(run_dir) or {}
     state = status.get("state", "queued")
-    if was_live and state not in runs.LIVE_STATES:
-        st.rerun()      # finished, stopped or failed: redraw the whole page (buttons, runs list)
+    if every is not None and _controls(state) != _controls(drawn_state):
+        st.rerun()      # paused, resumed, finished, stopped or failed: redraw the page (buttons, runs list)
     tail = metrics(run_dir)
     records = tail.records
+    if every == FIRST_POINT_EVERY and records and len(records) > 2:
+        st.rerun()      # the run is under way: back to the calm refresh rate
     mode = status.get("mode") or mode_of(run_dir, job)
 
-    # header: state, what is training, controls
+    p = ts.progress(status, records)
+    text = tr("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
+              total=p["total"] or "?", elapsed=ts.clock(p["elapsed"]))
+    if p["eta"] is not None:
+        text += " · " + tr("trainpage.eta", eta=ts.clock(p["eta"]))
+    if state in ("queued", "starting") and not records:
+        text = tr("trainpage.starting")
+    plots = ts.panels(mode)
+    first = plots[0][1][0]
+    val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
+    tiles = [(tr(f"fig.{first}"), _fmt(ts.latest(records, first, "step"))),
+             (tr("trainpage.val_metric", metric=tr(f"fig.{val_key[4:]}")),
+              _fmt(ts.latest(records, val_key, "epoch"), pct=val_key.endswith("acc"))),
+             (tr("fig.speed"), _fmt(p["samples_per_s"], digits=0)),
+             (tr("fig.lr"), _fmt(ts.latest(records, "lr", "step"), sci=True))]
     with st.container(key="tp_status"):
-        head, buttons = st.columns([3, 1.25], vertical_alignment="center")
-        with head:
-            cfg = job.get("config") or {}
-            details = [str(status.get("data") or cfg.get("data") or "")]
-            if mode and mode != "auto":
-                details.append(tr("mode." + mode))
-            if status.get("device"):
-                details.append(str(status["device"]))
-            # names come from users' graph files: escaped, since this line is HTML
-            st.markdown(f"#### {STATE_ICONS.get(state, '')} {ts.md_escape(str(job.get('label', run_dir.name)))} "
-                        f"<small style='color:#6b7280;font-weight:400'>· "
-                        f"{html.escape(' · '.join(d for d in details if d))}</small>", unsafe_allow_html=True)
-            st.badge(tr(f"trainpage.state.{state}"), color=STATE_COLORS.get(state, "gray"),
-                     icon=STATE_ICONS.get(state))
-        with buttons:
-            b1, b2 = st.columns(2)
-            if state == "paused":
-                if b1.button(tr("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
-                    runs.resume(run_dir)
-                    st.toast(tr("trainpage.resuming"))
-            else:
-                if b1.button(tr("trainpage.pause"), icon=":material/pause:", key="tp_pause", width="stretch",
-                             disabled=state not in ("running",)):
-                    runs.pause(run_dir)
-                    st.toast(tr("trainpage.pausing"))
-            if b2.button(tr("trainpage.stop"), icon=":material/stop:", key="tp_stop", width="stretch",
-                         disabled=state not in runs.LIVE_STATES):
-                runs.stop(run_dir)
-                st.toast(tr("trainpage.stopping"))
-
-        message = error_message(status, L)
-        if message:
-            st.error(f"**{tr('trainpage.failed_title')}** {message}\n\n{tr('trainpage.what_to_try')}",
-                     icon=":material/error:")
-        elif status.get("stop_reason") == "early_stopping":
-            st.info(tr("trainpage.early_stopped"), icon=":material/timer_off:")
-
-        p = ts.progress(status, records)
-        text = tr("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
-                  total=p["total"] or "?", elapsed=ts.clock(p["elapsed"]))
-        if p["eta"] is not None:
-            text += " · " + tr("trainpage.eta", eta=ts.clock(p["eta"]))
-        if state in ("queued", "starting") and not records:
-            text = tr("trainpage.starting")
-        st.progress(p["fraction"], text=text)
-
-        # the numbers that matter now
-        tiles = st.columns(4)
-        plots = ts.panels(mode)
-        first = plots[0][1][0]
-        val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
-        tiles[0].metric(tr(f"fig.{first}"), _fmt(ts.latest(records, first, "step")))
-        tiles[1].metric(tr("trainpage.val_metric", metric=tr(f"fig.{val_key[4:]}")),
-                        _fmt(ts.latest(records, val_key, "epoch"), pct=val_key.endswith("acc")))
-        tiles[2].metric(tr("fig.speed"), _fmt(p["samples_per_s"], digits=0))
-        tiles[3].metric(tr("fig.lr"), _fmt(ts.latest(records, "lr", "step"), sci=True))
+        st.markdown(status_html(state, run_dir.name, p, text, tiles), unsafe_allow_html=True)
 
     # the curves: big, side by side
     version = (run_dir.name, tail.version, L)
     cols = st.columns(len(plots)) if len(plots) > 1 else [st.container()]
     for i, (title_key, keys) in enumerate(plots):
         if len(keys) == 1:
-            fig = figure(f"curve{i}", version, lambda k=keys[0], tk=title_key:
-                         F.metric_curve(records, k, L, tk).update_layout(height=360))
+            series = ts.thin(F.metric_series(records, keys[0]))
+            build = (lambda k=keys[0], tk=title_key: F.metric_curve(records, k, L, tk).update_layout(height=360))
         else:
-            fig = figure(f"curve{i}", version, lambda k=keys, tk=title_key:
-                         F.curves(records, k, L, tk).update_layout(height=360))
+            series = ts.thin(F.curves_series(records, keys))
+            build = (lambda k=keys, tk=title_key: F.curves(records, k, L, tk).update_layout(height=360))
         with cols[i]:
-            chart(fig, f"tp_curve_{i}")
+            chart(curve(f"curve{i}", version, series, (run_dir.name, L, title_key), build,
+                        min_interval=CURVE_EVERY if every else 0), f"tp_curve_{i}")
+
+
+def rate_charts(run: runs.RunInfo | None) -> None:
+    """Learning rate and samples/s: they change slowly, so they refresh with the slower views."""
+    if run is None:
+        return
+    L = lang()
+    tail = metrics(run.dir)
+    records = tail.records
+    version = (run.dir.name, tail.version, L)
     small = st.columns(2)
     with small[0]:
-        chart(figure("lr", version, lambda: F.lr_curve(records, L)), "tp_lr")
+        chart(curve("lr", version, ts.thin(F.step_series(records, "lr")), (run.dir.name, L),
+                    lambda: F.lr_curve(records, L)), "tp_lr")
     with small[1]:
-        chart(figure("speed", version, lambda: F.speed_curve(records, L)), "tp_speed")
+        series = ts.smooth(ts.thin(F.step_series(records, "samples_per_s")))     # jumpy: rates of short windows
+        chart(curve("speed", version, series, (run.dir.name, L),
+                    lambda: F.patch_spec(live_plot.spec(F.speed_curve(records, L)), series)), "tp_speed")
 
 
 def _fmt(value, digits: int = 4, pct: bool = False, sci: bool = False) -> str:
@@ -257,6 +370,20 @@ def _fmt(value, digits: int = 4, pct: bool = False, sci: bool = False) -> str:
 
 
 # -- activation maps ----------------------------------------------------------------------------------
+def insights(run: runs.RunInfo | None) -> None:
+    """Activation maps and diagnostics: one fragment, refreshed every few seconds while the run is live
+    (a layer click, a layer pick or a diagnostics tab reruns just this part of the page)."""
+    every = SLOW_EVERY if is_live(run) else None
+
+    @st.fragment(run_every=every)
+    def body():
+        rate_charts(run)
+        activations_section(run)
+        diagnostics_section(run)
+
+    body()
+
+
 def activations_section(run: runs.RunInfo | None) -> None:
     st.subheader(tr("trainpage.activations"), anchor=False)
     if run is None:
@@ -273,13 +400,6 @@ def activations_section(run: runs.RunInfo | None) -> None:
     layers = ts.watchable_layers(doc, keys)
     if not layers:
         st.caption(tr("trainpage.activations_wait"))
-        if is_live(run):
-            # come back once the first snapshot is there
-            @st.fragment(run_every=SLOW_EVERY)
-            def waiting():
-                if ts.file_version(run.dir / rf.ACTIVATIONS) is not None:
-                    st.rerun()
-            waiting()
         return
 
     watch_key = f"tp_watch::{run.id}"
@@ -300,19 +420,14 @@ def activations_section(run: runs.RunInfo | None) -> None:
         def chosen():
             st.session_state[watch_key] = st.session_state["tp_watch_select"]
 
-        st.session_state["tp_watch_select"] = watch
+        if st.session_state.get("tp_watch_select") != watch:   # an unchanged write would close an open list
+            st.session_state["tp_watch_select"] = watch
         types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
         st.selectbox(tr("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
                      format_func=lambda n: f"{n} · {types.get(n, '')}", help=tr("trainpage.help.watch_layer"))
         st.caption(tr("trainpage.watch_hint"))
     with right:
-        every = SLOW_EVERY if is_live(run) else None
-
-        @st.fragment(run_every=every)
-        def maps():
-            _maps(run.dir, doc, watch, L)
-
-        maps()
+        _maps(run.dir, doc, watch, L)
 
 
 def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, height: int | None = None):
@@ -375,13 +490,7 @@ def diagnostics_section(run: runs.RunInfo | None) -> None:
         st.session_state["tp_diag"] = views[0]
     view = st.segmented_control(tr("trainpage.diagnostics"), views, format_func=lambda v: tr(f"trainpage.view.{v}"),
                                 key="tp_diag", label_visibility="collapsed") or views[0]
-    every = SLOW_EVERY if is_live(run) else None
-
-    @st.fragment(run_every=every)
-    def diag():
-        _diagnostic(run.dir, view, mode)
-
-    diag()
+    _diagnostic(run.dir, view, mode)
 
 
 def _thin(records: list, n: int = MAX_SNAPSHOTS) -> list:

@@ -95,7 +95,7 @@ def runs_section(current: runs.RunInfo | None) -> None:
                                           format_func=lambda m: tr(f"fig.{m}"), key="tp_compare_metric") \
                 or metric_opts[0]
             series = [(labels[rid], live.metrics(by_id[rid].dir).records) for rid in chosen]
-            live.chart(F.overlay(series, metric, L), "tp_overlay")
+            st.plotly_chart(F.overlay(series, metric, L), config=live.PLOT_CONFIG, key="tp_overlay")
     with act_col:
         options = list(by_id)
         default = current.id if current is not None and current.id in by_id else options[0]
@@ -111,7 +111,15 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     anything_live = current is not None and current.state in runs.LIVE_STATES
     has_ckpt = (info.dir / rf.CKPT_LAST).exists()
     cfg = info.config
-    with st.container(border=True):
+    with st.container(border=True, key="tp_run_card"):
+        best = best_of(info)
+        facts = [tr(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
+                 tr("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
+        if best.get("val_loss", best.get("train_loss")) is not None:
+            facts.append(tr("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
+        if _best_metric(best):
+            facts.append(_best_metric(best))
+        st.markdown(f"**{ts.md_escape(info.label)}** · " + " · ".join(facts))
         c1, c2 = st.columns(2)
         if c1.button(tr("trainpage.show_run"), icon=":material/visibility:", key="tp_show", width="stretch",
                      disabled=current is not None and current.id == info.id or anything_live):
@@ -122,7 +130,10 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
                       on_click=_delete, args=(info,))
 
-        can_continue = has_ckpt and not live_now and not anything_live
+        if anything_live:      # nothing to do with these until the run in progress ends
+            st.caption(tr("trainpage.when_idle"))
+            return
+        can_continue = has_ckpt and not live_now
         with st.expander(tr("trainpage.continue"), icon=":material/resume:"):
             st.caption(tr("trainpage.continue_hint"))
             done = _epochs_done(info.status)

@@ -120,6 +120,31 @@ def panels(mode: str | None) -> list[tuple[str, list[str]]]:
     }.get(mode or "", [("fig.loss", ["loss"])])
 
 
+def thin(series: list[tuple[str, list, list]], most: int = 400) -> list[tuple[str, list, list]]:
+    """At most ``most`` evenly spread points per trace (the last one always kept): a long run's
+    per-step line stays cheap to redraw every second and looks the same."""
+    out = []
+    for kind, xs, ys in series:
+        if len(xs) > most:
+            idx = sorted({round(i * (len(xs) - 1) / (most - 1)) for i in range(most)})
+            xs, ys = [xs[i] for i in idx], [ys[i] for i in idx]
+        out.append((kind, xs, ys))
+    return out
+
+
+def smooth(series: list[tuple[str, list, list]], window: int = 5) -> list[tuple[str, list, list]]:
+    """A running median over ``window`` points (TensorBoard-style smoothing for a jumpy line)."""
+    out = []
+    for kind, xs, ys in series:
+        half = window // 2
+        sm = []
+        for i in range(len(ys)):
+            part = sorted(v for v in ys[max(0, i - half):i + half + 1] if v is not None)
+            sm.append(part[(len(part) - 1) // 2] if part else None)
+        out.append((kind, xs, sm))
+    return out
+
+
 def latest(records: list[dict], key: str, kind: str | None = None):
     for r in reversed(records):
         if (kind is None or r.get("kind") == kind) and r.get(key) is not None:
