@@ -702,7 +702,7 @@ _add({
     "trainpage.state.stopped": ("stopped", "已停止"),
     "trainpage.state.failed": ("failed", "失败"),
     "trainpage.state.died": ("ended unexpectedly", "意外终止"),
-    "trainpage.run_id": ("run {id}", "训练 {id}"),
+    "trainpage.run_id": ("run {id}", "编号 {id}"),
     "trainpage.pause": ("Pause", "暂停"),
     "trainpage.resume": ("Resume", "继续"),
     "trainpage.stop": ("Stop", "停止"),

@@ -171,7 +171,7 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
         if pts:
             fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=layer,
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
-    fig.update_yaxes(type="log", title_text=t("fig.norm", lang))
+    fig.update_yaxes(type="log", title_text=t("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
     fig.update_xaxes(title_text=t("fig.step", lang))
     return _layout(fig, t(f"fig.{which}_norms", lang), height=280, uirevision=f"norms{which}")
 

@@ -407,36 +407,49 @@ def activations_section(run: runs.RunInfo | None) -> None:
     if watch not in layers:
         watch = ts.default_layer(doc, layers)
 
-    left, right = st.columns([1, 2.2], gap="medium")
-    with left:
-        clicked = layer_graph(doc, set(layers), watch, key=f"tp_agraph_{run.id}")
-        last_key = f"tp_agraph_last::{run.id}"
-        if clicked != st.session_state.get(last_key):
-            st.session_state[last_key] = clicked
-            if clicked in layers:
-                watch = clicked
-        st.session_state[watch_key] = watch
+    # the graph's last click, read before the select box is drawn so both show the same layer
+    graph_key = f"tp_agraph_{run.id}"
+    clicked = st.session_state.get(graph_key)
+    last_key = f"tp_agraph_last::{run.id}"
+    if clicked != st.session_state.get(last_key):
+        st.session_state[last_key] = clicked
+        if clicked in layers:
+            watch = clicked
+    st.session_state[watch_key] = watch
 
-        def chosen():
-            st.session_state[watch_key] = st.session_state["tp_watch_select"]
+    def chosen():
+        st.session_state[watch_key] = st.session_state["tp_watch_select"]
 
-        if st.session_state.get("tp_watch_select") != watch:   # an unchanged write would close an open list
-            st.session_state["tp_watch_select"] = watch
-        types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
-        st.selectbox(tr("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
-                     format_func=lambda n: f"{n} · {types.get(n, '')}", help=tr("trainpage.help.watch_layer"))
-        st.caption(tr("trainpage.watch_hint"))
-    with right:
+    if st.session_state.get("tp_watch_select") != watch:   # an unchanged write would close an open list
+        st.session_state["tp_watch_select"] = watch
+    types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
+    pick, hint = st.columns([1, 2], vertical_alignment="bottom")
+    pick.selectbox(tr("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
+                   format_func=lambda n: f"{n} · {types.get(n, '')}", help=tr("trainpage.help.watch_layer"))
+    hint.caption(tr("trainpage.watch_hint"))
+    levels, breadth = ts.graph_extent(doc)
+    if levels <= ts.MAX_LEVELS_ACROSS:     # a chain that fits across the page: the graph as a strip above the maps
+        layer_graph(doc, set(layers), watch, key=graph_key, across=True)
         _maps(run.dir, doc, watch, L)
+    else:                                  # a deep network: the graph top-down beside the maps
+        left, right = st.columns([1, 2.2], gap="medium")
+        with left:
+            layer_graph(doc, set(layers), watch, key=graph_key)
+        with right:
+            _maps(run.dir, doc, watch, L)
 
 
-def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, height: int | None = None):
-    """The model as a clickable graph (streamlit-agraph); returns the id of the node last clicked."""
+def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, across: bool = False):
+    """The model as a clickable graph (streamlit-agraph), left to right (``across``) or top-down;
+    returns the id of the node last clicked."""
     import json
 
     import streamlit_agraph
-    nodes, edges = ts.layer_graph(doc, watchable, selected)
-    config = ts.agraph_config(height=height or ts.agraph_height(doc))
+    nodes, edges = ts.layer_graph(doc, watchable, selected, two_lines=across)
+    if across:
+        config = ts.agraph_config(height=ts.agraph_width_height(doc), direction="LR")
+    else:
+        config = ts.agraph_config(height=ts.agraph_height(doc))
     # agraph() takes no key; the component it wraps does (a stable key keeps it mounted across reruns)
     return streamlit_agraph._agraph(data=json.dumps({"nodes": nodes, "edges": edges}), config=json.dumps(config),
                                     key=key, default=None)

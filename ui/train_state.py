@@ -207,7 +207,8 @@ def category(layer_type: str) -> str:
     return "other"
 
 
-def layer_graph(doc: dict, watchable: set[str], selected: str | None) -> tuple[list[dict], list[dict]]:
+def layer_graph(doc: dict, watchable: set[str], selected: str | None,
+                two_lines: bool = False) -> tuple[list[dict], list[dict]]:
     """Nodes and edges for streamlit-agraph: a node per layer, labelled ``id`` and type.
 
     Node text is escaped (agraph renders titles as HTML) and titles are left empty, so
@@ -220,7 +221,8 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None) -> tuple[l
         color = SELECTED_COLOR if nid == selected else CATEGORY_COLORS[category(ntype)]
         can = nid in watchable
         nodes.append({
-            "id": nid, "label": html.escape(f"{nid} · {ntype}"), "title": "", "shape": "box",
+            "id": nid, "label": html.escape(f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}"), "title": "",
+            "shape": "box",
             "color": {"background": color if can else "#e5e7eb", "border": color,
                       "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},
             "font": {"color": "#ffffff" if can else "#374151", "size": 14, "face": "sans-serif", "multi": False},
@@ -234,8 +236,27 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None) -> tuple[l
     return nodes, edges
 
 
-def agraph_height(doc: dict, per_level: int = 46, lo: int = 240, hi: int = 640) -> int:
-    """Pixels for a top-down drawing of ``doc``: one level per step of the longest path."""
+MAX_LEVELS_ACROSS = 14     # up to this many levels the graph is drawn left to right across the page
+
+
+def graph_extent(doc: dict) -> tuple[int, int]:
+    """(levels, most nodes on one level) of ``doc`` drawn by longest path from the inputs."""
+    depth = _depths(doc)
+    if not depth:
+        return 1, 1
+    counts: dict = {}
+    for d in depth.values():
+        counts[d] = counts.get(d, 0) + 1
+    return max(depth.values()), max(counts.values())
+
+
+def agraph_width_height(doc: dict) -> int:
+    """Pixels for a left-to-right drawing: a row per node of the widest level."""
+    _, breadth = graph_extent(doc)
+    return int(min(420, 80 + 62 * breadth))
+
+
+def _depths(doc: dict) -> dict:
     nodes = [n.get("id") for n in doc.get("nodes", [])]
     preds: dict = {n: [] for n in nodes}
     for e in doc.get("edges", []):
@@ -251,7 +272,14 @@ def agraph_height(doc: dict, per_level: int = 46, lo: int = 240, hi: int = 640) 
         depth[n] = 1 + max((level(p, seen + (n,)) for p in preds[n]), default=0)
         return depth[n]
 
-    levels = max((level(n) for n in nodes), default=1)
+    for n in nodes:
+        level(n)
+    return depth
+
+
+def agraph_height(doc: dict, per_level: int = 46, lo: int = 240, hi: int = 640) -> int:
+    """Pixels for a top-down drawing of ``doc``: one level per step of the longest path."""
+    levels, _ = graph_extent(doc)
     return int(min(hi, max(lo, 40 + per_level * levels)))
 
 
@@ -260,7 +288,8 @@ def agraph_config(height: int = 420, direction: str = "UD") -> dict:
     return {
         "height": f"{height}px", "width": "100%", "physics": {"enabled": False},
         "layout": {"hierarchical": {"enabled": True, "direction": direction, "sortMethod": "directed",
-                                    "levelSeparation": 46, "nodeSpacing": 130}},
+                                    "levelSeparation": 46 if direction in ("UD", "DU") else 96,
+                                    "nodeSpacing": 130 if direction in ("UD", "DU") else 62}},
         "interaction": {"hover": True, "dragNodes": False, "zoomView": True, "dragView": True},
         "edges": {"smooth": False},
     }
