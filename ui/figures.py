@@ -22,9 +22,20 @@ PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#7c3aed", "#0891b2", "#c
 HEAT = "Viridis"
 
 
+# A small white template (plotly_white's look where it shows). Setting "plotly_white" by name costs
+# ~50 ms a figure (plotly deep-copies the whole template), too much for charts refreshed every second.
+TEMPLATE = {"layout": {
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": PALETTE, "hovermode": "closest",
+    "font": {"color": "#374151"}, "title": {"x": 0.01},
+    "xaxis": {"gridcolor": GRID, "linecolor": GRID, "ticks": "", "zeroline": False, "automargin": True},
+    "yaxis": {"gridcolor": GRID, "linecolor": GRID, "ticks": "", "zeroline": False, "automargin": True},
+    "hoverlabel": {"align": "left"}, "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+}}
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 300, **kw) -> go.Figure:
     fig.update_layout(
-        template="plotly_white", height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
+        template=TEMPLATE, height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
         title=dict(text=title, font=dict(size=14), x=0.01) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         uirevision=kw.pop("uirevision", title or "fig"), font=dict(family="Inter, Noto Sans CJK SC, sans-serif"), **kw)
@@ -44,18 +55,37 @@ def _series(records, key, x="step"):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
-def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, log_y: bool = False) -> go.Figure:
-    """Train steps as a thin line, train/val per epoch as markers, x in epochs."""
+def metric_series(records: list[dict], metric: str) -> list[tuple[str, list, list]]:
+    """The (kind, x, y) of each trace ``metric_curve`` draws, in its order: steps, train, val (those with data).
+
+    A page that refreshes a curve every second can keep one built figure and swap in
+    these arrays while the kinds stay the same (building Plotly objects is slow).
+    """
     steps, epochs = split_records(records)
-    fig = go.Figure()
+    out = []
     xs, ys = _series(steps, metric, x="epoch")
     if xs:
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=t("fig.train_steps", lang),
-                                 line=dict(color=TRAIN, width=1.2), opacity=0.55))
-    for prefix, color, name in (("train_", TRAIN, "fig.train_epoch"), ("val_", VAL, "fig.val_epoch")):
+        out.append(("steps", xs, ys))
+    for prefix, kind in (("train_", "train"), ("val_", "val")):
         ex, ey = _series(epochs, prefix + metric, x="epoch")
         if ex:
-            fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines+markers", name=t(name, lang),
+            out.append((kind, ex, ey))
+    return out
+
+
+def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, log_y: bool = False) -> go.Figure:
+    """Train steps as a thin line, train/val per epoch as markers, x in epochs."""
+    fig = go.Figure()
+    style = {"train": (TRAIN, "fig.train_epoch"), "val": (VAL, "fig.val_epoch")}
+    ys = []
+    for kind, xs, y in metric_series(records, metric):
+        if kind == "steps":
+            ys = y
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines", name=t("fig.train_steps", lang),
+                                     line=dict(color=TRAIN, width=1.2), opacity=0.55))
+        else:
+            color, name = style[kind]
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines+markers", name=t(name, lang),
                                      line=dict(color=color, width=2.4), marker=dict(size=7)))
     _layout(fig, t(title_key, lang), uirevision=metric)
     fig.update_xaxes(title_text=t("fig.epoch", lang))
@@ -64,11 +94,19 @@ def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, lo
     return fig
 
 
+def step_series(records: list[dict], key: str) -> list[tuple[str, list, list]]:
+    """The one trace of ``lr_curve`` (key "lr") or ``speed_curve`` (key "samples_per_s")."""
+    steps, _ = split_records(records)
+    xs, ys = _series(steps, key, x="epoch")
+    return [(key, xs, ys)]
+
+
 def lr_curve(records, lang) -> go.Figure:
     steps, _ = split_records(records)
     xs, ys = _series(steps, "lr", x="epoch")
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ACCENT, width=2), name=t("fig.lr", lang)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
+    fig.update_yaxes(rangemode="tozero", tickformat="~g")   # a constant rate is a line above 0, not at it
     return _layout(fig, t("fig.lr", lang), height=220, uirevision="lr")
 
 
@@ -133,7 +171,7 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
         if pts:
             fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=layer,
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
-    fig.update_yaxes(type="log", title_text=t("fig.norm", lang))
+    fig.update_yaxes(type="log", title_text=t("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
     fig.update_xaxes(title_text=t("fig.step", lang))
     return _layout(fig, t(f"fig.{which}_norms", lang), height=280, uirevision=f"norms{which}")
 
@@ -315,6 +353,9 @@ def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str
     when C is 3) with each title above its tile: far quicker to build and draw than a
     subplot per image. ``zrange`` fixes the grey scale (e.g. the same for a before/after pair)."""
     imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 2:   # flat vectors (a dense autoencoder's output): square them up where possible
+        side = int(round(math.sqrt(imgs.shape[1])))
+        imgs = imgs.reshape(len(imgs), side, side) if side * side == imgs.shape[1] else imgs[:, None, None, :]
     if imgs.ndim == 3:
         imgs = imgs[:, None]
     n, c, h, w = imgs.shape if imgs.ndim == 4 else (0, 1, 1, 1)
@@ -389,3 +430,172 @@ def one_hot_heatmap(x: np.ndarray, alphabet: list[str] | str, lang: str, title: 
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=t("fig.position", lang))
     return _layout(fig, title, height=150 + 22 * len(letters) - 60, uirevision="onehot")
+
+
+# ---- Train page: several metrics on one figure, and image mosaics (one trace, cheap to refresh live) ----
+def curves(records: list[dict], metrics: list[str], lang: str, title_key: str, log_y: bool = False) -> go.Figure:
+    """Several step metrics on one figure (GAN d_loss and g_loss, VAE recon and kl), x in epochs.
+
+    Each metric is a thin per-step line; where epoch records hold ``val_<metric>`` those
+    are drawn as markers of the same colour.
+    """
+    fig = go.Figure()
+    for kind, xs, ys in curves_series(records, metrics):
+        metric, part = kind.split(":")
+        i = metrics.index(metric)
+        color = PALETTE[i % len(PALETTE)]
+        name = t(f"fig.{metric}", lang)
+        if part == "steps":
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=dict(color=color, width=1.6)))
+        else:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=t("trainpage.fig_val_of", lang, name=name),
+                                     marker=dict(color=color, size=7, symbol="diamond")))
+    _layout(fig, t(title_key, lang), uirevision="curves" + "+".join(metrics))
+    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    if log_y and all(y > 0 for tr in fig.data for y in tr.y):
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def curves_series(records: list[dict], metrics: list[str]) -> list[tuple[str, list, list]]:
+    """The (kind, x, y) of each trace ``curves`` draws, in its order; kind is "<metric>:steps" or "<metric>:val"."""
+    steps, epochs = split_records(records)
+    out = []
+    for metric in metrics:
+        xs, ys = _series(steps, metric, x="epoch")
+        if xs:
+            out.append((f"{metric}:steps", xs, ys))
+        ex, ey = _series(epochs, "val_" + metric, x="epoch")
+        if ex:
+            out.append((f"{metric}:val", ex, ey))
+    return out
+
+
+def patch_spec(spec: dict, series: list[tuple[str, list, list]]) -> dict:
+    """A figure spec (Plotly JSON) with each trace's x and y replaced by ``series`` (same traces, same order)."""
+    if len(spec.get("data", [])) != len(series):
+        raise ValueError("the series do not match the figure's traces")
+    out = dict(spec)
+    out["data"] = [dict(trace, x=list(xs), y=list(ys)) for trace, (_, xs, ys) in zip(spec["data"], series)]
+    return out
+
+
+def _normalise(plane: np.ndarray) -> np.ndarray:
+    """Scale one map to [0, 1] (a constant map becomes 0) so every map uses the whole colour range."""
+    plane = np.nan_to_num(np.asarray(plane, dtype=float))
+    lo, hi = plane.min(), plane.max()
+    return (plane - lo) / (hi - lo) if hi > lo else np.zeros_like(plane)
+
+
+def _resize_nearest(plane: np.ndarray, h: int, w: int) -> np.ndarray:
+    ys = (np.arange(h) * plane.shape[0] // h).clip(0, plane.shape[0] - 1)
+    xs = (np.arange(w) * plane.shape[1] // w).clip(0, plane.shape[1] - 1)
+    return plane[np.ix_(ys, xs)]
+
+
+def tile(cells: list[list[np.ndarray | None]], gap: int = 1) -> np.ndarray:
+    """A 2-D grid of 2-D planes as one array, cells resized to the largest, NaN between them."""
+    planes = [p for row in cells for p in row if p is not None]
+    if not planes:
+        return np.full((1, 1), np.nan)
+    h = max(p.shape[0] for p in planes)
+    w = max(p.shape[1] for p in planes)
+    n_rows, n_cols = len(cells), max(len(r) for r in cells)
+    out = np.full((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap), np.nan)
+    for r, row in enumerate(cells):
+        for c, plane in enumerate(row):
+            if plane is not None:
+                out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = _resize_nearest(plane, h, w)
+    return out
+
+
+def is_image_batch(a) -> bool:
+    """(N, C, H, W) with 1 or 3 channels, or (N, H, W)."""
+    a = np.asarray(a)
+    return (a.ndim == 4 and a.shape[1] in (1, 3)) or (a.ndim == 3 and min(a.shape[1:]) > 1 and a.shape[1] == a.shape[2])
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    img = np.asarray(img, dtype=float)
+    if img.ndim == 3:
+        img = img.mean(0) if img.shape[0] in (1, 3) else img[0]
+    return img
+
+
+def _mosaic_figure(z: np.ndarray, n_rows: int, n_cols: int, col_labels, row_labels, title: str | None,
+                   height: int, colorscale: str, uirevision: str) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
+    h_cell = (z.shape[0] + 1) / max(n_rows, 1)
+    w_cell = (z.shape[1] + 1) / max(n_cols, 1)
+    fig.update_xaxes(showgrid=False, zeroline=False, side="top", tickfont=dict(size=11),
+                     tickvals=[w_cell * c + (w_cell - 1) / 2 - 0.5 for c in range(n_cols)] if col_labels else [],
+                     ticktext=col_labels or [], constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
+                     tickvals=[h_cell * r + (h_cell - 1) / 2 - 0.5 for r in range(n_rows)] if row_labels else [],
+                     ticktext=row_labels or [], tickfont=dict(size=11))
+    fig = _layout(fig, title, height=height, uirevision=uirevision)
+    fig.update_layout(plot_bgcolor="white", margin=dict(l=90 if row_labels else 8, r=8,
+                                                        t=(64 if title else 30) if col_labels else (40 if title else 8),
+                                                        b=8))
+    return fig
+
+
+def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray | None = None,
+                      row_labels: list[str] | None = None, max_channels: int = 16,
+                      plot_width: int = 720) -> go.Figure:
+    """What one layer computes for the watched samples: a row per sample, its input first.
+
+    Conv feature maps (N, C, H, W): one cell per channel (each scaled to its own range).
+    1-D maps (N, C, L) and sequences: one C x L cell per sample. Dense outputs (N, U):
+    a row of units per sample.
+    """
+    a = np.asarray(act, dtype=float)
+    n = len(a)
+    show_inputs = inputs is not None and is_image_batch(inputs) and len(inputs) >= n
+    rows = []
+    if a.ndim == 4:
+        channels = min(a.shape[1], max_channels)
+        for i in range(n):
+            row = [_normalise(_gray(inputs[i]))] if show_inputs else []
+            row += [_normalise(a[i, c]) for c in range(channels)]
+            rows.append(row)
+        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [str(c) for c in range(channels)]
+        title = t("fig.feature_maps", lang, layer=layer)
+        height = None
+    else:
+        flat = a.reshape(n, -1) if a.ndim == 2 else a.reshape(n, a.shape[1], -1)
+        for i in range(n):
+            row = [_normalise(_gray(inputs[i]))] if show_inputs else []
+            plane = flat[i][None, :] if flat.ndim == 2 else flat[i]
+            row.append(_normalise(plane))
+            rows.append(row)
+        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [t("fig.activations", lang, layer=layer)]
+        title = None
+        height = 90 + 60 * n
+    z = tile(rows) if a.ndim == 4 else _strips(rows, show_inputs)
+    if height is None:   # square pixels at about the width of the page's activation column
+        height = int(min(720, max(180, 80 + plot_width * z.shape[0] / max(1, z.shape[1]))))
+    fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
+                         HEAT, "act" + layer)
+    if a.ndim != 4:
+        fig.update_layout(title=dict(text=t("fig.activations", lang, layer=layer), font=dict(size=14), x=0.01),
+                          margin=dict(t=40))
+        fig.update_yaxes(scaleanchor=None)
+        fig.update_xaxes(showticklabels=False)
+    return fig
+
+
+def _strips(rows: list[list[np.ndarray]], first_is_input: bool, gap: int = 1) -> np.ndarray:
+    """One row per sample: an optional input square, then the sample's activation strip at its own size."""
+    strip_h = max(r[-1].shape[0] for r in rows)
+    strip_w = max(r[-1].shape[1] for r in rows)
+    side = max(strip_h, 8) if first_is_input else 0
+    row_h = max(strip_h, side)
+    x0 = side + 2 * gap if first_is_input else 0
+    out = np.full((len(rows) * (row_h + gap) - gap, x0 + strip_w), np.nan)
+    for i, row in enumerate(rows):
+        y = i * (row_h + gap)
+        if first_is_input:
+            out[y:y + side, 0:side] = _resize_nearest(row[0], side, side)
+        out[y:y + row_h, x0:x0 + row[-1].shape[1]] = _resize_nearest(row[-1], row_h, row[-1].shape[1])
+    return out

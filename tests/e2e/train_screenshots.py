@@ -1,0 +1,105 @@
+"""Screenshots of the Train page during training, in English and Chinese (1400x900).
+
+    python tests/e2e/train_screenshots.py [OUT_DIR]
+
+Starts ``streamlit run app.py`` with a fresh workspace and runs folder, opens the Train
+page, starts digits_cnn on digits (the defaults, with more epochs so it is still
+training), waits until a few epochs are drawn, and writes train-en.png; then switches
+the language with the control at the top right and writes train-zh.png.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium, free_port  # noqa: E402
+
+POINTS_JS = """() => {
+  const el = document.querySelector('.st-key-tp_curve_0 .js-plotly-plot');
+  if (!el || !el.data) return 0;
+  return el.data.reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
+}"""
+
+
+def idle(page) -> None:
+    page.wait_for_function("() => { const a = document.querySelector('[data-testid=stApp]');"
+                           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=60_000)
+
+
+def main(out_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="nc-shots-"))
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NETCANVAS_WORKSPACE=str(tmp / "ws"), NETCANVAS_RUNS=str(tmp / "runs"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(60_000)
+            # open the app (Build) and click Train, as a user does: a fresh server asked for /train first
+            # serves pages/train.py on its own (Streamlit's pages/ folder), without app.py's navigation
+            page.goto(f"http://localhost:{port}/")
+            page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+            page.get_by_role("button", name="Start training").wait_for()
+            idle(page)
+            epochs = page.locator(".st-key-tp_setup").get_by_label("Epochs", exact=True)
+            epochs.fill("400")
+            epochs.press("Tab")
+            idle(page)
+            time.sleep(4)                                  # the spare worker warms up
+            page.get_by_role("button", name="Start training").click()
+            page.wait_for_function(f"() => ({POINTS_JS})() > 120", timeout=120_000)
+            page.mouse.move(1390, 890)
+            idle(page)
+            time.sleep(1.5)
+            page.evaluate("document.fonts.ready")
+            page.screenshot(path=str(out_dir / "train-en.png"))
+            page.get_by_role("radio", name="简体中文").click()     # the language control, top right
+            page.wait_for_function("() => (document.querySelector('.st-key-tp_status') || {}).innerText"
+                                   "?.includes('训练中')", timeout=30_000)
+            idle(page)
+            page.mouse.move(1390, 890)
+            time.sleep(2.5)
+            page.screenshot(path=str(out_dir / "train-zh.png"))
+            page.get_by_role("button", name="停止").click()
+            time.sleep(2)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    try:  # smaller files: 8-bit palette PNGs
+        from PIL import Image
+
+        for name in ("train-en.png", "train-zh.png"):
+            path = out_dir / name
+            Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                     dither=Image.Dither.NONE).save(path, optimize=True)
+    except ImportError:
+        pass
+    for name in ("train-en.png", "train-zh.png"):
+        print(out_dir / name, (out_dir / name).stat().st_size // 1024, "KiB")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")

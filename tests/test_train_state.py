@@ -1,0 +1,277 @@
+"""The Train page's logic without a browser: form fields and config, run-folder readers, layer graph, figures."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from builder import templates
+from runtime import runfiles as rf
+from runtime.config import ConfigError, TrainConfig
+from runtime.runs import RunInfo
+from ui import figures as F
+from ui import train_config as tc
+from ui import train_state as ts
+
+
+# -- the form as data ----------------------------------------------------------------------------
+def test_defaults_train_well_on_digits_and_follow_the_mode():
+    d = tc.defaults_for("classification")
+    assert (d["optimizer"], d["lr"], d["batch_size"]) == ("adam", 2e-3, 64) and 10 <= d["epochs"] <= 20
+    g = tc.defaults_for("gan")
+    assert (g["beta1"], g["g_lr"], g["d_lr"], g["label_smoothing"]) == (0.5, 2e-4, 2e-4, 0.1)
+    assert set(d) == set(tc.FIELD_NAMES)
+
+
+def test_every_field_is_a_config_key_with_a_label_and_help():
+    from builder.i18n import TEXT
+    keys = set(TrainConfig().to_dict())
+    for f in tc.FIELDS:
+        assert f.name in keys
+        assert f"trainpage.f.{f.name}" in TEXT and f"trainpage.help.{f.name}" in TEXT
+        for option in f.options if f.kind == "select" and f.name != "optimizer" else ():
+            assert f"trainpage.opt.{f.name}.{option}" in TEXT, (f.name, option)
+
+
+def test_fields_shown_depend_on_mode_optimizer_and_schedule():
+    v = tc.defaults_for("classification")
+    names = {f.name for f in tc.visible_fields("classification", v)}
+    assert {"lr", "beta1", "beta2"} <= names and not {"g_lr", "momentum", "step_size", "es_patience"} & names
+    v.update(optimizer="nesterov", schedule="step", early_stopping=True)
+    names = {f.name for f in tc.visible_fields("classification", v)}
+    assert {"momentum", "step_size", "gamma", "es_patience"} <= names and "beta1" not in names
+    gan = {f.name for f in tc.visible_fields("gan", tc.defaults_for("gan"))}
+    assert {"g_lr", "d_lr", "label_smoothing", "d_steps"} <= gan and not {"lr", "loss"} & gan
+
+
+def test_build_config_takes_the_data_pages_choice():
+    values = dict(tc.defaults_for("classification"), epochs=3, lr=0.01)
+    choice = {"data": "moons", "data_options": {"noise": 0.2}, "upload": None, "upload_options": {},
+              "augment": {}, "val_split": 0.3, "label_noise": 0.1}
+    cfg = tc.build_config(values, choice)
+    assert isinstance(cfg, TrainConfig)
+    assert (cfg.data, cfg.data_options, cfg.val_split, cfg.label_noise, cfg.epochs, cfg.lr) == \
+        ("moons", {"noise": 0.2}, 0.3, 0.1, 3, 0.01)
+    with pytest.raises(ConfigError):
+        tc.build_config(dict(values, lr=-1.0), choice)
+
+
+def test_gan_config_uses_the_generator_rate():
+    cfg = tc.build_config(tc.defaults_for("gan"), {"data": "digits"}, mode="gan")
+    assert cfg.mode == "gan" and cfg.lr == cfg.g_lr == 2e-4 and cfg.beta1 == 0.5
+
+
+def test_resolve_mode_from_graph_and_data():
+    choice = {"data": "digits"}
+    assert tc.resolve_mode("auto", templates.load("digits_cnn"), None, choice) == "classification"
+    assert tc.resolve_mode("auto", templates.load("gan_generator"), templates.load("gan_discriminator"), choice) == "gan"
+    assert tc.resolve_mode("auto", templates.load("vae"), None, choice) == "vae"
+    assert tc.resolve_mode("regression", templates.load("digits_cnn"), None, choice) == "regression"
+
+
+def test_gan_tabs_default_to_generator_and_its_partner():
+    docs = [templates.load("mlp"), templates.load("gan_generator"), templates.load("gan_discriminator")]
+    assert tc.pick_graphs(docs, 1) == (1, 2)
+    assert tc.pick_graphs(docs, 2) == (1, 2)       # the discriminator's tab is active: train its generator
+    assert tc.pick_graphs(docs, 0) == (0, 2)       # not a GAN: the discriminator is only offered
+
+
+def test_augment_summary_lists_what_is_on():
+    assert tc.augment_summary({"rotation": 15, "hflip": True, "noise": 0, "padding": "zeros"}) == \
+        [("rotation", 15.0), ("hflip", 0.5)]
+    assert tc.augment_summary(None) == []
+
+
+# -- reading the run folder ------------------------------------------------------------------------
+def test_tail_reads_only_what_was_appended(tmp_path):
+    path = tmp_path / rf.METRICS
+    cache: dict = {}
+    assert ts.tail(cache, path).records == []
+    rf.append_jsonl(path, {"kind": "step", "step": 1, "loss": 2.0})
+    t = ts.tail(cache, path)
+    assert len(t.records) == 1 and t.version == 1
+    offset = t.offset
+    with open(path, "ab") as f:
+        f.write(b'{"kind": "step", "step": 2')      # a record still being written
+    assert ts.tail(cache, path).records[-1]["step"] == 1 and cache[str(path)].offset == offset
+    with open(path, "ab") as f:
+        f.write(b', "loss": 1.5}\n')
+    t = ts.tail(cache, path)
+    assert [r["step"] for r in t.records] == [1, 2] and t.version == 2
+    assert ts.tail(cache, path).version == 2        # nothing new: same version, figures are reused
+
+
+def test_progress_fraction_elapsed_and_eta():
+    status = {"state": "running", "step": 50, "total_steps": 200, "epoch": 2, "epochs": 8, "started": 100.0}
+    p = ts.progress(status, [{"kind": "step", "step": 50, "time": 10.0, "samples_per_s": 320.0}], now=110.0)
+    assert p["fraction"] == 0.25 and p["elapsed"] == 10.0 and p["eta"] == pytest.approx(30.0)
+    assert (p["epoch"], p["epochs"], p["samples_per_s"]) == (3, 8, 320.0)
+    done = ts.progress(dict(status, state="finished", step=200, epoch=7), [], now=500.0)
+    assert done["fraction"] == 1.0 and done["eta"] is None and done["epoch"] == 8
+    assert ts.clock(65) == "1:05" and ts.clock(3725) == "1:02:05" and ts.clock(None) == "–"
+
+
+def test_panels_per_mode():
+    assert ts.panels("classification") == [("fig.loss", ["loss"]), ("fig.acc", ["acc"])]
+    assert ts.panels("gan")[0][1] == ["d_loss", "g_loss"] and ts.panels("gan")[1][1] == ["d_real", "d_fake"]
+    assert ts.panels("vae")[1][1] == ["recon", "kl"] and ts.panels(None) == [("fig.loss", ["loss"])]
+
+
+def test_best_metrics_prefer_validation():
+    records = [{"kind": "epoch", "epoch": 0, "val_loss": 2.3, "val_acc": 0.1},
+               {"kind": "epoch", "epoch": 1, "train_loss": 1.0, "val_loss": 0.8, "val_acc": 0.7},
+               {"kind": "epoch", "epoch": 2, "train_loss": 0.5, "val_loss": 0.9, "val_acc": 0.75}]
+    assert ts.best_metrics(records) == {"val_loss": 0.8, "val_acc": 0.75}
+    assert ts.best_metrics([{"kind": "epoch", "epoch": 1, "train_loss": 0.4, "train_mae": 0.2}]) == \
+        {"train_loss": 0.4, "train_mae": 0.2}
+
+
+def _info(rid, state):
+    return RunInfo(id=rid, dir=None, status={"state": state}, job={}, summary=None)
+
+
+def test_active_run_prefers_the_newest_live_one():
+    infos = [_info("20260101-000003-aaaa", "finished"), _info("20260101-000002-bbbb", "running"),
+             _info("20260101-000001-cccc", "paused")]
+    assert ts.active_run(infos).id == "20260101-000002-bbbb"
+    done = [_info("20260101-000003-aaaa", "finished"), _info("20260101-000001-cccc", "stopped")]
+    assert ts.active_run(done, remembered="20260101-000001-cccc").id == "20260101-000001-cccc"
+    assert ts.active_run(done).id == "20260101-000003-aaaa" and ts.active_run([]) is None
+
+
+def test_layer_graph_nodes_edges_and_escaping():
+    doc = templates.load("digits_cnn")
+    doc["nodes"][1]["id"] = "<img src=x onerror=alert(1)>"
+    doc["edges"] = [dict(e, source=doc["nodes"][1]["id"]) if e["source"] == "conv1" else
+                    dict(e, target=doc["nodes"][1]["id"]) if e["target"] == "conv1" else e for e in doc["edges"]]
+    nodes, edges = ts.layer_graph(doc, {"conv2"}, "conv2")
+    assert len(nodes) == len(doc["nodes"]) and len(edges) == len(doc["edges"])
+    bad = nodes[1]
+    assert "<img" not in bad["label"] and "&lt;img" in bad["label"] and bad["title"] == ""
+    sel = next(n for n in nodes if n["id"] == "conv2")
+    assert sel["color"]["background"] == ts.SELECTED_COLOR
+    assert next(n for n in nodes if n["id"] == "relu1")["color"]["background"] == "#e5e7eb"   # not watchable
+    assert ts.agraph_config()["physics"]["enabled"] is False
+    assert 240 <= ts.agraph_height(templates.load("digits_cnn")) <= 640
+
+
+def test_watchable_layers_and_default():
+    doc = templates.load("digits_cnn")
+    keys = ["step", "input__0", "target", "act__conv1", "act__relu1", "act__fc2"]
+    layers = ts.watchable_layers(doc, keys)
+    assert layers == ["x", "conv1", "relu1", "fc2"]
+    assert ts.default_layer(doc, layers) == "conv1"
+    assert ts.default_layer(doc, ["x", "fc2"]) == "fc2"
+
+
+def test_diagnostic_views_per_mode(tmp_path):
+    assert ts.diagnostic_views("classification", tmp_path) == ["gradients", "weights", "confusion", "mistakes"]
+    (tmp_path / rf.BOUNDARY).write_bytes(b"")
+    assert ts.diagnostic_views("classification", tmp_path)[-1] == "boundary"
+    assert ts.diagnostic_views("vae", tmp_path)[-2:] == ["reconstructions", "latent"]
+    assert ts.diagnostic_views("gan", tmp_path)[-1] == "generated"
+
+
+def test_sample_labels_name_the_class():
+    labels = ts.sample_labels(3, np.array([3, 0, 9]), [str(i) for i in range(10)], lambda i: f"s{i}")
+    assert labels == ["s1 · 3", "s2 · 0", "s3 · 9"]
+    assert ts.sample_labels(2, None, None, lambda i: f"s{i}") == ["s1", "s2"]
+
+
+def test_md_escape_keeps_user_text_inert():
+    assert ts.md_escape("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    assert ts.md_escape("[a](javascript:x)") == "\\[a\\]\\(javascript\\:x\\)"
+
+
+# -- figures -----------------------------------------------------------------------------------------
+RECORDS = [{"kind": "step", "step": 1, "epoch": 0.5, "d_loss": 1.4, "g_loss": 0.7, "lr": 2e-4},
+           {"kind": "step", "step": 2, "epoch": 1.0, "d_loss": 1.2, "g_loss": 0.9, "lr": 2e-4},
+           {"kind": "epoch", "epoch": 1, "val_d_loss": 1.3}]
+
+
+def test_curves_draw_each_metric_and_its_validation_markers():
+    fig = F.curves(RECORDS, ["d_loss", "g_loss"], "en", "trainpage.fig_gan_losses")
+    names = [t.name for t in fig.data]
+    assert names == ["Discriminator loss", "Discriminator loss (validation)", "Generator loss"]
+    assert list(fig.data[0].y) == [1.4, 1.2] and list(fig.data[1].y) == [1.3]
+    assert fig.layout.uirevision == "curvesd_loss+g_loss"
+
+
+def test_lr_curve_starts_at_zero():
+    fig = F.lr_curve(RECORDS, "en")
+    assert fig.layout.yaxis.rangemode == "tozero"
+
+
+def test_tile_puts_planes_in_a_grid_with_gaps():
+    z = F.tile([[np.ones((2, 2)), np.zeros((1, 1))], [None, np.ones((2, 2))]])
+    assert z.shape == (5, 5)
+    assert np.isnan(z[2]).all() and np.isnan(z[:, 2]).all()       # the gaps
+    assert (z[:2, 3:] == 0).all() and np.isnan(z[3:, :2]).all()     # resized cell, empty cell
+
+
+def test_activation_mosaic_conv_one_row_per_sample_input_first():
+    act = np.random.rand(4, 6, 4, 4)
+    fig = F.activation_mosaic(act, "conv1", "en", inputs=np.random.rand(4, 1, 8, 8), row_labels=list("abcd"))
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert z.shape == (4 * 9 - 1, 7 * 9 - 1)        # cells of 8x8 (the input's size), 1 input + 6 channels
+    assert list(fig.layout.xaxis.ticktext) == ["input", "0", "1", "2", "3", "4", "5"]
+    assert list(fig.layout.yaxis.ticktext) == list("abcd")
+    assert np.nanmin(z) >= 0 and np.nanmax(z) <= 1
+
+
+def test_activation_mosaic_dense_is_one_strip_per_sample():
+    fig = F.activation_mosaic(np.random.rand(3, 20), "fc1", "en")
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert z.shape == (5, 20)
+
+
+def test_image_mosaic_grey_rgb_and_flat():
+    fig = F.image_mosaic(np.random.rand(10, 1, 8, 8), "en", cols=5, labels=[str(i) for i in range(10)])
+    assert len(fig.data) == 1 and np.asarray(fig.data[0].z).shape == (17, 44) and len(fig.layout.annotations) == 10
+    assert F.image_mosaic(np.random.rand(3, 3, 8, 8), "en").data[0].type == "image"
+    assert np.asarray(F.image_mosaic(np.random.rand(2, 64), "en").data[0].z).shape == (8, 17)
+
+
+def test_is_image_batch():
+    assert F.is_image_batch(np.zeros((4, 1, 8, 8))) and F.is_image_batch(np.zeros((4, 3, 5, 5)))
+    assert not F.is_image_batch(np.zeros((4, 2))) and not F.is_image_batch(np.zeros((4, 20, 1)))
+
+
+def test_translations_are_complete():
+    from builder.i18n import TEXT
+    for key, entry in TEXT.items():
+        if key.startswith("trainpage."):
+            assert entry["en"] and entry["zh"], key
+    json.dumps({k: v for k, v in TEXT.items() if k.startswith("trainpage.")}, ensure_ascii=False)
+
+
+def test_thin_and_smooth_series():
+    xs = list(range(1000))
+    [(kind, tx, ty)] = ts.thin([("loss", xs, xs)], most=100)
+    assert kind == "loss" and len(tx) == 100 and tx[0] == 0 and tx[-1] == 999 and tx == ty
+    [(_, _, sm)] = ts.smooth([("s", [1, 2, 3, 4, 5], [1.0, 100.0, 1.0, 1.0, 1.0])], window=3)
+    assert sm == [1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_patch_spec_swaps_arrays_only():
+    from ui import live_plot
+    spec = live_plot.spec(F.metric_curve(RECORDS_CLS, "loss", "en", "fig.loss"))
+    series = F.metric_series(RECORDS_CLS + [{"kind": "step", "step": 9, "epoch": 3.0, "loss": 0.1}], "loss")
+    patched = F.patch_spec(spec, series)
+    assert patched["layout"] == spec["layout"] and patched["data"][0]["x"][-1] == 3.0
+    assert patched["data"][0]["line"] == spec["data"][0]["line"]
+    with pytest.raises(ValueError):
+        F.patch_spec(spec, series[:1])
+
+
+RECORDS_CLS = [{"kind": "step", "step": 1, "epoch": 0.5, "loss": 2.0}, {"kind": "step", "step": 2, "epoch": 1.0, "loss": 1.5},
+               {"kind": "epoch", "epoch": 1, "train_loss": 1.7, "val_loss": 1.6}]
+
+
+def test_status_block_is_escaped_and_has_the_numbers():
+    from ui import train_live
+    out = train_live.status_html("running", "20260101-000000-abcd", {"fraction": 0.25}, "epoch 1/4 <b>",
+                                 [("Loss", "0.5"), ("Validation <x>", "90.0%")])
+    assert "width:25.0%" in out and "&lt;b&gt;" in out and "Validation &lt;x&gt;" in out and "0.5" in out

@@ -1,0 +1,294 @@
+"""The Train page's setup column: which graph(s), the data, the training options, the device, Start.
+
+Widgets come from ``ui.train_config.FIELDS``; their values are kept per mode in
+``st.session_state["tp_values"]`` so leaving the page and coming back keeps them (Streamlit
+forgets the state of widgets that are not drawn).
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from builder.i18n import pick
+from builder.shapes import check
+from runtime.config import ConfigError, TrainConfig
+from ui import train_config as tc
+from ui.nav import page
+from ui.session import lang, tr, workspace
+from ui.train_state import md_escape
+
+VALUES = "tp_values"        # {mode: {field: value}}: survives page switches
+CHOICE = "tp_graph_choice"  # {"active": key of Build's tab, "model": key, "disc": key}
+
+
+@dataclass
+class Setup:
+    """What Start would train."""
+    graph: dict
+    graph_name: str
+    discriminator: dict | None
+    mode: str                     # as chosen (may be "auto")
+    resolved: str                 # auto resolved
+    values: dict
+    data_choice: dict
+    errors: list[str] = field(default_factory=list)     # block Start
+    config: TrainConfig | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.config is not None
+
+
+def _persisted_select(label: str, options: list, default, key: str, **kw):
+    """A selectbox whose value survives page switches (kept under ``key + '_saved'``)."""
+    saved = st.session_state.get(key + "_saved", default)
+    if saved not in options:
+        saved = default if default in options else options[0]
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = saved
+    value = st.selectbox(label, options, key=key, **kw)
+    st.session_state[key + "_saved"] = value
+    return value
+
+
+def _widget(f: tc.Field, key: str, L: str):
+    label = tr(f"trainpage.f.{f.name}")
+    help_ = tr(f"trainpage.help.{f.name}")
+    if f.kind == "select":
+        fmt = (lambda v: tc.OPTIMIZER_NAMES.get(v, v)) if f.name == "optimizer" else \
+            (lambda v, n=f.name: tr(f"trainpage.opt.{n}.{v}"))
+        return st.selectbox(label, f.options, format_func=fmt, key=key, help=help_)
+    if f.kind == "bool":
+        return st.toggle(label, key=key, help=help_)
+    if f.kind == "int":
+        return st.number_input(label, min_value=int(f.lo), max_value=int(f.hi), step=int(f.step or 1), key=key,
+                               help=help_)
+    if f.kind == "sci":
+        step = {"lr": 1e-4, "g_lr": 1e-5, "d_lr": 1e-5, "eps": 1e-9, "min_lr": 1e-5, "weight_decay": 1e-4,
+                "l1": 1e-5}.get(f.name, 1e-4)
+        return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=step, format="%g", key=key,
+                               help=help_)
+    return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=float(f.step or 0.01),
+                           format="%g", key=key, help=help_)
+
+
+def _fields(fields: list[tc.Field], mode: str, values: dict, L: str, cols: int = 2) -> None:
+    """Draw fields two to a row; write the values back into ``values``."""
+    wide = {"loss", "schedule", "early_stopping", "compile", "device", "amp"}
+    row = None
+    slot = 0
+    for f in fields:
+        key = f"tp_{mode}_{f.name}"
+        if key not in st.session_state:
+            st.session_state[key] = values[f.name]
+        if f.name in wide:
+            values[f.name] = _widget(f, key, L)
+            row, slot = None, 0
+            continue
+        if row is None or slot >= cols:
+            row, slot = st.columns(cols), 0
+        with row[slot]:
+            values[f.name] = _widget(f, key, L)
+        slot += 1
+
+
+def _graph_choice(ws) -> tuple[int, int | None]:
+    """The model (and discriminator) tabs: the Build page's current graph unless the user picked others here."""
+    docs = [t.doc for t in ws.tabs]
+    keys = [t.key for t in ws.tabs]
+    model, disc = tc.pick_graphs(docs, ws.active)
+    choice = st.session_state.get(CHOICE) or {}
+    if choice.get("active") != ws.tab.key:     # Build switched graphs: follow it
+        choice = {"active": ws.tab.key}
+    if choice.get("model") in keys:
+        model = keys.index(choice["model"])
+        disc = tc.pick_discriminator(docs, model)
+    if choice.get("disc") in keys and keys.index(choice["disc"]) != model:
+        disc = keys.index(choice["disc"])
+    st.session_state[CHOICE] = choice
+    return model, disc
+
+
+def data_summary(choice: dict, L: str) -> None:
+    """The data the run will use (chosen on the Data page), with augmentation and split, in two lines."""
+    if choice.get("upload"):
+        name = str(choice["upload"]).replace("\\", "/").rsplit("/", 1)[-1]
+        description = tr("trainpage.uploaded")
+    else:
+        name = choice.get("data") or "digits"
+        try:
+            from runtime.data import builtin
+            description = pick(builtin.info(name, **(choice.get("data_options") or {})).description, L)
+        except Exception:  # noqa: BLE001 - an unknown set fails as a run message; still say its name
+            description = ""
+    aug = tc.augment_summary(choice.get("augment"))
+    aug_text = ", ".join(f"{tr('trainpage.aug.' + k)} {v:g}" for k, v in aug) if aug else tr("trainpage.aug_none")
+    parts = [tr("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}"),
+             tr("trainpage.augmentation", what=aug_text)]
+    if choice.get("label_noise"):
+        parts.append(tr("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
+    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_escape(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
+    if description:
+        st.caption(description)
+
+
+def setup_form(run_live: bool) -> Setup:
+    """Draw the setup column; returns what Start would train (with the reasons it cannot)."""
+    ws = workspace()
+    L = lang()
+    docs = [t.doc for t in ws.tabs]
+    keys = [t.key for t in ws.tabs]
+    names = {t.key: t.name for t in ws.tabs}
+    model_i, disc_i = _graph_choice(ws)
+
+    def picked(which: str, key: str):
+        chosen = st.session_state.setdefault(CHOICE, {"active": ws.tab.key})
+        chosen[which] = st.session_state.get(key)
+        if which == "model":
+            chosen.pop("disc", None)
+
+    c1, c2 = st.columns([1.35, 1])
+    with c1:
+        if st.session_state.get("tp_model") != keys[model_i]:    # writing an unchanged value resets the widget
+            st.session_state["tp_model"] = keys[model_i]
+        st.selectbox(tr("trainpage.model"), keys, format_func=names.get, key="tp_model",
+                     help=tr("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
+    with c2:
+        mode = _persisted_select(tr("trainpage.f.mode"), list(tc.MODES), "auto", "tp_mode",
+                                 format_func=lambda m: tr("mode." + m), help=tr("trainpage.help.mode"))
+
+    graph = docs[model_i]
+    data_choice = ws.data_choice()
+    discriminator = None
+    errors: list[str] = []
+    result = check(graph)
+    wants_gan = mode == "gan" or (mode == "auto" and tc.is_gan_graph(graph))
+    if wants_gan:
+        others = [k for i, k in enumerate(keys) if i != model_i]
+        if disc_i is None or keys[disc_i] not in others:
+            disc_i = keys.index(others[0]) if others else None
+        if disc_i is None:
+            errors.append(tr("trainpage.need_discriminator"))
+            st.warning(errors[-1], icon=":material/warning:")
+        else:
+            if st.session_state.get("tp_disc") != keys[disc_i]:
+                st.session_state["tp_disc"] = keys[disc_i]
+            st.selectbox(tr("trainpage.discriminator"), others, format_func=names.get, key="tp_disc",
+                         help=tr("trainpage.help.discriminator"), on_change=picked, args=("disc", "tp_disc"))
+            discriminator = docs[disc_i]
+
+    resolved = mode
+    if result.ok:
+        try:
+            resolved = tc.resolve_mode(mode, graph, discriminator, data_choice)
+        except Exception:  # noqa: BLE001 - inference problems surface as the run's message
+            resolved = "classification"
+    elif mode == "auto":
+        resolved = (graph.get("meta") or {}).get("mode", "classification")
+        resolved = "gan" if resolved.startswith("gan") else (resolved if resolved in tc.CONCRETE_MODES else
+                                                             "classification")
+    if mode == "auto":
+        st.caption(tr("trainpage.auto_is", mode=tr("mode." + resolved)))
+
+    # a graph with errors cannot train: say why and where to fix it
+    for which, res in (("model", result),) + ((("discriminator", check(discriminator)),) if discriminator else ()):
+        if not res.ok:
+            errors.append(tr("trainpage.graph_has_errors", name=(discriminator if which == "discriminator" else
+                                                                 graph).get("name", which), n=len(res.errors)))
+            with st.container(border=True):
+                st.error(errors[-1], icon=":material/error:")
+                for err in res.errors[:6]:
+                    st.markdown(f"- {md_escape(err.message(L))}")
+                if len(res.errors) > 6:
+                    st.caption(tr("trainpage.more_errors", n=len(res.errors) - 6))
+                try:
+                    st.page_link(page("build"), label=tr("trainpage.fix_on_build"), icon=":material/account_tree:")
+                except Exception:  # noqa: BLE001 - the page runs without navigation in some tests
+                    st.caption(tr("trainpage.fix_on_build"))
+
+    data_summary(data_choice, L)
+
+    # the options: the essentials in view, the rest in expanders
+    store = st.session_state.setdefault(VALUES, {})
+    values = store.setdefault(resolved, tc.defaults_for(resolved))
+    for f in tc.FIELDS:     # what the widgets hold now decides which fields show (momentum for Nesterov, ...)
+        if f"tp_{resolved}_{f.name}" in st.session_state:
+            values[f.name] = st.session_state[f"tp_{resolved}_{f.name}"]
+    _fields(tc.visible_fields(resolved, values, "basic"), resolved, values, L)
+    for group, icon in (("optimizer", ":material/tune:"), ("schedule", ":material/trending_down:"),
+                        ("regularisation", ":material/compress:"), ("early_stopping", ":material/timer_off:"),
+                        ("mode", ":material/category:"), ("run", ":material/memory:")):
+        fields = tc.visible_fields(resolved, values, group)
+        if not fields:
+            continue
+        title = tr(f"trainpage.group.{group}", mode=tr("mode." + resolved))
+        with st.expander(title, icon=icon):
+            _fields(fields, resolved, values, L)
+
+    config = None
+    try:
+        config = tc.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan")
+    except ConfigError as exc:
+        errors.append(exc.message(L))
+        st.error(exc.message(L), icon=":material/error:")
+    device_line(values.get("device", "auto"))
+    if run_live:
+        st.caption(tr("trainpage.one_at_a_time"))
+    return Setup(graph=graph, graph_name=graph.get("name", keys[model_i]), discriminator=discriminator, mode=mode,
+                 resolved=resolved, values=values, data_choice=data_choice, errors=errors, config=config)
+
+
+@st.cache_data(show_spinner=False)
+def _describe_device(requested: str) -> tuple[str | None, str | None]:
+    from runtime import device as dev
+    try:
+        return dev.describe(dev.pick(requested)), None
+    except ConfigError as exc:
+        return None, exc.code
+
+
+def device_line(requested: str) -> None:
+    name, error = _describe_device(requested)
+    if name is None:
+        st.warning(tr("train.no_device", device=requested), icon=":material/warning:")
+    else:
+        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=name)}")
+
+
+def run_summary(job: dict) -> None:
+    """The settings of the run in progress, read-only: while it trains there is nothing to change
+    (one run at a time), and a short card keeps the live page light."""
+    cfg = job.get("config") or {}
+    mode = cfg.get("mode", "auto")
+    gan = mode == "gan"
+    rows = [(tr("trainpage.model"), ts_escape(job.get("label", "")))]
+    if job.get("discriminator"):
+        rows.append((tr("trainpage.discriminator"), ts_escape(job["discriminator"].get("name", ""))))
+    data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
+    rows += [(tr("trainpage.data"), ts_escape(data)),
+             (tr("trainpage.f.mode"), tr("mode." + mode)),
+             (tr("trainpage.f.optimizer"), tc.OPTIMIZER_NAMES.get(cfg.get("optimizer"), cfg.get("optimizer"))),
+             (tr("trainpage.f.g_lr") if gan else tr("trainpage.f.lr"), f"{cfg.get('g_lr' if gan else 'lr', 0):g}"),
+             (tr("trainpage.f.batch_size"), cfg.get("batch_size")),
+             (tr("trainpage.f.epochs"), cfg.get("epochs")),
+             (tr("trainpage.f.schedule"), tr(f"trainpage.opt.schedule.{cfg.get('schedule', 'none')}"))]
+    if cfg.get("weight_decay"):
+        rows.append((tr("trainpage.f.weight_decay"), f"{cfg['weight_decay']:g}"))
+    if cfg.get("early_stopping"):
+        rows.append((tr("trainpage.f.early_stopping"), tr("trainpage.es_summary", patience=cfg.get("es_patience"))))
+    aug = tc.augment_summary(cfg.get("augment"))
+    if aug:
+        rows.append((tr("trainpage.augmentation", what=""), ", ".join(tr("trainpage.aug." + k) for k, _ in aug)))
+    cells = "".join(f"<div style='color:#6b7280'>{html.escape(str(k))}</div>"
+                    f"<div style='font-weight:600;color:#111827;overflow-wrap:anywhere'>{html.escape(str(v))}</div>"
+                    for k, v in rows)
+    st.markdown(f"<div style='font-size:1.15rem;font-weight:600;margin-bottom:0.6rem'>"
+                f"{html.escape(tr('trainpage.this_run'))}</div>"
+                f"<div style='display:grid;grid-template-columns:auto 1fr;gap:0.35rem 1rem;font-size:0.95rem'>"
+                f"{cells}</div>", unsafe_allow_html=True)
+
+
+def ts_escape(text) -> str:
+    return str(text)

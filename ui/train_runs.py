@@ -1,0 +1,193 @@
+"""The Train page's runs list: past runs with their best metrics, compare, continue, fine-tune, delete."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from builder.errors import CodedError
+
+from runtime import runfiles as rf
+from runtime import runs
+from ui import figures as F
+from ui import train_config as tc
+from ui import train_live as live
+from ui import train_state as ts
+from ui.session import lang, tr
+
+
+def run_row(info: runs.RunInfo, best: dict, L: str) -> dict:
+    """One row of the runs table (column names translated)."""
+    cfg = info.config
+    key = tc.key_config(cfg)
+    status = info.status
+    data = status.get("data") or (cfg.get("upload") and Path(str(cfg["upload"])).name) or cfg.get("data", "")
+    mode = status.get("mode") or cfg.get("mode", "auto")
+    created = info.job.get("created")
+    return {
+        tr("trainpage.col.run"): info.label,
+        tr("trainpage.col.state"): tr(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
+        tr("trainpage.col.data"): data,
+        tr("trainpage.col.mode"): tr(f"mode.{mode}"),
+        tr("trainpage.col.optimizer"): key["optimizer"],
+        tr("trainpage.col.lr"): key["lr"],
+        tr("trainpage.col.batch"): key["batch_size"],
+        tr("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
+        tr("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
+        tr("trainpage.col.best_metric"): _best_metric(best),
+        tr("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
+        "id": info.id,
+    }
+
+
+def _epochs_done(status: dict) -> int:
+    epoch = status.get("epoch")
+    if epoch is None:
+        return 0
+    if status.get("state") == "finished":
+        return int(status.get("epochs") or epoch + 1)
+    return int(epoch)
+
+
+def _best_metric(best: dict) -> str:
+    if "val_acc" in best or "train_acc" in best:
+        return f"{100 * best.get('val_acc', best.get('train_acc')):.1f}%"
+    if "val_mae" in best or "train_mae" in best:
+        return f"MAE {best.get('val_mae', best.get('train_mae')):.4g}"
+    return ""
+
+
+def best_of(info: runs.RunInfo) -> dict:
+    return ts.best_metrics(live.metrics(info.dir).records)
+
+
+def runs_section(current: runs.RunInfo | None) -> None:
+    L = lang()
+    st.subheader(tr("trainpage.runs"), anchor=False)
+    infos = runs.list_runs(runs.default_root())
+    if not infos:
+        st.caption(tr("trainpage.no_runs"))
+        return
+    by_id = {r.id: r for r in infos}
+    rows = [run_row(r, best_of(r), L) for r in infos]
+    lr_col = tr("trainpage.col.lr")
+    loss_col = tr("trainpage.col.best_val_loss")
+    st.dataframe(rows, hide_index=True, width="stretch", key="tp_runs_table",
+                 column_config={"id": st.column_config.TextColumn("id", width="small"),
+                                lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
+                                loss_col: st.column_config.NumberColumn(loss_col, format="%.4f")})
+
+    labels = {r.id: f"{r.label} · {r.id}" for r in infos}
+    compare_col, act_col = st.columns([1.6, 1], gap="medium")
+    with compare_col:
+        picked = [i for i in st.session_state.get("tp_compare", []) if i in by_id]
+        if not picked and current is not None:
+            picked = [current.id]
+        st.session_state["tp_compare"] = picked
+        chosen = st.multiselect(tr("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
+                                help=tr("trainpage.help.compare"))
+        if chosen:
+            metrics_all = {"loss"}
+            for rid in chosen:
+                best = best_of(by_id[rid])
+                metrics_all |= {k.split("_", 1)[1] for k in best}
+            metric_opts = [m for m in ("loss", "acc", "mae") if m in metrics_all]
+            metric = st.segmented_control(tr("trainpage.compare_metric"), metric_opts, default=metric_opts[0],
+                                          format_func=lambda m: tr(f"fig.{m}"), key="tp_compare_metric") \
+                or metric_opts[0]
+            series = [(labels[rid], live.metrics(by_id[rid].dir).records) for rid in chosen]
+            st.plotly_chart(F.overlay(series, metric, L), config=live.PLOT_CONFIG, key="tp_overlay")
+    with act_col:
+        options = list(by_id)
+        default = current.id if current is not None and current.id in by_id else options[0]
+        if st.session_state.get("tp_act_run") not in options:
+            st.session_state["tp_act_run"] = default
+        rid = st.selectbox(tr("trainpage.act_on"), options, format_func=labels.get, key="tp_act_run")
+        info = by_id[rid]
+        _actions(info, current)
+
+
+def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
+    live_now = info.state in runs.LIVE_STATES
+    anything_live = current is not None and current.state in runs.LIVE_STATES
+    has_ckpt = (info.dir / rf.CKPT_LAST).exists()
+    cfg = info.config
+    with st.container(border=True, key="tp_run_card"):
+        best = best_of(info)
+        facts = [tr(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
+                 tr("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
+        if best.get("val_loss", best.get("train_loss")) is not None:
+            facts.append(tr("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
+        if _best_metric(best):
+            facts.append(_best_metric(best))
+        st.markdown(f"**{ts.md_escape(info.label)}** · " + " · ".join(facts))
+        c1, c2 = st.columns(2)
+        if c1.button(tr("trainpage.show_run"), icon=":material/visibility:", key="tp_show", width="stretch",
+                     disabled=current is not None and current.id == info.id or anything_live):
+            st.session_state[live.CURRENT] = info.id
+            st.rerun()
+        with c2.popover(tr("trainpage.delete"), icon=":material/delete:", width="stretch", disabled=live_now):
+            st.markdown(tr("trainpage.delete_confirm", label=info.label))
+            st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
+                      on_click=_delete, args=(info,))
+
+        if anything_live:      # nothing to do with these until the run in progress ends
+            st.caption(tr("trainpage.when_idle"))
+            return
+        can_continue = has_ckpt and not live_now
+        with st.expander(tr("trainpage.continue"), icon=":material/resume:"):
+            st.caption(tr("trainpage.continue_hint"))
+            done = _epochs_done(info.status)
+            planned = int(cfg.get("epochs", 10))
+            total = st.number_input(tr("trainpage.total_epochs"), min_value=1, max_value=100_000,
+                                    value=planned if done < planned else planned + 10, key=f"tp_cont_epochs_{info.id}")
+            if st.button(tr("trainpage.continue_go"), icon=":material/play_arrow:", key="tp_continue",
+                         disabled=not can_continue or total <= done, width="stretch"):
+                try:
+                    runs.continue_run(info.dir, epochs=int(total))
+                    st.session_state[live.CURRENT] = info.id
+                    live.cache()["tails"].pop(str(info.dir / rf.METRICS), None)
+                    st.rerun()
+                except CodedError as exc:   # a run that cannot continue or fine-tune: say why
+                    st.error(exc.message(lang()))
+
+        with st.expander(tr("trainpage.fine_tune"), icon=":material/model_training:"):
+            st.caption(tr("trainpage.fine_tune_hint"))
+            doc = rf.read_json(info.dir / rf.GRAPH) or info.job.get("graph") or {}
+            layers = trainable_layers(doc)
+            freeze = st.multiselect(tr("trainpage.freeze"), layers, key=f"tp_freeze_{info.id}",
+                                    help=tr("trainpage.help.freeze"))
+            f1, f2 = st.columns(2)
+            epochs = f1.number_input(tr("trainpage.f.epochs"), min_value=1, max_value=100_000, value=5,
+                                     key=f"tp_ft_epochs_{info.id}")
+            lr = f2.number_input(tr("trainpage.f.lr"), min_value=1e-7, max_value=10.0, step=1e-4, format="%g",
+                                 value=float(cfg.get("lr", 1e-3)) / 10, key=f"tp_ft_lr_{info.id}")
+            if st.button(tr("trainpage.fine_tune_go"), icon=":material/play_arrow:", key="tp_finetune",
+                         disabled=not (has_ckpt or (info.dir / rf.CKPT_BEST).exists()) or anything_live,
+                         width="stretch"):
+                try:
+                    new_dir = runs.fine_tune(info.dir, freeze, overrides={"epochs": int(epochs), "lr": float(lr)},
+                                             root=runs.default_root())
+                    st.session_state[live.CURRENT] = new_dir.name
+                    st.rerun()
+                except CodedError as exc:   # a run that cannot continue or fine-tune: say why
+                    st.error(exc.message(lang()))
+        if not has_ckpt:
+            st.caption(tr("trainpage.no_checkpoint"))
+
+
+def _delete(info: runs.RunInfo) -> None:
+    """Before the rerun (a callback), so the widgets that name the run can forget it."""
+    runs.delete(info.dir)
+    if st.session_state.get(live.CURRENT) == info.id:
+        st.session_state.pop(live.CURRENT, None)
+    st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
+    st.session_state.pop("tp_act_run", None)
+
+
+def trainable_layers(doc: dict) -> list[str]:
+    """Node ids with trainable parameters, in graph order: what fine-tuning can freeze."""
+    from builder.shapes import check
+    counts = check(doc).counts if doc else {}
+    return [n["id"] for n in doc.get("nodes", []) if counts.get(n.get("id"), 0) > 0]

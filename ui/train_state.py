@@ -1,0 +1,357 @@
+"""What the Train page shows, computed from the run folder (docs/run-format.md): no streamlit here.
+
+* ``Tail``: incremental reads of an append-only ``.jsonl`` (byte offsets), so a page
+  that polls every second reads only what was appended since the last look.
+* ``progress``: fraction, elapsed time and ETA from status.json.
+* ``panels``: which curves a mode has; ``best_metrics``: a run's best values.
+* ``active_run``: the run to show after a reload (the newest live one).
+* ``layer_graph``: agraph nodes and edges for "pick a layer to watch".
+* ``diagnostic_views``: which diagnostics apply to a run.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runtime import runfiles as rf
+from runtime.runs import LIVE_STATES, RunInfo
+
+TERMINAL_STATES = ("finished", "stopped", "failed", "died")
+
+
+def md_escape(text: str) -> str:
+    """User text (graph names, node ids, file names) shown as itself in markdown, even where HTML is allowed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", html.escape(str(text), quote=False))
+
+
+@dataclass
+class Tail:
+    """The records of one ``.jsonl`` file read so far and where to continue."""
+    path: Path
+    offset: int = 0
+    records: list = field(default_factory=list)
+    version: int = 0            # bumped whenever records were appended
+
+    def update(self) -> bool:
+        """Read what was appended; True when there was something new."""
+        new, self.offset = rf.read_jsonl(self.path, self.offset)
+        if new:
+            self.records.extend(new)
+            self.version += 1
+        return bool(new)
+
+
+def tail(cache: dict, path: Path) -> Tail:
+    """The ``Tail`` for ``path`` kept in ``cache`` (the page's session state), brought up to date."""
+    key = str(path)
+    t = cache.get(key)
+    if t is None:
+        t = cache[key] = Tail(Path(path))
+    t.update()
+    return t
+
+
+def file_version(path: Path) -> int | None:
+    """A value that changes whenever the file is replaced (mtime in ns), None if it is absent."""
+    try:
+        return Path(path).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+# -- progress --------------------------------------------------------------------------------
+def progress(status: dict, records: list[dict], now: float | None = None) -> dict:
+    """``{fraction, step, total, epoch, epochs, elapsed, eta, samples_per_s}`` for the progress bar."""
+    now = time.time() if now is None else now
+    step = int(status.get("step") or 0)
+    total = int(status.get("total_steps") or 0)
+    steps = [r for r in records if r.get("kind") == "step"]
+    if steps:
+        step = max(step, int(steps[-1].get("step") or 0))
+    state = status.get("state")
+    started = status.get("started")
+    elapsed = None
+    if steps and steps[-1].get("time") is not None:
+        elapsed = float(steps[-1]["time"])
+    if started:
+        if state in ("running", "starting"):
+            elapsed = max(elapsed or 0.0, now - float(started))
+        elif state == "paused":
+            elapsed = max(elapsed or 0.0, float(status.get("updated") or now) - float(started))
+    fraction = min(1.0, step / total) if total else 0.0
+    if state == "finished":
+        fraction = 1.0
+    eta = None
+    if state in ("running", "paused") and elapsed and step and total and step < total:
+        eta = elapsed * (total - step) / step
+    speed = next((r.get("samples_per_s") for r in reversed(steps) if r.get("samples_per_s")), None)
+    epoch = status.get("epoch")
+    epochs = status.get("epochs")
+    shown = 0 if epoch is None or not step else int(epoch) + 1     # 1-based, the epoch under way
+    if epochs:
+        shown = min(shown, int(epochs))
+    return {"fraction": fraction, "step": step, "total": total, "epoch": shown, "epochs": epochs,
+            "elapsed": elapsed, "eta": eta, "samples_per_s": speed}
+
+
+def clock(seconds: float | None) -> str:
+    """0:42, 3:07, 1:02:03."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    seconds = int(round(max(0.0, seconds)))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+# -- curves per mode -------------------------------------------------------------------------
+def panels(mode: str | None) -> list[tuple[str, list[str]]]:
+    """The main curves of a mode: (title key, metrics); one metric uses train/val styling."""
+    return {
+        "classification": [("fig.loss", ["loss"]), ("fig.acc", ["acc"])],
+        "regression": [("fig.loss", ["loss"]), ("fig.mae", ["mae"])],
+        "autoencoder": [("fig.loss", ["loss"])],
+        "vae": [("fig.loss", ["loss"]), ("trainpage.fig_vae_terms", ["recon", "kl"])],
+        "gan": [("trainpage.fig_gan_losses", ["d_loss", "g_loss"]), ("trainpage.fig_gan_scores", ["d_real", "d_fake"])],
+    }.get(mode or "", [("fig.loss", ["loss"])])
+
+
+def thin(series: list[tuple[str, list, list]], most: int = 400) -> list[tuple[str, list, list]]:
+    """At most ``most`` evenly spread points per trace (the last one always kept): a long run's
+    per-step line stays cheap to redraw every second and looks the same."""
+    out = []
+    for kind, xs, ys in series:
+        if len(xs) > most:
+            idx = sorted({round(i * (len(xs) - 1) / (most - 1)) for i in range(most)})
+            xs, ys = [xs[i] for i in idx], [ys[i] for i in idx]
+        out.append((kind, xs, ys))
+    return out
+
+
+def smooth(series: list[tuple[str, list, list]], window: int = 5) -> list[tuple[str, list, list]]:
+    """A running median over ``window`` points (TensorBoard-style smoothing for a jumpy line)."""
+    out = []
+    for kind, xs, ys in series:
+        half = window // 2
+        sm = []
+        for i in range(len(ys)):
+            part = sorted(v for v in ys[max(0, i - half):i + half + 1] if v is not None)
+            sm.append(part[(len(part) - 1) // 2] if part else None)
+        out.append((kind, xs, sm))
+    return out
+
+
+def latest(records: list[dict], key: str, kind: str | None = None):
+    for r in reversed(records):
+        if (kind is None or r.get("kind") == kind) and r.get(key) is not None:
+            return r[key]
+    return None
+
+
+def best_metrics(records: list[dict]) -> dict:
+    """Best validation (else training) loss and accuracy/mae over the epoch records."""
+    epochs = [r for r in records if r.get("kind") == "epoch"]
+    out = {}
+    for metric, better in (("loss", min), ("acc", max), ("mae", min)):
+        for prefix in ("val_", "train_"):
+            values = [r[prefix + metric] for r in epochs if r.get(prefix + metric) is not None
+                      and (prefix == "val_" or r.get("epoch", 0) > 0)]
+            if values:
+                out[prefix + metric] = better(values)
+                break
+    return out
+
+
+# -- which run to show -----------------------------------------------------------------------------
+def active_run(infos: list[RunInfo], remembered: str | None = None) -> RunInfo | None:
+    """The newest live run; else the remembered one; else the newest run (None if there are none)."""
+    live = [r for r in infos if r.state in LIVE_STATES]
+    if live:
+        return max(live, key=lambda r: r.id)
+    if remembered:
+        for r in infos:
+            if r.id == remembered:
+                return r
+    return max(infos, key=lambda r: r.id) if infos else None
+
+
+# -- layers to watch ---------------------------------------------------------------------------------
+CATEGORY_COLORS = {
+    "io": "#16a34a", "conv": "#2563eb", "pool": "#0891b2", "dense": "#7c3aed", "activation": "#6b7280",
+    "norm": "#ca8a04", "recurrent": "#db2777", "other": "#4b5563",
+}
+SELECTED_COLOR = "#f97316"
+
+
+def category(layer_type: str) -> str:
+    t = layer_type.lower()
+    if t in ("input", "output"):
+        return "io"
+    if "conv" in t:
+        return "conv"
+    if "pool" in t:
+        return "pool"
+    if t in ("linear", "bilinear", "embedding"):
+        return "dense"
+    if "norm" in t or t == "dropout":
+        return "norm"
+    if t in ("lstm", "gru", "rnn") or "attention" in t:
+        return "recurrent"
+    if t in ("relu", "leakyrelu", "gelu", "sigmoid", "tanh", "softmax", "logsoftmax", "elu", "silu", "prelu",
+             "softplus", "mish", "hardswish", "selu"):
+        return "activation"
+    return "other"
+
+
+def layer_graph(doc: dict, watchable: set[str], selected: str | None,
+                two_lines: bool = False) -> tuple[list[dict], list[dict]]:
+    """Nodes and edges for streamlit-agraph: a node per layer, labelled ``id`` and type.
+
+    Node text is escaped (agraph renders titles as HTML) and titles are left empty, so
+    neither hover tooltips nor the component's double-click handler see user text as markup.
+    """
+    nodes, edges = [], []
+    for n in doc.get("nodes", []):
+        nid = str(n.get("id"))
+        ntype = str(n.get("type", "?"))
+        color = SELECTED_COLOR if nid == selected else CATEGORY_COLORS[category(ntype)]
+        can = nid in watchable
+        nodes.append({
+            "id": nid, "label": html.escape(f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}"), "title": "",
+            "shape": "box",
+            "color": {"background": color if can else "#e5e7eb", "border": color,
+                      "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},
+            "font": {"color": "#ffffff" if can else "#374151", "size": 14, "face": "sans-serif", "multi": False},
+            "borderWidth": 3 if nid == selected else 1, "size": 20, "margin": 8,
+        })
+    ids = {n["id"] for n in nodes}
+    for e in doc.get("edges", []):
+        src, dst = str(e.get("source")), str(e.get("target"))
+        if src in ids and dst in ids:
+            edges.append({"from": src, "to": dst, "id": f"{src}->{dst}", "color": "#9ca3af", "arrows": "to"})
+    return nodes, edges
+
+
+MAX_LEVELS_ACROSS = 14     # up to this many levels the graph is drawn left to right across the page
+
+
+def graph_extent(doc: dict) -> tuple[int, int]:
+    """(levels, most nodes on one level) of ``doc`` drawn by longest path from the inputs."""
+    depth = _depths(doc)
+    if not depth:
+        return 1, 1
+    counts: dict = {}
+    for d in depth.values():
+        counts[d] = counts.get(d, 0) + 1
+    return max(depth.values()), max(counts.values())
+
+
+def agraph_width_height(doc: dict) -> int:
+    """Pixels for a left-to-right drawing: a row per node of the widest level."""
+    _, breadth = graph_extent(doc)
+    return int(min(420, 80 + 62 * breadth))
+
+
+def _depths(doc: dict) -> dict:
+    nodes = [n.get("id") for n in doc.get("nodes", [])]
+    preds: dict = {n: [] for n in nodes}
+    for e in doc.get("edges", []):
+        if e.get("target") in preds and e.get("source") in preds:
+            preds[e["target"]].append(e["source"])
+    depth: dict = {}
+
+    def level(n, seen=()):
+        if n in depth:
+            return depth[n]
+        if n in seen:      # a cycle (the checker reports it); do not recurse forever
+            return 0
+        depth[n] = 1 + max((level(p, seen + (n,)) for p in preds[n]), default=0)
+        return depth[n]
+
+    for n in nodes:
+        level(n)
+    return depth
+
+
+def agraph_height(doc: dict, per_level: int = 46, lo: int = 240, hi: int = 640) -> int:
+    """Pixels for a top-down drawing of ``doc``: one level per step of the longest path."""
+    levels, _ = graph_extent(doc)
+    return int(min(hi, max(lo, 40 + per_level * levels)))
+
+
+def agraph_config(height: int = 420, direction: str = "UD") -> dict:
+    """vis-network options: a fixed top-down layout (no physics), so nodes stay where they are."""
+    return {
+        "height": f"{height}px", "width": "100%", "physics": {"enabled": False},
+        "layout": {"hierarchical": {"enabled": True, "direction": direction, "sortMethod": "directed",
+                                    "levelSeparation": 46 if direction in ("UD", "DU") else 96,
+                                    "nodeSpacing": 130 if direction in ("UD", "DU") else 62}},
+        "interaction": {"hover": True, "dragNodes": False, "zoomView": True, "dragView": True},
+        "edges": {"smooth": False},
+    }
+
+
+def watchable_layers(doc: dict, activation_keys) -> list[str]:
+    """Graph nodes with activations in the snapshot, in graph order (Inputs show the samples)."""
+    have = {k[len("act__"):] for k in activation_keys if k.startswith("act__")}
+    out = []
+    for n in doc.get("nodes", []):
+        nid = n.get("id")
+        if nid in have or (n.get("type") == "Input" and any(k.startswith("input__") for k in activation_keys)):
+            out.append(nid)
+    return out
+
+
+def default_layer(doc: dict, layers: list[str]) -> str | None:
+    """The first conv layer (feature maps are the most telling), else the first layer."""
+    types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
+    for nid in layers:
+        if "Conv" in types.get(nid, ""):
+            return nid
+    for nid in layers:
+        if types.get(nid) != "Input":
+            return nid
+    return layers[0] if layers else None
+
+
+# -- diagnostics -------------------------------------------------------------------------------------
+def diagnostic_views(mode: str | None, run_dir: Path) -> list[str]:
+    """The diagnostics that apply to this run, in the order the page offers them."""
+    d = Path(run_dir)
+    views = ["gradients", "weights"]
+    if mode == "classification":
+        views += ["confusion", "mistakes"]
+        if (d / rf.BOUNDARY).exists():
+            views.append("boundary")
+    elif mode in ("autoencoder", "vae"):
+        views.append("reconstructions")
+        if mode == "vae":
+            views.append("latent")
+    elif mode == "gan":
+        views.append("generated")
+    return views
+
+
+def sample_labels(n: int, target, class_names, lang_label) -> list[str]:
+    """Row labels for the watched samples: "sample 1 · 3" (its class where there are labels)."""
+    out = []
+    for i in range(n):
+        label = lang_label(i + 1)
+        if target is not None and i < len(target):
+            try:
+                value = target[i]
+                if getattr(value, "ndim", 0) == 0 and float(value).is_integer():
+                    c = int(value)
+                    label += " · " + (str(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c))
+            except (TypeError, ValueError):
+                pass
+        out.append(label)
+    return out
+
+
+def gan_metric_names() -> tuple[str, ...]:
+    return ("d_loss", "g_loss", "d_real", "d_fake")
