@@ -197,15 +197,21 @@ def main() -> None:
                 page.wait_for_function("() => !document.querySelector('.st-key-tp_start button').disabled")
                 idle(page)
                 known = {d.name for d in runs_root.iterdir()}
-                t0 = time.perf_counter()
+                t0, wall0 = time.perf_counter(), time.time()
                 start.click()
                 run_dir = new_run(runs_root, known)
-                page.wait_for_function(
-                    f"""() => {{ const s = document.querySelector('.st-key-tp_status');
-                        return s && s.innerText.includes({json.dumps(run_dir.name)}) && ({POINTS_JS})() > 0; }}""",
+                page.wait_for_function(    # a point of this run (the chart names its run in layout.meta)
+                    f"""() => {{ const el = document.querySelector('.st-key-tp_curve_0 .js-plotly-plot');
+                        return el && el.layout && el.layout.meta && el.layout.meta.run === {json.dumps(run_dir.name)}
+                               && ({POINTS_JS})() > 0; }}""",
                     timeout=60_000, polling=10)
                 latencies.append(time.perf_counter() - t0)
-                print(f"  run {i + 1}: {latencies[-1]:.2f} s")
+                job = json.loads((run_dir / "job.json").read_text())
+                status = json.loads((run_dir / "status.json").read_text())
+                first = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[0])   # the page drew it
+                written = status["started"] + first["time"]
+                print(f"  run {i + 1}: {latencies[-1]:.2f} s  (run folder made {job['created'] - wall0:.2f} s, "
+                      f"trainer ready {status['started'] - wall0:.2f} s, first record {written - wall0:.2f} s)")
                 page.get_by_role("button", name="Stop").click()
                 wait_state(run_dir, ("stopped", "finished", "failed", "died"), timeout=120)
 

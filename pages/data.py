@@ -14,7 +14,7 @@ from ui import data_view as dv
 from ui import figures
 from ui.data_fit import fit_check
 from ui.nav import page
-from ui.session import ensure_app_shell, lang, tr, workspace
+from ui.session import ensure_app_shell, labeller, lang, tr, workspace
 
 ensure_app_shell()
 ws = workspace()
@@ -59,14 +59,14 @@ with left:
 with card:
     source = st.segmented_control(tr("datapage.source"), ["builtin", "upload"], required=True,
                                   default="upload" if choice["upload"] else "builtin",
-                                  format_func=lambda s: tr(f"datapage.source_{s}"), key="data_source", width="stretch")
+                                  format_func=labeller("datapage.source_"), key="data_source", width="stretch")
     if source == "builtin":
         if choice["upload"]:                      # back to the built-in set chosen before the upload
             ws.set_data_choice(upload=None, upload_options={})
             choice = ws.data_choice()
         current = choice["data"] if choice["data"] in INFOS else NAMES[0]
         name = st.selectbox(tr("datapage.builtin"), NAMES, index=NAMES.index(current), key="data_builtin",
-                            format_func=lambda n: f"{n}  ·  {tr('datapage.kind.' + INFOS[n].kind)}")
+                            format_func=lambda n, kind=labeller("datapage.kind."): f"{n}  ·  {kind(INFOS[n].kind)}")
         if name != choice["data"]:
             ws.set_data_choice(data=name, data_options={}, upload=None, upload_options={})
             choice = ws.data_choice()
@@ -125,10 +125,10 @@ with card:
                 new["target"] = st.selectbox(
                     tr("datapage.csv_target"), targets,
                     index=targets.index(opts.get("target")) if opts.get("target") in targets else 0,
-                    format_func=lambda c: tr("datapage.csv_no_target") if c is None else c, key=f"csv_target_{key}")
+                    format_func=lambda c, none=tr("datapage.csv_no_target"): none if c is None else c, key=f"csv_target_{key}")
                 new["task"] = st.segmented_control(
                     tr("datapage.csv_task"), list(upl.TASKS), default=opts.get("task", "auto"), required=True,
-                    format_func=lambda s: tr(f"datapage.task.{s}"), key=f"csv_task_{key}")
+                    format_func=labeller("datapage.task."), key=f"csv_task_{key}")
                 new["drop"] = st.multiselect(tr("datapage.csv_drop"), [c for c in columns if c != new["target"]],
                                              default=[c for c in opts.get("drop", []) if c in columns],
                                              key=f"csv_drop_{key}")
@@ -138,7 +138,7 @@ with card:
                                                value=opts.get("size", 28), key=f"zip_size_{key}")
                 new["color"] = c2.segmented_control(tr("datapage.zip_color"), list(upl.COLORS),
                                                     default=opts.get("color", "grey"), required=True,
-                                                    format_func=lambda c: tr(f"datapage.color.{c}"),
+                                                    format_func=labeller("datapage.color."),
                                                     key=f"zip_color_{key}")
             wanted = upl.check_options(path, new)
             if wanted != upl.check_options(path, opts):
@@ -301,7 +301,7 @@ with right:
             c_top[0].caption(tr("datapage.augment_intro"))
             padding = c_top[1].selectbox(tr("datapage.aug_padding"), ["zeros", "border", "reflection"],
                                          index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
-                                         format_func=lambda p: tr(f"datapage.padding.{p}"), key="aug_padding")
+                                         format_func=labeller("datapage.padding."), key="aug_padding")
             if c_top[2].button(tr("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
                                width="stretch"):
                 st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1

@@ -227,11 +227,12 @@ def test_activation_mosaic_dense_is_one_strip_per_sample():
     assert z.shape == (5, 20)
 
 
-def test_image_mosaic_grey_rgb_and_flat():
-    fig = F.image_mosaic(np.random.rand(10, 1, 8, 8), "en", cols=5, labels=[str(i) for i in range(10)])
-    assert len(fig.data) == 1 and np.asarray(fig.data[0].z).shape == (17, 44) and len(fig.layout.annotations) == 10
-    assert F.image_mosaic(np.random.rand(3, 3, 8, 8), "en").data[0].type == "image"
-    assert np.asarray(F.image_mosaic(np.random.rand(2, 64), "en").data[0].z).shape == (8, 17)
+def test_image_mosaic_squares_up_flat_vectors():
+    """A dense autoencoder's reconstructions (N, 64) are drawn as 8x8 tiles, not 1x64 strips."""
+    flat = np.random.rand(2, 64)
+    z = np.asarray(F.image_mosaic(flat, cols=2).data[0].z, dtype=float)
+    assert np.isfinite(z).sum() == 2 * 64 and z.shape[1] == 2 * 8 + 1
+    assert np.allclose(z[-8:, :8], flat[0].reshape(8, 8))
 
 
 def test_is_image_batch():

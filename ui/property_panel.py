@@ -134,7 +134,7 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
     if param.strings:
         mode = value if isinstance(value, str) else "number"
         st.selectbox(label, modes, index=modes.index(mode), key=key + ":mode", help=help_text,
-                     format_func=lambda m: tr("panel.size_number") if m == "number" else m,
+                     format_func=lambda m, number=tr("panel.size_number"): number if m == "number" else m,
                      on_change=setter(param.name, lambda: _fallback(param) if st.session_state[key + ":mode"] == "number"
                                       else st.session_state[key + ":mode"]))
         if mode != "number":

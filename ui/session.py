@@ -26,6 +26,13 @@ def tr(key: str, **args) -> str:
     return t(key, lang(), **args)
 
 
+def labeller(prefix: str):
+    """A ``format_func`` showing option ``o`` as the text of ``prefix + o``, in the language of this run
+    (bound now: Streamlit may call it after the run, e.g. AppTest reading widget values)."""
+    L = lang()
+    return lambda option: t(prefix + str(option), L)
+
+
 def language_switch() -> None:
     ws = workspace()
 

@@ -16,7 +16,7 @@ from builder.shapes import check
 from runtime.config import ConfigError, TrainConfig
 from ui import train_config as tc
 from ui.nav import page
-from ui.session import lang, tr, workspace
+from ui.session import labeller, lang, tr, workspace
 from ui.train_state import md_escape
 
 VALUES = "tp_values"        # {mode: {field: value}}: survives page switches
@@ -58,7 +58,7 @@ def _widget(f: tc.Field, key: str, L: str):
     help_ = tr(f"trainpage.help.{f.name}")
     if f.kind == "select":
         fmt = (lambda v: tc.OPTIMIZER_NAMES.get(v, v)) if f.name == "optimizer" else \
-            (lambda v, n=f.name: tr(f"trainpage.opt.{n}.{v}"))
+            labeller(f"trainpage.opt.{f.name}.")
         return st.selectbox(label, f.options, format_func=fmt, key=key, help=help_)
     if f.kind == "bool":
         return st.toggle(label, key=key, help=help_)
@@ -157,7 +157,7 @@ def setup_form(run_live: bool) -> Setup:
                      help=tr("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
     with c2:
         mode = _persisted_select(tr("trainpage.f.mode"), list(tc.MODES), "auto", "tp_mode",
-                                 format_func=lambda m: tr("mode." + m), help=tr("trainpage.help.mode"))
+                                 format_func=labeller("mode."), help=tr("trainpage.help.mode"))
 
     graph = docs[model_i]
     data_choice = ws.data_choice()

@@ -23,7 +23,7 @@ from runtime import runs
 from ui import figures as F
 from ui import live_plot
 from ui import train_state as ts
-from ui.session import lang, tr
+from ui.session import labeller, lang, tr
 
 CACHE = "tp_cache"          # {"tails": {path: Tail}, "figs": {name: (version, fig)}, "npz": {path: (version, dict)}}
 CURRENT = "tp_current"      # id of the run the page shows
@@ -105,6 +105,8 @@ def curve(name: str, version, series, shape, build, min_interval: float = 0.0) -
     then refreshed by swapping the traces' arrays into that spec (no Plotly objects)."""
     shells = cache().setdefault("shells", {})
     key = (shape, tuple(kind for kind, _, _ in series))
+    if shells.get(name, (None,))[0] != key:
+        min_interval = 0.0      # a new trace (the first point, the first epoch) is drawn at once
 
     def make():
         shell = shells.get(name)
@@ -334,9 +336,11 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
         else:
             series = ts.thin(F.curves_series(records, keys))
             build = (lambda k=keys, tk=title_key: F.curves(records, k, L, tk).update_layout(height=360))
+        spec = curve(f"curve{i}", version, series, (run_dir.name, L, title_key), build,
+                     min_interval=CURVE_EVERY if every else 0)
+        spec = dict(spec, layout=dict(spec["layout"], meta={"run": run_dir.name}))   # which run it shows
         with cols[i]:
-            chart(curve(f"curve{i}", version, series, (run_dir.name, L, title_key), build,
-                        min_interval=CURVE_EVERY if every else 0), f"tp_curve_{i}")
+            chart(spec, f"tp_curve_{i}")
 
 
 def rate_charts(run: runs.RunInfo | None) -> None:
@@ -501,7 +505,7 @@ def diagnostics_section(run: runs.RunInfo | None) -> None:
     views = ts.diagnostic_views(mode, run.dir)
     if st.session_state.get("tp_diag") not in views:
         st.session_state["tp_diag"] = views[0]
-    view = st.segmented_control(tr("trainpage.diagnostics"), views, format_func=lambda v: tr(f"trainpage.view.{v}"),
+    view = st.segmented_control(tr("trainpage.diagnostics"), views, format_func=labeller("trainpage.view."),
                                 key="tp_diag", label_visibility="collapsed") or views[0]
     _diagnostic(run.dir, view, mode)
 

@@ -14,7 +14,7 @@ from ui import figures as F
 from ui import train_config as tc
 from ui import train_live as live
 from ui import train_state as ts
-from ui.session import lang, tr
+from ui.session import labeller, lang, tr
 
 
 def run_row(info: runs.RunInfo, best: dict, L: str) -> dict:
@@ -94,7 +94,7 @@ def runs_section(current: runs.RunInfo | None) -> None:
                 metrics_all |= {k.split("_", 1)[1] for k in best}
             metric_opts = [m for m in ("loss", "acc", "mae") if m in metrics_all]
             metric = st.segmented_control(tr("trainpage.compare_metric"), metric_opts, default=metric_opts[0],
-                                          format_func=lambda m: tr(f"fig.{m}"), key="tp_compare_metric") \
+                                          format_func=labeller("fig."), key="tp_compare_metric") \
                 or metric_opts[0]
             series = [(labels[rid], live.metrics(by_id[rid].dir).records) for rid in chosen]
             st.plotly_chart(F.overlay(series, metric, L), config=live.PLOT_CONFIG, key="tp_overlay")
