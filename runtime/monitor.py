@@ -5,6 +5,11 @@ per ``snapshot_seconds`` it samples weight/gradient statistics and the activatio
 a few fixed validation samples (forward hooks registered for that one pass and
 removed after); at epoch ends it writes the confusion matrix, reconstructions or
 generated samples, the 2-D decision boundary, and checkpoints.
+
+Everything beyond the metrics lines is paced by wall time, not by steps or epochs: a
+small data set's epoch can take 20 ms, and writing diagnostics and checkpoints after
+each one would make monitoring cost more than training. The end of the run writes
+everything once more, so the last state is always on disk.
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ MAX_CHANNELS = 16      # feature maps kept per conv layer and sample
 MAX_UNITS = 256        # units kept per dense layer and sample
 MAX_LATENT_POINTS = 1000
 GRID = 60              # decision-boundary resolution
+METRICS_SECONDS = 0.1  # step records are written in batches at most this often (the first at once)
+STATUS_SECONDS = 0.5   # status.json while running (the page polls about once a second)
+CHECKPOINT_SECONDS = 10.0
 
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
@@ -37,7 +45,14 @@ class RunMonitor(Callback):
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_snapshot = 0.0
+        self.last_diagnostics = 0.0     # epoch-end views (confusion, samples, boundary)
+        self.last_status = 0.0
+        self.lines: list[str] = []      # metrics records not yet written
+        self.last_flush = 0.0
+        self.last_checkpoint = time.time()
         self.best_val = None
+        self.pending_best = None        # the best checkpoint's content, not yet on disk
+        self.last_best_saved = 0.0
 
     # -- start ---------------------------------------------------------------------
     def on_fit_start(self, trainer):
@@ -67,7 +82,15 @@ class RunMonitor(Callback):
         self.watch_target = target
         return inputs
 
+    def write_metrics(self) -> None:
+        if self.lines:
+            rf.append_lines(self.dir / rf.METRICS, self.lines)
+            self.lines = []
+        self.last_flush = time.time()
+
     def status(self, t, state: str, **extra) -> None:
+        self.write_metrics()      # a reader of the status sees the records it speaks of
+        self.last_status = time.time()
         rf.write_json(self.dir / rf.STATUS, {
             "format_version": rf.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
@@ -82,8 +105,12 @@ class RunMonitor(Callback):
         self._snapshot(trainer)
 
     def on_log(self, trainer, record):
-        rf.append_jsonl(self.dir / rf.METRICS, record)
-        self.status(trainer, "running")
+        self.lines.append(rf.jsonl_line(record))
+        now = time.time()
+        if now - self.last_status >= STATUS_SECONDS:
+            self.status(trainer, "running")
+        elif now - self.last_flush >= METRICS_SECONDS:
+            self.write_metrics()
 
     def _snapshot(self, t) -> None:
         model = t.module if t.data.mode != "gan" else t.discriminator
@@ -157,9 +184,17 @@ class RunMonitor(Callback):
 
     # -- epoch end -----------------------------------------------------------------------
     def on_epoch_end(self, trainer, record):
-        t = trainer
-        rf.append_jsonl(self.dir / rf.METRICS, record)
-        if t.cfg.monitor:
+        self.lines.append(rf.jsonl_line(record))
+        self.write_metrics()
+        self._views_and_checkpoints(trainer, record, final=False)
+        if time.time() - self.last_status >= STATUS_SECONDS:
+            self.status(trainer, "running")
+
+    def _views_and_checkpoints(self, t, record: dict, final: bool) -> None:
+        """Epoch-end diagnostics and checkpoints, paced by wall time; ``final`` writes what is due."""
+        now = time.time()
+        if t.cfg.monitor and (final or record["epoch"] == 0 or now - self.last_diagnostics >= t.cfg.snapshot_seconds):
+            self.last_diagnostics = now
             if t.data.mode == "classification" and t.data.val is not None:
                 self._confusion(t, record["epoch"])
                 self._boundary(t, record["epoch"])
@@ -167,13 +202,21 @@ class RunMonitor(Callback):
             if self.watch_inputs is not None or t.data.mode == "gan":
                 self._snapshot(t)
                 self.last_snapshot = time.time()
-        if record["epoch"] and record["epoch"] % t.cfg.checkpoint_every == 0:
-            checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
+        if not final and record["epoch"] and record["epoch"] % t.cfg.checkpoint_every == 0 \
+                and now - self.last_checkpoint >= CHECKPOINT_SECONDS:
+            self._save_last(t)
         val = record.get("val_loss")
         if record["epoch"] and val is not None and (self.best_val is None or val < self.best_val):
             self.best_val = val
-            checkpoint.save(self.dir / rf.CKPT_BEST, **t.checkpoint_content(), best_epoch=record["epoch"])
-        self.status(t, "running")
+            # the weights alone (copied now): fine-tuning and export start from them; resuming uses the last
+            self.pending_best = dict(t.checkpoint_content(optimizers=False), best_epoch=record["epoch"])
+        if self.pending_best is not None and (final or now - self.last_best_saved >= CHECKPOINT_SECONDS):
+            checkpoint.save(self.dir / rf.CKPT_BEST, **self.pending_best)
+            self.pending_best, self.last_best_saved = None, time.time()
+
+    def _save_last(self, t) -> None:
+        checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
+        self.last_checkpoint = time.time()
 
     def _confusion(self, t, epoch: int) -> None:
         split = t.data.val
@@ -253,7 +296,9 @@ class RunMonitor(Callback):
 
     # -- end -----------------------------------------------------------------------------
     def on_fit_end(self, trainer, summary):
-        checkpoint.save(self.dir / rf.CKPT_LAST, **trainer.checkpoint_content())
+        if trainer.history:     # the last epoch's views and the best weights, whatever the pacing skipped
+            self._views_and_checkpoints(trainer, trainer.history[-1], final=True)
+        self._save_last(trainer)
         rf.write_json(self.dir / rf.SUMMARY, summary)
         self.status(trainer, "stopped" if trainer.stop_reason == "stopped" else "finished",
                     stop_reason=trainer.stop_reason)

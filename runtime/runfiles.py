@@ -61,11 +61,19 @@ def read_json(path: Path, default=None):
         return default
 
 
+def jsonl_line(record: dict) -> str:
+    return json.dumps(_clean(record), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def append_jsonl(path: Path, record: dict) -> None:
-    line = json.dumps(_clean(record), ensure_ascii=False, separators=(",", ":")) + "\n"
+    append_lines(path, [jsonl_line(record)])
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Whole lines in one append, so a reader never sees part of a record but the last line's."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode("utf-8"))
+        os.write(fd, "".join(lines).encode("utf-8"))
     finally:
         os.close(fd)
 

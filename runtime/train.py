@@ -353,18 +353,22 @@ class Trainer:
         return out
 
     # -- what checkpoints hold ---------------------------------------------------------
-    def checkpoint_content(self) -> dict:
+    def checkpoint_content(self, optimizers: bool = True) -> dict:
+        """What a checkpoint holds; without ``optimizers`` only what fine-tuning and export need."""
         content = {
             "state_dict": checkpoint.unwrap_state_dict(self.module),
-            "optimizer": self.optimizer.state_dict(), "schedule": self.schedule.state_dict(),
             "epoch": self.epochs_completed, "step": self.step,
             "graph": self.graph, "config": self.cfg.to_dict(), "preprocess": self.data.preprocess,
             "class_names": self.data.class_names, "input_names": self.data.input_names,
             "output_names": self.data.output_names, "mode": self.data.mode,
         }
+        if optimizers:
+            content.update(optimizer=self.optimizer.state_dict(), schedule=self.schedule.state_dict())
         if self.discriminator is not None:
             content.update(discriminator_state_dict=checkpoint.unwrap_state_dict(self.discriminator),
-                           d_optimizer=self.d_optimizer.state_dict(), discriminator_graph=self.discriminator_graph)
+                           discriminator_graph=self.discriminator_graph)
+            if optimizers:
+                content["d_optimizer"] = self.d_optimizer.state_dict()
         return content
 
 
