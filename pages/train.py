@@ -7,11 +7,12 @@ from ui import live_plot, train_form, train_live as live, train_runs
 from ui.session import ensure_app_shell, tr
 
 ensure_app_shell()
-live.prewarm()                      # a worker with torch imported waits for Start
 live.calm_gc()                      # Streamlit's gc after each rerun must not cost 0.1 s
 live_plot.ensure_plotly()           # the live charts draw with the plotly.js Streamlit loads
 run = live.current_run()            # the newest live run survives reloads and page switches
 running = live.is_live(run)
+if not running:
+    live.prewarm()                  # a worker with torch imported waits for Start (not during a run: it takes a core)
 
 setup_col, live_col = st.columns([1, 2.55], gap="medium")
 with setup_col:

@@ -27,7 +27,11 @@ def describe(device: torch.device) -> str:
         return f"GPU: {torch.cuda.get_device_name(index)}"
     if device.type == "mps":
         return "GPU: Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    return cpu_name(torch.get_num_threads())
+
+
+def cpu_name(threads: int) -> str:
+    return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
 
 
 def gpu_count() -> int:

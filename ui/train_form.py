@@ -243,8 +243,11 @@ def setup_form(run_live: bool) -> Setup:
 @st.cache_data(show_spinner=False)
 def _describe_device(requested: str) -> tuple[str | None, str | None]:
     from runtime import device as dev
+    from runtime.runs import app_run_threads
     try:
-        return dev.describe(dev.pick(requested)), None
+        chosen = dev.pick(requested)
+        # runs leave a core to the app (runtime.runs.app_run_threads), not this process's count
+        return (dev.cpu_name(app_run_threads()) if chosen.type == "cpu" else dev.describe(chosen)), None
     except ConfigError as exc:
         return None, exc.code
 

@@ -27,10 +27,10 @@ from ui.session import labeller, lang, tr
 
 CACHE = "tp_cache"          # {"tails": {path: Tail}, "figs": {name: (version, fig)}, "npz": {path: (version, dict)}}
 CURRENT = "tp_current"      # id of the run the page shows
-LIVE_EVERY = 1.0            # seconds between refreshes of the curves while a run is live
-SLOW_EVERY = 4.0            # activations, diagnostics, learning rate and speed
+LIVE_EVERY = 2.0            # seconds between refreshes of the numbers and curves while a run is live
+SLOW_EVERY = 6.0            # activations, diagnostics, learning rate and speed
 FIRST_POINT_EVERY = 0.25    # while a new run has drawn nothing yet
-CURVE_EVERY = 2.0           # the big curves are redrawn at most this often (the numbers above them every second)
+CURVE_EVERY = 2.0           # the big curves are redrawn at most this often
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
                "responsive": True}
 
@@ -153,11 +153,9 @@ def calm_gc() -> None:
 
 
 # -- starting and controlling runs -----------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def prewarm() -> bool:
-    """Start a spare worker (torch imported) the first time the page is shown, so Start is quick."""
+def prewarm() -> None:
+    """Keep a spare worker (torch imported) waiting, so Start is quick; a no-op while one waits."""
     runs.prewarm()
-    return True
 
 
 def start_run(setup) -> Path:
@@ -204,7 +202,7 @@ def error_message(status: dict, L: str) -> str | None:
 # -- the live panel: status, progress, curves --------------------------------------------------------
 def live_panel(run: runs.RunInfo | None) -> None:
     """The run's header and controls (redrawn when its state changes), then the live part:
-    state, progress and numbers (one element) and the big curves, refreshed every second."""
+    state, progress and numbers (one element) and the big curves, refreshed every LIVE_EVERY seconds."""
     if run is None:
         with st.container(border=True, key="tp_empty"):
             st.markdown(f"#### :material/show_chart: {tr('trainpage.empty_title')}")
@@ -274,7 +272,7 @@ def status_html(state: str, run_id: str, p: dict, progress_text: str, tiles: lis
     """State badge, progress bar and the numbers that matter now, as one HTML block.
 
     One element instead of a dozen: every element a fragment redraws costs the browser a
-    React update, and this one is redrawn every second. Everything inside is escaped.
+    React update, and this one is redrawn at every refresh. Everything inside is escaped.
     """
     bg, fg = BADGE[STATE_COLORS.get(state, "gray")]
     pct = max(0.0, min(100.0, 100 * float(p.get("fraction") or 0)))
