@@ -55,7 +55,13 @@ class Graph:
         return self._index().get(node_id)
 
     def _index(self) -> dict:
-        return {n.id: n for n in self.nodes}
+        # built once per node list (codegen and the summary look up every node: O(n) each otherwise)
+        key = (id(self.nodes), len(self.nodes))
+        cached = self.__dict__.get("_node_index")
+        if cached is None or cached[0] != key:
+            cached = (key, {n.id: n for n in self.nodes})
+            self.__dict__["_node_index"] = cached
+        return cached[1]
 
     def nx(self) -> nx.MultiDiGraph:
         """The networkx view: one node per id, edges keyed by target port (Add(x, x) keeps both)."""

@@ -59,8 +59,15 @@ with bar[2]:
         ws.redo()
         st.rerun()
 
-with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", width="stretch"):
-    st.markdown(f"**{tr('build.templates_title')}**")
+
+def close_gallery():
+    st.session_state["gallery_open"] = False
+
+
+@st.dialog(tr("build.templates_title"), width="large", on_dismiss=close_gallery)
+def template_gallery():
+    """Every template with what it teaches; drawn only while open (a popover's content would be
+    sent with every edit: 100 elements of a 160-element page). Open while ``gallery_open``."""
     for tpl in templates.list_templates():
         if tpl.meta.get("mode") == "gan-discriminator":
             continue   # opened together with its generator
@@ -78,7 +85,15 @@ with bar[3].popover(tr("build.templates"), icon=":material/dashboard:", width="s
                     current = ws.active
                     ws.open_doc(partner)
                     ws.select(current)
+            close_gallery()
             st.rerun()
+
+
+with bar[3]:
+    if st.button(tr("build.templates"), icon=":material/dashboard:", width="stretch", key="btn_templates"):
+        st.session_state["gallery_open"] = True
+if st.session_state.get("gallery_open"):
+    template_gallery()
 
 with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stretch"):
     st.download_button(tr("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",

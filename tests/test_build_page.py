@@ -74,6 +74,7 @@ def test_a_bad_param_value_shows_the_error_on_that_node(app, tmp_path):
 
 
 def test_template_replaces_the_canvas_and_undo_brings_it_back(app):
+    app.button(key="btn_templates").click().run()         # the gallery opens as a dialog
     app.button(key="tpl_lenet5").click().run()
     assert metric(app, "Trainable parameters") == "61,706"
     app.button(key="btn_undo").click().run()
@@ -83,6 +84,7 @@ def test_template_replaces_the_canvas_and_undo_brings_it_back(app):
 
 
 def test_gan_template_opens_generator_and_discriminator(app):
+    app.button(key="btn_templates").click().run()
     app.button(key="tpl_gan_generator").click().run()
     tabs = next(s for s in app.segmented_control if s.label == "Open graphs")
     assert list(tabs.options) == ["gan_generator", "gan_discriminator"]
@@ -115,6 +117,8 @@ def test_an_empty_or_hostile_workspace_file_does_not_break_the_page(tmp_path, mo
 
 
 def test_templates_gallery_lists_every_template(app):
+    assert not any(b.key and b.key.startswith("tpl_") for b in app.button)    # closed: not drawn
+    app.button(key="btn_templates").click().run()
     keys = {b.key for b in app.button if b.key and b.key.startswith("tpl_")}
     expected = {f"tpl_{t.key}" for t in templates.list_templates() if t.meta.get("mode") != "gan-discriminator"}
     assert keys == expected
