@@ -50,6 +50,8 @@ def pick(text: dict[str, str] | str | None, lang: str = DEFAULT_LANG) -> str:
 
 # ---- message pieces ------------------------------------------------------------------
 _add({
+    "device.cpu_1": ("CPU (1 thread)", "CPU（1 个线程）"),
+    "device.cpu_n": ("CPU ({n} threads)", "CPU（{n} 个线程）"),
     "fmt.where_node": ("node {node}", "节点 {node}"),
     "fmt.where_edge": ("edge {source} -> {target}", "连线 {source} -> {target}"),
     "fmt.where_graph": ("graph", "图"),

@@ -69,6 +69,8 @@ def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
         at.session_state["tp_current"] = run_id
         at.run()
         assert not at.exception, at.exception
+        if lang == "zh":    # the device the run used, in Chinese too
+            assert any("个线程）" in m.value for m in at.markdown), [m.value for m in at.markdown][:5]
         status = rf.read_json(runs_root / run_id / rf.STATUS)
         views = ts.diagnostic_views(status["mode"], runs_root / run_id)
         if mode == "boundary":

@@ -1,6 +1,8 @@
 """Per-browser-session state: the workspace (restored from disk) and the language."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from builder.i18n import t
@@ -31,6 +33,15 @@ def labeller(prefix: str):
     (bound now: Streamlit may call it after the run, e.g. AppTest reading widget values)."""
     L = lang()
     return lambda option: t(prefix + str(option), L)
+
+
+def device_text(name: str) -> str:
+    """A device name from the runtime ("CPU (2 threads)", "GPU: ...") in the session's language."""
+    m = re.fullmatch(r"CPU \((\d+) threads?\)", str(name))
+    if m is None:
+        return str(name)
+    n = int(m.group(1))
+    return tr("device.cpu_1") if n == 1 else tr("device.cpu_n", n=n)
 
 
 def language_switch() -> None:

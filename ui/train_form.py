@@ -16,7 +16,7 @@ from builder.shapes import check
 from runtime.config import ConfigError, TrainConfig
 from ui import train_config as tc
 from ui.nav import page
-from ui.session import labeller, lang, tr, workspace
+from ui.session import device_text, labeller, lang, tr, workspace
 from ui.train_state import md_escape
 
 VALUES = "tp_values"        # {mode: {field: value}}: survives page switches
@@ -257,7 +257,7 @@ def device_line(requested: str) -> None:
     if name is None:
         st.warning(tr("train.no_device", device=requested), icon=":material/warning:")
     else:
-        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=name)}")
+        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=device_text(name))}")
 
 
 def run_summary(job: dict) -> None:

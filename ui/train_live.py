@@ -23,7 +23,7 @@ from runtime import runs
 from ui import figures as F
 from ui import live_plot
 from ui import train_state as ts
-from ui.session import labeller, lang, tr
+from ui.session import device_text, labeller, lang, tr
 
 CACHE = "tp_cache"          # {"tails": {path: Tail}, "figs": {name: (version, fig)}, "npz": {path: (version, dict)}}
 CURRENT = "tp_current"      # id of the run the page shows
@@ -232,7 +232,7 @@ def header(run_dir: Path, job: dict, status: dict) -> None:
     if mode and mode != "auto":
         details.append(tr("mode." + mode))
     if status.get("device"):
-        details.append(str(status["device"]))
+        details.append(device_text(status["device"]))
     head, b1, b2 = st.columns([3, 0.62, 0.62], vertical_alignment="center")
     # names come from users' graph files: escaped, since this line allows HTML
     head.markdown(f"#### {STATE_ICONS.get(state, '')} {ts.md_escape(str(job.get('label', run_dir.name)))} "
