@@ -14,24 +14,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port  # noqa: E402
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.e2e.servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 
 def chain(n: int, name: str) -> dict:
@@ -47,31 +41,13 @@ def chain(n: int, name: str) -> dict:
     return {"format": "netcanvas.graph", "version": 1, "name": name, "nodes": nodes, "edges": edges}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(home: Path) -> tuple[subprocess.Popen, str]:
+def start_app(home: Path):
     graphs = home / "graphs"
     graphs.mkdir(parents=True)
     for n in (20, 200):
         (graphs / f"chain{n}.json").write_text(json.dumps(chain(n, f"chain{n}")))
     (home / "session.json").write_text(json.dumps({"open": ["chain20", "chain200"], "active": 0}))
-    port = free_port()
-    env = dict(os.environ, NETCANVAS_WORKSPACE=str(home), NETCANVAS_RUNS=str(home / "runs"))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("streamlit did not start")
+    return launch(ROOT / "app.py", cwd=ROOT, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(home / "runs")})
 
 
 def idle(page) -> None:
@@ -123,14 +99,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
     home = Path(tempfile.mkdtemp(prefix="netcanvas-bench-"))
-    proc, url = start_app(home / "workspace")
+    app = start_app(home / "workspace")
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(url)
+            browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(app.url)
             page.locator(".nc-root").wait_for(timeout=60_000)
             idle(page)
             print("edit -> updated labels on the canvas, in the browser (ms; median / worst of "
@@ -141,8 +116,7 @@ def main() -> None:
                 print(f"{name:<9} {row}")
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        app.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -20,58 +20,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.e2e.servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 POINTS_JS = """() => {
   const el = document.querySelector('.st-key-tp_curve_0 .js-plotly-plot');
   if (!el || !el.data) return 0;
   return el.data.reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
 }"""
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-def start_server(home: Path, runs_root: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(os.environ, NETCANVAS_WORKSPACE=str(home), NETCANVAS_RUNS=str(runs_root), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-                             "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-                             "--server.fileWatcherType", "none"], cwd=str(ROOT), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://localhost:{port}"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("streamlit did not start")
+def start_server(home: Path, runs_root: Path):
+    return launch(ROOT / "app.py", cwd=ROOT, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(runs_root)})
 
 
 def _cpu_ticks(pid: int) -> int | None:
@@ -176,12 +145,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="nc-bench-"))
     home, runs_root = tmp / "ws", tmp / "runs"
     runs_root.mkdir(parents=True)
-    server, url = start_server(home, runs_root)
+    server = start_server(home, runs_root)
+    url = server.url
     latencies, with_page, without_page = [], [], []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(60_000)
             open_train(page, url)
             start = page.get_by_role("button", name="Start training")
@@ -191,7 +161,7 @@ def main() -> None:
             print(f"Start -> first point on the loss curve ({args.repeats} runs, warm worker):")
             set_epochs(page, 30)
             for i in range(args.repeats):
-                wait_worker_ready(server.pid)
+                wait_worker_ready(server.proc.pid)
                 page.wait_for_function("() => !document.querySelector('.st-key-tp_start button').disabled")
                 idle(page)
                 known = {d.name for d in runs_root.iterdir()}
@@ -217,7 +187,7 @@ def main() -> None:
             print(f"\nSamples/s of a {args.epochs}-epoch digits_cnn run, with the Train page open vs no page:")
             for i in range(args.repeats):
                 set_epochs(page, args.epochs)        # each pair opens a new session: the form starts afresh
-                wait_worker_ready(server.pid)
+                wait_worker_ready(server.proc.pid)
                 page.wait_for_function("() => !document.querySelector('.st-key-tp_start button').disabled")
                 idle(page)
                 known = {d.name for d in runs_root.iterdir()}
@@ -237,8 +207,7 @@ def main() -> None:
                 start = page.get_by_role("button", name="Start training")
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     med_lat = statistics.median(latencies)

@@ -13,32 +13,14 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-APPS_DIR = Path(__file__).resolve().parent / "apps"
+from servers import CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, StreamlitApp, find_chromium, launch  # noqa: F401 - shared
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
+APPS_DIR = Path(__file__).resolve().parent / "apps"
 
 # Assertions wait for what they expect; on 2 busy cores a rerun can take seconds, not the default 5.
 try:
@@ -60,22 +42,6 @@ def _skip_or_fail(msg: str) -> None:
     if _in_ci():
         pytest.fail(f"{msg} (CI=true: the end-to-end tests must run)", pytrace=False)
     pytest.skip(msg)
-
-
-def find_chromium(playwright=None) -> str | None:
-    """The system Chromium, else the one Playwright installed, else None."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if playwright is not None:
-        try:
-            exe = playwright.chromium.executable_path
-        except Exception:  # noqa: BLE001 - not installed
-            exe = None
-        if exe and os.path.exists(exe):
-            return exe
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -124,59 +90,6 @@ def new_page(browser):
 
 
 # ----------------------------------------------------------------- Streamlit servers
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class StreamlitApp:
-    script: Path
-    port: int
-    proc: subprocess.Popen
-    cwd: Path
-    log_path: Path
-    _log: object = field(repr=False, default=None)
-
-    @property
-    def url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-
-
-def _wait_healthy(app: StreamlitApp, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    url = f"{app.url}/_stcore/health"
-    while time.monotonic() < deadline:
-        if app.proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {app.proc.returncode}:\n{app.log()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"streamlit did not answer {url} within {timeout:.0f}s:\n{app.log()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def streamlit_app(tmp_path_factory):
     """Factory: ``streamlit_app(script, cwd=None, env=None, args=()) -> StreamlitApp``."""
@@ -192,30 +105,10 @@ def streamlit_app(tmp_path_factory):
         if app is not None and app.proc.poll() is None:
             return app
         workdir = Path(cwd) if cwd else tmp_path_factory.mktemp("st-cwd")
-        port = free_port()
-        full_env = dict(os.environ)
-        full_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO_ROOT), full_env.get("PYTHONPATH", "")) if p
-        )
-        full_env.setdefault("PYTHONUNBUFFERED", "1")
-        full_env.update(env or {})
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", str(script),
-            "--server.headless", "true",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-            "--server.runOnSave", "false",
-            *args,
-        ]
         log_dir = tmp_path_factory.mktemp("st-log")   # never inside the project, whatever cwd is
         log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log", dir=log_dir)[1])
-        log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        proc = subprocess.Popen(cmd, cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        app = StreamlitApp(script=script, port=port, proc=proc, cwd=workdir, log_path=log_path, _log=log)
+        app = launch(script, cwd=workdir, env=env, args=args, log_path=log_path, timeout=timeout)
         started[cache_key] = app
-        _wait_healthy(app, timeout)
         return app
 
     yield start

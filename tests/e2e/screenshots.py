@@ -7,18 +7,14 @@ error and one graph error) in English and in Chinese, and writes PNGs.
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium, free_port  # noqa: E402
+from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 SHOTS = [
     # file name, query, action
@@ -33,26 +29,14 @@ def main(out_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(HERE / "apps" / "canvas_harness.py"),
-         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--theme.base", "light", "--client.toolbarMode", "minimal"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    app = launch(HERE / "apps" / "canvas_harness.py", cwd=Path.cwd(),
+                 args=["--theme.base", "light", "--client.toolbarMode", "minimal"])
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             for name, query, action in SHOTS:
                 page = browser.new_page(viewport=VIEWPORT)
-                page.goto(f"http://localhost:{port}/?{query}")
+                page.goto(f"{app.url}/?{query}")
                 page.locator(".nc-root").wait_for()
                 page.wait_for_function(
                     "() => document.querySelector('[data-testid=stApp]')"
@@ -76,8 +60,7 @@ def main(out_dir: Path) -> None:
                 page.close()
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        app.stop()
     try:  # smaller files: 8-bit palette PNGs
         from PIL import Image
 

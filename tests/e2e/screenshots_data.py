@@ -9,20 +9,17 @@ set with two augmentations and their before/after preview).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium, free_port, wait_for_app_idle  # noqa: E402
+from conftest import wait_for_app_idle  # noqa: E402
+from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 SHOTS = [
     # file name, language, data choice, tab to open (English label), scroll px
@@ -48,26 +45,15 @@ def main(out_dir: Path) -> None:
     home, cwd = tmp / "workspace", tmp / "cwd"
     home.mkdir()
     shutil.copytree(ROOT / ".streamlit", cwd / ".streamlit")
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NETCANVAS_WORKSPACE=str(home), NETCANVAS_RUNS=str(tmp / "runs"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    app = launch(ROOT / "app.py", cwd=cwd,
+                 env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(tmp / "runs")})
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             for name, lang, data, tab, scroll in SHOTS:
                 (home / "session.json").write_text(json.dumps({"lang": lang, "data": data}))
                 page = browser.new_page(viewport=VIEWPORT)
-                page.goto(f"http://localhost:{port}/")
+                page.goto(f"{app.url}/")
                 settle(page)
                 page.get_by_role("link", name=NAV[lang]).click()
                 page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=90_000)
@@ -87,8 +73,7 @@ def main(out_dir: Path) -> None:
                 print("wrote", out_dir / name)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        app.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -9,19 +9,16 @@ the language with the control at the top right and writes train-zh.png.
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from conftest import CHROMIUM_ARGS, VIEWPORT, find_chromium, free_port  # noqa: E402
+from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 POINTS_JS = """() => {
   const el = document.querySelector('.st-key-tp_curve_0 .js-plotly-plot');
@@ -40,26 +37,16 @@ def main(out_dir: Path) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="nc-shots-"))
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NETCANVAS_WORKSPACE=str(tmp / "ws"), NETCANVAS_RUNS=str(tmp / "runs"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app = launch(ROOT / "app.py", cwd=ROOT,
+                 env={"NETCANVAS_WORKSPACE": str(tmp / "ws"), "NETCANVAS_RUNS": str(tmp / "runs")})
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(60_000)
             # open the app (Build) and click Train, as a user does: a fresh server asked for /train first
             # serves pages/train.py on its own (Streamlit's pages/ folder), without app.py's navigation
-            page.goto(f"http://localhost:{port}/")
+            page.goto(f"{app.url}/")
             page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
             page.get_by_role("button", name="Start training").wait_for()
             idle(page)
@@ -86,8 +73,7 @@ def main(out_dir: Path) -> None:
             time.sleep(2)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        app.stop()
     try:  # smaller files: 8-bit palette PNGs
         from PIL import Image
 
