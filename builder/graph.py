@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -52,16 +53,12 @@ class Graph:
     extra: dict = field(default_factory=dict)
 
     def node(self, node_id: str) -> Node | None:
-        return self._index().get(node_id)
+        return self._by_id.get(node_id)
 
-    def _index(self) -> dict:
-        # built once per node list (codegen and the summary look up every node: O(n) each otherwise)
-        key = (id(self.nodes), len(self.nodes))
-        cached = self.__dict__.get("_node_index")
-        if cached is None or cached[0] != key:
-            cached = (key, {n.id: n for n in self.nodes})
-            self.__dict__["_node_index"] = cached
-        return cached[1]
+    @cached_property
+    def _by_id(self) -> dict:
+        # built once: codegen and the summary look up every node (a parsed graph is never changed)
+        return {n.id: n for n in self.nodes}
 
     def nx(self) -> nx.MultiDiGraph:
         """The networkx view: one node per id, edges keyed by target port (Add(x, x) keeps both)."""

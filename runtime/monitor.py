@@ -46,6 +46,7 @@ class RunMonitor(Callback):
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_snapshot = 0.0
         self.last_diagnostics = 0.0     # epoch-end views (confusion, samples, boundary)
+        self.viewed = None              # the epoch record those views show
         self.last_status = 0.0
         self.lines: list[str] = []      # metrics records not yet written
         self.last_flush = 0.0
@@ -193,8 +194,9 @@ class RunMonitor(Callback):
     def _views_and_checkpoints(self, t, record: dict, final: bool) -> None:
         """Epoch-end diagnostics and checkpoints, paced by wall time; ``final`` writes what is due."""
         now = time.time()
-        if t.cfg.monitor and (final or record["epoch"] == 0 or now - self.last_diagnostics >= t.cfg.snapshot_seconds):
-            self.last_diagnostics = now
+        due = final or record["epoch"] == 0 or now - self.last_diagnostics >= t.cfg.snapshot_seconds
+        if t.cfg.monitor and due and record is not self.viewed:     # the end may follow its last epoch's views
+            self.last_diagnostics, self.viewed = now, record
             if t.data.mode == "classification" and t.data.val is not None:
                 self._confusion(t, record["epoch"])
                 self._boundary(t, record["epoch"])
