@@ -130,6 +130,30 @@ def defaults_for(mode: str) -> dict:
     return values
 
 
+def restore_values(mode: str, saved: dict | None) -> dict:
+    """The defaults for ``mode`` with the saved values that still fit their field (a saved
+    session may come from an older version, or have been edited by hand)."""
+    values = defaults_for(mode)
+    for name, value in (saved or {}).items():
+        f = _BY_NAME.get(name)
+        if f is not None and fits(f, value):
+            values[name] = float(value) if f.kind in ("float", "sci") else value
+    return values
+
+
+def fits(f: Field, value) -> bool:
+    """Whether ``value`` is one the field's widget can hold."""
+    if f.kind == "select":
+        return value in f.options
+    if f.kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return False
+    if f.kind == "int" and not isinstance(value, int):
+        return False
+    return f.lo <= value <= f.hi
+
+
 def visible_fields(mode: str, values: dict, group: str | None = None) -> list[Field]:
     return [f for f in FIELDS if (group is None or f.group == group) and f.show(mode, values)]
 

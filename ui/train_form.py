@@ -1,8 +1,10 @@
 """The Train page's setup column: which graph(s), the data, the training options, the device, Start.
 
-Widgets come from ``ui.train_config.FIELDS``; their values are kept per mode in
-``st.session_state["tp_values"]`` so leaving the page and coming back keeps them (Streamlit
-forgets the state of widgets that are not drawn).
+Widgets come from ``ui.train_config.FIELDS``. Their values live in the workspace, per mode
+(saved with the session, so runs, page switches, reloads and language switches keep them),
+and are written into each widget before it is drawn: Streamlit forgets the state of widgets
+that are not drawn (the form is hidden while a run trains), and a widget drawn again without
+its value shows its lowest value while Python still reads the old one.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from ui.nav import page
 from ui.session import device_text, labeller, lang, tr, workspace
 from ui.train_state import md_escape
 
-VALUES = "tp_values"        # {mode: {field: value}}: survives page switches
 CHOICE = "tp_graph_choice"  # {"active": key of Build's tab, "model": key, "disc": key}
 
 
@@ -41,57 +42,58 @@ class Setup:
         return not self.errors and self.config is not None
 
 
-def _persisted_select(label: str, options: list, default, key: str, **kw):
-    """A selectbox whose value survives page switches (kept under ``key + '_saved'``)."""
-    saved = st.session_state.get(key + "_saved", default)
-    if saved not in options:
-        saved = default if default in options else options[0]
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = saved
-    value = st.selectbox(label, options, key=key, **kw)
-    st.session_state[key + "_saved"] = value
-    return value
+def _bind(key: str, value) -> None:
+    """Show ``value`` in the widget ``key`` about to be drawn (see the module's docstring)."""
+    st.session_state[key] = value
 
 
-def _widget(f: tc.Field, key: str, L: str):
+def _widget(f: tc.Field, key: str, on_change):
     label = tr(f"trainpage.f.{f.name}")
-    help_ = tr(f"trainpage.help.{f.name}")
+    kw = {"key": key, "help": tr(f"trainpage.help.{f.name}"), "on_change": on_change}
     if f.kind == "select":
         fmt = (lambda v: tc.OPTIMIZER_NAMES.get(v, v)) if f.name == "optimizer" else \
             labeller(f"trainpage.opt.{f.name}.")
-        return st.selectbox(label, f.options, format_func=fmt, key=key, help=help_)
+        return st.selectbox(label, f.options, format_func=fmt, **kw)
     if f.kind == "bool":
-        return st.toggle(label, key=key, help=help_)
+        return st.toggle(label, **kw)
     if f.kind == "int":
-        return st.number_input(label, min_value=int(f.lo), max_value=int(f.hi), step=int(f.step or 1), key=key,
-                               help=help_)
+        return st.number_input(label, min_value=int(f.lo), max_value=int(f.hi), step=int(f.step or 1), **kw)
     if f.kind == "sci":
         step = {"lr": 1e-4, "g_lr": 1e-5, "d_lr": 1e-5, "eps": 1e-9, "min_lr": 1e-5, "weight_decay": 1e-4,
                 "l1": 1e-5}.get(f.name, 1e-4)
-        return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=step, format="%g", key=key,
-                               help=help_)
+        return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=step, format="%g", **kw)
     return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=float(f.step or 0.01),
-                           format="%g", key=key, help=help_)
+                           format="%g", **kw)
 
 
-def _fields(fields: list[tc.Field], mode: str, values: dict, L: str, cols: int = 2) -> None:
-    """Draw fields two to a row; write the values back into ``values``."""
+def _fields(fields: list[tc.Field], mode: str, values: dict, cols: int = 2) -> None:
+    """Draw fields two to a row, each showing ``values``; a change is saved in the workspace at once."""
     wide = {"loss", "schedule", "early_stopping", "compile", "device", "amp"}
     row = None
     slot = 0
     for f in fields:
         key = f"tp_{mode}_{f.name}"
-        if key not in st.session_state:
-            st.session_state[key] = values[f.name]
+        _bind(key, values[f.name])
+        on_change = _saver(mode, f.name, key)
         if f.name in wide:
-            values[f.name] = _widget(f, key, L)
+            _widget(f, key, on_change)
             row, slot = None, 0
             continue
         if row is None or slot >= cols:
             row, slot = st.columns(cols), 0
         with row[slot]:
-            values[f.name] = _widget(f, key, L)
+            _widget(f, key, on_change)
         slot += 1
+
+
+def _saver(mode: str, name: str, key: str):
+    """The widget's callback: runs before the next script run, so that run draws the new value."""
+    def save():
+        ws = workspace()
+        values = tc.restore_values(mode, ws.train_values(mode))
+        values[name] = st.session_state[key]
+        ws.set_train(values=values, for_mode=mode)
+    return save
 
 
 def _graph_choice(ws) -> tuple[int, int | None]:
@@ -156,8 +158,11 @@ def setup_form(run_live: bool) -> Setup:
         st.selectbox(tr("trainpage.model"), keys, format_func=names.get, key="tp_model",
                      help=tr("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
     with c2:
-        mode = _persisted_select(tr("trainpage.f.mode"), list(tc.MODES), "auto", "tp_mode",
-                                 format_func=labeller("mode."), help=tr("trainpage.help.mode"))
+        mode = ws.train_mode() if ws.train_mode() in tc.MODES else "auto"
+        _bind("tp_mode", mode)
+        mode = st.selectbox(tr("trainpage.f.mode"), list(tc.MODES), format_func=labeller("mode."), key="tp_mode",
+                            help=tr("trainpage.help.mode"),
+                            on_change=lambda: ws.set_train(mode=st.session_state["tp_mode"]))
 
     graph = docs[model_i]
     data_choice = ws.data_choice()
@@ -211,12 +216,8 @@ def setup_form(run_live: bool) -> Setup:
     data_summary(data_choice, L)
 
     # the options: the essentials in view, the rest in expanders
-    store = st.session_state.setdefault(VALUES, {})
-    values = store.setdefault(resolved, tc.defaults_for(resolved))
-    for f in tc.FIELDS:     # what the widgets hold now decides which fields show (momentum for Nesterov, ...)
-        if f"tp_{resolved}_{f.name}" in st.session_state:
-            values[f.name] = st.session_state[f"tp_{resolved}_{f.name}"]
-    _fields(tc.visible_fields(resolved, values, "basic"), resolved, values, L)
+    values = tc.restore_values(resolved, ws.train_values(resolved))
+    _fields(tc.visible_fields(resolved, values, "basic"), resolved, values)
     for group, icon in (("optimizer", ":material/tune:"), ("schedule", ":material/trending_down:"),
                         ("regularisation", ":material/compress:"), ("early_stopping", ":material/timer_off:"),
                         ("mode", ":material/category:"), ("run", ":material/memory:")):
@@ -225,7 +226,7 @@ def setup_form(run_live: bool) -> Setup:
             continue
         title = tr(f"trainpage.group.{group}", mode=tr("mode." + resolved))
         with st.expander(title, icon=icon):
-            _fields(fields, resolved, values, L)
+            _fields(fields, resolved, values)
 
     config = None
     try:

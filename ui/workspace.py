@@ -53,6 +53,7 @@ class Workspace:
         self.active = 0
         self.lang = "en"
         self.data: dict = {}          # the Data page's choice, see data_choice()
+        self.train: dict = {}         # the Train page's form: {"mode": str, "values": {mode: {field: value}}}
         self.uploads_dir = self.home / "uploads"
         self._restore()
 
@@ -65,6 +66,7 @@ class Workspace:
                 self.tabs.append(Tab(key=key, doc=doc))
         self.lang = session.get("lang", "en") if session.get("lang") in ("en", "zh") else "en"
         self.data = session.get("data") if isinstance(session.get("data"), dict) else {}
+        self.train = session.get("train") if isinstance(session.get("train"), dict) else {}
         if not self.tabs:
             self.open_template(templates.DEFAULT, save=True)
         self.active = min(max(0, int(session.get("active", 0) or 0)), len(self.tabs) - 1)
@@ -78,7 +80,8 @@ class Workspace:
 
     def save_session(self) -> None:
         _write_json(self.home / SESSION, {"open": [t.key for t in self.tabs], "active": self.active,
-                                          "lang": self.lang, "data": self.data, "saved": time.time()})
+                                          "lang": self.lang, "data": self.data, "train": self.train,
+                                          "saved": time.time()})
 
     def save_tab(self, tab: Tab) -> None:
         path = self.graphs_dir / f"{tab.key}.json"
@@ -169,6 +172,25 @@ class Workspace:
 
     def set_data_choice(self, **changes) -> None:
         self.data.update(changes)
+        self.save_session()
+
+    # -- the Train page's settings (kept like the data choice: across runs, pages and reloads) ----
+    def train_mode(self) -> str | None:
+        mode = self.train.get("mode")
+        return mode if isinstance(mode, str) else None
+
+    def train_values(self, mode: str) -> dict:
+        """The form values last used for ``mode`` (as saved; the form checks them)."""
+        values = (self.train.get("values") or {}).get(mode)
+        return dict(values) if isinstance(values, dict) else {}
+
+    def set_train(self, mode: str | None = None, values: dict | None = None, for_mode: str | None = None) -> None:
+        if mode is not None:
+            self.train["mode"] = mode
+        if values is not None and for_mode is not None:
+            stored = self.train.get("values")
+            self.train["values"] = stored = stored if isinstance(stored, dict) else {}
+            stored[for_mode] = dict(values)
         self.save_session()
 
     # -- edits ---------------------------------------------------------------------------
