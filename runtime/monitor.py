@@ -51,7 +51,6 @@ class RunMonitor(Callback):
         self.lines: list[str] = []      # metrics records not yet written
         self.last_flush = 0.0
         self.last_checkpoint = time.time()
-        self.best_val = None
         self.pending_best = None        # the best checkpoint's content, not yet on disk
         self.last_best_saved = 0.0
 
@@ -207,11 +206,11 @@ class RunMonitor(Callback):
         if not final and record["epoch"] and record["epoch"] % t.cfg.checkpoint_every == 0 \
                 and now - self.last_checkpoint >= CHECKPOINT_SECONDS:
             self._save_last(t)
-        val = record.get("val_loss")
-        if record["epoch"] and val is not None and (self.best_val is None or val < self.best_val):
-            self.best_val = val
-            # the weights alone (copied now): fine-tuning and export start from them; resuming uses the last
-            self.pending_best = dict(t.checkpoint_content(optimizers=False), best_epoch=record["epoch"])
+        if record["epoch"] and t.best.epoch == record["epoch"]:
+            # the best weights alone (the trainer copied them): fine-tuning and export start from them;
+            # resuming uses the last checkpoint
+            self.pending_best = dict(t.checkpoint_content(optimizers=False, state_dict=t.best.state),
+                                     best_epoch=record["epoch"], best_metric=t.best.metric)
         if self.pending_best is not None and (final or now - self.last_best_saved >= CHECKPOINT_SECONDS):
             checkpoint.save(self.dir / rf.CKPT_BEST, **self.pending_best)
             self.pending_best, self.last_best_saved = None, time.time()
@@ -301,6 +300,8 @@ class RunMonitor(Callback):
         if trainer.history:     # the last epoch's views and the best weights, whatever the pacing skipped
             self._views_and_checkpoints(trainer, trainer.history[-1], final=True)
         self._save_last(trainer)
+        if trainer.test_report is not None:
+            rf.write_json(self.dir / rf.TEST, trainer.test_report)
         rf.write_json(self.dir / rf.SUMMARY, summary)
         self.status(trainer, "stopped" if trainer.stop_reason == "stopped" else "finished",
                     stop_reason=trainer.stop_reason)

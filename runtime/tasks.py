@@ -125,20 +125,33 @@ class SupervisedTask(Task):
         fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]
         return fn(out, target), {"mae": (out - target).abs().mean().detach()}
 
-    @torch.no_grad()
     def predict(self, split: Split) -> torch.Tensor:
         """Class ids (classification) or outputs (regression) for a whole split."""
+        return self.predictions(split)[0]
+
+    @torch.no_grad()
+    def predictions(self, split: Split) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Class ids (classification) or outputs (regression) for a whole split, and for two classes
+        the probability of class 1 (the score an ROC curve sweeps a threshold over)."""
         was = self.model.training
         self.model.eval()
-        preds = []
+        preds, scores = [], []
         for start in range(0, len(split), EVAL_BATCH):
             inputs, _ = split.take(slice(start, start + EVAL_BATCH))
             out = self.outputs(inputs).float()
-            if self.classify:
-                out = (out.reshape(-1) > 0).long() if self.kind == "bce" else out.argmax(1)
-            preds.append(out)
+            if self.classify and self.kind == "bce":
+                logit = out.reshape(-1)
+                preds.append((logit > 0).long())
+                scores.append(torch.sigmoid(logit))
+            elif self.classify:
+                preds.append(out.argmax(1))
+                if out.shape[1] == 2:
+                    prob = torch.softmax(out, 1) if self.kind == "cross_entropy" else out.exp()   # nll: log-probs
+                    scores.append(prob[:, 1])
+            else:
+                preds.append(out)
         self.model.train(was)
-        return torch.cat(preds)
+        return torch.cat(preds), (torch.cat(scores) if scores else None)
 
 
 class AutoencoderTask(Task):

@@ -59,6 +59,38 @@ class Control:
         return self.poll()
 
 
+class BestWeights:
+    """The weights of the best epoch so far, by one metric chosen once per run: the one early
+    stopping watches, else the validation loss (the training loss without a validation split).
+    Early stopping restores them, the best checkpoint holds them and the test split is scored
+    on them, so a run has one best model."""
+
+    def __init__(self, metric: str):
+        self.metric = metric
+        self.maximize = metric.endswith("acc")
+        self.value = None
+        self.epoch = 0
+        self.record: dict = {}
+        self.state: dict | None = None      # unwrapped state_dict on the CPU
+
+    def update(self, trainer, record: dict) -> bool:
+        """Keep the weights if ``record`` (an epoch's) is the best so far; whether it was."""
+        value = record.get(self.metric)
+        if not record["epoch"] or value is None or not math.isfinite(value):
+            return False
+        if self.value is not None and not (value > self.value if self.maximize else value < self.value):
+            return False
+        self.value, self.epoch, self.record = value, record["epoch"], record
+        self.state = checkpoint.unwrap_state_dict(trainer.module)
+        return True
+
+
+def best_metric(cfg: TrainConfig, has_val: bool) -> str:
+    if cfg.early_stopping:
+        return cfg.es_metric
+    return "val_loss" if has_val else "train_loss"
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -125,6 +157,8 @@ class Trainer:
         self.task = TASKS[self.data.mode](self)
         self.should_stop = False
         self.stop_reason = None
+        self.best = BestWeights(best_metric(cfg, self.data.val is not None))
+        self.test_report: dict | None = None
         self.history: list[dict] = []
         self.started = time.time()
         self.samples_seen = 0
@@ -285,6 +319,7 @@ class Trainer:
                     self.epochs_completed = epoch + 1
                 record = self._epoch_record(epoch, epoch_sums, epoch_steps)
                 self.history.append(record)
+                self.best.update(self, record)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, record)
                 self.should_stop = distributed.any_rank(self.dist, self.should_stop)   # early stopping on rank 0
@@ -297,6 +332,8 @@ class Trainer:
             if "out of memory" in str(exc).lower():
                 raise TrainError("train.oom", device=self.device_name) from None
             raise
+        if self.data.test is not None:
+            self.test_report = self.score_test()
         summary = self.summary()
         for cb in self.callbacks:
             cb.on_fit_end(self, summary)
@@ -346,17 +383,59 @@ class Trainer:
                "mode": self.data.mode, "stopped": self.stop_reason}
         if self.data.mode == "classification":
             out["val_acc"] = last.get("val_acc")
+        if self.best.epoch:
+            out.update(best_epoch=self.best.epoch, best_metric=self.best.metric)
+        if self.test_report is not None:
+            out.update(self.test_report["metrics"])
         for cb in self.callbacks:
             extra = getattr(cb, "summary_extra", None)
             if extra:
-                out.update(extra())
+                out.update(extra(self))
         return out
 
+    # -- the test split ----------------------------------------------------------------
+    def score_test(self) -> dict:
+        """The test report: the test split scored once, on the best weights (``self.best``)."""
+        from .scoring import classification_report, regression_scores, roc_curve
+        test = self.data.test
+        with self._weights(self.best.state):
+            metrics = {f"test_{k}": v for k, v in self.task.evaluate(test).items()}
+            report = {"epoch": self.best.epoch or self.epochs_completed, "selected_by": self.best.metric,
+                      "samples": len(test), "metrics": metrics}
+            if self.data.mode == "classification":
+                pred, scores = self.task.predictions(test)
+                report.update(classification_report(pred, test.target, self.data.class_names))
+                if scores is not None:
+                    report["roc"] = roc_curve(scores, test.target)
+            elif self.data.mode == "regression":
+                from .data import invert_target
+                pred, _ = self.task.predictions(test)
+                true = test.target.reshape(pred.shape).float()
+                units = {f"test_{k}": v for k, v in regression_scores(
+                    invert_target(self.data.preprocess, pred), invert_target(self.data.preprocess, true)).items()}
+                metrics.pop("test_mae", None)       # in the data's units below, not the trained ones
+                metrics.update(units)
+        return report
+
+    @contextlib.contextmanager
+    def _weights(self, state: dict | None):
+        """The module with ``state`` loaded for the duration (None: as it is)."""
+        if state is None:
+            yield
+            return
+        current = checkpoint.unwrap_state_dict(self.module)
+        self.module.load_state_dict(state)
+        try:
+            yield
+        finally:
+            self.module.load_state_dict(current)
+
     # -- what checkpoints hold ---------------------------------------------------------
-    def checkpoint_content(self, optimizers: bool = True) -> dict:
-        """What a checkpoint holds; without ``optimizers`` only what fine-tuning and export need."""
+    def checkpoint_content(self, optimizers: bool = True, state_dict: dict | None = None) -> dict:
+        """What a checkpoint holds; without ``optimizers`` only what fine-tuning and export need;
+        ``state_dict`` instead of the module's current weights (the best epoch's)."""
         content = {
-            "state_dict": checkpoint.unwrap_state_dict(self.module),
+            "state_dict": state_dict if state_dict is not None else checkpoint.unwrap_state_dict(self.module),
             "epoch": self.epochs_completed, "step": self.step,
             "graph": self.graph, "config": self.cfg.to_dict(), "preprocess": self.data.preprocess,
             "class_names": self.data.class_names, "input_names": self.data.input_names,
@@ -373,14 +452,13 @@ class Trainer:
 
 
 class EarlyStopping(Callback):
-    """Stop when the chosen metric has not improved for ``patience`` epochs; restore the best weights."""
+    """Stop when the chosen metric has not improved by ``min_delta`` for ``patience`` epochs, and end
+    with the best weights (the trainer keeps them: ``Trainer.best`` watches the same metric)."""
 
     def __init__(self, metric: str, patience: int, min_delta: float = 0.0):
         self.metric, self.patience, self.min_delta = metric, patience, min_delta
         self.maximize = metric.endswith("acc")
         self.best = -math.inf if self.maximize else math.inf
-        self.best_epoch = 0
-        self.best_state = None
         self.bad = 0
 
     def on_epoch_end(self, trainer, record):
@@ -391,9 +469,7 @@ class EarlyStopping(Callback):
             raise ConfigError("train.es_metric_missing", metric=self.metric)
         better = value > self.best + self.min_delta if self.maximize else value < self.best - self.min_delta
         if better:
-            self.best, self.best_epoch, self.bad = value, record["epoch"], 0
-            self.best_record = record
-            self.best_state = {k: v.detach().clone() for k, v in trainer.module.state_dict().items()}
+            self.best, self.bad = value, 0
         else:
             self.bad += 1
             if self.bad >= self.patience:
@@ -401,13 +477,14 @@ class EarlyStopping(Callback):
                 trainer.stop_reason = "early_stopping"
 
     def on_fit_end(self, trainer, summary):
-        if self.best_state is not None:
-            trainer.module.load_state_dict(self.best_state)
+        if trainer.best.state is not None:
+            trainer.module.load_state_dict(trainer.best.state)
 
-    def summary_extra(self) -> dict:
+    @staticmethod
+    def summary_extra(trainer) -> dict:
         """The summary describes the model the run ends with: the best epoch's weights."""
-        best = getattr(self, "best_record", {})
-        return {"best_epoch": self.best_epoch, **{k: best[k] for k in ("val_loss", "val_acc") if k in best}}
+        best = trainer.best.record
+        return {k: best[k] for k in ("val_loss", "val_acc") if k in best}
 
 
 def train(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, run_dir: str | Path | None = None,
