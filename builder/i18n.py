@@ -1203,3 +1203,33 @@ _add({
     "trainpage.no_checkpoint": ("This run has no checkpoint yet (one is saved at the end of each epoch).",
                                 "这次训练还没有检查点（每轮结束时保存一次）。"),
 })
+
+# issue 10: training correctness (test split, settings that apply)
+_add({
+    "trainpage.view.test": ("Test set", "测试集"),
+    "trainpage.test_split": ("{pct}% kept for one final test", "{pct}% 留作最终测试"),
+    "trainpage.test_hint": ("Scored once, at the end, on {n} test samples that training never saw, with the weights of "
+                            "epoch {epoch} (the best {metric}).",
+                            "训练结束时用训练从未见过的 {n} 个测试样本评估一次，使用第 {epoch} 轮的权重（{metric}最好的一轮）。"),
+    "trainpage.score.test_acc": ("Test accuracy", "测试准确率"),
+    "trainpage.score.test_loss": ("Test loss", "测试损失"),
+    "trainpage.score.test_mae": ("Test MAE", "测试平均绝对误差"),
+    "trainpage.score.test_rmse": ("Test RMSE", "测试均方根误差"),
+    "trainpage.score.test_r2": ("Test R²", "测试 R²"),
+    "trainpage.col.class": ("class", "类别"),
+    "trainpage.col.precision": ("precision", "精确率"),
+    "trainpage.col.recall": ("recall", "召回率"),
+    "trainpage.col.f1": ("F1", "F1"),
+    "trainpage.col.support": ("test samples", "测试样本数"),
+    "trainpage.col.test": ("test score", "测试得分"),
+    "trainpage.test_top_classes": ("The {shown} classes with the most test samples, of {n}.",
+                                   "显示测试样本最多的 {shown} 个类别（共 {n} 个）。"),
+    "trainpage.test_macro": ("Macro average (every class counts the same): precision {precision}, recall {recall}, "
+                             "F1 {f1}.", "宏平均（每个类别权重相同）：精确率 {precision}，召回率 {recall}，F1 {f1}。"),
+    "trainpage.compare_test": ("Test scores", "测试得分"),
+    "fig.roc": ("ROC curve on the test set (area {auc})", "测试集上的 ROC 曲线（面积 {auc}）"),
+    "fig.roc_auc": ("model (AUC {auc})", "模型（AUC {auc}）"),
+    "fig.chance": ("chance", "随机猜测"),
+    "fig.fpr": ("false positive rate", "假阳性率"),
+    "fig.tpr": ("true positive rate (recall)", "真阳性率（召回率）"),
+})

@@ -201,3 +201,16 @@ def test_a_failed_run_is_a_friendly_message_in_the_users_language(env):
     at = open_train("zh")
     assert any("第 7 步" in e.value for e in at.error)
     assert start_button(at).label == "开始训练"
+
+
+def test_the_data_pages_test_split_reaches_the_run_and_its_score_is_listed(env):
+    Workspace(env["home"]).set_data_choice(test_split=0.2)
+    at = open_train()
+    assert any("20% kept for one final test" in m.value for m in at.markdown)
+    start_button(at).click().run()
+    assert env["started"][0]["config"].test_split == 0.2
+    run_dir = next(env["root"].iterdir())
+    rf.write_json(run_dir / rf.SUMMARY, {"epochs": 3, "test_loss": 0.3, "test_acc": 0.912})
+    at.run()
+    [table] = [d for d in at.dataframe if "test score" in d.value.columns]
+    assert list(table.value["test score"]) == ["91.2%"]

@@ -26,8 +26,8 @@ MOONS_MLP = chain(("Linear", {"out_features": 16}), ("ReLU", {}), ("Linear", {"o
                   input_shape=(2,), name="moons")
 
 CASES = {   # graph (or template), discriminator, config
-    "classification": ("mlp", None, {"data": "digits", "epochs": 2, "batch_size": 128}),
-    "boundary": (MOONS_MLP, None, {"data": "moons", "epochs": 2, "batch_size": 128}),
+    "classification": ("mlp", None, {"data": "digits", "epochs": 2, "batch_size": 128, "test_split": 0.2}),
+    "boundary": (MOONS_MLP, None, {"data": "moons", "epochs": 2, "batch_size": 128, "test_split": 0.2}),
     "vae": ("vae", None, {"data": "digits", "epochs": 1, "max_steps": 6}),
     "gan": ("gan_generator", "gan_discriminator", {"data": "digits", "epochs": 1, "max_steps": 6, "mode": "gan"}),
 }
@@ -75,6 +75,7 @@ def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
         views = ts.diagnostic_views(status["mode"], runs_root / run_id)
         if mode == "boundary":
             assert "boundary" in views
+        assert ("test" in views) == (mode in ("classification", "boundary"))
         assert len(at.segmented_control(key="tp_diag").options) == len(views)
         for view in views:
             at.session_state["tp_diag"] = view
@@ -83,3 +84,9 @@ def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
             assert not at.error, [e.value for e in at.error]
             charts = [el for el in at.get("bidi_component")] + [el for el in at.get("plotly_chart")]
             assert charts, (mode, view)
+            if view == "test":      # the scores, the per-class report, and for two classes the ROC curve
+                labels = [m.label for m in at.metric]
+                assert ("Test accuracy" if lang == "en" else "测试准确率") in labels, labels
+                assert at.dataframe, (mode, lang)
+                rocs = [el for el in at.get("bidi_component") if "ROC" in str(el.proto)]
+                assert bool(rocs) == (mode == "boundary"), mode

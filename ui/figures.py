@@ -198,6 +198,18 @@ def per_class_accuracy(data: dict, lang: str) -> go.Figure:
     return _layout(fig, t("fig.per_class", lang), height=240, uirevision="perclass")
 
 
+def roc(data: dict, lang: str) -> go.Figure:
+    """The ROC curve of a two-class test report, with the chance diagonal and the area under it."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#9ca3af", dash="dot"),
+                             name=t("fig.chance", lang), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=data["fpr"], y=data["tpr"], mode="lines", line=dict(color=VAL, width=2.5),
+                             name=t("fig.roc_auc", lang, auc=f"{data['auc']:.3f}")))
+    fig.update_xaxes(range=[0, 1], title_text=t("fig.fpr", lang))
+    fig.update_yaxes(range=[0, 1.02], title_text=t("fig.tpr", lang))
+    return _layout(fig, t("fig.roc", lang, auc=f"{data['auc']:.3f}"), height=340, uirevision="roc")
+
+
 def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
     cols = min(n, max_cols)
     return math.ceil(n / cols), cols

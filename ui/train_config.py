@@ -222,7 +222,8 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto") -> TrainCo
     data["mode"] = mode
     if mode == "gan":
         data["lr"] = data.get("g_lr", data.get("lr"))
-    for key in ("data", "data_options", "upload", "upload_options", "augment", "val_split", "label_noise"):
+    for key in ("data", "data_options", "upload", "upload_options", "augment", "val_split", "test_split",
+                "label_noise"):
         if key in data_choice and data_choice[key] is not None:
             data[key] = data_choice[key]
     if not data.get("data"):

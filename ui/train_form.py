@@ -127,8 +127,10 @@ def data_summary(choice: dict, L: str) -> None:
             description = ""
     aug = tc.augment_summary(choice.get("augment"))
     aug_text = ", ".join(f"{tr('trainpage.aug.' + k)} {v:g}" for k, v in aug) if aug else tr("trainpage.aug_none")
-    parts = [tr("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}"),
-             tr("trainpage.augmentation", what=aug_text)]
+    parts = [tr("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}")]
+    if choice.get("test_split"):
+        parts.append(tr("trainpage.test_split", pct=f"{100 * float(choice['test_split']):.0f}"))
+    parts.append(tr("trainpage.augmentation", what=aug_text))
     if choice.get("label_noise"):
         parts.append(tr("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
     st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_escape(name)}** &nbsp;·&nbsp; " + " · ".join(parts))

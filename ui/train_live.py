@@ -540,6 +540,9 @@ def _diagnostic(run_dir: Path, view: str, mode: str | None) -> None:
             chart(figure(f"hist{which}", (str(run_dir), s.version, layer, L),
                          lambda: F.histograms_over_time(snaps, layer, which, L)), f"tp_hist_{which}")
         return
+    if view == "test":
+        test_report(run_dir)
+        return
     if view == "confusion":
         version, data = json_file(run_dir / rf.CONFUSION)
         if not data:
@@ -627,6 +630,46 @@ def _diagnostic(run_dir: Path, view: str, mode: str | None) -> None:
             if real is not None:
                 chart(figure("real", (str(run_dir), version, L), lambda: F.image_mosaic(
                     real[:8], cols=4, title=tr("trainpage.real_title"), uirevision="real")), "tp_real")
+
+
+MAX_REPORT_CLASSES = 50
+
+
+def test_report(run_dir: Path) -> None:
+    """The test split's scores (once, at the end, on the best weights): figures, per-class table, ROC."""
+    L = lang()
+    version, report = json_file(run_dir / rf.TEST)
+    if not report:
+        return
+    st.caption(tr("trainpage.test_hint", n=report.get("samples", "?"), epoch=report.get("epoch", "?"),
+                  metric=tr("trainpage.opt.es_metric." + str(report.get("selected_by")))))
+    scores = ts.test_scores(report.get("metrics"))
+    cols = st.columns(len(scores) or 1)
+    for col, (key, value) in zip(cols, scores.items()):
+        col.metric(tr("trainpage.score." + key), _fmt(value, pct=key == "test_acc"))
+    per_class = report.get("per_class")
+    if not per_class:
+        return
+    c1, c2 = st.columns([1.3, 1]) if report.get("roc") else (st.container(), None)
+    with c1:
+        shown = ts.top_classes(per_class, MAX_REPORT_CLASSES)
+        st.dataframe({tr("trainpage.col.class"): [str(c["class"]) for c in shown],
+                      tr("trainpage.col.precision"): [c["precision"] for c in shown],
+                      tr("trainpage.col.recall"): [c["recall"] for c in shown],
+                      tr("trainpage.col.f1"): [c["f1"] for c in shown],
+                      tr("trainpage.col.support"): [c["support"] for c in shown]},
+                     hide_index=True, width="stretch", key="tp_test_table",
+                     column_config={tr(f"trainpage.col.{k}"): st.column_config.NumberColumn(format="%.3f")
+                                    for k in ("precision", "recall", "f1")})
+        if len(shown) < len(per_class):
+            st.caption(tr("trainpage.test_top_classes", shown=len(shown), n=len(per_class)))
+        macro = report.get("macro") or {}
+        if macro:
+            st.caption(tr("trainpage.test_macro", precision=f"{macro['precision']:.3f}",
+                          recall=f"{macro['recall']:.3f}", f1=f"{macro['f1']:.3f}"))
+    if c2 is not None:
+        with c2:
+            chart(figure("roc", (str(run_dir), version, L), lambda: F.roc(report["roc"], L)), "tp_roc")
 
 
 def _points_figure(gen, real, L):

@@ -36,6 +36,7 @@ def run_row(info: runs.RunInfo, best: dict, L: str) -> dict:
         tr("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
         tr("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
         tr("trainpage.col.best_metric"): _best_metric(best),
+        tr("trainpage.col.test"): _test_metric(ts.test_scores(info.summary)),
         tr("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
         "id": info.id,
     }
@@ -55,6 +56,17 @@ def _best_metric(best: dict) -> str:
         return f"{100 * best.get('val_acc', best.get('train_acc')):.1f}%"
     if "val_mae" in best or "train_mae" in best:
         return f"MAE {best.get('val_mae', best.get('train_mae')):.4g}"
+    return ""
+
+
+def _test_metric(scores: dict) -> str:
+    """The test split's headline figure: accuracy, else MAE and R²; empty without a test split."""
+    if "test_acc" in scores:
+        return f"{100 * scores['test_acc']:.1f}%"
+    if "test_mae" in scores:
+        return f"MAE {scores['test_mae']:.4g} · R² {scores.get('test_r2', float('nan')):.3f}"
+    if "test_loss" in scores:
+        return f"{scores['test_loss']:.4g}"
     return ""
 
 
@@ -98,6 +110,14 @@ def runs_section(current: runs.RunInfo | None) -> None:
                 or metric_opts[0]
             series = [(labels[rid], live.metrics(by_id[rid].dir).records) for rid in chosen]
             st.plotly_chart(F.overlay(series, metric, L), config=live.PLOT_CONFIG, key="tp_overlay")
+            tested = {rid: ts.test_scores(by_id[rid].summary) for rid in chosen}
+            tested = {rid: scores for rid, scores in tested.items() if scores}
+            if tested:
+                st.caption(tr("trainpage.compare_test"))
+                st.dataframe([{tr("trainpage.col.run"): labels[rid],
+                               **{tr("trainpage.score." + k): v for k, v in scores.items()}}
+                              for rid, scores in tested.items()], hide_index=True, width="stretch",
+                             key="tp_compare_test")
     with act_col:
         options = list(by_id)
         default = current.id if current is not None and current.id in by_id else options[0]

@@ -166,6 +166,22 @@ def best_metrics(records: list[dict]) -> dict:
     return out
 
 
+TEST_SCORES = ("test_acc", "test_mae", "test_rmse", "test_r2", "test_loss")
+
+
+def test_scores(summary: dict | None) -> dict:
+    """The test figures of a finished run's summary (empty without a test split)."""
+    return {k: summary[k] for k in TEST_SCORES if summary and summary.get(k) is not None}
+
+
+def top_classes(per_class: list[dict], limit: int) -> list[dict]:
+    """The classes with the most test samples (all of them up to ``limit``), in their own order."""
+    if len(per_class) <= limit:
+        return per_class
+    keep = set(sorted(range(len(per_class)), key=lambda i: -per_class[i]["support"])[:limit])
+    return [c for i, c in enumerate(per_class) if i in keep]
+
+
 # -- which run to show -----------------------------------------------------------------------------
 def active_run(infos: list[RunInfo], remembered: str | None = None) -> RunInfo | None:
     """The newest live run; else the remembered one; else the newest run (None if there are none)."""
@@ -333,6 +349,8 @@ def diagnostic_views(mode: str | None, run_dir: Path) -> list[str]:
             views.append("latent")
     elif mode == "gan":
         views.append("generated")
+    if (d / rf.TEST).exists():
+        views.append("test")
     return views
 
 

@@ -1,8 +1,10 @@
-"""The Train form keeps the user's settings: across runs, reloads, page switches and language switches.
+"""The Train form keeps the user's settings (and the test split is scored and shown): across runs, reloads, page switches and language switches.
 
 Streamlit forgets the state of widgets that are not drawn, and the form is hidden while a run
 trains: before the fix, a changed form came back after a run showing the lowest value of every
 field (Epochs 1, Batch size 1, Learning rate 0.000001), and the next Start trained with those.
+Whether it did depended on timing (whether the browser still sent the hidden widgets' state with
+the rerun that drew them again); a long enough run made it likely.
 """
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ START_ENABLED_JS = ("(name) => [...document.querySelectorAll('button')]"
 @pytest.fixture(scope="module")
 def app(streamlit_app, tmp_path_factory):
     runs_root = tmp_path_factory.mktemp("runs")
+    home = tmp_path_factory.mktemp("workspace")
+    (home / "session.json").write_text(json.dumps({"data": {"test_split": 0.2}}))   # as the Data page saves it
     app = streamlit_app(REPO_ROOT / "app.py", cwd=tmp_path_factory.mktemp("cwd"),
-                        env={"NETCANVAS_WORKSPACE": str(tmp_path_factory.mktemp("workspace")),
+                        env={"NETCANVAS_WORKSPACE": str(home),
                              "NETCANVAS_RUNS": str(runs_root)},
                         args=["--theme.base", "light"])
     app.runs_root = runs_root
@@ -71,6 +75,10 @@ def test_settings_survive_runs_reloads_pages_and_languages(app, new_page, app_id
 
     first = train_once(page, app, app_idle)
     assert form_values(page) == SETTINGS            # not the lowest value of each field
+    # the test split was scored once, at the end: the Test set view shows it
+    page.get_by_role("radio", name="Test set").click()
+    page.get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for()
+    page.get_by_text("test samples that training never saw").wait_for()
     second = train_once(page, app, app_idle)        # trained again, untouched
     for config in (first, second):
         assert (config["epochs"], config["batch_size"], config["lr"]) == (25, 32, 0.005)
