@@ -1203,3 +1203,12 @@ _add({
     "trainpage.no_checkpoint": ("This run has no checkpoint yet (one is saved at the end of each epoch).",
                                 "这次训练还没有检查点（每轮结束时保存一次）。"),
 })
+
+# issue 10: upload limits
+_add({
+    "data.pixel_budget": ("\"{file}\" holds {images} images that would decode to {megapixels:,} megapixels "
+                          "together (counted from their headers, before decoding); the budget is "
+                          "{limit_megapixels:,} megapixels per upload. Upload fewer or smaller images.",
+                          "“{file}”中的 {images} 张图片解码后共 {megapixels:,} 百万像素（解码前按文件头统计）；"
+                          "每次上传的预算为 {limit_megapixels:,} 百万像素。请上传更少或更小的图片。"),
+})
