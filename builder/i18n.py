@@ -1211,4 +1211,7 @@ _add({
                           "{limit_megapixels:,} megapixels per upload. Upload fewer or smaller images.",
                           "“{file}”中的 {images} 张图片解码后共 {megapixels:,} 百万像素（解码前按文件头统计）；"
                           "每次上传的预算为 {limit_megapixels:,} 百万像素。请上传更少或更小的图片。"),
+    "data.parse_timeout": ("Reading \"{file}\" took longer than the time limit of {seconds:g} s and was stopped. "
+                           "Upload a smaller file (fewer rows or images).",
+                           "读取“{file}”超过了 {seconds:g} 秒的时间上限，已停止。请上传更小的文件（更少的行或图片）。"),
 })

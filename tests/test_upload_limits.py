@@ -3,6 +3,7 @@ cause: decode bombs (the pixels of all images together), class blow-ups, endless
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zipfile
 
@@ -12,6 +13,9 @@ from PIL import Image
 from builder.i18n import TEXT
 from runtime.data import DataError, load_image_zip
 from runtime.data import uploads
+from ui import data_upload as upl
+from ui import data_view as dv
+from ui.workspace import Workspace
 
 
 def _error(fn, *args, **kwargs) -> DataError:
@@ -80,3 +84,53 @@ def test_per_image_limit_still_applies_from_the_header(monkeypatch):
     monkeypatch.setattr(uploads, "_decode_image", lambda *a: pytest.fail("decoded before the header check"))
     err = _error(load_image_zip, z)
     assert err.code == "data.image_too_big" and err.info == {"width": 300, "height": 200, "limit": 50_000}
+
+
+# ----------------------------------------------------------------------------- parse time limit
+
+def _slow_decoding(monkeypatch, seconds_per_image: float) -> list[str]:
+    """Decoding takes ``seconds_per_image`` per image; returns the names of the threads that decoded."""
+    decode = uploads._decode_image
+    threads: list[str] = []
+
+    def slow(*args):
+        threads.append(threading.current_thread().name)
+        time.sleep(seconds_per_image)
+        return decode(*args)
+
+    monkeypatch.setattr(uploads, "_decode_image", slow)
+    return threads
+
+
+def _pets_zip(count: int) -> bytes:
+    png = _image("PNG", (16, 16))
+    return _zip((f"{'ab'[i % 2]}/{i}.png", png) for i in range(count))
+
+
+def test_a_slow_upload_is_a_message_naming_the_time_limit_and_the_parse_stops(monkeypatch, tmp_path):
+    threads = _slow_decoding(monkeypatch, 0.05)             # 100 images: 5 s to read
+    monkeypatch.setattr(uploads, "PARSE_SECONDS", 0.5)
+    ws = Workspace(tmp_path)
+    before = ws.data_choice()
+    t0 = time.monotonic()
+    out = upl.accept_upload(ws, "pets.zip", _pets_zip(100))
+    waited = time.monotonic() - t0
+    assert not out.ok and out.error.code == "data.parse_timeout" and waited < 3, waited
+    assert out.message("en").startswith('Reading "pets.zip" took longer than the time limit of 0.5 s')
+    assert "0.5 秒" in out.message("zh")
+    assert ws.data_choice() == before and not list((tmp_path / "uploads").glob("*/*"))
+    deadline = time.monotonic() + 5                         # the worker stops at its next image
+    while any(th.name.startswith("upload-parse") for th in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not any(th.name.startswith("upload-parse") for th in threading.enumerate())
+    assert 0 < len(threads) < 30
+
+
+def test_uploads_are_parsed_off_the_calling_thread_and_their_errors_come_back(monkeypatch, tmp_path):
+    threads = _slow_decoding(monkeypatch, 0.0)
+    path = tmp_path / "pets.zip"
+    path.write_bytes(_pets_zip(4))
+    view = dv.upload_view(str(path), {"size": 16})
+    assert view.n == 4 and threads and threading.current_thread().name not in threads
+    path.write_bytes(b"PK\x03\x04 broken")
+    assert _error(dv.upload_view, str(path), {}).code == "data.zip_bad"

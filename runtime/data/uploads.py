@@ -13,8 +13,11 @@ import json
 import os
 import re
 import stat
+import threading
 import warnings
 import zipfile
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ MAX_UNZIPPED_BYTES = 1 * 2**30        # all members together, declared and actua
 MAX_MEMBER_BYTES = 64 * 2**20         # one member
 MAX_RATIO = 100                       # declared size / compressed size, for members over 1 MiB
 MAX_OUTPUT_VALUES = 150_000_000       # floats in the resulting tensor (600 MB)
+PARSE_SECONDS = 60.0                  # reading one upload for the app (``with_time_limit``)
 IMAGE_SIZES = (8, 256)
 HEADER_BYTES = 64 * 2**10             # an image member's first bytes, where its header is
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -82,6 +86,51 @@ def _stem(name: str | None, default: str) -> str:
     return Path(name).stem[:60] if name else default
 
 
+# ----------------------------------------------------------------------------- time limit
+
+@dataclass(frozen=True)
+class _TimeLimit:
+    expired: threading.Event
+    file: str
+    seconds: float
+
+
+_time_limit: ContextVar[_TimeLimit | None] = ContextVar("upload_time_limit", default=None)
+
+
+def _check_time() -> None:
+    """Stop a parse whose caller has stopped waiting (the loaders call this between steps)."""
+    limit = _time_limit.get()
+    if limit is not None and limit.expired.is_set():
+        raise DataError("data.parse_timeout", file=limit.file, seconds=limit.seconds)
+
+
+def with_time_limit(fn, *args, file: str | None = None, seconds: float | None = None, **kwargs):
+    """``fn(*args, **kwargs)`` run in a worker thread and waited for at most ``seconds``
+    (default ``PARSE_SECONDS``): past that, a DataError naming the file and the limit, and
+    the worker stops at its next check (between images, arrays, parsing steps). The
+    caller's thread (a page's script) never parses; what the worker raises is raised here."""
+    limit = _TimeLimit(threading.Event(), (file or "upload")[:200], PARSE_SECONDS if seconds is None else seconds)
+    outcome: dict = {}
+
+    def work() -> None:
+        _time_limit.set(limit)
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except Exception as exc:  # handed to the caller, who decides what a user sees
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"upload-parse {limit.file}", daemon=True)
+    worker.start()
+    worker.join(limit.seconds)
+    if worker.is_alive():
+        limit.expired.set()
+        raise DataError("data.parse_timeout", file=limit.file, seconds=limit.seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 # ----------------------------------------------------------------------------- CSV
 
 def _decode(data: bytes) -> str:
@@ -114,6 +163,7 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     import pandas as pd
 
     data, fname = read_source(src)
+    _check_time()
     text = _decode(data)
     if not text.strip():
         raise DataError("data.csv_empty")
@@ -132,6 +182,7 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     if len(df) == 0:
         raise DataError("data.csv_empty")
     df.columns = [str(c).strip() for c in df.columns]
+    _check_time()
     x, y, plan = tables.build(df, target, task, drop)
     return DataSet(name or _stem(fname, "upload"), "tabular", plan["task"], {"x": x}, y,
                    class_names=plan["class_names"], feature_names=plan["features"],
@@ -217,6 +268,7 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         if info.is_dir() or not info.filename.endswith(".npy"):
             continue
         key = info.filename[:-4]
+        _check_time()
         try:
             with zf.open(info) as fh:
                 shape, dtype, _ = _npy_header(fh, key)
@@ -433,6 +485,7 @@ def _check_pixel_budget(zf: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo
     refusing the zip when that is over ``MAX_TOTAL_PIXELS`` (before anything is decoded)."""
     images, total, budget = [], 0, [MAX_UNZIPPED_BYTES]
     for info, cls in members:
+        _check_time()
         pixels = _header_pixels(zf, info, size, mode, budget)
         if pixels is not None:
             images.append((info, cls))
@@ -512,6 +565,7 @@ def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = 
     budget = [MAX_UNZIPPED_BYTES]
     images, labels = [], []
     for info, cls in readable:
+        _check_time()
         arr = _decode_image(_read_member(zf, info, budget), size, mode)
         if arr is None:
             skipped.append(info.filename)
