@@ -466,10 +466,6 @@ _add({
                              "列“{column}”应为数值，但包含“{value}”。"),
     "data.csv_target_not_numeric": ("Regression needs numbers in the target column \"{target}\"; it holds text.",
                                     "回归需要目标列“{target}”为数值，但它包含文本。"),
-    "data.csv_too_many_classes": ("The target column \"{target}\" has {count} different values; classification "
-                                  "allows at most {limit}. Choose regression, or another column.",
-                                  "目标列“{target}”有 {count} 个不同取值；分类最多允许 {limit} 个。"
-                                  "请改用回归，或选择其他列。"),
     "data.npz_bad": ("This file cannot be read as an NPZ archive ({detail}).",
                      "无法将此文件读取为 NPZ 压缩包（{detail}）。"),
     "data.npz_pickle": ("Array \"{array}\" holds Python objects; only plain numeric arrays are loaded "
@@ -1214,4 +1210,14 @@ _add({
     "data.parse_timeout": ("Reading \"{file}\" took longer than the time limit of {seconds:g} s and was stopped. "
                            "Upload a smaller file (fewer rows or images).",
                            "读取“{file}”超过了 {seconds:g} 秒的时间上限，已停止。请上传更小的文件（更少的行或图片）。"),
+    "data.too_many_classes": ("\"{file}\" has {count:,} different classes in {source}; the limit is {limit:,} "
+                              "classes per data set.",
+                              "“{file}”的{source}中有 {count:,} 个不同的类别；每个数据集最多 {limit:,} 个类别。"),
+    "data.label_too_long": ("\"{file}\" has a class name of {chars:,} characters in {source} (\"{label}\"); the "
+                            "limit is {limit} characters per class name.",
+                            "“{file}”的{source}中有一个类别名长 {chars:,} 个字符（“{label}”）；"
+                            "每个类别名最多 {limit} 个字符。"),
+    "data.classes_from.csv": ("the target column \"{column}\"", "目标列“{column}”"),
+    "data.classes_from.npz": ("the labels (y)", "标签（y）"),
+    "data.classes_from.zip": ("the class folders", "类别文件夹"),
 })

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 import time
 import zipfile
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from builder.i18n import TEXT
-from runtime.data import DataError, load_image_zip
-from runtime.data import uploads
+from runtime.data import DataError, load_csv, load_image_zip, load_npz, save_npz
+from runtime.data import classes, uploads
 from ui import data_upload as upl
 from ui import data_view as dv
 from ui.workspace import Workspace
@@ -134,3 +136,78 @@ def test_uploads_are_parsed_off_the_calling_thread_and_their_errors_come_back(mo
     assert view.n == 4 and threads and threading.current_thread().name not in threads
     path.write_bytes(b"PK\x03\x04 broken")
     assert _error(dv.upload_view, str(path), {}).code == "data.zip_bad"
+
+
+# ----------------------------------------------------------------------------- classes and labels
+
+def _npz(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+def test_an_npz_with_50000_classes_is_refused_naming_the_limit_and_the_file(tmp_path):
+    path = _npz(tmp_path / "many.npz", x=np.zeros((50_000, 2), np.float32), y=np.arange(50_000))
+    err = _error(load_npz, path)
+    assert err.code == "data.too_many_classes"
+    assert err.message("en") == '"many.npz" has 50,000 different classes in the labels (y); ' \
+                                "the limit is 1,000 classes per data set."
+    assert "50,000" in err.message("zh") and "1,000" in err.message("zh") and "标签（y）" in err.message("zh")
+
+
+def test_the_class_limit_is_one_number_for_every_kind_of_upload(tmp_path, monkeypatch):
+    monkeypatch.setattr(classes, "MAX_CLASSES", 3)
+    rows = "\n".join(f"{i},c{i % 4}" for i in range(40))
+    err = _error(load_csv, ("v,kind\n" + rows).encode(), target="kind")
+    assert err.code == "data.too_many_classes" and 'the target column "kind"' in err.message("en")
+    assert err.info["count"] == 4 and err.info["limit"] == 3
+    assert _error(load_npz, _npz(tmp_path / "a.npz", x=np.zeros((8, 2)), y=np.arange(8) % 4)).code == \
+        "data.too_many_classes"
+    monkeypatch.setattr(uploads, "_decode_image", lambda *a: pytest.fail("decoded before the class check"))
+    folders = _zip((f"k{i}/{i}.png", _image("PNG", (8, 8))) for i in range(4))
+    err = _error(load_image_zip, folders)
+    assert err.code == "data.too_many_classes" and "the class folders" in err.message("en")
+
+
+def test_saved_class_names_count_too(tmp_path):
+    names = [f"c{i}" for i in range(1_001)]
+    ds = load_npz(_npz(tmp_path / "ok.npz", x=np.zeros((4, 2), np.float32), y=np.array([0, 1, 2, 3])))
+    ds.class_names = names
+    save_npz(ds, tmp_path / "saved.npz")
+    err = _error(load_npz, tmp_path / "saved.npz")
+    assert err.code == "data.too_many_classes" and err.info["count"] == 1_001
+
+
+def test_a_csv_with_many_text_classes_below_the_limit_loads():
+    rows = "\n".join(f"{i},label{i % 500}" for i in range(1_000))
+    ds = load_csv(("v,kind\n" + rows).encode(), target="kind")
+    assert ds.task == "classification" and len(ds.class_names) == 500
+
+
+def test_a_class_name_of_five_million_characters_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("v,kind\n1,short\n2,short\n3," + "x" * 5_000_000 + "\n")
+    err = _error(load_csv, path, target="kind", task="classification")
+    assert err.code == "data.label_too_long" and err.info["chars"] == 5_000_000
+    message = err.message("en")
+    assert message.startswith('"long.csv" has a class name of 5,000,000 characters in the target column "kind"')
+    assert "limit is 100 characters" in message and len(message) < 300
+
+
+def test_label_length_limit_for_npz_and_image_folders(tmp_path):
+    at_limit = "a" * classes.MAX_LABEL_CHARS
+    ok = load_npz(_npz(tmp_path / "ok.npz", x=np.zeros((2, 2)), y=np.array([at_limit, "b"])))
+    assert ok.class_names == sorted([at_limit, "b"])
+    err = _error(load_npz, _npz(tmp_path / "long.npz", x=np.zeros((2, 2)), y=np.array([at_limit + "a", "b"])))
+    assert err.code == "data.label_too_long" and err.info["chars"] == 101
+    folders = _zip([("f" * 150 + "/1.png", _image("PNG", (8, 8))), ("g/2.png", _image("PNG", (8, 8)))])
+    err = _error(load_image_zip, folders)
+    assert err.code == "data.label_too_long" and err.info["chars"] == 150 and "the class folders" in err.message()
+
+
+def test_the_documented_limits_are_the_ones_in_the_code():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "data-limits.md").read_text()
+    assert f"| {classes.MAX_CLASSES:,} per data set |" in doc
+    assert f"| {classes.MAX_LABEL_CHARS} characters |" in doc
+    assert f"| {uploads.MAX_TOTAL_PIXELS // 10**6:,} megapixels, summed" in doc
+    assert f"| {uploads.PARSE_SECONDS:g} s, in a worker thread" in doc
+    assert f"| {uploads.MAX_UPLOAD_BYTES // 2**20} MB |" in doc and f"| {uploads.MAX_IMAGES:,} |" in doc

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from . import tables
+from .classes import SOURCE_CSV, SOURCE_NPZ, SOURCE_ZIP, check_classes
 from .dataset import KINDS, TASKS, DataSet
 from .errors import DataError
 
@@ -184,6 +185,8 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     df.columns = [str(c).strip() for c in df.columns]
     _check_time()
     x, y, plan = tables.build(df, target, task, drop)
+    if plan["class_names"] is not None:
+        check_classes(plan["class_names"], fname, SOURCE_CSV, column=str(target)[:60])
     return DataSet(name or _stem(fname, "upload"), "tabular", plan["task"], {"x": x}, y,
                    class_names=plan["class_names"], feature_names=plan["features"],
                    description={"en": "Uploaded table", "zh": "上传的表格"}, normalize=True,
@@ -397,6 +400,8 @@ def load_npz(src, name: str | None = None) -> DataSet:
             target = torch.from_numpy(np.ascontiguousarray(y.astype(np.float32).reshape(n_rows, -1)))
         else:
             raise DataError("data.npz_dtype", array="y", dtype=str(y.dtype))
+    if task == "classification":
+        check_classes(class_names, fname, SOURCE_NPZ)
     if meta.get("task") in TASKS and meta["task"] != task and not (meta["task"] == "unsupervised"):
         raise DataError("data.npz_meta")
     saved = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
@@ -556,6 +561,7 @@ def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = 
     classes = sorted({c for _, c in members})
     if len(classes) < 2:
         raise DataError("data.zip_one_class", classes=classes)
+    check_classes(classes, fname, SOURCE_ZIP)
     if len(members) * channels * size * size > MAX_OUTPUT_VALUES:
         raise DataError("data.too_large_output", count=len(members), size=size, channels=channels)
     readable = _check_pixel_budget(zf, members, size, mode, fname)
