@@ -1220,4 +1220,7 @@ _add({
     "data.classes_from.csv": ("the target column \"{column}\"", "目标列“{column}”"),
     "data.classes_from.npz": ("the labels (y)", "标签（y）"),
     "data.classes_from.zip": ("the class folders", "类别文件夹"),
+    "fig.top_classes": ("showing the {shown} most frequent of {total} classes", "显示 {total} 个类别中样本最多的 {shown} 个"),
+    "fig.top_probable": ("showing the {shown} most likely of {total} classes", "显示 {total} 个类别中概率最高的 {shown} 个"),
+    "fig.other_classes": ("{n} other classes", "其他 {n} 个类别"),
 })
