@@ -211,3 +211,7 @@ def test_the_documented_limits_are_the_ones_in_the_code():
     assert f"| {uploads.MAX_TOTAL_PIXELS // 10**6:,} megapixels, summed" in doc
     assert f"| {uploads.PARSE_SECONDS:g} s, in a worker thread" in doc
     assert f"| {uploads.MAX_UPLOAD_BYTES // 2**20} MB |" in doc and f"| {uploads.MAX_IMAGES:,} |" in doc
+    from runtime import monitor
+    from ui import figures
+    assert f"show the {figures.MAX_SHOWN_CLASSES} most frequent classes" in doc
+    assert f"keeps at most {monitor.MAX_CONFUSION_CLASSES:,} classes" in doc
