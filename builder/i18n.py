@@ -466,10 +466,6 @@ _add({
                              "列“{column}”应为数值，但包含“{value}”。"),
     "data.csv_target_not_numeric": ("Regression needs numbers in the target column \"{target}\"; it holds text.",
                                     "回归需要目标列“{target}”为数值，但它包含文本。"),
-    "data.csv_too_many_classes": ("The target column \"{target}\" has {count} different values; classification "
-                                  "allows at most {limit}. Choose regression, or another column.",
-                                  "目标列“{target}”有 {count} 个不同取值；分类最多允许 {limit} 个。"
-                                  "请改用回归，或选择其他列。"),
     "data.npz_bad": ("This file cannot be read as an NPZ archive ({detail}).",
                      "无法将此文件读取为 NPZ 压缩包（{detail}）。"),
     "data.npz_pickle": ("Array \"{array}\" holds Python objects; only plain numeric arrays are loaded "
@@ -1232,4 +1228,29 @@ _add({
     "fig.chance": ("chance", "随机猜测"),
     "fig.fpr": ("false positive rate", "假阳性率"),
     "fig.tpr": ("true positive rate (recall)", "真阳性率（召回率）"),
+})
+
+# issue 10: upload limits
+_add({
+    "data.pixel_budget": ("\"{file}\" holds {images} images that would decode to {megapixels:,} megapixels "
+                          "together (counted from their headers, before decoding); the budget is "
+                          "{limit_megapixels:,} megapixels per upload. Upload fewer or smaller images.",
+                          "“{file}”中的 {images} 张图片解码后共 {megapixels:,} 百万像素（解码前按文件头统计）；"
+                          "每次上传的预算为 {limit_megapixels:,} 百万像素。请上传更少或更小的图片。"),
+    "data.parse_timeout": ("Reading \"{file}\" took longer than the time limit of {seconds:g} s and was stopped. "
+                           "Upload a smaller file (fewer rows or images).",
+                           "读取“{file}”超过了 {seconds:g} 秒的时间上限，已停止。请上传更小的文件（更少的行或图片）。"),
+    "data.too_many_classes": ("\"{file}\" has {count:,} different classes in {source}; the limit is {limit:,} "
+                              "classes per data set.",
+                              "“{file}”的{source}中有 {count:,} 个不同的类别；每个数据集最多 {limit:,} 个类别。"),
+    "data.label_too_long": ("\"{file}\" has a class name of {chars:,} characters in {source} (\"{label}\"); the "
+                            "limit is {limit} characters per class name.",
+                            "“{file}”的{source}中有一个类别名长 {chars:,} 个字符（“{label}”）；"
+                            "每个类别名最多 {limit} 个字符。"),
+    "data.classes_from.csv": ("the target column \"{column}\"", "目标列“{column}”"),
+    "data.classes_from.npz": ("the labels (y)", "标签（y）"),
+    "data.classes_from.zip": ("the class folders", "类别文件夹"),
+    "fig.top_classes": ("showing the {shown} most frequent of {total} classes", "显示 {total} 个类别中样本最多的 {shown} 个"),
+    "fig.top_probable": ("showing the {shown} most likely of {total} classes", "显示 {total} 个类别中概率最高的 {shown} 个"),
+    "fig.other_classes": ("{n} other classes", "其他 {n} 个类别"),
 })

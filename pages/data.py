@@ -15,6 +15,7 @@ from ui import figures
 from ui.data_fit import fit_check
 from ui.nav import page
 from ui.session import ensure_app_shell, labeller, lang, tr, workspace
+from ui.train_state import md_escape
 
 ensure_app_shell()
 ws = workspace()
@@ -107,7 +108,7 @@ with card:
             st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
             choice = ws.data_choice()
         if st.session_state.get("data_upload_error"):
-            st.error(tr("datapage.upload_failed", error=st.session_state["data_upload_error"]),
+            st.error(tr("datapage.upload_failed", error=md_escape(st.session_state["data_upload_error"])),
                      icon=":material/error:")
         st.caption(tr("datapage.upload_formats"))
         path = choice["upload"]
@@ -151,7 +152,7 @@ with card:
                     else:
                         remember_failure("upload_options", attempt, outcome.message(L))
                 if failed_before("upload_options", attempt):
-                    st.error(tr("datapage.options_failed", error=st.session_state["failed_upload_options_msg"]),
+                    st.error(tr("datapage.options_failed", error=md_escape(st.session_state["failed_upload_options_msg"])),
                              icon=":material/error:")
         earlier = [p for p in upl.saved_uploads(ws.uploads_dir) if str(p) != str(choice["upload"])][:8]
         if earlier:
@@ -222,7 +223,7 @@ if view is not None:
 # ============================================================================ right: look and check
 with right:
     if load_error is not None or view is None:
-        st.error(tr("datapage.load_failed", error=load_error or "?"), icon=":material/error:")
+        st.error(tr("datapage.load_failed", error=md_escape(load_error or "?")), icon=":material/error:")
         st.stop()
 
     title = upl.Path(choice["upload"]).name if choice["upload"] else view.name

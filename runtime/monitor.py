@@ -24,6 +24,7 @@ from builder.graph import write_document
 
 from . import checkpoint
 from . import runfiles as rf
+from .data.classes import MAX_CLASSES
 from .train import Callback
 
 HIST_BINS = 30
@@ -34,6 +35,7 @@ GRID = 60              # decision-boundary resolution
 METRICS_SECONDS = 0.1  # step records are written in batches at most this often (the first at once)
 STATUS_SECONDS = 0.5   # status.json while running (the page polls about once a second)
 CHECKPOINT_SECONDS = 10.0
+MAX_CONFUSION_CLASSES = MAX_CLASSES    # a matrix is k x k; above this many classes, the most frequent k
 
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
@@ -223,13 +225,10 @@ class RunMonitor(Callback):
         split = t.data.val
         pred = t.task.predict(split).cpu()
         true = split.target.cpu()
-        n = len(t.data.class_names)
-        matrix = torch.bincount(true * n + pred, minlength=n * n).reshape(n, n)
         wrong = torch.nonzero(pred != true).reshape(-1)[:16]
-        rf.write_json(self.dir / rf.CONFUSION, {
-            "epoch": epoch, "classes": t.data.class_names, "matrix": matrix.tolist(),
-            "per_class_acc": [float(matrix[i, i]) / max(1, int(matrix[i].sum())) for i in range(n)],
-            "misclassified": [{"index": int(i), "true": int(true[i]), "pred": int(pred[i])} for i in wrong]})
+        rf.write_json(self.dir / rf.CONFUSION, dict(
+            confusion_record(true, pred, t.data.class_names), epoch=epoch,
+            misclassified=[{"index": int(i), "true": int(true[i]), "pred": int(pred[i])} for i in wrong]))
         if len(wrong) and split.inputs[0].is_floating_point():
             self._merge_samples(misclassified=_to_numpy(split.inputs[0][wrong.to(split.inputs[0].device)]),
                                 misclassified_true=true[wrong].numpy(), misclassified_pred=pred[wrong].numpy())
@@ -305,3 +304,27 @@ class RunMonitor(Callback):
         rf.write_json(self.dir / rf.SUMMARY, summary)
         self.status(trainer, "stopped" if trainer.stop_reason == "stopped" else "finished",
                     stop_reason=trainer.stop_reason)
+
+
+def confusion_record(true: torch.Tensor, pred: torch.Tensor, class_names: list[str]) -> dict:
+    """confusion.json's counts: ``classes``, ``matrix`` (rows true, columns predicted),
+    ``per_class_acc`` and ``classes_total``. Memory grows with the number of classes n and
+    with k * k for the k <= ``MAX_CONFUSION_CLASSES`` classes kept (the most frequent true
+    classes when n is larger), never with n * n."""
+    n = len(class_names)
+    true, pred = true.reshape(-1).long().cpu(), pred.reshape(-1).long().cpu()
+    support = torch.bincount(true, minlength=n)
+    correct = torch.bincount(true[pred == true], minlength=n)
+    keep = torch.arange(n)
+    if n > MAX_CONFUSION_CLASSES:
+        keep = torch.sort(torch.argsort(support, descending=True, stable=True)[:MAX_CONFUSION_CLASSES]).values
+    k = len(keep)
+    position = torch.full((n,), -1, dtype=torch.long)
+    position[keep] = torch.arange(k)
+    rows = position[true]
+    cols = torch.where((pred >= 0) & (pred < n), position[pred.clamp(0, max(n - 1, 0))], -1)
+    inside = (rows >= 0) & (cols >= 0)
+    matrix = torch.bincount(rows[inside] * k + cols[inside], minlength=k * k).reshape(k, k)
+    accuracy = correct[keep].double() / support[keep].clamp(min=1).double()
+    return {"classes": [class_names[i] for i in keep.tolist()], "matrix": matrix.tolist(),
+            "per_class_acc": accuracy.tolist(), "classes_total": n}

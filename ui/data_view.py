@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -192,9 +193,16 @@ def builtin_view(name: str, options: dict | None = None) -> DataView:
 
 
 def upload_view(path: str, options: dict | None = None) -> DataView:
-    """Load an uploaded file (saved under the workspace) and summarize it."""
+    """Load an uploaded file (saved under the workspace) and summarize it, in a worker
+    thread with a time limit (``uploads.PARSE_SECONDS``): a slow file is a DataError
+    naming the limit, not a page that waits for it."""
     from runtime.data import uploads
-    return summarize(uploads.load_upload(str(path), **(options or {})), "upload")
+    return uploads.with_time_limit(_load_and_summarize, str(path), dict(options or {}), file=Path(path).name)
+
+
+def _load_and_summarize(path: str, options: dict) -> DataView:
+    from runtime.data import uploads
+    return summarize(uploads.load_upload(path, **options), "upload")
 
 
 # ----------------------------------------------------------------------------- splits

@@ -33,15 +33,59 @@ TEMPLATE = {"layout": {
 }}
 
 
-def _layout(fig: go.Figure, title: str | None = None, height: int = 300, **kw) -> go.Figure:
+def _layout(fig: go.Figure, title: str | None = None, height: int = 300, note: str | None = None,
+            **kw) -> go.Figure:
+    """The common look; ``note`` is a line under the title (e.g. which classes are shown)."""
+    title_spec = dict(text=title, font=dict(size=14), x=0.01) if title else None
+    if title_spec and note:
+        title_spec["subtitle"] = dict(text=note, font=dict(size=12, color="#6b7280"))
     fig.update_layout(
-        template=TEMPLATE, height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
-        title=dict(text=title, font=dict(size=14), x=0.01) if title else None,
+        template=TEMPLATE, height=height, margin=dict(l=48, r=16, t=(62 if note else 40) if title else 16, b=40),
+        title=title_spec,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         uirevision=kw.pop("uirevision", title or "fig"), font=dict(family="Inter, Noto Sans CJK SC, sans-serif"), **kw)
     fig.update_xaxes(gridcolor=GRID, zeroline=False)
     fig.update_yaxes(gridcolor=GRID, zeroline=False)
     return fig
+
+
+# ----------------------------------------------------------------------------- many classes
+
+MAX_SHOWN_CLASSES = 30      # per-class views of a set with more classes show its most frequent ones
+OTHER = "#9ca3af"
+
+
+def top_classes(counts, limit: int = MAX_SHOWN_CLASSES) -> np.ndarray:
+    """Indices of the ``limit`` classes with the largest counts (ties: the lower index), in
+    class order; every index when there are no more than ``limit`` classes."""
+    counts = np.asarray(counts, dtype=float).reshape(-1)
+    if len(counts) <= limit:
+        return np.arange(len(counts))
+    return np.sort(np.argsort(-counts, kind="stable")[:limit])
+
+
+def shown_note(shown: int, total: int, lang: str, key: str = "fig.top_classes") -> str | None:
+    """"showing the 30 most frequent of 812 classes" when not every class is shown."""
+    return t(key, lang, shown=shown, total=f"{total:,}") if shown < total else None
+
+
+def _class_name(class_names, c: int) -> str:
+    return str(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c)
+
+
+def _class_groups(labels: np.ndarray, class_names, lang: str) -> tuple[list[tuple[str, str, np.ndarray]], str | None]:
+    """Scatter plots coloured by class: ``(name, colour, mask)`` per shown class, the most
+    frequent ``MAX_SHOWN_CLASSES`` ones, then one grey group for all the others; and the note."""
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    present = np.unique(labels)
+    counts = np.bincount(np.searchsorted(present, labels), minlength=len(present))
+    shown = present[top_classes(counts)]
+    groups = [(_class_name(class_names, int(c)), PALETTE[int(c) % len(PALETTE)], labels == c) for c in shown]
+    if len(shown) < len(present):
+        rest = ~np.isin(labels, shown)
+        groups.append((t("fig.other_classes", lang, n=f"{len(present) - len(shown):,}"), OTHER, rest))
+    total = max(len(present), len(class_names or []))
+    return groups, shown_note(len(shown), total, lang)
 
 
 def split_records(records: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -177,25 +221,37 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
 
 
 def confusion(data: dict, lang: str) -> go.Figure:
+    """Rows: true class, columns: predicted, coloured by the share of the row; the most
+    frequent classes only when there are more than ``MAX_SHOWN_CLASSES`` (shares of all)."""
     matrix = np.asarray(data["matrix"], dtype=float)
     names = [str(c) for c in data["classes"]]
     rows = matrix.sum(1, keepdims=True)
-    share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
-    fig = go.Figure(go.Heatmap(z=share, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
-                               text=matrix.astype(int), texttemplate="%{text}", hovertemplate=
+    idx = top_classes(rows)
+    counts, rows = matrix[np.ix_(idx, idx)], rows[idx]
+    share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    shown = [names[i] for i in idx]
+    fig = go.Figure(go.Heatmap(z=share, x=shown, y=shown, colorscale="Blues", zmin=0, zmax=1,
+                               text=counts.astype(int), texttemplate="%{text}", hovertemplate=
                                t("fig.confusion_hover", lang) + "<extra></extra>",
                                colorbar=dict(thickness=10)))
-    fig.update_xaxes(title_text=t("fig.predicted", lang), side="bottom")
-    fig.update_yaxes(title_text=t("fig.true", lang), autorange="reversed")
-    size = max(300, min(560, 40 * len(names) + 120))
-    return _layout(fig, t("fig.confusion", lang, epoch=data.get("epoch", "")), height=size, uirevision="confusion")
+    fig.update_xaxes(title_text=t("fig.predicted", lang), side="bottom", type="category")
+    fig.update_yaxes(title_text=t("fig.true", lang), autorange="reversed", type="category")
+    size = max(300, min(560, 40 * len(shown) + 120))
+    note = shown_note(len(shown), int(data.get("classes_total", len(names))), lang)
+    return _layout(fig, t("fig.confusion", lang, epoch=data.get("epoch", "")), height=size, note=note,
+                   uirevision="confusion")
 
 
 def per_class_accuracy(data: dict, lang: str) -> go.Figure:
     names = [str(c) for c in data["classes"]]
-    fig = go.Figure(go.Bar(x=names, y=data["per_class_acc"], marker_color=TRAIN))
+    support = np.asarray(data["matrix"], dtype=float).sum(1) if data.get("matrix") is not None else np.ones(len(names))
+    idx = top_classes(support)
+    acc = np.asarray(data["per_class_acc"], dtype=float)
+    fig = go.Figure(go.Bar(x=[names[i] for i in idx], y=acc[idx], marker_color=TRAIN))
+    fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1], title_text=t("fig.accuracy", lang))
-    return _layout(fig, t("fig.per_class", lang), height=240, uirevision="perclass")
+    note = shown_note(len(idx), int(data.get("classes_total", len(names))), lang)
+    return _layout(fig, t("fig.per_class", lang), height=260 if note else 240, note=note, uirevision="perclass")
 
 
 def roc(data: dict, lang: str) -> go.Figure:
@@ -268,13 +324,13 @@ def decision_boundary(data: dict, class_names: list[str] | None, lang: str) -> g
     fig = go.Figure(go.Heatmap(x=data["xs"], y=data["ys"], z=classes, colorscale=scale, zmin=0, zmax=max(1, n - 1),
                                showscale=False, opacity=0.35, hoverinfo="skip"))
     points, labels = np.asarray(data["points"]), np.asarray(data["labels"])
-    for c in range(n):
-        sel = labels == c
-        name = class_names[c] if class_names and c < len(class_names) else str(c)
+    groups, note = _class_groups(labels, class_names, lang)
+    for name, color, sel in groups:
         fig.add_trace(go.Scatter(x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
-                                 marker=dict(color=PALETTE[c % len(PALETTE)], size=6, line=dict(color="white", width=0.6))))
+                                 marker=dict(color=color, size=6, line=dict(color="white", width=0.6))))
     fig.update_yaxes(scaleanchor="x")
-    return _layout(fig, t("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, uirevision="boundary")
+    return _layout(fig, t("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, note=note,
+                   uirevision="boundary")
 
 
 def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, lang: str) -> go.Figure:
@@ -282,31 +338,34 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
     fig = go.Figure()
     if z.shape[1] < 2:
         z = np.concatenate([z, np.zeros_like(z)], 1)
+    note = None
     if labels is None:
         fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers", marker=dict(color=TRAIN, size=5, opacity=0.7)))
     else:
-        labels = np.asarray(labels)
-        for c in np.unique(labels):
-            sel = labels == c
-            name = class_names[int(c)] if class_names and int(c) < len(class_names) else str(c)
+        groups, note = _class_groups(labels, class_names, lang)
+        for name, color, sel in groups:
             fig.add_trace(go.Scatter(x=z[sel, 0], y=z[sel, 1], mode="markers", name=name,
-                                     marker=dict(color=PALETTE[int(c) % len(PALETTE)], size=5, opacity=0.75)))
+                                     marker=dict(color=color, size=5, opacity=0.75)))
     fig.update_xaxes(title_text="z₁")
     fig.update_yaxes(title_text="z₂")
-    return _layout(fig, t("fig.latent", lang), height=380, uirevision="latent")
+    return _layout(fig, t("fig.latent", lang), height=380, note=note, uirevision="latent")
 
 
 def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
     """A 2-D data set as a scatter plot coloured by class (Data page)."""
     return latent_scatter(x, labels, class_names, lang).update_layout(
-        title=dict(text=title or t("fig.points", lang)), xaxis_title="x₁", yaxis_title="x₂")
+        title_text=title or t("fig.points", lang), xaxis_title="x₁", yaxis_title="x₂")
 
 
 def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()),
-                           marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(counts))]))
+    names, values = list(counts), list(counts.values())
+    idx = top_classes(values)
+    fig = go.Figure(go.Bar(x=[names[i] for i in idx], y=[values[i] for i in idx],
+                           marker_color=[PALETTE[i % len(PALETTE)] for i in idx]))
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("fig.count", lang))
-    return _layout(fig, t("fig.balance", lang), height=260, uirevision="balance")
+    return _layout(fig, t("fig.balance", lang), height=260, note=shown_note(len(idx), len(names), lang),
+                   uirevision="balance")
 
 
 def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6, next_values=None) -> go.Figure:
@@ -344,13 +403,16 @@ def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | No
 
 
 def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) -> go.Figure:
-    probs = np.asarray(probs, dtype=float)
+    probs = np.asarray(probs, dtype=float).reshape(-1)
     best = int(probs.argmax()) if len(probs) else -1
-    fig = go.Figure(go.Bar(x=[str(c) for c in class_names], y=probs,
-                           marker_color=[VAL if i == best else TRAIN for i in range(len(probs))],
-                           text=[f"{p:.0%}" for p in probs], textposition="outside"))
+    idx = top_classes(probs)
+    fig = go.Figure(go.Bar(x=[_class_name(class_names, int(i)) for i in idx], y=probs[idx],
+                           marker_color=[VAL if i == best else TRAIN for i in idx],
+                           text=[f"{p:.0%}" for p in probs[idx]], textposition="outside"))
+    fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
-    return _layout(fig, t("fig.prediction", lang), height=280, uirevision="probs")
+    note = shown_note(len(idx), len(probs), lang, key="fig.top_probable")
+    return _layout(fig, t("fig.prediction", lang), height=280, note=note, uirevision="probs")
 
 
 # ----------------------------------------------------------------------------- Data page
@@ -410,14 +472,18 @@ def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str
 def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], lang: str) -> go.Figure:
     """Samples per class, stacked by split (train / val / test): stratification at a glance."""
     fig = go.Figure()
+    totals = np.sum([np.asarray(v, dtype=float) for v in counts.values()], axis=0) if counts else []
+    idx = top_classes(totals)
+    names = [str(class_names[i]) for i in idx]
     for split, values in counts.items():
         if sum(values) == 0:
             continue
-        fig.add_trace(go.Bar(x=[str(c) for c in class_names], y=list(values), name=t(f"datapage.split.{split}", lang),
+        fig.add_trace(go.Bar(x=names, y=[values[i] for i in idx], name=t(f"datapage.split.{split}", lang),
                              marker_color=SPLIT_COLORS.get(split, ACCENT)))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("fig.count", lang))
-    fig = _layout(fig, t("fig.balance", lang), height=280, uirevision="balance")
+    fig = _layout(fig, t("fig.balance", lang), height=280, note=shown_note(len(idx), len(class_names), lang),
+                  uirevision="balance")
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     return fig
 

@@ -11,7 +11,6 @@ from .errors import DataError
 
 MISSING = "(missing)"
 MAX_CATEGORIES = 50          # more distinct values than this: an id or free text, dropped
-MAX_CLASSES = 100            # a classification target with more classes is refused
 AUTO_CLASSES = 20            # integer targets with at most this many values: classification
 
 
@@ -78,9 +77,6 @@ def build(df: pd.DataFrame, target: str | None, task: str = "auto",
             class_names, labels = _label_names(df[target])
             if len(class_names) < 2:
                 raise DataError("data.one_class", name=target)
-            if len(class_names) > MAX_CLASSES:
-                raise DataError("data.csv_too_many_classes", target=target, count=len(class_names),
-                                limit=MAX_CLASSES)
             index = {c: i for i, c in enumerate(class_names)}
             y = torch.tensor(labels.map(index).to_numpy(dtype="int64"), dtype=torch.int64)
     else:

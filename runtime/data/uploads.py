@@ -13,14 +13,18 @@ import json
 import os
 import re
 import stat
+import threading
 import warnings
 import zipfile
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from . import tables
+from .classes import SOURCE_CSV, SOURCE_NPZ, SOURCE_ZIP, check_classes
 from .dataset import KINDS, TASKS, DataSet
 from .errors import DataError
 
@@ -30,12 +34,15 @@ MAX_ROWS = 500_000                    # CSV rows / NPZ samples
 MAX_COLUMNS = 1_000                   # CSV columns
 MAX_IMAGES = 20_000                   # images in a zip
 MAX_IMAGE_PIXELS = 25_000_000         # one image before resizing (5000 x 5000)
+MAX_TOTAL_PIXELS = 2_000_000_000      # all images of a zip together, as decoded (read from headers first)
 MAX_ZIP_MEMBERS = 50_000
 MAX_UNZIPPED_BYTES = 1 * 2**30        # all members together, declared and actually read
 MAX_MEMBER_BYTES = 64 * 2**20         # one member
 MAX_RATIO = 100                       # declared size / compressed size, for members over 1 MiB
 MAX_OUTPUT_VALUES = 150_000_000       # floats in the resulting tensor (600 MB)
+PARSE_SECONDS = 60.0                  # reading one upload for the app (``with_time_limit``)
 IMAGE_SIZES = (8, 256)
+HEADER_BYTES = 64 * 2**10             # an image member's first bytes, where its header is
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "MPO")
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.[^/]*$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
@@ -80,6 +87,51 @@ def _stem(name: str | None, default: str) -> str:
     return Path(name).stem[:60] if name else default
 
 
+# ----------------------------------------------------------------------------- time limit
+
+@dataclass(frozen=True)
+class _TimeLimit:
+    expired: threading.Event
+    file: str
+    seconds: float
+
+
+_time_limit: ContextVar[_TimeLimit | None] = ContextVar("upload_time_limit", default=None)
+
+
+def _check_time() -> None:
+    """Stop a parse whose caller has stopped waiting (the loaders call this between steps)."""
+    limit = _time_limit.get()
+    if limit is not None and limit.expired.is_set():
+        raise DataError("data.parse_timeout", file=limit.file, seconds=limit.seconds)
+
+
+def with_time_limit(fn, *args, file: str | None = None, seconds: float | None = None, **kwargs):
+    """``fn(*args, **kwargs)`` run in a worker thread and waited for at most ``seconds``
+    (default ``PARSE_SECONDS``): past that, a DataError naming the file and the limit, and
+    the worker stops at its next check (between images, arrays, parsing steps). The
+    caller's thread (a page's script) never parses; what the worker raises is raised here."""
+    limit = _TimeLimit(threading.Event(), (file or "upload")[:200], PARSE_SECONDS if seconds is None else seconds)
+    outcome: dict = {}
+
+    def work() -> None:
+        _time_limit.set(limit)
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except Exception as exc:  # handed to the caller, who decides what a user sees
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"upload-parse {limit.file}", daemon=True)
+    worker.start()
+    worker.join(limit.seconds)
+    if worker.is_alive():
+        limit.expired.set()
+        raise DataError("data.parse_timeout", file=limit.file, seconds=limit.seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 # ----------------------------------------------------------------------------- CSV
 
 def _decode(data: bytes) -> str:
@@ -112,6 +164,7 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     import pandas as pd
 
     data, fname = read_source(src)
+    _check_time()
     text = _decode(data)
     if not text.strip():
         raise DataError("data.csv_empty")
@@ -130,7 +183,10 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     if len(df) == 0:
         raise DataError("data.csv_empty")
     df.columns = [str(c).strip() for c in df.columns]
+    _check_time()
     x, y, plan = tables.build(df, target, task, drop)
+    if plan["class_names"] is not None:
+        check_classes(plan["class_names"], fname, SOURCE_CSV, column=str(target)[:60])
     return DataSet(name or _stem(fname, "upload"), "tabular", plan["task"], {"x": x}, y,
                    class_names=plan["class_names"], feature_names=plan["features"],
                    description={"en": "Uploaded table", "zh": "上传的表格"}, normalize=True,
@@ -215,6 +271,7 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         if info.is_dir() or not info.filename.endswith(".npy"):
             continue
         key = info.filename[:-4]
+        _check_time()
         try:
             with zf.open(info) as fh:
                 shape, dtype, _ = _npy_header(fh, key)
@@ -343,6 +400,8 @@ def load_npz(src, name: str | None = None) -> DataSet:
             target = torch.from_numpy(np.ascontiguousarray(y.astype(np.float32).reshape(n_rows, -1)))
         else:
             raise DataError("data.npz_dtype", array="y", dtype=str(y.dtype))
+    if task == "classification":
+        check_classes(class_names, fname, SOURCE_NPZ)
     if meta.get("task") in TASKS and meta["task"] != task and not (meta["task"] == "unsupervised"):
         raise DataError("data.npz_meta")
     saved = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
@@ -382,6 +441,66 @@ def save_npz(ds: DataSet, path) -> None:
 
 # ----------------------------------------------------------------------------- image folders
 
+def _check_image_size(width: int, height: int) -> None:
+    if width * height > MAX_IMAGE_PIXELS or width < 1 or height < 1:
+        raise DataError("data.image_too_big", width=width, height=height, limit=MAX_IMAGE_PIXELS)
+
+
+def _image_pixels(data: bytes, size: int, mode: str) -> int | None:
+    """The pixels decoding ``data`` will cost, from the image's header alone (nothing is
+    decoded; a JPEG counts at the reduced size its decoder is asked for), or None when the
+    bytes do not start an image we read. Refuses an image over the per-image limit."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:
+                if im.format not in IMAGE_FORMATS:
+                    return None
+                _check_image_size(*im.size)
+                if im.format == "JPEG":
+                    im.draft(mode, (size, size))       # sets the size it will decode to; decodes nothing
+                width, height = im.size
+                return width * height
+    except DataError:
+        raise
+    except Exception:  # not an image PIL can read: skipped, as when decoding
+        return None
+
+
+def _header_pixels(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, mode: str,
+                   budget: list[int]) -> int | None:
+    """``_image_pixels`` of a member, from its first bytes (all of it only when the header
+    lies further in, e.g. after a large EXIF block)."""
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(HEADER_BYTES)
+    except Exception:  # damaged member: bad CRC, bad offsets, unknown compression, ...
+        raise DataError("data.zip_bad_member", member=info.filename[:200]) from None
+    pixels = _image_pixels(head, size, mode)
+    if pixels is None and len(head) < info.file_size:
+        pixels = _image_pixels(_read_member(zf, info, budget), size, mode)
+    return pixels
+
+
+def _check_pixel_budget(zf: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], size: int, mode: str,
+                        file: str | None) -> list[tuple[zipfile.ZipInfo, str]]:
+    """The members that are images, after adding up what decoding them all would cost and
+    refusing the zip when that is over ``MAX_TOTAL_PIXELS`` (before anything is decoded)."""
+    images, total, budget = [], 0, [MAX_UNZIPPED_BYTES]
+    for info, cls in members:
+        _check_time()
+        pixels = _header_pixels(zf, info, size, mode, budget)
+        if pixels is not None:
+            images.append((info, cls))
+            total += pixels
+    if total > MAX_TOTAL_PIXELS:
+        raise DataError("data.pixel_budget", file=(file or "upload")[:200], images=len(images),
+                        megapixels=round(total / 1e6), limit_megapixels=round(MAX_TOTAL_PIXELS / 1e6))
+    return images
+
+
 def _decode_image(data: bytes, size: int, mode: str):
     """(size, size[, 3]) uint8 array, or None when the bytes are not an image we read."""
     from PIL import Image
@@ -392,9 +511,7 @@ def _decode_image(data: bytes, size: int, mode: str):
             with Image.open(io.BytesIO(data)) as im:
                 if im.format not in IMAGE_FORMATS:
                     return None
-                w, h = im.size
-                if w * h > MAX_IMAGE_PIXELS or w < 1 or h < 1:
-                    raise DataError("data.image_too_big", width=w, height=h, limit=MAX_IMAGE_PIXELS)
+                _check_image_size(*im.size)
                 if im.format == "JPEG":
                     im.draft(mode, (size, size))
                 if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
@@ -444,12 +561,17 @@ def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = 
     classes = sorted({c for _, c in members})
     if len(classes) < 2:
         raise DataError("data.zip_one_class", classes=classes)
+    check_classes(classes, fname, SOURCE_ZIP)
     if len(members) * channels * size * size > MAX_OUTPUT_VALUES:
         raise DataError("data.too_large_output", count=len(members), size=size, channels=channels)
+    readable = _check_pixel_budget(zf, members, size, mode, fname)
+    kept = {id(info) for info, _ in readable}
+    skipped.extend(info.filename for info, _ in members if id(info) not in kept)
     index = {c: i for i, c in enumerate(classes)}
     budget = [MAX_UNZIPPED_BYTES]
     images, labels = [], []
-    for info, cls in members:
+    for info, cls in readable:
+        _check_time()
         arr = _decode_image(_read_member(zf, info, budget), size, mode)
         if arr is None:
             skipped.append(info.filename)
