@@ -1018,8 +1018,12 @@ _add({
     "trainpage.help.beta": ("Weight of the KL term: higher gives a smoother latent space, blurrier reconstructions.",
                             "KL 项的权重：越大潜空间越平滑，重建越模糊。"),
     "trainpage.f.label_smoothing": ("Label smoothing", "标签平滑"),
-    "trainpage.help.label_smoothing": ("Real samples are labelled 1 minus this, so the discriminator is not too sure "
-                                       "of itself.", "真实样本的标签设为 1 减去这个值，让判别器不至于过分自信。"),
+    "trainpage.help.label_smoothing": ("Classification: the target puts 1 minus this on the true class and spreads "
+                                       "the rest over all classes, so the network is not pushed to be 100% sure. "
+                                       "GAN: real samples are labelled 1 minus this, so the discriminator is not too "
+                                       "sure of itself.",
+                                       "分类：目标在正确类别上为 1 减去这个值，其余平均分给所有类别，网络不会被逼得百分之百确定。"
+                                       "GAN：真实样本的标签设为 1 减去这个值，让判别器不至于过分自信。"),
     "trainpage.f.d_steps": ("Discriminator steps", "判别器步数"),
     "trainpage.help.d_steps": ("Discriminator updates per generator update.", "每次更新生成器前判别器更新的次数。"),
     "trainpage.f.device": ("Device", "设备"),
@@ -1228,6 +1232,21 @@ _add({
     "fig.chance": ("chance", "随机猜测"),
     "fig.fpr": ("false positive rate", "假阳性率"),
     "fig.tpr": ("true positive rate (recall)", "真阳性率（召回率）"),
+    "train.not_applicable_mode": ("{key} = {value} has no effect when training as {mode}: it applies to {where} only. "
+                                  "Leave it out.",
+                                  "{key} = {value} 在以 {mode} 方式训练时不起作用：它只适用于 {where}。请去掉这个设置。"),
+    "train.not_applicable_optimizer": ("{key} = {value} has no effect with the optimizer {optimizer}: it is read by "
+                                       "{where} only. Leave it out or choose one of those optimizers.",
+                                       "{key} = {value} 对优化器 {optimizer} 不起作用：只有 {where} 使用它。"
+                                       "请去掉这个设置，或选择这些优化器之一。"),
+    "train.not_applicable_schedule": ("{key} = {value} has no effect with the schedule {schedule}: it is read by "
+                                      "{where} only. Leave it out or choose one of those schedules.",
+                                      "{key} = {value} 对学习率计划 {schedule} 不起作用：只有 {where} 使用它。"
+                                      "请去掉这个设置，或选择这些计划之一。"),
+    "train.not_applicable_needs": ("{key} = {value} has no effect unless {needs} is set. Set {needs} or leave {key} "
+                                   "out.", "{key} = {value} 只有在设置了 {needs} 时才起作用。请设置 {needs}，或去掉 {key}。"),
+    "train.augment_needs_images": ("Augmentation applies to images; {data} is {kind} data. Leave augmentation out.",
+                                   "数据增强只适用于图像；{data} 是 {kind} 数据。请不要设置数据增强。"),
 })
 
 # issue 10: upload limits

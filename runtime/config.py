@@ -19,6 +19,7 @@ LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll")
 AMP = ("off", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 ES_METRICS = ("val_loss", "val_acc", "train_loss")
+CONFIG_VERSION = 2      # 2: settings that do not apply are refused; label smoothing is per mode
 
 
 class ConfigError(CodedError):
@@ -27,6 +28,7 @@ class ConfigError(CodedError):
 
 @dataclass
 class TrainConfig:
+    version: int = CONFIG_VERSION      # configs without it are version 1 (see migrate)
     # what to train on
     mode: str = "auto"
     data: str = "digits"
@@ -77,7 +79,8 @@ class TrainConfig:
     # GAN
     g_lr: float = 2e-4
     d_lr: float = 2e-4
-    label_smoothing: float = 0.1       # real labels become 1 - label_smoothing
+    label_smoothing: float | None = None   # None: the mode's default (GAN 0.1, else 0); classification
+                                           # smooths the targets of cross-entropy, a GAN its real labels
     d_steps: int = 1
     # fine-tuning and resuming
     init_from: str | None = None       # checkpoint to start from
@@ -107,6 +110,11 @@ class TrainConfig:
         cfg.validate()
         return cfg
 
+    @classmethod
+    def from_saved(cls, data: dict) -> "TrainConfig":
+        """A config stored by an earlier run (job.json, config.json, a checkpoint), read by this version."""
+        return cls.from_dict(migrate(data) if isinstance(data, dict) else data)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -134,7 +142,7 @@ class TrainConfig:
         _range("max_steps", self.max_steps, 0, 10**9)
         for name in ("lr", "g_lr", "d_lr"):
             _range(name, getattr(self, name), 1e-12, 10.0)
-        for name in ("momentum", "beta1", "beta2", "rho", "alpha", "gamma", "label_smoothing"):
+        for name in ("momentum", "beta1", "beta2", "rho", "alpha", "gamma"):
             _range(name, getattr(self, name), 0.0, 1.0)
         for name in ("weight_decay", "l1", "grad_clip", "min_lr", "warmup_epochs", "denoise", "beta",
                      "es_min_delta", "snapshot_seconds"):
@@ -145,10 +153,125 @@ class TrainConfig:
             _range(name, getattr(self, name), 1, 10**6)
         _range("watch_samples", self.watch_samples, 1, 16)
         _range("devices", self.devices, 1, 64)
+        if self.label_smoothing is not None:
+            _range("label_smoothing", self.label_smoothing, 0.0, 0.5)
+        if self.mode != "auto":
+            refuse_inapplicable(self, self.mode)
+        else:
+            refuse_inapplicable(self, None)
+
+    def smoothing(self, mode: str) -> float:
+        """The label smoothing a run of ``mode`` uses: the config's, else the mode's default."""
+        if self.label_smoothing is not None:
+            return self.label_smoothing
+        return 0.1 if mode == "gan" else 0.0
+
+
+# -- which settings apply where ------------------------------------------------------------
+@dataclass(frozen=True)
+class Applies:
+    """Where a setting has an effect; given anywhere else (other than at its default) it is refused,
+    never silently ignored."""
+    modes: tuple = ()           # the (resolved) modes it applies to; empty: all
+    optimizers: tuple = ()      # the optimizers that read it; empty: all
+    schedules: tuple = ()       # the schedules that read it; empty: all
+    needs: str | None = None    # a setting that must be on for it to matter
+
+
+SUPERVISED = ("classification", "regression", "autoencoder", "vae")
+APPLIES: dict[str, Applies] = {
+    "lr": Applies(modes=SUPERVISED),
+    "loss": Applies(modes=SUPERVISED),
+    "test_split": Applies(modes=SUPERVISED),
+    "momentum": Applies(optimizers=("momentum", "nesterov")),
+    "beta1": Applies(optimizers=("adam", "adamw")),
+    "beta2": Applies(optimizers=("adam", "adamw")),
+    "eps": Applies(optimizers=("adam", "adamw", "rmsprop")),
+    "rho": Applies(optimizers=("adadelta",)),
+    "alpha": Applies(optimizers=("rmsprop",)),
+    "step_size": Applies(schedules=("step",)),
+    "gamma": Applies(schedules=("step", "exponential", "plateau")),
+    "plateau_patience": Applies(schedules=("plateau",)),
+    "min_lr": Applies(schedules=("step", "exponential", "cosine", "plateau")),
+    "es_metric": Applies(needs="early_stopping"),
+    "es_patience": Applies(needs="early_stopping"),
+    "es_min_delta": Applies(needs="early_stopping"),
+    "resume": Applies(needs="init_from"),
+    "label_smoothing": Applies(modes=("classification", "gan")),
+    "denoise": Applies(modes=("autoencoder",)),
+    "beta": Applies(modes=("vae",)),
+    "g_lr": Applies(modes=("gan",)),
+    "d_lr": Applies(modes=("gan",)),
+    "d_steps": Applies(modes=("gan",)),
+}
+
+
+def applies(name: str, mode: str | None, values: dict) -> bool:
+    """Whether setting ``name`` has an effect for ``mode`` (None: not known yet) and the other ``values``."""
+    rule = APPLIES.get(name)
+    if rule is None:
+        return True
+    if rule.modes and mode is not None and mode not in rule.modes:
+        return False
+    if rule.optimizers and values.get("optimizer") not in rule.optimizers:
+        return False
+    if rule.schedules and values.get("schedule") not in rule.schedules:
+        return False
+    return not rule.needs or bool(values.get(rule.needs))
+
+
+def _given(cfg: "TrainConfig", name: str) -> bool:
+    """Whether a setting was given a value that would change something (not its default, not "off")."""
+    value, default = getattr(cfg, name), _DEFAULTS[name]
+    if name == "label_smoothing":
+        return bool(value)
+    return value != default
+
+
+def inapplicable(cfg: "TrainConfig", mode: str | None) -> list[str]:
+    """The settings given where they have no effect (``mode`` None: the mode rules are not checked)."""
+    values = cfg.to_dict()
+    return [name for name in APPLIES if _given(cfg, name) and not applies(name, mode, values)]
+
+
+def refuse_inapplicable(cfg: "TrainConfig", mode: str | None) -> None:
+    """Raise for the first setting that would be ignored, saying where it applies."""
+    for name in inapplicable(cfg, mode):
+        rule, value = APPLIES[name], getattr(cfg, name)
+        shown = str(value)[:40]
+        if rule.modes and mode is not None and mode not in rule.modes:
+            raise ConfigError("train.not_applicable_mode", key=name, value=shown, mode=mode,
+                              where=", ".join(rule.modes))
+        if rule.optimizers and cfg.optimizer not in rule.optimizers:
+            raise ConfigError("train.not_applicable_optimizer", key=name, value=shown, optimizer=cfg.optimizer,
+                              where=", ".join(rule.optimizers))
+        if rule.schedules and cfg.schedule not in rule.schedules:
+            raise ConfigError("train.not_applicable_schedule", key=name, value=shown, schedule=cfg.schedule,
+                              where=", ".join(rule.schedules))
+        raise ConfigError("train.not_applicable_needs", key=name, value=shown, needs=rule.needs)
+
+
+def migrate(data: dict) -> dict:
+    """A stored config as this version reads it. Version 1 (no ``version`` key) kept settings that
+    had no effect (hidden form fields, label smoothing outside GAN): they are dropped, which leaves
+    the run exactly as it trained. Configs people write (``--config``) are current: not migrated."""
+    if "version" in data:
+        return dict(data)
+    data = dict(data, version=CONFIG_VERSION)
+    if data.get("mode") != "gan" and data.get("label_smoothing") == 0.1:
+        data["label_smoothing"] = None      # the old default, only ever used by GANs
+    mode = data.get("mode") if data.get("mode") in SUPERVISED + ("gan",) else None
+    merged = {**_DEFAULTS, **data}
+    for name in APPLIES:
+        if name in data and not applies(name, mode, merged):
+            data.pop(name)
+    return data
 
 
 def _coerce(name: str, value, default):
     """JSON value -> the field's type; booleans are not numbers, NaN is nobody's value."""
+    if name in OPTIONAL_NUMBERS:
+        return None if value is None else _coerce("", value, 0.0)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError("train.config_type_field", key=name, expected="true/false")
@@ -178,6 +301,11 @@ def _coerce(name: str, value, default):
             raise ConfigError("train.config_type_field", key=name, expected="text")
         return value
     return value
+
+
+OPTIONAL_NUMBERS = ("label_smoothing",)    # a number, or None for "the mode's default"
+_DEFAULTS = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+             for f in fields(TrainConfig)}
 
 
 def _choice(key, value, choices):

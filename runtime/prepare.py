@@ -12,7 +12,7 @@ import torch
 
 from builder.shapes import CheckResult, check
 
-from .config import ConfigError, TrainConfig
+from .config import refuse_inapplicable, ConfigError, TrainConfig
 from .data import builtin, dataset as ds_ops
 from .data.binding import bind
 from .data.errors import DataError
@@ -109,6 +109,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
     mode = infer_mode(cfg, result, disc is not None, dataset.task)
     if mode == "gan" and disc is None:
         raise ConfigError("train.gan_needs_discriminator")
+    refuse_inapplicable(cfg, mode)     # now that the mode is known: nothing given is silently ignored
 
     try:
         splits = ds_ops.split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)

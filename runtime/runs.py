@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import runfiles as rf
-from .config import TrainConfig
+from .config import TrainConfig, migrate
 from .train import Control
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def run_folder(run_dir: Path) -> int:
         rf.write_json(run_dir / rf.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
                                             "format_version": rf.RUN_FORMAT_VERSION})
     try:
-        cfg = TrainConfig.from_dict(job["config"])
+        cfg = TrainConfig.from_saved(job["config"])
         train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
         return 0
     except CodedError as exc:
@@ -243,11 +243,11 @@ def continue_run(run_dir: Path, epochs: int | None = None) -> Path:
     """Resume a stopped run in its own folder from its last checkpoint (optimizer and schedule too)."""
     run_dir = Path(run_dir)
     job = rf.read_json(run_dir / JOB)
-    cfg = dict(job["config"])
+    cfg = migrate(job["config"])
     cfg.update(init_from=str(run_dir / rf.CKPT_LAST), resume=True)
     if epochs:
         cfg["epochs"] = epochs
-    job["config"] = TrainConfig.from_dict(cfg).to_dict()
+    job["config"] = TrainConfig.from_saved(cfg).to_dict()
     rf.write_json(run_dir / JOB, job)
     (run_dir / rf.CONTROL).unlink(missing_ok=True)
     rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
@@ -261,7 +261,7 @@ def fine_tune(run_dir: Path, freeze: list[str], overrides: dict | None = None, r
     run_dir = Path(run_dir)
     job = rf.read_json(run_dir / JOB)
     ckpt = run_dir / (rf.CKPT_BEST if (run_dir / rf.CKPT_BEST).exists() else rf.CKPT_LAST)
-    cfg = dict(job["config"], init_from=str(ckpt), resume=False, freeze=list(freeze), **(overrides or {}))
+    cfg = dict(migrate(job["config"]), init_from=str(ckpt), resume=False, freeze=list(freeze), **(overrides or {}))
     return start(job["graph"], cfg, job.get("discriminator"), root=root or run_dir.parent,
                  label=f"{job.get('label', 'model')} (fine-tune)")
 

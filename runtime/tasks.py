@@ -106,6 +106,15 @@ class SupervisedTask(Task):
         self.classify = self.data.mode == "classification"
         self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
+        self.smoothing = self.cfg.smoothing(self.data.mode)
+
+    def _class_loss(self, out, target):
+        """Cross-entropy (or NLL on log-probabilities), with label smoothing as torch defines it:
+        the target is (1 - s) on the true class and s spread evenly over all classes."""
+        if self.kind == "cross_entropy":
+            return F.cross_entropy(out, target, label_smoothing=self.smoothing)
+        nll = F.nll_loss(out, target)
+        return nll if not self.smoothing else (1 - self.smoothing) * nll - self.smoothing * out.mean(1).mean()
 
     def outputs(self, inputs):
         return _as_tuple(self.net(*inputs))[0]
@@ -115,10 +124,11 @@ class SupervisedTask(Task):
         if self.classify:
             if self.kind == "bce":
                 logit = out.reshape(-1)
-                loss = F.binary_cross_entropy_with_logits(logit, target.float())
+                soft = target.float() * (1 - self.smoothing) + 0.5 * self.smoothing
+                loss = F.binary_cross_entropy_with_logits(logit, soft)
                 acc = ((logit > 0).long() == target).float().mean()
             else:
-                loss = F.cross_entropy(out, target) if self.kind == "cross_entropy" else F.nll_loss(out, target)
+                loss = self._class_loss(out, target)
                 acc = (out.argmax(1) == target).float().mean()
             return loss, {"acc": acc}
         target = target.reshape(out.shape).float()
@@ -230,7 +240,7 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t = self.trainer
         real = inputs[0]
         n = real.shape[0]
-        ones = torch.full((n, 1), 1.0 - self.cfg.label_smoothing, device=real.device)
+        ones = torch.full((n, 1), 1.0 - self.cfg.smoothing("gan"), device=real.device)
         zeros = torch.zeros((n, 1), device=real.device)
         for _ in range(self.cfg.d_steps):
             # The generator's last step also filled the discriminator's gradients: start clean.

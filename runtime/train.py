@@ -232,8 +232,10 @@ class Trainer:
             check_config(self.cfg.augment)
         except DataError as exc:
             raise ConfigError(exc.code, **exc.args) from None
-        if not self.cfg.augment or not any(self.data.image_inputs):
-            return None   # augmentation is for images; other data trains as it is
+        if not self.cfg.augment:
+            return None
+        if not any(self.data.image_inputs):     # augmentation is for images: refused, not ignored
+            raise ConfigError("train.augment_needs_images", data=self.data.data_name, kind=self.data.data_kind)
         return Augmenter(self.cfg.augment, seed=self.cfg.seed)
 
     # -- the step machinery the tasks use ----------------------------------------------

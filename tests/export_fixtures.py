@@ -71,8 +71,9 @@ def make_run(tmp: Path, graph: dict, config: dict, mode: str, discriminator: dic
     try:
         if HAS_DATA_LAYER:
             from runtime.train import train
+            rate = "g_lr" if mode == "gan" else "lr"     # a GAN's learning rates are its own
             cfg = TrainConfig.from_dict({**cfg.to_dict(), "max_steps": steps, "epochs": 100, "monitor": False,
-                                         "lr": config.get("lr", 3e-3)})
+                                         rate: config.get(rate, 3e-3)})
             train(cfg, graph, discriminator, run_dir=run_dir)
             return run_dir
         return _manual_run(run_dir, cfg, graph, mode, discriminator, steps)

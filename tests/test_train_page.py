@@ -101,7 +101,8 @@ def test_defaults_give_the_expected_config(env):
     start_button(at).click().run()
     assert not at.exception, at.exception
     [call] = env["started"]
-    expected = TrainConfig(mode="auto", data="digits", epochs=15, batch_size=64, optimizer="adam", lr=2e-3)
+    expected = TrainConfig(mode="auto", data="digits", epochs=15, batch_size=64, optimizer="adam", lr=2e-3,
+                           label_smoothing=0.0)    # shown for classification, off by default
     assert call["config"] == expected
     assert call["graph"]["name"] == "digits_cnn" and call["discriminator"] is None
     # the page now shows that run (finished, seeded by the stand-in) and lists it

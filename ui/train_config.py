@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from runtime.config import AMP, DEVICES, ES_METRICS, LOSSES, MODES, OPTIMIZERS, SCHEDULES, TrainConfig
+from runtime.config import AMP, DEVICES, ES_METRICS, LOSSES, MODES, OPTIMIZERS, SCHEDULES, TrainConfig, applies
 
 # The modes a run can have once "auto" is resolved.
 CONCRETE_MODES = ("classification", "regression", "autoencoder", "vae", "gan")
@@ -42,23 +42,8 @@ class Field:
     lo: float | None = None
     hi: float | None = None
     step: float | None = None
-    show: Callable[[str, dict], bool] = field(default=lambda mode, v: True)   # (mode, values) -> shown?
-
-
-def _opt(*names):
-    return lambda mode, v: v.get("optimizer") in names
-
-
-def _sched(*names):
-    return lambda mode, v: v.get("schedule") in names
-
-
-def _mode(*names):
-    return lambda mode, v: mode in names
-
-
-def _not_gan(mode, v):
-    return mode != "gan"
+    show: Callable[[str, dict], bool] = field(default=lambda mode, v: True)   # (mode, values) -> offered?
+    # besides, a field is shown only where its setting has an effect (runtime.config.APPLIES)
 
 
 def _several_gpus(mode, v) -> bool:
@@ -72,23 +57,23 @@ FIELDS: tuple[Field, ...] = (
     Field("epochs", "int", lo=1, hi=10_000, step=1),
     Field("batch_size", "int", lo=1, hi=65_536, step=8),
     Field("optimizer", "select", options=OPTIMIZERS),
-    Field("lr", "sci", lo=1e-6, hi=10.0, show=_not_gan),
-    Field("g_lr", "sci", lo=1e-6, hi=10.0, show=_mode("gan")),
-    Field("d_lr", "sci", lo=1e-6, hi=10.0, show=_mode("gan")),
-    Field("loss", "select", options=LOSSES, show=_not_gan),
+    Field("lr", "sci", lo=1e-6, hi=10.0),
+    Field("g_lr", "sci", lo=1e-6, hi=10.0),
+    Field("d_lr", "sci", lo=1e-6, hi=10.0),
+    Field("loss", "select", options=LOSSES),
     # optimizer details
-    Field("momentum", "float", "optimizer", lo=0.0, hi=0.999, step=0.01, show=_opt("momentum", "nesterov")),
-    Field("beta1", "float", "optimizer", lo=0.0, hi=0.999, step=0.01, show=_opt("adam", "adamw")),
-    Field("beta2", "float", "optimizer", lo=0.0, hi=0.9999, step=0.001, show=_opt("adam", "adamw")),
-    Field("eps", "sci", "optimizer", lo=1e-12, hi=1.0, show=_opt("adam", "adamw", "rmsprop")),
-    Field("rho", "float", "optimizer", lo=0.0, hi=0.999, step=0.01, show=_opt("adadelta")),
-    Field("alpha", "float", "optimizer", lo=0.0, hi=0.999, step=0.01, show=_opt("rmsprop")),
+    Field("momentum", "float", "optimizer", lo=0.0, hi=0.999, step=0.01),
+    Field("beta1", "float", "optimizer", lo=0.0, hi=0.999, step=0.01),
+    Field("beta2", "float", "optimizer", lo=0.0, hi=0.9999, step=0.001),
+    Field("eps", "sci", "optimizer", lo=1e-12, hi=1.0),
+    Field("rho", "float", "optimizer", lo=0.0, hi=0.999, step=0.01),
+    Field("alpha", "float", "optimizer", lo=0.0, hi=0.999, step=0.01),
     # learning-rate schedule
     Field("schedule", "select", "schedule", options=SCHEDULES),
-    Field("step_size", "int", "schedule", lo=1, hi=10_000, step=1, show=_sched("step")),
-    Field("gamma", "float", "schedule", lo=0.01, hi=1.0, step=0.05, show=_sched("step", "exponential", "plateau")),
-    Field("plateau_patience", "int", "schedule", lo=1, hi=1000, step=1, show=_sched("plateau")),
-    Field("min_lr", "sci", "schedule", lo=0.0, hi=1.0, show=_sched("cosine", "plateau")),
+    Field("step_size", "int", "schedule", lo=1, hi=10_000, step=1),
+    Field("gamma", "float", "schedule", lo=0.01, hi=1.0, step=0.05),
+    Field("plateau_patience", "int", "schedule", lo=1, hi=1000, step=1),
+    Field("min_lr", "sci", "schedule", lo=0.0, hi=1.0),
     Field("warmup_epochs", "float", "schedule", lo=0.0, hi=1000.0, step=0.5),
     # regularisation
     Field("weight_decay", "sci", "regularisation", lo=0.0, hi=10.0),
@@ -96,15 +81,14 @@ FIELDS: tuple[Field, ...] = (
     Field("grad_clip", "float", "regularisation", lo=0.0, hi=1e6, step=0.5),
     # early stopping
     Field("early_stopping", "bool", "early_stopping"),
-    Field("es_metric", "select", "early_stopping", options=ES_METRICS, show=lambda m, v: bool(v.get("early_stopping"))),
-    Field("es_patience", "int", "early_stopping", lo=1, hi=10_000, step=1, show=lambda m, v: bool(v.get("early_stopping"))),
-    Field("es_min_delta", "float", "early_stopping", lo=0.0, hi=1e6, step=0.001,
-          show=lambda m, v: bool(v.get("early_stopping"))),
+    Field("es_metric", "select", "early_stopping", options=ES_METRICS),
+    Field("es_patience", "int", "early_stopping", lo=1, hi=10_000, step=1),
+    Field("es_min_delta", "float", "early_stopping", lo=0.0, hi=1e6, step=0.001),
     # what only some modes have
-    Field("denoise", "float", "mode", lo=0.0, hi=10.0, step=0.05, show=_mode("autoencoder")),
-    Field("beta", "float", "mode", lo=0.0, hi=100.0, step=0.1, show=_mode("vae")),
-    Field("label_smoothing", "float", "mode", lo=0.0, hi=0.5, step=0.05, show=_mode("gan")),
-    Field("d_steps", "int", "mode", lo=1, hi=100, step=1, show=_mode("gan")),
+    Field("denoise", "float", "mode", lo=0.0, hi=10.0, step=0.05),
+    Field("beta", "float", "mode", lo=0.0, hi=100.0, step=0.1),
+    Field("label_smoothing", "float", "mode", lo=0.0, hi=0.5, step=0.05),
+    Field("d_steps", "int", "mode", lo=1, hi=100, step=1),
     # speed, device, reproducibility
     Field("device", "select", "run", options=DEVICES),
     Field("devices", "int", "run", lo=1, hi=64, step=1, show=_several_gpus),
@@ -125,6 +109,7 @@ def defaults_for(mode: str) -> dict:
     """Every form field's default for a (concrete) mode."""
     base = TrainConfig().to_dict()
     values = {name: base[name] for name in FIELD_NAMES}
+    values["label_smoothing"] = TrainConfig().smoothing(mode)     # the config's None: the mode's own default
     values.update(_COMMON)
     values.update(MODE_DEFAULTS.get(mode, {}))
     return values
@@ -155,7 +140,9 @@ def fits(f: Field, value) -> bool:
 
 
 def visible_fields(mode: str, values: dict, group: str | None = None) -> list[Field]:
-    return [f for f in FIELDS if (group is None or f.group == group) and f.show(mode, values)]
+    """The fields that have an effect for ``mode`` and the other values (momentum only for momentum SGD, ...)."""
+    return [f for f in FIELDS if (group is None or f.group == group) and f.show(mode, values)
+            and applies(f.name, mode, values)]
 
 
 def resolve_mode(mode: str, graph: dict, discriminator: dict | None, data_choice: dict) -> str:
@@ -216,19 +203,42 @@ def d_name(doc: dict) -> str:
     return doc.get("name", "")
 
 
-def build_config(values: dict, data_choice: dict, mode: str = "auto") -> TrainConfig:
-    """The TrainConfig for the form's values and the Data page's choice. Raises ConfigError."""
-    data = {k: v for k, v in values.items() if k in FIELD_NAMES}
+def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: str | None = None) -> TrainConfig:
+    """The TrainConfig for the form's values and the Data page's choice. Raises ConfigError.
+
+    Only what has an effect is sent: the fields shown for the ``resolved`` mode (hidden ones keep
+    their values in the form but are not trained with), and augmentation only for images."""
+    resolved = resolved or (None if mode == "auto" else mode)
+    shown = {f.name for f in FIELDS if f.show(resolved or mode, values) and applies(f.name, resolved, values)}
+    data = {k: v for k, v in values.items() if k in shown}
     data["mode"] = mode
-    if mode == "gan":
-        data["lr"] = data.get("g_lr", data.get("lr"))
-    for key in ("data", "data_options", "upload", "upload_options", "augment", "val_split", "test_split",
-                "label_noise"):
+    for key in ("data", "data_options", "upload", "upload_options", "val_split", "test_split", "label_noise"):
         if key in data_choice and data_choice[key] is not None:
             data[key] = data_choice[key]
+    data["augment"] = effective_augment(data_choice)
     if not data.get("data"):
         data["data"] = "digits"
     return TrainConfig.from_dict(data)
+
+
+def effective_augment(data_choice: dict) -> dict:
+    """The Data page's augmentation when the data are images (the page keeps it while other data are
+    chosen, and offers it only for images); nothing otherwise."""
+    augment = data_choice.get("augment") or {}
+    return dict(augment) if augment and data_kind(data_choice) in ("image", None) else {}
+
+
+def data_kind(data_choice: dict) -> str | None:
+    """image / tabular / ... for a built-in set or an upload; None when only loading it can tell (NPZ)."""
+    upload = data_choice.get("upload")
+    if upload:
+        suffix = str(upload).lower().rsplit(".", 1)[-1]
+        return {"zip": "image", "csv": "tabular"}.get(suffix)
+    from runtime.data import builtin
+    try:
+        return builtin.info(data_choice.get("data") or "digits").kind
+    except Exception:  # noqa: BLE001 - an unknown name fails later, as a run message
+        return None
 
 
 def augment_summary(augment: dict | None) -> list[tuple[str, float]]:

@@ -125,7 +125,7 @@ def data_summary(choice: dict, L: str) -> None:
             description = pick(builtin.info(name, **(choice.get("data_options") or {})).description, L)
         except Exception:  # noqa: BLE001 - an unknown set fails as a run message; still say its name
             description = ""
-    aug = tc.augment_summary(choice.get("augment"))
+    aug = tc.augment_summary(tc.effective_augment(choice))
     aug_text = ", ".join(f"{tr('trainpage.aug.' + k)} {v:g}" for k, v in aug) if aug else tr("trainpage.aug_none")
     parts = [tr("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}")]
     if choice.get("test_split"):
@@ -232,7 +232,8 @@ def setup_form(run_live: bool) -> Setup:
 
     config = None
     try:
-        config = tc.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan")
+        config = tc.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
+                                 resolved=resolved)
     except ConfigError as exc:
         errors.append(exc.message(L))
         st.error(exc.message(L), icon=":material/error:")

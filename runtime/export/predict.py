@@ -50,7 +50,7 @@ class Predictor:
         self._loss = None
         if self.mode in ("classification", "regression"):
             try:
-                cfg = TrainConfig.from_dict({k: v for k, v in self.run.config.items()
+                cfg = TrainConfig.from_saved({k: v for k, v in self.run.config.items()
                                              if k in TrainConfig.__dataclass_fields__})
             except ConfigError:
                 cfg = TrainConfig()

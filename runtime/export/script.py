@@ -190,7 +190,7 @@ def training_script(graph: dict, config: dict, preprocess: dict | None, discrimi
 
 def _plan(graph, config, preprocess, discriminator) -> Plan:
     try:
-        cfg = TrainConfig.from_dict(dict(config or {}))
+        cfg = TrainConfig.from_saved(dict(config or {}))
     except ConfigError as exc:
         raise ExportError(exc.code, **exc.info) from None
     graph = _unclash(graph, SCRIPT_NAMES)
@@ -370,6 +370,10 @@ def _config_view(plan: Plan) -> dict:
     if cfg.amp != "off" and plan.mode != "gan":
         keys.append("amp")
     view = {k: d[k] for k in keys}
+    if plan.mode == "gan":
+        view["label_smoothing"] = cfg.smoothing("gan")
+    elif plan.mode == "classification" and cfg.smoothing("classification"):
+        view["label_smoothing"] = cfg.smoothing("classification")
     view["loss"] = plan.loss
     if plan.mode == "gan":
         view["loss"] = "bce (non-saturating GAN loss)"
@@ -570,18 +574,26 @@ def _loss_code(plan: Plan) -> str:
     mode, kind = plan.mode, plan.loss
     out = _first_output(plan, "model(*inputs)")
     if mode == "classification":
+        smooth = plan.cfg.smoothing("classification")
         if kind == "bce":
-            body = f'''    """Binary cross-entropy on the one output (a logit); also the accuracy."""
+            soft = 'target.float() * (1 - CONFIG["label_smoothing"]) + 0.5 * CONFIG["label_smoothing"]' if smooth \
+                else "target.float()"
+            body = f'''    """Binary cross-entropy on the one output (a logit){" with smoothed labels" if smooth else ""}; also the accuracy."""
     logit = {out}.float().reshape(-1)
-    loss = F.binary_cross_entropy_with_logits(logit, target.float())
+    loss = F.binary_cross_entropy_with_logits(logit, {soft})
     acc = ((logit > 0).long() == target).float().mean()'''
-        else:
-            fn = "F.cross_entropy" if kind == "cross_entropy" else "F.nll_loss"
-            what = "Cross-entropy on the class scores (logits)" if kind == "cross_entropy" else \
-                "Negative log-likelihood of the log-probabilities (the model ends in LogSoftmax)"
-            body = f'''    """{what}; also the accuracy."""
+        elif kind == "cross_entropy":
+            smoothing = ', label_smoothing=CONFIG["label_smoothing"]' if smooth else ""
+            body = f'''    """Cross-entropy on the class scores (logits){" with label smoothing" if smooth else ""}; also the accuracy."""
     scores = {out}.float()
-    loss = {fn}(scores, target)
+    loss = F.cross_entropy(scores, target{smoothing})
+    acc = (scores.argmax(1) == target).float().mean()'''
+        else:
+            loss = 'F.nll_loss(scores, target)' if not smooth else \
+                '(1 - CONFIG["label_smoothing"]) * F.nll_loss(scores, target) - CONFIG["label_smoothing"] * scores.mean(1).mean()'
+            body = f'''    """Negative log-likelihood of the log-probabilities (the model ends in LogSoftmax){" with label smoothing" if smooth else ""}; also the accuracy."""
+    scores = {out}.float()
+    loss = {loss}
     acc = (scores.argmax(1) == target).float().mean()'''
         return f"def batch_loss(model, inputs, target):\n{body}\n    return loss, {{\"acc\": acc}}\n"
     if mode == "regression":
