@@ -1273,3 +1273,35 @@ _add({
     "fig.top_probable": ("showing the {shown} most likely of {total} classes", "显示 {total} 个类别中概率最高的 {shown} 个"),
     "fig.other_classes": ("{n} other classes", "其他 {n} 个类别"),
 })
+
+# issue 10: fault paths
+_add({
+    "run.folder_unusable": ("cannot create the run folder {path} ({detail}): choose a folder you can write to",
+                            "无法创建训练文件夹 {path}（{detail}）：请选择一个可以写入的文件夹"),
+    "run.root_unusable": ("cannot write to the runs folder {path} ({detail}). Free some space there, or start the app "
+                          "with NETCANVAS_RUNS set to a folder you can write to, e.g. "
+                          "NETCANVAS_RUNS=~/netcanvas-runs streamlit run app.py",
+                          "无法写入训练记录文件夹 {path}（{detail}）。请在那里腾出空间，或者把 NETCANVAS_RUNS 设置为"
+                          "一个可以写入的文件夹后再启动应用，例如 NETCANVAS_RUNS=~/netcanvas-runs streamlit run app.py"),
+    "run.disk_full": ("the disk is full: cannot write {path} ({detail}). Free some space, or train into a folder on "
+                      "another disk (--out on the command line, NETCANVAS_RUNS for the app)",
+                      "磁盘已满：无法写入 {path}（{detail}）。请腾出空间，或者把训练写到另一块磁盘上的文件夹"
+                      "（命令行用 --out，应用用 NETCANVAS_RUNS）"),
+    "run.write_failed": ("cannot write {path} ({detail}). Check that the folder is writable, or train into another "
+                         "folder (--out on the command line, NETCANVAS_RUNS for the app)",
+                         "无法写入 {path}（{detail}）。请检查该文件夹是否可写，或者把训练写到另一个文件夹"
+                         "（命令行用 --out，应用用 NETCANVAS_RUNS）"),
+    "run.busy": ("another training process is working in {path}: wait for it to end, or stop it first",
+                 "另一个训练进程正在使用 {path}：请等它结束，或先停止它"),
+    "run.out_of_memory": ("out of memory ({detail}): try a smaller batch size, a smaller model or less data, or close "
+                          "other programs", "内存不足（{detail}）：请尝试更小的批大小、更小的模型或更少的数据，或关闭其他程序"),
+    "train.checkpoint_damaged": ("the checkpoint is damaged: {path} cannot be read ({detail}). A full disk or a killed "
+                                 "run can cut a checkpoint short; continue or retrain the run to write a new one",
+                                 "检查点已损坏：无法读取 {path}（{detail}）。磁盘已满或训练被强行终止都可能使检查点不完整；"
+                                 "请继续训练或重新训练以写入新的检查点"),
+    "train.checkpoint_unsafe": ("{path} was refused: the file holds Python objects that are not allowed in a checkpoint "
+                                "({detail}); nothing in it was run",
+                                "已拒绝 {path}：文件中包含检查点中不允许的 Python 对象（{detail}）；其中的内容没有被执行"),
+    "exportpage.pick_another": ("Pick another run above to export, or continue this one on the Train page to write a "
+                                "new checkpoint.", "请在上方选择另一次训练来导出，或在“训练”页面继续这次训练以写入新的检查点。"),
+})

@@ -17,6 +17,7 @@ from runtime.export import (
 from ui import export_view, try_model
 from ui.nav import page
 from ui.session import ensure_app_shell, lang, tr, workspace
+from ui.train_state import md_escape
 
 ensure_app_shell()
 ws = workspace()
@@ -39,7 +40,12 @@ if run_info is None:
     if not available:
         st.info(tr("export.no_runs"), icon=":material/info:")
 else:
-    run = load_run(run_info.dir)
+    try:
+        run = load_run(run_info.dir)
+    except CodedError as exc:   # a damaged or refused checkpoint: say so; the other runs stay a pick away
+        st.error(md_escape(exc.message(L)), icon=":material/error:")
+        st.caption(tr("exportpage.pick_another"))
+        st.stop()
     graph, discriminator = run.graph, run.discriminator
     config, preprocess = run.config, run.preprocess
 

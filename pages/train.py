@@ -31,8 +31,7 @@ with setup_col:
                 help_ = tr("trainpage.one_at_a_time") if running else (setup.errors[0] if setup.errors else
                                                                         tr("trainpage.help.start"))
                 if st.button(tr("trainpage.start"), type="primary", icon=":material/play_arrow:", width="stretch",
-                             key="tp_start", disabled=running or not setup.ok, help=help_):
-                    live.start_run(setup)
+                             key="tp_start", disabled=running or not setup.ok, help=help_) and live.start_run(setup):
                     st.session_state["tp_prepare_next"] = False
                     st.rerun()
 with live_col:

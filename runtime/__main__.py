@@ -39,7 +39,7 @@ def cmd_train(args) -> int:
     from builder.i18n import t
     from .config import ConfigError, TrainConfig
     from .progress import ConsoleProgress
-    from .runs import FileControl, new_run_id
+    from .runs import FileControl, job_record, new_run_id, trainer_of
     from .train import train
 
     graph = _read_graph(args.graph, args.lang)
@@ -70,10 +70,10 @@ def cmd_train(args) -> int:
             base["compile"] = True
         cfg = TrainConfig.from_dict(base)
         out = Path(args.out) if args.out else Path("runs") / new_run_id()
-        out.mkdir(parents=True, exist_ok=True)
         control = FileControl(out)
         control.install_signal_handlers()
-        trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress()])
+        with trainer_of(out, job=job_record(cfg, graph, disc)):   # the folder's one trainer; job.json as the app's
+            trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress()])
     except CodedError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         if args.json:

@@ -60,9 +60,9 @@ class RunMonitor(Callback):
     def on_fit_start(self, trainer):
         t = trainer
         rf.write_json(self.dir / rf.CONFIG, t.cfg.to_dict())
-        (self.dir / rf.GRAPH).write_text(write_document(t.graph), encoding="utf-8")
+        rf.write_text(self.dir / rf.GRAPH, write_document(t.graph))
         if t.discriminator_graph is not None:
-            (self.dir / rf.DISCRIMINATOR).write_text(write_document(t.discriminator_graph), encoding="utf-8")
+            rf.write_text(self.dir / rf.DISCRIMINATOR, write_document(t.discriminator_graph))
         rf.write_json(self.dir / rf.PREPROCESS, {"preprocess": t.data.preprocess, "class_names": t.data.class_names,
                                                  "input_names": t.data.input_names, "output_names": t.data.output_names,
                                                  "mode": t.data.mode, "data": t.data.data_name,

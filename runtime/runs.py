@@ -8,6 +8,7 @@ restarting or a browser reload neither stops nor loses them.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -19,9 +20,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
+from builder.errors import CodedError
+
 from . import runfiles as rf
 from .config import TrainConfig, migrate
-from .train import Control
+from .train import Control, TrainError
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = "job.json"
@@ -80,40 +85,89 @@ class FileControl(Control):
 
 def run_folder(run_dir: Path) -> int:
     """Train the job in ``run_dir`` in this process; write failures to status.json. Exit code."""
-    from builder.errors import CodedError
-    from builder.i18n import t
     from .train import train
 
-    from .distributed import from_env
-
     run_dir = Path(run_dir)
-    job = rf.read_json(run_dir / JOB)
-    main = from_env().main            # with torchrun, rank 0 alone writes the folder
     control = FileControl(run_dir)
     control.install_signal_handlers()
-    if main:
+    try:
+        with trainer_of(run_dir):
+            job = rf.read_json(run_dir / JOB)
+            cfg = TrainConfig.from_saved(job["config"])
+            train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
+        return 0
+    except CodedError as exc:     # in status.json already (unless another trainer holds the folder)
+        print(exc.message("en"), file=sys.stderr)
+        return 1
+
+
+@contextlib.contextmanager
+def trainer_of(run_dir: Path, job: dict | None = None):
+    """This process as the one trainer of ``run_dir`` while the block runs.
+
+    The folder is made and locked first (a second trainer is refused with ``run.busy`` and
+    writes nothing); stale temporary files of dead writers are removed; ``job`` (when given)
+    becomes job.json. A failure in the block leaves the run ``failed`` with its coded error
+    and leaves the block as a CodedError (out of memory included); an unexpected error is
+    recorded as ``train.crashed`` and raised as it is. With torchrun, rank 0 alone does this."""
+    from .distributed import from_env
+    if not from_env().main:
+        yield
+        return
+    run_dir = Path(run_dir)
+    lock = claim(run_dir)
+    try:
+        if job is not None:
+            rf.write_json(run_dir / JOB, job)
         rf.write_json(run_dir / rf.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
                                             "format_version": rf.RUN_FORMAT_VERSION})
+        yield
+    except Exception as exc:
+        error = coded(exc)
+        fail_run(run_dir, error or CodedError("train.crashed", detail=f"{type(exc).__name__}: {exc}"[:500]))
+        if error is None or error is exc:
+            raise
+        raise error from exc
+    finally:
+        lock.close()
+
+
+def claim(run_dir: Path):
+    """Make the folder and take its lock (see ``runfiles.take_lock``); remove stale temporaries."""
+    rf.make_dir(run_dir)
+    lock = rf.take_lock(run_dir)
+    if lock is None:
+        raise rf.RunFolderError("run.busy", path=str(run_dir))
+    remove_stale_temporaries(run_dir)
+    return lock
+
+
+def coded(exc: BaseException) -> CodedError | None:
+    """The coded error for a failure a user can act on; running out of memory (host or device,
+    while preparing the data or training) included. None for anything else."""
+    if isinstance(exc, CodedError):
+        return exc
+    if isinstance(exc, (MemoryError, torch.OutOfMemoryError)) or \
+            (isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()):
+        return TrainError("run.out_of_memory", detail=(str(exc) or type(exc).__name__).splitlines()[0][:200])
+    return None
+
+
+def fail_run(run_dir: Path, error: CodedError) -> None:
+    """The run ends ``failed`` with ``error``. If status.json cannot be written (a full disk), the
+    error goes to log.txt, where ``read_status`` finds it once this process has gone."""
+    payload = error.to_json("en")
     try:
-        cfg = TrainConfig.from_saved(job["config"])
-        train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
-        return 0
-    except CodedError as exc:
-        if main:
-            _fail(run_dir, exc.code, exc.info, exc.message("en"))
-        return 1
-    except Exception as exc:   # a bug or an unexpected torch error: still a message, and the app lives on
-        if main:
-            _fail(run_dir, "train.crashed", {"detail": f"{type(exc).__name__}: {exc}"[:500]},
-                  t("train.crashed", "en", detail=f"{type(exc).__name__}: {exc}"[:500]))
-        raise
-
-
-
-def _fail(run_dir: Path, code: str, args: dict, message: str) -> None:
-    status = rf.read_json(run_dir / rf.STATUS, {}) or {}
-    status.update(state="failed", updated=time.time(), error={"code": code, "args": args, "message": message})
-    rf.write_json(run_dir / rf.STATUS, status)
+        status = rf.read_json(run_dir / rf.STATUS, {}) or {}
+        status.update(state="failed", updated=time.time(), error=payload)
+        status.setdefault("pid", os.getpid())
+        status.setdefault("format_version", rf.RUN_FORMAT_VERSION)
+        rf.write_json(run_dir / rf.STATUS, status)
+    except rf.RunFolderError:
+        try:
+            rf.append_failure(run_dir, payload)
+        except rf.RunFolderError:
+            print(error.message("en"), file=sys.stderr)    # nowhere left to write; the process's output
 
 
 # -- the pre-started worker ----------------------------------------------------------------
@@ -184,13 +238,21 @@ def start(graph: dict, config: TrainConfig | dict, discriminator: dict | None = 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     root = Path(root or default_root())
     run_dir = root / (run_id or new_run_id())
-    run_dir.mkdir(parents=True, exist_ok=True)
-    rf.write_json(run_dir / JOB, {"config": cfg.to_dict(), "graph": graph, "discriminator": discriminator,
-                                  "label": label or graph.get("name", "model"), "created": time.time()})
-    rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
-                                        "format_version": rf.RUN_FORMAT_VERSION})
+    try:
+        rf.make_dir(run_dir)
+        rf.write_json(run_dir / JOB, job_record(cfg, graph, discriminator, label))
+        rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
+                                            "format_version": rf.RUN_FORMAT_VERSION})
+    except rf.RunFolderError as exc:      # a read-only or full runs folder, or a file in its place
+        raise rf.RunFolderError("run.root_unusable", path=str(root), detail=exc.info["detail"]) from None
     _launch(run_dir)
     return run_dir
+
+
+def job_record(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, label: str | None = None) -> dict:
+    """job.json: what to train, as the app and the command line both write it."""
+    return {"config": cfg.to_dict(), "graph": graph, "discriminator": discriminator,
+            "label": label or graph.get("name", "model"), "created": time.time()}
 
 
 def _launch(run_dir: Path) -> None:
@@ -242,6 +304,8 @@ def kill(run_dir: Path) -> None:
 def continue_run(run_dir: Path, epochs: int | None = None) -> Path:
     """Resume a stopped run in its own folder from its last checkpoint (optimizer and schedule too)."""
     run_dir = Path(run_dir)
+    if is_busy(run_dir):      # one trainer per folder: never a second one beside a live run
+        raise rf.RunFolderError("run.busy", path=str(run_dir))
     job = rf.read_json(run_dir / JOB)
     cfg = migrate(job["config"])
     cfg.update(init_from=str(run_dir / rf.CKPT_LAST), resume=True)
@@ -293,10 +357,35 @@ def _alive(pid) -> bool:
 
 
 def read_status(run_dir: Path) -> dict | None:
+    """status.json as the run wrote it, unless its process has gone while the status says live: then
+    ``failed`` with the error the process left in log.txt (its status could not be written), else ``died``."""
     status = rf.read_json(Path(run_dir) / rf.STATUS)
     if status and status.get("state") in LIVE_STATES and status.get("pid") and not _alive(status["pid"]):
-        status = dict(status, state="died")
+        error = rf.last_failure(Path(run_dir), status["pid"])
+        status = dict(status, state="failed", error=error) if error else dict(status, state="died")
     return status
+
+
+def is_busy(run_dir: Path) -> bool:
+    """A trainer works in the folder now (its status says live, or it holds the folder's lock)."""
+    return (read_status(run_dir) or {}).get("state") in LIVE_STATES or rf.is_locked(run_dir)
+
+
+def remove_stale_temporaries(run_dir: Path) -> list[str]:
+    """Remove the temporary files (``.<name>.<pid>.tmp``) of writers that have gone (a killed run
+    leaves them); a live writer's are kept. Returns the names removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(run_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = rf.TEMPORARY.match(entry.name)
+        if match and not _alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+    return removed
 
 
 @dataclass
@@ -329,6 +418,7 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
     for d in sorted(root.iterdir(), reverse=True):
         if not (d / JOB).is_file():
             continue
+        remove_stale_temporaries(d)
         runs.append(RunInfo(id=d.name, dir=d, status=read_status(d) or {}, job=rf.read_json(d / JOB, {}) or {},
                             summary=rf.read_json(d / rf.SUMMARY)))
     return runs

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from builder.errors import render_message
+from builder.errors import CodedError, render_message
 from runtime import runfiles as rf
 from runtime import runs
 from ui import figures as F
@@ -158,9 +158,14 @@ def prewarm() -> None:
     runs.prewarm()
 
 
-def start_run(setup) -> Path:
-    run_dir = runs.start(setup.graph, setup.config, setup.discriminator, root=runs.default_root(),
-                         label=setup.graph_name)
+def start_run(setup) -> Path | None:
+    """Start the run; a runs folder that cannot be written is a message here (and None), not a traceback."""
+    try:
+        run_dir = runs.start(setup.graph, setup.config, setup.discriminator, root=runs.default_root(),
+                             label=setup.graph_name)
+    except CodedError as exc:
+        st.error(ts.md_escape(exc.message(lang())), icon=":material/error:")
+        return None
     st.session_state[CURRENT] = run_dir.name
     st.session_state["tp_started_at"] = time.time()
     return run_dir

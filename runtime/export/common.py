@@ -149,7 +149,7 @@ def load_run(source: str | Path | dict | Run) -> Run:
         try:
             payload = checkpoint.load(path)
         except ConfigError as exc:
-            raise ExportError("export.checkpoint_bad", path=str(path), detail=exc.info.get("detail", exc.code)) from None
+            raise refused(exc.code, exc.info) from None
     if payload.get("format") not in (None, "netcanvas.checkpoint") or not isinstance(payload.get("graph"), dict):
         raise ExportError("export.checkpoint_bad", path=str(path or "<checkpoint>"), detail="no graph in the checkpoint")
     record = payload.get("preprocess")
@@ -157,6 +157,13 @@ def load_run(source: str | Path | dict | Run) -> Run:
                preprocess=copy.deepcopy(record) if isinstance(record, dict) else None,
                discriminator=payload.get("discriminator_graph"), mode=str(payload.get("mode") or "classification"),
                class_names=payload.get("class_names") or (record or {}).get("class_names"))
+
+
+def refused(code: str, args: dict) -> ExportError:
+    """A checkpoint ``runtime.checkpoint`` refused: damaged and unsafe files keep their own words."""
+    if code in ("train.checkpoint_damaged", "train.checkpoint_unsafe"):
+        return ExportError(code, **args)
+    return ExportError("export.checkpoint_bad", path=args.get("path", "<checkpoint>"), detail=args.get("detail", code))
 
 
 def preprocess_file(run: Run) -> dict:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import torch
 
-from .common import ExportError, Run, generated, load_run
+from ..checkpoint import refusal
+from .common import Run, generated, load_run, refused
 
 
 def state_dict(source, which: str = "model") -> dict[str, torch.Tensor]:
@@ -65,7 +66,8 @@ def load_weights(path: str | Path) -> dict[str, torch.Tensor]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:   # a foreign or broken file: refused, never executed
-        raise ExportError("export.checkpoint_bad", path=str(path), detail=str(exc)[:200]) from None
+        code, args = refusal(exc)
+        raise refused(code, dict(args, path=str(path))) from None
     if isinstance(payload, dict) and isinstance(payload.get("state_dict"), dict):
         payload = payload["state_dict"]   # a NetCanvas checkpoint
     return payload
