@@ -1,8 +1,9 @@
 """Plotly figures for the Train and Data pages, built from run records (docs/run-format.md).
 
 Pure functions: records and arrays in, ``go.Figure`` out, every label through the
-translation table. Figures keep a fixed ``uirevision`` so a live refresh keeps the
-user's zoom and hidden traces.
+translation table. Names that come from users (classes, layers, runs, titles) are passed
+in as plain text and shown as such (``plotly_literal``: Plotly reads its strings as HTML).
+Figures keep a fixed ``uirevision`` so a live refresh keeps the user's zoom and hidden traces.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from builder.i18n import t
+
+from .literal import plotly_literal as _lit
 
 TRAIN = "#2563eb"
 VAL = "#f97316"
@@ -36,7 +39,7 @@ TEMPLATE = {"layout": {
 def _layout(fig: go.Figure, title: str | None = None, height: int = 300, **kw) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE, height=height, margin=dict(l=48, r=16, t=40 if title else 16, b=40),
-        title=dict(text=title, font=dict(size=14), x=0.01) if title else None,
+        title=dict(text=_lit(title), font=dict(size=14), x=0.01) if title else None,
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         uirevision=kw.pop("uirevision", title or "fig"), font=dict(family="Inter, Noto Sans CJK SC, sans-serif"), **kw)
     fig.update_xaxes(gridcolor=GRID, zeroline=False)
@@ -125,7 +128,7 @@ def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Fi
         _, epochs = split_records(records)
         key = "val_" + metric if any(r.get("val_" + metric) is not None for r in epochs) else "train_" + metric
         xs, ys = _series(epochs, key, x="epoch")
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label,
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=_lit(label),
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     return _layout(fig, t("fig.compare", lang, metric=metric), uirevision="overlay")
@@ -169,7 +172,7 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
         pts = [(s["step"], s["layers"][layer].get(f"{which}_norm")) for s in stats if layer in s.get("layers", {})]
         pts = [(x, y) for x, y in pts if y is not None and y > 0]
         if pts:
-            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=layer,
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=_lit(layer),
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
     fig.update_yaxes(type="log", title_text=t("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
     fig.update_xaxes(title_text=t("fig.step", lang))
@@ -178,7 +181,7 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
 
 def confusion(data: dict, lang: str) -> go.Figure:
     matrix = np.asarray(data["matrix"], dtype=float)
-    names = [str(c) for c in data["classes"]]
+    names = [_lit(c) for c in data["classes"]]
     rows = matrix.sum(1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
     fig = go.Figure(go.Heatmap(z=share, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
@@ -192,7 +195,7 @@ def confusion(data: dict, lang: str) -> go.Figure:
 
 
 def per_class_accuracy(data: dict, lang: str) -> go.Figure:
-    names = [str(c) for c in data["classes"]]
+    names = [_lit(c) for c in data["classes"]]
     fig = go.Figure(go.Bar(x=names, y=data["per_class_acc"], marker_color=TRAIN))
     fig.update_yaxes(range=[0, 1], title_text=t("fig.accuracy", lang))
     return _layout(fig, t("fig.per_class", lang), height=240, uirevision="perclass")
@@ -211,7 +214,8 @@ def image_grid(images: np.ndarray, titles: list[str] | None = None, title: str |
         images = images[:, 0]
     n = len(images)
     rows, cols = _grid_shape(max(n, 1), max_cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_lit(s) for s in titles] if titles else None,
+                        horizontal_spacing=0.01, vertical_spacing=0.06)
     for i, img in enumerate(images):
         r, c = i // cols + 1, i % cols + 1
         if img.ndim == 3 and img.shape[0] == 3:
@@ -259,7 +263,7 @@ def decision_boundary(data: dict, class_names: list[str] | None, lang: str) -> g
     for c in range(n):
         sel = labels == c
         name = class_names[c] if class_names and c < len(class_names) else str(c)
-        fig.add_trace(go.Scatter(x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
+        fig.add_trace(go.Scatter(x=points[sel, 0], y=points[sel, 1], mode="markers", name=_lit(name),
                                  marker=dict(color=PALETTE[c % len(PALETTE)], size=6, line=dict(color="white", width=0.6))))
     fig.update_yaxes(scaleanchor="x")
     return _layout(fig, t("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, uirevision="boundary")
@@ -277,7 +281,7 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
         for c in np.unique(labels):
             sel = labels == c
             name = class_names[int(c)] if class_names and int(c) < len(class_names) else str(c)
-            fig.add_trace(go.Scatter(x=z[sel, 0], y=z[sel, 1], mode="markers", name=name,
+            fig.add_trace(go.Scatter(x=z[sel, 0], y=z[sel, 1], mode="markers", name=_lit(name),
                                      marker=dict(color=PALETTE[int(c) % len(PALETTE)], size=5, opacity=0.75)))
     fig.update_xaxes(title_text="z₁")
     fig.update_yaxes(title_text="z₂")
@@ -287,11 +291,11 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
 def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
     """A 2-D data set as a scatter plot coloured by class (Data page)."""
     return latent_scatter(x, labels, class_names, lang).update_layout(
-        title=dict(text=title or t("fig.points", lang)), xaxis_title="x₁", yaxis_title="x₂")
+        title=dict(text=_lit(title or t("fig.points", lang))), xaxis_title="x₁", yaxis_title="x₂")
 
 
 def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()),
+    fig = go.Figure(go.Bar(x=[_lit(c) for c in counts], y=list(counts.values()),
                            marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(counts))]))
     fig.update_yaxes(title_text=t("fig.count", lang))
     return _layout(fig, t("fig.balance", lang), height=260, uirevision="balance")
@@ -310,7 +314,7 @@ def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6, next_va
         if next_values is not None:
             nxt = float(np.asarray(next_values[i], dtype=float).reshape(-1)[0])
             name = f"→ {nxt:.2f}"
-        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {name}", legendgroup=str(i),
+        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {_lit(name)}", legendgroup=str(i),
                                  line=dict(color=color, width=1.6), marker=dict(size=4)))
         if next_values is not None:
             fig.add_trace(go.Scatter(x=[len(seq)], y=[nxt], mode="markers", showlegend=False, legendgroup=str(i),
@@ -324,7 +328,8 @@ def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | No
                  colorscale: str = "Blues") -> go.Figure:
     """Short sequences of few values (bits, one channel) as a heat map: one row per sample."""
     z = np.asarray(z, dtype=float)
-    fig = go.Figure(go.Heatmap(z=z, y=row_names, x=list(range(z.shape[1])), colorscale=colorscale, showscale=False,
+    fig = go.Figure(go.Heatmap(z=z, y=[_lit(r) for r in row_names], x=list(range(z.shape[1])), colorscale=colorscale,
+                               showscale=False,
                                xgap=1, ygap=2, hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=t("fig.position", lang))
@@ -334,7 +339,7 @@ def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | No
 def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) -> go.Figure:
     probs = np.asarray(probs, dtype=float)
     best = int(probs.argmax()) if len(probs) else -1
-    fig = go.Figure(go.Bar(x=[str(c) for c in class_names], y=probs,
+    fig = go.Figure(go.Bar(x=[_lit(c) for c in class_names], y=probs,
                            marker_color=[VAL if i == best else TRAIN for i in range(len(probs))],
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
     fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
@@ -376,7 +381,7 @@ def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str
         else:
             canvas[y0:y0 + h, x0:x0 + w] = img.mean(0) if c != 1 else img[0]
         if titles and i < len(titles):
-            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=str(titles[i]), showarrow=False,
+            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=_lit(titles[i]), showarrow=False,
                                     font=dict(size=11, color="#374151"), xref="x", yref="y"))
     if rgb:
         trace = go.Image(z=canvas.astype(np.uint8), hoverinfo="skip")
@@ -401,7 +406,7 @@ def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], l
     for split, values in counts.items():
         if sum(values) == 0:
             continue
-        fig.add_trace(go.Bar(x=[str(c) for c in class_names], y=list(values), name=t(f"datapage.split.{split}", lang),
+        fig.add_trace(go.Bar(x=[_lit(c) for c in class_names], y=list(values), name=t(f"datapage.split.{split}", lang),
                              marker_color=SPLIT_COLORS.get(split, ACCENT)))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title_text=t("fig.count", lang))
@@ -423,7 +428,7 @@ def target_histogram(values: np.ndarray, lang: str, title: str | None = None) ->
 def one_hot_heatmap(x: np.ndarray, alphabet: list[str] | str, lang: str, title: str | None = None) -> go.Figure:
     """One one-hot coded sequence (len(alphabet), L), e.g. DNA, as a small heat map: one row per letter."""
     z = np.asarray(x, dtype=float)
-    letters = list(alphabet)
+    letters = [_lit(a) for a in alphabet]
     fig = go.Figure(go.Heatmap(z=z, y=letters, x=list(range(1, z.shape[1] + 1)), colorscale="Blues", showscale=False,
                                xgap=1, ygap=1, zmin=0, zmax=1,
                                hovertemplate=t("datapage.fig.one_hot_hover", lang) + "<extra></extra>"))
@@ -529,10 +534,10 @@ def _mosaic_figure(z: np.ndarray, n_rows: int, n_cols: int, col_labels, row_labe
     w_cell = (z.shape[1] + 1) / max(n_cols, 1)
     fig.update_xaxes(showgrid=False, zeroline=False, side="top", tickfont=dict(size=11),
                      tickvals=[w_cell * c + (w_cell - 1) / 2 - 0.5 for c in range(n_cols)] if col_labels else [],
-                     ticktext=col_labels or [], constrain="domain")
+                     ticktext=[_lit(c) for c in col_labels or []], constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
                      tickvals=[h_cell * r + (h_cell - 1) / 2 - 0.5 for r in range(n_rows)] if row_labels else [],
-                     ticktext=row_labels or [], tickfont=dict(size=11))
+                     ticktext=[_lit(r) for r in row_labels or []], tickfont=dict(size=11))
     fig = _layout(fig, title, height=height, uirevision=uirevision)
     fig.update_layout(plot_bgcolor="white", margin=dict(l=90 if row_labels else 8, r=8,
                                                         t=(64 if title else 30) if col_labels else (40 if title else 8),
@@ -578,7 +583,7 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
     fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
                          HEAT, "act" + layer)
     if a.ndim != 4:
-        fig.update_layout(title=dict(text=t("fig.activations", lang, layer=layer), font=dict(size=14), x=0.01),
+        fig.update_layout(title=dict(text=_lit(t("fig.activations", lang, layer=layer)), font=dict(size=14), x=0.01),
                           margin=dict(t=40))
         fig.update_yaxes(scaleanchor=None)
         fig.update_xaxes(showticklabels=False)
