@@ -8,7 +8,7 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.shown import shown
+from tests.shown import shown, skeleton, unescaped
 from ui.literal import WORD_JOINER, html_literal, md_literal, plotly_literal
 
 PAYLOADS = ["![x](http://198.51.100.7/p.png)", "<img src=http://198.51.100.7/q.png>", "[link](http://198.51.100.7/)",
@@ -20,26 +20,6 @@ PAYLOADS = ["![x](http://198.51.100.7/p.png)", "<img src=http://198.51.100.7/q.p
 INERT = set(",;?'\"%")
 text = st.text(st.characters(blacklist_characters=WORD_JOINER), max_size=80)
 payload_mix = st.lists(st.sampled_from(PAYLOADS) | text, max_size=4).map(" ".join)
-
-
-def unescaped(markdown: str) -> list[tuple[int, str]]:
-    """(index, character) of each character of ``markdown`` that a backslash does not escape."""
-    out, i = [], 0
-    while i < len(markdown):
-        if markdown[i] == "\\" and i + 1 < len(markdown) and markdown[i + 1] in string.punctuation:
-            i += 2
-            continue
-        out.append((i, markdown[i]))
-        i += 1
-    return out
-
-
-def skeleton(markdown: str) -> str:
-    """``markdown`` with every escaped character replaced by a placeholder: what the parser can act on."""
-    chars = ["\x00"] * len(markdown)
-    for i, ch in unescaped(markdown):
-        chars[i] = ch
-    return "".join(chars)
 
 
 def one_line(value: str) -> str:
