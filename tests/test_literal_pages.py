@@ -3,15 +3,15 @@ labels reach Streamlit's markdown only through ``ui.literal.md_literal`` (AppTes
 tests/e2e/test_hostile_text_browser.py checks what the browser then does)."""
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import templates
 from runtime.config import TrainConfig
+from tests.hostile import (BAD_ID, BAD_TYPE, CLASSES, COLUMNS, DESCRIPTION, IMAGE, LABEL, NAME, OTHER, hostile_csv,
+                           hostile_run, hostile_workspace, tabular_graph)
 from tests.shown import skeleton
 from tests.test_train_page import seed_run
 from ui.literal import md_literal
@@ -21,51 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "tests" / "app_entry.py")
 PAGES = ROOT / "pages"
 
-IMAGE = "![x](http://198.51.100.7/p.png)"
-NAME = f"{IMAGE} <img src=http://198.51.100.7/q.png> :material/warning:"
-DESCRIPTION = "[link](http://198.51.100.7/) $x^2$\n**second** line"
-OTHER = "[other](http://198.51.100.7/o) :red[red]"
-BAD_ID = "<img src=http://198.51.100.7/n.png>"
-BAD_TYPE = "![t](http://198.51.100.7/t.png)"
-COLUMNS = ["<img src=http://198.51.100.7/c.png>", "![d](http://198.51.100.7/d.png)", ":material/home: $y$"]
-CLASSES = ["![k](http://198.51.100.7/k.png)", "<b>yes</b>"]
-LABEL = "[run](http://198.51.100.7/r) ![r](http://198.51.100.7/r.png)"
-
-
-def hostile_csv() -> bytes:
-    rows = [",".join(COLUMNS + ["label"])]
-    for i in range(60):
-        rows.append(f"{i % 7},{(i * 3) % 5},{(i * 5) % 11},{CLASSES[i % 2]}")
-    return "\n".join(rows).encode()
-
-
-def tabular_graph(name: str, description: str) -> dict:
-    doc = templates.load("perceptron")            # 4 features -> 3 classes; made 3 -> 2 below
-    doc["name"] = name
-    doc["meta"] = {"description": {"en": description, "zh": description}, "mode": "classification"}
-    for node in doc["nodes"]:
-        if node["type"] == "Input":
-            node["params"]["shape"] = [len(COLUMNS)]
-        if node["type"] == "Linear":
-            node["params"]["out_features"] = len(CLASSES)
-    return doc
-
-
-def broken_graph() -> dict:
-    return {"format": "netcanvas.graph", "version": 1, "name": OTHER, "edges": [],
-            "nodes": [{"id": BAD_ID, "type": "Input", "params": {"shape": [3]}},
-                      {"id": "n1", "type": BAD_TYPE, "params": {}}]}
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
+    """The hostile workspace (Build's current graph: the broken one) and an empty runs folder."""
     monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.setenv("NETCANVAS_RUNS", str(tmp_path / "runs"))
     from runtime import runs
     monkeypatch.setattr(runs, "prewarm", lambda: None)
-    ws = Workspace(tmp_path / "ws")
-    ws.open_doc(tabular_graph(NAME, DESCRIPTION))
-    ws.open_doc(broken_graph())
+    ws, _ = hostile_workspace(tmp_path / "ws")
+    ws.select(2)
     return tmp_path
 
 
@@ -146,18 +112,8 @@ def test_train_setup_names_a_broken_graph_literally(home):
 @pytest.fixture
 def tabular_run(home):
     """A run trained briefly on the hostile CSV, in the runs folder the Export page reads."""
-    from runtime import runfiles as rf
-    from runtime import runs
-    from runtime.train import train
-    from ui.data_upload import store
-    path, _ = store(home / "ws" / "uploads", "hostile.csv", hostile_csv())
-    cfg = TrainConfig(upload=str(path), upload_options={"target": "label"}, epochs=1, max_steps=3, monitor=False)
-    run_dir = home / "runs" / runs.new_run_id()
-    run_dir.mkdir(parents=True)
-    graph = tabular_graph(NAME, DESCRIPTION)
-    rf.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": graph, "label": LABEL, "created": 1.0})
-    train(cfg, copy.deepcopy(graph), run_dir=run_dir)
-    return run_dir
+    [upload] = (home / "ws" / "uploads").glob("*/hostile.csv")
+    return hostile_run(home / "runs", upload)
 
 
 def test_try_the_model_labels_features_and_classes_literally(home, tabular_run):
