@@ -1,10 +1,10 @@
 """NetCanvas: draw a network, see its shapes, train it live, take the code. (streamlit run app.py)"""
 import streamlit as st
 
-from ui.nav import all_pages
+from ui.nav import FAVICON, all_pages
 from ui.session import language_switch, tr
 
-st.set_page_config(page_title="NetCanvas", page_icon=":material/hub:", layout="wide",
+st.set_page_config(page_title="NetCanvas", page_icon=FAVICON, layout="wide",
                    initial_sidebar_state="collapsed")
 
 nav = st.navigation(all_pages(), position="top")

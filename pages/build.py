@@ -14,6 +14,7 @@ from builder.i18n import pick
 from builder.shapes import check
 from ui import build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
+from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, tr, workspace
 
 ensure_app_shell()
@@ -44,7 +45,8 @@ selection = event.selection if event is not None else []
 bar = st.columns([5, 0.55, 0.55, 1.5, 1.3, 0.55, 0.55], vertical_alignment="bottom")
 with bar[0]:
     choice = st.segmented_control(tr("build.graphs"), options=list(range(len(ws.tabs))), default=ws.active,
-                                  format_func=lambda i: ws.tabs[i].name, key=f"tabs_{len(ws.tabs)}_{ws.active}")
+                                  format_func=lambda i: md_literal(ws.tabs[i].name),
+                                  key=f"tabs_{len(ws.tabs)}_{ws.active}")
     if choice is not None and choice != ws.active:
         ws.select(choice)
         st.rerun()
@@ -108,10 +110,11 @@ with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stre
         except FormatError as exc:
             st.session_state["upload_error"] = exc.message(L)
     if st.session_state.get("upload_error"):
-        st.error(tr("build.upload_failed", error=st.session_state["upload_error"]))
+        st.error(tr("build.upload_failed", error=md_literal(st.session_state["upload_error"])))
     st.markdown(f"**{tr('build.saved')}**")
     for item in ws.saved_graphs()[:20]:
-        if st.button(item["key"], key=f"saved_{item['key']}", disabled=item["open"], icon=":material/description:"):
+        if st.button(md_literal(item["key"]), key=f"saved_{item['key']}", disabled=item["open"],
+                     icon=":material/description:"):
             ws.open_saved(item["key"])
             st.rerun()
 
@@ -142,7 +145,7 @@ with side:
         st.error(tr("build.n_errors", n=len(result.errors)), icon=":material/error:")
         with st.container(height=180 if len(result.errors) > 3 else "content", border=False):
             for i, err in enumerate(result.errors):
-                if st.button(err.message(L), key=f"err_{i}", type="tertiary", disabled=err.node is None):
+                if st.button(md_literal(err.message(L)), key=f"err_{i}", type="tertiary", disabled=err.node is None):
                     st.session_state["focus_node"] = err.node
 
     selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
@@ -159,14 +162,14 @@ with side:
         with st.container(border=True, height=560):
             property_panel.render(node, f"prop:{L}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
-                st.error(err.text(L))
+                st.error(md_literal(err.text(L)))
     elif len(selected) > 1:
         st.info(tr("build.multi_selected", n=len(selected)))
     else:
         st.info(tr("build.select_hint"), icon=":material/touch_app:")
         description = pick(tab.doc.get("meta", {}).get("description"), L)
         if description:
-            st.caption(description)
+            st.caption(md_literal(description, multiline=True))
 
 # -- summary and code ------------------------------------------------------------------------------
 left, right = st.columns([3.2, 1.3], gap="medium")
@@ -193,4 +196,4 @@ with right:
             st.code(source, language="python", line_numbers=True)
     else:
         st.caption(tr("build.code_needs_valid"))
-    st.caption(tr("build.autosaved", path=str(ws.graphs_dir / f"{tab.key}.json")))
+    st.caption(tr("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))

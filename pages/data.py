@@ -13,9 +13,9 @@ from ui import data_upload as upl
 from ui import data_view as dv
 from ui import figures
 from ui.data_fit import fit_check
+from ui.literal import md_literal
 from ui.nav import page
 from ui.session import ensure_app_shell, labeller, lang, tr, workspace
-from ui.train_state import md_escape
 
 ensure_app_shell()
 ws = workspace()
@@ -92,7 +92,7 @@ with card:
                     except DataError as exc:
                         remember_failure("options", attempt, exc.message(L))
                 if failed_before("options", attempt):
-                    st.error(st.session_state["failed_options_msg"], icon=":material/error:")
+                    st.error(md_literal(st.session_state["failed_options_msg"]), icon=":material/error:")
     else:
         file = st.file_uploader(tr("datapage.upload_label"), type=[e.lstrip(".") for e in upl.EXTENSIONS],
                                 key="data_file", help=tr("datapage.upload_help", mb=upl.uploads.MAX_UPLOAD_BYTES // 2**20,
@@ -103,12 +103,12 @@ with card:
             st.session_state.pop("data_upload_error", None)
         elif st.session_state.get("data_file_seen") != file.file_id:
             st.session_state["data_file_seen"] = file.file_id
-            with st.spinner(tr("datapage.reading", name=file.name)):
+            with st.spinner(tr("datapage.reading", name=md_literal(file.name))):
                 outcome = upl.accept_upload(ws, file.name, file.getvalue(), summarize=preview.load_upload)
             st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
             choice = ws.data_choice()
         if st.session_state.get("data_upload_error"):
-            st.error(tr("datapage.upload_failed", error=md_escape(st.session_state["data_upload_error"])),
+            st.error(tr("datapage.upload_failed", error=md_literal(st.session_state["data_upload_error"])),
                      icon=":material/error:")
         st.caption(tr("datapage.upload_formats"))
         path = choice["upload"]
@@ -152,14 +152,14 @@ with card:
                     else:
                         remember_failure("upload_options", attempt, outcome.message(L))
                 if failed_before("upload_options", attempt):
-                    st.error(tr("datapage.options_failed", error=md_escape(st.session_state["failed_upload_options_msg"])),
-                             icon=":material/error:")
+                    message = md_literal(st.session_state["failed_upload_options_msg"])
+                    st.error(tr("datapage.options_failed", error=message), icon=":material/error:")
         earlier = [p for p in upl.saved_uploads(ws.uploads_dir) if str(p) != str(choice["upload"])][:8]
         if earlier:
             with st.expander(tr("datapage.earlier_uploads"), icon=":material/history:"):
                 for i, p in enumerate(earlier):
                     c1, c2 = st.columns([4, 1.2], vertical_alignment="center")
-                    c1.markdown(f"`{p.name}`  \n<small>{p.stat().st_size / 2**20:.2f} MB</small>",
+                    c1.markdown(f"{md_literal(p.name)}  \n<small>{p.stat().st_size / 2**20:.2f} MB</small>",
                                 unsafe_allow_html=True)
                     if c2.button(tr("datapage.use"), key=f"reuse_{i}_{p.parent.name}"):
                         outcome = upl.reuse(ws, p, summarize=preview.load_upload)
@@ -205,7 +205,7 @@ with left, st.container(border=True):
         try:
             sizes = dv.split_sizes(view, choice["val_split"], choice.get("test_split", 0.0))
         except DataError as exc:
-            st.error(exc.message(L), icon=":material/error:")
+            st.error(md_literal(exc.message(L)), icon=":material/error:")
     if sizes:
         s1, s2, s3 = st.columns(3)
         s1.metric(tr("datapage.split.train"), f"{sizes['train']:,}")
@@ -223,7 +223,7 @@ if view is not None:
 # ============================================================================ right: look and check
 with right:
     if load_error is not None or view is None:
-        st.error(tr("datapage.load_failed", error=md_escape(load_error or "?")), icon=":material/error:")
+        st.error(tr("datapage.load_failed", error=md_literal(load_error or "?")), icon=":material/error:")
         st.stop()
 
     title = upl.Path(choice["upload"]).name if choice["upload"] else view.name
@@ -231,41 +231,42 @@ with right:
               (tr("datapage.source_" + view.source), "gray")]
     head = st.container(horizontal=True, vertical_alignment="center", gap="small")
     with head:
-        st.markdown(f"#### :material/dataset: {title}")
+        st.markdown(f"#### :material/dataset: {md_literal(title)}")
         for text, color in badges:
             st.badge(text, color=color)
     if source == "upload" and not choice["upload"]:
-        st.caption(tr("datapage.still_using", name=view.name))
+        st.caption(tr("datapage.still_using", name=md_literal(view.name)))
     elif view.source == "upload":
-        st.caption(tr("datapage.upload_desc", path=choice["upload"]))
+        st.caption(tr("datapage.upload_desc", path=md_literal(choice["upload"])))
 
     # -- does the current graph fit? ---------------------------------------------------------
     others = [t_.doc for i, t_ in enumerate(ws.tabs) if i != ws.active]
     fit = fit_check(view, ws.tab.doc, others)
     graph = fit.graph
     if fit.ok:
-        lines = [tr("datapage.fit_ok", graph=graph, mode=tr("mode." + (fit.mode or "auto")))]
+        lines = [tr("datapage.fit_ok", graph=md_literal(graph), mode=tr("mode." + (fit.mode or "auto")))]
         for b in fit.bindings:
             key = "datapage.fit_input_same" if b["from"] == b["to"] else "datapage.fit_input_reshape"
-            lines.append(tr(key, src=dv.fmt_shape(b["from"]), dst=dv.fmt_shape(b["to"]), input=b["input"],
-                            source=b["source"]))
+            lines.append(tr(key, src=dv.fmt_shape(b["from"]), dst=dv.fmt_shape(b["to"]), input=md_literal(b["input"]),
+                            source=md_literal(b["source"])))
         out = fit.output or {}
         if "classes" in out:
-            lines.append(tr("datapage.fit_classes", classes=out["classes"], output=out["name"],
+            lines.append(tr("datapage.fit_classes", classes=out["classes"], output=md_literal(out["name"]),
                             shape=dv.fmt_shape(out["shape"])))
         elif "width" in out:
-            lines.append(tr("datapage.fit_regression", width=out["width"], output=out["name"],
+            lines.append(tr("datapage.fit_regression", width=out["width"], output=md_literal(out["name"]),
                             shape=dv.fmt_shape(out["shape"])))
         elif out:
-            lines.append(tr("datapage.fit_output", output=out["name"], shape=dv.fmt_shape(out["shape"])))
+            lines.append(tr("datapage.fit_output", output=md_literal(out["name"]), shape=dv.fmt_shape(out["shape"])))
         st.success("  \n".join(lines), icon=":material/check_circle:")
     elif fit.status == "graph_invalid":
-        st.warning(tr("datapage.fit_graph_invalid", graph=graph, n=fit.n_graph_errors), icon=":material/warning:")
+        st.warning(tr("datapage.fit_graph_invalid", graph=md_literal(graph), n=fit.n_graph_errors),
+                   icon=":material/warning:")
         st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
     else:
-        text = [tr("datapage.fit_no", graph=graph), fit.error.message(L)]
+        text = [tr("datapage.fit_no", graph=md_literal(graph)), md_literal(fit.error.message(L))]
         if fit.hint_key:
-            text.append(tr(fit.hint_key, **fit.hint_args()))
+            text.append(tr(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
         st.error("  \n".join(text), icon=":material/block:")
         st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
 
@@ -274,8 +275,8 @@ with right:
     cols[0].metric(tr("datapage.m_samples"), f"{view.n:,}")
     shapes = list(view.input_shapes.items())
     cols[1].metric(tr("datapage.m_shape"), dv.fmt_shape(shapes[0][1]) if len(shapes) == 1 else
-                   " · ".join(f"{k} {dv.fmt_shape(s)}" for k, s in shapes),
-                   help=", ".join(f"{k}: {dv.fmt_shape(s)} {view.input_dtypes[k]}" for k, s in shapes))
+                   " · ".join(f"{md_literal(k)} {dv.fmt_shape(s)}" for k, s in shapes),
+                   help=", ".join(f"{md_literal(k)}: {dv.fmt_shape(s)} {view.input_dtypes[k]}" for k, s in shapes))
     if view.num_classes:
         cols[2].metric(tr("datapage.m_classes"), view.num_classes)
     elif view.targets is not None and len(view.targets):
@@ -327,7 +328,7 @@ with right:
                     ws.set_data_choice(augment=wanted)
                     st.rerun()              # the numbers above show the augmentation count
             except DataError as exc:
-                st.error(exc.message(L))
+                st.error(md_literal(exc.message(L)))
                 wanted = dv.clean_augment(stored)
             pair = dv.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
             if pair is not None:

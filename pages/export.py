@@ -15,9 +15,10 @@ from runtime.export import (
     training_script,
 )
 from ui import export_view, try_model
+from ui.literal import md_literal
 from ui.nav import page
 from ui.session import ensure_app_shell, lang, tr, workspace
-from ui.train_state import md_escape
+from ui.literal import md_literal
 
 ensure_app_shell()
 ws = workspace()
@@ -43,7 +44,7 @@ else:
     try:
         run = load_run(run_info.dir)
     except CodedError as exc:   # a damaged or refused checkpoint: say so; the other runs stay a pick away
-        st.error(md_escape(exc.message(L)), icon=":material/error:")
+        st.error(md_literal(exc.message(L)), icon=":material/error:")
         st.caption(tr("exportpage.pick_another"))
         st.stop()
     graph, discriminator = run.graph, run.discriminator
@@ -53,7 +54,7 @@ result = check(graph)
 if not result.ok:   # exports of invalid graphs are refused with the checker's messages
     st.error(tr("export.graph_invalid", which=tr("exportpage.model")), icon=":material/error:")
     for err in result.errors:
-        st.markdown(f"- {err.message(L)}")
+        st.markdown(f"- {md_literal(err.message(L))}")
     st.page_link(page("build"), label=tr("exportpage.fix_on_build"), icon=":material/account_tree:")
     st.stop()
 
@@ -74,7 +75,7 @@ with tab_script:
     try:
         script = training_script(graph, config, preprocess, discriminator)
     except CodedError as exc:
-        st.error(exc.message(L))
+        st.error(md_literal(exc.message(L)))
     else:
         st.download_button(tr("export.download_script"), script, file_name="train.py", mime="text/x-python",
                            icon=":material/download:", key="dl_script")
@@ -113,7 +114,7 @@ with tab_onnx:
         made = st.session_state.get("onnx")
         if made and made[0] == cache_key:
             if isinstance(made[1], Exception):
-                st.error(made[1].message(L))
+                st.error(md_literal(made[1].message(L)))
             else:
                 st.success(tr("export.onnx_diff", diff=f"{made[1].max_abs_diff:.2e}"), icon=":material/check_circle:")
                 st.download_button(tr("export.download_onnx"), made[1].data, file_name=f"{stem}.onnx",
@@ -128,7 +129,7 @@ with tab_bundle:
                 try:
                     st.session_state["bundle"] = ((run_info.id, with_onnx), bundle_bytes(run, lang=L, onnx=with_onnx))
                 except CodedError as exc:
-                    st.error(exc.message(L))
+                    st.error(md_literal(exc.message(L)))
         made = st.session_state.get("bundle")
         if made and made[0] == (run_info.id, with_onnx):
             st.download_button(tr("export.download_zip"), made[1], file_name=f"{stem}-netcanvas.zip",

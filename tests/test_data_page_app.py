@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.shown import shown
+
 ROOT = Path(__file__).resolve().parents[1]
 BAD_CSV = b"a,b\n1,2\n\x00\x01\x02\x00"
 GOOD_CSV = b"x1,x2,kind\n" + b"\n".join(f"{i % 9},{(i * 7) % 5},{'pq'[i % 2]}".encode() for i in range(40))
@@ -56,7 +58,7 @@ def test_choosing_iris_is_stored_and_does_not_fit_the_default_graph(tmp_path, mo
     at.selectbox(key="data_builtin").select("iris").run()
     assert not at.exception
     assert choice(at)["data"] == "iris" and saved(tmp_path)["data"] == "iris"
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "Does not fit" in message and "(4,)" in message and "(1, 8, 8)" in message
     assert "Set the Input's shape to 4" in message
     assert any(link.label.startswith("Change the graph") for link in at.get("page_link"))

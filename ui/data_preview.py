@@ -16,6 +16,7 @@ from builder.i18n import t
 from . import figures
 from .data_upload import csv_head, signature
 from .data_view import DataView, builtin_view, dna_letters, fmt_num, mosaic_titles, table_frame, text_rows, upload_view
+from .literal import md_literal
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -120,14 +121,15 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
 
 def render_csv_plan(view: DataView, lang: str) -> None:
     plan = view.extra.get("csv") or {}
-    numeric = [c["name"] for c in plan.get("columns", []) if c["type"] == "numeric"]
-    categorical = [f"{c['name']} ({len(c['categories'])})" for c in plan.get("columns", []) if c["type"] != "numeric"]
+    numeric = [md_literal(c["name"]) for c in plan.get("columns", []) if c["type"] == "numeric"]
+    categorical = [f"{md_literal(c['name'])} ({len(c['categories'])})" for c in plan.get("columns", [])
+                   if c["type"] != "numeric"]
     lines = [t("datapage.csv_features", lang, n=len(view.feature_names or []), numeric=", ".join(numeric) or "–",
                categorical=", ".join(categorical) or "–")]
     dropped = plan.get("dropped_columns") or []
     if dropped:
         lines.append(t("datapage.csv_dropped", lang, columns=", ".join(
-            f"{d['name']} ({t('datapage.drop_reason.' + d['reason'], lang)})" for d in dropped)))
+            f"{md_literal(d['name'])} ({t('datapage.drop_reason.' + d['reason'], lang)})" for d in dropped)))
     if plan.get("dropped_rows"):
         lines.append(t("datapage.csv_dropped_rows", lang, n=plan["dropped_rows"]))
     st.caption("  \n".join(lines))

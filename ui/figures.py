@@ -1,8 +1,9 @@
 """Plotly figures for the Train and Data pages, built from run records (docs/run-format.md).
 
 Pure functions: records and arrays in, ``go.Figure`` out, every label through the
-translation table. Figures keep a fixed ``uirevision`` so a live refresh keeps the
-user's zoom and hidden traces.
+translation table. Names that come from users (classes, layers, runs, titles) are passed
+in as plain text and shown as such (``plotly_literal``: Plotly reads its strings as HTML).
+Figures keep a fixed ``uirevision`` so a live refresh keeps the user's zoom and hidden traces.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from builder.i18n import t
+
+from .literal import plotly_literal as _lit
 
 TRAIN = "#2563eb"
 VAL = "#f97316"
@@ -36,7 +39,7 @@ TEMPLATE = {"layout": {
 def _layout(fig: go.Figure, title: str | None = None, height: int = 300, note: str | None = None,
             **kw) -> go.Figure:
     """The common look; ``note`` is a line under the title (e.g. which classes are shown)."""
-    title_spec = dict(text=title, font=dict(size=14), x=0.01) if title else None
+    title_spec = dict(text=_lit(title), font=dict(size=14), x=0.01) if title else None
     if title_spec and note:
         title_spec["subtitle"] = dict(text=note, font=dict(size=12, color="#6b7280"))
     fig.update_layout(
@@ -70,7 +73,8 @@ def shown_note(shown: int, total: int, lang: str, key: str = "fig.top_classes") 
 
 
 def _class_name(class_names, c: int) -> str:
-    return str(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c)
+    """Class ``c``'s name as Plotly shows it literally (user text)."""
+    return _lit(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c)
 
 
 def _class_groups(labels: np.ndarray, class_names, lang: str) -> tuple[list[tuple[str, str, np.ndarray]], str | None]:
@@ -169,7 +173,7 @@ def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Fi
         _, epochs = split_records(records)
         key = "val_" + metric if any(r.get("val_" + metric) is not None for r in epochs) else "train_" + metric
         xs, ys = _series(epochs, key, x="epoch")
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label,
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=_lit(label),
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
     fig.update_xaxes(title_text=t("fig.epoch", lang))
     return _layout(fig, t("fig.compare", lang, metric=metric), uirevision="overlay")
@@ -213,7 +217,7 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
         pts = [(s["step"], s["layers"][layer].get(f"{which}_norm")) for s in stats if layer in s.get("layers", {})]
         pts = [(x, y) for x, y in pts if y is not None and y > 0]
         if pts:
-            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=layer,
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=_lit(layer),
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
     fig.update_yaxes(type="log", title_text=t("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
     fig.update_xaxes(title_text=t("fig.step", lang))
@@ -224,7 +228,7 @@ def confusion(data: dict, lang: str) -> go.Figure:
     """Rows: true class, columns: predicted, coloured by the share of the row; the most
     frequent classes only when there are more than ``MAX_SHOWN_CLASSES`` (shares of all)."""
     matrix = np.asarray(data["matrix"], dtype=float)
-    names = [str(c) for c in data["classes"]]
+    names = [_lit(c) for c in data["classes"]]
     rows = matrix.sum(1, keepdims=True)
     idx = top_classes(rows)
     counts, rows = matrix[np.ix_(idx, idx)], rows[idx]
@@ -243,7 +247,7 @@ def confusion(data: dict, lang: str) -> go.Figure:
 
 
 def per_class_accuracy(data: dict, lang: str) -> go.Figure:
-    names = [str(c) for c in data["classes"]]
+    names = [_lit(c) for c in data["classes"]]
     support = np.asarray(data["matrix"], dtype=float).sum(1) if data.get("matrix") is not None else np.ones(len(names))
     idx = top_classes(support)
     acc = np.asarray(data["per_class_acc"], dtype=float)
@@ -279,7 +283,8 @@ def image_grid(images: np.ndarray, titles: list[str] | None = None, title: str |
         images = images[:, 0]
     n = len(images)
     rows, cols = _grid_shape(max(n, 1), max_cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_lit(s) for s in titles] if titles else None,
+                        horizontal_spacing=0.01, vertical_spacing=0.06)
     for i, img in enumerate(images):
         r, c = i // cols + 1, i % cols + 1
         if img.ndim == 3 and img.shape[0] == 3:
@@ -354,11 +359,11 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
 def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
     """A 2-D data set as a scatter plot coloured by class (Data page)."""
     return latent_scatter(x, labels, class_names, lang).update_layout(
-        title_text=title or t("fig.points", lang), xaxis_title="x₁", yaxis_title="x₂")
+        title=dict(text=_lit(title or t("fig.points", lang))), xaxis_title="x₁", yaxis_title="x₂")
 
 
 def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
-    names, values = list(counts), list(counts.values())
+    names, values = [_lit(c) for c in counts], list(counts.values())
     idx = top_classes(values)
     fig = go.Figure(go.Bar(x=[names[i] for i in idx], y=[values[i] for i in idx],
                            marker_color=[PALETTE[i % len(PALETTE)] for i in idx]))
@@ -381,7 +386,7 @@ def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6, next_va
         if next_values is not None:
             nxt = float(np.asarray(next_values[i], dtype=float).reshape(-1)[0])
             name = f"→ {nxt:.2f}"
-        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {name}", legendgroup=str(i),
+        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {_lit(name)}", legendgroup=str(i),
                                  line=dict(color=color, width=1.6), marker=dict(size=4)))
         if next_values is not None:
             fig.add_trace(go.Scatter(x=[len(seq)], y=[nxt], mode="markers", showlegend=False, legendgroup=str(i),
@@ -395,7 +400,8 @@ def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | No
                  colorscale: str = "Blues") -> go.Figure:
     """Short sequences of few values (bits, one channel) as a heat map: one row per sample."""
     z = np.asarray(z, dtype=float)
-    fig = go.Figure(go.Heatmap(z=z, y=row_names, x=list(range(z.shape[1])), colorscale=colorscale, showscale=False,
+    fig = go.Figure(go.Heatmap(z=z, y=[_lit(r) for r in row_names], x=list(range(z.shape[1])), colorscale=colorscale,
+                               showscale=False,
                                xgap=1, ygap=2, hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title_text=t("fig.position", lang))
@@ -450,7 +456,7 @@ def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str
         else:
             canvas[y0:y0 + h, x0:x0 + w] = img.mean(0) if c != 1 else img[0]
         if titles and i < len(titles):
-            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=str(titles[i]), showarrow=False,
+            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=_lit(titles[i]), showarrow=False,
                                     font=dict(size=11, color="#374151"), xref="x", yref="y"))
     if rgb:
         trace = go.Image(z=canvas.astype(np.uint8), hoverinfo="skip")
@@ -474,7 +480,7 @@ def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], l
     fig = go.Figure()
     totals = np.sum([np.asarray(v, dtype=float) for v in counts.values()], axis=0) if counts else []
     idx = top_classes(totals)
-    names = [str(class_names[i]) for i in idx]
+    names = [_lit(class_names[i]) for i in idx]
     for split, values in counts.items():
         if sum(values) == 0:
             continue
@@ -501,7 +507,7 @@ def target_histogram(values: np.ndarray, lang: str, title: str | None = None) ->
 def one_hot_heatmap(x: np.ndarray, alphabet: list[str] | str, lang: str, title: str | None = None) -> go.Figure:
     """One one-hot coded sequence (len(alphabet), L), e.g. DNA, as a small heat map: one row per letter."""
     z = np.asarray(x, dtype=float)
-    letters = list(alphabet)
+    letters = [_lit(a) for a in alphabet]
     fig = go.Figure(go.Heatmap(z=z, y=letters, x=list(range(1, z.shape[1] + 1)), colorscale="Blues", showscale=False,
                                xgap=1, ygap=1, zmin=0, zmax=1,
                                hovertemplate=t("datapage.fig.one_hot_hover", lang) + "<extra></extra>"))
@@ -607,10 +613,10 @@ def _mosaic_figure(z: np.ndarray, n_rows: int, n_cols: int, col_labels, row_labe
     w_cell = (z.shape[1] + 1) / max(n_cols, 1)
     fig.update_xaxes(showgrid=False, zeroline=False, side="top", tickfont=dict(size=11),
                      tickvals=[w_cell * c + (w_cell - 1) / 2 - 0.5 for c in range(n_cols)] if col_labels else [],
-                     ticktext=col_labels or [], constrain="domain")
+                     ticktext=[_lit(c) for c in col_labels or []], constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
                      tickvals=[h_cell * r + (h_cell - 1) / 2 - 0.5 for r in range(n_rows)] if row_labels else [],
-                     ticktext=row_labels or [], tickfont=dict(size=11))
+                     ticktext=[_lit(r) for r in row_labels or []], tickfont=dict(size=11))
     fig = _layout(fig, title, height=height, uirevision=uirevision)
     fig.update_layout(plot_bgcolor="white", margin=dict(l=90 if row_labels else 8, r=8,
                                                         t=(64 if title else 30) if col_labels else (40 if title else 8),
@@ -656,7 +662,7 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
     fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
                          HEAT, "act" + layer)
     if a.ndim != 4:
-        fig.update_layout(title=dict(text=t("fig.activations", lang, layer=layer), font=dict(size=14), x=0.01),
+        fig.update_layout(title=dict(text=_lit(t("fig.activations", lang, layer=layer)), font=dict(size=14), x=0.01),
                           margin=dict(t=40))
         fig.update_yaxes(scaleanchor=None)
         fig.update_xaxes(showticklabels=False)

@@ -7,6 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+# The tab icon, a local SVG (sent as a data URL): a ":material/..." page icon is fetched from fonts.gstatic.com.
+FAVICON = Path(__file__).resolve().parent / "favicon.svg"
 # name -> (title key, icon); the first is the default page.
 PAGES = {
     "build": ("nav.build", ":material/account_tree:"),

@@ -12,6 +12,7 @@ from builder import catalog
 from builder.i18n import pick, t
 from builder.params import Param
 
+from .literal import md_literal
 from .session import lang, tr
 
 
@@ -43,10 +44,10 @@ def render(node: dict, key_prefix: str, on_change) -> None:
     spec = catalog.get(node.get("type"))
     L = lang()
     if spec is None:
-        st.warning(tr("panel.unknown_type", type=str(node.get("type"))[:60]))
+        st.warning(tr("panel.unknown_type", type=md_literal(str(node.get("type"))[:60])))
         return
     st.markdown(f"#### {pick(spec.title, L)}")
-    st.caption(f"`{node['id']}` · {t('category.' + spec.category, L)}")
+    st.caption(f"{md_literal(node['id'])} · {t('category.' + spec.category, L)}")
     params = dict(node.get("params") or {})
 
     def setter(name: str, read):

@@ -8,7 +8,6 @@ its value shows its lowest value while Python still reads the old one.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -17,9 +16,9 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import ConfigError, TrainConfig
 from ui import train_config as tc
+from ui.literal import html_literal, md_literal
 from ui.nav import page
 from ui.session import device_text, labeller, lang, tr, workspace
-from ui.train_state import md_escape
 
 CHOICE = "tp_graph_choice"  # {"active": key of Build's tab, "model": key, "disc": key}
 
@@ -133,7 +132,7 @@ def data_summary(choice: dict, L: str) -> None:
     parts.append(tr("trainpage.augmentation", what=aug_text))
     if choice.get("label_noise"):
         parts.append(tr("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
-    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_escape(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
+    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_literal(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
     if description:
         st.caption(description)
 
@@ -202,12 +201,12 @@ def setup_form(run_live: bool) -> Setup:
     # a graph with errors cannot train: say why and where to fix it
     for which, res in (("model", result),) + ((("discriminator", check(discriminator)),) if discriminator else ()):
         if not res.ok:
-            errors.append(tr("trainpage.graph_has_errors", name=(discriminator if which == "discriminator" else
-                                                                 graph).get("name", which), n=len(res.errors)))
+            name = (discriminator if which == "discriminator" else graph).get("name", which)
+            errors.append(tr("trainpage.graph_has_errors", name=md_literal(name), n=len(res.errors)))
             with st.container(border=True):
                 st.error(errors[-1], icon=":material/error:")
                 for err in res.errors[:6]:
-                    st.markdown(f"- {md_escape(err.message(L))}")
+                    st.markdown(f"- {md_literal(err.message(L))}")
                 if len(res.errors) > 6:
                     st.caption(tr("trainpage.more_errors", n=len(res.errors) - 6))
                 try:
@@ -235,8 +234,8 @@ def setup_form(run_live: bool) -> Setup:
         config = tc.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
                                  resolved=resolved)
     except ConfigError as exc:
-        errors.append(exc.message(L))
-        st.error(exc.message(L), icon=":material/error:")
+        errors.append(md_literal(exc.message(L)))
+        st.error(errors[-1], icon=":material/error:")
     device_line(values.get("device", "auto"))
     if run_live:
         st.caption(tr("trainpage.one_at_a_time"))
@@ -270,11 +269,11 @@ def run_summary(job: dict) -> None:
     cfg = job.get("config") or {}
     mode = cfg.get("mode", "auto")
     gan = mode == "gan"
-    rows = [(tr("trainpage.model"), ts_escape(job.get("label", "")))]
+    rows = [(tr("trainpage.model"), job.get("label", ""))]
     if job.get("discriminator"):
-        rows.append((tr("trainpage.discriminator"), ts_escape(job["discriminator"].get("name", ""))))
+        rows.append((tr("trainpage.discriminator"), job["discriminator"].get("name", "")))
     data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
-    rows += [(tr("trainpage.data"), ts_escape(data)),
+    rows += [(tr("trainpage.data"), data),
              (tr("trainpage.f.mode"), tr("mode." + mode)),
              (tr("trainpage.f.optimizer"), tc.OPTIMIZER_NAMES.get(cfg.get("optimizer"), cfg.get("optimizer"))),
              (tr("trainpage.f.g_lr") if gan else tr("trainpage.f.lr"), f"{cfg.get('g_lr' if gan else 'lr', 0):g}"),
@@ -288,14 +287,10 @@ def run_summary(job: dict) -> None:
     aug = tc.augment_summary(cfg.get("augment"))
     if aug:
         rows.append((tr("trainpage.augmentation", what=""), ", ".join(tr("trainpage.aug." + k) for k, _ in aug)))
-    cells = "".join(f"<div style='color:#6b7280'>{html.escape(str(k))}</div>"
-                    f"<div style='font-weight:600;color:#111827;overflow-wrap:anywhere'>{html.escape(str(v))}</div>"
+    cells = "".join(f"<div style='color:#6b7280'>{html_literal(k)}</div>"
+                    f"<div style='font-weight:600;color:#111827;overflow-wrap:anywhere'>{html_literal(v)}</div>"
                     for k, v in rows)
     st.markdown(f"<div style='font-size:1.15rem;font-weight:600;margin-bottom:0.6rem'>"
-                f"{html.escape(tr('trainpage.this_run'))}</div>"
+                f"{html_literal(tr('trainpage.this_run'))}</div>"
                 f"<div style='display:grid;grid-template-columns:auto 1fr;gap:0.35rem 1rem;font-size:0.95rem'>"
                 f"{cells}</div>", unsafe_allow_html=True)
-
-
-def ts_escape(text) -> str:
-    return str(text)

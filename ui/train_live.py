@@ -9,7 +9,6 @@ behind them changed.
 from __future__ import annotations
 
 import gc
-import html
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from runtime import runfiles as rf
 from runtime import runs
 from ui import figures as F
 from ui import live_plot
+from ui.literal import html_literal, md_literal
 from ui import train_state as ts
 from ui.session import device_text, labeller, lang, tr
 
@@ -164,7 +164,7 @@ def start_run(setup) -> Path | None:
         run_dir = runs.start(setup.graph, setup.config, setup.discriminator, root=runs.default_root(),
                              label=setup.graph_name)
     except CodedError as exc:
-        st.error(ts.md_escape(exc.message(lang())), icon=":material/error:")
+        st.error(md_literal(exc.message(lang())), icon=":material/error:")
         return None
     st.session_state[CURRENT] = run_dir.name
     st.session_state["tp_started_at"] = time.time()
@@ -239,9 +239,9 @@ def header(run_dir: Path, job: dict, status: dict) -> None:
     if status.get("device"):
         details.append(device_text(status["device"]))
     head, b1, b2 = st.columns([3, 0.62, 0.62], vertical_alignment="center")
-    # names come from users' graph files: escaped, since this line allows HTML
-    head.markdown(f"#### {STATE_ICONS.get(state, '')} {ts.md_escape(str(job.get('label', run_dir.name)))} "
-                  f"<small style='color:#6b7280;font-weight:400'>· {html.escape(' · '.join(d for d in details if d))}"
+    # names come from users' graph files and data: literal text, in a line that allows HTML
+    head.markdown(f"#### {STATE_ICONS.get(state, '')} {md_literal(job.get('label', run_dir.name))} "
+                  f"<small style='color:#6b7280;font-weight:400'>· {md_literal(' · '.join(d for d in details if d))}"
                   f"</small>", unsafe_allow_html=True)
     if state == "paused":
         if b1.button(tr("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
@@ -258,7 +258,7 @@ def header(run_dir: Path, job: dict, status: dict) -> None:
         st.toast(tr("trainpage.stopping"))
     message = error_message(status, L)
     if message:
-        st.error(f"**{tr('trainpage.failed_title')}** {message}\n\n{tr('trainpage.what_to_try')}",
+        st.error(f"**{tr('trainpage.failed_title')}** {md_literal(message)}\n\n{tr('trainpage.what_to_try')}",
                  icon=":material/error:")
     elif status.get("stop_reason") == "early_stopping":
         st.info(tr("trainpage.early_stopped"), icon=":material/timer_off:")
@@ -281,7 +281,7 @@ def status_html(state: str, run_id: str, p: dict, progress_text: str, tiles: lis
     """
     bg, fg = BADGE[STATE_COLORS.get(state, "gray")]
     pct = max(0.0, min(100.0, 100 * float(p.get("fraction") or 0)))
-    e = html.escape
+    e = html_literal
     cells = "".join(
         f"<div style='flex:1;min-width:0'><div style='color:#6b7280;font-size:0.85rem'>{e(label)}</div>"
         f"<div style='font-size:1.9rem;font-weight:500;line-height:1.25;color:#111827'>{e(value)}</div></div>"
@@ -485,7 +485,7 @@ def _maps(run_dir: Path, doc: dict, layer: str, L: str) -> None:
         return F.activation_mosaic(act, layer, L, inputs=inputs, row_labels=labels)
 
     fig = figure("maps", (str(run_dir), version, layer, L), build)
-    st.caption(tr("trainpage.maps_caption", layer=layer, type=types.get(layer, ""), step=step,
+    st.caption(tr("trainpage.maps_caption", layer=md_literal(layer), type=md_literal(types.get(layer, "")), step=step,
                   shape=" × ".join(str(d) for d in (act.shape[1:] if act is not None else ()))))
     chart(fig, "tp_maps")
 

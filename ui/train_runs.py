@@ -14,6 +14,7 @@ from ui import figures as F
 from ui import train_config as tc
 from ui import train_live as live
 from ui import train_state as ts
+from ui.literal import md_literal
 from ui.session import labeller, lang, tr
 
 
@@ -141,14 +142,14 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             facts.append(tr("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
         if _best_metric(best):
             facts.append(_best_metric(best))
-        st.markdown(f"**{ts.md_escape(info.label)}** · " + " · ".join(facts))
+        st.markdown(f"**{md_literal(info.label)}** · " + " · ".join(facts))
         c1, c2 = st.columns(2)
         if c1.button(tr("trainpage.show_run"), icon=":material/visibility:", key="tp_show", width="stretch",
                      disabled=current is not None and current.id == info.id or anything_live):
             st.session_state[live.CURRENT] = info.id
             st.rerun()
         with c2.popover(tr("trainpage.delete"), icon=":material/delete:", width="stretch", disabled=live_now):
-            st.markdown(tr("trainpage.delete_confirm", label=info.label))
+            st.markdown(tr("trainpage.delete_confirm", label=md_literal(info.label)))
             st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
                       on_click=_delete, args=(info,))
 
@@ -170,7 +171,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
                     live.cache()["tails"].pop(str(info.dir / rf.METRICS), None)
                     st.rerun()
                 except CodedError as exc:   # a run that cannot continue or fine-tune: say why
-                    st.error(exc.message(lang()))
+                    st.error(md_literal(exc.message(lang())))
 
         with st.expander(tr("trainpage.fine_tune"), icon=":material/model_training:"):
             st.caption(tr("trainpage.fine_tune_hint"))
@@ -192,7 +193,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
                     st.session_state[live.CURRENT] = new_dir.name
                     st.rerun()
                 except CodedError as exc:   # a run that cannot continue or fine-tune: say why
-                    st.error(exc.message(lang()))
+                    st.error(md_literal(exc.message(lang())))
         if not has_ckpt:
             st.caption(tr("trainpage.no_checkpoint"))
 

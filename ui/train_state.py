@@ -10,9 +10,7 @@
 """
 from __future__ import annotations
 
-import html
 import math
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +19,6 @@ from runtime import runfiles as rf
 from runtime.runs import LIVE_STATES, RunInfo
 
 TERMINAL_STATES = ("finished", "stopped", "failed", "died")
-
-
-def md_escape(text: str) -> str:
-    """User text (graph names, node ids, file names) shown as itself in markdown, even where HTML is allowed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", html.escape(str(text), quote=False))
 
 
 @dataclass
@@ -227,8 +220,8 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None,
                 two_lines: bool = False) -> tuple[list[dict], list[dict]]:
     """Nodes and edges for streamlit-agraph: a node per layer, labelled ``id`` and type.
 
-    Node text is escaped (agraph renders titles as HTML) and titles are left empty, so
-    neither hover tooltips nor the component's double-click handler see user text as markup.
+    Labels are drawn on a canvas as plain text, so node ids go in as they are; titles (which
+    the component turns into HTML for tooltips and its double-click handler) are left empty.
     """
     nodes, edges = [], []
     for n in doc.get("nodes", []):
@@ -237,7 +230,7 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None,
         color = SELECTED_COLOR if nid == selected else CATEGORY_COLORS[category(ntype)]
         can = nid in watchable
         nodes.append({
-            "id": nid, "label": html.escape(f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}"), "title": "",
+            "id": nid, "label": f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}", "title": "",
             "shape": "box",
             "color": {"background": color if can else "#e5e7eb", "border": color,
                       "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},

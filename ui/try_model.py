@@ -11,6 +11,7 @@ from runtime.export import Predictor
 
 from . import export_view, figures
 from .draw import drawing_pad
+from .literal import md_literal
 from .session import tr
 
 
@@ -28,7 +29,7 @@ def builtin_samples(name: str, options_json: str, count: int = 64):
 def show_prediction(prediction: dict, L: str) -> None:
     """Class probabilities as bars, a regression value, or a reconstruction."""
     if "probabilities" in prediction:
-        st.markdown(f"**{tr('export.prediction', label=prediction['labels'][0])}**")
+        st.markdown(f"**{tr('export.prediction', label=md_literal(prediction['labels'][0]))}**")
         st.plotly_chart(figures.class_probabilities(prediction["probabilities"][0], prediction["class_names"], L),
                         key="probs_chart")
     elif "values" in prediction:
@@ -47,7 +48,7 @@ def render(run, run_id: str, L: str) -> None:
             export_view.try_kind(predictor), _pick_sample)
         show(predictor, run, run_id, L)
     except CodedError as exc:
-        st.error(exc.message(L))
+        st.error(md_literal(exc.message(L)))
 
 
 def _draw(predictor, run, run_id: str, L: str) -> None:
@@ -67,7 +68,8 @@ def _draw(predictor, run, run_id: str, L: str) -> None:
 def _features(predictor, run, run_id: str, L: str) -> None:
     st.caption(tr("exportpage.features_help"))
     cols = st.columns(4)
-    values = [cols[i % 4].number_input(name, value=float(round(default, 4)), format="%g", key=f"feat_{run_id}_{i}")
+    values = [cols[i % 4].number_input(md_literal(name), value=float(round(default, 4)), format="%g",
+                                       key=f"feat_{run_id}_{i}")
               for i, (name, default) in enumerate(export_view.feature_defaults(predictor))]
     show_prediction(predictor.predict(np.asarray([values], dtype=np.float32)), L)
 
@@ -100,7 +102,7 @@ def _pick_sample(predictor, run, run_id: str, L: str) -> None:
     i = st.slider(tr("exportpage.pick_sample"), 0, n - 1, 0, key=f"sample_{run_id}")
     raw = {k: v[i:i + 1] for k, v in inputs.items()}
     if target is not None and class_names:
-        st.caption(tr("exportpage.true_label", label=class_names[int(target[i])]))
+        st.caption(tr("exportpage.true_label", label=md_literal(class_names[int(target[i])])))
     first = next(iter(raw.values()))
     if first.ndim == 4:   # an image: show what goes in
         st.plotly_chart(figures.image_grid(first, title=tr("exportpage.input")), key="input_img")
