@@ -154,12 +154,56 @@ def check_header(doc) -> dict:
 
 def _short(value) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, float) or math.isfinite(value) else str(value)
+    if not _encodable(text):
+        text = json.dumps(value)     # lone surrogates as \u escapes: a message must be printable
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unencodable_text(doc: dict, limit: int = 20) -> list[CheckError]:
+    """Every key or text in the document that cannot be written as UTF-8 (a lone surrogate, which
+    JSON's \\u escapes can carry): such text cannot reach generated code, files or the screen."""
+    errors: list[CheckError] = []
+
+    def walk(value, where: str, node: str | None) -> None:
+        if len(errors) >= limit:
+            return
+        if isinstance(value, str):
+            if not _encodable(value):
+                errors.append(CheckError("graph.text_encoding", {"where": where}, node=node))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                label = key if _encodable(str(key)) else json.dumps(key)
+                if not _encodable(str(key)):
+                    errors.append(CheckError("graph.text_encoding", {"where": f"{where}.{label}".lstrip(".")}, node=node))
+                walk(item, f"{where}.{label}".lstrip("."), node)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]", node)
+
+    for key, value in doc.items():
+        if key == "nodes" and isinstance(value, list):
+            for i, raw in enumerate(value):
+                node_id = raw.get("id") if isinstance(raw, dict) and _valid_id(raw.get("id")) else None
+                walk(raw, "" if node_id else f"nodes[{i}]", node_id)
+        else:
+            walk(value, str(key) if _encodable(str(key)) else json.dumps(key), None)
+    return errors
+
+
 def write_document(graph: Graph | dict) -> str:
+    """The document as JSON text that can always be saved as UTF-8 (lone surrogates, which ``check``
+    refuses, are kept as \\u escapes so that a file with them can still be stored and fixed)."""
     doc = graph.to_document() if isinstance(graph, Graph) else graph
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return text if _encodable(text) else json.dumps(doc, indent=2) + "\n"
 
 
 # -- structure ----------------------------------------------------------------------
@@ -177,7 +221,7 @@ def _is_int(value) -> bool:
 
 def parse(doc: dict) -> tuple[Graph, list[CheckError]]:
     """The document as a Graph, and every structural error in it."""
-    errors: list[CheckError] = []
+    errors: list[CheckError] = _unencodable_text(doc)
     for key in doc:
         if key not in TOP_KEYS and not _is_ui_key(key):
             errors.append(CheckError("graph.unknown_key", {"key": _short(key), "where": "document"}))

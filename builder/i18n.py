@@ -109,6 +109,8 @@ _add({
 _add({
     "graph.unknown_key": ("unknown key {key} in the {where}", "{where} 中有未知的键 {key}"),
     "graph.bad_field": ("\"{field}\" has an invalid value: {received}", "\"{field}\" 的值无效：{received}"),
+    "graph.text_encoding": ("the text in \"{where}\" cannot be written as UTF-8 (it holds a lone surrogate, a "
+                            "broken character): retype it", "\"{where}\" 中的文字无法以 UTF-8 保存（含有孤立代理项，即损坏的字符）：请重新输入"),
     "graph.too_many": ("the graph has {nodes} nodes and {edges} edges; at most {max_nodes} nodes and {max_edges} edges are allowed",
                        "该图有 {nodes} 个节点和 {edges} 条连线；最多允许 {max_nodes} 个节点和 {max_edges} 条连线"),
     "graph.duplicate_id": ("the id {id} is used by more than one node", "id {id} 被多个节点使用"),
