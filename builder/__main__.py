@@ -40,6 +40,8 @@ def cmd_check(args) -> int:
         for n in result.graph.nodes:
             print(f"{n.id:<{width}}  {n.type:<24} {fmt_shape(result.shapes[n.id]):<18} {result.counts.get(n.id, 0):>12,}")
         print(t("cli.check_ok", args.lang, nodes=len(result.graph.nodes), params=f"{result.total_params:,}"))
+        for advice in result.advice:      # it checks, but may not train well: say so, exit 0
+            print(t("cli.advice", args.lang, message=advice.message(args.lang)))
     else:
         _print_errors(result.errors, args.lang)
     return 0 if result.ok else 1

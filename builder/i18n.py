@@ -1229,7 +1229,7 @@ _add({
     "trainpage.test_macro": ("Macro average (every class counts the same): precision {precision}, recall {recall}, "
                              "F1 {f1}.", "宏平均（每个类别权重相同）：精确率 {precision}，召回率 {recall}，F1 {f1}。"),
     "trainpage.compare_test": ("Test scores", "测试得分"),
-    "fig.roc": ("ROC curve on the test set (area {auc})", "测试集上的 ROC 曲线（面积 {auc}）"),
+    "fig.roc": ("ROC curve for “{positive}” on the test set (area {auc})", "测试集上“{positive}”的 ROC 曲线（面积 {auc}）"),
     "fig.roc_auc": ("model (AUC {auc})", "模型（AUC {auc}）"),
     "fig.chance": ("chance", "随机猜测"),
     "fig.fpr": ("false positive rate", "假阳性率"),
@@ -1247,6 +1247,23 @@ _add({
                                       "请去掉这个设置，或选择这些计划之一。"),
     "train.not_applicable_needs": ("{key} = {value} has no effect unless {needs} is set. Set {needs} or leave {key} "
                                    "out.", "{key} = {value} 只有在设置了 {needs} 时才起作用。请设置 {needs}，或去掉 {key}。"),
+    "advice.softmax_last": ("Softmax right before the Output: for classification, cross-entropy applies softmax "
+                            "itself, so training through this layer squashes the gradients and learns slowly. Train "
+                            "on the logits: remove this Softmax (probabilities are still shown when predicting).",
+                            "输出前的 Softmax：分类的交叉熵自己会做 softmax，经过这一层训练会压扁梯度、学得很慢。"
+                            "请直接用 logits 训练：删掉这个 Softmax（预测时仍会显示概率）。"),
+    "cli.advice": ("advice: {message}", "建议：{message}"),
+    "trainpage.softmax_last": ("**{node}** (Softmax) feeds the Output, and this run trains with cross-entropy, which "
+                               "applies softmax itself: the network would learn slowly. Train on the logits instead; "
+                               "predictions still show probabilities.",
+                               "**{node}**（Softmax）直接连到输出，而本次训练用交叉熵（它自己会做 softmax）：网络会学得很慢。"
+                               "请改用 logits 训练；预测时仍会显示概率。"),
+    "trainpage.softmax_fix": ("Train on logits (remove the Softmax)", "用 logits 训练（删掉 Softmax）"),
+    "trainpage.softmax_fixed": ("Removed the final Softmax (undo on the Build page).", "已删掉最后的 Softmax（可在搭建页撤销）。"),
+    "train.softmax_last": ("node {node} is a Softmax feeding the Output and the loss is cross-entropy, which applies "
+                           "softmax itself: training will be slow. Remove the Softmax to train on logits.",
+                           "节点 {node} 是连到输出的 Softmax，而损失是交叉熵（它自己会做 softmax）：训练会很慢。"
+                           "删掉这个 Softmax，用 logits 训练。"),
     "train.augment_needs_images": ("Augmentation applies to images; {data} is {kind} data. Leave augmentation out.",
                                    "数据增强只适用于图像；{data} 是 {kind} 数据。请不要设置数据增强。"),
 })

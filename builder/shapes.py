@@ -29,6 +29,7 @@ class CheckResult:
     counts: dict[str, int] = field(default_factory=dict)     # trainable parameters per node
     inputs: dict[str, list] = field(default_factory=dict)    # node -> source id per port
     order: list[str] = field(default_factory=list)           # topological order (acyclic part)
+    advice: list[CheckError] = field(default_factory=list)   # checks, but may not train well (builder.advice)
 
     @property
     def ok(self) -> bool:
@@ -58,6 +59,7 @@ class CheckResult:
             "shapes": {n.id: (list(self.shapes[n.id]) if self.shapes.get(n.id) is not None else None)
                        for n in self.graph.nodes},
             "params": self.total_params,
+            "advice": [a.to_json(lang) for a in self.advice],
         }
 
 
@@ -76,6 +78,9 @@ def check(doc: dict | Graph) -> CheckResult:
     position = {n.id: i for i, n in enumerate(graph.nodes)}
     result.errors.sort(key=lambda e: (e.node is not None or e.edge is not None,
                                       position.get(e.node, position.get(e.edge[1] if e.edge else None, -1))))
+    if result.ok:
+        from .advice import advise
+        result.advice = advise(result)
     return result
 
 

@@ -73,7 +73,7 @@ def cmd_train(args) -> int:
         control = FileControl(out)
         control.install_signal_handlers()
         with trainer_of(out, job=job_record(cfg, graph, disc)):   # the folder's one trainer; job.json as the app's
-            trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress()])
+            trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress(lang=args.lang)])
     except CodedError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         if args.json:

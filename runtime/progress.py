@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import sys
 
+from builder.i18n import t
+
 from .train import Callback
 
 EPOCH_KEYS = ("val_loss", "val_acc", "val_mae", "val_recon", "val_kl", "val_d_loss", "val_g_loss")
 
 
 class ConsoleProgress(Callback):
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, lang: str = "en"):
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
         self.total = 1
+        self.lang = lang
 
     def on_fit_start(self, trainer):
         self.total = max(1, trainer.total_steps)
+        for advice in trainer.advice:      # before the first line: what will make this run train badly
+            self.stream.write(t("cli.advice", self.lang, message=advice.message(self.lang)) + "\n")
 
     def on_log(self, trainer, record):
         if not self.tty:

@@ -85,6 +85,14 @@ class BestWeights:
         return True
 
 
+def training_advice(trainer) -> list[CodedError]:
+    """What will hurt this run without stopping it: a Softmax before the Output under cross-entropy."""
+    from builder.advice import final_softmax_nodes
+    if trainer.data.mode != "classification" or getattr(trainer.task, "kind", None) != "cross_entropy":
+        return []
+    return [CodedError("train.softmax_last", node=node) for node in final_softmax_nodes(trainer.data.check)]
+
+
 def best_metric(cfg: TrainConfig, has_val: bool) -> str:
     if cfg.early_stopping:
         return cfg.es_metric
@@ -155,6 +163,7 @@ class Trainer:
             self.model = torch.compile(self.model)
         self.augmenter = self._augmenter()
         self.task = TASKS[self.data.mode](self)
+        self.advice = training_advice(self)     # set-ups that train, but badly: said, not refused
         self.should_stop = False
         self.stop_reason = None
         self.best = BestWeights(best_metric(cfg, self.data.val is not None))
@@ -389,6 +398,8 @@ class Trainer:
             out.update(best_epoch=self.best.epoch, best_metric=self.best.metric)
         if self.test_report is not None:
             out.update(self.test_report["metrics"])
+        if self.advice:
+            out["advice"] = [a.to_json("en") for a in self.advice]
         for cb in self.callbacks:
             extra = getattr(cb, "summary_extra", None)
             if extra:

@@ -215,3 +215,46 @@ def test_the_data_pages_test_split_reaches_the_run_and_its_score_is_listed(env):
     at.run()
     [table] = [d for d in at.dataframe if "test score" in d.value.columns]
     assert list(table.value["test score"]) == ["91.2%"]
+
+
+def test_hidden_fields_are_not_sent_and_label_smoothing_is_offered(env):
+    at = open_train()
+    by_label(at.selectbox, "Optimizer").set_value("nesterov").run()
+    by_label(at.number_input, "Momentum").set_value(0.8).run()
+    by_label(at.selectbox, "Optimizer").set_value("adam").run()       # momentum now hidden: no effect, not sent
+    by_label(at.number_input, "Label smoothing").set_value(0.1).run()
+    assert not at.error, [e.value for e in at.error]
+    start_button(at).click().run()
+    cfg = env["started"][0]["config"]
+    assert (cfg.optimizer, cfg.momentum, cfg.label_smoothing) == ("adam", 0.9, 0.1)
+
+
+def test_augmentation_is_not_sent_for_tables(env):
+    ws = Workspace(env["home"])
+    ws.open_doc(chain_graph(), save=True)
+    ws.set_data_choice(data="iris", augment={"rotation": 0.3})
+    at = open_train()
+    assert any("augmentation: none" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    start_button(at).click().run()
+    assert env["started"][0]["config"].augment == {}
+
+
+def test_a_final_softmax_is_explained_and_fixed_in_one_click(env):
+    from builder.shapes import check
+    ws = Workspace(env["home"])
+    ws.open_doc(chain_graph(softmax=True), save=True)
+    ws.set_data_choice(data="iris")
+    at = open_train()
+    [warning] = [w for w in at.warning if "Softmax" in w.value]
+    assert "cross-entropy" in warning.value
+    at.button(key="tp_softmax_fix").click().run()
+    assert not at.exception and not [w for w in at.warning if "Softmax" in w.value]
+    saved = Workspace(env["home"])
+    fixed = next(t.doc for t in saved.tabs if t.doc["name"] == "iris_mlp")
+    assert check(fixed).ok and "Softmax" not in [n["type"] for n in fixed["nodes"]]
+
+
+def chain_graph(softmax: bool = False) -> dict:
+    from tests.graphs import chain
+    layers = [("Linear", {"out_features": 8}), ("ReLU", {}), ("Linear", {"out_features": 3})]
+    return chain(*layers, *([("Softmax", {})] if softmax else []), input_shape=(4,), name="iris_mlp")

@@ -28,6 +28,7 @@ def annotations(result: CheckResult, lang: str) -> dict:
             "shape": fmt_shape(result.shapes[node.id]) if result.shapes.get(node.id) is not None else None,
             "params": result.counts.get(node.id, 0),
             "error": "\n".join(e.text(lang) for e in errs) or None,
+            "warning": "\n".join(a.text(lang) for a in result.advice if a.node == node.id) or None,
         }
     edges = {}
     edge_errors = {}

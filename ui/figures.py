@@ -258,8 +258,9 @@ def per_class_accuracy(data: dict, lang: str) -> go.Figure:
     return _layout(fig, t("fig.per_class", lang), height=260 if note else 240, note=note, uirevision="perclass")
 
 
-def roc(data: dict, lang: str) -> go.Figure:
-    """The ROC curve of a two-class test report, with the chance diagonal and the area under it."""
+def roc(data: dict, positive: str, lang: str) -> go.Figure:
+    """The ROC curve of a two-class test report (``positive``: the class its score is for), with the
+    chance diagonal and the area under it."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#9ca3af", dash="dot"),
                              name=t("fig.chance", lang), hoverinfo="skip"))
@@ -267,7 +268,8 @@ def roc(data: dict, lang: str) -> go.Figure:
                              name=t("fig.roc_auc", lang, auc=f"{data['auc']:.3f}")))
     fig.update_xaxes(range=[0, 1], title_text=t("fig.fpr", lang))
     fig.update_yaxes(range=[0, 1.02], title_text=t("fig.tpr", lang))
-    return _layout(fig, t("fig.roc", lang, auc=f"{data['auc']:.3f}"), height=340, uirevision="roc")
+    return _layout(fig, t("fig.roc", lang, positive=positive, auc=f"{data['auc']:.3f}"), height=340,
+                   uirevision="roc")
 
 
 def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:

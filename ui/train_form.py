@@ -215,6 +215,8 @@ def setup_form(run_live: bool) -> Setup:
                     st.caption(tr("trainpage.fix_on_build"))
 
     data_summary(data_choice, L)
+    if result.ok and resolved == "classification":
+        softmax_advice(ws, ws.tabs[model_i], result)
 
     # the options: the essentials in view, the rest in expanders
     values = tc.restore_values(resolved, ws.train_values(resolved))
@@ -241,6 +243,26 @@ def setup_form(run_live: bool) -> Setup:
         st.caption(tr("trainpage.one_at_a_time"))
     return Setup(graph=graph, graph_name=graph.get("name", keys[model_i]), discriminator=discriminator, mode=mode,
                  resolved=resolved, values=values, data_choice=data_choice, errors=errors, config=config)
+
+
+def softmax_advice(ws, tab, result) -> None:
+    """A Softmax before the Output under cross-entropy: say why it hurts and offer the fix."""
+    from builder.advice import final_softmax_nodes, without_final_softmax
+    from runtime.tasks import loss_kind
+    nodes = final_softmax_nodes(result)
+    saved = tc.restore_values("classification", ws.train_values("classification"))
+    try:
+        kind = loss_kind(TrainConfig(loss=saved["loss"]), "classification", result)
+    except ConfigError:
+        return
+    if not nodes or kind != "cross_entropy":
+        return
+    with st.container(key="tp_softmax_advice"):
+        st.warning(tr("trainpage.softmax_last", node=md_literal(", ".join(nodes))), icon=":material/lightbulb:")
+        if st.button(tr("trainpage.softmax_fix"), icon=":material/auto_fix_high:", key="tp_softmax_fix"):
+            ws.edit(without_final_softmax(tab.doc, result), replace_canvas=True, tab=tab)
+            st.toast(tr("trainpage.softmax_fixed"))
+            st.rerun()
 
 
 @st.cache_data(show_spinner=False)

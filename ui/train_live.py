@@ -674,7 +674,8 @@ def test_report(run_dir: Path) -> None:
                           recall=f"{macro['recall']:.3f}", f1=f"{macro['f1']:.3f}"))
     if c2 is not None:
         with c2:
-            chart(figure("roc", (str(run_dir), version, L), lambda: F.roc(report["roc"], L)), "tp_roc")
+            positive = str(per_class[1]["class"])      # the score is the probability of the second class
+            chart(figure("roc", (str(run_dir), version, L), lambda: F.roc(report["roc"], positive, L)), "tp_roc")
 
 
 def _points_figure(gen, real, L):

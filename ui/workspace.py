@@ -194,9 +194,10 @@ class Workspace:
         self.save_session()
 
     # -- edits ---------------------------------------------------------------------------
-    def edit(self, doc: dict, replace_canvas: bool = False) -> None:
-        """Record the current graph for undo, take ``doc``, autosave. Python-made edits bump ``rev``."""
-        tab = self.tab
+    def edit(self, doc: dict, replace_canvas: bool = False, tab: Tab | None = None) -> None:
+        """Record the graph for undo, take ``doc``, autosave. Python-made edits bump ``rev``.
+        ``tab``: another open graph than the current one (the Train page edits the one it trains)."""
+        tab = tab or self.tab
         if doc == tab.doc:
             return
         tab.undo.append(tab.doc)

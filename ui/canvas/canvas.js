@@ -792,8 +792,11 @@ class Canvas {
     const shape = isObj(a) ? formatShape(a.shape) : null;
     const params = isObj(a) && finite(a.params) && a.params > 0 ? a.params : null;
     const error = isObj(a) && a.error !== null && a.error !== undefined && a.error !== "" ? String(a.error) : null;
-    if (!force && shape === v.ann.shape && params === v.ann.params && error === v.ann.error) return;
-    v.ann = { shape, params, error };
+    // advice (it checks, but may not train well) shows where an error would, in amber, when there is no error
+    const warning = !error && isObj(a) && typeof a.warning === "string" && a.warning !== "" ? a.warning : null;
+    if (!force && shape === v.ann.shape && params === v.ann.params && error === v.ann.error &&
+        warning === v.ann.warning) return;
+    v.ann = { shape, params, error, warning };
     v.shapeEl.textContent = shape || "";
     v.shapeEl.hidden = !shape;
     v.shapeEl.title = shape || "";
@@ -801,10 +804,12 @@ class Canvas {
     v.pcountEl.title = params === null ? "" : `${params.toLocaleString()} ${this.t("params")}`;
     v.pcountEl.hidden = params === null;
     v.foot.hidden = !shape && params === null;
-    v.errText.textContent = error || "";
-    v.errEl.title = error || "";
-    v.errEl.hidden = !error;
+    v.errText.textContent = error || warning || "";
+    v.errEl.title = error || warning || "";
+    v.errEl.hidden = !error && !warning;
+    v.errEl.classList.toggle("warn", !!warning);
     v.el.classList.toggle("err", !!error);
+    v.el.classList.toggle("warn", !!warning);
     v.h = null;
   }
 
