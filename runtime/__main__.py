@@ -13,14 +13,35 @@ import json
 import sys
 from pathlib import Path
 
-FLAGS = {  # flag -> (config key, type)
-    "--data": ("data", str), "--epochs": ("epochs", int), "--optimizer": ("optimizer", str), "--lr": ("lr", float),
-    "--batch-size": ("batch_size", int), "--seed": ("seed", int), "--device": ("device", str), "--mode": ("mode", str),
-    "--val-split": ("val_split", float), "--loss": ("loss", str), "--schedule": ("schedule", str),
-    "--weight-decay": ("weight_decay", float), "--l1": ("l1", float), "--amp": ("amp", str),
-    "--upload": ("upload", str), "--init-from": ("init_from", str), "--max-steps": ("max_steps", int),
-    "--test-split": ("test_split", float),
+FLAGS = {  # flag -> (config key, type, metavar); help, choices and default come from the config and the words
+    "--data": ("data", str, "NAME"), "--upload": ("upload", str, "FILE"), "--mode": ("mode", str, None),
+    "--epochs": ("epochs", int, "N"), "--batch-size": ("batch_size", int, "N"), "--max-steps": ("max_steps", int, "N"),
+    "--optimizer": ("optimizer", str, None), "--lr": ("lr", float, "RATE"), "--loss": ("loss", str, None),
+    "--schedule": ("schedule", str, None), "--weight-decay": ("weight_decay", float, "L2"), "--l1": ("l1", float, "L1"),
+    "--grad-clip": ("grad_clip", float, "NORM"), "--label-noise": ("label_noise", float, "SHARE"),
+    "--val-split": ("val_split", float, "SHARE"), "--test-split": ("test_split", float, "SHARE"),
+    "--seed": ("seed", int, "N"), "--device": ("device", str, None), "--amp": ("amp", str, None),
+    "--init-from": ("init_from", str, "CHECKPOINT"), "--freeze": ("freeze", str, "ID[,ID...]"),
 }
+
+
+def _choices(key: str):
+    from .config import AMP, DEVICES, LOSSES, MODES, OPTIMIZERS, SCHEDULES
+    return {"mode": MODES, "optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES,
+            "amp": AMP}.get(key)
+
+
+def _help(key: str, default=None) -> str:
+    """One line: what the setting does (the Train form's words, first sentence), its choices, its default."""
+    from builder.i18n import TEXT, t
+    text = t(f"trainpage.help.{key}") if f"trainpage.help.{key}" in TEXT else t(f"cli.help.{key}")
+    text = text.split(". ")[0].rstrip(".")
+    choices = _choices(key)
+    if choices:
+        text += f"; one of {', '.join(choices)}"
+    if default not in (None, "", [], {}):
+        text += f" (default: {default:g})" if isinstance(default, float) else f" (default: {default})"
+    return text.replace("%", "%%")
 
 
 def _read_graph(path: str, lang: str):
@@ -57,10 +78,10 @@ def cmd_train(args) -> int:
                 base = json.loads(Path(args.config).read_text())
             except (OSError, ValueError) as exc:
                 raise ConfigError("train.config_file", path=args.config, detail=str(exc)[:200]) from None
-        for flag, (key, _type) in FLAGS.items():
+        for flag, (key, _type, _metavar) in FLAGS.items():
             value = getattr(args, flag[2:].replace("-", "_"))
             if value is not None:
-                base[key] = value
+                base[key] = [n.strip() for n in value.split(",") if n.strip()] if key == "freeze" else value
         if args.early_stopping is not None:
             base["early_stopping"] = True
             base["es_patience"] = args.early_stopping
@@ -68,6 +89,8 @@ def cmd_train(args) -> int:
             base["augment"] = dict(_parse_augment(a) for a in args.augment)
         if args.compile:
             base["compile"] = True
+        if args.resume:
+            base["resume"] = True
         cfg = TrainConfig.from_dict(base)
         out = Path(args.out) if args.out else Path("runs") / new_run_id()
         control = FileControl(out)
@@ -80,6 +103,9 @@ def cmd_train(args) -> int:
             print(json.dumps({"ok": False, "error": exc.to_json(args.lang)}, ensure_ascii=False))
         return 1
     summary = {"ok": True, **summary, "run_dir": str(out)}
+    from .distributed import from_env
+    if not from_env().main:      # under torchrun every rank trains; rank 0 alone reports
+        return 0
     if args.json:
         print(json.dumps(summary))
     else:
@@ -139,17 +165,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runtime", description="Train NetCanvas graphs.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a graph on a data set")
-    p.add_argument("graph")
-    for flag, (_key, typ) in FLAGS.items():
-        p.add_argument(flag, type=typ)
-    p.add_argument("--out", help="run folder (default: runs/<id>)")
-    p.add_argument("--config", help="training config JSON; flags override it")
-    p.add_argument("--discriminator", help="discriminator graph (GAN)")
-    p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without improvement")
-    p.add_argument("--augment", action="append", metavar="NAME[=STRENGTH]", help="image augmentation, repeatable")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--json", action="store_true", help="last stdout line: a JSON summary")
-    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    p.add_argument("graph", help="the graph file (NetCanvas graph JSON)")
+    from .config import TrainConfig
+    defaults = TrainConfig()
+    for flag, (key, typ, metavar) in FLAGS.items():
+        p.add_argument(flag, type=typ, metavar=metavar or "{" + ",".join(_choices(key)) + "}",
+                       help=_help(key, getattr(defaults, key)))
+    p.add_argument("--out", metavar="DIR", help=_help("out"))
+    p.add_argument("--config", metavar="FILE", help=_help("config"))
+    p.add_argument("--discriminator", metavar="GRAPH", help=_help("discriminator"))
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help=_help("early_stopping_patience"))
+    p.add_argument("--augment", action="append", metavar="NAME[=STRENGTH]", help=_help("augment"))
+    p.add_argument("--compile", action="store_true", help=_help("compile"))
+    p.add_argument("--resume", action="store_true", help=_help("resume"))
+    p.add_argument("--json", action="store_true", help=_help("json"))
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help=_help("lang", "en"))
     p.set_defaults(run=cmd_train)
     p = sub.add_parser("data", help="describe a built-in data set or save it as NPZ")
     p.add_argument("name")

@@ -198,15 +198,9 @@ _children: list[subprocess.Popen] = []
 
 
 def app_run_threads() -> int:
-    """CPU threads for a run started from the app: all cores but one, which is left to the app
-    and the browser showing it. Torch's threads wait for each other at every operation, so one
-    core taken by the page slows a run that uses all of them far more than its share (measured
-    on 2 cores: 36% with 2 threads, 7% with 1; the small CNN on digits runs as fast on 1)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:      # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    """CPU threads for a run started from the app (one core is left to the app and its browser)."""
+    from .device import cpu_threads
+    return cpu_threads()
 
 
 def _spawn(args: list[str], log=None, stdin=subprocess.DEVNULL) -> subprocess.Popen:

@@ -216,7 +216,10 @@ class Trainer:
         if not state:
             return
         if state.get("optimizer"):
-            self.optimizer.load_state_dict(state["optimizer"])
+            try:
+                self.optimizer.load_state_dict(state["optimizer"])
+            except ValueError:   # other parameters train now (a different freeze or optimizer)
+                raise ConfigError("train.resume_mismatch", path=self.cfg.init_from) from None
         if state.get("schedule"):
             self.schedule.load_state_dict(state["schedule"])
         if self.d_optimizer is not None and state.get("d_optimizer"):

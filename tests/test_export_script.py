@@ -382,3 +382,22 @@ def test_every_variant_is_clean_python(tmp_path):
         if flakes is not None:
             out = io.StringIO()
             assert flakes(text, f"case{i}.py", Reporter(out, out)) == 0, out.getvalue()
+
+
+@pytest.mark.parametrize("cores, omp, expected", [({0, 1}, None, 1), ({0, 1, 2, 3}, None, 3), ({0, 1}, "2", 2)])
+def test_the_script_picks_its_cpu_threads_as_the_app_does(tmp_path, monkeypatch, cores, omp, expected):
+    """All cores but one (the app's rule): on a busy 2-core machine 2 threads stall each other."""
+    from runtime.runs import app_run_threads
+    module = load_script(write_script(tmp_path, template("mlp"), {"data": "digits"}))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: cores, raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    threads = torch.get_num_threads()
+    try:
+        assert module.setup_distributed("cpu")[2].type == "cpu"
+        assert torch.get_num_threads() == expected == app_run_threads()
+    finally:
+        torch.set_num_threads(threads)

@@ -24,6 +24,7 @@ from builder.shapes import CheckResult
 from runtime.config import ConfigError, TrainConfig
 
 from runtime.data import portable as pp
+from runtime.device import cpu_threads
 from runtime.prepare import infer_mode
 from runtime.tasks import loss_kind
 from .common import ExportError, generated, strip_main
@@ -733,7 +734,10 @@ def _distributed_code(plan: Plan) -> str:
     if plan.disc_result is not None:
         has_buffers = has_buffers or any(plan.disc_result.graph.node(n).type.startswith("BatchNorm")
                                          for n in plan.disc_result.order)
-    code = '''def pick_device(name):
+    code = _src(cpu_threads) + '''
+
+
+def pick_device(name):
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -748,7 +752,10 @@ def setup_distributed(device_name):
     one process group (nccl on GPUs, gloo on CPUs) and uses one device; plain python: one process."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
-        return 0, 1, pick_device(device_name)
+        device = pick_device(device_name)
+        if device.type == "cpu":
+            torch.set_num_threads(cpu_threads())
+        return 0, 1, device
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     use_cuda = torch.cuda.is_available() and device_name in ("auto", "cuda")
     if use_cuda:
@@ -756,8 +763,7 @@ def setup_distributed(device_name):
         torch.cuda.set_device(device)
     else:
         device = torch.device("cpu")
-        per_node = int(os.environ.get("LOCAL_WORLD_SIZE", world))
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // per_node))   # share the cores
+        torch.set_num_threads(cpu_threads(int(os.environ.get("LOCAL_WORLD_SIZE", world))))   # share the cores
     dist.init_process_group("nccl" if use_cuda else "gloo")
     return dist.get_rank(), world, device
 
