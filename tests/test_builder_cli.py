@@ -41,7 +41,7 @@ def test_check_json(tmp_path):
     proc = run("check", write(tmp_path, d), "--json")
     assert proc.returncode == 1
     out = json.loads(proc.stdout)
-    assert set(out) == {"ok", "errors", "shapes", "params"}
+    assert set(out) == {"ok", "errors", "shapes", "params", "advice"}
     assert out["ok"] is False and out["shapes"]["n0"] == [3] and out["shapes"]["n1"] is None
     assert out["params"] == 15
     (err,) = out["errors"]

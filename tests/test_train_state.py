@@ -59,7 +59,8 @@ def test_build_config_takes_the_data_pages_choice():
 
 def test_gan_config_uses_the_generator_rate():
     cfg = tc.build_config(tc.defaults_for("gan"), {"data": "digits"}, mode="gan")
-    assert cfg.mode == "gan" and cfg.lr == cfg.g_lr == 2e-4 and cfg.beta1 == 0.5
+    assert cfg.mode == "gan" and cfg.g_lr == cfg.d_lr == 2e-4 and cfg.beta1 == 0.5
+    assert cfg.lr == TrainConfig().lr       # a GAN trains with its own two rates: lr is not sent
 
 
 def test_resolve_mode_from_graph_and_data():
