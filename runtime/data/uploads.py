@@ -8,6 +8,7 @@ a ``DataError`` with a stable code. Nothing from a file is ever executed.
 from __future__ import annotations
 
 import csv
+import contextlib
 import io
 import json
 import os
@@ -446,23 +447,31 @@ def _check_image_size(width: int, height: int) -> None:
         raise DataError("data.image_too_big", width=width, height=height, limit=MAX_IMAGE_PIXELS)
 
 
+@contextlib.contextmanager
+def _opened_image(data: bytes, size: int, mode: str):
+    """The image in ``data`` opened (its header read, nothing decoded), or None when it is not one of
+    ours; refuses one over the per-image limit. A JPEG is set to decode at the reduced size (draft)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(io.BytesIO(data)) as im:
+            if im.format not in IMAGE_FORMATS:
+                yield None
+                return
+            _check_image_size(*im.size)
+            if im.format == "JPEG":
+                im.draft(mode, (size, size))       # sets the size it will decode to; decodes nothing
+            yield im
+
+
 def _image_pixels(data: bytes, size: int, mode: str) -> int | None:
     """The pixels decoding ``data`` will cost, from the image's header alone (nothing is
     decoded; a JPEG counts at the reduced size its decoder is asked for), or None when the
     bytes do not start an image we read. Refuses an image over the per-image limit."""
-    from PIL import Image
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as im:
-                if im.format not in IMAGE_FORMATS:
-                    return None
-                _check_image_size(*im.size)
-                if im.format == "JPEG":
-                    im.draft(mode, (size, size))       # sets the size it will decode to; decodes nothing
-                width, height = im.size
-                return width * height
+        with _opened_image(data, size, mode) as im:
+            return None if im is None else im.size[0] * im.size[1]
     except DataError:
         raise
     except Exception:  # not an image PIL can read: skipped, as when decoding
@@ -506,20 +515,15 @@ def _decode_image(data: bytes, size: int, mode: str):
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as im:
-                if im.format not in IMAGE_FORMATS:
-                    return None
-                _check_image_size(*im.size)
-                if im.format == "JPEG":
-                    im.draft(mode, (size, size))
-                if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
-                    im = im.convert("RGBA")
-                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                    im = Image.alpha_composite(bg, im)
-                im = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
-                return np.asarray(im, dtype=np.uint8)
+        with _opened_image(data, size, mode) as im:
+            if im is None:
+                return None
+            if im.mode in ("RGBA", "LA") or (im.mode == "P" and "transparency" in im.info):
+                im = im.convert("RGBA")
+                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)
+            im = im.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+            return np.asarray(im, dtype=np.uint8)
     except DataError:
         raise
     except Exception:  # not an image PIL can read (UnidentifiedImageError, truncated data, ...)

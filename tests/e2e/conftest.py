@@ -135,3 +135,17 @@ def wait_for_app_idle(page, timeout: float = 20_000) -> None:
 @pytest.fixture
 def app_idle():
     return wait_for_app_idle
+
+
+def open_data_page(browser, url: str):
+    """A browser session on the app's start page, then Data through the navigation, as a user gets
+    there; returns (context, page). One per test module: opening the app costs seconds."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    wait_for_app_idle(page, timeout=60_000)
+    page.get_by_role("link", name="Data").click()
+    page.get_by_text("Where the data comes from").wait_for(timeout=60_000)
+    wait_for_app_idle(page, timeout=60_000)
+    return context, page

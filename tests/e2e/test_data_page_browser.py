@@ -39,15 +39,8 @@ def stored(app) -> dict:
 def page(app, browser):
     """One browser session for the module (opening the app costs seconds on a busy machine):
     the app's start page, then Data through the navigation, as a user gets there."""
-    from conftest import VIEWPORT, wait_for_app_idle
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(app.url)
-    wait_for_app_idle(page, timeout=60_000)
-    page.get_by_role("link", name="Data").click()
-    page.get_by_text("Where the data comes from").wait_for(timeout=60_000)
-    wait_for_app_idle(page, timeout=60_000)
+    from conftest import open_data_page
+    context, page = open_data_page(browser, app.url)
     yield page
     context.close()
 

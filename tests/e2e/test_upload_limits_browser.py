@@ -37,15 +37,8 @@ def app(streamlit_app, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app, browser):
-    from conftest import VIEWPORT, wait_for_app_idle
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(app.url)
-    wait_for_app_idle(page, timeout=60_000)
-    page.get_by_role("link", name="Data").click()
-    page.get_by_text("Where the data comes from").wait_for(timeout=60_000)
-    wait_for_app_idle(page, timeout=60_000)
+    from conftest import open_data_page
+    context, page = open_data_page(browser, app.url)
     yield page
     context.close()
 
