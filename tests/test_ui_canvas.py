@@ -1,11 +1,15 @@
-"""ui.canvas without a browser: the event contract and the labels."""
+"""ui.canvas without a browser: the event contract, the labels and the JS parts."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 from builder import i18n
-from ui.canvas import STRING_KEYS, CanvasEvent, _clean_strings, _finite, canvas_strings, event_from_state
+from ui.canvas import (
+    JS_PARTS, STRING_KEYS, CanvasEvent, _clean_strings, _finite, _js_source, canvas_strings, event_from_state,
+)
+
+JS_DIR = Path(__file__).resolve().parents[1] / "ui" / "canvas" / "js"
 
 G = {"format": "netcanvas.graph", "version": 1, "nodes": [{"id": "a"}, {"id": "b"}], "edges": []}
 
@@ -60,7 +64,7 @@ def test_strings_every_key_in_both_languages():
 
 
 def test_js_uses_only_known_label_keys():
-    js = (Path(__file__).resolve().parents[1] / "ui" / "canvas" / "canvas.js").read_text()
+    js = _js_source()
     used = set(re.findall(r'this\.t\("([a-z_]+)"\)', js))
     used |= set(re.findall(r'this\.label\([^;]*?, "([a-z_]+)"', js))
     used |= set(re.findall(r'btn\(g, "([a-z_]+)"', js))
@@ -71,3 +75,41 @@ def test_js_uses_only_known_label_keys():
 
 def test_non_finite_numbers_become_null():
     assert _finite({"a": [float("nan"), 1.5, {"b": float("inf")}]}) == {"a": [None, 1.5, {"b": None}]}
+
+
+def _parts() -> dict[str, str]:
+    return {name: (JS_DIR / name).read_text(encoding="utf-8") for name in JS_PARTS}
+
+
+def test_js_parts_are_the_files_in_js_dir_util_first_canvas_last():
+    assert sorted(JS_PARTS) == sorted(p.name for p in JS_DIR.glob("*.js"))
+    assert JS_PARTS[0] == "util.js" and JS_PARTS[-1] == "canvas.js"
+    assert _js_source() == "\n".join(_parts().values())
+
+
+def test_js_parts_have_a_header_and_one_job():
+    parts = _parts()
+    for name, text in parts.items():
+        assert text.startswith("// "), f"{name}: no header comment"
+        # Free functions live in util.js only; the entry point in canvas.js only.
+        if name != "util.js":
+            assert not re.search(r"^function ", text, re.M), name
+        assert bool(re.search(r"^export default ", text, re.M)) == (name == "canvas.js"), name
+    # Parts other than util and canvas are one class each, a bag of Canvas methods.
+    for name in JS_PARTS[1:-1]:
+        assert parts[name].startswith("// Canvas part: "), name
+        assert len(re.findall(r"^class \w+Part \{", parts[name], re.M)) == 1, name
+
+
+def test_js_parts_define_every_name_once():
+    top, methods = {}, {}
+    for name, text in _parts().items():
+        for m in re.finditer(r"^(?:function|const|let|class) (\w+)", text, re.M):
+            assert m.group(1) not in top, f"{m.group(1)} in {top.get(m.group(1))} and {name}"
+            top[m.group(1)] = name
+        # Methods are mixed into one class: a name in two parts would silently win.
+        for m in re.finditer(r"^  (\w+)\([^)]*\) \{$", text, re.M):
+            assert m.group(1) not in methods, f"{m.group(1)}() in {methods.get(m.group(1))} and {name}"
+            methods[m.group(1)] = name
+    assert {"h", "isObj", "own", "finite", "icon", "formatShape"} <= {k for k, v in top.items() if v == "util.js"}
+    assert {"fit", "toWorld", "pointerDown", "commit", "takeGraph", "renderAll"} <= set(methods)

@@ -1,7 +1,15 @@
+# How the canvas JS is loaded: parts joined here, not ES modules.
+# ``st.components.v2.component(js=...)`` takes inline source, or a path under an
+# ``asset_dir`` that only a component of an *installed* package declares (in its
+# pyproject.toml); NetCanvas runs from its folder, so only inline source works. Streamlit
+# imports inline source from a ``blob:`` URL, which has no base a relative
+# ``import "./viewport.js"`` could resolve against. So the parts in ``js/`` are plain
+# source files with one job each, joined by ``_js_source`` in the fixed order of
+# ``JS_PARTS`` into the one module Streamlit loads (no build step, no npm).
 """The network canvas: a Streamlit custom component (v2) to draw a graph document.
 
-Plain JS and CSS (``canvas.js``, ``canvas.css`` next to this file), mounted in an
-open shadow DOM; no iframe and no build step.
+Plain JS and CSS (the parts in ``js/``, ``canvas.css`` next to this file), mounted
+in an open shadow DOM; no iframe and no build step.
 
 Python API
 ----------
@@ -105,15 +113,35 @@ STRING_KEYS = (
 COMMANDS = ("undo", "redo")
 
 
+# The canvas JS, in the order it is joined: util (shared free functions and
+# constants) first, each part's methods next, canvas.js (the Canvas class, which
+# mixes the parts in, and the entry point) last.
+JS_PARTS = (
+    "util.js",         # helpers and constants every part uses
+    "render.js",       # DOM skeleton, palette, nodes, ports, edges, annotations, status
+    "viewport.js",     # pan, zoom, coordinates, fit
+    "layout.js",       # auto layout
+    "edit.js",         # edits of the graph document
+    "interaction.js",  # listeners: pointer gestures, keys, toolbar
+    "protocol.js",     # data in, state out: graph + seq, rev, acknowledgements
+    "canvas.js",       # the Canvas class, its life cycle, the component entry point
+)
+
+
 def _read(name: str) -> str:
     return (_HERE / name).read_text(encoding="utf-8")
+
+
+def _js_source() -> str:
+    """The component's JS: the parts in ``js/`` joined in ``JS_PARTS`` order."""
+    return "\n".join(_read(f"js/{name}") for name in JS_PARTS)
 
 
 _mount = st.components.v2.component(
     COMPONENT_NAME,
     html=None,
     css=_read("canvas.css"),
-    js=_read("canvas.js"),
+    js=_js_source(),
 )
 
 
