@@ -32,7 +32,6 @@ class Canvas {
     this.taken = false;
     this.seq = 0;
     this.selSeq = 0;
-    this.ack = 0;
     this.pendingCmd = null; // {seq, at}
     this.cmdQueue = [];
     this.views = new Map(); // node id -> view

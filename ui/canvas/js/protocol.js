@@ -42,7 +42,6 @@ class ProtocolPart {
       paletteChanged = true;
     }
     const ack = Number.isInteger(d.ack) ? d.ack : 0;
-    this.ack = ack;
     if (ack > this.seq) this.seq = ack;
     if (this.pendingCmd && ack >= this.pendingCmd.seq) {
       this.pendingCmd = null;

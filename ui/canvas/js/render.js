@@ -52,10 +52,10 @@ class RenderPart {
     el.appendChild(pal);
 
     // Main area
-    const main = (this.main = h("div", "nc-main"));
+    const main = h("div", "nc-main");
     const vp = (this.vp = h("div", "nc-viewport"));
     const world = (this.world = h("div", "nc-world"));
-    const svg = (this.svg = s("svg", { class: "nc-edges", width: 1, height: 1 }));
+    const svg = s("svg", { class: "nc-edges", width: 1, height: 1 });
     const defs = s("defs");
     for (const [id, cls] of [["nc-arrow", "nc-arrow"], ["nc-arrow-sel", "nc-arrow sel"], ["nc-arrow-err", "nc-arrow err"], ["nc-arrow-hov", "nc-arrow hov"]]) {
       const m = s("marker", {
@@ -70,7 +70,7 @@ class RenderPart {
     world.appendChild(svg);
     this.labelLayer = world.appendChild(h("div", "nc-labels"));
     this.nodeLayer = world.appendChild(h("div", "nc-nodes"));
-    const top = (this.svgTop = s("svg", { class: "nc-edges nc-top", width: 1, height: 1 }));
+    const top = s("svg", { class: "nc-edges nc-top", width: 1, height: 1 });
     this.wire = top.appendChild(s("path", { class: "nc-wire" }));
     this.wire.style.display = "none";
     world.appendChild(top);
@@ -100,8 +100,8 @@ class RenderPart {
     this.btnSelect = btn(g, "select");
     this.btnPan = btn(g, "pan");
     g = group();
-    this.btnUndo = btn(g, "undo");
-    this.btnRedo = btn(g, "redo");
+    btn(g, "undo");
+    btn(g, "redo");
     g = group();
     btn(g, "zoom_out");
     this.zoomLabel = g.appendChild(h("button", "nc-btn nc-zoom", "100%"));

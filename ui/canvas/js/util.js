@@ -1,9 +1,9 @@
 // Canvas part: shared helpers and constants. Node-card geometry (canvas.css uses
 // the same numbers), zoom limits, icons and category colours, and the small free
-// functions every other part uses: DOM builders h()/s()/icon(), value checks
-// (isObj, own, finite, validPos, validEdge), edge keys, number and shape
-// formatting, and the edge curve. Free functions live here only; the other parts
-// hold methods of Canvas.
+// functions the other parts use: DOM builders h()/s()/icon(), value checks
+// (isObj, own, finite, validPos, validEdge, isTextTarget), edge keys, number, value
+// and shape formatting, category colours, and the edge curve (bezier, backRoute).
+// Free functions live here only; the other parts hold methods of Canvas.
 
 const SVGNS = "http://www.w3.org/2000/svg";
 
