@@ -1254,28 +1254,6 @@ _add({
                             "输出前的 Softmax：分类的交叉熵自己会做 softmax，经过这一层训练会压扁梯度、学得很慢。"
                             "请直接用 logits 训练：删掉这个 Softmax（预测时仍会显示概率）。"),
     "cli.advice": ("advice: {message}", "建议：{message}"),
-    "cli.help.data": ("A built-in data set (python -m runtime data NAME describes one)", "内置数据集"),
-    "cli.help.upload": ("Your own data: a CSV, an NPZ or a zip of image folders (instead of --data)",
-                        "你自己的数据：CSV、NPZ 或按文件夹分类的图片 zip（代替 --data）"),
-    "cli.help.max_steps": ("Stop after this many steps (0: no limit besides the epochs)", "训练这么多步后停止（0：只按轮数）"),
-    "cli.help.label_noise": ("Share of training labels replaced by random ones (classification), to see overfitting",
-                             "随机替换的训练标签比例（分类），用来观察过拟合"),
-    "cli.help.val_split": ("Share of the data held out for validation", "留作验证的数据比例"),
-    "cli.help.test_split": ("Share of the data kept for one final test, scored on the best weights",
-                            "留作最终测试的数据比例，用最好的权重评估一次"),
-    "cli.help.init_from": ("Start from this checkpoint's weights (layers matched by name and shape)",
-                           "从这个检查点的权重开始（按名称和形状匹配层）"),
-    "cli.help.out": ("The run folder (default: runs/<id>)", "训练文件夹（默认：runs/<id>）"),
-    "cli.help.config": ("The whole training config as a JSON file; flags override it", "整个训练配置（JSON 文件）；命令行参数会覆盖它"),
-    "cli.help.early_stopping_patience": ("Stop after PATIENCE epochs without improvement, keeping the best weights",
-                                         "连续 PATIENCE 轮没有进步就停止，并保留最好的权重"),
-    "cli.help.augment": ("Image augmentation, repeatable: blur, brightness, contrast, crop, hflip, noise, rotation, "
-                         "translate, vflip (strength 0-1, default 1)",
-                         "图像数据增强，可重复：blur、brightness、contrast、crop、hflip、noise、rotation、translate、vflip（强度 0-1，默认 1）"),
-    "cli.help.resume": ("Continue the optimizer, schedule and epoch count of --init-from (the same graph)",
-                        "接着 --init-from 的优化器、学习率计划和轮数继续训练（同一个图）"),
-    "cli.help.json": ("Print a JSON summary as the last line", "最后一行输出 JSON 摘要"),
-    "cli.help.lang": ("Language of the messages", "消息的语言"),
     "trainpage.softmax_last": ("**{node}** (Softmax) feeds the Output, and this run trains with cross-entropy, which "
                                "applies softmax itself: the network would learn slowly. Train on the logits instead; "
                                "predictions still show probabilities.",

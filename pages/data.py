@@ -6,7 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from builder.i18n import pick
+from runtime.config import BY_NAME
 from runtime.data import builtin
+from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
 from ui import data_preview as preview
 from ui import data_upload as upl
@@ -38,12 +40,13 @@ def remember_failure(key: str, attempt, message: str) -> None:
 
 
 def option_widget(spec: dv.OptionSpec, value, key: str):
-    label = tr(f"datapage.opt.{spec.key}")
-    help_ = tr(f"datapage.opt_help.{spec.key}")
+    declared = OPTIONS_BY_NAME[spec.key]
+    label, help_ = pick(declared.label, L), pick(declared.help, L)
     if spec.widget == "text":
         return st.text_input(label, value=str(value), key=key, help=help_, max_chars=40)
     if spec.widget == "choice":
-        return st.segmented_control(label, [1, 2], default=int(value), key=key, help=help_, required=True)
+        return st.segmented_control(label, list(range(int(spec.low), int(spec.high) + 1)), default=int(value), key=key,
+                                    help=help_, required=True)
     if spec.widget == "number":
         return st.number_input(label, min_value=int(spec.low), max_value=int(spec.high), value=int(value),
                                step=int(spec.step), key=key, help=help_)
@@ -51,6 +54,13 @@ def option_widget(spec: dv.OptionSpec, value, key: str):
         return st.slider(label, float(spec.low), float(spec.high), float(value), step=float(spec.step), key=key,
                          help=help_)
     return st.slider(label, int(spec.low), int(spec.high), int(value), step=int(spec.step), key=key, help=help_)
+
+
+def share_slider(where, name: str, value: float, key: str, **kw) -> int:
+    """A share setting (runtime.config.SETTINGS) as a percentage slider; returns the percentage."""
+    s = BY_NAME[name]
+    return where.slider(pick(s.label, L), int(100 * s.lo), int(100 * s.hi), int(round(value * 100)),
+                        step=int(round(100 * s.step)), format="%d%%", key=key, help=pick(s.help, L), **kw)
 
 
 # ============================================================================ left: choose
@@ -182,14 +192,11 @@ except (DataError, OSError) as exc:
 with left, st.container(border=True):
     st.markdown(f"**:material/call_split: {tr('datapage.split_title')}**")
     c1, c2 = st.columns(2)
-    val_pct = c1.slider(tr("datapage.val_split"), 0, 50, int(round(choice["val_split"] * 100)), step=5,
-                        format="%d%%", key="data_val", help=tr("datapage.val_help"))
-    test_pct = c2.slider(tr("datapage.test_split"), 0, 40, int(round(choice.get("test_split", 0.0) * 100)), step=5,
-                         format="%d%%", key="data_test", help=tr("datapage.test_help"))
+    val_pct = share_slider(c1, "val_split", choice["val_split"], "data_val")
+    test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test")
     classification = view is not None and view.task == "classification"
-    noise_pct = st.slider(tr("datapage.label_noise"), 0, 100, int(round(choice["label_noise"] * 100)), step=5,
-                          format="%d%%", key="data_noise", help=tr("datapage.noise_help"),
-                          disabled=view is not None and not classification)
+    noise_pct = share_slider(st, "label_noise", choice["label_noise"], "data_noise",
+                             disabled=view is not None and not classification)
     changes = {}
     if abs(val_pct / 100 - choice["val_split"]) > 1e-9:
         changes["val_split"] = val_pct / 100
@@ -315,13 +322,12 @@ with right:
                 st.rerun()
             grid = st.columns(3)
             values = {"padding": padding}
-            for i, k in enumerate(dv.AUGMENT_KEYS):
-                lo, hi = dv.AUGMENT_RANGES[k]
-                step = dv.AUGMENT_STEPS[k]
+            for i, aug in enumerate(dv.AUGMENTATIONS):
+                k = aug.name
                 fmt = "%d°" if k == "rotation" else "%.2f"
                 with grid[i % 3]:
-                    values[k] = st.slider(tr(f"datapage.aug.{k}"), float(lo), float(hi), float(stored.get(k, 0.0)),
-                                          step=step, format=fmt, key=f"aug_{k}", help=tr(f"datapage.aug_help.{k}"))
+                    values[k] = st.slider(pick(aug.label, L), float(aug.lo), float(aug.hi), float(stored.get(k, 0.0)),
+                                          step=aug.step, format=fmt, key=f"aug_{k}", help=pick(aug.help, L))
             try:
                 wanted = dv.clean_augment(values)
                 if wanted != dv.clean_augment(stored):

@@ -19,7 +19,7 @@ with setup_col:
     with st.container(border=True, key="tp_setup"):
         if running and not st.session_state.get("tp_prepare_next"):
             # while a run trains: its settings, read-only (a short card keeps each live refresh cheap)
-            train_form.run_summary(run.job)
+            train_form.run_summary(run.job, run.config)
             st.caption(tr("trainpage.one_at_a_time"))
             st.toggle(tr("trainpage.prepare_next"), key="tp_prepare_next")
         else:

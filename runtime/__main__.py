@@ -13,35 +13,71 @@ import json
 import sys
 from pathlib import Path
 
-FLAGS = {  # flag -> (config key, type, metavar); help, choices and default come from the config and the words
-    "--data": ("data", str, "NAME"), "--upload": ("upload", str, "FILE"), "--mode": ("mode", str, None),
-    "--epochs": ("epochs", int, "N"), "--batch-size": ("batch_size", int, "N"), "--max-steps": ("max_steps", int, "N"),
-    "--optimizer": ("optimizer", str, None), "--lr": ("lr", float, "RATE"), "--loss": ("loss", str, None),
-    "--schedule": ("schedule", str, None), "--weight-decay": ("weight_decay", float, "L2"), "--l1": ("l1", float, "L1"),
-    "--grad-clip": ("grad_clip", float, "NORM"), "--label-noise": ("label_noise", float, "SHARE"),
-    "--val-split": ("val_split", float, "SHARE"), "--test-split": ("test_split", float, "SHARE"),
-    "--seed": ("seed", int, "N"), "--device": ("device", str, None), "--amp": ("amp", str, None),
-    "--init-from": ("init_from", str, "CHECKPOINT"), "--freeze": ("freeze", str, "ID[,ID...]"),
+# Flags whose value is not the setting's own: --early-stopping PATIENCE switches early stopping on
+# with that patience; --augment NAME[=STRENGTH] is repeatable; --freeze takes ID[,ID...].
+FLAG_VALUES = {
+    "early_stopping": (int, lambda v: {"early_stopping": True, "es_patience": v}),
+    "augment": (str, lambda items: {"augment": dict(_parse_augment(a) for a in items)}),
+    "freeze": (str, lambda v: {"freeze": [n.strip() for n in v.split(",") if n.strip()]}),
 }
+TYPES = {"int": int, "float": float, "rate": float, "share": float, "choice": str, "text": str}
 
 
-def _choices(key: str):
-    from .config import AMP, DEVICES, LOSSES, MODES, OPTIMIZERS, SCHEDULES
-    return {"mode": MODES, "optimizer": OPTIMIZERS, "loss": LOSSES, "schedule": SCHEDULES, "device": DEVICES,
-            "amp": AMP}.get(key)
+def add_setting_flags(parser) -> None:
+    """One flag per training setting the schema puts on the command line (runtime.config.SETTINGS)."""
+    from .config import SETTINGS
+    from .settings import CLI, on
+    for s in on(SETTINGS, CLI):
+        kw = {"dest": s.name, "default": None, "help": flag_help(s)}
+        if s.name in FLAG_VALUES:
+            kw.update(type=FLAG_VALUES[s.name][0], metavar=s.metavar)
+            if s.kind == "dict":
+                kw["action"] = "append"
+        elif s.kind == "bool":
+            kw["action"] = "store_true"
+        else:
+            kw.update(type=TYPES[s.kind], metavar=s.metavar or _metavar(s))
+        parser.add_argument(*s.cli_flags, **kw)
 
 
-def _help(key: str, default=None) -> str:
-    """One line: what the setting does (the Train form's words, first sentence), its choices, its default."""
-    from builder.i18n import TEXT, t
-    text = t(f"trainpage.help.{key}") if f"trainpage.help.{key}" in TEXT else t(f"cli.help.{key}")
-    text = text.split(". ")[0].rstrip(".")
-    choices = _choices(key)
-    if choices:
-        text += f"; one of {', '.join(choices)}"
-    if default not in (None, "", [], {}):
-        text += f" (default: {default:g})" if isinstance(default, float) else f" (default: {default})"
+def _metavar(s) -> str:
+    if s.choices:
+        return "{" + ",".join(s.choices) + "}"
+    return "N" if s.kind == "int" else "X"
+
+
+def flag_help(s) -> str:
+    """One line: what the setting does (its own words, first sentence), its choices, its default(s)."""
+    from .settings import first_sentence
+    text = first_sentence(s.help["en"]).rstrip(".")
+    if s.choices:
+        text += f"; one of {', '.join(s.choices)}"
+    if s.name == "early_stopping":
+        text += "; PATIENCE: epochs without improvement before stopping"
+    elif s.kind != "bool":
+        facts = [s.range_text()] if s.lo is not None and not s.choices else []
+        if s.default not in (None, "", [], {}):
+            facts.append(f"default: {_shown(s.default)}")
+            facts += [f"{m} {_shown(v)}" for m, v in s.mode_defaults.items()]
+        text += f" ({'; '.join(facts)})" if facts else ""
     return text.replace("%", "%%")
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def given_settings(args) -> dict:
+    """The settings the flags give (a flag left out gives nothing: the config file's or the run's default)."""
+    from .config import SETTINGS
+    from .settings import CLI, on
+    out = {}
+    for s in on(SETTINGS, CLI):
+        value = getattr(args, s.name, None)
+        if value is None:
+            continue
+        out.update(FLAG_VALUES[s.name][1](value) if s.name in FLAG_VALUES else {s.name: value})
+    return out
 
 
 def _read_graph(path: str, lang: str):
@@ -78,19 +114,7 @@ def cmd_train(args) -> int:
                 base = json.loads(Path(args.config).read_text())
             except (OSError, ValueError) as exc:
                 raise ConfigError("train.config_file", path=args.config, detail=str(exc)[:200]) from None
-        for flag, (key, _type, _metavar) in FLAGS.items():
-            value = getattr(args, flag[2:].replace("-", "_"))
-            if value is not None:
-                base[key] = [n.strip() for n in value.split(",") if n.strip()] if key == "freeze" else value
-        if args.early_stopping is not None:
-            base["early_stopping"] = True
-            base["es_patience"] = args.early_stopping
-        if args.augment:
-            base["augment"] = dict(_parse_augment(a) for a in args.augment)
-        if args.compile:
-            base["compile"] = True
-        if args.resume:
-            base["resume"] = True
+        base.update(given_settings(args))
         cfg = TrainConfig.from_dict(base)
         out = Path(args.out) if args.out else Path("runs") / new_run_id()
         control = FileControl(out)
@@ -161,25 +185,18 @@ def cmd_worker(args) -> int:
     return runs.run_folder(run_dir)
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m runtime", description="Train NetCanvas graphs.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a graph on a data set")
     p.add_argument("graph", help="the graph file (NetCanvas graph JSON)")
-    from .config import TrainConfig
-    defaults = TrainConfig()
-    for flag, (key, typ, metavar) in FLAGS.items():
-        p.add_argument(flag, type=typ, metavar=metavar or "{" + ",".join(_choices(key)) + "}",
-                       help=_help(key, getattr(defaults, key)))
-    p.add_argument("--out", metavar="DIR", help=_help("out"))
-    p.add_argument("--config", metavar="FILE", help=_help("config"))
-    p.add_argument("--discriminator", metavar="GRAPH", help=_help("discriminator"))
-    p.add_argument("--early-stopping", type=int, metavar="PATIENCE", help=_help("early_stopping_patience"))
-    p.add_argument("--augment", action="append", metavar="NAME[=STRENGTH]", help=_help("augment"))
-    p.add_argument("--compile", action="store_true", help=_help("compile"))
-    p.add_argument("--resume", action="store_true", help=_help("resume"))
-    p.add_argument("--json", action="store_true", help=_help("json"))
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help=_help("lang", "en"))
+    add_setting_flags(p)
+    p.add_argument("--out", metavar="DIR", help="The run folder (default: runs/<id>)")
+    p.add_argument("--config", metavar="FILE", help="The whole training config as a JSON file; flags override it "
+                                                    "(docs/config.md lists every setting)")
+    p.add_argument("--discriminator", metavar="GRAPH", help="The discriminator's graph file (GAN)")
+    p.add_argument("--json", action="store_true", help="Print a JSON summary as the last line")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="Language of the messages (default: en)")
     p.set_defaults(run=cmd_train)
     p = sub.add_parser("data", help="describe a built-in data set or save it as NPZ")
     p.add_argument("name")
@@ -191,7 +208,18 @@ def main(argv=None) -> int:
     p.set_defaults(run=cmd_run)
     p = sub.add_parser("worker", help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_worker)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def train_parser() -> argparse.ArgumentParser:
+    """The ``train`` command's parser (its flags come from the settings schema)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices["train"]
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     return args.run(args)
 
 

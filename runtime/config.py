@@ -1,211 +1,409 @@
-"""The training config: every option of a run, typed, with defaults per mode.
+"""The training config: every option of a run, declared once (``SETTINGS``), typed and checked.
 
-A config is plain JSON (``config.json`` in the run folder, ``--config FILE`` on the
-command line). ``TrainConfig.from_dict`` checks every value and raises ``ConfigError``
-with a stable code, so a bad value is a message, never a crash mid-run.
+A config is plain JSON (``config.json`` in the run folder, ``--config FILE`` on the command
+line). ``TrainConfig`` is a pydantic model generated from ``SETTINGS`` (strict types, ranges,
+choices, no unknown keys); ``TrainConfig.from_dict`` turns any problem into a ``ConfigError``
+with a stable code, so a bad value is a message, never a crash mid-run. The Train form, the
+Data page's split and noise sliders, the command-line flags, the exported script's arguments
+and docs/config.md are all generated from the same declarations (see ``runtime.settings``).
+
+A setting that is not given takes the default for the run's mode and data set
+(``TrainConfig.resolved``), so a regression run trains 30 epochs and a GAN smooths its labels
+without anyone saying so; a setting given where it has no effect is refused (``APPLIES``).
 """
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from builder.errors import CodedError
+from builder.params import H
+
+from .settings import CLI, DATA, FORM, SCRIPT, Applies, Setting
 
 MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan")
+CONCRETE_MODES = MODES[1:]
+SUPERVISED = ("classification", "regression", "autoencoder", "vae")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "exponential", "cosine", "plateau", "onecycle")
 LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll")
 AMP = ("off", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 ES_METRICS = ("val_loss", "val_acc", "train_loss")
-CONFIG_VERSION = 2      # 2: settings that do not apply are refused; label smoothing is per mode
+CONFIG_VERSION = 2      # 2: settings that do not apply are refused; defaults per mode and data set
 
 
 class ConfigError(CodedError):
     """A training option, data choice or graph that cannot be trained as asked."""
 
 
-@dataclass
-class TrainConfig:
-    version: int = CONFIG_VERSION      # configs without it are version 1 (see migrate)
-    # what to train on
-    mode: str = "auto"
-    data: str = "digits"
-    data_options: dict = field(default_factory=dict)   # built-in generator options (noise, n_samples, ...)
-    upload: str | None = None                            # path of an uploaded CSV / NPZ / image zip
-    upload_options: dict = field(default_factory=dict)   # target column, image size, ...
-    val_split: float = 0.2
-    test_split: float = 0.0
-    label_noise: float = 0.0
-    # the loop
-    epochs: int = 10
-    batch_size: int = 64
-    max_steps: int = 0                 # 0: no limit besides epochs
-    seed: int = 0
-    device: str = "auto"
-    devices: int = 1                   # local processes (GPUs) training together with DDP, via torchrun
-    amp: str = "off"
-    compile: bool = False
-    # optimisation
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9              # sgd with momentum / nesterov, rmsprop
-    beta1: float = 0.9
-    beta2: float = 0.999
-    rho: float = 0.9                   # adadelta
-    alpha: float = 0.99                # rmsprop smoothing
-    eps: float = 1e-8                  # adam, adamw, rmsprop
-    loss: str = "auto"
-    weight_decay: float = 0.0          # L2
-    l1: float = 0.0
-    grad_clip: float = 0.0             # max gradient norm; 0: off
-    schedule: str = "none"
-    step_size: int = 5                 # epochs between step decays
-    gamma: float = 0.5                 # decay factor (step, exponential, plateau)
-    plateau_patience: int = 2
-    min_lr: float = 0.0
-    warmup_epochs: float = 0.0
-    # early stopping
-    early_stopping: bool = False
-    es_metric: str = "val_loss"
-    es_patience: int = 5
-    es_min_delta: float = 0.0
-    # data augmentation (images): name -> strength, see runtime.data.augment
-    augment: dict = field(default_factory=dict)
-    # autoencoders / VAE
-    denoise: float = 0.0               # std of noise added to autoencoder inputs
-    beta: float = 1.0                  # weight of the VAE's KL term
-    # GAN
-    g_lr: float = 2e-4
-    d_lr: float = 2e-4
-    label_smoothing: float | None = None   # None: the mode's default (GAN 0.1, else 0); classification
-                                           # smooths the targets of cross-entropy, a GAN its real labels
-    d_steps: int = 1
-    # fine-tuning and resuming
-    init_from: str | None = None       # checkpoint to start from
-    freeze: list = field(default_factory=list)   # node ids whose weights stay fixed
-    resume: bool = False               # continue the optimizer/schedule/epoch of init_from
-    # monitoring
-    monitor: bool = True
-    log_points_per_epoch: int = 20
-    snapshot_seconds: float = 1.0      # at most one activation/weight snapshot per this many seconds
-    watch_samples: int = 4             # fixed validation samples shown in activation maps
-    checkpoint_every: int = 1          # epochs
+def _choices(**labels) -> dict:
+    return {k: H(*v) for k, v in labels.items()}
+
+
+# The declarations, in the order the form and the docs show them. Words are the setting's own.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("version", "int", CONFIG_VERSION, H("Config format version", "配置格式版本"),
+            H("The version of this config's format; configs of earlier versions are read and migrated.",
+              "配置格式的版本；较早版本的配置会被读取并迁移。"), lo=1, hi=CONFIG_VERSION, group="internal"),
+    # -- what to train on -----------------------------------------------------------------------------
+    Setting("mode", "choice", "auto", H("Training mode", "训练模式"),
+            H("What the network learns: classes, numbers, to reproduce its input (autoencoder, VAE) or to generate "
+              "(GAN). Automatic reads it from the graph and the data.",
+              "网络要学什么：类别、数值、重建输入（自编码器、VAE）或生成样本（GAN）。“自动”会根据图和数据来判断。"),
+            choices=MODES, group="top", surfaces=(FORM, CLI)),
+    Setting("data", "text", "digits", H("Data set", "数据集"),
+            H("A built-in data set (python -m runtime data NAME describes one).", "内置数据集（python -m runtime data NAME 可查看说明）。"),
+            group="data", surfaces=(DATA, CLI), metavar="NAME"),
+    Setting("data_options", "dict", {}, H("Data set options", "数据集选项"),
+            H("Options of a generated built-in set (samples, noise, ...), see the data options below.",
+              "生成型内置数据集的选项（样本数、噪声等），见下文的数据选项。"), group="data", surfaces=(DATA,)),
+    Setting("upload", "text", None, H("Your data file", "你的数据文件"),
+            H("Your own data: a CSV, an NPZ or a zip of image folders (instead of the built-in set).",
+              "你自己的数据：CSV、NPZ 或按文件夹分类的图片 zip（代替内置数据集）。"),
+            group="data", surfaces=(DATA, CLI), metavar="FILE", nullable=True),
+    Setting("upload_options", "dict", {}, H("Upload options", "上传选项"),
+            H("How to read the uploaded file: the target column, the task, the image size and colour.",
+              "如何读取上传的文件：目标列、任务、图像尺寸和颜色。"), group="data", surfaces=(DATA,)),
+    Setting("val_split", "share", 0.2, H("Validation", "验证集"),
+            H("Share of the samples held out to measure the model while it trains (every class in proportion).",
+              "留出来在训练过程中评估模型的样本比例（各类别按比例抽取）。"),
+            lo=0.0, hi=0.5, step=0.05, group="data", surfaces=(DATA, CLI), metavar="SHARE"),
+    Setting("test_split", "share", 0.0, H("Test", "测试集"),
+            H("Share kept aside for one final test after training, scored on the best weights.",
+              "留作训练结束后最终测试的样本比例，用最好的权重评估一次。"),
+            lo=0.0, hi=0.4, step=0.05, group="data", surfaces=(DATA, CLI), metavar="SHARE",
+            applies=Applies(modes=SUPERVISED)),
+    Setting("label_noise", "share", 0.0, H("Label noise", "标签噪声"),
+            H("Share of training labels replaced by random ones (classification data), to watch overfitting.",
+              "随机替换的训练标签比例（分类数据），用来观察过拟合。"),
+            lo=0.0, hi=1.0, step=0.05, group="data", surfaces=(DATA, CLI), metavar="SHARE"),
+    Setting("augment", "dict", {}, H("Augmentation", "数据增强"),
+            H("Image augmentation: name -> strength (see the augmentation options below); images only.",
+              "图像数据增强：名称 -> 强度（见下文的增强选项）；只用于图像。"),
+            group="data", surfaces=(DATA, CLI), flags=("--augment",), metavar="NAME[=STRENGTH]"),
+    # -- the essentials ---------------------------------------------------------------------------------
+    Setting("epochs", "int", 15, H("Epochs", "训练轮数"),
+            H("How many times the network sees the whole training set.", "网络完整看一遍训练集的次数。"),
+            lo=1, hi=10_000, step=1, unit="epochs", surfaces=(FORM, CLI, SCRIPT), metavar="N",
+            mode_defaults={"regression": 30, "autoencoder": 20, "vae": 30, "gan": 60}),
+    Setting("batch_size", "int", 64, H("Batch size", "批大小"),
+            H("Samples per step. Larger batches give smoother but fewer updates per epoch.",
+              "每一步使用的样本数。批越大，每轮的更新越少但越平稳。"),
+            lo=1, hi=65_536, step=8, unit="samples", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
+    Setting("optimizer", "choice", "adam", H("Optimizer", "优化器"),
+            H("How the weights move along the gradient. Adam is a good first choice; SGD with momentum often "
+              "generalises well with a schedule.",
+              "权重如何沿梯度更新。Adam 是不错的首选；带动量的 SGD 配合学习率调度常常泛化更好。"),
+            choices=OPTIMIZERS, surfaces=(FORM, CLI),
+            choice_labels=_choices(sgd=("SGD", "SGD"), momentum=("Momentum", "Momentum"), nesterov=("Nesterov", "Nesterov"),
+                                   adagrad=("Adagrad", "Adagrad"), adadelta=("Adadelta", "Adadelta"),
+                                   rmsprop=("RMSprop", "RMSprop"), adam=("Adam", "Adam"), adamw=("AdamW", "AdamW"))),
+    Setting("lr", "rate", 2e-3, H("Learning rate", "学习率"),
+            H("Step size of each update. Too high: the loss jumps or becomes NaN; too low: it barely moves. Adam: try "
+              "1e-3 to 3e-3.", "每次更新的步长。太大：损失会跳动甚至变成 NaN；太小：几乎不下降。Adam 可试 1e-3 到 3e-3。"),
+            lo=1e-12, hi=10.0, step=1e-4, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=SUPERVISED),
+            mode_defaults={"regression": 1e-3, "autoencoder": 1e-3, "vae": 1e-3}),
+    Setting("g_lr", "rate", 2e-4, H("Generator learning rate", "生成器学习率"),
+            H("Step size of the generator's updates (DCGAN: 2e-4).", "生成器每次更新的步长（DCGAN 用 2e-4）。"),
+            lo=1e-12, hi=10.0, step=1e-5, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=("gan",))),
+    Setting("d_lr", "rate", 2e-4, H("Discriminator learning rate", "判别器学习率"),
+            H("Step size of the discriminator's updates. If it wins too easily, lower it.",
+              "判别器每次更新的步长。若判别器太容易获胜，可以调低。"),
+            lo=1e-12, hi=10.0, step=1e-5, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=("gan",))),
+    Setting("loss", "choice", "auto", H("Loss", "损失函数"),
+            H("What the network minimises. Automatic: cross-entropy for classes, mean squared error for numbers and "
+              "reconstructions.", "网络要最小化的目标。自动：分类用交叉熵，数值和重建用均方误差。"),
+            choices=LOSSES, surfaces=(FORM, CLI), applies=Applies(modes=SUPERVISED),
+            choice_labels=_choices(auto=("automatic", "自动"), cross_entropy=("cross-entropy", "交叉熵"),
+                                   bce=("binary cross-entropy", "二元交叉熵"), mse=("mean squared error", "均方误差"),
+                                   l1=("mean absolute error (L1)", "平均绝对误差（L1）"),
+                                   smooth_l1=("smooth L1 (Huber)", "平滑 L1（Huber）"),
+                                   nll=("negative log-likelihood", "负对数似然"))),
+    Setting("max_steps", "int", 0, H("Step limit", "步数上限"),
+            H("Stop after this many steps (0: no limit besides the epochs).", "训练这么多步后停止（0：只按轮数）。"),
+            lo=0, hi=10**9, unit="steps", surfaces=(CLI, SCRIPT), flags=("--max-steps", "--steps"), metavar="N"),
+    # -- the optimizer's details ------------------------------------------------------------------------------
+    Setting("momentum", "float", 0.9, H("Momentum", "动量"),
+            H("How much of the previous step carries on (0.9 is usual).", "上一步的更新保留多少（通常为 0.9）。"),
+            lo=0.0, hi=0.999, step=0.01, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("momentum", "nesterov"))),
+    Setting("beta1", "float", 0.9, H("Beta 1", "Beta 1"),
+            H("Adam's memory of past gradients (0.9; GANs use 0.5).", "Adam 对过去梯度的记忆（0.9；GAN 常用 0.5）。"),
+            lo=0.0, hi=0.999, step=0.01, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("adam", "adamw")), mode_defaults={"gan": 0.5}),
+    Setting("beta2", "float", 0.999, H("Beta 2", "Beta 2"),
+            H("Adam's memory of past squared gradients (0.999).", "Adam 对过去梯度平方的记忆（0.999）。"),
+            lo=0.0, hi=0.9999, step=0.001, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("adam", "adamw"))),
+    Setting("eps", "rate", 1e-8, H("Epsilon", "Epsilon"),
+            H("A tiny number that keeps the division stable.", "保证除法数值稳定的一个很小的数。"),
+            lo=1e-12, hi=1.0, step=1e-9, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("adam", "adamw", "rmsprop"))),
+    Setting("rho", "float", 0.9, H("Rho", "Rho"), H("Adadelta's averaging factor (0.9).", "Adadelta 的平均系数（0.9）。"),
+            lo=0.0, hi=0.999, step=0.01, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("adadelta",))),
+    Setting("alpha", "float", 0.99, H("Alpha", "Alpha"),
+            H("RMSprop's smoothing of squared gradients (0.99).", "RMSprop 对梯度平方的平滑系数（0.99）。"),
+            lo=0.0, hi=0.999, step=0.01, group="optimizer", surfaces=(FORM, CLI),
+            applies=Applies(optimizers=("rmsprop",))),
+    # -- the learning-rate schedule --------------------------------------------------------------------------
+    Setting("schedule", "choice", "none", H("Schedule", "调度方式"),
+            H("How the learning rate changes during training: a constant, steps down, a smooth cosine decay, down "
+              "when the validation loss stalls, or one cycle up and down.",
+              "训练中学习率如何变化：保持不变、阶梯下降、余弦平滑衰减、验证损失停滞时下降，或先升后降的单周期。"),
+            choices=SCHEDULES, group="schedule", surfaces=(FORM, CLI),
+            choice_labels=_choices(none=("constant", "恒定"), step=("step decay", "阶梯衰减"),
+                                   exponential=("exponential decay", "指数衰减"), cosine=("cosine", "余弦"),
+                                   plateau=("reduce on plateau", "停滞时降低"), onecycle=("one cycle", "单周期"))),
+    Setting("step_size", "int", 5, H("Epochs per step", "每隔几轮下降"),
+            H("The rate is multiplied by the factor every this many epochs.", "每隔这么多轮，学习率乘以衰减系数。"),
+            lo=1, hi=10_000, step=1, unit="epochs", group="schedule", surfaces=(FORM, CLI),
+            applies=Applies(schedules=("step",))),
+    Setting("gamma", "float", 0.5, H("Decay factor", "衰减系数"),
+            H("What the rate is multiplied by at each decay.", "每次衰减时学习率乘以的系数。"),
+            lo=0.01, hi=1.0, step=0.05, group="schedule", surfaces=(FORM, CLI),
+            applies=Applies(schedules=("step", "exponential", "plateau"))),
+    Setting("plateau_patience", "int", 2, H("Plateau patience", "停滞容忍轮数"),
+            H("Epochs without a better validation loss before the rate drops.", "验证损失连续这么多轮没有改善后，降低学习率。"),
+            lo=1, hi=1000, step=1, unit="epochs", group="schedule", surfaces=(FORM, CLI),
+            applies=Applies(schedules=("plateau",))),
+    Setting("min_lr", "rate", 0.0, H("Minimum learning rate", "最小学习率"),
+            H("The rate never goes below this.", "学习率不会低于这个值。"),
+            lo=0.0, hi=1.0, step=1e-5, group="schedule", surfaces=(FORM, CLI),
+            applies=Applies(schedules=("step", "exponential", "cosine", "plateau"))),
+    Setting("warmup_epochs", "float", 0.0, H("Warm-up epochs", "预热轮数"),
+            H("Ramp the rate up from 0 over this many epochs first (helps big rates and batch norm settle).",
+              "先在这么多轮内把学习率从 0 逐渐升高（有助于大学习率和批归一化稳定）。"),
+            lo=0.0, hi=1000.0, step=0.5, unit="epochs", group="schedule", surfaces=(FORM, CLI)),
+    # -- regularisation ------------------------------------------------------------------------------------------
+    Setting("weight_decay", "rate", 0.0, H("L2 (weight decay)", "L2（权重衰减）"),
+            H("Pulls weights towards zero: a simpler model that overfits less. Try 1e-4.",
+              "把权重拉向 0：模型更简单，更不容易过拟合。可试 1e-4。"),
+            lo=0.0, hi=10.0, step=1e-4, group="regularisation", surfaces=(FORM, CLI), metavar="L2"),
+    Setting("l1", "rate", 0.0, H("L1", "L1"),
+            H("Adds the sum of |weights| to the loss: many weights become exactly zero.",
+              "把权重绝对值之和加入损失：许多权重会变成正好为 0。"),
+            lo=0.0, hi=10.0, step=1e-5, group="regularisation", surfaces=(FORM, CLI), metavar="L1"),
+    Setting("grad_clip", "float", 0.0, H("Gradient clipping", "梯度裁剪"),
+            H("Largest allowed gradient norm (0: off). Stops exploding gradients, common in RNNs.",
+              "允许的最大梯度范数（0 表示关闭）。可防止梯度爆炸，RNN 中常用。"),
+            lo=0.0, hi=1e6, step=0.5, group="regularisation", surfaces=(FORM, CLI), metavar="NORM"),
+    # -- early stopping ---------------------------------------------------------------------------------------------
+    Setting("early_stopping", "bool", False, H("Stop early when it stops improving", "不再提升时提前停止"),
+            H("Stop when the watched metric has not improved for a while and keep the best weights.",
+              "被监视的指标一段时间没有改善时停止训练，并保留最好的权重。"),
+            group="early_stopping", surfaces=(FORM, CLI), flags=("--early-stopping",), metavar="PATIENCE"),
+    Setting("es_metric", "choice", "val_loss", H("Watch", "监视指标"),
+            H("The metric that decides when to stop, and which epoch's weights are the best.",
+              "决定何时停止、以及哪一轮的权重最好的指标。"),
+            choices=ES_METRICS, group="early_stopping", surfaces=(FORM, CLI), applies=Applies(needs="early_stopping"),
+            choice_labels=_choices(val_loss=("validation loss", "验证损失"), val_acc=("validation accuracy", "验证准确率"),
+                                   train_loss=("training loss", "训练损失"))),
+    Setting("es_patience", "int", 5, H("Patience (epochs)", "容忍轮数"),
+            H("Epochs without improvement before stopping (the command line's --early-stopping PATIENCE).",
+              "连续这么多轮没有改善就停止（命令行的 --early-stopping PATIENCE）。"),
+            lo=1, hi=10_000, step=1, unit="epochs", group="early_stopping", surfaces=(FORM,),
+            applies=Applies(needs="early_stopping")),
+    Setting("es_min_delta", "float", 0.0, H("Minimum improvement", "最小改善量"),
+            H("Smaller changes do not count as improvement.", "小于这个值的变化不算改善。"),
+            lo=0.0, hi=1e6, step=0.001, group="early_stopping", surfaces=(FORM, CLI),
+            applies=Applies(needs="early_stopping")),
+    # -- what only some modes have ---------------------------------------------------------------------------------------
+    Setting("denoise", "float", 0.0, H("Denoising noise", "去噪噪声"),
+            H("Add this much Gaussian noise to the inputs; the autoencoder learns to remove it.",
+              "给输入加上这么大的高斯噪声；自编码器学习把它去掉。"),
+            lo=0.0, hi=10.0, step=0.05, group="mode", surfaces=(FORM, CLI), applies=Applies(modes=("autoencoder",))),
+    Setting("beta", "float", 1.0, H("KL weight (beta)", "KL 权重（beta）"),
+            H("Weight of the KL term: higher gives a smoother latent space, blurrier reconstructions.",
+              "KL 项的权重：越大潜空间越平滑，重建越模糊。"),
+            lo=0.0, hi=100.0, step=0.1, group="mode", surfaces=(FORM, CLI), applies=Applies(modes=("vae",))),
+    Setting("label_smoothing", "float", 0.0, H("Label smoothing", "标签平滑"),
+            H("Classification: the target puts 1 minus this on the true class and spreads the rest over all classes, "
+              "so the network is not pushed to be 100% sure. GAN: real samples are labelled 1 minus this, so the "
+              "discriminator is not too sure of itself.",
+              "分类：目标在正确类别上为 1 减去这个值，其余平均分给所有类别，网络不会被逼得百分之百确定。"
+              "GAN：真实样本的标签设为 1 减去这个值，让判别器不至于过分自信。"),
+            lo=0.0, hi=0.5, step=0.05, group="mode", surfaces=(FORM, CLI),
+            applies=Applies(modes=("classification", "gan")), mode_defaults={"gan": 0.1}),
+    Setting("d_steps", "int", 1, H("Discriminator steps", "判别器步数"),
+            H("Discriminator updates per generator update.", "每次更新生成器前判别器更新的次数。"),
+            lo=1, hi=100, step=1, group="mode", surfaces=(FORM, CLI), applies=Applies(modes=("gan",))),
+    # -- device, speed, reproducibility ----------------------------------------------------------------------------------------
+    Setting("device", "choice", "auto", H("Device", "设备"),
+            H("Automatic uses a GPU when there is one (CUDA or Apple MPS), else the CPU.",
+              "自动：有 GPU（CUDA 或 Apple MPS）就用 GPU，否则用 CPU。"),
+            choices=DEVICES, group="run", surfaces=(FORM, CLI, SCRIPT),
+            choice_labels=_choices(auto=("automatic", "自动"), cpu=("CPU", "CPU"), cuda=("CUDA GPU", "CUDA GPU"),
+                                   mps=("Apple MPS", "Apple MPS"))),
+    Setting("devices", "int", 1, H("GPUs to train on together", "一起训练的 GPU 数量"),
+            H("More than 1 splits every batch over that many GPUs (DistributedDataParallel through torchrun); the batch "
+              "size stays the total.",
+              "大于 1 时，每个批次会分到这么多块 GPU 上（通过 torchrun 使用 DistributedDataParallel）；批次大小仍是总数。"),
+            lo=1, hi=64, step=1, group="run", surfaces=(FORM, CLI), metavar="N", applies=Applies(modes=SUPERVISED)),
+    Setting("amp", "choice", "off", H("Mixed precision", "混合精度"),
+            H("Compute in 16-bit floats where safe: faster on recent GPUs, little gain on a CPU.",
+              "在安全的地方用 16 位浮点计算：在较新的 GPU 上更快，在 CPU 上收益不大。"),
+            choices=AMP, group="run", surfaces=(FORM, CLI),
+            choice_labels=_choices(off=("off (float32)", "关闭（float32）"), bf16=("bfloat16", "bfloat16"),
+                                   fp16=("float16", "float16"))),
+    Setting("compile", "bool", False, H("torch.compile", "torch.compile"),
+            H("Compile the model first: faster steps for big models, but the first step takes a while.",
+              "先编译模型：大模型每步更快，但第一步要等一会儿。"), group="run", surfaces=(FORM, CLI)),
+    Setting("seed", "int", 0, H("Random seed", "随机种子"),
+            H("The same seed, graph and data give the same curve on a CPU.", "在 CPU 上，相同的种子、图和数据会得到相同的曲线。"),
+            lo=0, hi=2**31 - 1, step=1, group="run", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
+    Setting("snapshot_seconds", "float", 1.0, H("Snapshot every (s)", "快照间隔（秒）"),
+            H("How often activations and weight statistics are recorded.", "多久记录一次激活值和权重统计。"),
+            lo=0.2, hi=600.0, step=0.5, unit="s", group="run", surfaces=(FORM,)),
+    # -- fine-tuning and resuming -----------------------------------------------------------------------------------------------
+    Setting("init_from", "text", None, H("Start from", "起始权重"),
+            H("Start from this checkpoint's weights (layers matched by name and shape).",
+              "从这个检查点的权重开始（按名称和形状匹配层）。"),
+            group="finetune", surfaces=(CLI, SCRIPT), metavar="CHECKPOINT", nullable=True,
+            applies=Applies(modes=SUPERVISED)),
+    Setting("freeze", "list", [], H("Freeze layers", "冻结的层"),
+            H("Frozen layers are not updated: typically the early layers that found general features.",
+              "冻结的层不会被更新：通常冻结提取通用特征的前几层。"),
+            group="finetune", surfaces=(CLI,), metavar="ID[,ID...]"),
+    Setting("resume", "bool", False, H("Resume", "继续训练"),
+            H("Continue the optimizer, schedule and epoch count of the checkpoint (the same graph).",
+              "接着检查点的优化器、学习率计划和轮数继续训练（同一个图）。"),
+            group="finetune", surfaces=(CLI,), applies=Applies(needs="init_from")),
+    # -- monitoring (config file only) ------------------------------------------------------------------------------------------
+    Setting("monitor", "bool", True, H("Record diagnostics", "记录诊断数据"),
+            H("Record activations, weight statistics and the epoch-end views while training.",
+              "训练时记录激活值、权重统计和每轮结束时的视图。"), group="monitor"),
+    Setting("log_points_per_epoch", "int", 20, H("Log points per epoch", "每轮记录点数"),
+            H("Step records written per epoch (plus the first step).", "每轮写入的步记录数（另加第一步）。"),
+            lo=1, hi=1000, group="monitor"),
+    Setting("watch_samples", "int", 4, H("Watched samples", "观察样本数"),
+            H("Fixed validation samples shown in the activation maps.", "激活图中显示的固定验证样本数。"),
+            lo=1, hi=16, group="monitor"),
+    Setting("checkpoint_every", "int", 1, H("Checkpoint every (epochs)", "检查点间隔（轮）"),
+            H("Epochs between checkpoints (at most one per 10 s, and one at the end).", "两次检查点之间的轮数（最多每 10 秒一次，结束时再存一次）。"),
+            lo=1, hi=10**6, unit="epochs", group="monitor"),
+)
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+GROUPS = ("basic", "optimizer", "schedule", "regularisation", "early_stopping", "mode", "run")   # the form's sections
+APPLIES: dict[str, Applies] = {s.name: s.applies for s in SETTINGS if s.applies != Applies()}
+
+
+# -- the model ------------------------------------------------------------------------------------------
+def _integral(value):
+    """An int field takes 3.0 (JSON, a widget) as 3; never True, never 3.5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _annotation(s: Setting):
+    """The pydantic type of a setting: strict, with its range or choices."""
+    if s.kind == "int":
+        base = Annotated[int, BeforeValidator(_integral), Field(ge=s.lo, le=s.hi)]
+    elif s.kind in ("float", "rate", "share"):
+        base = Annotated[float, Field(ge=s.lo, le=s.hi, allow_inf_nan=False)]
+    elif s.kind == "choice":
+        base = Literal[s.choices]
+    elif s.kind == "bool":
+        base = bool
+    elif s.kind == "text":
+        base = str
+    elif s.kind == "list":
+        base = list[str]
+    else:
+        base = dict[str, Any]
+    return base | None if s.nullable else base
+
+
+def _field(s: Setting):
+    if isinstance(s.default, (list, dict)):
+        return Field(default_factory=lambda d=s.default: type(d)(d))
+    return Field(default=s.default)
+
+
+class _Config(BaseModel):
+    """What every config does; its fields come from ``SETTINGS``."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="after")
+    def _applies(self):
+        refuse_inapplicable(self, None if self.mode == "auto" else self.mode)
+        return self
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
+        """A config people give (a form, --config, flags): checked; what it leaves out is resolved per run."""
         if not isinstance(data, dict):
             raise ConfigError("train.config_type")
-        known = {f.name: f for f in fields(cls)}
-        for key in data:
-            if key not in known:
-                raise ConfigError("train.config_unknown", key=str(key)[:60])
-        values = {}
-        defaults = cls()
-        for name, f in known.items():
-            if name in data:
-                values[name] = _coerce(name, data[name], getattr(defaults, name))
-        cfg = cls(**values)
-        cfg.validate()
-        return cfg
+        try:
+            return cls(**{str(k): v for k, v in data.items()})
+        except ValidationError as exc:
+            raise _config_error(exc) from None
 
     @classmethod
     def from_saved(cls, data: dict) -> "TrainConfig":
         """A config stored by an earlier run (job.json, config.json, a checkpoint), read by this version."""
         return cls.from_dict(migrate(data) if isinstance(data, dict) else data)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    def to_dict(self, given_only: bool = False) -> dict:
+        """Plain JSON; ``given_only``: what was given (and the version), for a run to resolve again."""
+        if given_only:
+            return {"version": self.version, **self.model_dump(exclude_unset=True)}
+        return self.model_dump()
 
     def merged(self, **overrides) -> "TrainConfig":
-        data = self.to_dict()
+        data = self.to_dict(given_only=True)
         data.update({k: v for k, v in overrides.items() if v is not None})
         return TrainConfig.from_dict(data)
 
-    def validate(self) -> None:
-        _choice("mode", self.mode, MODES)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("schedule", self.schedule, SCHEDULES)
-        _choice("loss", self.loss, LOSSES)
-        _choice("amp", self.amp, AMP)
-        _choice("device", self.device, DEVICES)
-        _choice("es_metric", self.es_metric, ES_METRICS)
-        _range("val_split", self.val_split, 0.0, 0.9)
-        _range("test_split", self.test_split, 0.0, 0.9)
-        if self.val_split + self.test_split > 0.9:
-            raise ConfigError("train.config_range", key="val_split + test_split", value=self.val_split + self.test_split,
-                              lo=0, hi=0.9)
-        _range("label_noise", self.label_noise, 0.0, 1.0)
-        _range("epochs", self.epochs, 1, 100_000)
-        _range("batch_size", self.batch_size, 1, 1_000_000)
-        _range("max_steps", self.max_steps, 0, 10**9)
-        for name in ("lr", "g_lr", "d_lr"):
-            _range(name, getattr(self, name), 1e-12, 10.0)
-        for name in ("momentum", "beta1", "beta2", "rho", "alpha", "gamma"):
-            _range(name, getattr(self, name), 0.0, 1.0)
-        for name in ("weight_decay", "l1", "grad_clip", "min_lr", "warmup_epochs", "denoise", "beta",
-                     "es_min_delta", "snapshot_seconds"):
-            _range(name, getattr(self, name), 0.0, 1e6)
-        _range("eps", self.eps, 1e-12, 1.0)
-        for name in ("step_size", "plateau_patience", "es_patience", "d_steps", "log_points_per_epoch",
-                     "checkpoint_every"):
-            _range(name, getattr(self, name), 1, 10**6)
-        _range("watch_samples", self.watch_samples, 1, 16)
-        _range("devices", self.devices, 1, 64)
-        if self.label_smoothing is not None:
-            _range("label_smoothing", self.label_smoothing, 0.0, 0.5)
-        if self.mode != "auto":
-            refuse_inapplicable(self, self.mode)
-        else:
-            refuse_inapplicable(self, None)
-
-    def smoothing(self, mode: str) -> float:
-        """The label smoothing a run of ``mode`` uses: the config's, else the mode's default."""
-        if self.label_smoothing is not None:
-            return self.label_smoothing
-        return 0.1 if mode == "gan" else 0.0
+    def resolved(self, mode: str, data: str | None = None) -> "TrainConfig":
+        """The settings not given take the defaults for a run of ``mode`` on ``data`` (given ones stay)."""
+        given = self.to_dict(given_only=True)
+        plain = {**defaults(), **given}
+        # a setting that has no effect here keeps its plain default (a GAN's beta1 of 0.5 is for Adam only)
+        values = {s.name: s.default_for(mode, data) if applies(s.name, mode, plain) else s.default
+                  for s in SETTINGS if s.name not in self.model_fields_set}
+        values.update(given)
+        out = TrainConfig.from_dict(values)
+        refuse_inapplicable(out, mode)
+        return out
 
 
-# -- which settings apply where ------------------------------------------------------------
-@dataclass(frozen=True)
-class Applies:
-    """Where a setting has an effect; given anywhere else (other than at its default) it is refused,
-    never silently ignored."""
-    modes: tuple = ()           # the (resolved) modes it applies to; empty: all
-    optimizers: tuple = ()      # the optimizers that read it; empty: all
-    schedules: tuple = ()       # the schedules that read it; empty: all
-    needs: str | None = None    # a setting that must be on for it to matter
+TrainConfig = create_model("TrainConfig", __base__=_Config, __doc__=__doc__,
+                           **{s.name: (_annotation(s), _field(s)) for s in SETTINGS})
 
 
-SUPERVISED = ("classification", "regression", "autoencoder", "vae")
-APPLIES: dict[str, Applies] = {
-    "lr": Applies(modes=SUPERVISED),
-    "loss": Applies(modes=SUPERVISED),
-    "test_split": Applies(modes=SUPERVISED),
-    "momentum": Applies(optimizers=("momentum", "nesterov")),
-    "beta1": Applies(optimizers=("adam", "adamw")),
-    "beta2": Applies(optimizers=("adam", "adamw")),
-    "eps": Applies(optimizers=("adam", "adamw", "rmsprop")),
-    "rho": Applies(optimizers=("adadelta",)),
-    "alpha": Applies(optimizers=("rmsprop",)),
-    "step_size": Applies(schedules=("step",)),
-    "gamma": Applies(schedules=("step", "exponential", "plateau")),
-    "plateau_patience": Applies(schedules=("plateau",)),
-    "min_lr": Applies(schedules=("step", "exponential", "cosine", "plateau")),
-    "es_metric": Applies(needs="early_stopping"),
-    "es_patience": Applies(needs="early_stopping"),
-    "es_min_delta": Applies(needs="early_stopping"),
-    "resume": Applies(needs="init_from"),
-    "label_smoothing": Applies(modes=("classification", "gan")),
-    "denoise": Applies(modes=("autoencoder",)),
-    "beta": Applies(modes=("vae",)),
-    "g_lr": Applies(modes=("gan",)),
-    "d_lr": Applies(modes=("gan",)),
-    "d_steps": Applies(modes=("gan",)),
-}
+def defaults(mode: str | None = None, data: str | None = None) -> dict:
+    """Every setting's default for a run of ``mode`` on the built-in set ``data``."""
+    return {s.name: s.default_for(mode, data) for s in SETTINGS}
 
 
+_EXPECTED = {"int_type": "integer", "float_type": "number", "finite_number": "finite number", "bool_type": "true/false",
+             "string_type": "text", "list_type": "list of node ids", "dict_type": "object", "int_from_float": "integer"}
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    """The first problem pydantic found, as the coded message people read."""
+    err = exc.errors(include_url=False)[0]
+    key = ".".join(str(p) for p in err["loc"][:1]) or "config"
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return ConfigError("train.config_unknown", key=key[:60])
+    setting = BY_NAME.get(key)
+    if kind == "literal_error" and setting is not None:
+        return ConfigError("train.config_choice", key=key, value=str(value)[:40], choices=", ".join(setting.choices))
+    if kind in ("greater_than_equal", "less_than_equal") and setting is not None:
+        return ConfigError("train.config_range", key=key, value=value, lo=setting.lo, hi=setting.hi)
+    if err["loc"][1:] and kind in ("string_type",):     # an item of a list or dict
+        return ConfigError("train.config_type_field", key=key, expected=_EXPECTED.get(setting.kind + "_type", "text")
+                           if setting else "text")
+    return ConfigError("train.config_type_field", key=key, expected=_EXPECTED.get(kind, kind))
+
+
+# -- which settings apply where -------------------------------------------------------------------------
 def applies(name: str, mode: str | None, values: dict) -> bool:
     """Whether setting ``name`` has an effect for ``mode`` (None: not known yet) and the other ``values``."""
     rule = APPLIES.get(name)
@@ -220,21 +418,21 @@ def applies(name: str, mode: str | None, values: dict) -> bool:
     return not rule.needs or bool(values.get(rule.needs))
 
 
-def _given(cfg: "TrainConfig", name: str) -> bool:
-    """Whether a setting was given a value that would change something (not its default, not "off")."""
-    value, default = getattr(cfg, name), _DEFAULTS[name]
-    if name == "label_smoothing":
-        return bool(value)
-    return value != default
+def _given(cfg, name: str, mode: str | None) -> bool:
+    """Whether a setting was given a value that would change something (not its default for the mode)."""
+    if name not in cfg.model_fields_set:
+        return False
+    value = getattr(cfg, name)
+    return value != BY_NAME[name].default_for(mode) and value != BY_NAME[name].default
 
 
-def inapplicable(cfg: "TrainConfig", mode: str | None) -> list[str]:
+def inapplicable(cfg, mode: str | None) -> list[str]:
     """The settings given where they have no effect (``mode`` None: the mode rules are not checked)."""
-    values = cfg.to_dict()
-    return [name for name in APPLIES if _given(cfg, name) and not applies(name, mode, values)]
+    values = cfg.model_dump()
+    return [name for name in APPLIES if _given(cfg, name, mode) and not applies(name, mode, values)]
 
 
-def refuse_inapplicable(cfg: "TrainConfig", mode: str | None) -> None:
+def refuse_inapplicable(cfg, mode: str | None) -> None:
     """Raise for the first setting that would be ignored, saying where it applies."""
     for name in inapplicable(cfg, mode):
         rule, value = APPLIES[name], getattr(cfg, name)
@@ -251,68 +449,27 @@ def refuse_inapplicable(cfg: "TrainConfig", mode: str | None) -> None:
         raise ConfigError("train.not_applicable_needs", key=name, value=shown, needs=rule.needs)
 
 
+# -- configs of earlier versions ---------------------------------------------------------------------------
 def migrate(data: dict) -> dict:
     """A stored config as this version reads it. Version 1 (no ``version`` key) kept settings that
-    had no effect (hidden form fields, label smoothing outside GAN): they are dropped, which leaves
-    the run exactly as it trained. Configs people write (``--config``) are current: not migrated."""
+    had no effect (hidden form fields, label smoothing outside GAN) and some values past today's
+    ranges: the first are dropped and the rest brought into range, which leaves the run as it
+    trained. Configs people write (``--config``) are current: not migrated."""
     if "version" in data:
         return dict(data)
     data = dict(data, version=CONFIG_VERSION)
-    if data.get("mode") != "gan" and data.get("label_smoothing") == 0.1:
-        data["label_smoothing"] = None      # the old default, only ever used by GANs
-    mode = data.get("mode") if data.get("mode") in SUPERVISED + ("gan",) else None
-    merged = {**_DEFAULTS, **data}
+    mode = data.get("mode") if data.get("mode") in CONCRETE_MODES else None
+    if mode != "gan" and data.get("label_smoothing") == 0.1:
+        data.pop("label_smoothing")        # the old default, only ever used by GANs
+    if data.get("label_smoothing") is None:
+        data.pop("label_smoothing", None)
+    merged = {**defaults(mode), **data}
     for name in APPLIES:
         if name in data and not applies(name, mode, merged):
             data.pop(name)
+    for name, value in list(data.items()):     # version 1 allowed wider ranges
+        s = BY_NAME.get(name)
+        if s is not None and s.lo is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value):
+            data[name] = type(value)(min(max(value, s.lo), s.hi))
     return data
-
-
-def _coerce(name: str, value, default):
-    """JSON value -> the field's type; booleans are not numbers, NaN is nobody's value."""
-    if name in OPTIONAL_NUMBERS:
-        return None if value is None else _coerce("", value, 0.0)
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError("train.config_type_field", key=name, expected="true/false")
-        return value
-    if isinstance(default, int) and not isinstance(default, bool):
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise ConfigError("train.config_type_field", key=name, expected="integer")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError("train.config_type_field", key=name, expected="number")
-        return float(value)
-    if isinstance(default, dict):
-        if not isinstance(value, dict):
-            raise ConfigError("train.config_type_field", key=name, expected="object")
-        return dict(value)
-    if isinstance(default, list):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError("train.config_type_field", key=name, expected="list of node ids")
-        return list(value)
-    if default is None or isinstance(default, str):
-        if value is not None and not isinstance(value, str):
-            raise ConfigError("train.config_type_field", key=name, expected="text")
-        if isinstance(default, str) and value is None:
-            raise ConfigError("train.config_type_field", key=name, expected="text")
-        return value
-    return value
-
-
-OPTIONAL_NUMBERS = ("label_smoothing",)    # a number, or None for "the mode's default"
-_DEFAULTS = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
-             for f in fields(TrainConfig)}
-
-
-def _choice(key, value, choices):
-    if value not in choices:
-        raise ConfigError("train.config_choice", key=key, value=str(value)[:40], choices=", ".join(choices))
-
-
-def _range(key, value, lo, hi):
-    if not lo <= value <= hi:
-        raise ConfigError("train.config_range", key=key, value=value, lo=lo, hi=hi)

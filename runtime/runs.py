@@ -244,8 +244,9 @@ def start(graph: dict, config: TrainConfig | dict, discriminator: dict | None = 
 
 
 def job_record(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, label: str | None = None) -> dict:
-    """job.json: what to train, as the app and the command line both write it."""
-    return {"config": cfg.to_dict(), "graph": graph, "discriminator": discriminator,
+    """job.json: what to train, as the app and the command line both write it. The config is what was
+    given; the run resolves the rest for its mode and data (its config.json holds the result)."""
+    return {"config": cfg.to_dict(given_only=True), "graph": graph, "discriminator": discriminator,
             "label": label or graph.get("name", "model"), "created": time.time()}
 
 
@@ -305,7 +306,7 @@ def continue_run(run_dir: Path, epochs: int | None = None) -> Path:
     cfg.update(init_from=str(run_dir / rf.CKPT_LAST), resume=True)
     if epochs:
         cfg["epochs"] = epochs
-    job["config"] = TrainConfig.from_saved(cfg).to_dict()
+    job["config"] = TrainConfig.from_saved(cfg).to_dict(given_only=True)
     rf.write_json(run_dir / JOB, job)
     (run_dir / rf.CONTROL).unlink(missing_ok=True)
     rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
@@ -389,6 +390,7 @@ class RunInfo:
     status: dict
     job: dict
     summary: dict | None
+    resolved: dict | None = None    # config.json: every setting as the run trains with it
 
     @property
     def state(self) -> str:
@@ -400,7 +402,8 @@ class RunInfo:
 
     @property
     def config(self) -> dict:
-        return self.job.get("config", {})
+        """The run's settings: as it trains with them once it has started, else as given."""
+        return self.resolved or self.job.get("config", {})
 
 
 def list_runs(root: Path | None = None) -> list[RunInfo]:
@@ -414,7 +417,7 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
             continue
         remove_stale_temporaries(d)
         runs.append(RunInfo(id=d.name, dir=d, status=read_status(d) or {}, job=rf.read_json(d / JOB, {}) or {},
-                            summary=rf.read_json(d / rf.SUMMARY)))
+                            summary=rf.read_json(d / rf.SUMMARY), resolved=rf.read_json(d / rf.CONFIG)))
     return runs
 
 

@@ -106,7 +106,7 @@ class SupervisedTask(Task):
         self.classify = self.data.mode == "classification"
         self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
-        self.smoothing = self.cfg.smoothing(self.data.mode)
+        self.smoothing = self.cfg.label_smoothing
 
     def _class_loss(self, out, target):
         """Cross-entropy (or NLL on log-probabilities), with label smoothing as torch defines it:
@@ -240,7 +240,7 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t = self.trainer
         real = inputs[0]
         n = real.shape[0]
-        ones = torch.full((n, 1), 1.0 - self.cfg.smoothing("gan"), device=real.device)
+        ones = torch.full((n, 1), 1.0 - self.cfg.label_smoothing, device=real.device)
         zeros = torch.zeros((n, 1), device=real.device)
         for _ in range(self.cfg.d_steps):
             # The generator's last step also filled the discriminator's gradients: start clean.

@@ -124,6 +124,8 @@ class Trainer:
         distributed.init(self.dist, self.device)
         seed_everything(cfg.seed)
         self.data = (prepared or prepare(cfg, graph, discriminator))
+        # what was not given takes the defaults for this run's mode and data set (runtime.config)
+        self.cfg = cfg = cfg.resolved(self.data.mode, None if cfg.upload else cfg.data)
         self.data.train = self.data.train.to(self.device)
         self.data.val = self.data.val.to(self.device) if self.data.val else None
         self.data.test = self.data.test.to(self.device) if self.data.test else None

@@ -11,28 +11,9 @@ from pathlib import Path
 import pytest
 
 from builder import templates
-from runtime.__main__ import main as runtime_cli
+from runtime.__main__ import main as runtime_cli, train_parser
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def train_parser():
-    import argparse
-    from runtime import __main__ as cli
-    captured = {}
-    real = argparse.ArgumentParser.parse_args
-
-    def grab(self, args=None, namespace=None):
-        captured["parser"] = self
-        raise SystemExit(0)
-    argparse.ArgumentParser.parse_args = grab
-    try:
-        with pytest.raises(SystemExit):
-            cli.main(["train", "g.json"])
-    finally:
-        argparse.ArgumentParser.parse_args = real
-    sub = next(a for a in captured["parser"]._actions if isinstance(a, argparse._SubParsersAction))
-    return sub.choices["train"]
 
 
 def test_every_flag_has_a_one_line_help_with_choices_and_defaults():
@@ -41,8 +22,8 @@ def test_every_flag_has_a_one_line_help_with_choices_and_defaults():
     for action in actions:
         assert action.help and "\n" not in action.help, action.option_strings
     helps = {a.option_strings[0]: a.help for a in actions}
-    assert "one of sgd, momentum" in helps["--optimizer"] and "(default: adam)" in helps["--optimizer"]
-    assert "(default: 0.001)" in helps["--lr"] and "(default: 64)" in helps["--batch-size"]
+    assert "one of sgd, momentum" in helps["--optimizer"] and "default: adam" in helps["--optimizer"]
+    assert "default: 0.002; regression 0.001" in helps["--lr"] and "(1 to 65,536; default: 64)" in helps["--batch-size"]
     for flag in ("--grad-clip", "--label-noise", "--freeze", "--resume"):
         assert flag in helps
 

@@ -282,7 +282,10 @@ def test_a_cli_run_under_the_runs_root_is_listed_continued_and_exported(tmp_path
     assert (info.id, info.label, info.state) == (out.name, "perceptron", "finished")
     job = rf.read_json(out / runs.JOB)
     assert set(job) == {"config", "graph", "discriminator", "label", "created"}
-    assert job["config"] == rf.read_json(out / rf.CONFIG) and job["graph"]["name"] == "perceptron"
+    # what was given; config.json: every setting as the run trained with it
+    assert job["config"] == {"version": 2, "data": "iris", "epochs": 2} and job["graph"]["name"] == "perceptron"
+    resolved = rf.read_json(out / rf.CONFIG)
+    assert {k: resolved[k] for k in job["config"]} == job["config"] and len(resolved) > 40
     assert job["discriminator"] is None and time.time() - job["created"] < 120
     assert [r.id for r in export_view.exportable_runs(root)] == [out.name]
     runs.continue_run(out, epochs=3)

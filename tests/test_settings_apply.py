@@ -23,9 +23,9 @@ DIABETES = chain(("Linear", {"out_features": 1}), input_shape=(10,))
 # -- label smoothing ---------------------------------------------------------------------------------
 def test_label_smoothing_is_off_outside_gan_and_point_one_for_gan():
     cfg = TrainConfig()
-    assert cfg.label_smoothing is None
-    assert cfg.smoothing("classification") == 0.0 and cfg.smoothing("gan") == 0.1
-    assert TrainConfig(label_smoothing=0.2).smoothing("gan") == 0.2
+    assert cfg.label_smoothing == 0.0
+    assert cfg.resolved("classification").label_smoothing == 0.0 and cfg.resolved("gan").label_smoothing == 0.1
+    assert TrainConfig(label_smoothing=0.2).resolved("gan").label_smoothing == 0.2
 
 
 def test_label_smoothing_is_torchs_and_makes_the_classifier_less_sure():
@@ -96,9 +96,9 @@ def test_a_version_one_config_drops_what_never_had_an_effect():
     with pytest.raises(ConfigError):
         TrainConfig.from_dict(old)       # as a new config: refused
     cfg = TrainConfig.from_saved(old)    # as an earlier run's: read, as it trained
-    assert cfg.label_smoothing is None and cfg.momentum == 0.9 and cfg.min_lr == 0.0 and cfg.epochs == 3
+    assert cfg.label_smoothing == 0.0 and cfg.momentum == 0.9 and cfg.min_lr == 0.0 and cfg.epochs == 3
     gan = TrainConfig.from_saved({"mode": "gan", "label_smoothing": 0.1, "lr": 0.001})
-    assert gan.smoothing("gan") == 0.1
+    assert gan.label_smoothing == 0.1
     assert TrainConfig.from_saved(TrainConfig().to_dict()) == TrainConfig()
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from runtime.data import builtin
-from runtime.data.augment import RANGES as AUGMENT_RANGES, check_config
+from runtime.data.augment import AUGMENTATIONS, check_config
+from runtime.data.augment import RANGES as AUGMENT_RANGES
 from runtime.data.dataset import DataSet, split_indices
 
 # How many samples each kind of preview keeps.
@@ -244,40 +245,33 @@ class OptionSpec:
     widget: str = "slider"    # "slider" | "number" | "text" | "choice"
 
 
-# step and widget per option; the allowed ranges come from runtime.data.builtin.OPTION_RANGES
-_WIDGETS: dict[str, tuple[float, str]] = {
-    "n_samples": (100, "number"),
-    "noise": (0.01, "slider"),
-    "seq_len": (1, "slider"),
-    "size": (1, "slider"),
-    "centers": (1, "slider"),
-    "components": (1, "slider"),
-    "dim": (1, "choice"),
-    "std": (0.01, "slider"),
-    "n_users": (10, "number"),
-    "n_items": (10, "number"),
-    "factors": (1, "slider"),
-    "seed": (1, "number"),
-}
-
-
 def option_specs(name: str) -> list[OptionSpec]:
-    """The options a built-in set takes, as widgets; generated sets also take ``seed``."""
+    """The options a built-in set takes, as widgets (declared in runtime.data.builtin.DATA_OPTIONS);
+    generated sets also take ``seed``."""
     defaults = dict(builtin.info(name).options)
     if defaults:
         defaults["seed"] = 0
     specs = []
     for key, default in defaults.items():
-        step, widget = _WIDGETS.get(key, (None, "number"))
-        if isinstance(default, str):
+        declared = builtin.OPTIONS_BY_NAME.get(key)
+        if isinstance(default, str) or declared is None or declared.lo is None:
             specs.append(OptionSpec(key, "str", default, widget="text"))
             continue
-        low, high = builtin.OPTION_RANGES.get(key, (None, None))
         kind = "float" if isinstance(default, float) else "int"
+        low = declared.lo
         if kind == "float" and key == "std":
             low = 0.01  # the slider's step; 0.001 stays reachable from the command line
-        specs.append(OptionSpec(key, kind, default, low, high, step, widget))
+        specs.append(OptionSpec(key, kind, default, low, declared.hi, declared.step, _widget(declared)))
     return specs
+
+
+def _widget(declared) -> str:
+    """A choice between two or three values, a box to type large counts in, else a slider."""
+    if declared.kind == "int" and declared.hi - declared.lo <= 2:
+        return "choice"
+    if declared.kind == "int" and declared.hi > 1000:
+        return "number"
+    return "slider"
 
 
 def clean_options(name: str, values: dict) -> dict:
@@ -296,8 +290,6 @@ def clean_options(name: str, values: dict) -> dict:
 
 # ----------------------------------------------------------------------------- augmentation
 
-AUGMENT_STEPS = {"rotation": 5.0, "hflip": 0.05, "vflip": 0.05, "crop": 0.05, "translate": 0.02,
-                 "noise": 0.02, "blur": 0.1, "brightness": 0.05, "contrast": 0.05}
 AUGMENT_KEYS = list(AUGMENT_RANGES)
 
 

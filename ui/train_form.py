@@ -14,7 +14,8 @@ import streamlit as st
 
 from builder.i18n import pick
 from builder.shapes import check
-from runtime.config import ConfigError, TrainConfig
+from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
+from runtime.settings import Setting
 from ui import train_config as tc
 from ui.literal import html_literal, md_literal
 from ui.nav import page
@@ -46,26 +47,30 @@ def _bind(key: str, value) -> None:
     st.session_state[key] = value
 
 
-def _widget(f: tc.Field, key: str, on_change):
-    label = tr(f"trainpage.f.{f.name}")
-    kw = {"key": key, "help": tr(f"trainpage.help.{f.name}"), "on_change": on_change}
-    if f.kind == "select":
-        fmt = (lambda v: tc.OPTIMIZER_NAMES.get(v, v)) if f.name == "optimizer" else \
-            labeller(f"trainpage.opt.{f.name}.")
-        return st.selectbox(label, f.options, format_func=fmt, **kw)
+def setting_label(name: str) -> str:
+    """A training setting's name in the session's language (its own words, runtime.config.SETTINGS)."""
+    return pick(BY_NAME[name].label, lang())
+
+
+def choice_label(name: str, value) -> str:
+    return BY_NAME[name].choice_label(value, lang())
+
+
+def _widget(f: Setting, key: str, on_change):
+    L = lang()
+    label = pick(f.label, L)
+    kw = {"key": key, "help": pick(f.help, L), "on_change": on_change}
+    if f.kind == "choice":
+        return st.selectbox(label, f.choices, format_func=lambda v, f=f, L=L: f.choice_label(v, L), **kw)
     if f.kind == "bool":
         return st.toggle(label, **kw)
     if f.kind == "int":
         return st.number_input(label, min_value=int(f.lo), max_value=int(f.hi), step=int(f.step or 1), **kw)
-    if f.kind == "sci":
-        step = {"lr": 1e-4, "g_lr": 1e-5, "d_lr": 1e-5, "eps": 1e-9, "min_lr": 1e-5, "weight_decay": 1e-4,
-                "l1": 1e-5}.get(f.name, 1e-4)
-        return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=step, format="%g", **kw)
     return st.number_input(label, min_value=float(f.lo), max_value=float(f.hi), step=float(f.step or 0.01),
                            format="%g", **kw)
 
 
-def _fields(fields: list[tc.Field], mode: str, values: dict, cols: int = 2) -> None:
+def _fields(fields: list[Setting], mode: str, values: dict, cols: int = 2) -> None:
     """Draw fields two to a row, each showing ``values``; a change is saved in the workspace at once."""
     wide = {"loss", "schedule", "early_stopping", "compile", "device", "amp"}
     row = None
@@ -161,8 +166,8 @@ def setup_form(run_live: bool) -> Setup:
     with c2:
         mode = ws.train_mode() if ws.train_mode() in tc.MODES else "auto"
         _bind("tp_mode", mode)
-        mode = st.selectbox(tr("trainpage.f.mode"), list(tc.MODES), format_func=labeller("mode."), key="tp_mode",
-                            help=tr("trainpage.help.mode"),
+        mode = st.selectbox(setting_label("mode"), list(tc.MODES), format_func=labeller("mode."), key="tp_mode",
+                            help=pick(BY_NAME["mode"].help, lang()),
                             on_change=lambda: ws.set_train(mode=st.session_state["tp_mode"]))
 
     graph = docs[model_i]
@@ -285,27 +290,28 @@ def device_line(requested: str) -> None:
         st.markdown(f":material/memory: {tr('trainpage.runs_on', device=device_text(name))}")
 
 
-def run_summary(job: dict) -> None:
-    """The settings of the run in progress, read-only: while it trains there is nothing to change
-    (one run at a time), and a short card keeps the live page light."""
-    cfg = job.get("config") or {}
+def run_summary(job: dict, config: dict) -> None:
+    """The settings of the run in progress (``config``: as it trains with them), read-only: while it
+    trains there is nothing to change (one run at a time), and a short card keeps the live page light."""
+    cfg = {**defaults(), **config}
     mode = cfg.get("mode", "auto")
     gan = mode == "gan"
     rows = [(tr("trainpage.model"), job.get("label", ""))]
     if job.get("discriminator"):
         rows.append((tr("trainpage.discriminator"), job["discriminator"].get("name", "")))
     data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
+    rate = "g_lr" if gan else "lr"
     rows += [(tr("trainpage.data"), data),
-             (tr("trainpage.f.mode"), tr("mode." + mode)),
-             (tr("trainpage.f.optimizer"), tc.OPTIMIZER_NAMES.get(cfg.get("optimizer"), cfg.get("optimizer"))),
-             (tr("trainpage.f.g_lr") if gan else tr("trainpage.f.lr"), f"{cfg.get('g_lr' if gan else 'lr', 0):g}"),
-             (tr("trainpage.f.batch_size"), cfg.get("batch_size")),
-             (tr("trainpage.f.epochs"), cfg.get("epochs")),
-             (tr("trainpage.f.schedule"), tr(f"trainpage.opt.schedule.{cfg.get('schedule', 'none')}"))]
+             (setting_label("mode"), tr("mode." + mode)),
+             (setting_label("optimizer"), choice_label("optimizer", cfg.get("optimizer", "adam"))),
+             (setting_label(rate), f"{cfg.get(rate, 0):g}"),
+             (setting_label("batch_size"), cfg.get("batch_size")),
+             (setting_label("epochs"), cfg.get("epochs")),
+             (setting_label("schedule"), choice_label("schedule", cfg.get("schedule", "none")))]
     if cfg.get("weight_decay"):
-        rows.append((tr("trainpage.f.weight_decay"), f"{cfg['weight_decay']:g}"))
+        rows.append((setting_label("weight_decay"), f"{cfg['weight_decay']:g}"))
     if cfg.get("early_stopping"):
-        rows.append((tr("trainpage.f.early_stopping"), tr("trainpage.es_summary", patience=cfg.get("es_patience"))))
+        rows.append((setting_label("early_stopping"), tr("trainpage.es_summary", patience=cfg.get("es_patience"))))
     aug = tc.augment_summary(cfg.get("augment"))
     if aug:
         rows.append((tr("trainpage.augmentation", what=""), ", ".join(tr("trainpage.aug." + k) for k, _ in aug)))

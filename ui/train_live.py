@@ -19,6 +19,7 @@ import streamlit as st
 from builder.errors import CodedError, render_message
 from runtime import runfiles as rf
 from runtime import runs
+from runtime.config import BY_NAME
 from ui import figures as F
 from ui import live_plot
 from ui.literal import html_literal, md_literal
@@ -647,7 +648,7 @@ def test_report(run_dir: Path) -> None:
     if not report:
         return
     st.caption(tr("trainpage.test_hint", n=report.get("samples", "?"), epoch=report.get("epoch", "?"),
-                  metric=tr("trainpage.opt.es_metric." + str(report.get("selected_by")))))
+                  metric=BY_NAME["es_metric"].choice_label(report.get("selected_by"), L)))
     scores = ts.test_scores(report.get("metrics"))
     cols = st.columns(len(scores) or 1)
     for col, (key, value) in zip(cols, scores.items()):

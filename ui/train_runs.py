@@ -8,7 +8,9 @@ import streamlit as st
 
 from builder.errors import CodedError
 
+from builder.i18n import pick
 from runtime import runfiles as rf
+from runtime.config import BY_NAME
 from runtime import runs
 from ui import figures as F
 from ui import train_config as tc
@@ -16,6 +18,9 @@ from ui import train_live as live
 from ui import train_state as ts
 from ui.literal import md_literal
 from ui.session import labeller, lang, tr
+
+
+EPOCHS, LR, FREEZE = BY_NAME["epochs"], BY_NAME["lr"], BY_NAME["freeze"]
 
 
 def run_row(info: runs.RunInfo, best: dict, L: str) -> dict:
@@ -161,7 +166,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             st.caption(tr("trainpage.continue_hint"))
             done = _epochs_done(info.status)
             planned = int(cfg.get("epochs", 10))
-            total = st.number_input(tr("trainpage.total_epochs"), min_value=1, max_value=100_000,
+            total = st.number_input(tr("trainpage.total_epochs"), min_value=1, max_value=int(EPOCHS.hi),
                                     value=planned if done < planned else planned + 10, key=f"tp_cont_epochs_{info.id}")
             if st.button(tr("trainpage.continue_go"), icon=":material/play_arrow:", key="tp_continue",
                          disabled=not can_continue or total <= done, width="stretch"):
@@ -177,13 +182,14 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             st.caption(tr("trainpage.fine_tune_hint"))
             doc = rf.read_json(info.dir / rf.GRAPH) or info.job.get("graph") or {}
             layers = trainable_layers(doc)
-            freeze = st.multiselect(tr("trainpage.freeze"), layers, key=f"tp_freeze_{info.id}",
-                                    help=tr("trainpage.help.freeze"))
+            freeze = st.multiselect(pick(FREEZE.label, lang()), layers, key=f"tp_freeze_{info.id}",
+                                    help=pick(FREEZE.help, lang()))
             f1, f2 = st.columns(2)
-            epochs = f1.number_input(tr("trainpage.f.epochs"), min_value=1, max_value=100_000, value=5,
-                                     key=f"tp_ft_epochs_{info.id}")
-            lr = f2.number_input(tr("trainpage.f.lr"), min_value=1e-7, max_value=10.0, step=1e-4, format="%g",
-                                 value=float(cfg.get("lr", 1e-3)) / 10, key=f"tp_ft_lr_{info.id}")
+            epochs = f1.number_input(pick(EPOCHS.label, lang()), min_value=int(EPOCHS.lo), max_value=int(EPOCHS.hi),
+                                     value=5, key=f"tp_ft_epochs_{info.id}")
+            # a tenth of the run's rate: fine-tuning nudges weights that already work
+            lr = f2.number_input(pick(LR.label, lang()), min_value=LR.lo, max_value=LR.hi, step=LR.step, format="%g",
+                                 value=max(LR.lo, float(cfg.get("lr", LR.default)) / 10), key=f"tp_ft_lr_{info.id}")
             if st.button(tr("trainpage.fine_tune_go"), icon=":material/play_arrow:", key="tp_finetune",
                          disabled=not (has_ckpt or (info.dir / rf.CKPT_BEST).exists()) or anything_live,
                          width="stretch"):

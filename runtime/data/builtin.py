@@ -15,24 +15,10 @@ import torch
 
 from . import sequences, shapes as shape_gen, sklearn_sets, synthetic, text
 from .dataset import DataSet
+from builder.params import H
+
+from ..settings import DATA, Setting
 from .errors import DataError
-
-# Allowed range of every option any set takes (inclusive).
-OPTION_RANGES: dict[str, tuple[float, float]] = {
-    "seed": (0, 2**31 - 1),
-    "n_samples": (20, 20000),
-    "noise": (0.0, 2.0),
-    "seq_len": (4, 256),
-    "size": (8, 64),
-    "centers": (2, 10),
-    "components": (1, 16),
-    "dim": (1, 2),
-    "std": (0.001, 2.0),
-    "n_users": (2, 5000),
-    "n_items": (2, 5000),
-    "factors": (1, 32),
-}
-
 
 @dataclass(frozen=True)
 class BuiltinInfo:
@@ -259,6 +245,41 @@ REGISTRY: dict[str, _Entry] = {
 }
 
 
+def _option(key: str, label: tuple, help_: tuple, lo, hi, step, kind: str = "int", default=None) -> Setting:
+    """A built-in set's option, declared once; its default for each set comes from the set's entry."""
+    return Setting(key, kind, default, H(*label), H(*help_), lo=lo, hi=hi, step=step, group="data_options",
+                   surfaces=(DATA,), data_defaults={n: e.defaults[key] for n, e in REGISTRY.items() if key in e.defaults})
+
+
+# Every option a built-in set takes, declared once (range, step, words); "seed" for every generated set.
+DATA_OPTIONS: tuple[Setting, ...] = (
+    _option("n_samples", ("Samples", "样本数"), ("How many samples to generate.", "生成多少个样本。"), 20, 20000, 100),
+    _option("noise", ("Noise", "噪声"), ("How much random noise blurs the pattern; more noise makes it harder.",
+                                          "随机噪声对规律的干扰程度；噪声越大越难学。"), 0.0, 2.0, 0.01, "float"),
+    _option("seq_len", ("Sequence length", "序列长度"), ("Length of every sequence (time steps, tokens or bases).",
+                                                      "每条序列的长度（时间步、词元或碱基数）。"), 4, 256, 1),
+    _option("size", ("Image size (px)", "图像尺寸（像素）"), ("Width and height of every image in pixels.",
+                                                       "每张图像的宽和高（像素）。"), 8, 64, 1),
+    _option("centers", ("Clusters", "簇数"), ("Number of clusters, one class each.", "簇的数量，每簇一个类别。"), 2, 10, 1),
+    _option("components", ("Components", "分量数"), ("Number of Gaussians the points come from.",
+                                                   "点来自多少个高斯分布。"), 1, 16, 1),
+    _option("dim", ("Dimensions", "维数"), ("Points on a line (1) or in the plane (2).", "点在直线上（1）还是平面上（2）。"),
+            1, 2, 1),
+    _option("std", ("Spread (std)", "分散程度（标准差）"), ("Spread of every Gaussian.", "每个高斯分布的分散程度。"),
+            0.001, 2.0, 0.01, "float"),
+    _option("n_users", ("Users", "用户数"), ("Number of different users.", "不同用户的数量。"), 2, 5000, 10),
+    _option("n_items", ("Items", "物品数"), ("Number of different items.", "不同物品的数量。"), 2, 5000, 10),
+    _option("factors", ("Hidden tastes", "隐含因子数"), ("How many hidden tastes decide a rating (the size an "
+                                                     "Embedding needs).", "决定评分的隐含偏好有多少个（Embedding 需要的维度）。"),
+            1, 32, 1),
+    _option("motif", ("Motif", "基序"), ("3 to 12 letters of A, C, G, T hidden in the positive sequences.",
+                                        "藏在正样本序列中的 3 到 12 个字母（A、C、G、T）。"), None, None, None, "text"),
+    _option("seed", ("Seed", "随机种子"), ("Same seed, same data: change it for a fresh draw.",
+                                         "种子相同，数据就相同；换一个种子可重新生成。"), 0, 2**31 - 1, 1, default=0),
+)
+OPTIONS_BY_NAME = {s.name: s for s in DATA_OPTIONS}
+
+
 def _options(name: str, given: dict) -> dict:
     entry = REGISTRY[name]
     opts = dict(entry.defaults, seed=0)
@@ -279,9 +300,9 @@ def _options(name: str, given: dict) -> dict:
                     or not math.isfinite(float(value)):
                 raise DataError("data.bad_option", option=key, value=str(value)[:40], expected="float")
             value = float(value)
-        lo_hi = OPTION_RANGES.get(key)
-        if lo_hi is not None and not (lo_hi[0] <= value <= lo_hi[1]):
-            raise DataError("data.option_range", option=key, value=value, low=lo_hi[0], high=lo_hi[1])
+        declared = OPTIONS_BY_NAME.get(key)
+        if declared is not None and declared.lo is not None and not (declared.lo <= value <= declared.hi):
+            raise DataError("data.option_range", option=key, value=value, low=declared.lo, high=declared.hi)
         opts[key] = value
     return opts
 

@@ -51,7 +51,7 @@ class Predictor:
         if self.mode in ("classification", "regression"):
             try:
                 cfg = TrainConfig.from_saved({k: v for k, v in self.run.config.items()
-                                             if k in TrainConfig.__dataclass_fields__})
+                                             if k in TrainConfig.model_fields})
             except ConfigError:
                 cfg = TrainConfig()
             self._loss = resolve_loss(cfg, self.mode, result)

@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 
 from builder.shapes import CheckResult
-from runtime.config import ConfigError, TrainConfig
+from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
 from runtime.data import portable as pp
 from runtime.device import cpu_threads
+from runtime.settings import SCRIPT, first_sentence, on
 from runtime.prepare import infer_mode
 from runtime.tasks import loss_kind
 from .common import ExportError, generated, strip_main
@@ -204,6 +205,10 @@ def _plan(graph, config, preprocess, discriminator) -> Plan:
     mode = resolve_mode(cfg, gen.result, disc_gen is not None, record.get("task"))
     if mode == "gan" and disc_gen is None:
         raise ExportError("train.gan_needs_discriminator")
+    try:     # what was not given takes the defaults of this mode and data set, as in the app
+        cfg = cfg.resolved(mode, None if cfg.upload else cfg.data)
+    except ConfigError as exc:
+        raise ExportError(exc.code, **exc.info) from None
     source, data_file = data_source(cfg, record)
     loss = resolve_loss(cfg, mode, gen.result)
     model_cls = gen.class_name
@@ -342,39 +347,20 @@ def _safe_text(text: str, limit: int = 80) -> str:
 
 
 # -- settings -------------------------------------------------------------------------------------
-GENERAL_KEYS = ("epochs", "batch_size", "max_steps", "seed", "val_split", "test_split", "optimizer", "lr")
-OPTIMIZER_KEYS = {"sgd": (), "momentum": ("momentum",), "nesterov": ("momentum",), "adagrad": (), "adadelta": ("rho",),
-                  "rmsprop": ("alpha", "eps"), "adam": ("beta1", "beta2", "eps"), "adamw": ("beta1", "beta2", "eps")}
-SCHEDULE_KEYS = {"none": (), "step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("min_lr",),
-                 "plateau": ("gamma", "plateau_patience"), "onecycle": ()}
+# What CONFIG holds: the settings of the loop the script runs (the sections of the form and the
+# script's arguments) that have an effect for this mode, optimizer and schedule (runtime.config).
+CONFIG_GROUPS = ("basic", "optimizer", "schedule", "regularisation", "early_stopping", "mode")
+CONFIG_EXTRA = ("val_split", "test_split", "checkpoint_every")     # read by every script's data and loop code
 
 
 def _config_view(plan: Plan) -> dict:
     cfg = plan.cfg
     d = cfg.to_dict()
-    keys = list(GENERAL_KEYS)
-    if plan.mode == "gan":
-        keys.remove("lr")
-        keys += ["g_lr", "d_lr", "label_smoothing", "d_steps"]
-    keys += OPTIMIZER_KEYS[cfg.optimizer]
-    keys += ["weight_decay", "l1", "grad_clip", "schedule", *SCHEDULE_KEYS[cfg.schedule]]
-    if _uses_min_lr(cfg) and "min_lr" not in keys:
-        keys.append("min_lr")
-    keys.append("warmup_epochs")
-    keys.append("loss")
-    if plan.mode == "autoencoder":
-        keys.append("denoise")
-    if plan.mode == "vae":
-        keys.append("beta")
-    keys += ["early_stopping", "es_metric", "es_patience", "es_min_delta"] if cfg.early_stopping else ["early_stopping"]
-    keys.append("checkpoint_every")
+    keys = [s.name for s in SETTINGS if s.name in CONFIG_EXTRA or (s.group in CONFIG_GROUPS or SCRIPT in s.surfaces)
+            and applies(s.name, plan.mode, d)]
     if cfg.amp != "off" and plan.mode != "gan":
         keys.append("amp")
     view = {k: d[k] for k in keys}
-    if plan.mode == "gan":
-        view["label_smoothing"] = cfg.smoothing("gan")
-    elif plan.mode == "classification" and cfg.smoothing("classification"):
-        view["label_smoothing"] = cfg.smoothing("classification")
     view["loss"] = plan.loss
     if plan.mode == "gan":
         view["loss"] = "bce (non-saturating GAN loss)"
@@ -575,7 +561,7 @@ def _loss_code(plan: Plan) -> str:
     mode, kind = plan.mode, plan.loss
     out = _first_output(plan, "model(*inputs)")
     if mode == "classification":
-        smooth = plan.cfg.smoothing("classification")
+        smooth = plan.cfg.label_smoothing
         if kind == "bce":
             soft = 'target.float() * (1 - CONFIG["label_smoothing"]) + 0.5 * CONFIG["label_smoothing"]' if smooth \
                 else "target.float()"
@@ -654,8 +640,8 @@ def generator_loss(d_fake):
 
 
 def _uses_min_lr(cfg: TrainConfig) -> bool:
-    """NetCanvas floors every schedule but one cycle at min_lr (a no-op at 0 without a schedule)."""
-    return cfg.schedule != "onecycle" and (cfg.schedule != "none" or cfg.min_lr > 0)
+    """NetCanvas floors the schedules that read min_lr at it (runtime.config.APPLIES)."""
+    return applies("min_lr", None, cfg.to_dict())
 
 
 def _optimizer_call(name: str) -> str:
@@ -925,8 +911,8 @@ def main(args):
         raise SystemExit(f"--batch-size {{batch_size}} is smaller than the number of processes ({{world}})")
     steps_per_epoch = steps_per_epoch_for(n, batch_size, world)
     total_steps = steps_per_epoch * args.epochs
-    if args.steps:
-        total_steps = min(total_steps, args.steps)
+    if args.max_steps:
+        total_steps = min(total_steps, args.max_steps)
     {"schedule_state = {'plateau_scale': 1.0, 'best': math.inf, 'bad_epochs': 0}" if cfg.schedule == "plateau" else "#"}
     os.makedirs(args.out, exist_ok=True)
     order_gen = torch.Generator().manual_seed(args.seed)   # the same shuffle on every process
@@ -1055,9 +1041,9 @@ def main(args):
         ids = [device.index] if device.type == "cuda" else None
         g_net = DistributedDataParallel(generator, device_ids=ids)
         d_net = DistributedDataParallel(discriminator, device_ids=ids)
-    g_opt = make_optimizer(generator.parameters(), args.lr)
-    d_opt = make_optimizer(discriminator.parameters(), CONFIG["d_lr"])
-    g_base, d_base = g_opt.param_groups[0]["lr"], CONFIG["d_lr"]
+    g_opt = make_optimizer(generator.parameters(), args.g_lr)
+    d_opt = make_optimizer(discriminator.parameters(), args.d_lr)
+    g_base, d_base = g_opt.param_groups[0]["lr"], args.d_lr
 
     n, batch_size = len(real_train), args.batch_size
     if batch_size < world:
@@ -1065,8 +1051,8 @@ def main(args):
     steps = math.ceil(n / batch_size)
     steps_per_epoch = steps - 1 if steps > 1 and n - (steps - 1) * batch_size < 2 * world else steps
     total_steps = steps_per_epoch * args.epochs
-    if args.steps:
-        total_steps = min(total_steps, args.steps)
+    if args.max_steps:
+        total_steps = min(total_steps, args.max_steps)
     {"schedule_state = {'plateau_scale': 1.0, 'best': math.inf, 'bad_epochs': 0}" if cfg.schedule == "plateau" else "#"}
     os.makedirs(args.out, exist_ok=True)
     order_gen = torch.Generator().manual_seed(args.seed)
@@ -1144,30 +1130,65 @@ def main(args):
 
 
 # -- command line ------------------------------------------------------------------------------------
+def script_settings(plan: Plan) -> list:
+    """The training settings the script takes as arguments (runtime.config.SETTINGS, surface "script")
+    that have an effect for this mode: a GAN's two rates instead of lr, no fine-tuning for a GAN."""
+    values = plan.cfg.to_dict()
+    return [s for s in on(SETTINGS, SCRIPT) if applies(s.name, plan.mode, values)]
+
+
+def bounded(kind, lo, hi):
+    """An argparse type: a number of ``kind`` from ``lo`` to ``hi`` (the range NetCanvas allows)."""
+    def parse(text):
+        value = kind(text)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be from {lo} to {hi}; received {text}")
+        return value
+    parse.__name__ = kind.__name__      # argparse names the type in its messages
+    return parse
+
+
+def _argument(s) -> str:
+    """One ``parser.add_argument`` line for a setting, its default read from CONFIG."""
+    flags = ", ".join(repr(f) for f in s.cli_flags)
+    kw = [f"dest={s.name!r}", f"default=CONFIG[{s.name!r}]"]
+    if s.choices:
+        kw.append(f"choices={list(s.choices)!r}")
+    elif s.kind == "int":
+        kw.append(f"type=bounded(int, {s.lo!r}, {s.hi!r})")
+    elif s.kind in ("float", "rate", "share"):
+        kw.append(f"type=bounded(float, {float(s.lo)!r}, {float(s.hi)!r})")
+    if s.metavar:
+        kw.append(f"metavar={s.metavar!r}")
+    kw.append(f"help={first_sentence(s.help['en']).replace('%', '%%')!r}")
+    lines, line = [], f"    parser.add_argument({flags}"
+    for part in kw:                       # wrapped under the first argument, as a person would
+        if len(line) + len(part) + 3 > 110:
+            lines.append(line + ",")
+            line = " " * len("    parser.add_argument(") + part
+        else:
+            line += ", " + part
+    return "\n".join(lines + [line + ")"])
+
+
 def _cli(plan: Plan) -> str:
     cfg = plan.cfg
-    lr_default = 'CONFIG["g_lr"]' if plan.mode == "gan" else 'CONFIG["lr"]'
-    lr_help = "generator learning rate" if plan.mode == "gan" else "learning rate"
     if plan.source == "sklearn":
         data_arg = f'''    parser.add_argument("--data", default=None, metavar="FILE.npz",
                         help="an NPZ file instead of scikit-learn's {cfg.data} set")'''
     else:
         data_arg = '''    parser.add_argument("--data", default=DATA_FILE, metavar="PATH", help="the data (default: %(default)s)")'''
-    init = '''    parser.add_argument("--init-from", metavar="FILE.pt", help="start from these weights (fine-tuning)")
-''' if plan.mode != "gan" else ""
-    return f'''def parse_args(argv=None):
+    arguments = "\n".join(_argument(s) for s in script_settings(plan))
+    return _src(bounded) + f'''
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    parser.add_argument("--lr", type=float, default={lr_default}, help="{lr_help}")
-    parser.add_argument("--batch-size", type=int, default=CONFIG["batch_size"],
-                        help="samples per optimizer step, shared out over all processes")
+{arguments}
 {data_arg}
     parser.add_argument("--out", default="out", help="folder for the weights and checkpoints")
-    parser.add_argument("--seed", type=int, default=CONFIG["seed"])
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument("--steps", type=int, default=CONFIG["max_steps"], help="stop after this many steps (0: no limit)")
     parser.add_argument("--no-shuffle", action="store_true", help="batches in data order (for checks)")
-{init}    return parser.parse_args(argv)
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
