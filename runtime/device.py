@@ -36,6 +36,16 @@ def cpu_name(threads: int) -> str:
     return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
 
 
+def facts(device: torch.device, threads: int | None = None) -> dict:
+    """The device as status.json records it: ``device``, a plain name for people (as is, in English),
+    and what a reader translates from: ``device_kind`` ("cpu", "cuda" or "mps") and, on a CPU,
+    ``threads`` (this process's torch threads unless given)."""
+    if device.type != "cpu":
+        return {"device": describe(device), "device_kind": device.type}
+    threads = torch.get_num_threads() if threads is None else threads
+    return {"device": cpu_name(threads), "device_kind": "cpu", "threads": threads}
+
+
 def gpu_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 

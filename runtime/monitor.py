@@ -96,7 +96,7 @@ class RunMonitor(Callback):
         rf.write_json(self.dir / rf.STATUS, {
             "format_version": rf.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
-            "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, "device": t.device_name,
+            "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, **t.device_facts,
             "mode": t.data.mode, "data": t.data.data_name, "started": t.started, "updated": time.time(), **extra})
 
     # -- during the epoch -------------------------------------------------------------

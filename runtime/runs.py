@@ -31,6 +31,7 @@ from .train import Control, TrainError
 ROOT = Path(__file__).resolve().parents[1]
 JOB = "job.json"
 LIVE_STATES = ("queued", "starting", "running", "paused")
+END_STATES = ("finished", "stopped", "failed", "died")      # died: a reader's verdict (docs/run-format.md)
 
 
 def default_root() -> Path:
@@ -421,7 +422,7 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
     return runs
 
 
-def wait(run_dir: Path, timeout: float = 600.0, states=("finished", "stopped", "failed", "died")) -> dict:
+def wait(run_dir: Path, timeout: float = 600.0, states=END_STATES) -> dict:
     """Block until the run reaches one of ``states`` (for tests and scripts)."""
     end = time.time() + timeout
     while time.time() < end:

@@ -20,7 +20,7 @@ from builder.errors import CodedError
 
 from . import checkpoint, distributed
 from .config import ConfigError, TrainConfig
-from .device import describe, pick
+from .device import facts, pick
 from .optim import Schedule, make_optimizer
 from .prepare import Prepared, prepare
 from .tasks import TASKS
@@ -120,7 +120,8 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
             torch.cuda.set_device(self.device)
-        self.device_name = describe(self.device)
+        self.device_facts = facts(self.device)
+        self.device_name = self.device_facts["device"]
         distributed.init(self.dist, self.device)
         seed_everything(cfg.seed)
         self.data = (prepared or prepare(cfg, graph, discriminator))

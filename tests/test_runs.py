@@ -147,6 +147,9 @@ def test_cli_train_json_summary(tmp_path):
     assert {"epochs", "train_loss", "val_loss", "val_acc", "samples_per_s", "device"} <= set(summary)
     assert summary["epochs"] == 3 and summary["val_acc"] > 0.8 and summary["device"].startswith("CPU")
     assert (out / rf.METRICS).exists() and (out / rf.CKPT_LAST).exists()
+    status = rf.read_json(out / rf.STATUS)      # what a reader translates from (docs/run-format.md)
+    assert status["device"] == summary["device"] and status["device_kind"] == "cpu"
+    assert isinstance(status["threads"], int) and status["threads"] >= 1
 
 
 def test_cli_config_file_and_flags_override_it(tmp_path):

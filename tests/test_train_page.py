@@ -52,7 +52,8 @@ def seed_run(root: Path, graph: dict, config: dict, label: str = "model", state:
     (d / rf.GRAPH).write_text(json.dumps(graph))
     rf.write_json(d / rf.STATUS, {"format_version": 1, "state": state, "pid": None, "step": 30 * epochs,
                                   "epoch": epochs - 1, "epochs": epochs, "total_steps": 30 * epochs,
-                                  "steps_per_epoch": 30, "device": "CPU (2 threads)", "mode": "classification",
+                                  "steps_per_epoch": 30, "device": "CPU (2 threads)", "device_kind": "cpu",
+                                  "threads": 2, "mode": "classification",
                                   "data": config.get("data", "digits"), "started": time.time() - 20,
                                   "updated": time.time(), "stop_reason": None, "error": error})
     rf.append_jsonl(d / rf.METRICS, {"kind": "epoch", "epoch": 0, "step": 0, "val_loss": 2.3, "val_acc": 0.1})
@@ -202,6 +203,21 @@ def test_a_failed_run_is_a_friendly_message_in_the_users_language(env):
     at = open_train("zh")
     assert any("第 7 步" in e.value for e in at.error)
     assert start_button(at).label == "开始训练"
+
+
+def test_the_run_header_names_the_device_from_device_kind_and_threads(env):
+    graph = templates.load("digits_cnn")
+    seed_run(env["root"], graph, TrainConfig().to_dict(), run_id="20260101-000001-aaaa")
+    old = seed_run(env["root"], graph, TrainConfig().to_dict(), run_id="20260101-000002-bbbb")
+    status = rf.read_json(old / rf.STATUS)       # a run written before device_kind and threads
+    del status["device_kind"], status["threads"]
+    rf.write_json(old / rf.STATUS, {**status, "device": "CPU (3 threads)"})
+    at = open_train("zh")
+    for run_id, device in (("20260101-000001-aaaa", "CPU（2 个线程）"), ("20260101-000002-bbbb", "CPU (3 threads)")):
+        at.session_state["tp_current"] = run_id
+        at.run()
+        [header] = [m.value for m in at.markdown if m.value.startswith("####")]
+        assert device in header.replace("\\", ""), header      # an old run's device is shown as it is
 
 
 def test_the_data_pages_test_split_reaches_the_run_and_its_score_is_listed(env):

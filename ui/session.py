@@ -1,8 +1,6 @@
 """Per-browser-session state: the workspace (restored from disk) and the language."""
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from builder.i18n import t
@@ -35,13 +33,14 @@ def labeller(prefix: str):
     return lambda option: t(prefix + str(option), L)
 
 
-def device_text(name: str) -> str:
-    """A device name from the runtime ("CPU (2 threads)", "GPU: ...") in the session's language."""
-    m = re.fullmatch(r"CPU \((\d+) threads?\)", str(name))
-    if m is None:
-        return str(name)
-    n = int(m.group(1))
-    return tr("device.cpu_1") if n == 1 else tr("device.cpu_n", n=n)
+def device_text(facts: dict) -> str:
+    """A device as ``runtime.device.facts`` (and status.json) give it, in the session's language:
+    a CPU from ``device_kind`` and ``threads``; a GPU, or a run written before those fields, by its
+    ``device`` name as it is."""
+    threads = facts.get("threads")
+    if facts.get("device_kind") == "cpu" and isinstance(threads, int):
+        return tr("device.cpu_1") if threads == 1 else tr("device.cpu_n", n=threads)
+    return str(facts.get("device") or "")
 
 
 def language_switch() -> None:

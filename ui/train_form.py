@@ -271,23 +271,23 @@ def softmax_advice(ws, tab, result) -> None:
 
 
 @st.cache_data(show_spinner=False)
-def _describe_device(requested: str) -> tuple[str | None, str | None]:
+def _device_facts(requested: str) -> tuple[dict | None, str | None]:
     from runtime import device as dev
     from runtime.runs import app_run_threads
     try:
         chosen = dev.pick(requested)
         # runs leave a core to the app (runtime.runs.app_run_threads), not this process's count
-        return (dev.cpu_name(app_run_threads()) if chosen.type == "cpu" else dev.describe(chosen)), None
+        return dev.facts(chosen, threads=app_run_threads() if chosen.type == "cpu" else None), None
     except ConfigError as exc:
         return None, exc.code
 
 
 def device_line(requested: str) -> None:
-    name, error = _describe_device(requested)
-    if name is None:
+    facts, error = _device_facts(requested)
+    if facts is None:
         st.warning(tr("train.no_device", device=requested), icon=":material/warning:")
     else:
-        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=device_text(name))}")
+        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=device_text(facts))}")
 
 
 def run_summary(job: dict, config: dict) -> None:

@@ -237,8 +237,7 @@ def header(run_dir: Path, job: dict, status: dict) -> None:
     details = [str(status.get("data") or cfg.get("data") or "")]
     if mode and mode != "auto":
         details.append(tr("mode." + mode))
-    if status.get("device"):
-        details.append(device_text(status["device"]))
+    details.append(device_text(status))
     head, b1, b2 = st.columns([3, 0.62, 0.62], vertical_alignment="center")
     # names come from users' graph files and data: literal text, in a line that allows HTML
     head.markdown(f"#### {STATE_ICONS.get(state, '')} {md_literal(job.get('label', run_dir.name))} "
