@@ -115,12 +115,17 @@ def _shape_text(shape) -> str:
     return render(tuple(shape))
 
 
+def _shape_comment(shape) -> str:
+    """A value's shape as the comment after its line shows it, batch first: (N, 64, 112, 112)."""
+    return "(" + ", ".join(["N", *map(str, shape)]) + ")"
+
+
 @dataclass
 class Generated:
     source: str
     class_name: str
     result: CheckResult
-    names: dict[str, str]   # node id -> identifier
+    names: dict[str, str]   # node id -> identifier (attribute name, hence state_dict key)
 
 
 def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
@@ -130,10 +135,12 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
         raise CodegenError(result.errors)
     graph = result.graph
     names = identifiers([n.id for n in graph.nodes])
+    values = names
     cls = class_name(graph.name)
     types_ = {n.id: n.type for n in graph.nodes}
     inputs = result.input_nodes()
     outputs = result.output_nodes()
+    returned = [result.inputs[n][0] for n in outputs]
     body = [n for n in result.order if types_[n] not in ("Input", "Output")]
 
     lines = [
@@ -166,16 +173,16 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
     if not any(_constructor(result, n) for n in body):
         lines.append("        # no learnable layers")
 
-    lines += ["", f"    def forward(self, {', '.join(names[n] for n in inputs)}):"]
-    lines += _body_lines(result, names, body)
-    lines.append("        return " + ", ".join(names[result.inputs[n][0]] for n in outputs))
+    steps = [_node_step(result, names, values, n) for n in body]
+    lines += ["", f"    def forward(self, {', '.join(values[n] for n in inputs)}):"]
+    lines += _method_lines(steps, returned, values)
 
     if decoder:
         z, nodes, outs = decoder
-        lines += ["", f"    def decode(self, {names[z]}):",
-                  f"        \"\"\"Run the part of the network after {names[z]} (the decoder) on latent codes.\"\"\""]
-        lines += _body_lines(result, names, nodes)
-        lines.append("        return " + ", ".join(names[result.inputs[n][0]] for n in outs))
+        lines += ["", f"    def decode(self, {values[z]}):",
+                  f"        \"\"\"Run the part of the network after {values[z]} (the decoder) on latent codes.\"\"\""]
+        lines += _method_lines([_node_step(result, names, values, n) for n in nodes],
+                               [result.inputs[n][0] for n in outs], values)
 
     lines += ["", "", "def example_inputs(batch_size=2):",
               "    \"\"\"A random batch with the shapes, dtypes and value ranges the model takes.\"\"\"",
@@ -210,23 +217,41 @@ def _constructor(result: CheckResult, node_id: str) -> str | None:
     return f"{spec.module}({', '.join(args)})"
 
 
-def _body_lines(result: CheckResult, names: dict, nodes: list[str]) -> list[str]:
+@dataclass
+class _Step:
+    """One statement of forward or decode: its lines (the last may end in a note), what it reads, its shapes."""
+    lines: list[str]
+    reads: list[str]    # node ids
+    shape: str          # the shape comment
+
+
+def _node_step(result: CheckResult, names: dict, values: dict, node_id: str) -> _Step:
+    spec = catalog.get(result.graph.node(node_id).type)
+    srcs = result.inputs[node_id]
+    ins = [values[s] for s in srcs]
+    out = values[node_id]
+    if spec.forward is not None:
+        code = spec.forward(out, ins, names[node_id], result.params[node_id], [result.shapes[s] for s in srcs])
+    else:
+        code = [f"{out} = self.{names[node_id]}({ins[0]})"]
+    return _Step(code, srcs, _shape_comment(result.shapes[node_id]))
+
+
+def _method_lines(steps: list[_Step], returned: list[str], values: dict) -> list[str]:
+    """A method's body. As in torch.fx's generated code, each value is dropped (``name = None``)
+    right after the statement that uses it last, so the memory of a deep chain stays that of a
+    few layers instead of all of them until ``return``."""
+    last_use = {src: i for i, step in enumerate(steps) for src in step.reads}
     out = []
-    for node_id in nodes:
-        spec = catalog.get(result.graph.node(node_id).type)
-        p = result.params[node_id]
-        srcs = result.inputs[node_id]
-        ins = [names[s] for s in srcs]
-        in_shapes = [result.shapes[s] for s in srcs]
-        var = names[node_id]
-        if spec.forward is not None:
-            code = spec.forward(var, ins, var, p, in_shapes)
-        else:
-            code = [f"{var} = self.{var}({ins[0]})"]
-        shape = _shape_text(result.shapes[node_id])
-        last = code[-1]
-        code[-1] = f"{last}: {shape}" if "  # " in last else f"{last}  # {shape}"
-        out += ["        " + line for line in code]
+    for i, step in enumerate(steps):
+        dead = [values[s] for s in dict.fromkeys(step.reads) if last_use[s] == i and s not in returned]
+        *head, last = step.lines
+        code, _, note = last.partition("  # ")
+        if dead:
+            code += ";  " + " = ".join(dead + ["None"])
+        comment = f"{note}: {step.shape}" if note else step.shape
+        out += ["        " + line for line in head] + [f"        {code}  # {comment}"]
+    out.append("        return " + ", ".join(values[n] for n in returned))
     return out
 
 
