@@ -126,6 +126,7 @@ class Generated:
     class_name: str
     result: CheckResult
     names: dict[str, str]   # node id -> identifier (attribute name, hence state_dict key)
+    values: dict[str, str]  # node id -> the local variable holding its tensor in forward
 
 
 def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
@@ -135,7 +136,7 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
         raise CodegenError(result.errors)
     graph = result.graph
     names = identifiers([n.id for n in graph.nodes])
-    values = names
+    values = value_names(result, names)
     cls = class_name(graph.name)
     types_ = {n.id: n.type for n in graph.nodes}
     inputs = result.input_nodes()
@@ -174,6 +175,10 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
         lines.append("        # no learnable layers")
 
     steps = [_node_step(result, names, values, n) for n in body]
+    if decoder and _decoder_is_one_stretch(body, decoder[1]):
+        z, nodes, outs = decoder
+        first = body.index(nodes[0])
+        steps[first:first + len(nodes)] = [_decode_call(result, values, z, outs)]
     lines += ["", f"    def forward(self, {', '.join(values[n] for n in inputs)}):"]
     lines += _method_lines(steps, returned, values)
 
@@ -196,7 +201,38 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
     lines.append("    )")
     lines += _smoke_test(cls)
     source = "\n".join(lines) + "\n"
-    return Generated(source=source, class_name=cls, result=result, names=names)
+    return Generated(source=source, class_name=cls, result=result, names=names, values=values)
+
+
+def value_names(result: CheckResult, names: dict[str, str]) -> dict[str, str]:
+    """Node id -> the local variable that holds its tensor in forward, distinct and safe.
+
+    Named by meaning where the graph says it: the value an Output returns takes the
+    Output's name (a VAE's ``mu`` and ``logvar``), a recurrent layer's final state is
+    ``h_n``. Such a name never takes another node's identifier, so every other value,
+    and every Input (forward's parameters), keeps its node's identifier.
+    """
+    graph = result.graph
+    meaning: dict[str, str] = {}
+    for out in result.output_nodes():
+        meaning.setdefault(result.inputs[out][0], result.io_name(out))
+    for node in graph.nodes:
+        if node.type in ("RNN", "LSTM", "GRU") and result.params[node.id]["return"] == "last":
+            meaning.setdefault(node.id, "h_n")
+    held = [n.id for n in graph.nodes if n.type != "Output"]
+    identifiers_held = {names[n] for n in held}
+    values: dict[str, str] = {}
+    for node_id in held:
+        wanted = meaning.get(node_id) if graph.node(node_id).type != "Input" else None
+        free = (wanted is not None and _plain_identifier(wanted) and wanted not in values.values()
+                and (wanted == names[node_id] or wanted not in identifiers_held))
+        values[node_id] = wanted if free else names[node_id]
+    return values
+
+
+def _plain_identifier(text: str) -> bool:
+    """Usable as it is for a local variable: what identifiers() would keep unchanged."""
+    return text.isascii() and text.isidentifier() and not text.startswith("_") and text not in RESERVED
 
 
 def _constructor(result: CheckResult, node_id: str) -> str | None:
@@ -237,6 +273,14 @@ def _node_step(result: CheckResult, names: dict, values: dict, node_id: str) -> 
     return _Step(code, srcs, _shape_comment(result.shapes[node_id]))
 
 
+def _decode_call(result: CheckResult, values: dict, z: str, outs: list[str]) -> _Step:
+    """forward's one line for the decoder: the values decode returns, each named once."""
+    decoded = [result.inputs[n][0] for n in outs]
+    targets = [values[d] if d not in decoded[:i] else "_" for i, d in enumerate(decoded)]
+    shapes = ", ".join(_shape_comment(result.shapes[d]) for d in dict.fromkeys(decoded))
+    return _Step([f"{', '.join(targets)} = self.decode({values[z]})"], [z], shapes)
+
+
 def _method_lines(steps: list[_Step], returned: list[str], values: dict) -> list[str]:
     """A method's body. As in torch.fx's generated code, each value is dropped (``name = None``)
     right after the statement that uses it last, so the memory of a deep chain stays that of a
@@ -270,6 +314,12 @@ def _decoder(graph: Graph, result: CheckResult):
         return None
     nodes = [n for n in result.order if n in after and graph.node(n).type != "Output"]
     return z, nodes, outs
+
+
+def _decoder_is_one_stretch(body: list[str], nodes: list[str]) -> bool:
+    """forward may call decode only when the decoder's lines run together: then every layer,
+    and every random draw, comes in the same order as written out."""
+    return bool(nodes) and body.index(nodes[-1]) - body.index(nodes[0]) == len(nodes) - 1
 
 
 def _token_limit(result: CheckResult, input_id: str) -> int:
