@@ -115,12 +115,18 @@ def _shape_text(shape) -> str:
     return render(tuple(shape))
 
 
+def _shape_comment(shape) -> str:
+    """A value's shape as the comment after its line shows it, batch first: (N, 64, 112, 112)."""
+    return "(" + ", ".join(["N", *map(str, shape)]) + ")"
+
+
 @dataclass
 class Generated:
     source: str
     class_name: str
     result: CheckResult
-    names: dict[str, str]   # node id -> identifier
+    names: dict[str, str]   # node id -> identifier (attribute name, hence state_dict key)
+    values: dict[str, str]  # node id -> the local variable holding its tensor in forward
 
 
 def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
@@ -130,10 +136,12 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
         raise CodegenError(result.errors)
     graph = result.graph
     names = identifiers([n.id for n in graph.nodes])
+    values = value_names(result, names)
     cls = class_name(graph.name)
     types_ = {n.id: n.type for n in graph.nodes}
     inputs = result.input_nodes()
     outputs = result.output_nodes()
+    returned = [result.inputs[n][0] for n in outputs]
     body = [n for n in result.order if types_[n] not in ("Input", "Output")]
 
     lines = [
@@ -166,16 +174,20 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
     if not any(_constructor(result, n) for n in body):
         lines.append("        # no learnable layers")
 
-    lines += ["", f"    def forward(self, {', '.join(names[n] for n in inputs)}):"]
-    lines += _body_lines(result, names, body)
-    lines.append("        return " + ", ".join(names[result.inputs[n][0]] for n in outputs))
+    steps = [_node_step(result, names, values, n) for n in body]
+    if decoder and _decoder_is_one_stretch(body, decoder[1]):
+        z, nodes, outs = decoder
+        first = body.index(nodes[0])
+        steps[first:first + len(nodes)] = [_decode_call(result, values, z, outs)]
+    lines += ["", f"    def forward(self, {', '.join(values[n] for n in inputs)}):"]
+    lines += _method_lines(steps, returned, values)
 
     if decoder:
         z, nodes, outs = decoder
-        lines += ["", f"    def decode(self, {names[z]}):",
-                  f"        \"\"\"Run the part of the network after {names[z]} (the decoder) on latent codes.\"\"\""]
-        lines += _body_lines(result, names, nodes)
-        lines.append("        return " + ", ".join(names[result.inputs[n][0]] for n in outs))
+        lines += ["", f"    def decode(self, {values[z]}):",
+                  f"        \"\"\"Run the part of the network after {values[z]} (the decoder) on latent codes.\"\"\""]
+        lines += _method_lines([_node_step(result, names, values, n) for n in nodes],
+                               [result.inputs[n][0] for n in outs], values)
 
     lines += ["", "", "def example_inputs(batch_size=2):",
               "    \"\"\"A random batch with the shapes, dtypes and value ranges the model takes.\"\"\"",
@@ -189,7 +201,38 @@ def generate(doc: dict | Graph, result: CheckResult | None = None) -> Generated:
     lines.append("    )")
     lines += _smoke_test(cls)
     source = "\n".join(lines) + "\n"
-    return Generated(source=source, class_name=cls, result=result, names=names)
+    return Generated(source=source, class_name=cls, result=result, names=names, values=values)
+
+
+def value_names(result: CheckResult, names: dict[str, str]) -> dict[str, str]:
+    """Node id -> the local variable that holds its tensor in forward, distinct and safe.
+
+    Named by meaning where the graph says it: the value an Output returns takes the
+    Output's name (a VAE's ``mu`` and ``logvar``), a recurrent layer's final state is
+    ``h_n``. Such a name never takes another node's identifier, so every other value,
+    and every Input (forward's parameters), keeps its node's identifier.
+    """
+    graph = result.graph
+    meaning: dict[str, str] = {}
+    for out in result.output_nodes():
+        meaning.setdefault(result.inputs[out][0], result.io_name(out))
+    for node in graph.nodes:
+        if node.type in ("RNN", "LSTM", "GRU") and result.params[node.id]["return"] == "last":
+            meaning.setdefault(node.id, "h_n")
+    held = [n.id for n in graph.nodes if n.type != "Output"]
+    identifiers_held = {names[n] for n in held}
+    values: dict[str, str] = {}
+    for node_id in held:
+        wanted = meaning.get(node_id) if graph.node(node_id).type != "Input" else None
+        free = (wanted is not None and _plain_identifier(wanted) and wanted not in values.values()
+                and (wanted == names[node_id] or wanted not in identifiers_held))
+        values[node_id] = wanted if free else names[node_id]
+    return values
+
+
+def _plain_identifier(text: str) -> bool:
+    """Usable as it is for a local variable: what identifiers() would keep unchanged."""
+    return text.isascii() and text.isidentifier() and not text.startswith("_") and text not in RESERVED
 
 
 def _constructor(result: CheckResult, node_id: str) -> str | None:
@@ -210,23 +253,49 @@ def _constructor(result: CheckResult, node_id: str) -> str | None:
     return f"{spec.module}({', '.join(args)})"
 
 
-def _body_lines(result: CheckResult, names: dict, nodes: list[str]) -> list[str]:
+@dataclass
+class _Step:
+    """One statement of forward or decode: its lines (the last may end in a note), what it reads, its shapes."""
+    lines: list[str]
+    reads: list[str]    # node ids
+    shape: str          # the shape comment
+
+
+def _node_step(result: CheckResult, names: dict, values: dict, node_id: str) -> _Step:
+    spec = catalog.get(result.graph.node(node_id).type)
+    srcs = result.inputs[node_id]
+    ins = [values[s] for s in srcs]
+    out = values[node_id]
+    if spec.forward is not None:
+        code = spec.forward(out, ins, names[node_id], result.params[node_id], [result.shapes[s] for s in srcs])
+    else:
+        code = [f"{out} = self.{names[node_id]}({ins[0]})"]
+    return _Step(code, srcs, _shape_comment(result.shapes[node_id]))
+
+
+def _decode_call(result: CheckResult, values: dict, z: str, outs: list[str]) -> _Step:
+    """forward's one line for the decoder: the values decode returns, each named once."""
+    decoded = [result.inputs[n][0] for n in outs]
+    targets = [values[d] if d not in decoded[:i] else "_" for i, d in enumerate(decoded)]
+    shapes = ", ".join(_shape_comment(result.shapes[d]) for d in dict.fromkeys(decoded))
+    return _Step([f"{', '.join(targets)} = self.decode({values[z]})"], [z], shapes)
+
+
+def _method_lines(steps: list[_Step], returned: list[str], values: dict) -> list[str]:
+    """A method's body. As in torch.fx's generated code, each value is dropped (``name = None``)
+    right after the statement that uses it last, so the memory of a deep chain stays that of a
+    few layers instead of all of them until ``return``."""
+    last_use = {src: i for i, step in enumerate(steps) for src in step.reads}
     out = []
-    for node_id in nodes:
-        spec = catalog.get(result.graph.node(node_id).type)
-        p = result.params[node_id]
-        srcs = result.inputs[node_id]
-        ins = [names[s] for s in srcs]
-        in_shapes = [result.shapes[s] for s in srcs]
-        var = names[node_id]
-        if spec.forward is not None:
-            code = spec.forward(var, ins, var, p, in_shapes)
-        else:
-            code = [f"{var} = self.{var}({ins[0]})"]
-        shape = _shape_text(result.shapes[node_id])
-        last = code[-1]
-        code[-1] = f"{last}: {shape}" if "  # " in last else f"{last}  # {shape}"
-        out += ["        " + line for line in code]
+    for i, step in enumerate(steps):
+        dead = [values[s] for s in dict.fromkeys(step.reads) if last_use[s] == i and s not in returned]
+        *head, last = step.lines
+        code, _, note = last.partition("  # ")
+        if dead:
+            code += ";  " + " = ".join(dead + ["None"])
+        comment = f"{note}: {step.shape}" if note else step.shape
+        out += ["        " + line for line in head] + [f"        {code}  # {comment}"]
+    out.append("        return " + ", ".join(values[n] for n in returned))
     return out
 
 
@@ -245,6 +314,12 @@ def _decoder(graph: Graph, result: CheckResult):
         return None
     nodes = [n for n in result.order if n in after and graph.node(n).type != "Output"]
     return z, nodes, outs
+
+
+def _decoder_is_one_stretch(body: list[str], nodes: list[str]) -> bool:
+    """forward may call decode only when the decoder's lines run together: then every layer,
+    and every random draw, comes in the same order as written out."""
+    return bool(nodes) and body.index(nodes[-1]) - body.index(nodes[0]) == len(nodes) - 1
 
 
 def _token_limit(result: CheckResult, input_id: str) -> int:

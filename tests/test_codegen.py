@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from builder import templates
-from builder.codegen import CodegenError, compile_graph, generate, identifiers
+from builder.codegen import CodegenError, class_name, compile_graph, generate, identifiers
 from tests.graphs import chain, doc
 
 # The big reference nets are exercised in test_reference_models; their smoke tests cost seconds each.
@@ -36,7 +36,7 @@ def test_forward_reads_like_hand_written_code():
     source = generate(templates.load("lenet5")).source
     assert "self.c1 = nn.Conv2d(1, 6, kernel_size=5, padding=2)" in source
     assert "self.f5 = nn.Linear(400, 120)" in source
-    assert "        c1 = self.c1(x)  # (6, 28, 28)" in source
+    assert "        c1 = self.c1(x);  x = None  # (N, 6, 28, 28)" in source
     assert "import netcanvas" not in source and "builder" not in source
 
 
@@ -155,8 +155,60 @@ def test_tracebacks_point_at_the_generated_line():
 
 
 def test_recurrent_last_state_code():
-    d = chain(("LSTM", {"hidden_size": 5, "bidirectional": True, "return": "last"}), input_shape=(7, 3))
+    d = chain(("LSTM", {"hidden_size": 5, "bidirectional": True, "return": "last"}), ("Linear", {"out_features": 2}),
+              input_shape=(7, 3))
     source = generate(d).source
-    assert "_, (n0, _) = self.n0(x)" in source and "torch.cat([n0[-2], n0[-1]], dim=1)" in source
+    assert "_, (h_n, _) = self.n0(x)" in source
+    assert "h_n = torch.cat([h_n[-2], h_n[-1]], dim=1);  x = None  # final hidden state of the last layer: (N, 10)" \
+        in source
+    assert "        y = self.n1(h_n);  h_n = None  # (N, 2)\n        return y\n" in source   # named as the Output
     model = compile_graph(d).build()
-    assert model(torch.randn(2, 7, 3)).shape == (2, 10)
+    assert model(torch.randn(2, 7, 3)).shape == (2, 2)
+
+
+def test_values_are_named_by_meaning_and_forward_calls_decode():
+    source = generate(templates.load("vae")).source
+    forward = source[source.index("    def forward"):source.index("    def decode")]
+    assert "        mu = self.mu_layer(enc_relu)  # (N, 2)\n" in forward   # returned: never dropped
+    assert "        logvar = self.logvar_layer(enc_relu);  enc_relu = None  # (N, 2)\n" in forward
+    assert "        recon = self.decode(z);  z = None  # (N, 1, 8, 8)\n        return recon, mu, logvar\n" in forward
+    assert source.count("self.dec1(") == 1    # the decoder's lines are written once, in decode
+    assert "        recon = sigmoid.reshape(sigmoid.size(0), 1, 8, 8);  sigmoid = None  # (N, 1, 8, 8)\n" \
+           "        return recon\n" in source
+
+
+def test_names_by_meaning_never_take_another_name():
+    d = doc([("x", "Input", {"shape": [4]}), ("a", "Linear", {"out_features": 4}), ("b", "Linear", {"out_features": 4}),
+             ("c", "Linear", {"out_features": 4}), ("o1", "Output", {"name": "x"}), ("o2", "Output", {"name": "a"}),
+             ("o3", "Output", {"name": "class"})],
+            [("x", "a"), ("a", "b"), ("b", "c"), ("c", "o1"), ("b", "o2"), ("a", "o3")])
+    generated = generate(d)
+    # "x" is the input, "a" another node's value, "class" a keyword: each value keeps its identifier.
+    assert generated.values == {"x": "x", "a": "a", "b": "b", "c": "c"}
+    assert "        return c, b, a\n" in generated.source
+    model = compile_graph(d).build()
+    assert [o.shape for o in model(torch.randn(2, 4))] == [(2, 4)] * 3
+
+
+def test_forward_calls_decode_only_where_the_decoder_runs_in_one_stretch():
+    nodes = [("x", "Input", {"shape": [4]}), ("mu", "Linear", {"out_features": 4}), ("lv", "Linear", {"out_features": 4}),
+             ("z", "Reparameterize", {}), ("dec", "Linear", {"out_features": 3}), ("head", "Linear", {"out_features": 2}),
+             ("dec2", "Tanh", {}), ("y", "Output", {}), ("h", "Output", {})]
+    edges = [("x", "mu"), ("x", "lv"), ("mu", "z"), ("lv", "z", 1), ("z", "dec"), ("mu", "head"), ("dec", "dec2"),
+             ("dec2", "y"), ("head", "h")]
+    interleaved = generate(doc(nodes, edges)).source   # document order puts head between the decoder's layers
+    assert "self.decode(" not in interleaved and interleaved.count("self.dec(") == 2
+    in_one_stretch = doc(nodes[:5] + nodes[6:7] + nodes[5:6] + nodes[7:], edges)
+    source = generate(in_one_stretch).source
+    assert "        y = self.decode(z);  z = None  # (N, 3)\n        h = self.head(mu);  mu = None  # (N, 2)\n" in source
+    for d in (doc(nodes, edges), in_one_stretch):
+        model = compile_graph(d).build().eval()
+        with torch.no_grad():
+            x = torch.randn(2, 4)
+            assert torch.equal(model(x)[0], model.decode(model.mu(x)))
+
+
+def test_class_names_keep_the_case_written():
+    assert class_name("ResNet-18") == "ResNet18" and class_name("VAE") == "VAE"
+    assert class_name("my VAE model") == "MyVAEModel" and class_name("conv_autoencoder") == "ConvAutoencoder"
+    assert class_name("3 layers") == "Net3Layers" and class_name("") == "Net"
