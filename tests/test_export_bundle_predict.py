@@ -245,6 +245,9 @@ def test_cli_exports_a_run(runs, tmp_path):
     with contextlib.redirect_stderr(io.StringIO()) as err:
         assert main([str(tmp_path / "nowhere"), "--zip", str(tmp_path / "z.zip")]) == 1
     assert "No checkpoint" in err.getvalue()
+    with contextlib.redirect_stderr(io.StringIO()) as err:      # a folder that is not there: a message
+        assert main([str(runs["digits_cnn"]), "--zip", str(tmp_path / "missing" / "z.zip")]) == 2
+    assert err.getvalue().startswith("cannot write ") and "missing" in err.getvalue()
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--graph", str(ROOT / "builder/templates/mlp.json"), "--script", str(tmp_path / "t.py")]) == 0
     compile((tmp_path / "t.py").read_text(), "t.py", "exec")
