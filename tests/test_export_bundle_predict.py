@@ -53,6 +53,7 @@ def _env() -> dict:
 
 
 # -- the bundle --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_bundle_holds_the_files_and_its_model_and_weights_run_without_netcanvas(runs, tmp_path):
     data = bundle_bytes(runs["digits_cnn"])
     with zipfile.ZipFile(io.BytesIO(data)) as zf, zipfile.ZipFile(io.BytesIO(bundle_bytes(runs["digits_cnn"]))) as z2:
@@ -116,6 +117,7 @@ def test_round_trip_graph_file_gives_identical_code(runs):
         assert training_script(graph, config, record, disc) == files["train.py"].decode()
 
 
+@pytest.mark.slow
 def test_bundle_with_onnx(runs):
     with zipfile.ZipFile(io.BytesIO(bundle_bytes(runs["wine"], onnx=True, lang="zh"))) as zf:
         assert "model.onnx" in zf.namelist()
@@ -224,6 +226,7 @@ def test_prediction_errors_are_messages(runs):
 
 
 # -- the command line ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_exports_a_run(runs, tmp_path):
     out = tmp_path / "cli"
     out.mkdir()
