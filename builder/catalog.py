@@ -69,7 +69,7 @@ class LayerSpec:
             elif p.required:
                 raise GraphError("param.required", param=p.name, layer=self.type)
             else:
-                out[p.name] = p.default
+                out[p.name] = p.default_for(given)
         if self.check is not None:
             self.check(out)
         return out

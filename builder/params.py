@@ -48,6 +48,7 @@ class Param:
     always_render: bool = False  # write it in generated code even at its default
     torch_arg: bool = True       # passed to the torch constructor
     infer_dim: bool = False      # a "shape" may hold one -1 (Reshape)
+    default_unless: str = ""     # the default holds only while this other param is not given; else None
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -55,6 +56,14 @@ class Param:
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    def default_for(self, given: dict) -> Any:
+        """The value this param takes when a node's params ``given`` leave it out: the default,
+        or None when ``default_unless`` names a param that ``given`` sets (Upsample: a size
+        given means no scale factor)."""
+        if self.default_unless and given.get(self.default_unless) is not None:
+            return None
+        return self.default
 
     def describe(self) -> dict:
         """A JSON-able description for the property panel and the canvas palette."""

@@ -105,7 +105,7 @@ def _check_params(graph: Graph, result: CheckResult) -> dict:
                 elif p.required:
                     raise GraphError("param.required", param=p.name, layer=spec.type)
                 else:
-                    resolved[p.name] = p.default
+                    resolved[p.name] = p.default_for(node.params)
             except GraphError as exc:
                 errs.append(CheckError(exc.code, exc.info, node=node.id))
         if not errs and spec.check is not None:

@@ -92,7 +92,10 @@ def infer_mode(cfg: TrainConfig, result: CheckResult, has_discriminator: bool, d
     return "autoencoder"
 
 
-def _graph_inputs(result: CheckResult) -> list[dict]:
+def graph_inputs(result: CheckResult) -> list[dict]:
+    """What data must feed a checked graph: one ``{"name", "shape", "dtype", "max_token"}`` per
+    Input, in the model's argument order (``max_token``: the largest token id an int64 Input
+    takes, else None). ``runtime.data.binding`` binds a data set's arrays to these."""
     from builder.codegen import _token_limit   # the same limit the generated smoke test uses
     out = []
     for node_id in result.input_nodes():
@@ -119,7 +122,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
             splits = ds_ops.add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
         # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
         bind_to = disc if mode == "gan" else result
-        bound = bind(splits, _graph_inputs(bind_to))
+        bound = bind(splits, graph_inputs(bind_to))
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None
 
@@ -132,7 +135,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
         data_name=dataset.name, check=result, disc_check=disc,
     )
     prepared.image_inputs = [len(x.shape) == 4 and x.is_floating_point() for x in prepared.train.inputs]
-    _check_fit(prepared, result, disc)
+    check_fit(prepared, result, disc)
     return prepared
 
 
@@ -142,8 +145,12 @@ def _split(view) -> Split | None:
     return Split(inputs=list(view.inputs.values()), target=view.target)
 
 
-def _check_fit(p: Prepared, result: CheckResult, disc: CheckResult | None) -> None:
-    """The Output must fit the task: class count, regression width, reconstruction size, VAE names."""
+def check_fit(p: Prepared, result: CheckResult, disc: CheckResult | None) -> None:
+    """Refuses, with a ``ConfigError``, a model whose Output does not fit the task of the data
+    ``p`` holds: the class count (classification), the target width (regression), the
+    reconstruction size (autoencoder, VAE), the VAE's output names, a GAN's generator and
+    discriminator shapes (``disc``: the discriminator's check). Training and the Data page's
+    "does the graph fit" run this same check."""
     outs = result.output_nodes()
     first = tuple(result.shapes[outs[0]])
     if p.mode == "classification":

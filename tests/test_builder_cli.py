@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from builder import templates
 from tests.graphs import chain
 
@@ -55,6 +57,7 @@ def test_check_chinese(tmp_path):
     assert proc.returncode == 1 and "需要参数 out_features" in proc.stdout
 
 
+@pytest.mark.slow
 def test_exit_2_for_files_that_are_not_graphs(tmp_path):
     for text in ["not json", '{"format": "netcanvas.graph", "version": 99}', '{"format": "onnx"}', "[" * 5000]:
         proc = run("check", write(tmp_path, text))
@@ -66,6 +69,7 @@ def test_exit_2_for_files_that_are_not_graphs(tmp_path):
     assert proc.returncode == 2 and "missing.json" in proc.stderr
 
 
+@pytest.mark.slow
 def test_export_writes_runnable_source(tmp_path):
     out = tmp_path / "model.py"
     proc = run("export", write(tmp_path, templates.load("text_lstm")), "-o", out)
@@ -81,6 +85,7 @@ def test_export_refuses_invalid_graphs(tmp_path):
     assert not (tmp_path / "m.py").exists()
 
 
+@pytest.mark.slow
 def test_hostile_graph_never_runs_code(tmp_path):
     marker = tmp_path / "pwned"
     d = chain(("Linear", {"out_features": 2}), name=f'x"""\nopen({str(marker)!r}, "w")\n"""')

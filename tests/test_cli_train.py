@@ -28,6 +28,7 @@ def test_every_flag_has_a_one_line_help_with_choices_and_defaults():
         assert flag in helps
 
 
+@pytest.mark.slow
 def test_the_new_flags_reach_the_config(tmp_path):
     graph = tmp_path / "mlp.json"
     graph.write_text(json.dumps(templates.load("mlp")))
@@ -43,6 +44,7 @@ def test_the_new_flags_reach_the_config(tmp_path):
     assert json.loads((again / "summary.json").read_text())["epochs"] == 2
 
 
+@pytest.mark.slow
 def test_resuming_with_other_trainable_layers_is_a_message(tmp_path, capsys):
     graph = tmp_path / "mlp.json"
     graph.write_text(json.dumps(templates.load("mlp")))

@@ -40,6 +40,7 @@ def test_forward_reads_like_hand_written_code():
     assert "import netcanvas" not in source and "builder" not in source
 
 
+@pytest.mark.slow
 def test_exported_files_run_standalone(tmp_path):
     """Each exported file's smoke test passes in a fresh interpreter that cannot import the project."""
     paths = []

@@ -53,6 +53,7 @@ def _env() -> dict:
 
 
 # -- the bundle --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_bundle_holds_the_files_and_its_model_and_weights_run_without_netcanvas(runs, tmp_path):
     data = bundle_bytes(runs["digits_cnn"])
     with zipfile.ZipFile(io.BytesIO(data)) as zf, zipfile.ZipFile(io.BytesIO(bundle_bytes(runs["digits_cnn"]))) as z2:
@@ -116,6 +117,7 @@ def test_round_trip_graph_file_gives_identical_code(runs):
         assert training_script(graph, config, record, disc) == files["train.py"].decode()
 
 
+@pytest.mark.slow
 def test_bundle_with_onnx(runs):
     with zipfile.ZipFile(io.BytesIO(bundle_bytes(runs["wine"], onnx=True, lang="zh"))) as zf:
         assert "model.onnx" in zf.namelist()
@@ -224,6 +226,7 @@ def test_prediction_errors_are_messages(runs):
 
 
 # -- the command line ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_exports_a_run(runs, tmp_path):
     out = tmp_path / "cli"
     out.mkdir()
@@ -245,6 +248,9 @@ def test_cli_exports_a_run(runs, tmp_path):
     with contextlib.redirect_stderr(io.StringIO()) as err:
         assert main([str(tmp_path / "nowhere"), "--zip", str(tmp_path / "z.zip")]) == 1
     assert "No checkpoint" in err.getvalue()
+    with contextlib.redirect_stderr(io.StringIO()) as err:      # a folder that is not there: a message
+        assert main([str(runs["digits_cnn"]), "--zip", str(tmp_path / "missing" / "z.zip")]) == 2
+    assert err.getvalue().startswith("cannot write ") and "missing" in err.getvalue()
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--graph", str(ROOT / "builder/templates/mlp.json"), "--script", str(tmp_path / "t.py")]) == 0
     compile((tmp_path / "t.py").read_text(), "t.py", "exec")

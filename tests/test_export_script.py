@@ -68,6 +68,7 @@ def _free_port() -> int:
 
 
 # -- the two end-to-end checks ---------------------------------------------------------------
+@pytest.mark.slow
 def test_exported_script_learns_digits_without_netcanvas(tmp_path):
     config = {"data": "digits", "epochs": 12, "lr": 0.003, "batch_size": 32, "seed": 0}
     script = write_script(tmp_path, template("digits_cnn"), config)
@@ -87,6 +88,7 @@ def test_exported_script_learns_digits_without_netcanvas(tmp_path):
     assert set(weights) == set(load_script(script).DigitsCnn().state_dict())
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_equal_one_process_on_the_whole_batch(tmp_path):
     script = write_script(tmp_path, template("digits_cnn"), {"data": "digits", "batch_size": 64})
     common = ["--steps", "1", "--no-shuffle", "--epochs", "1", "--batch-size", "64"]

@@ -49,6 +49,7 @@ def test_a_drawing_becomes_one_image_sample(trained):
     assert probs.shape == (1, 10) and abs(float(probs.sum()) - 1) < 1e-5
 
 
+@pytest.mark.slow
 def test_default_source_prefers_the_graph_on_the_canvas(tmp_path):
     a = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 1}, root=tmp_path)
     runs.wait(a, 120)

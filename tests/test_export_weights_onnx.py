@@ -89,6 +89,7 @@ def _session_inputs(data: bytes):
     return ort.InferenceSession(data, providers=["CPUExecutionProvider"]).get_inputs()
 
 
+@pytest.mark.slow
 def test_onnx_dynamic_and_fixed_batch_match_pytorch(runs, tmp_path):
     from runtime.export.onnx_export import export_onnx, run_onnx
     dynamic = export_onnx(runs["digits_cnn"], tmp_path / "dyn.onnx")
@@ -111,6 +112,7 @@ def test_onnx_dynamic_and_fixed_batch_match_pytorch(runs, tmp_path):
 @pytest.mark.parametrize("name,kwargs", [("resnet_small", {}), ("text_lstm", {}), ("recommender", {}),
                                          ("vae", {}), ("vae", {"part": "decoder"}),
                                          ("gan", {"part": "discriminator"})])
+@pytest.mark.slow
 def test_onnx_other_models(runs, name, kwargs):
     from runtime.export.onnx_export import export_onnx
     result = export_onnx(runs[name], **kwargs)
@@ -121,6 +123,7 @@ def test_onnx_other_models(runs, name, kwargs):
         assert result.output_names == ["recon", "mu", "logvar"]
 
 
+@pytest.mark.slow
 def test_onnx_with_preprocessing_takes_raw_data(runs):
     """The ONNX graph holds the normalisation: raw wine measurements in, the same probabilities
     as "try the model" out."""

@@ -62,6 +62,7 @@ def finished_run(root: Path, name: str, data: str, run_id: str) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_export_page_names_a_damaged_checkpoint_and_other_runs_still_export(env, monkeypatch):
     root = env / "runs"
     monkeypatch.setenv("NETCANVAS_RUNS", str(root))

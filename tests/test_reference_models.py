@@ -1,6 +1,7 @@
 """Known networks against independent truth: published parameter counts, and hand-written torch twins."""
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
@@ -94,6 +95,7 @@ def test_compiled_lenet5_equals_hand_written():
     _same_outputs("lenet5", HandLeNet5(), (4, 1, 28, 28))
 
 
+@pytest.mark.slow
 def test_compiled_resnet18_equals_hand_written():
     # The skip connections matter: a miswired Add would change outputs, not parameter counts.
     _same_outputs("resnet18", HandResNet18(), (2, 3, 64, 64))

@@ -80,6 +80,7 @@ def test_cli_output_folder_that_cannot_be_made_is_a_message_and_exit_1(tmp_path,
     assert result["error"]["args"]["path"] == str(out) and str(out) in printed.err
 
 
+@pytest.mark.slow
 def test_cli_output_folder_message_from_a_real_process(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     out = tmp_path / "notes.txt" / "run"

@@ -33,6 +33,7 @@ def metrics(run_dir):
     return records
 
 
+@pytest.mark.slow
 def test_a_run_trains_in_its_own_process_and_writes_its_folder(tmp_path):
     run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 3, "lr": 3e-3}, root=tmp_path)
     status = runs.wait(run_dir, timeout=180)
@@ -53,6 +54,7 @@ def test_a_run_trains_in_its_own_process_and_writes_its_folder(tmp_path):
     assert info.id == run_dir.name and info.state == "finished" and info.summary["val_acc"] > 0.5
 
 
+@pytest.mark.slow
 def test_pause_resume_and_stop_mid_epoch_leave_a_valid_folder(tmp_path):
     run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 400, "log_points_per_epoch": 20},
                          root=tmp_path)
@@ -73,6 +75,7 @@ def test_pause_resume_and_stop_mid_epoch_leave_a_valid_folder(tmp_path):
         json.loads(line)                               # every record complete
 
 
+@pytest.mark.slow
 def test_two_runs_at_once_do_not_interfere(tmp_path):
     a = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 30, "seed": 1}, root=tmp_path)
     b = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 2, "seed": 2}, root=tmp_path)
@@ -82,6 +85,7 @@ def test_two_runs_at_once_do_not_interfere(tmp_path):
     assert {r.id for r in runs.list_runs(tmp_path)} == {a.name, b.name}
 
 
+@pytest.mark.slow
 def test_metrics_are_readable_while_being_written(tmp_path):
     run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 30, "log_points_per_epoch": 40},
                          root=tmp_path)
@@ -99,6 +103,7 @@ def test_metrics_are_readable_while_being_written(tmp_path):
     assert [r["step"] for r in seen if r["kind"] == "step"] == sorted(r["step"] for r in seen if r["kind"] == "step")
 
 
+@pytest.mark.slow
 def test_a_failed_run_reports_a_message_not_a_traceback(tmp_path):
     run_dir = runs.start(chain(("Linear", {"out_features": 1}), input_shape=(10,)),
                          {"data": "diabetes", "epochs": 5, "lr": 5.0, "optimizer": "sgd"}, root=tmp_path)
@@ -107,6 +112,7 @@ def test_a_failed_run_reports_a_message_not_a_traceback(tmp_path):
     assert "learning rate" in status["error"]["message"]
 
 
+@pytest.mark.slow
 def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
     run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 2}, root=tmp_path)
     runs.wait(run_dir, 120)
@@ -123,6 +129,7 @@ def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
     assert not torch.equal(before["fc3.weight"], after["fc3.weight"])
 
 
+@pytest.mark.slow
 def test_delete_removes_the_folder(tmp_path):
     run_dir = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 1}, root=tmp_path)
     runs.wait(run_dir, 120)
@@ -136,6 +143,7 @@ def cli(*args, cwd=ROOT):
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_train_json_summary(tmp_path):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("digits_cnn")))
@@ -152,6 +160,7 @@ def test_cli_train_json_summary(tmp_path):
     assert isinstance(status["threads"], int) and status["threads"] >= 1
 
 
+@pytest.mark.slow
 def test_cli_config_file_and_flags_override_it(tmp_path):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("perceptron")))
@@ -163,6 +172,7 @@ def test_cli_config_file_and_flags_override_it(tmp_path):
     assert saved["epochs"] == 2 and saved["optimizer"] == "sgd" and saved["data"] == "iris"
 
 
+@pytest.mark.slow
 def test_cli_gan(tmp_path):
     g, d = tmp_path / "g.json", tmp_path / "d.json"
     g.write_text(json.dumps(templates.load("gan_generator")))
@@ -193,6 +203,7 @@ def test_cli_unreadable_graph_exit_2(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_saves_a_builtin_set_as_npz(tmp_path):
     proc = cli("data", "moons", "--save", tmp_path / "moons.npz")
     assert proc.returncode == 0, proc.stderr
@@ -201,6 +212,7 @@ def test_cli_saves_a_builtin_set_as_npz(tmp_path):
     assert tuple(ds.inputs["x"].shape) == (1000, 2) and ds.task == "classification"
 
 
+@pytest.mark.slow
 def test_two_processes_split_the_data_and_step_like_one(tmp_path):
     """devices=2 runs DDP through torchrun (gloo on CPU): each rank takes half of the global batch,
     and one step on 2 ranks equals one single-process step on the combined batch."""

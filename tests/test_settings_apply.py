@@ -28,6 +28,7 @@ def test_label_smoothing_is_off_outside_gan_and_point_one_for_gan():
     assert TrainConfig(label_smoothing=0.2).resolved("gan").label_smoothing == 0.2
 
 
+@pytest.mark.slow
 def test_label_smoothing_is_torchs_and_makes_the_classifier_less_sure():
     trainer, _ = train(TrainConfig.from_dict({"data": "iris", "epochs": 1, "label_smoothing": 0.3, "seed": 0}),
                        IRIS_MLP)
@@ -115,6 +116,7 @@ def test_a_final_softmax_is_advice_on_its_node_not_an_error():
     assert check(mid).advice == []
 
 
+@pytest.mark.slow
 def test_the_fix_trains_on_logits_and_learns_faster():
     fixed = without_final_softmax(SOFTMAX_LAST, check(SOFTMAX_LAST))
     assert check(fixed).ok and not final_softmax_nodes(check(fixed))

@@ -59,6 +59,7 @@ def test_classification_is_scored_on_the_best_weights(tmp_path):
     assert json.loads((tmp_path / rf.SUMMARY).read_text())["test_acc"] == s["test_acc"]
 
 
+@pytest.mark.slow
 def test_early_stopping_metric_picks_the_best_checkpoint_and_the_test_weights(tmp_path):
     g = templates.load("mlp")
     cfg, trainer, s = run(tmp_path, g, data="digits", epochs=40, lr=5e-3, label_noise=0.4, test_split=0.2,

@@ -55,6 +55,7 @@ def runs_root(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", list(CASES))
 def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
     monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))

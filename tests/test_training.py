@@ -20,16 +20,19 @@ def fit(graph, discriminator=None, **cfg):
 
 
 # -- learning, not just running -------------------------------------------------------------
+@pytest.mark.slow
 def test_mlp_learns_digits():
     _, s = fit(templates.load("mlp"), data="digits", epochs=15, lr=2e-3, batch_size=64)
     assert s["val_acc"] >= 0.95, s
 
 
+@pytest.mark.slow
 def test_small_cnn_learns_digits():
     _, s = fit(templates.load("digits_cnn"), data="digits", epochs=15, lr=3e-3, batch_size=64)
     assert s["val_acc"] >= 0.95, s
 
 
+@pytest.mark.slow
 def test_autoencoder_halves_its_reconstruction_error():
     trainer, s = fit(templates.load("autoencoder"), data="digits", epochs=25, lr=3e-3)
     first = trainer.history[0]["val_loss"]   # epoch 0: the untrained model
@@ -37,6 +40,7 @@ def test_autoencoder_halves_its_reconstruction_error():
     assert s["val_loss"] <= first / 2, (first, s["val_loss"])
 
 
+@pytest.mark.slow
 def test_vae_loss_falls_by_a_third_and_kl_stays_positive():
     trainer, s = fit(templates.load("vae"), data="digits", epochs=25, lr=3e-3)
     first = trainer.history[0]["val_loss"]
@@ -45,6 +49,7 @@ def test_vae_loss_falls_by_a_third_and_kl_stays_positive():
     assert math.isfinite(kl) and kl > 0
 
 
+@pytest.mark.slow
 def test_gan_matches_a_gaussian_mixture_mean_and_std():
     gen = doc([("z", "Input", {"shape": [8]}), ("h1", "Linear", {"out_features": 64}), ("a1", "LeakyReLU", {"negative_slope": 0.2}),
                ("h2", "Linear", {"out_features": 64}), ("a2", "LeakyReLU", {"negative_slope": 0.2}),
@@ -64,12 +69,14 @@ def test_gan_matches_a_gaussian_mixture_mean_and_std():
     assert abs(float(fake.std()) - float(real.std())) <= 0.1 * float(real.std())
 
 
+@pytest.mark.slow
 def test_lstm_learns_a_sequence_task_chance_is_half():
     _, s = fit(templates.load("lstm_sequence"), data="parity", epochs=12, lr=5e-3, batch_size=64)
     assert s["val_acc"] >= 0.90, s
 
 
 # -- determinism ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_same_seed_same_curve():
     a, _ = fit(templates.load("mlp"), data="digits", epochs=2, seed=3, log_points_per_epoch=5)
     b, _ = fit(templates.load("mlp"), data="digits", epochs=2, seed=3, log_points_per_epoch=5)
@@ -82,6 +89,7 @@ def weight_norm(trainer):
     return float(sum(p.detach().pow(2).sum() for n, p in trainer.module.named_parameters() if "weight" in n)) ** 0.5
 
 
+@pytest.mark.slow
 def test_l2_and_l1_shrink_weights():
     base = dict(data="iris", epochs=100, lr=0.05, optimizer="sgd")
     g = templates.load("perceptron")
@@ -120,6 +128,7 @@ def test_regression_losses(loss):
     assert s["val_loss"] < trainer.history[0]["val_loss"]
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch():
     g = templates.load("mlp")
     # Noisy labels make the network overfit, so the validation loss turns up after a while.
@@ -172,12 +181,14 @@ def test_denoising_autoencoder():
     assert math.isfinite(s["val_loss"])
 
 
+@pytest.mark.slow
 def test_recommender_binds_inputs_by_name():
     t, s = fit(templates.load("recommender"), data="ratings", epochs=8, lr=5e-3)
     assert t.data.input_names == ["user", "item"]
     assert s["val_loss"] < t.history[0]["val_loss"]
 
 
+@pytest.mark.slow
 def test_fine_tune_with_frozen_layers(tmp_path):
     from runtime import checkpoint
     t, _ = fit(templates.load("mlp"), data="digits", epochs=2)
@@ -240,6 +251,7 @@ def test_mixed_precision_bf16_trains_on_cpu():
     assert s["val_acc"] > 0.8
 
 
+@pytest.mark.slow
 def test_torch_compile_option():
     """The one torch.compile test (its first compile takes seconds): the compiled model trains and the
     checkpoint holds plain weights (no _orig_mod. prefixes)."""

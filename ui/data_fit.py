@@ -12,7 +12,7 @@ from builder.shapes import CheckResult, check
 from runtime.config import ConfigError, TrainConfig
 from runtime.data.binding import apply_plan, plan
 from runtime.data.errors import DataError
-from runtime.prepare import Prepared, Split, _check_fit, _graph_inputs, infer_mode
+from runtime.prepare import Prepared, Split, check_fit, graph_inputs, infer_mode
 
 from .data_view import DataView
 
@@ -104,7 +104,7 @@ def fit_check(view: DataView, doc: dict, other_docs: list[dict] | None = None, m
     bind_to = disc if run_mode == "gan" else result
     probe = view.probe
     try:
-        binding = plan(probe, _graph_inputs(bind_to))
+        binding = plan(probe, graph_inputs(bind_to))
     except DataError as exc:
         return Fit("no_fit", name, mode=run_mode, error=exc)
     bindings = [{"input": g, "source": b["source"], "from": list(b["from"]), "to": list(b["to"])}
@@ -119,7 +119,7 @@ def fit_check(view: DataView, doc: dict, other_docs: list[dict] | None = None, m
             output_names=[generator.io_name(n) for n in generator.output_nodes()],
             train=Split(list(bound.inputs.values()), bound.target), val=None, test=None, preprocess={},
             class_names=view.class_names, data_kind=view.kind, data_name=view.name)
-        _check_fit(prepared, generator, disc)
+        check_fit(prepared, generator, disc)
     except CodedError as exc:
         return Fit("no_fit", name, mode=run_mode, error=exc, bindings=bindings)
     out = generator.output_nodes()[0]

@@ -9,7 +9,6 @@ parse is removed again and the previous choice stays as it was.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,30 +98,17 @@ def signature(path: str | Path) -> tuple[str, int, float]:
 # ----------------------------------------------------------------------------- CSV columns
 
 def _read_head(path: str | Path, nrows: int | None):
-    import pandas as pd
     data, _ = uploads.read_source(str(path))
-    text = uploads._decode(data)            # the loader's own decoding and delimiter sniffing
-    if not text.strip():
-        raise DataError("data.csv_empty")
-    try:
-        return pd.read_csv(io.StringIO(text), sep=uploads._sniff(text), dtype=str, skipinitialspace=True,
-                           nrows=nrows, engine="c")
-    except pd.errors.EmptyDataError:
-        raise DataError("data.csv_empty") from None
-    except Exception as exc:  # the same refusals as the loader's
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        raise DataError("data.csv_parse", detail=lines[0][:200].rstrip(".")) from None
+    return uploads.read_table(data, nrows)     # the loader's own decoding and delimiter sniffing
 
 
 def csv_columns(path: str | Path) -> list[str]:
-    return [str(c).strip() for c in _read_head(path, 5).columns]
+    return list(_read_head(path, 5).columns)
 
 
 def csv_head(path: str | Path, rows: int = 200):
     """The first rows of an uploaded table as the user wrote them (text)."""
-    frame = _read_head(path, rows)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return _read_head(path, rows)
 
 
 def guess_target(columns: list[str]) -> str | None:

@@ -18,7 +18,8 @@ def _pool_infer(layer, n, has_dilation):
         for i in range(n):
             if pad[i] > k[i] // 2:   # torch: padding at most half the window
                 raise GraphError("shape.pool_padding", layer=layer, padding=pad[i], kernel=k[i])
-            if x[1 + i] + 2 * pad[i] < d[i] * (k[i] - 1) + 1:
+            # torch refuses only an empty output: with ceil_mode a window may overhang the input
+            if pool_out(x[1 + i], k[i], s[i], pad[i], d[i], p["ceil_mode"]) < 1:
                 raise GraphError("shape.kernel", layer=layer, kernel=d[i] * (k[i] - 1) + 1,
                                  input_shape=list(x), padded=x[1 + i] + 2 * pad[i])
         return checked(layer, (x[0],) + tuple(

@@ -160,7 +160,7 @@ register(LayerSpec(
               "用最近邻或（双）线性插值把高和宽放大 scale_factor 倍（或放大到 size）；"
               "后接 Conv2d 时，是解码器中 ConvTranspose2d 的常见替代。"),
     params=(Param("scale_factor", "float", 2.0, H("Multiplier for height and width.", "高和宽的放大倍数。"),
-                  lo=0.0, lo_open=True, hi=64.0, nullable=True, always_render=True),
+                  lo=0.0, lo_open=True, hi=64.0, nullable=True, always_render=True, default_unless="size"),
             Param("size", "size", None, H("Exact output size (instead of scale_factor).", "指定输出尺寸（代替 scale_factor）。"),
                   lo=1, hi=MAX_DIM, n=2, nullable=True),
             Param("mode", "choice", "nearest", H("Interpolation method.", "插值方法。"),

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import sequences, shapes as shape_gen, sklearn_sets, synthetic, text
+from . import drawn_shapes, sequences, sklearn_sets, synthetic, text
 from .dataset import DataSet
 from builder.params import H
 
@@ -137,9 +137,9 @@ def _ratings(name: str, o: dict) -> DataSet:
 
 
 def _shapes(name: str, o: dict) -> DataSet:
-    x, y = shape_gen.shapes(o["n_samples"], o["size"], o["noise"], o["seed"])
+    x, y = drawn_shapes.generate(o["n_samples"], o["size"], o["noise"], o["seed"])
     return DataSet(name, "image", "classification", {"x": _f32(x)}, _i64(y),
-                   class_names=list(shape_gen.CLASSES), normalize=False,
+                   class_names=list(drawn_shapes.CLASSES), normalize=False,
                    extra={"image": {"size": [o["size"], o["size"]], "channels": 1}})
 
 
@@ -241,7 +241,7 @@ REGISTRY: dict[str, _Entry] = {
         "Generated grey images of circles, squares, triangles, crosses and rings at random places and sizes.",
         "生成的灰度图：随机位置、大小的圆、正方形、三角形、十字和圆环。"),
         {"n_samples": 3000, "size": 28, "noise": 0.0}, lambda o: {"x": (1, o["size"], o["size"])},
-        lambda o: _shapes("shapes", o), lambda o: list(shape_gen.CLASSES)),
+        lambda o: _shapes("shapes", o), lambda o: list(drawn_shapes.CLASSES)),
 }
 
 

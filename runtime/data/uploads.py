@@ -154,6 +154,29 @@ def _sniff(text: str) -> str:
         return ","
 
 
+def read_table(data: bytes, nrows: int | None = None):
+    """A CSV upload's rows as text: a pandas DataFrame of strings, at most ``nrows`` rows,
+    column names stripped. The bytes are decoded as UTF-8 (a BOM allowed), else GB18030,
+    else Latin-1, and split on the delimiter sniffed from the first lines (``,;\\t|``): the
+    loader's reading, which the Data page's column list and preview show too.
+    Raises ``DataError`` ``data.csv_empty`` (nothing to read) or ``data.csv_parse`` (not a table)."""
+    import pandas as pd
+
+    text = _decode(data)
+    if not text.strip():
+        raise DataError("data.csv_empty")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_sniff(text), dtype=str, skipinitialspace=True,
+                            nrows=nrows, engine="c")
+    except pd.errors.EmptyDataError:
+        raise DataError("data.csv_empty") from None
+    except Exception as exc:  # ParserError, ValueError, csv.Error, ...: all mean "not a table we can read"
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise DataError("data.csv_parse", detail=lines[0][:200].rstrip(".")) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 def load_csv(src, target: str | None = None, task: str = "auto", name: str | None = None,
              drop: list[str] | tuple[str, ...] = ()) -> DataSet:
     """A table: numeric columns become features (standardised later with training
@@ -162,28 +185,15 @@ def load_csv(src, target: str | None = None, task: str = "auto", name: str | Non
     classification ids with ``class_names``, or a regression value. Columns named in
     ``drop``, empty columns and id-like text columns (too many distinct values) are
     left out and listed in ``extra["csv"]["dropped_columns"]``."""
-    import pandas as pd
-
     data, fname = read_source(src)
     _check_time()
-    text = _decode(data)
-    if not text.strip():
-        raise DataError("data.csv_empty")
-    try:
-        df = pd.read_csv(io.StringIO(text), sep=_sniff(text), dtype=str, skipinitialspace=True,
-                         nrows=MAX_ROWS + 1, engine="c")
-    except pd.errors.EmptyDataError:
-        raise DataError("data.csv_empty") from None
-    except Exception as exc:  # ParserError, ValueError, csv.Error, ...: all mean "not a table we can read"
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        raise DataError("data.csv_parse", detail=lines[0][:200].rstrip(".")) from None
+    df = read_table(data, MAX_ROWS + 1)
     if df.shape[1] > MAX_COLUMNS:
         raise DataError("data.too_many_columns", columns=int(df.shape[1]), limit=MAX_COLUMNS)
     if len(df) > MAX_ROWS:
         raise DataError("data.too_many_rows", rows=f">{MAX_ROWS}", limit=MAX_ROWS)
     if len(df) == 0:
         raise DataError("data.csv_empty")
-    df.columns = [str(c).strip() for c in df.columns]
     _check_time()
     x, y, plan = tables.build(df, target, task, drop)
     if plan["class_names"] is not None:

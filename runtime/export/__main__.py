@@ -8,7 +8,7 @@
     python -m runtime.export --graph G.json [--config C.json] [--discriminator D.json] --script train.py
 
 Exit codes: 0 exported, 1 the export was refused (invalid graph, bad checkpoint, ...), 2 a file
-cannot be read.
+cannot be read or written.
 """
 from __future__ import annotations
 
@@ -158,6 +158,9 @@ def main(argv=None) -> int:
     except CodedError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 1
+    except OSError as exc:     # an output that cannot be written: a folder that does not exist, a full disk
+        print(f"cannot write {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

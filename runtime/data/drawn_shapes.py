@@ -8,7 +8,7 @@ CLASSES = ["circle", "square", "triangle", "cross", "ring"]
 CHUNK_PIXELS = 2**22            # pixels per chunk of work (float64 arrays of 32 MB)
 
 
-def shapes(n_samples: int, size: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def generate(n_samples: int, size: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(N, 1, size, size) float32 in [0, 1] and labels (N,) int64 over ``CLASSES``.
 
     Each image draws one shape: radius between 0.2 and 0.4 of the image side, centred
