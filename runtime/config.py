@@ -454,15 +454,17 @@ def migrate(data: dict) -> dict:
     """A stored config as this version reads it. Version 1 (no ``version`` key) kept settings that
     had no effect (hidden form fields, label smoothing outside GAN) and some values past today's
     ranges: the first are dropped and the rest brought into range, which leaves the run as it
-    trained. Configs people write (``--config``) are current: not migrated."""
+    trained. A label smoothing of None (early version 2: "the mode's default") is not given.
+    Configs people write (``--config``) are current: not migrated."""
+    data = dict(data)
+    if data.get("label_smoothing", 0.0) is None:
+        data.pop("label_smoothing")        # "the mode's default" (version 2 before the schema): not given
     if "version" in data:
-        return dict(data)
-    data = dict(data, version=CONFIG_VERSION)
+        return data
+    data["version"] = CONFIG_VERSION
     mode = data.get("mode") if data.get("mode") in CONCRETE_MODES else None
     if mode != "gan" and data.get("label_smoothing") == 0.1:
         data.pop("label_smoothing")        # the old default, only ever used by GANs
-    if data.get("label_smoothing") is None:
-        data.pop("label_smoothing", None)
     merged = {**defaults(mode), **data}
     for name in APPLIES:
         if name in data and not applies(name, mode, merged):

@@ -360,25 +360,3 @@ def test_data_choice_carries_the_test_split(tmp_path):
 
 
 # ----------------------------------------------------------------------------- strings
-
-def test_every_datapage_string_used_in_code_exists():
-    sources = [ROOT / "pages" / "data.py", *sorted((ROOT / "ui").glob("data_*.py")), ROOT / "ui" / "figures.py"]
-    used = set()
-    for path in sources:
-        used |= set(re.findall(r"""["'](datapage\.[a-z_.]+[a-z_])["']""", path.read_text()))
-    families = {"datapage.kind.": ["image", "tabular", "points2d", "points", "sequence", "tokens", "dna", "ratings"],
-                "datapage.task.": ["classification", "regression", "unsupervised", "auto"],
-                "datapage.opt.": sorted({s.key for n in builtin.names() for s in dv.option_specs(n)}),
-                "datapage.opt_help.": sorted({s.key for n in builtin.names() for s in dv.option_specs(n)}),
-                "datapage.aug.": dv.AUGMENT_KEYS, "datapage.aug_help.": dv.AUGMENT_KEYS,
-                "datapage.split.": ["train", "val", "test"], "datapage.padding.": ["zeros", "border", "reflection"],
-                "datapage.color.": list(upl.COLORS), "datapage.drop_reason.": ["asked", "empty", "too_many_categories"],
-                "datapage.source_": ["builtin", "upload"],
-                "datapage.tip.": ["image", "tabular", "points2d", "points", "sequence", "tokens", "dna", "ratings"]}
-    for prefix, names in families.items():
-        used |= {prefix + n for n in names}
-    missing = sorted(k for k in used if k not in TEXT and not k.endswith(("_", ".")))   # prefixes: families above
-    assert not missing, missing
-    for key, entry in TEXT.items():
-        if key.startswith("datapage."):
-            assert entry["en"].strip() and entry["zh"].strip(), key

@@ -24,14 +24,13 @@ def test_defaults_train_well_on_digits_and_follow_the_mode():
     assert set(d) == set(tc.FIELD_NAMES)
 
 
-def test_every_field_is_a_config_key_with_a_label_and_help():
-    from builder.i18n import TEXT
+def test_every_field_is_a_config_key_with_words_in_both_languages():
     keys = set(TrainConfig().to_dict())
     for f in tc.FIELDS:
         assert f.name in keys
-        assert f"trainpage.f.{f.name}" in TEXT and f"trainpage.help.{f.name}" in TEXT
-        for option in f.options if f.kind == "select" and f.name != "optimizer" else ():
-            assert f"trainpage.opt.{f.name}.{option}" in TEXT, (f.name, option)
+        assert all(f.label[lang] and f.help[lang] for lang in ("en", "zh")), f.name
+        for option in f.choices:
+            assert f.choice_label(option, "zh"), (f.name, option)
 
 
 def test_fields_shown_depend_on_mode_optimizer_and_schedule():
