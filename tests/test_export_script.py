@@ -351,9 +351,8 @@ def test_script_matches_the_app_trainer_after_steps(tmp_path):
         assert torch.equal(a, b)
 
 
-def test_every_variant_is_clean_python(tmp_path):
-    """Every combination of mode, data source and option gives code that compiles; with pyflakes
-    installed, also no undefined or unused names."""
+def _variants():
+    """Scripts for every mode and data source, with the options that add code."""
     image_record = {"task": "classification", "inputs": {"x": {"shape": [1, 8, 8], "dtype": "float32"}},
                     "image": {"size": [8, 8], "channels": 1}, "class_names": ["a", "b"]}
     options = {"schedule": "plateau", "warmup_epochs": 1.0, "l1": 1e-4, "grad_clip": 1.0, "early_stopping": True,
@@ -373,17 +372,36 @@ def test_every_variant_is_clean_python(tmp_path):
         (chain(("Linear", {"out_features": 1}), input_shape=(10,), name="r"),
          {"data": "diabetes", "mode": "regression", "loss": "smooth_l1", "schedule": "step"}, None, None),
     ]
+    return [training_script(graph, config, record, disc) for graph, config, record, disc in cases]
+
+
+def test_every_variant_is_clean_python(tmp_path):
+    """Every combination of mode, data source and option gives code that compiles; with pyflakes
+    installed, also no undefined or unused names."""
     try:
         from pyflakes.api import check as flakes
         from pyflakes.reporter import Reporter
     except ImportError:
         flakes = None
-    for i, (graph, config, record, disc) in enumerate(cases):
-        text = training_script(graph, config, record, disc)
+    for i, text in enumerate(_variants()):
         compile(text, f"case{i}.py", "exec")
         if flakes is not None:
             out = io.StringIO()
             assert flakes(text, f"case{i}.py", Reporter(out, out)) == 0, out.getvalue()
+
+
+def test_every_variant_is_laid_out_as_written_by_hand():
+    """The templates' whitespace control leaves what a person would write: no trailing spaces,
+    at most two blank lines in a row, two before every top-level def or class (one under a
+    section title), and one newline at the end."""
+    for text in _variants():
+        lines = text.split("\n")
+        assert text.endswith(")\n") and not text.endswith("\n\n")
+        assert [n for n, line in enumerate(lines, 1) if line != line.rstrip()] == []
+        assert "\n\n\n\n" not in text
+        for n, line in enumerate(lines):
+            if line.startswith(("def ", "class ")):
+                assert lines[n - 1] == "" and (lines[n - 2] == "" or lines[n - 2].startswith("# ===")), lines[n - 3:n + 1]
 
 
 @pytest.mark.parametrize("cores, omp, expected", [({0, 1}, None, 1), ({0, 1, 2, 3}, None, 3), ({0, 1}, "2", 2)])

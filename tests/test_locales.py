@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE = ("builder", "runtime", "ui", "pages", "app.py")
 KEY = re.compile(r"[a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)+")
 PREFIX = re.compile(r"[a-z][a-z0-9_]*\.[A-Za-z0-9_.-]*")           # the start of a key built at run time
-FILE_NAME = re.compile(r"[a-z_]+\.(?:py|json|jsonl|onnx|lock|css|js|npz|csv|zip|pt|txt|toml|md)")
+FILE_NAME = re.compile(r"[a-z_]+\.(?:py\.j2|py|json|jsonl|onnx|lock|css|js|npz|csv|zip|pt|txt|toml|md)")
 
 
 # -- where the suffixes of keys built at run time come from -------------------------------------------
