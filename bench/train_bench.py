@@ -30,7 +30,7 @@ from builder.codegen import compile_graph  # noqa: E402
 from runtime import runfiles as rf  # noqa: E402
 from runtime import runs  # noqa: E402
 from runtime.config import TrainConfig  # noqa: E402
-from runtime.monitor import RunMonitor  # noqa: E402
+from runtime.monitor import run_callbacks  # noqa: E402
 from runtime.prepare import prepare  # noqa: E402
 from runtime.train import Trainer  # noqa: E402
 
@@ -66,7 +66,7 @@ def plain_loop(graph: dict, cfg: TrainConfig, epochs: int) -> float:
 
 def netcanvas(graph: dict, cfg: TrainConfig, monitor: bool) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        callbacks = [RunMonitor(Path(tmp))] if monitor else []
+        callbacks = run_callbacks(Path(tmp)) if monitor else []
         trainer = Trainer(cfg, graph, callbacks=callbacks)
         n = len(trainer.data.train)
         start = time.perf_counter()

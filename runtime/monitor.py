@@ -1,15 +1,17 @@
-"""Live monitoring: what a run writes to its folder while it trains (docs/run-format.md).
+"""What a run writes to its folder while it trains (docs/run-format.md), as training callbacks.
 
-``RunMonitor`` is a training callback. At log points it appends metrics; at most once
-per ``snapshot_seconds`` it samples weight/gradient statistics and the activations of
-a few fixed validation samples (forward hooks registered for that one pass and
-removed after); at epoch ends it writes the confusion matrix, reconstructions or
-generated samples, the 2-D decision boundary, and checkpoints.
+Each callback has one job: ``RunRecord`` (config, graphs, preprocessing at the start; test
+report and summary at the end), ``MetricsWriter`` (metrics.jsonl), ``StatusWriter`` (the
+heartbeat in status.json), ``Snapshots`` (weight and gradient statistics, activations of a
+few fixed validation samples), ``EpochViews`` (confusion matrix, decision boundary,
+reconstructions and generated samples) and ``Checkpointer`` (the last and the best
+checkpoints; the best is the trainer's one best model, ``Trainer.best``, the metric early
+stopping watches). ``run_callbacks`` puts them together in the order they must run.
 
-Everything beyond the metrics lines is paced by wall time, not by steps or epochs: a
-small data set's epoch can take 20 ms, and writing diagnostics and checkpoints after
-each one would make monitoring cost more than training. The end of the run writes
-everything once more, so the last state is always on disk.
+Everything beyond the metrics lines is paced by wall time, not by steps or epochs: a small
+data set's epoch can take 20 ms, and writing diagnostics and checkpoints after each one would
+make monitoring cost more than training. The end of the run writes everything once more, so
+the last state is always on disk.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ from builder.graph import write_document
 
 from . import checkpoint
 from . import runfiles as rf
+from .callbacks import Callback
 from .data.classes import MAX_CLASSES
-from .train import Callback
 
 HIST_BINS = 30
 MAX_CHANNELS = 16      # feature maps kept per conv layer and sample
@@ -38,25 +40,44 @@ CHECKPOINT_SECONDS = 10.0
 MAX_CONFUSION_CLASSES = MAX_CLASSES    # a matrix is k x k; above this many classes, the most frequent k
 
 
+def run_callbacks(run_dir: Path) -> list[Callback]:
+    """Everything a run writes to ``run_dir``, in the order the hooks must run: the summary after the
+    checkpoints and the heartbeat last, so a reader that sees "finished" finds everything written."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    metrics = MetricsWriter(run_dir)
+    return [metrics, Snapshots(run_dir), EpochViews(run_dir), Checkpointer(run_dir), RunRecord(run_dir),
+            StatusWriter(run_dir, metrics)]
+
+
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().float().cpu().numpy()
 
 
-class RunMonitor(Callback):
-    def __init__(self, run_dir: Path):
-        self.dir = Path(run_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.last_snapshot = 0.0
-        self.last_diagnostics = 0.0     # epoch-end views (confusion, samples, boundary)
-        self.viewed = None              # the epoch record those views show
-        self.last_status = 0.0
-        self.lines: list[str] = []      # metrics records not yet written
-        self.last_flush = 0.0
-        self.last_checkpoint = time.time()
-        self.pending_best = None        # the best checkpoint's content, not yet on disk
-        self.last_best_saved = 0.0
+class Pacer:
+    """When paced epoch-end work is due: the first epoch, then at most once per ``seconds``, and once
+    more at the end unless the last epoch was just done."""
 
-    # -- start ---------------------------------------------------------------------
+    def __init__(self):
+        self.last = 0.0
+        self.done = None        # the epoch record last handled
+
+    def due(self, record: dict, seconds: float, final: bool = False) -> bool:
+        now = time.time()
+        if record is self.done or not (final or record["epoch"] == 0 or now - self.last >= seconds):
+            return False
+        self.last, self.done = now, record
+        return True
+
+
+# -- the run's description: at the start and at the end ------------------------------------------------
+class RunRecord(Callback):
+    """config.json, graph.json, discriminator.json and preprocess.json at the start; test.json and
+    summary.json at the end."""
+
+    def __init__(self, run_dir: Path):
+        self.dir = run_dir
+
     def on_fit_start(self, trainer):
         t = trainer
         rf.write_json(self.dir / rf.CONFIG, t.cfg.to_dict())
@@ -67,83 +88,132 @@ class RunMonitor(Callback):
                                                  "input_names": t.data.input_names, "output_names": t.data.output_names,
                                                  "mode": t.data.mode, "data": t.data.data_name,
                                                  "data_kind": t.data.data_kind})
-        self.names = t.compiled.generated.names                 # node id -> attribute
-        self.node_of = {v: k for k, v in self.names.items()}
-        self.watch = [n for n in t.data.check.order if hasattr(t.module, self.names[n])]
-        self.watch_inputs = self._fixed_samples(t)
-        self.status(t, "running")
 
-    def _fixed_samples(self, t):
-        split = t.data.val or t.data.train
-        k = min(t.cfg.watch_samples, len(split))
-        if t.data.mode == "gan":
-            gen = torch.Generator(device=t.device).manual_seed(t.cfg.seed + 7)
-            self.fixed_noise = torch.randn((16, *t.data.latent_shape), device=t.device, generator=gen)
-            return None
-        inputs, target = split.take(slice(0, k))
-        self.watch_target = target
-        return inputs
+    def on_fit_end(self, trainer, summary):
+        if trainer.test_report is not None:
+            rf.write_json(self.dir / rf.TEST, trainer.test_report)
+        rf.write_json(self.dir / rf.SUMMARY, summary)
 
-    def write_metrics(self) -> None:
+
+# -- metrics.jsonl and status.json ----------------------------------------------------------------------
+class MetricsWriter(Callback):
+    """Step and epoch records, appended in batches (at most every ``METRICS_SECONDS``, the first at once)."""
+
+    def __init__(self, run_dir: Path):
+        self.dir = run_dir
+        self.lines: list[str] = []      # records not yet written
+        self.last_flush = 0.0
+
+    def flush(self) -> None:
         if self.lines:
             rf.append_lines(self.dir / rf.METRICS, self.lines)
             self.lines = []
         self.last_flush = time.time()
 
+    def on_log(self, trainer, record):
+        self.lines.append(rf.jsonl_line(record))
+        if time.time() - self.last_flush >= METRICS_SECONDS:
+            self.flush()
+
+    def on_epoch_end(self, trainer, record):
+        self.lines.append(rf.jsonl_line(record))
+        self.flush()
+
+    def on_fit_end(self, trainer, summary):
+        self.flush()
+
+
+class StatusWriter(Callback):
+    """The heartbeat: status.json at every change of state and, while running, at most every
+    ``STATUS_SECONDS``. The pause control calls ``status`` too (runtime.runs.FileControl)."""
+
+    def __init__(self, run_dir: Path, metrics: MetricsWriter):
+        self.dir = run_dir
+        self.metrics = metrics
+        self.last = 0.0
+
     def status(self, t, state: str, **extra) -> None:
-        self.write_metrics()      # a reader of the status sees the records it speaks of
-        self.last_status = time.time()
+        self.metrics.flush()      # a reader of the status sees the records it speaks of
+        self.last = time.time()
         rf.write_json(self.dir / rf.STATUS, {
             "format_version": rf.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
             "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, **t.device_facts,
             "mode": t.data.mode, "data": t.data.data_name, "started": t.started, "updated": time.time(), **extra})
 
-    # -- during the epoch -------------------------------------------------------------
-    def on_after_backward(self, trainer):
-        if time.time() - self.last_snapshot < trainer.cfg.snapshot_seconds or not trainer.cfg.monitor:
-            return
-        self.last_snapshot = time.time()
-        self._snapshot(trainer)
+    def _beat(self, trainer) -> None:
+        if time.time() - self.last >= STATUS_SECONDS:
+            self.status(trainer, "running")
+
+    def on_fit_start(self, trainer):
+        self.status(trainer, "running")
 
     def on_log(self, trainer, record):
-        self.lines.append(rf.jsonl_line(record))
-        now = time.time()
-        if now - self.last_status >= STATUS_SECONDS:
-            self.status(trainer, "running")
-        elif now - self.last_flush >= METRICS_SECONDS:
-            self.write_metrics()
+        self._beat(trainer)
 
-    def _snapshot(self, t) -> None:
+    def on_epoch_end(self, trainer, record):
+        self._beat(trainer)
+
+    def on_fit_end(self, trainer, summary):
+        self.status(trainer, "stopped" if trainer.stop_reason == "stopped" else "finished",
+                    stop_reason=trainer.stop_reason)
+
+
+# -- weights, gradients and activations -----------------------------------------------------------------
+class Snapshots(Callback):
+    """stats.jsonl (weight and gradient norms and histograms per layer) and activations.npz (every
+    layer's output for a few fixed validation samples; forward hooks only for that one pass), at
+    most once per ``snapshot_seconds`` during training and with each epoch's views."""
+
+    def __init__(self, run_dir: Path):
+        self.dir = run_dir
+        self.last = 0.0
+        self.epochs = Pacer()
+
+    def on_fit_start(self, trainer):
+        t = trainer
+        self.names = t.compiled.generated.names                 # node id -> attribute
+        self.node_of = {v: k for k, v in self.names.items()}
+        self.watch = [n for n in t.data.check.order if hasattr(t.module, self.names[n])]
+        shapes = t.data.check.shapes
+        self.conv_like = {n for n in self.watch if shapes.get(n) is not None and len(shapes[n]) in (2, 3)}
+        self.watch_inputs, self.watch_target = None, None
+        if t.data.mode != "gan":
+            split = t.data.val or t.data.train
+            self.watch_inputs, self.watch_target = split.take(slice(0, min(t.cfg.watch_samples, len(split))))
+
+    def on_after_backward(self, trainer):
+        if trainer.cfg.monitor and time.time() - self.last >= trainer.cfg.snapshot_seconds:
+            self.snapshot(trainer)
+
+    def on_epoch_end(self, trainer, record):
+        if trainer.cfg.monitor and self.epochs.due(record, trainer.cfg.snapshot_seconds):
+            self.snapshot(trainer)
+
+    def on_fit_end(self, trainer, summary):
+        if trainer.cfg.monitor and trainer.history and self.epochs.due(trainer.history[-1], 0, final=True):
+            self.snapshot(trainer)
+
+    def snapshot(self, t) -> None:
+        self.last = time.time()
         model = t.module if t.data.mode != "gan" else t.discriminator
         layers = {}
         for name, module in model.named_children():
-            params = [p for p in module.parameters()]
+            params = list(module.parameters())
             if not params:
                 continue
             w = torch.cat([p.detach().reshape(-1).float() for p in params])
             grads = [p.grad for p in params if p.grad is not None]
-            entry = {"weight_norm": float(w.norm()), "weight_hist": self._hist(w)}
+            entry = {"weight_norm": float(w.norm()), "weight_hist": _hist(w)}
             if grads:
                 g = torch.cat([gr.detach().reshape(-1).float() for gr in grads])
-                entry.update(grad_norm=float(g.norm()), grad_hist=self._hist(g))
-            node = self.node_of.get(name, name) if model is t.module else name
-            layers[node] = entry
+                entry.update(grad_norm=float(g.norm()), grad_hist=_hist(g))
+            layers[self.node_of.get(name, name) if model is t.module else name] = entry
         rf.append_jsonl(self.dir / rf.STATS, {"step": t.step, "epoch": getattr(t, "epoch", 0),
                                               "model": "discriminator" if t.data.mode == "gan" else "model",
                                               "layers": layers})
         if self.watch_inputs is not None:
             self._activations(t)
-
-    @staticmethod
-    def _hist(values: torch.Tensor) -> dict:
-        lo, hi = float(values.min()), float(values.max())
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            return {"counts": [], "lo": lo, "hi": hi}
-        if hi <= lo:
-            hi = lo + 1e-8
-        counts = torch.histc(values, bins=HIST_BINS, min=lo, max=hi)
-        return {"counts": [int(c) for c in counts.cpu().tolist()], "lo": lo, "hi": hi}
 
     @torch.no_grad()
     def _activations(self, t) -> None:
@@ -153,7 +223,7 @@ class RunMonitor(Callback):
             def hook(_module, _inputs, output):
                 out = output[0] if isinstance(output, tuple) else output
                 out = out.detach()
-                if out.ndim >= 3 and out.ndim <= 4 and node in self._conv_like(t):
+                if 3 <= out.ndim <= 4 and node in self.conv_like:
                     out = out[:, :MAX_CHANNELS]
                 elif out.ndim == 2:
                     out = out[:, :MAX_UNITS]
@@ -178,48 +248,46 @@ class RunMonitor(Callback):
             arrays["target"] = _to_numpy(self.watch_target)
         rf.write_npz(self.dir / rf.ACTIVATIONS, **arrays)
 
-    def _conv_like(self, t) -> set:
-        if not hasattr(self, "_conv_nodes"):
-            shapes = t.data.check.shapes
-            self._conv_nodes = {n for n in self.watch if shapes.get(n) is not None and len(shapes[n]) in (2, 3)}
-        return self._conv_nodes
 
-    # -- epoch end -----------------------------------------------------------------------
+def _hist(values: torch.Tensor) -> dict:
+    lo, hi = float(values.min()), float(values.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return {"counts": [], "lo": lo, "hi": hi}
+    if hi <= lo:
+        hi = lo + 1e-8
+    counts = torch.histc(values, bins=HIST_BINS, min=lo, max=hi)
+    return {"counts": [int(c) for c in counts.cpu().tolist()], "lo": lo, "hi": hi}
+
+
+# -- the epoch-end views --------------------------------------------------------------------------------
+class EpochViews(Callback):
+    """confusion.json and boundary.npz (classification), samples.npz (misclassified inputs,
+    reconstructions, latent space, generated samples): at epoch 0, then at most once per
+    ``snapshot_seconds``, and for the last epoch at the end."""
+
+    def __init__(self, run_dir: Path):
+        self.dir = run_dir
+        self.pacer = Pacer()
+
+    def on_fit_start(self, trainer):
+        t = trainer
+        if t.data.mode == "gan":        # the same latent batch after every epoch: watch noise become digits
+            gen = torch.Generator(device=t.device).manual_seed(t.cfg.seed + 7)
+            self.fixed_noise = torch.randn((16, *t.data.latent_shape), device=t.device, generator=gen)
+
     def on_epoch_end(self, trainer, record):
-        self.lines.append(rf.jsonl_line(record))
-        self.write_metrics()
-        self._views_and_checkpoints(trainer, record, final=False)
-        if time.time() - self.last_status >= STATUS_SECONDS:
-            self.status(trainer, "running")
+        if trainer.cfg.monitor and self.pacer.due(record, trainer.cfg.snapshot_seconds):
+            self.draw(trainer, record["epoch"])
 
-    def _views_and_checkpoints(self, t, record: dict, final: bool) -> None:
-        """Epoch-end diagnostics and checkpoints, paced by wall time; ``final`` writes what is due."""
-        now = time.time()
-        due = final or record["epoch"] == 0 or now - self.last_diagnostics >= t.cfg.snapshot_seconds
-        if t.cfg.monitor and due and record is not self.viewed:     # the end may follow its last epoch's views
-            self.last_diagnostics, self.viewed = now, record
-            if t.data.mode == "classification" and t.data.val is not None:
-                self._confusion(t, record["epoch"])
-                self._boundary(t, record["epoch"])
-            self._samples(t, record["epoch"])
-            if self.watch_inputs is not None or t.data.mode == "gan":
-                self._snapshot(t)
-                self.last_snapshot = time.time()
-        if not final and record["epoch"] and record["epoch"] % t.cfg.checkpoint_every == 0 \
-                and now - self.last_checkpoint >= CHECKPOINT_SECONDS:
-            self._save_last(t)
-        if record["epoch"] and t.best.epoch == record["epoch"]:
-            # the best weights alone (the trainer copied them): fine-tuning and export start from them;
-            # resuming uses the last checkpoint
-            self.pending_best = dict(t.checkpoint_content(optimizers=False, state_dict=t.best.state),
-                                     best_epoch=record["epoch"], best_metric=t.best.metric)
-        if self.pending_best is not None and (final or now - self.last_best_saved >= CHECKPOINT_SECONDS):
-            checkpoint.save(self.dir / rf.CKPT_BEST, **self.pending_best)
-            self.pending_best, self.last_best_saved = None, time.time()
+    def on_fit_end(self, trainer, summary):
+        if trainer.cfg.monitor and trainer.history and self.pacer.due(trainer.history[-1], 0, final=True):
+            self.draw(trainer, trainer.history[-1]["epoch"])
 
-    def _save_last(self, t) -> None:
-        checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
-        self.last_checkpoint = time.time()
+    def draw(self, t, epoch: int) -> None:
+        if t.data.mode == "classification" and t.data.val is not None:
+            self._confusion(t, epoch)
+            self._boundary(t, epoch)
+        self._samples(t, epoch)
 
     def _confusion(self, t, epoch: int) -> None:
         split = t.data.val
@@ -261,49 +329,37 @@ class RunMonitor(Callback):
             self._merge_samples(epoch=np.array(epoch), generated=_to_numpy(fake), real=_to_numpy(real))
         elif mode in ("autoencoder", "vae"):
             split = t.data.val or t.data.train
-            inputs, target = split.take(slice(0, 8))
+            inputs, _ = split.take(slice(0, 8))
             t.module.eval()
             out = t.module(*inputs)
             out = out if isinstance(out, tuple) else (out,)
             recon = out[t.data.output_names.index("recon")] if mode == "vae" else out[0]
             arrays = {"epoch": np.array(epoch), "inputs": _to_numpy(inputs[0]), "recon": _to_numpy(recon)}
             if mode == "vae":
-                many, labels = split.take(slice(0, MAX_LATENT_POINTS))
-                mu = t.module(*many)[t.data.output_names.index("mu")]
-                arrays["latent"] = _to_numpy(mu.flatten(1))
-                if labels is not None:
-                    arrays["latent_labels"] = labels.cpu().numpy()
-                if hasattr(t.module, "decode"):
-                    z = self._latent_grid(mu.flatten(1))
-                    if z is not None:
-                        arrays["decoded_grid"] = _to_numpy(t.module.decode(z.reshape(-1, *t.module.latent_shape)))
+                arrays.update(self._latent(t, split))
             t.module.train()
             self._merge_samples(**arrays)
 
     @staticmethod
-    def _latent_grid(mu: torch.Tensor):
-        """A 7x7 sweep over a 2-D latent space, for a picture of what the decoder learned."""
-        if mu.shape[1] != 2:
-            return None
-        steps = torch.linspace(-2.0, 2.0, 7, device=mu.device)
-        yy, xx = torch.meshgrid(steps, steps, indexing="ij")
-        return torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)
+    def _latent(t, split) -> dict:
+        """The means of up to ``MAX_LATENT_POINTS`` validation samples, their labels, and for a 2-D latent
+        space the decoder's output over a grid."""
+        many, labels = split.take(slice(0, MAX_LATENT_POINTS))
+        mu = t.module(*many)[t.data.output_names.index("mu")].flatten(1)
+        arrays = {"latent": _to_numpy(mu)}
+        if labels is not None:
+            arrays["latent_labels"] = labels.cpu().numpy()
+        if hasattr(t.module, "decode") and mu.shape[1] == 2:     # a 7x7 sweep: what the decoder learned
+            steps = torch.linspace(-2.0, 2.0, 7, device=mu.device)
+            yy, xx = torch.meshgrid(steps, steps, indexing="ij")
+            z = torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)
+            arrays["decoded_grid"] = _to_numpy(t.module.decode(z.reshape(-1, *t.module.latent_shape)))
+        return arrays
 
     def _merge_samples(self, **arrays) -> None:
         old = rf.read_npz(self.dir / rf.SAMPLES) or {}
         old.update(arrays)
         rf.write_npz(self.dir / rf.SAMPLES, **old)
-
-    # -- end -----------------------------------------------------------------------------
-    def on_fit_end(self, trainer, summary):
-        if trainer.history:     # the last epoch's views and the best weights, whatever the pacing skipped
-            self._views_and_checkpoints(trainer, trainer.history[-1], final=True)
-        self._save_last(trainer)
-        if trainer.test_report is not None:
-            rf.write_json(self.dir / rf.TEST, trainer.test_report)
-        rf.write_json(self.dir / rf.SUMMARY, summary)
-        self.status(trainer, "stopped" if trainer.stop_reason == "stopped" else "finished",
-                    stop_reason=trainer.stop_reason)
 
 
 def confusion_record(true: torch.Tensor, pred: torch.Tensor, class_names: list[str]) -> dict:
@@ -328,3 +384,41 @@ def confusion_record(true: torch.Tensor, pred: torch.Tensor, class_names: list[s
     accuracy = correct[keep].double() / support[keep].clamp(min=1).double()
     return {"classes": [class_names[i] for i in keep.tolist()], "matrix": matrix.tolist(),
             "per_class_acc": accuracy.tolist(), "classes_total": n}
+
+
+# -- checkpoints ----------------------------------------------------------------------------------------------
+class Checkpointer(Callback):
+    """checkpoint_last.pt (weights, optimizer and schedule: what resuming needs) every
+    ``checkpoint_every`` epochs but at most every ``CHECKPOINT_SECONDS``, and at the end;
+    checkpoint_best.pt (the best epoch's weights alone, ``Trainer.best``) when it improves,
+    written at most every ``CHECKPOINT_SECONDS`` and at the end."""
+
+    def __init__(self, run_dir: Path):
+        self.dir = run_dir
+        self.last_saved = time.time()
+        self.pending_best = None        # the best checkpoint's content, not yet on disk
+        self.best_saved = 0.0
+
+    def on_epoch_end(self, trainer, record):
+        t, epoch = trainer, record["epoch"]
+        if epoch and epoch % t.cfg.checkpoint_every == 0 and time.time() - self.last_saved >= CHECKPOINT_SECONDS:
+            self._save_last(t)
+        if epoch and t.best.epoch == epoch:
+            # the trainer copied the best weights: fine-tuning and export start from them
+            self.pending_best = dict(t.checkpoint_content(optimizers=False, state_dict=t.best.state),
+                                     best_epoch=epoch, best_metric=t.best.metric)
+        if self.pending_best is not None and time.time() - self.best_saved >= CHECKPOINT_SECONDS:
+            self._save_best()
+
+    def on_fit_end(self, trainer, summary):
+        if self.pending_best is not None:
+            self._save_best()
+        self._save_last(trainer)
+
+    def _save_last(self, t) -> None:
+        checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
+        self.last_saved = time.time()
+
+    def _save_best(self) -> None:
+        checkpoint.save(self.dir / rf.CKPT_BEST, **self.pending_best)
+        self.pending_best, self.best_saved = None, time.time()

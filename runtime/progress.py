@@ -5,7 +5,7 @@ import sys
 
 from builder.i18n import t
 
-from .train import Callback
+from .callbacks import Callback
 
 EPOCH_KEYS = ("val_loss", "val_acc", "val_mae", "val_recon", "val_kl", "val_d_loss", "val_g_loss")
 

@@ -26,7 +26,8 @@ from builder.errors import CodedError
 
 from . import runfiles as rf
 from .config import TrainConfig, migrate
-from .train import Control, TrainError
+from .callbacks import Control
+from .train import TrainError
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = "job.json"
@@ -72,15 +73,16 @@ class FileControl(Control):
         return self.command
 
     def wait_while_paused(self, trainer) -> str:
-        monitor = next((cb for cb in trainer.callbacks if hasattr(cb, "status")), None)
-        if monitor:
-            monitor.status(trainer, "paused")
+        from .monitor import StatusWriter
+        heartbeat = next((cb for cb in trainer.callbacks if isinstance(cb, StatusWriter)), None)
+        if heartbeat:
+            heartbeat.status(trainer, "paused")
         paused_at = time.time()
         while (state := self.poll()) == "pause":
             time.sleep(0.1)
         trainer.started += time.time() - paused_at    # elapsed time excludes the pause
-        if monitor and state == "run":
-            monitor.status(trainer, "running")
+        if heartbeat and state == "run":
+            heartbeat.status(trainer, "running")
         return state
 
 

@@ -19,44 +19,17 @@ from builder.codegen import compile_graph
 from builder.errors import CodedError
 
 from . import checkpoint, distributed
+from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
 from .device import facts, pick
 from .optim import Schedule, make_optimizer
 from .prepare import Prepared, prepare
+from .monitor import run_callbacks
 from .tasks import TASKS
 
 
 class TrainError(CodedError):
     """The run stopped on a problem the user can act on (NaN loss, out of memory, ...)."""
-
-
-class Callback:
-    """Hooks the loop calls; override what you need (Lightning's names)."""
-
-    def on_fit_start(self, trainer) -> None:
-        return None
-
-    def on_after_backward(self, trainer) -> None:
-        return None
-
-    def on_log(self, trainer, record: dict) -> None:
-        return None
-
-    def on_epoch_end(self, trainer, record: dict) -> None:
-        return None
-
-    def on_fit_end(self, trainer, summary: dict) -> None:
-        return None
-
-
-class Control:
-    """Where pause/stop requests come from; the base never asks for either."""
-
-    def poll(self) -> str:
-        return "run"
-
-    def wait_while_paused(self, trainer) -> str:
-        return self.poll()
 
 
 class BestWeights:
@@ -513,8 +486,7 @@ def train(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, run_
     if cfg.early_stopping:
         callbacks.append(EarlyStopping(cfg.es_metric, cfg.es_patience, cfg.es_min_delta))
     if run_dir is not None:
-        from .monitor import RunMonitor
-        callbacks.append(RunMonitor(Path(run_dir)))
+        callbacks += run_callbacks(Path(run_dir))
     trainer = Trainer(cfg, graph, discriminator, callbacks=callbacks, control=control)
     summary = trainer.fit()
     return trainer, summary
