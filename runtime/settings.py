@@ -77,6 +77,10 @@ class Setting:
             return self.mode_defaults[mode]
         return self.default
 
+    def format(self, value) -> str:
+        """A value as a person reads it: 100, 0.02, 1e-08."""
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
     def choice_label(self, choice, lang: str) -> str:
         words = self.choice_labels.get(choice)
         return words.get(lang) or words["en"] if words else str(choice)

@@ -274,3 +274,24 @@ def chain_graph(softmax: bool = False) -> dict:
     from tests.graphs import chain
     layers = [("Linear", {"out_features": 8}), ("ReLU", {}), ("Linear", {"out_features": 3})]
     return chain(*layers, *([("Softmax", {})] if softmax else []), input_shape=(4,), name="iris_mlp")
+
+
+def test_defaults_follow_the_data_set_until_the_user_changes_them(env):
+    ws = Workspace(env["home"])
+    ws.open_doc(chain_graph(), save=True)
+    ws.set_data_choice(data="iris")
+    at = open_train()
+    assert (by_label(at.number_input, "Epochs").value, by_label(at.number_input, "Batch size").value,
+            by_label(at.number_input, "Learning rate").value) == (100, 16, 0.02)
+    assert any("Defaults for iris" in c.value for c in at.caption), [c.value for c in at.caption]
+    by_label(at.number_input, "Epochs").set_value(40).run()
+    assert Workspace(env["home"]).train_values("classification") == {"epochs": 40}     # only what was changed
+    assert any("Your changes: Epochs" in c.value for c in at.caption)
+    Workspace(env["home"]).set_data_choice(data="wine")                                  # the Data page's choice
+    at = open_train()
+    assert (by_label(at.number_input, "Epochs").value, by_label(at.number_input, "Batch size").value) == (40, 64)
+    at.button(key="tp_defaults_reset").click().run()
+    assert by_label(at.number_input, "Epochs").value == 15
+    start_button(at).click().run()
+    cfg = env["started"][0]["config"]
+    assert (cfg.data, cfg.epochs, cfg.batch_size) == ("wine", 15, 64)

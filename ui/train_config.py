@@ -33,6 +33,18 @@ def defaults_for(mode: str, data: str | None = None) -> dict:
     return {f.name: f.default_for(mode, data) for f in FIELDS}
 
 
+def data_set_defaults(mode: str, data: str | None) -> dict:
+    """The form fields whose default is the data set's own (iris trains 100 epochs), with those defaults."""
+    return {f.name: f.default_for(mode, data) for f in FIELDS if data in f.data_defaults}
+
+
+def changed_fields(mode: str, saved: dict | None, data: str | None = None) -> list[str]:
+    """The fields the user set to something else than the default (in the form's order)."""
+    defaults = defaults_for(mode, data)
+    kept = restore_values(mode, saved, data)
+    return [f.name for f in FIELDS if kept[f.name] != defaults[f.name]]
+
+
 def restore_values(mode: str, saved: dict | None, data: str | None = None) -> dict:
     """The defaults for ``mode`` with the saved values that still fit their field (a saved
     session may come from an older version, or have been edited by hand)."""

@@ -92,11 +92,9 @@ def _fields(fields: list[Setting], mode: str, values: dict, cols: int = 2) -> No
 
 def _saver(mode: str, name: str, key: str):
     """The widget's callback: runs before the next script run, so that run draws the new value."""
-    def save():
+    def save():      # only what the user set is kept: the rest follows the mode's and data set's defaults
         ws = workspace()
-        values = tc.restore_values(mode, ws.train_values(mode))
-        values[name] = st.session_state[key]
-        ws.set_train(values=values, for_mode=mode)
+        ws.set_train(values={**ws.train_values(mode), name: st.session_state[key]}, for_mode=mode)
     return save
 
 
@@ -224,7 +222,9 @@ def setup_form(run_live: bool) -> Setup:
         softmax_advice(ws, ws.tabs[model_i], result)
 
     # the options: the essentials in view, the rest in expanders
-    values = tc.restore_values(resolved, ws.train_values(resolved))
+    data_name = None if data_choice.get("upload") else data_choice.get("data")
+    values = tc.restore_values(resolved, ws.train_values(resolved), data_name)
+    defaults_caption(ws, resolved, data_name, values)
     _fields(tc.visible_fields(resolved, values, "basic"), resolved, values)
     for group, icon in (("optimizer", ":material/tune:"), ("schedule", ":material/trending_down:"),
                         ("regularisation", ":material/compress:"), ("early_stopping", ":material/timer_off:"),
@@ -248,6 +248,23 @@ def setup_form(run_live: bool) -> Setup:
         st.caption(tr("trainpage.one_at_a_time"))
     return Setup(graph=graph, graph_name=graph.get("name", keys[model_i]), discriminator=discriminator, mode=mode,
                  resolved=resolved, values=values, data_choice=data_choice, errors=errors, config=config)
+
+
+def defaults_caption(ws, mode: str, data: str | None, values: dict) -> None:
+    """Where the form's values come from: the data set's own defaults, and the user's changes (which a
+    button resets)."""
+    L = lang()
+    own = tc.data_set_defaults(mode, data)
+    if own:
+        shown = " · ".join(f"{setting_label(n)} {tc.field_by_name(n).format(v)}" for n, v in own.items())
+        st.caption(tr("trainpage.defaults_for_data", data=md_literal(data), settings=shown))
+    changed = [n for n in tc.changed_fields(mode, ws.train_values(mode), data) if n in values]
+    if changed:
+        c1, c2 = st.columns([3, 1.2], vertical_alignment="center")
+        c1.caption(tr("trainpage.defaults_changed", names=", ".join(pick(BY_NAME[n].label, L) for n in changed)))
+        if c2.button(tr("trainpage.defaults_reset"), key="tp_defaults_reset", icon=":material/restart_alt:"):
+            ws.set_train(values={}, for_mode=mode)
+            st.rerun()
 
 
 def softmax_advice(ws, tab, result) -> None:
