@@ -25,13 +25,14 @@ def test_defaults_train_well_on_digits_and_follow_the_mode():
 
 
 def test_every_field_is_a_config_key_with_a_label_and_help():
-    from builder.i18n import TEXT
+    from builder.i18n import LANGS
     keys = set(TrainConfig().to_dict())
-    for f in tc.FIELDS:
+    for f in tc.FIELDS:     # a setting's words live in its declaration (runtime/settings.py)
         assert f.name in keys
-        assert f"trainpage.f.{f.name}" in TEXT and f"trainpage.help.{f.name}" in TEXT
-        for option in f.options if f.kind == "select" and f.name != "optimizer" else ():
-            assert f"trainpage.opt.{f.name}.{option}" in TEXT, (f.name, option)
+        for lang in LANGS:
+            assert f.label.get(lang, "").strip() and f.help.get(lang, "").strip(), (f.name, lang)
+            for choice, words in f.choice_labels.items():
+                assert choice in f.choices and words.get(lang, "").strip(), (f.name, choice, lang)
 
 
 def test_fields_shown_depend_on_mode_optimizer_and_schedule():
