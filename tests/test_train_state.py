@@ -169,14 +169,6 @@ def test_watchable_layers_and_default():
     assert ts.default_layer(doc, ["x", "fc2"]) == "fc2"
 
 
-def test_diagnostic_views_per_mode(tmp_path):
-    assert ts.diagnostic_views("classification", tmp_path) == ["gradients", "weights", "confusion", "mistakes"]
-    (tmp_path / rf.BOUNDARY).write_bytes(b"")
-    assert ts.diagnostic_views("classification", tmp_path)[-1] == "boundary"
-    assert ts.diagnostic_views("vae", tmp_path)[-2:] == ["reconstructions", "latent"]
-    assert ts.diagnostic_views("gan", tmp_path)[-1] == "generated"
-
-
 def test_sample_labels_name_the_class():
     labels = ts.sample_labels(3, np.array([3, 0, 9]), [str(i) for i in range(10)], lambda i: f"s{i}")
     assert labels == ["s1 · 3", "s2 · 0", "s3 · 9"]
