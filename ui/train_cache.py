@@ -39,27 +39,26 @@ def metrics(run_dir: Path) -> train_state.Tail:
 
 def npz(path: Path) -> tuple[int | None, dict | None]:
     """An npz file's arrays, re-read only when the file was replaced."""
-    version = train_state.file_version(path)
-    store = cache()["npz"]
-    hit = store.get(str(path))
-    if hit is not None and hit[0] == version:
-        return hit
-    data = runfiles.read_npz(path) if version is not None else None
-    if data is None and hit is not None:   # being replaced right now: keep the last good one
-        return hit
-    store[str(path)] = (version, data)
-    return version, data
+    return read_once_per_version(path, runfiles.read_npz, keep_last_good=True)
 
 
 def json_file(path: Path) -> tuple[int | None, dict | None]:
+    return read_once_per_version(path, runfiles.read_json)
+
+
+def read_once_per_version(path: Path, read, keep_last_good: bool = False) -> tuple[int | None, object]:
+    """(version, ``read(path)``), read again only when the file's version changed; with ``keep_last_good``
+    a failed read (the file is being replaced right now) gives the last good content."""
     version = train_state.file_version(path)
     store = cache()["npz"]
     hit = store.get(str(path))
     if hit is not None and hit[0] == version:
         return hit
-    data = runfiles.read_json(path)
-    store[str(path)] = (version, data)
-    return version, data
+    content = read(path) if version is not None else None
+    if content is None and hit is not None and keep_last_good:
+        return hit
+    store[str(path)] = (version, content)
+    return version, content
 
 
 def run_file(run_dir: Path, name: str) -> tuple:
