@@ -27,7 +27,7 @@ from runtime import runfiles as rf
 from runtime.config import TrainConfig
 from runtime.export.common import find_checkpoint
 from ui import train_config as tc
-from ui import train_state as ts
+from ui import train_diagnostics
 from ui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def test_the_train_page_draws_the_old_and_the_new_run(runs_root, tmp_path, monke
     for run_id in (OLD_RUN, NEW_RUN):
         at.session_state["tp_current"] = run_id
         at.run()
-        views = ts.diagnostic_views("classification", runs_root / run_id)
+        views = train_diagnostics.diagnostic_views("classification", runs_root / run_id)
         assert {"weights", "gradients", "confusion"} <= set(views), views
         for view in views:
             at.session_state["tp_diag"] = view

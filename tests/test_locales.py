@@ -70,15 +70,8 @@ def _metrics():
 
 
 def _views():
-    import tempfile
-
-    from runtime import runfiles as rf
-    from ui import train_state as ts
-    with tempfile.TemporaryDirectory() as run_dir:       # a run with every optional view's file
-        for name in (rf.BOUNDARY, rf.TEST):
-            (Path(run_dir) / name).write_text("{}")
-        return sorted({v for mode in (None, "classification", "regression", "autoencoder", "vae", "gan")
-                       for v in ts.diagnostic_views(mode, Path(run_dir))})
+    from ui import train_diagnostics
+    return [view.name for view in train_diagnostics.VIEWS]
 
 
 def _option_keys():
@@ -109,12 +102,13 @@ DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
     "trainpage.group.{}": ("ui/train_form.py: the expanders (every group but the basic one)",
                            lambda: [g for g in _const("ui.train_config", "GROUPS")() if g != "basic"]),
     "trainpage.aug.{}": ("ui/train_form.py: the augmentations switched on", _augment_keys),
-    "trainpage.view.{}": ("ui/train_live.py: the diagnostic views of every mode", _views),
-    "trainpage.diag_{}_hint": ("ui/train_live.py: the gradient and weight views", _listed("gradients", "weights")),
-    "trainpage.score.{}": ("ui/train_live.py, ui/train_runs.py: the test scores",
+    "trainpage.view.{}": ("ui/train_diagnostics.py: the views of the registry", _views),
+    "trainpage.diag_{}_hint": ("ui/train_diagnostics.py: the gradient and weight views",
+                               _listed("gradients", "weights")),
+    "trainpage.score.{}": ("ui/train_diagnostics.py, ui/train_runs.py: the test scores",
                            _const("ui.train_state", "TEST_SCORES")),
     "trainpage.state.{}": ("ui/train_live.py, ui/train_runs.py: a run's state", _run_states),
-    "trainpage.col.{}": ("ui/train_live.py: the per-class table's number columns",
+    "trainpage.col.{}": ("ui/train_diagnostics.py: the per-class table's number columns",
                          _listed("precision", "recall", "f1")),
     "kind.{}": ("builder/params.py: what a param expects, for every param of every layer", _param_kinds),
     "mode.{}": ("the Train, Data and Build pages: a run's mode, a template's mode", _modes),

@@ -17,7 +17,7 @@ from runtime import runfiles as rf
 from runtime import runs
 from runtime.config import TrainConfig
 from runtime.train import train
-from ui import train_state as ts
+from ui import train_diagnostics
 
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -73,7 +73,7 @@ def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
         if lang == "zh":    # the device the run used, in Chinese too
             assert any("个线程）" in m.value for m in at.markdown), [m.value for m in at.markdown][:5]
         status = rf.read_json(runs_root / run_id / rf.STATUS)
-        views = ts.diagnostic_views(status["mode"], runs_root / run_id)
+        views = train_diagnostics.diagnostic_views(status["mode"], runs_root / run_id)
         if mode == "boundary":
             assert "boundary" in views
         assert ("test" in views) == (mode in ("classification", "boundary"))

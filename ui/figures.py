@@ -358,6 +358,19 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
     return _layout(fig, t("fig.latent", lang), height=380, note=note, uirevision="latent")
 
 
+def generated_points(generated: np.ndarray, real: np.ndarray | None, lang: str) -> go.Figure:
+    """A GAN's samples of 1-D or 2-D points over the real ones (Train page)."""
+    fig = go.Figure()
+    if real is not None:
+        r = real.reshape(len(real), -1)
+        fig.add_trace(go.Scatter(x=r[:, 0], y=r[:, 1] if r.shape[1] > 1 else np.zeros(len(r)), mode="markers",
+                                 name=t("trainpage.real_title", lang), marker=dict(color="#9ca3af", size=5)))
+    g = generated.reshape(len(generated), -1)
+    fig.add_trace(go.Scatter(x=g[:, 0], y=g[:, 1] if g.shape[1] > 1 else np.zeros(len(g)), mode="markers",
+                             name=t("trainpage.generated_title", lang), marker=dict(color=VAL, size=8)))
+    return _layout(fig, t("trainpage.generated_title", lang), height=380, uirevision="genpoints")
+
+
 def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
     """A 2-D data set as a scatter plot coloured by class (Data page)."""
     return latent_scatter(x, labels, class_names, lang).update_layout(

@@ -13,6 +13,7 @@ from runtime import runfiles as rf
 from runtime.config import BY_NAME
 from runtime import runs
 from ui import figures as F
+from ui import train_cache
 from ui import train_config as tc
 from ui import train_live as live
 from ui import train_state as ts
@@ -77,7 +78,7 @@ def _test_metric(scores: dict) -> str:
 
 
 def best_of(info: runs.RunInfo) -> dict:
-    return ts.best_metrics(live.metrics(info.dir).records)
+    return ts.best_metrics(train_cache.metrics(info.dir).records)
 
 
 def runs_section(current: runs.RunInfo | None) -> None:
@@ -114,8 +115,8 @@ def runs_section(current: runs.RunInfo | None) -> None:
             metric = st.segmented_control(tr("trainpage.compare_metric"), metric_opts, default=metric_opts[0],
                                           format_func=labeller("fig."), key="tp_compare_metric") \
                 or metric_opts[0]
-            series = [(labels[rid], live.metrics(by_id[rid].dir).records) for rid in chosen]
-            st.plotly_chart(F.overlay(series, metric, L), config=live.PLOT_CONFIG, key="tp_overlay")
+            series = [(labels[rid], train_cache.metrics(by_id[rid].dir).records) for rid in chosen]
+            st.plotly_chart(F.overlay(series, metric, L), config=train_cache.PLOT_CONFIG, key="tp_overlay")
             tested = {rid: ts.test_scores(by_id[rid].summary) for rid in chosen}
             tested = {rid: scores for rid, scores in tested.items() if scores}
             if tested:
@@ -173,7 +174,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
                 try:
                     runs.continue_run(info.dir, epochs=int(total))
                     st.session_state[live.CURRENT] = info.id
-                    live.cache()["tails"].pop(str(info.dir / rf.METRICS), None)
+                    train_cache.cache()["tails"].pop(str(info.dir / rf.METRICS), None)
                     st.rerun()
                 except CodedError as exc:   # a run that cannot continue or fine-tune: say why
                     st.error(md_literal(exc.message(lang())))

@@ -6,7 +6,9 @@
 * ``panels``: which curves a mode has; ``best_metrics``: a run's best values.
 * ``active_run``: the run to show after a reload (the newest live one).
 * ``layer_graph``: agraph nodes and edges for "pick a layer to watch".
-* ``diagnostic_views``: which diagnostics apply to a run.
+* ``run_mode``: a run's mode; ``number_text``: a number as the page shows it.
+
+Which diagnostic views a run has is the registry's (ui/train_diagnostics.py).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runtime import runfiles as rf
+from runtime import runs
 from runtime.runs import LIVE_STATES, RunInfo
 
 TERMINAL_STATES = ("finished", "stopped", "failed", "died")
@@ -175,6 +178,19 @@ def top_classes(per_class: list[dict], limit: int) -> list[dict]:
     return [c for i, c in enumerate(per_class) if i in keep]
 
 
+def number_text(value, digits: int = 4, pct: bool = False, sci: bool = False) -> str:
+    """A number in a tile or a score: 0.4213, 92.0%, 1.00e-03, 23,000; "–" for none."""
+    if value is None:
+        return "–"
+    if pct:
+        return f"{100 * value:.1f}%"
+    if sci:
+        return f"{value:.2e}"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
 # -- which run to show -----------------------------------------------------------------------------
 def active_run(infos: list[RunInfo], remembered: str | None = None) -> RunInfo | None:
     """The newest live run; else the remembered one; else the newest run (None if there are none)."""
@@ -186,6 +202,15 @@ def active_run(infos: list[RunInfo], remembered: str | None = None) -> RunInfo |
             if r.id == remembered:
                 return r
     return max(infos, key=lambda r: r.id) if infos else None
+
+
+def run_mode(run_dir: Path, job: dict) -> str | None:
+    """The run's mode: its status's, else preprocess.json's, else the one its job asked for."""
+    status = runs.read_status(run_dir) or {}
+    if status.get("mode"):
+        return status["mode"]
+    pre = rf.read_json(Path(run_dir) / rf.PREPROCESS) or {}
+    return pre.get("mode") or (job.get("config") or {}).get("mode")
 
 
 # -- layers to watch ---------------------------------------------------------------------------------
@@ -325,26 +350,6 @@ def default_layer(doc: dict, layers: list[str]) -> str | None:
         if types.get(nid) != "Input":
             return nid
     return layers[0] if layers else None
-
-
-# -- diagnostics -------------------------------------------------------------------------------------
-def diagnostic_views(mode: str | None, run_dir: Path) -> list[str]:
-    """The diagnostics that apply to this run, in the order the page offers them."""
-    d = Path(run_dir)
-    views = ["gradients", "weights"]
-    if mode == "classification":
-        views += ["confusion", "mistakes"]
-        if (d / rf.BOUNDARY).exists():
-            views.append("boundary")
-    elif mode in ("autoencoder", "vae"):
-        views.append("reconstructions")
-        if mode == "vae":
-            views.append("latent")
-    elif mode == "gan":
-        views.append("generated")
-    if (d / rf.TEST).exists():
-        views.append("test")
-    return views
 
 
 def sample_labels(n: int, target, class_names, lang_label) -> list[str]:
