@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui.nav import FAVICON, all_pages
-from ui.session import language_switch, tr
+from ui.session import language_switch, localized
 
 st.set_page_config(page_title="NetCanvas", page_icon=FAVICON, layout="wide",
                    initial_sidebar_state="collapsed")
@@ -12,7 +12,7 @@ nav = st.navigation(all_pages(), position="top")
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:4.4rem;}</style>")
 brand, switch = st.columns([5, 1.4], vertical_alignment="center")
 brand.markdown(f"### :material/hub: NetCanvas &nbsp;<small style='color:#6b7280;font-weight:400'>"
-               f"{tr('app.tagline')}</small>", unsafe_allow_html=True)
+               f"{localized('app.tagline')}</small>", unsafe_allow_html=True)
 with switch:
     language_switch()
 nav.run()

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from builder import templates  # noqa: E402
-from runtime import runfiles as rf  # noqa: E402
+from runtime import runfiles  # noqa: E402
 from runtime import runs  # noqa: E402
 from tests.graphs import chain  # noqa: E402
 
@@ -47,7 +47,7 @@ def first_run(data: str, seed: int, root: Path) -> tuple[float, float]:
     seconds = time.perf_counter() - start
     if status.get("state") != "finished":
         raise SystemExit(f"{data} seed {seed}: {status.get('state')} {status.get('error')}")
-    return rf.read_json(run_dir / rf.SUMMARY)["val_acc"], seconds
+    return runfiles.read_json(run_dir / runfiles.SUMMARY)["val_acc"], seconds
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from builder import templates  # noqa: E402
 from builder.codegen import compile_graph  # noqa: E402
-from runtime import runfiles as rf  # noqa: E402
+from runtime import runfiles  # noqa: E402
 from runtime import runs  # noqa: E402
 from runtime.config import TrainConfig  # noqa: E402
 from runtime.monitor import run_callbacks  # noqa: E402
@@ -106,7 +106,7 @@ def bench_first_point(repeats: int) -> None:
                 if not warm:
                     runs._spare.take()   # make sure no spare is waiting
                 run_dir = runs.start(graph, {"data": "digits", "epochs": 2}, root=Path(tmp))
-                while not (run_dir / rf.METRICS).exists() or not rf.read_jsonl(run_dir / rf.METRICS)[0]:
+                while not (run_dir / runfiles.METRICS).exists() or not runfiles.read_jsonl(run_dir / runfiles.METRICS)[0]:
                     time.sleep(0.005)
                 times.append(time.perf_counter() - t0)
                 runs.wait(run_dir, 120)

@@ -123,8 +123,8 @@ def run_speed(run_dir: Path) -> float:
     Not the median of the per-log-point rates: those leave out evaluation and callbacks, and
     a median hides the steps that the page's refreshes slow down.
     """
-    from runtime import runfiles as rf
-    records, _ = rf.read_jsonl(run_dir / rf.METRICS)
+    from runtime import runfiles
+    records, _ = runfiles.read_jsonl(run_dir / runfiles.METRICS)
     epochs = [r for r in records if r.get("kind") == "epoch" and r.get("epoch", 0) > 0]
     return epochs[-1]["samples_per_s"]
 

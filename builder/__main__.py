@@ -13,7 +13,7 @@ from pathlib import Path
 from .codegen import generate
 from .errors import CheckError, FormatError, fmt_shape
 from .graph import read_file
-from .i18n import LANGS, t
+from .i18n import LANGS, translate
 from .shapes import check
 
 
@@ -39,9 +39,9 @@ def cmd_check(args) -> int:
         width = max((len(n.id) for n in result.graph.nodes), default=4)
         for n in result.graph.nodes:
             print(f"{n.id:<{width}}  {n.type:<24} {fmt_shape(result.shapes[n.id]):<18} {result.counts.get(n.id, 0):>12,}")
-        print(t("cli.check_ok", args.lang, nodes=len(result.graph.nodes), params=f"{result.total_params:,}"))
+        print(translate("cli.check_ok", args.lang, nodes=len(result.graph.nodes), params=f"{result.total_params:,}"))
         for advice in result.advice:      # it checks, but may not train well: say so, exit 0
-            print(t("cli.advice", args.lang, message=advice.message(args.lang)))
+            print(translate("cli.advice", args.lang, message=advice.message(args.lang)))
     else:
         _print_errors(result.errors, args.lang)
     return 0 if result.ok else 1
@@ -62,7 +62,7 @@ def cmd_export(args) -> int:
         sys.stdout.write(source)
     else:
         Path(args.output).write_text(source, encoding="utf-8")
-        print(t("cli.exported", args.lang, path=args.output, params=f"{result.total_params:,}"))
+        print(translate("cli.exported", args.lang, path=args.output, params=f"{result.total_params:,}"))
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .i18n import DEFAULT_LANG, t
+from .i18n import DEFAULT_LANG, translate
 
 
 def fmt_shape(shape) -> str:
@@ -28,8 +28,8 @@ def _render_arg(key: str, value, lang: str):
     if key.endswith("shape") and isinstance(value, (list, tuple)):
         return fmt_shape(value)
     if key == "ports" and isinstance(value, list):
-        items = [t("fmt.shape_on_port", lang, shape=fmt_shape(s), port=p) for s, p in value]
-        return t("fmt.list_sep", lang).join(items[:-1]) + t("fmt.and", lang) + items[-1] if len(items) > 1 else "".join(items)
+        items = [translate("fmt.shape_on_port", lang, shape=fmt_shape(s), port=p) for s, p in value]
+        return translate("fmt.list_sep", lang).join(items[:-1]) + translate("fmt.and", lang) + items[-1] if len(items) > 1 else "".join(items)
     if key == "path" and isinstance(value, (list, tuple)):
         return " -> ".join(str(v) for v in value)
     if isinstance(value, (list, tuple)):
@@ -40,8 +40,8 @@ def _render_arg(key: str, value, lang: str):
 def render_message(code: str, args: dict, lang: str = DEFAULT_LANG) -> str:
     """The message for an error code in ``lang``: args rendered (shapes, port lists, nested phrases)."""
     plain = {k: _render_arg(k, v, lang) for k, v in args.items() if not _is_ref(v)}
-    refs = {k: t(v[1:], lang, **plain) for k, v in args.items() if _is_ref(v)}
-    return t(code, lang, **plain, **refs)
+    refs = {k: translate(v[1:], lang, **plain) for k, v in args.items() if _is_ref(v)}
+    return translate(code, lang, **plain, **refs)
 
 
 @dataclass
@@ -57,10 +57,10 @@ class CheckError:
 
     def where(self, lang: str = DEFAULT_LANG) -> str:
         if self.node is not None:
-            return t("fmt.where_node", lang, node=self.node)
+            return translate("fmt.where_node", lang, node=self.node)
         if self.edge is not None:
-            return t("fmt.where_edge", lang, source=self.edge[0], target=self.edge[1])
-        return t("fmt.where_graph", lang)
+            return translate("fmt.where_edge", lang, source=self.edge[0], target=self.edge[1])
+        return translate("fmt.where_graph", lang)
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """``node c2: Conv2d expects input (C, H, W); received (400,)``"""

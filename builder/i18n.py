@@ -7,7 +7,7 @@ template whose fields come from an error's ``args`` or the caller's keyword argu
 The files are read once per process, on the first lookup.
 
 The rule: a thing declared in code carries its own words beside its declaration — a
-layer's title, help and explanation, a param's help (``H(en, zh)`` in
+layer's title, help and explanation, a param's help (``bilingual(en, zh)`` in
 ``builder/layers/*.py`` and ``builder/params.py``), a setting's label and help. Every other
 word a user reads lives in the locale files, and code names it by key.
 """
@@ -48,7 +48,7 @@ class _SafeArgs(dict):
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = DEFAULT_LANG, /, **args) -> str:
+def translate(key: str, lang: str = DEFAULT_LANG, /, **args) -> str:
     """The text for ``key`` in ``lang``, with ``args`` filled in (the key itself when unknown)."""
     entry = _table().get(key)
     if entry is None:

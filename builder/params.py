@@ -194,54 +194,54 @@ def _num(x) -> str:
 
 
 # -- shared params: one definition each, reused by the layers that take them --------
-def H(en: str, zh: str) -> dict:
+def bilingual(en: str, zh: str) -> dict:
     return {"en": en, "zh": zh}
 
 
 def units(name: str, en: str, zh: str, default=REQUIRED, hi=MAX_UNITS) -> Param:
-    return Param(name, "int", default, H(en, zh), lo=1, hi=hi)
+    return Param(name, "int", default, bilingual(en, zh), lo=1, hi=hi)
 
 
 def bias() -> Param:
-    return Param("bias", "bool", True, H("Learn an additive bias.", "学习一个加性偏置。"))
+    return Param("bias", "bool", True, bilingual("Learn an additive bias.", "学习一个加性偏置。"))
 
 
 def kernel(n: int) -> Param:
-    return Param("kernel_size", "size", REQUIRED, H("Size of the sliding window.", "滑动窗口（卷积核）的大小。"),
+    return Param("kernel_size", "size", REQUIRED, bilingual("Size of the sliding window.", "滑动窗口（卷积核）的大小。"),
                  lo=1, hi=MAX_KERNEL, n=n)
 
 
 def stride(n: int, default=1, nullable=False) -> Param:
     en = "Step between windows." + (" Empty: equal to the kernel size." if nullable else "")
     zh = "窗口每次移动的步长。" + ("留空则等于窗口大小。" if nullable else "")
-    return Param("stride", "size", default, H(en, zh), lo=1, hi=MAX_KERNEL, n=n, nullable=nullable)
+    return Param("stride", "size", default, bilingual(en, zh), lo=1, hi=MAX_KERNEL, n=n, nullable=nullable)
 
 
 def padding(n: int, strings: tuple = ()) -> Param:
-    return Param("padding", "size", 0, H("Zeros added on each side of the input.", "在输入每一侧补零的数量。"),
+    return Param("padding", "size", 0, bilingual("Zeros added on each side of the input.", "在输入每一侧补零的数量。"),
                  lo=0, hi=MAX_KERNEL, n=n, strings=strings)
 
 
 def dilation(n: int) -> Param:
-    return Param("dilation", "size", 1, H("Spacing between kernel elements.", "卷积核元素之间的间距（空洞）。"),
+    return Param("dilation", "size", 1, bilingual("Spacing between kernel elements.", "卷积核元素之间的间距（空洞）。"),
                  lo=1, hi=MAX_KERNEL, n=n)
 
 
 def ceil_mode() -> Param:
-    return Param("ceil_mode", "bool", False, H("Round the output size up instead of down.", "输出尺寸向上取整而不是向下取整。"))
+    return Param("ceil_mode", "bool", False, bilingual("Round the output size up instead of down.", "输出尺寸向上取整而不是向下取整。"))
 
 
 def dropout_p(default: float = 0.5) -> Param:
-    return Param("p", "float", default, H("Probability of zeroing an element during training.", "训练时将元素置零的概率。"),
+    return Param("p", "float", default, bilingual("Probability of zeroing an element during training.", "训练时将元素置零的概率。"),
                  lo=0.0, hi=1.0, hi_open=True)
 
 
 def eps() -> Param:
-    return Param("eps", "float", 1e-5, H("Added to the variance for numerical stability.", "加到方差上以保证数值稳定。"),
+    return Param("eps", "float", 1e-5, bilingual("Added to the variance for numerical stability.", "加到方差上以保证数值稳定。"),
                  lo=0.0, hi=1.0, lo_open=True)
 
 
 def dim_param(default: int = 1) -> Param:
-    return Param("dim", "int", default, H("Dimension to work along (torch convention, batch is 0).",
+    return Param("dim", "int", default, bilingual("Dimension to work along (torch convention, batch is 0).",
                                           "沿哪个维度计算（torch 约定，批次为第 0 维）。"),
                  lo=-(MAX_RANK + 1), hi=MAX_RANK, always_render=True)

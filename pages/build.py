@@ -15,11 +15,11 @@ from builder.shapes import check
 from ui import build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
 from ui.literal import md_literal
-from ui.session import ensure_app_shell, lang, tr, workspace
+from ui.session import ensure_app_shell, lang, localized, workspace
 
 ensure_app_shell()
 ws = workspace()
-L = lang()
+language = lang()
 tab = ws.tab
 CANVAS_KEY = "canvas"
 
@@ -44,19 +44,19 @@ selection = event.selection if event is not None else []
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
 bar = st.columns([5, 0.55, 0.55, 1.5, 1.3, 0.55, 0.55], vertical_alignment="bottom")
 with bar[0]:
-    choice = st.segmented_control(tr("build.graphs"), options=list(range(len(ws.tabs))), default=ws.active,
+    choice = st.segmented_control(localized("build.graphs"), options=list(range(len(ws.tabs))), default=ws.active,
                                   format_func=lambda i: md_literal(ws.tabs[i].name),
                                   key=f"tabs_{len(ws.tabs)}_{ws.active}")
     if choice is not None and choice != ws.active:
         ws.select(choice)
         st.rerun()
 with bar[1]:
-    if st.button("", icon=":material/undo:", help=tr("build.undo"), disabled=not tab.undo, width="stretch",
+    if st.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not tab.undo, width="stretch",
                  key="btn_undo"):
         ws.undo()
         st.rerun()
 with bar[2]:
-    if st.button("", icon=":material/redo:", help=tr("build.redo"), disabled=not tab.redo, width="stretch",
+    if st.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not tab.redo, width="stretch",
                  key="btn_redo"):
         ws.redo()
         st.rerun()
@@ -66,7 +66,7 @@ def close_gallery():
     st.session_state["gallery_open"] = False
 
 
-@st.dialog(tr("build.templates_title"), width="large", on_dismiss=close_gallery)
+@st.dialog(localized("build.templates_title"), width="large", on_dismiss=close_gallery)
 def template_gallery():
     """Every template with what it teaches; drawn only while open (a popover's content would be
     sent with every edit: 100 elements of a 160-element page). Open while ``gallery_open``."""
@@ -74,10 +74,10 @@ def template_gallery():
         if tpl.meta.get("mode") == "gan-discriminator":
             continue   # opened together with its generator
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.markdown(f"**{tpl.name}** · {tr('mode.' + tpl.meta.get('mode', 'classification'))} · "
-                    f"{tr('build.fits_data', data=tpl.meta.get('data', '?'))}")
-        c1.caption(tpl.description(L))
-        if c2.button(tr("build.open"), key=f"tpl_{tpl.key}"):
+        c1.markdown(f"**{tpl.name}** · {localized('mode.' + tpl.meta.get('mode', 'classification'))} · "
+                    f"{localized('build.fits_data', data=tpl.meta.get('data', '?'))}")
+        c1.caption(tpl.description(language))
+        if c2.button(localized("build.open"), key=f"tpl_{tpl.key}"):
             ws.replace(tpl.document())
             ws.set_data_choice(data=None, data_options={}, upload=None, upload_options={})   # its own data set
             if tpl.partner:
@@ -92,15 +92,15 @@ def template_gallery():
 
 
 with bar[3]:
-    if st.button(tr("build.templates"), icon=":material/dashboard:", width="stretch", key="btn_templates"):
+    if st.button(localized("build.templates"), icon=":material/dashboard:", width="stretch", key="btn_templates"):
         st.session_state["gallery_open"] = True
 if st.session_state.get("gallery_open"):
     template_gallery()
 
-with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stretch"):
-    st.download_button(tr("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
+with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
+    st.download_button(localized("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
-    upload = st.file_uploader(tr("build.upload"), type=["json"], key=f"upload_{tab.key}")
+    upload = st.file_uploader(localized("build.upload"), type=["json"], key=f"upload_{tab.key}")
     if upload is not None and st.session_state.get("uploaded_id") != upload.file_id:
         st.session_state["uploaded_id"] = upload.file_id
         try:
@@ -108,10 +108,10 @@ with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stre
             ws.open_doc(doc)
             st.rerun()
         except FormatError as exc:
-            st.session_state["upload_error"] = exc.message(L)
+            st.session_state["upload_error"] = exc.message(language)
     if st.session_state.get("upload_error"):
-        st.error(tr("build.upload_failed", error=md_literal(st.session_state["upload_error"])))
-    st.markdown(f"**{tr('build.saved')}**")
+        st.error(localized("build.upload_failed", error=md_literal(st.session_state["upload_error"])))
+    st.markdown(f"**{localized('build.saved')}**")
     for item in ws.saved_graphs()[:20]:
         if st.button(md_literal(item["key"]), key=f"saved_{item['key']}", disabled=item["open"],
                      icon=":material/description:"):
@@ -119,11 +119,11 @@ with bar[4].popover(tr("build.file"), icon=":material/folder_open:", width="stre
             st.rerun()
 
 with bar[5]:
-    if st.button("", icon=":material/add:", help=tr("build.new"), width="stretch", key="btn_new"):
+    if st.button("", icon=":material/add:", help=localized("build.new"), width="stretch", key="btn_new"):
         ws.open_doc({"format": "netcanvas.graph", "version": 1, "name": "untitled", "nodes": [], "edges": []})
         st.rerun()
 with bar[6]:
-    if st.button("", icon=":material/close:", help=tr("build.close"), disabled=len(ws.tabs) < 2, width="stretch",
+    if st.button("", icon=":material/close:", help=localized("build.close"), disabled=len(ws.tabs) < 2, width="stretch",
                  key="btn_close"):
         ws.close(ws.active)
         st.rerun()
@@ -134,18 +134,18 @@ result = check(tab.doc)
 
 main, side = st.columns([3.2, 1.3], gap="medium")
 with main:
-    graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(L), annotations=build_view.annotations(result, L),
-                 strings=canvas_strings(L), ack=tab.seq, key=CANVAS_KEY, height=640)
+    graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
+                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640)
 
 with side:
     if result.ok:
-        st.success(tr("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
+        st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
                    icon=":material/check_circle:")
     else:
-        st.error(tr("build.n_errors", n=len(result.errors)), icon=":material/error:")
+        st.error(localized("build.n_errors", n=len(result.errors)), icon=":material/error:")
         with st.container(height=180 if len(result.errors) > 3 else "content", border=False):
             for i, err in enumerate(result.errors):
-                if st.button(md_literal(err.message(L)), key=f"err_{i}", type="tertiary", disabled=err.node is None):
+                if st.button(md_literal(err.message(language)), key=f"err_{i}", type="tertiary", disabled=err.node is None):
                     st.session_state["focus_node"] = err.node
 
     selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
@@ -160,40 +160,40 @@ with side:
                     n["params"] = params
             ws.edit(doc, replace_canvas=True)
         with st.container(border=True, height=560):
-            property_panel.render(node, f"prop:{L}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
+            property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
-                st.error(md_literal(err.text(L)))
+                st.error(md_literal(err.text(language)))
     elif len(selected) > 1:
-        st.info(tr("build.multi_selected", n=len(selected)))
+        st.info(localized("build.multi_selected", n=len(selected)))
     else:
-        st.info(tr("build.select_hint"), icon=":material/touch_app:")
-        description = pick(tab.doc.get("meta", {}).get("description"), L)
+        st.info(localized("build.select_hint"), icon=":material/touch_app:")
+        description = pick(tab.doc.get("meta", {}).get("description"), language)
         if description:
             st.caption(md_literal(description, multiline=True))
 
 # -- summary and code ------------------------------------------------------------------------------
 left, right = st.columns([3.2, 1.3], gap="medium")
 with left:
-    st.subheader(tr("build.summary"))
-    rows = build_view.summary_rows(result, L)
+    st.subheader(localized("build.summary"))
+    rows = build_view.summary_rows(result, language)
     if rows:
-        share = tr("summary.share")
+        share = localized("summary.share")
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
                                                                              max_value=1),
-                                    tr("summary.params"): st.column_config.NumberColumn(format="localized")})
+                                    localized("summary.params"): st.column_config.NumberColumn(format="localized")})
     c1, c2, c3 = st.columns(3)
-    c1.metric(tr("build.total_params"), f"{result.total_params:,}")
-    c2.metric(tr("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
-    c3.metric(tr("build.layers"), len(tab.doc.get("nodes", [])))
+    c1.metric(localized("build.total_params"), f"{result.total_params:,}")
+    c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
+    c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
 with right:
-    st.subheader(tr("build.code"))
+    st.subheader(localized("build.code"))
     if result.ok:
         source = generate(tab.doc, result).source
-        st.download_button(tr("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
+        st.download_button(localized("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
                            icon=":material/download:", width="stretch")
-        with st.expander(tr("build.show_code"), expanded=False, icon=":material/code:"):
+        with st.expander(localized("build.show_code"), expanded=False, icon=":material/code:"):
             st.code(source, language="python", line_numbers=True)
     else:
-        st.caption(tr("build.code_needs_valid"))
-    st.caption(tr("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
+        st.caption(localized("build.code_needs_valid"))
+    st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))

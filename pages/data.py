@@ -10,18 +10,18 @@ from runtime.config import BY_NAME
 from runtime.data import builtin
 from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
-from ui import data_preview as preview
-from ui import data_upload as upl
-from ui import data_view as dv
+from ui import data_preview
+from ui import data_upload
+from ui import data_view
 from ui import figures
 from ui.data_fit import fit_check
 from ui.literal import md_literal
 from ui.nav import page
-from ui.session import ensure_app_shell, labeller, lang, tr, workspace
+from ui.session import ensure_app_shell, labeller, lang, localized, workspace
 
 ensure_app_shell()
 ws = workspace()
-L = lang()
+language = lang()
 choice = ws.data_choice()
 KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "ratings")
 INFOS = {i.name: i for i in builtin.list_builtin()}
@@ -39,9 +39,9 @@ def remember_failure(key: str, attempt, message: str) -> None:
     st.session_state[f"failed_{key}_msg"] = message
 
 
-def option_widget(spec: dv.OptionSpec, value, key: str):
+def option_widget(spec: data_view.OptionSpec, value, key: str):
     declared = OPTIONS_BY_NAME[spec.key]
-    label, help_ = pick(declared.label, L), pick(declared.help, L)
+    label, help_ = pick(declared.label, language), pick(declared.help, language)
     if spec.widget == "text":
         return st.text_input(label, value=str(value), key=key, help=help_, max_chars=40)
     if spec.widget == "choice":
@@ -59,8 +59,8 @@ def option_widget(spec: dv.OptionSpec, value, key: str):
 def share_slider(where, name: str, value: float, key: str, **kw) -> int:
     """A share setting (runtime.config.SETTINGS) as a percentage slider; returns the percentage."""
     s = BY_NAME[name]
-    return where.slider(pick(s.label, L), int(100 * s.lo), int(100 * s.hi), int(round(value * 100)),
-                        step=int(round(100 * s.step)), format="%d%%", key=key, help=pick(s.help, L), **kw)
+    return where.slider(pick(s.label, language), int(100 * s.lo), int(100 * s.hi), int(round(value * 100)),
+                        step=int(round(100 * s.step)), format="%d%%", key=key, help=pick(s.help, language), **kw)
 
 
 # ============================================================================ left: choose
@@ -68,7 +68,7 @@ left, right = st.columns([1.22, 2.78], gap="large")
 with left:
     card = st.container(border=True)
 with card:
-    source = st.segmented_control(tr("datapage.source"), ["builtin", "upload"], required=True,
+    source = st.segmented_control(localized("datapage.source"), ["builtin", "upload"], required=True,
                                   default="upload" if choice["upload"] else "builtin",
                                   format_func=labeller("datapage.source_"), key="data_source", width="stretch")
     if source == "builtin":
@@ -76,13 +76,13 @@ with card:
             ws.set_data_choice(upload=None, upload_options={})
             choice = ws.data_choice()
         current = choice["data"] if choice["data"] in INFOS else NAMES[0]
-        name = st.selectbox(tr("datapage.builtin"), NAMES, index=NAMES.index(current), key="data_builtin",
+        name = st.selectbox(localized("datapage.builtin"), NAMES, index=NAMES.index(current), key="data_builtin",
                             format_func=lambda n, kind=labeller("datapage.kind."): f"{n}  ·  {kind(INFOS[n].kind)}")
         if name != choice["data"]:
             ws.set_data_choice(data=name, data_options={}, upload=None, upload_options={})
             choice = ws.data_choice()
-        st.caption(pick(INFOS[name].description, L).replace("`", ""))
-        specs = dv.option_specs(name)
+        st.caption(pick(INFOS[name].description, language).replace("`", ""))
+        specs = data_view.option_specs(name)
         if specs:
             stored = {s.key: choice["data_options"].get(s.key, s.default) for s in specs}
             cols = st.columns(2)
@@ -90,107 +90,107 @@ with card:
             for i, spec in enumerate(specs):
                 with cols[i % 2]:
                     values[spec.key] = option_widget(spec, stored[spec.key], key=f"opt_{name}_{spec.key}")
-            wanted = dv.clean_options(name, values)
-            if wanted != dv.clean_options(name, choice["data_options"]):
+            wanted = data_view.clean_options(name, values)
+            if wanted != data_view.clean_options(name, choice["data_options"]):
                 attempt = (name, sorted(wanted.items()))
                 if not failed_before("options", attempt):
                     try:
-                        with st.spinner(tr("datapage.loading")):
-                            preview.load_builtin(name, wanted)
+                        with st.spinner(localized("datapage.loading")):
+                            data_preview.load_builtin(name, wanted)
                         ws.set_data_choice(data=name, data_options=wanted)
                         choice = ws.data_choice()
                     except DataError as exc:
-                        remember_failure("options", attempt, exc.message(L))
+                        remember_failure("options", attempt, exc.message(language))
                 if failed_before("options", attempt):
                     st.error(md_literal(st.session_state["failed_options_msg"]), icon=":material/error:")
     else:
-        file = st.file_uploader(tr("datapage.upload_label"), type=[e.lstrip(".") for e in upl.EXTENSIONS],
-                                key="data_file", help=tr("datapage.upload_help", mb=upl.uploads.MAX_UPLOAD_BYTES // 2**20,
-                                                           rows=f"{upl.uploads.MAX_ROWS:,}",
-                                                           images=f"{upl.uploads.MAX_IMAGES:,}"))
+        file = st.file_uploader(localized("datapage.upload_label"), type=[e.lstrip(".") for e in data_upload.EXTENSIONS],
+                                key="data_file", help=localized("datapage.upload_help", mb=data_upload.uploads.MAX_UPLOAD_BYTES // 2**20,
+                                                           rows=f"{data_upload.uploads.MAX_ROWS:,}",
+                                                           images=f"{data_upload.uploads.MAX_IMAGES:,}"))
         if file is None:
             st.session_state.pop("data_file_seen", None)
             st.session_state.pop("data_upload_error", None)
         elif st.session_state.get("data_file_seen") != file.file_id:
             st.session_state["data_file_seen"] = file.file_id
-            with st.spinner(tr("datapage.reading", name=md_literal(file.name))):
-                outcome = upl.accept_upload(ws, file.name, file.getvalue(), summarize=preview.load_upload)
-            st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
+            with st.spinner(localized("datapage.reading", name=md_literal(file.name))):
+                outcome = data_upload.accept_upload(ws, file.name, file.getvalue(), summarize=data_preview.load_upload)
+            st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(language)
             choice = ws.data_choice()
         if st.session_state.get("data_upload_error"):
-            st.error(tr("datapage.upload_failed", error=md_literal(st.session_state["data_upload_error"])),
+            st.error(localized("datapage.upload_failed", error=md_literal(st.session_state["data_upload_error"])),
                      icon=":material/error:")
-        st.caption(tr("datapage.upload_formats"))
+        st.caption(localized("datapage.upload_formats"))
         path = choice["upload"]
         if path:
-            kind = upl.kind_of(path)
+            kind = data_upload.kind_of(path)
             opts = dict(choice["upload_options"])
-            key = upl.Path(path).parent.name
+            key = data_upload.Path(path).parent.name
             new = dict(opts)
             if kind == "csv":
                 try:
-                    columns = upl.csv_columns(path)
+                    columns = data_upload.csv_columns(path)
                 except DataError:
                     columns = [opts["target"]] if opts.get("target") else []
                 targets = [None] + columns
                 new["target"] = st.selectbox(
-                    tr("datapage.csv_target"), targets,
+                    localized("datapage.csv_target"), targets,
                     index=targets.index(opts.get("target")) if opts.get("target") in targets else 0,
-                    format_func=lambda c, none=tr("datapage.csv_no_target"): none if c is None else c, key=f"csv_target_{key}")
+                    format_func=lambda c, none=localized("datapage.csv_no_target"): none if c is None else c, key=f"csv_target_{key}")
                 new["task"] = st.segmented_control(
-                    tr("datapage.csv_task"), list(upl.TASKS), default=opts.get("task", "auto"), required=True,
+                    localized("datapage.csv_task"), list(data_upload.TASKS), default=opts.get("task", "auto"), required=True,
                     format_func=labeller("datapage.task."), key=f"csv_task_{key}")
-                new["drop"] = st.multiselect(tr("datapage.csv_drop"), [c for c in columns if c != new["target"]],
+                new["drop"] = st.multiselect(localized("datapage.csv_drop"), [c for c in columns if c != new["target"]],
                                              default=[c for c in opts.get("drop", []) if c in columns],
                                              key=f"csv_drop_{key}")
             elif kind == "zip":
                 c1, c2 = st.columns(2)
-                new["size"] = c1.select_slider(tr("datapage.zip_size"), list(upl.IMAGE_SIZES),
+                new["size"] = c1.select_slider(localized("datapage.zip_size"), list(data_upload.IMAGE_SIZES),
                                                value=opts.get("size", 28), key=f"zip_size_{key}")
-                new["color"] = c2.segmented_control(tr("datapage.zip_color"), list(upl.COLORS),
+                new["color"] = c2.segmented_control(localized("datapage.zip_color"), list(data_upload.COLORS),
                                                     default=opts.get("color", "grey"), required=True,
                                                     format_func=labeller("datapage.color."),
                                                     key=f"zip_color_{key}")
-            wanted = upl.check_options(path, new)
-            if wanted != upl.check_options(path, opts):
+            wanted = data_upload.check_options(path, new)
+            if wanted != data_upload.check_options(path, opts):
                 attempt = (path, sorted((k, str(v)) for k, v in wanted.items()))
                 if not failed_before("upload_options", attempt):
-                    with st.spinner(tr("datapage.loading")):
-                        outcome = upl.change_options(ws, path, wanted, summarize=preview.load_upload)
+                    with st.spinner(localized("datapage.loading")):
+                        outcome = data_upload.change_options(ws, path, wanted, summarize=data_preview.load_upload)
                     if outcome.ok:
                         choice = ws.data_choice()
                     else:
-                        remember_failure("upload_options", attempt, outcome.message(L))
+                        remember_failure("upload_options", attempt, outcome.message(language))
                 if failed_before("upload_options", attempt):
                     message = md_literal(st.session_state["failed_upload_options_msg"])
-                    st.error(tr("datapage.options_failed", error=message), icon=":material/error:")
-        earlier = [p for p in upl.saved_uploads(ws.uploads_dir) if str(p) != str(choice["upload"])][:8]
+                    st.error(localized("datapage.options_failed", error=message), icon=":material/error:")
+        earlier = [p for p in data_upload.saved_uploads(ws.uploads_dir) if str(p) != str(choice["upload"])][:8]
         if earlier:
-            with st.expander(tr("datapage.earlier_uploads"), icon=":material/history:"):
+            with st.expander(localized("datapage.earlier_uploads"), icon=":material/history:"):
                 for i, p in enumerate(earlier):
                     c1, c2 = st.columns([4, 1.2], vertical_alignment="center")
                     c1.markdown(f"{md_literal(p.name)}  \n<small>{p.stat().st_size / 2**20:.2f} MB</small>",
                                 unsafe_allow_html=True)
-                    if c2.button(tr("datapage.use"), key=f"reuse_{i}_{p.parent.name}"):
-                        outcome = upl.reuse(ws, p, summarize=preview.load_upload)
-                        st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(L)
+                    if c2.button(localized("datapage.use"), key=f"reuse_{i}_{p.parent.name}"):
+                        outcome = data_upload.reuse(ws, p, summarize=data_preview.load_upload)
+                        st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(language)
                         st.rerun()
 
 # ---------------------------------------------------------------------------- the chosen data
 view = None
 load_error = None
 try:
-    with st.spinner(tr("datapage.loading")):
+    with st.spinner(localized("datapage.loading")):
         if choice["upload"]:
-            view = preview.load_upload(choice["upload"], choice["upload_options"])
+            view = data_preview.load_upload(choice["upload"], choice["upload_options"])
         else:
-            view = preview.load_builtin(choice["data"], choice["data_options"])
+            view = data_preview.load_builtin(choice["data"], choice["data_options"])
 except (DataError, OSError) as exc:
-    load_error = exc.message(L) if isinstance(exc, DataError) else str(exc)
+    load_error = exc.message(language) if isinstance(exc, DataError) else str(exc)
 
 # ============================================================================ left: split
 with left, st.container(border=True):
-    st.markdown(f"**:material/call_split: {tr('datapage.split_title')}**")
+    st.markdown(f"**:material/call_split: {localized('datapage.split_title')}**")
     c1, c2 = st.columns(2)
     val_pct = share_slider(c1, "val_split", choice["val_split"], "data_val")
     test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test")
@@ -210,140 +210,140 @@ with left, st.container(border=True):
     sizes = None
     if view is not None:
         try:
-            sizes = dv.split_sizes(view, choice["val_split"], choice.get("test_split", 0.0))
+            sizes = data_view.split_sizes(view, choice["val_split"], choice.get("test_split", 0.0))
         except DataError as exc:
-            st.error(md_literal(exc.message(L)), icon=":material/error:")
+            st.error(md_literal(exc.message(language)), icon=":material/error:")
     if sizes:
         s1, s2, s3 = st.columns(3)
-        s1.metric(tr("datapage.split.train"), f"{sizes['train']:,}")
-        s2.metric(tr("datapage.split.val"), f"{sizes['val']:,}")
-        s3.metric(tr("datapage.split.test"), f"{sizes['test']:,}")
+        s1.metric(localized("datapage.split.train"), f"{sizes['train']:,}")
+        s2.metric(localized("datapage.split.val"), f"{sizes['val']:,}")
+        s3.metric(localized("datapage.split.test"), f"{sizes['test']:,}")
         if classification and choice["label_noise"] > 0:
-            st.caption(tr("datapage.noise_flips", n=dv.flipped_labels(sizes["train"], choice["label_noise"]),
+            st.caption(localized("datapage.noise_flips", n=data_view.flipped_labels(sizes["train"], choice["label_noise"]),
                           train=f"{sizes['train']:,}"))
         elif view is not None and not classification:
-            st.caption(tr("datapage.noise_only_classes"))
+            st.caption(localized("datapage.noise_only_classes"))
 if view is not None:
     with left:
-        st.caption(f":material/lightbulb: {tr('datapage.tip.' + view.kind)}")
+        st.caption(f":material/lightbulb: {localized('datapage.tip.' + view.kind)}")
 
 # ============================================================================ right: look and check
 with right:
     if load_error is not None or view is None:
-        st.error(tr("datapage.load_failed", error=md_literal(load_error or "?")), icon=":material/error:")
+        st.error(localized("datapage.load_failed", error=md_literal(load_error or "?")), icon=":material/error:")
         st.stop()
 
-    title = upl.Path(choice["upload"]).name if choice["upload"] else view.name
-    badges = [(tr("datapage.kind." + view.kind), "blue"), (tr("datapage.task." + view.task), "violet"),
-              (tr("datapage.source_" + view.source), "gray")]
+    title = data_upload.Path(choice["upload"]).name if choice["upload"] else view.name
+    badges = [(localized("datapage.kind." + view.kind), "blue"), (localized("datapage.task." + view.task), "violet"),
+              (localized("datapage.source_" + view.source), "gray")]
     head = st.container(horizontal=True, vertical_alignment="center", gap="small")
     with head:
         st.markdown(f"#### :material/dataset: {md_literal(title)}")
         for text, color in badges:
             st.badge(text, color=color)
     if source == "upload" and not choice["upload"]:
-        st.caption(tr("datapage.still_using", name=md_literal(view.name)))
+        st.caption(localized("datapage.still_using", name=md_literal(view.name)))
     elif view.source == "upload":
-        st.caption(tr("datapage.upload_desc", path=md_literal(choice["upload"])))
+        st.caption(localized("datapage.upload_desc", path=md_literal(choice["upload"])))
 
     # -- does the current graph fit? ---------------------------------------------------------
     others = [t_.doc for i, t_ in enumerate(ws.tabs) if i != ws.active]
     fit = fit_check(view, ws.tab.doc, others)
     graph = fit.graph
     if fit.ok:
-        lines = [tr("datapage.fit_ok", graph=md_literal(graph), mode=tr("mode." + (fit.mode or "auto")))]
+        lines = [localized("datapage.fit_ok", graph=md_literal(graph), mode=localized("mode." + (fit.mode or "auto")))]
         for b in fit.bindings:
             key = "datapage.fit_input_same" if b["from"] == b["to"] else "datapage.fit_input_reshape"
-            lines.append(tr(key, src=dv.fmt_shape(b["from"]), dst=dv.fmt_shape(b["to"]), input=md_literal(b["input"]),
+            lines.append(localized(key, src=data_view.fmt_shape(b["from"]), dst=data_view.fmt_shape(b["to"]), input=md_literal(b["input"]),
                             source=md_literal(b["source"])))
         out = fit.output or {}
         if "classes" in out:
-            lines.append(tr("datapage.fit_classes", classes=out["classes"], output=md_literal(out["name"]),
-                            shape=dv.fmt_shape(out["shape"])))
+            lines.append(localized("datapage.fit_classes", classes=out["classes"], output=md_literal(out["name"]),
+                            shape=data_view.fmt_shape(out["shape"])))
         elif "width" in out:
-            lines.append(tr("datapage.fit_regression", width=out["width"], output=md_literal(out["name"]),
-                            shape=dv.fmt_shape(out["shape"])))
+            lines.append(localized("datapage.fit_regression", width=out["width"], output=md_literal(out["name"]),
+                            shape=data_view.fmt_shape(out["shape"])))
         elif out:
-            lines.append(tr("datapage.fit_output", output=md_literal(out["name"]), shape=dv.fmt_shape(out["shape"])))
+            lines.append(localized("datapage.fit_output", output=md_literal(out["name"]), shape=data_view.fmt_shape(out["shape"])))
         st.success("  \n".join(lines), icon=":material/check_circle:")
     elif fit.status == "graph_invalid":
-        st.warning(tr("datapage.fit_graph_invalid", graph=md_literal(graph), n=fit.n_graph_errors),
+        st.warning(localized("datapage.fit_graph_invalid", graph=md_literal(graph), n=fit.n_graph_errors),
                    icon=":material/warning:")
-        st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
+        st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
     else:
-        text = [tr("datapage.fit_no", graph=md_literal(graph)), md_literal(fit.error.message(L))]
+        text = [localized("datapage.fit_no", graph=md_literal(graph)), md_literal(fit.error.message(language))]
         if fit.hint_key:
-            text.append(tr(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
+            text.append(localized(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
         st.error("  \n".join(text), icon=":material/block:")
-        st.page_link(page("build"), label=tr("datapage.go_build"), icon=":material/account_tree:")
+        st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
 
     # -- numbers --------------------------------------------------------------------------------
     cols = st.columns(4 if view.is_image else 3)
-    cols[0].metric(tr("datapage.m_samples"), f"{view.n:,}")
+    cols[0].metric(localized("datapage.m_samples"), f"{view.n:,}")
     shapes = list(view.input_shapes.items())
-    cols[1].metric(tr("datapage.m_shape"), dv.fmt_shape(shapes[0][1]) if len(shapes) == 1 else
-                   " · ".join(f"{md_literal(k)} {dv.fmt_shape(s)}" for k, s in shapes),
-                   help=", ".join(f"{md_literal(k)}: {dv.fmt_shape(s)} {view.input_dtypes[k]}" for k, s in shapes))
+    cols[1].metric(localized("datapage.m_shape"), data_view.fmt_shape(shapes[0][1]) if len(shapes) == 1 else
+                   " · ".join(f"{md_literal(k)} {data_view.fmt_shape(s)}" for k, s in shapes),
+                   help=", ".join(f"{md_literal(k)}: {data_view.fmt_shape(s)} {view.input_dtypes[k]}" for k, s in shapes))
     if view.num_classes:
-        cols[2].metric(tr("datapage.m_classes"), view.num_classes)
+        cols[2].metric(localized("datapage.m_classes"), view.num_classes)
     elif view.targets is not None and len(view.targets):
-        cols[2].metric(tr("datapage.m_target"), f"{dv.fmt_num(view.targets.min())} … {dv.fmt_num(view.targets.max())}")
+        cols[2].metric(localized("datapage.m_target"), f"{data_view.fmt_num(view.targets.min())} … {data_view.fmt_num(view.targets.max())}")
     else:
-        cols[2].metric(tr("datapage.m_target"), tr("datapage.m_none"))
+        cols[2].metric(localized("datapage.m_target"), localized("datapage.m_none"))
     if view.is_image:
-        n_aug = len([k for k in choice["augment"] if k in dv.AUGMENT_KEYS])
-        cols[3].metric(tr("datapage.m_augment"), tr("datapage.m_aug_on", n=n_aug) if n_aug else tr("datapage.m_aug_off"))
+        n_aug = len([k for k in choice["augment"] if k in data_view.AUGMENT_KEYS])
+        cols[3].metric(localized("datapage.m_augment"), localized("datapage.m_aug_on", n=n_aug) if n_aug else localized("datapage.m_aug_off"))
 
     # -- look at it ------------------------------------------------------------------------------
-    names = [tr("datapage.tab_samples"), tr("datapage.tab_classes")]
+    names = [localized("datapage.tab_samples"), localized("datapage.tab_classes")]
     if view.is_image:
-        names.append(tr("datapage.tab_augment"))
+        names.append(localized("datapage.tab_augment"))
     tabs = st.tabs(names)
     with tabs[0]:
-        preview.render_samples(view, L, choice["upload"])
+        data_preview.render_samples(view, language, choice["upload"])
     with tabs[1]:
-        preview.render_balance(view, sizes, L)
+        data_preview.render_balance(view, sizes, language)
     if view.is_image:
         with tabs[2]:
             stored = dict(choice["augment"] or {})
             c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")
-            c_top[0].caption(tr("datapage.augment_intro"))
-            padding = c_top[1].selectbox(tr("datapage.aug_padding"), ["zeros", "border", "reflection"],
+            c_top[0].caption(localized("datapage.augment_intro"))
+            padding = c_top[1].selectbox(localized("datapage.aug_padding"), ["zeros", "border", "reflection"],
                                          index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
                                          format_func=labeller("datapage.padding."), key="aug_padding")
-            if c_top[2].button(tr("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
+            if c_top[2].button(localized("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
                                width="stretch"):
                 st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1
-            if c_top[3].button(tr("datapage.aug_reset"), icon=":material/restart_alt:", key="aug_reset",
+            if c_top[3].button(localized("datapage.aug_reset"), icon=":material/restart_alt:", key="aug_reset",
                                width="stretch"):
                 ws.set_data_choice(augment={})
-                for k in dv.AUGMENT_KEYS:
+                for k in data_view.AUGMENT_KEYS:
                     st.session_state.pop(f"aug_{k}", None)
                 st.rerun()
             grid = st.columns(3)
             values = {"padding": padding}
-            for i, aug in enumerate(dv.AUGMENTATIONS):
+            for i, aug in enumerate(data_view.AUGMENTATIONS):
                 k = aug.name
                 fmt = "%d°" if k == "rotation" else "%.2f"
                 with grid[i % 3]:
-                    values[k] = st.slider(pick(aug.label, L), float(aug.lo), float(aug.hi), float(stored.get(k, 0.0)),
-                                          step=aug.step, format=fmt, key=f"aug_{k}", help=pick(aug.help, L))
+                    values[k] = st.slider(pick(aug.label, language), float(aug.lo), float(aug.hi), float(stored.get(k, 0.0)),
+                                          step=aug.step, format=fmt, key=f"aug_{k}", help=pick(aug.help, language))
             try:
-                wanted = dv.clean_augment(values)
-                if wanted != dv.clean_augment(stored):
+                wanted = data_view.clean_augment(values)
+                if wanted != data_view.clean_augment(stored):
                     ws.set_data_choice(augment=wanted)
                     st.rerun()              # the numbers above show the augmentation count
             except DataError as exc:
-                st.error(md_literal(exc.message(L)))
-                wanted = dv.clean_augment(stored)
-            pair = dv.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
+                st.error(md_literal(exc.message(language)))
+                wanted = data_view.clean_augment(stored)
+            pair = data_view.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
             if pair is not None:
                 before, after = pair
                 lo = float(min(before.min(), 0.0))
                 hi = float(max(before.max(), 1.0))
-                titles = dv.mosaic_titles(view, len(before))
-                preview.plot(figures.image_mosaic(before, titles, title=tr("datapage.before"), cols=8,
+                titles = data_view.mosaic_titles(view, len(before))
+                data_preview.plot(figures.image_mosaic(before, titles, title=localized("datapage.before"), cols=8,
                                                   zrange=(lo, hi), uirevision="aug_before"), key="aug_before")
-                preview.plot(figures.image_mosaic(after, titles, title=tr("datapage.after") if wanted else
-                                                  tr("datapage.after_none"), cols=8, zrange=(lo, hi),
+                data_preview.plot(figures.image_mosaic(after, titles, title=localized("datapage.after") if wanted else
+                                                  localized("datapage.after_none"), cols=8, zrange=(lo, hi),
                                                   uirevision="aug_after"), key="aug_after")

@@ -17,20 +17,20 @@ from runtime.export import (
 from ui import export_view, try_model
 from ui.literal import md_literal
 from ui.nav import page
-from ui.session import ensure_app_shell, lang, tr, workspace
+from ui.session import ensure_app_shell, lang, localized, workspace
 from ui.literal import md_literal
 
 ensure_app_shell()
 ws = workspace()
-L = lang()
+language = lang()
 
-st.subheader(tr("export.title"))
+st.subheader(localized("export.title"))
 available = export_view.exportable_runs()
-labels = {export_view.GRAPH_ONLY: tr("exportpage.graph_only", name=ws.tab.name)}
+labels = {export_view.GRAPH_ONLY: localized("exportpage.graph_only", name=ws.tab.name)}
 labels.update({r.id: export_view.run_label(r) for r in available})
 options = list(labels)
 default = export_view.default_source(available, ws.tab.name)
-source = st.selectbox(tr("exportpage.source"), options, index=options.index(default), format_func=labels.get,
+source = st.selectbox(localized("exportpage.source"), options, index=options.index(default), format_func=labels.get,
                       key="export_source")
 run_info = next((r for r in available if r.id == source), None)
 
@@ -39,73 +39,73 @@ if run_info is None:
     config = export_view.script_config(ws.data_choice(), graph)
     preprocess = None
     if not available:
-        st.info(tr("export.no_runs"), icon=":material/info:")
+        st.info(localized("export.no_runs"), icon=":material/info:")
 else:
     try:
         run = load_run(run_info.dir)
     except CodedError as exc:   # a damaged or refused checkpoint: say so; the other runs stay a pick away
-        st.error(md_literal(exc.message(L)), icon=":material/error:")
-        st.caption(tr("exportpage.pick_another"))
+        st.error(md_literal(exc.message(language)), icon=":material/error:")
+        st.caption(localized("exportpage.pick_another"))
         st.stop()
     graph, discriminator = run.graph, run.discriminator
     config, preprocess = run.config, run.preprocess
 
 result = check(graph)
 if not result.ok:   # exports of invalid graphs are refused with the checker's messages
-    st.error(tr("export.graph_invalid", which=tr("exportpage.model")), icon=":material/error:")
+    st.error(localized("export.graph_invalid", which=localized("exportpage.model")), icon=":material/error:")
     for err in result.errors:
-        st.markdown(f"- {md_literal(err.message(L))}")
-    st.page_link(page("build"), label=tr("exportpage.fix_on_build"), icon=":material/account_tree:")
+        st.markdown(f"- {md_literal(err.message(language))}")
+    st.page_link(page("build"), label=localized("exportpage.fix_on_build"), icon=":material/account_tree:")
     st.stop()
 
-names = [tr("exportpage.tab_code"), tr("exportpage.tab_script"), tr("exportpage.tab_weights"), tr("exportpage.tab_onnx"),
-         tr("exportpage.tab_bundle"), tr("export.try_model")]
+names = [localized("exportpage.tab_code"), localized("exportpage.tab_script"), localized("exportpage.tab_weights"), localized("exportpage.tab_onnx"),
+         localized("exportpage.tab_bundle"), localized("export.try_model")]
 tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try = st.tabs(names)
 stem = (graph.get("name") or "model").replace(" ", "_")
 
 with tab_code:
     source_code = generate(graph, result).source
-    st.caption(tr("exportpage.code_help"))
-    st.download_button(tr("build.download_code"), source_code, file_name="model.py", mime="text/x-python",
+    st.caption(localized("exportpage.code_help"))
+    st.download_button(localized("build.download_code"), source_code, file_name="model.py", mime="text/x-python",
                        icon=":material/download:", key="dl_model")
     st.code(source_code, language="python", line_numbers=True)
 
 with tab_script:
-    st.caption(tr("exportpage.script_help"))
+    st.caption(localized("exportpage.script_help"))
     try:
         script = training_script(graph, config, preprocess, discriminator)
     except CodedError as exc:
-        st.error(md_literal(exc.message(L)))
+        st.error(md_literal(exc.message(language)))
     else:
-        st.download_button(tr("export.download_script"), script, file_name="train.py", mime="text/x-python",
+        st.download_button(localized("export.download_script"), script, file_name="train.py", mime="text/x-python",
                            icon=":material/download:", key="dl_script")
         st.code(script, language="python", line_numbers=True)
 
 
 def needs_run() -> bool:
     if run_info is None:
-        st.info(tr("exportpage.needs_run"), icon=":material/model_training:")
+        st.info(localized("exportpage.needs_run"), icon=":material/model_training:")
         return True
     return False
 
 
 with tab_weights:
     if not needs_run():
-        st.caption(tr("exportpage.weights_help"))
+        st.caption(localized("exportpage.weights_help"))
         c1, c2 = st.columns(2)
-        c1.download_button(tr("export.download_safetensors"), safetensors_bytes(run), file_name=f"{stem}.safetensors",
+        c1.download_button(localized("export.download_safetensors"), safetensors_bytes(run), file_name=f"{stem}.safetensors",
                            icon=":material/download:", key="dl_safetensors")
-        c2.download_button(tr("export.download_pt"), state_dict_bytes(run), file_name=f"{stem}.pt",
+        c2.download_button(localized("export.download_pt"), state_dict_bytes(run), file_name=f"{stem}.pt",
                            icon=":material/download:", key="dl_pt")
 
 with tab_onnx:
     if not needs_run():
-        st.caption(tr("exportpage.onnx_help"))
-        dynamic = st.toggle(tr("export.dynamic_batch"), value=True, key="onnx_dynamic")
-        with_pre = st.toggle(tr("export.include_preprocess"), value=False, key="onnx_pre")
+        st.caption(localized("exportpage.onnx_help"))
+        dynamic = st.toggle(localized("export.dynamic_batch"), value=True, key="onnx_dynamic")
+        with_pre = st.toggle(localized("export.include_preprocess"), value=False, key="onnx_pre")
         cache_key = (run_info.id, dynamic, with_pre)
-        if st.button(tr("exportpage.make_onnx"), icon=":material/build:", key="make_onnx"):
-            with st.spinner(tr("exportpage.working")):
+        if st.button(localized("exportpage.make_onnx"), icon=":material/build:", key="make_onnx"):
+            with st.spinner(localized("exportpage.working")):
                 try:
                     st.session_state["onnx"] = (cache_key, export_onnx(run, dynamic_batch=dynamic,
                                                                        with_preprocess=with_pre))
@@ -114,28 +114,28 @@ with tab_onnx:
         made = st.session_state.get("onnx")
         if made and made[0] == cache_key:
             if isinstance(made[1], Exception):
-                st.error(md_literal(made[1].message(L)))
+                st.error(md_literal(made[1].message(language)))
             else:
-                st.success(tr("export.onnx_diff", diff=f"{made[1].max_abs_diff:.2e}"), icon=":material/check_circle:")
-                st.download_button(tr("export.download_onnx"), made[1].data, file_name=f"{stem}.onnx",
+                st.success(localized("export.onnx_diff", diff=f"{made[1].max_abs_diff:.2e}"), icon=":material/check_circle:")
+                st.download_button(localized("export.download_onnx"), made[1].data, file_name=f"{stem}.onnx",
                                    icon=":material/download:", key="dl_onnx")
 
 with tab_bundle:
     if not needs_run():
-        st.caption(tr("exportpage.bundle_help"))
-        with_onnx = st.toggle(tr("exportpage.bundle_onnx"), value=False, key="bundle_onnx")
-        if st.button(tr("exportpage.make_bundle"), icon=":material/folder_zip:", key="make_bundle"):
-            with st.spinner(tr("exportpage.working")):
+        st.caption(localized("exportpage.bundle_help"))
+        with_onnx = st.toggle(localized("exportpage.bundle_onnx"), value=False, key="bundle_onnx")
+        if st.button(localized("exportpage.make_bundle"), icon=":material/folder_zip:", key="make_bundle"):
+            with st.spinner(localized("exportpage.working")):
                 try:
-                    st.session_state["bundle"] = ((run_info.id, with_onnx), bundle_bytes(run, lang=L, onnx=with_onnx))
+                    st.session_state["bundle"] = ((run_info.id, with_onnx), bundle_bytes(run, lang=language, onnx=with_onnx))
                 except CodedError as exc:
-                    st.error(md_literal(exc.message(L)))
+                    st.error(md_literal(exc.message(language)))
         made = st.session_state.get("bundle")
         if made and made[0] == (run_info.id, with_onnx):
-            st.download_button(tr("export.download_zip"), made[1], file_name=f"{stem}-netcanvas.zip",
+            st.download_button(localized("export.download_zip"), made[1], file_name=f"{stem}-netcanvas.zip",
                                mime="application/zip", icon=":material/download:", key="dl_bundle", type="primary")
 
 
 with tab_try:
     if not needs_run():
-        try_model.render(run, run_info.id, L)
+        try_model.render(run, run_info.id, language)

@@ -93,7 +93,7 @@ def _read_graph(path: str, lang: str):
 
 def cmd_train(args) -> int:
     from builder.errors import CodedError
-    from builder.i18n import t
+    from builder.i18n import translate
     from .config import ConfigError, TrainConfig
     from .progress import ConsoleProgress
     from .runs import FileControl, job_record, new_run_id, trainer_of
@@ -133,7 +133,7 @@ def cmd_train(args) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(t("train.done", args.lang, epochs=summary["epochs"], out=out))
+        print(translate("train.done", args.lang, epochs=summary["epochs"], out=out))
     return 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from . import runfiles as rf
+from . import runfiles
 from .config import ConfigError
 
 FORMAT = "netcanvas.checkpoint"
@@ -39,8 +39,8 @@ def unwrap_state_dict(module: torch.nn.Module) -> dict:
 
 def save(path: Path, **content) -> None:
     payload = {"format": FORMAT, "version": VERSION, **content}
-    tmp = rf.temporary(path)
-    with rf.writing(path, tmp):
+    tmp = runfiles.temporary(path)
+    with runfiles.writing(path, tmp):
         with open(tmp, "wb") as f:     # a file object: a full disk is an OSError with its errno
             torch.save(payload, f)
         os.replace(tmp, path)
@@ -78,7 +78,7 @@ def refusal(exc: Exception) -> tuple[str, dict]:
     if isinstance(exc, EOFError):
         return "train.checkpoint_damaged", {"detail": "the file ends too early"}
     if isinstance(exc, OSError):
-        return "train.checkpoint_damaged", {"detail": rf.os_detail(exc)}
+        return "train.checkpoint_damaged", {"detail": runfiles.os_detail(exc)}
     if isinstance(exc, RuntimeError) and "PytorchStreamReader" in text:
         return "train.checkpoint_damaged", {"detail": _without_advice(text.split(". ")[0])}
     return "train.checkpoint_bad", {"detail": _without_advice(text) or NOT_OURS}

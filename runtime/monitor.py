@@ -25,7 +25,7 @@ import torch
 from builder.graph import write_document
 
 from . import checkpoint
-from . import runfiles as rf
+from . import runfiles
 from .callbacks import Callback
 from .data.classes import MAX_CLASSES
 
@@ -80,19 +80,19 @@ class RunRecord(Callback):
 
     def on_fit_start(self, trainer):
         t = trainer
-        rf.write_json(self.dir / rf.CONFIG, t.cfg.to_dict())
-        rf.write_text(self.dir / rf.GRAPH, write_document(t.graph))
+        runfiles.write_json(self.dir / runfiles.CONFIG, t.cfg.to_dict())
+        runfiles.write_text(self.dir / runfiles.GRAPH, write_document(t.graph))
         if t.discriminator_graph is not None:
-            rf.write_text(self.dir / rf.DISCRIMINATOR, write_document(t.discriminator_graph))
-        rf.write_json(self.dir / rf.PREPROCESS, {"preprocess": t.data.preprocess, "class_names": t.data.class_names,
+            runfiles.write_text(self.dir / runfiles.DISCRIMINATOR, write_document(t.discriminator_graph))
+        runfiles.write_json(self.dir / runfiles.PREPROCESS, {"preprocess": t.data.preprocess, "class_names": t.data.class_names,
                                                  "input_names": t.data.input_names, "output_names": t.data.output_names,
                                                  "mode": t.data.mode, "data": t.data.data_name,
                                                  "data_kind": t.data.data_kind})
 
     def on_fit_end(self, trainer, summary):
         if trainer.test_report is not None:
-            rf.write_json(self.dir / rf.TEST, trainer.test_report)
-        rf.write_json(self.dir / rf.SUMMARY, summary)
+            runfiles.write_json(self.dir / runfiles.TEST, trainer.test_report)
+        runfiles.write_json(self.dir / runfiles.SUMMARY, summary)
 
 
 # -- metrics.jsonl and status.json ----------------------------------------------------------------------
@@ -106,17 +106,17 @@ class MetricsWriter(Callback):
 
     def flush(self) -> None:
         if self.lines:
-            rf.append_lines(self.dir / rf.METRICS, self.lines)
+            runfiles.append_lines(self.dir / runfiles.METRICS, self.lines)
             self.lines = []
         self.last_flush = time.time()
 
     def on_log(self, trainer, record):
-        self.lines.append(rf.jsonl_line(record))
+        self.lines.append(runfiles.jsonl_line(record))
         if time.time() - self.last_flush >= METRICS_SECONDS:
             self.flush()
 
     def on_epoch_end(self, trainer, record):
-        self.lines.append(rf.jsonl_line(record))
+        self.lines.append(runfiles.jsonl_line(record))
         self.flush()
 
     def on_fit_end(self, trainer, summary):
@@ -135,8 +135,8 @@ class StatusWriter(Callback):
     def status(self, t, state: str, **extra) -> None:
         self.metrics.flush()      # a reader of the status sees the records it speaks of
         self.last = time.time()
-        rf.write_json(self.dir / rf.STATUS, {
-            "format_version": rf.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
+        runfiles.write_json(self.dir / runfiles.STATUS, {
+            "format_version": runfiles.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
             "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, **t.device_facts,
             "mode": t.data.mode, "data": t.data.data_name, "started": t.started, "updated": time.time(), **extra})
@@ -209,7 +209,7 @@ class Snapshots(Callback):
                 g = torch.cat([gr.detach().reshape(-1).float() for gr in grads])
                 entry.update(grad_norm=float(g.norm()), grad_hist=_hist(g))
             layers[self.node_of.get(name, name) if model is t.module else name] = entry
-        rf.append_jsonl(self.dir / rf.STATS, {"step": t.step, "epoch": getattr(t, "epoch", 0),
+        runfiles.append_jsonl(self.dir / runfiles.STATS, {"step": t.step, "epoch": getattr(t, "epoch", 0),
                                               "model": "discriminator" if t.data.mode == "gan" else "model",
                                               "layers": layers})
         if self.watch_inputs is not None:
@@ -246,7 +246,7 @@ class Snapshots(Callback):
             arrays[f"input__{i}"] = _to_numpy(x)
         if self.watch_target is not None:
             arrays["target"] = _to_numpy(self.watch_target)
-        rf.write_npz(self.dir / rf.ACTIVATIONS, **arrays)
+        runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, **arrays)
 
 
 def _hist(values: torch.Tensor) -> dict:
@@ -294,7 +294,7 @@ class EpochViews(Callback):
         pred = t.task.predict(split).cpu()
         true = split.target.cpu()
         wrong = torch.nonzero(pred != true).reshape(-1)[:16]
-        rf.write_json(self.dir / rf.CONFUSION, dict(
+        runfiles.write_json(self.dir / runfiles.CONFUSION, dict(
             confusion_record(true, pred, t.data.class_names), epoch=epoch,
             misclassified=[{"index": int(i), "true": int(true[i]), "pred": int(pred[i])} for i in wrong]))
         if len(wrong) and split.inputs[0].is_floating_point():
@@ -314,7 +314,7 @@ class EpochViews(Callback):
         from .prepare import Split
         pred = t.task.predict(Split([grid], None)).reshape(GRID, GRID)
         keep = slice(0, 500)
-        rf.write_npz(self.dir / rf.BOUNDARY, epoch=np.array(epoch), xs=_to_numpy(gx), ys=_to_numpy(gy),
+        runfiles.write_npz(self.dir / runfiles.BOUNDARY, epoch=np.array(epoch), xs=_to_numpy(gx), ys=_to_numpy(gy),
                      classes=pred.cpu().numpy(), points=_to_numpy(x[keep]),
                      labels=t.data.train.target[keep].cpu().numpy())
 
@@ -357,9 +357,9 @@ class EpochViews(Callback):
         return arrays
 
     def _merge_samples(self, **arrays) -> None:
-        old = rf.read_npz(self.dir / rf.SAMPLES) or {}
+        old = runfiles.read_npz(self.dir / runfiles.SAMPLES) or {}
         old.update(arrays)
-        rf.write_npz(self.dir / rf.SAMPLES, **old)
+        runfiles.write_npz(self.dir / runfiles.SAMPLES, **old)
 
 
 def confusion_record(true: torch.Tensor, pred: torch.Tensor, class_names: list[str]) -> dict:
@@ -416,9 +416,9 @@ class Checkpointer(Callback):
         self._save_last(trainer)
 
     def _save_last(self, t) -> None:
-        checkpoint.save(self.dir / rf.CKPT_LAST, **t.checkpoint_content())
+        checkpoint.save(self.dir / runfiles.CKPT_LAST, **t.checkpoint_content())
         self.last_saved = time.time()
 
     def _save_best(self) -> None:
-        checkpoint.save(self.dir / rf.CKPT_BEST, **self.pending_best)
+        checkpoint.save(self.dir / runfiles.CKPT_BEST, **self.pending_best)
         self.pending_best, self.best_saved = None, time.time()

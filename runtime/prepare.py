@@ -13,7 +13,8 @@ import torch
 from builder.shapes import CheckResult, check
 
 from .config import refuse_inapplicable, ConfigError, TrainConfig
-from .data import builtin, dataset as ds_ops
+from .data import builtin
+from .data.dataset import add_label_noise, split
 from .data.binding import bind
 from .data.errors import DataError
 
@@ -115,11 +116,11 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
     refuse_inapplicable(cfg, mode)     # now that the mode is known: nothing given is silently ignored
 
     try:
-        splits = ds_ops.split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
+        splits = split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
         if cfg.label_noise > 0:
             if dataset.task != "classification":
                 raise ConfigError("train.label_noise_task")
-            splits = ds_ops.add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
+            splits = add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
         # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
         bind_to = disc if mode == "gan" else result
         bound = bind(splits, graph_inputs(bind_to))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from builder.i18n import t
+from builder.i18n import translate
 
 from .callbacks import Callback
 
@@ -20,7 +20,7 @@ class ConsoleProgress(Callback):
     def on_fit_start(self, trainer):
         self.total = max(1, trainer.total_steps)
         for advice in trainer.advice:      # before the first line: what will make this run train badly
-            self.stream.write(t("cli.advice", self.lang, message=advice.message(self.lang)) + "\n")
+            self.stream.write(translate("cli.advice", self.lang, message=advice.message(self.lang)) + "\n")
 
     def on_log(self, trainer, record):
         if not self.tty:

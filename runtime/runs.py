@@ -24,7 +24,7 @@ import torch
 
 from builder.errors import CodedError
 
-from . import runfiles as rf
+from . import runfiles
 from .config import TrainConfig, migrate
 from .callbacks import Control
 from .train import TrainError
@@ -48,7 +48,7 @@ class FileControl(Control):
     """Reads ``control.json`` (written by ``pause``/``resume``/``stop``) and SIGTERM/SIGINT."""
 
     def __init__(self, run_dir: Path):
-        self.path = Path(run_dir) / rf.CONTROL
+        self.path = Path(run_dir) / runfiles.CONTROL
         self.mtime = None
         self.command = "run"
         self.signalled = False
@@ -68,7 +68,7 @@ class FileControl(Control):
             return self.command
         if mtime != self.mtime:
             self.mtime = mtime
-            data = rf.read_json(self.path, {}) or {}
+            data = runfiles.read_json(self.path, {}) or {}
             self.command = {"pause": "pause", "stop": "stop"}.get(data.get("command"), "run")
         return self.command
 
@@ -95,7 +95,7 @@ def run_folder(run_dir: Path) -> int:
     control.install_signal_handlers()
     try:
         with trainer_of(run_dir):
-            job = rf.read_json(run_dir / JOB)
+            job = runfiles.read_json(run_dir / JOB)
             cfg = TrainConfig.from_saved(job["config"])
             train(cfg, job["graph"], job.get("discriminator"), run_dir=run_dir, control=control)
         return 0
@@ -121,9 +121,9 @@ def trainer_of(run_dir: Path, job: dict | None = None):
     lock = claim(run_dir)
     try:
         if job is not None:
-            rf.write_json(run_dir / JOB, job)
-        rf.write_json(run_dir / rf.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
-                                            "format_version": rf.RUN_FORMAT_VERSION})
+            runfiles.write_json(run_dir / JOB, job)
+        runfiles.write_json(run_dir / runfiles.STATUS, {"state": "starting", "pid": os.getpid(), "updated": time.time(),
+                                            "format_version": runfiles.RUN_FORMAT_VERSION})
         yield
     except Exception as exc:
         error = coded(exc)
@@ -137,10 +137,10 @@ def trainer_of(run_dir: Path, job: dict | None = None):
 
 def claim(run_dir: Path):
     """Make the folder and take its lock (see ``runfiles.take_lock``); remove stale temporaries."""
-    rf.make_dir(run_dir)
-    lock = rf.take_lock(run_dir)
+    runfiles.make_dir(run_dir)
+    lock = runfiles.take_lock(run_dir)
     if lock is None:
-        raise rf.RunFolderError("run.busy", path=str(run_dir))
+        raise runfiles.RunFolderError("run.busy", path=str(run_dir))
     remove_stale_temporaries(run_dir)
     return lock
 
@@ -161,15 +161,15 @@ def fail_run(run_dir: Path, error: CodedError) -> None:
     error goes to log.txt, where ``read_status`` finds it once this process has gone."""
     payload = error.to_json("en")
     try:
-        status = rf.read_json(run_dir / rf.STATUS, {}) or {}
+        status = runfiles.read_json(run_dir / runfiles.STATUS, {}) or {}
         status.update(state="failed", updated=time.time(), error=payload)
         status.setdefault("pid", os.getpid())
-        status.setdefault("format_version", rf.RUN_FORMAT_VERSION)
-        rf.write_json(run_dir / rf.STATUS, status)
-    except rf.RunFolderError:
+        status.setdefault("format_version", runfiles.RUN_FORMAT_VERSION)
+        runfiles.write_json(run_dir / runfiles.STATUS, status)
+    except runfiles.RunFolderError:
         try:
-            rf.append_failure(run_dir, payload)
-        except rf.RunFolderError:
+            runfiles.append_failure(run_dir, payload)
+        except runfiles.RunFolderError:
             print(error.message("en"), file=sys.stderr)    # nowhere left to write; the process's output
 
 
@@ -236,12 +236,12 @@ def start(graph: dict, config: TrainConfig | dict, discriminator: dict | None = 
     root = Path(root or default_root())
     run_dir = root / (run_id or new_run_id())
     try:
-        rf.make_dir(run_dir)
-        rf.write_json(run_dir / JOB, job_record(cfg, graph, discriminator, label))
-        rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
-                                            "format_version": rf.RUN_FORMAT_VERSION})
-    except rf.RunFolderError as exc:      # a read-only or full runs folder, or a file in its place
-        raise rf.RunFolderError("run.root_unusable", path=str(root), detail=exc.info["detail"]) from None
+        runfiles.make_dir(run_dir)
+        runfiles.write_json(run_dir / JOB, job_record(cfg, graph, discriminator, label))
+        runfiles.write_json(run_dir / runfiles.STATUS, {"state": "queued", "updated": time.time(),
+                                            "format_version": runfiles.RUN_FORMAT_VERSION})
+    except runfiles.RunFolderError as exc:      # a read-only or full runs folder, or a file in its place
+        raise runfiles.RunFolderError("run.root_unusable", path=str(root), detail=exc.info["detail"]) from None
     _launch(run_dir)
     return run_dir
 
@@ -255,7 +255,7 @@ def job_record(cfg: TrainConfig, graph: dict, discriminator: dict | None = None,
 
 def _launch(run_dir: Path) -> None:
     _reap()
-    devices = int((rf.read_json(run_dir / JOB, {}) or {}).get("config", {}).get("devices", 1))
+    devices = int((runfiles.read_json(run_dir / JOB, {}) or {}).get("config", {}).get("devices", 1))
     worker = _spare.take() if devices == 1 else None
     if worker is not None:     # the pre-started worker: torch is imported already
         worker.stdin.write(str(run_dir) + "\n")
@@ -263,21 +263,21 @@ def _launch(run_dir: Path) -> None:
         worker.stdin.close()
         pid = worker.pid
     else:
-        with open(run_dir / rf.LOG, "ab") as log:
+        with open(run_dir / runfiles.LOG, "ab") as log:
             if devices > 1:    # DDP: torchrun starts one process per device (gloo on CPU, nccl on GPUs)
                 args = ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={devices}",
                         "-m", "runtime", "run", str(run_dir)]
             else:
                 args = ["-m", "runtime", "run", str(run_dir)]
             pid = _spawn(args, log=log).pid
-    status = rf.read_json(run_dir / rf.STATUS, {}) or {}
+    status = runfiles.read_json(run_dir / runfiles.STATUS, {}) or {}
     if status.get("state") == "queued":
         status["pid"] = pid
-        rf.write_json(run_dir / rf.STATUS, status)
+        runfiles.write_json(run_dir / runfiles.STATUS, status)
 
 
 def _command(run_dir: Path, command: str) -> None:
-    rf.write_json(Path(run_dir) / rf.CONTROL, {"command": command, "at": time.time()})
+    runfiles.write_json(Path(run_dir) / runfiles.CONTROL, {"command": command, "at": time.time()})
 
 
 def pause(run_dir: Path) -> None:
@@ -303,17 +303,17 @@ def continue_run(run_dir: Path, epochs: int | None = None) -> Path:
     """Resume a stopped run in its own folder from its last checkpoint (optimizer and schedule too)."""
     run_dir = Path(run_dir)
     if is_busy(run_dir):      # one trainer per folder: never a second one beside a live run
-        raise rf.RunFolderError("run.busy", path=str(run_dir))
-    job = rf.read_json(run_dir / JOB)
+        raise runfiles.RunFolderError("run.busy", path=str(run_dir))
+    job = runfiles.read_json(run_dir / JOB)
     cfg = migrate(job["config"])
-    cfg.update(init_from=str(run_dir / rf.CKPT_LAST), resume=True)
+    cfg.update(init_from=str(run_dir / runfiles.CKPT_LAST), resume=True)
     if epochs:
         cfg["epochs"] = epochs
     job["config"] = TrainConfig.from_saved(cfg).to_dict(given_only=True)
-    rf.write_json(run_dir / JOB, job)
-    (run_dir / rf.CONTROL).unlink(missing_ok=True)
-    rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(),
-                                        "format_version": rf.RUN_FORMAT_VERSION})
+    runfiles.write_json(run_dir / JOB, job)
+    (run_dir / runfiles.CONTROL).unlink(missing_ok=True)
+    runfiles.write_json(run_dir / runfiles.STATUS, {"state": "queued", "updated": time.time(),
+                                        "format_version": runfiles.RUN_FORMAT_VERSION})
     _launch(run_dir)
     return run_dir
 
@@ -321,8 +321,8 @@ def continue_run(run_dir: Path, epochs: int | None = None) -> Path:
 def fine_tune(run_dir: Path, freeze: list[str], overrides: dict | None = None, root: Path | None = None) -> Path:
     """A new run starting from another run's best (else last) weights, with chosen nodes frozen."""
     run_dir = Path(run_dir)
-    job = rf.read_json(run_dir / JOB)
-    ckpt = run_dir / (rf.CKPT_BEST if (run_dir / rf.CKPT_BEST).exists() else rf.CKPT_LAST)
+    job = runfiles.read_json(run_dir / JOB)
+    ckpt = run_dir / (runfiles.CKPT_BEST if (run_dir / runfiles.CKPT_BEST).exists() else runfiles.CKPT_LAST)
     cfg = dict(migrate(job["config"]), init_from=str(ckpt), resume=False, freeze=list(freeze), **(overrides or {}))
     return start(job["graph"], cfg, job.get("discriminator"), root=root or run_dir.parent,
                  label=f"{job.get('label', 'model')} (fine-tune)")
@@ -357,16 +357,16 @@ def _alive(pid) -> bool:
 def read_status(run_dir: Path) -> dict | None:
     """status.json as the run wrote it, unless its process has gone while the status says live: then
     ``failed`` with the error the process left in log.txt (its status could not be written), else ``died``."""
-    status = rf.read_json(Path(run_dir) / rf.STATUS)
+    status = runfiles.read_json(Path(run_dir) / runfiles.STATUS)
     if status and status.get("state") in LIVE_STATES and status.get("pid") and not _alive(status["pid"]):
-        error = rf.last_failure(Path(run_dir), status["pid"])
+        error = runfiles.last_failure(Path(run_dir), status["pid"])
         status = dict(status, state="failed", error=error) if error else dict(status, state="died")
     return status
 
 
 def is_busy(run_dir: Path) -> bool:
     """A trainer works in the folder now (its status says live, or it holds the folder's lock)."""
-    return (read_status(run_dir) or {}).get("state") in LIVE_STATES or rf.is_locked(run_dir)
+    return (read_status(run_dir) or {}).get("state") in LIVE_STATES or runfiles.is_locked(run_dir)
 
 
 def remove_stale_temporaries(run_dir: Path) -> list[str]:
@@ -378,7 +378,7 @@ def remove_stale_temporaries(run_dir: Path) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        match = rf.TEMPORARY.match(entry.name)
+        match = runfiles.TEMPORARY.match(entry.name)
         if match and not _alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
@@ -419,8 +419,8 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
         if not (d / JOB).is_file():
             continue
         remove_stale_temporaries(d)
-        runs.append(RunInfo(id=d.name, dir=d, status=read_status(d) or {}, job=rf.read_json(d / JOB, {}) or {},
-                            summary=rf.read_json(d / rf.SUMMARY), resolved=rf.read_json(d / rf.CONFIG)))
+        runs.append(RunInfo(id=d.name, dir=d, status=read_status(d) or {}, job=runfiles.read_json(d / JOB, {}) or {},
+                            summary=runfiles.read_json(d / runfiles.SUMMARY), resolved=runfiles.read_json(d / runfiles.CONFIG)))
     return runs
 
 

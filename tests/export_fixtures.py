@@ -87,12 +87,12 @@ def _manual_run(run_dir: Path, cfg: TrainConfig, graph: dict, mode: str, discrim
     bind_to = compile_graph(discriminator).generated.result if mode == "gan" else result
     record = fallback_record(cfg, result, bind_to, mode)
     x, y = sklearn_data(cfg.data)
-    from runtime.data import portable as pp
-    train_idx, _, _ = pp.split_indices(len(x), y if record["task"] == "classification" else None,
+    from runtime.data import portable
+    train_idx, _, _ = portable.split_indices(len(x), y if record["task"] == "classification" else None,
                                        cfg.val_split, cfg.test_split, cfg.seed)
-    inputs = pp.to_model_inputs(record, {"x": x})
+    inputs = portable.to_model_inputs(record, {"x": x})
     xs = inputs[next(iter(inputs))][train_idx]
-    ys = pp.target_standardize(record, y[train_idx]) if mode == "regression" else y[train_idx]
+    ys = portable.target_standardize(record, y[train_idx]) if mode == "regression" else y[train_idx]
     torch.manual_seed(cfg.seed)
     model = compiled.build()
     disc = compile_graph(discriminator).build() if mode == "gan" else None

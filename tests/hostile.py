@@ -60,7 +60,7 @@ def hostile_workspace(ws_home: Path):
 
 def hostile_run(runs_root: Path, upload: Path, monitor: bool = False) -> Path:
     """A run of ``NAME`` trained for a few steps on the hostile CSV, labelled ``LABEL``."""
-    from runtime import runfiles as rf
+    from runtime import runfiles
     from runtime import runs
     from runtime.config import TrainConfig
     from runtime.train import train
@@ -69,6 +69,6 @@ def hostile_run(runs_root: Path, upload: Path, monitor: bool = False) -> Path:
     run_dir = Path(runs_root) / runs.new_run_id()
     run_dir.mkdir(parents=True)
     graph = tabular_graph(NAME, DESCRIPTION)
-    rf.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": graph, "label": LABEL, "created": 1.0})
+    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": graph, "label": LABEL, "created": 1.0})
     train(cfg, copy.deepcopy(graph), run_dir=run_dir)
     return run_dir

@@ -23,10 +23,10 @@ from builder.codegen import compile_graph
 from builder.graph import parse, read_document, write_document
 from builder.shapes import check
 from runtime import checkpoint, runs
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime.config import TrainConfig
 from runtime.export.common import find_checkpoint
-from ui import train_config as tc
+from ui import train_config
 from ui import train_diagnostics
 from ui.workspace import Workspace
 
@@ -84,7 +84,7 @@ def test_layout_keys_of_a_canvas_graph_survive_a_round_trip():
 # -- run folders ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("which", sorted(RUN_DIRS))
 def test_a_stored_config_reads_as_this_version(which):
-    saved = rf.read_json(RUN_DIRS[which] / "config.json")
+    saved = runfiles.read_json(RUN_DIRS[which] / "config.json")
     cfg = TrainConfig.from_saved(saved)
     assert (cfg.data, cfg.epochs, cfg.batch_size, cfg.test_split) == ("iris", EPOCHS, 16, 0.2)
     if which.startswith("old"):    # version 1: no version key, and GAN's label smoothing 0.1 written for all
@@ -122,12 +122,12 @@ def test_a_run_continues_for_one_more_epoch(runs_root, run_id):
     runs.continue_run(run_dir, epochs=EPOCHS + 1)
     status = runs.wait(run_dir, timeout=300)
     assert status["state"] == "finished", (status, (run_dir / "log.txt").read_text()[-2000:])
-    records, _ = rf.read_jsonl(run_dir / "metrics.jsonl")
+    records, _ = runfiles.read_jsonl(run_dir / "metrics.jsonl")
     epochs = [r["epoch"] for r in records if r.get("kind") == "epoch"]
     assert epochs[-1] == EPOCHS + 1 and epochs.count(EPOCHS + 1) == 1
-    assert rf.read_json(run_dir / "summary.json")["epochs"] == EPOCHS + 1
+    assert runfiles.read_json(run_dir / "summary.json")["epochs"] == EPOCHS + 1
     assert checkpoint.load(run_dir / "checkpoint_last.pt")["epoch"] == EPOCHS + 1
-    TrainConfig.from_saved(rf.read_json(run_dir / "job.json")["config"])
+    TrainConfig.from_saved(runfiles.read_json(run_dir / "job.json")["config"])
 
 
 @pytest.mark.slow
@@ -188,7 +188,7 @@ def test_the_saved_workspace_restores_its_tabs_and_settings(workspace_home):
     assert ws.active == 1 and ws.lang == "zh"
     assert ws.data_choice()["data"] == "digits" and ws.data_choice()["val_split"] == 0.25
     assert ws.train_mode() == "classification"
-    values = tc.restore_values("classification", ws.train_values("classification"))
+    values = train_config.restore_values("classification", ws.train_values("classification"))
     assert (values["epochs"], values["lr"]) == (3, 0.003)
     for tab in ws.tabs:
         assert check(tab.doc).ok, tab.key

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime.data import Augmenter, DataError, preview
-from runtime.data import augment as A
+from runtime.data import augment
 
 
 def _batch(b=8, c=3, h=16, w=16, seed=0):
@@ -26,9 +26,9 @@ def test_flips_really_flip():
 
 def test_rotation_by_90_degrees_matches_rot90():
     x = _batch(4, 2, 12, 12)
-    assert torch.allclose(A.rotate(x, 90.0), torch.rot90(x, 1, dims=(2, 3)), atol=1e-5)
-    assert torch.allclose(A.rotate(x, -90.0), torch.rot90(x, -1, dims=(2, 3)), atol=1e-5)
-    assert torch.allclose(A.rotate(x, 0.0), x, atol=1e-6)
+    assert torch.allclose(augment.rotate(x, 90.0), torch.rot90(x, 1, dims=(2, 3)), atol=1e-5)
+    assert torch.allclose(augment.rotate(x, -90.0), torch.rot90(x, -1, dims=(2, 3)), atol=1e-5)
+    assert torch.allclose(augment.rotate(x, 0.0), x, atol=1e-6)
     out = Augmenter({"rotation": 30.0})(x)
     assert out.shape == x.shape and not torch.allclose(out, x)
 
@@ -53,9 +53,9 @@ def test_noise_changes_std_as_expected():
 
 def test_brightness_shifts_mean_and_contrast_scales_spread():
     x = _batch(32, 1, 16, 16)
-    out = A.adjust_brightness(x, 0.2)
+    out = augment.adjust_brightness(x, 0.2)
     assert torch.allclose(out.mean(dim=(1, 2, 3)), x.mean(dim=(1, 2, 3)) + 0.2, atol=1e-5)
-    low = A.adjust_contrast(x, 0.5)
+    low = augment.adjust_contrast(x, 0.5)
     assert torch.allclose(low.std(dim=(1, 2, 3)), 0.5 * x.std(dim=(1, 2, 3)), atol=1e-5)
     assert torch.allclose(low.mean(dim=(1, 2, 3)), x.mean(dim=(1, 2, 3)), atol=1e-5)
     jitter = Augmenter({"brightness": 0.3}, seed=0)(x)
@@ -65,13 +65,13 @@ def test_brightness_shifts_mean_and_contrast_scales_spread():
 
 def test_blur_smooths_and_keeps_the_mean():
     x = _batch(4, 3, 24, 24)
-    out = A.gaussian_blur(x, 1.5)
+    out = augment.gaussian_blur(x, 1.5)
     assert float(out.std()) < 0.6 * float(x.std())
     assert torch.allclose(out.mean(dim=(2, 3)), x.mean(dim=(2, 3)), atol=0.02)
     # separable blur of a single bright pixel is a normalised 2-D Gaussian
     dot = torch.zeros(1, 1, 21, 21)
     dot[0, 0, 10, 10] = 1.0
-    g = A.gaussian_blur(dot, 2.0)[0, 0]
+    g = augment.gaussian_blur(dot, 2.0)[0, 0]
     assert abs(float(g.sum()) - 1.0) < 1e-5 and torch.allclose(g, g.T, atol=1e-6)
     taps = torch.arange(-6, 7, dtype=torch.float32)  # the kernel reaches 3 sigma
     k = torch.exp(-taps**2 / 8)
@@ -82,7 +82,7 @@ def test_blur_smooths_and_keeps_the_mean():
 
 
 @settings(max_examples=25, deadline=None)
-@given(key=st.sampled_from(sorted(A.RANGES)), b=st.integers(1, 5), c=st.sampled_from([1, 3]),
+@given(key=st.sampled_from(sorted(augment.RANGES)), b=st.integers(1, 5), c=st.sampled_from([1, 3]),
        h=st.integers(4, 20), seed=st.integers(0, 100))
 def test_strength_zero_is_identity(key, b, c, h, seed):
     x = _batch(b, c, h, h + 1, seed)
@@ -93,9 +93,9 @@ def test_strength_zero_is_identity(key, b, c, h, seed):
 
 def test_strength_zero_on_every_transform_is_identity_when_composed():
     x = _batch()
-    cfg = {k: 0.0 for k in A.RANGES}
+    cfg = {k: 0.0 for k in augment.RANGES}
     assert torch.equal(Augmenter(cfg)(x), x)
-    assert torch.allclose(A.random_affine(x, None), x, atol=1e-5)  # zero strengths: identity resample
+    assert torch.allclose(augment.random_affine(x, None), x, atol=1e-5)  # zero strengths: identity resample
 
 
 def test_deterministic_given_seed_and_different_across_seeds():

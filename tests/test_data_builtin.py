@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from sklearn import datasets as skd
+from sklearn import datasets as sklearn_datasets
 
 from builder.i18n import TEXT
 from runtime.data import DataError, builtin, list_builtin, load
@@ -84,20 +84,20 @@ def test_digits_are_sklearn_digits_scaled_to_unit_range():
     ds = load("digits")
     x = ds.inputs["x"]
     assert float(x.min()) == 0.0 and float(x.max()) == 1.0
-    raw = skd.load_digits()
+    raw = sklearn_datasets.load_digits()
     assert np.allclose(x[:, 0].numpy() * 16.0, raw.images)
     assert np.array_equal(ds.target.numpy(), raw.target)
     assert ds.normalize is False
 
 
 def test_sklearn_tables_match_their_source():
-    for name, loader in [("iris", skd.load_iris), ("wine", skd.load_wine), ("breast_cancer", skd.load_breast_cancer)]:
+    for name, loader in [("iris", sklearn_datasets.load_iris), ("wine", sklearn_datasets.load_wine), ("breast_cancer", sklearn_datasets.load_breast_cancer)]:
         ds, raw = load(name), loader()
         assert np.allclose(ds.inputs["x"].numpy(), raw.data, rtol=1e-6)
         assert ds.class_names == list(raw.target_names)
         assert ds.feature_names == list(raw.feature_names)
     ds = load("diabetes")
-    assert np.allclose(ds.target[:, 0].numpy(), skd.load_diabetes().target)
+    assert np.allclose(ds.target[:, 0].numpy(), sklearn_datasets.load_diabetes().target)
 
 
 def test_noise_free_plane_sets_have_their_geometry():
@@ -276,10 +276,10 @@ def test_sklearn_files_and_sklearn_loaders_agree(monkeypatch, tmp_path):
         assert np.allclose(x, fx) and np.allclose(y, fy) and names == fnames, name
     for name in sklearn_sets.FEATURES:
         if name != "diabetes":
-            assert sklearn_sets.FEATURES[name] == [str(f) for f in getattr(skd, f"load_{name}")().feature_names]
+            assert sklearn_sets.FEATURES[name] == [str(f) for f in getattr(sklearn_datasets, f"load_{name}")().feature_names]
     sklearn_sets.load.cache_clear()
     monkeypatch.setattr(sklearn_sets, "_data_dir", lambda: tmp_path)  # files missing: the fallback
     try:
-        assert torch.equal(load("iris").inputs["x"], torch.tensor(skd.load_iris().data, dtype=torch.float32))
+        assert torch.equal(load("iris").inputs["x"], torch.tensor(sklearn_datasets.load_iris().data, dtype=torch.float32))
     finally:
         sklearn_sets.load.cache_clear()

@@ -17,7 +17,7 @@ from export_fixtures import HAS_DATA_LAYER, ROOT, make_run, template, untrained_
 from graphs import chain
 from builder.errors import CodedError
 from runtime.export import ExportError, Predictor, bundle_bytes, load_run, training_script
-from runtime.data import portable as pp
+from runtime.data import portable
 
 BASE_FILES = {"README.md", "graph.json", "model.py", "train.py", "weights.safetensors", "weights.pt", "config.json",
               "preprocess.json"}
@@ -260,13 +260,13 @@ def test_the_data_layer_and_the_exported_script_share_one_copy_of_the_steps():
     """runtime.data.portable is pasted into train.py and is what the data layer itself runs."""
     from runtime.data import binding, builtin, dataset
     from runtime.data import text as text_layer
-    assert dataset.normalize_with is pp.normalize and dataset.fill_missing is pp.fill_missing
-    assert text_layer.tokenize is pp.tokenize and text_layer.encode is pp.encode_texts
+    assert dataset.normalize_with is portable.normalize and dataset.fill_missing is portable.fill_missing
+    assert text_layer.tokenize is portable.tokenize and text_layer.encode is portable.encode_texts
     from runtime.data.preprocess import apply_preprocess
-    assert pp.tokenize("I didn't like it; can't, won't") == ["i", "did", "not", "like", "it", "can", "not", "will", "not"]
+    assert portable.tokenize("I didn't like it; can't, won't") == ["i", "did", "not", "like", "it", "can", "not", "will", "not"]
     ds = builtin.load("wine")
     splits = binding.bind(dataset.split(ds, 0.2, 0.1, seed=5), [{"name": "x", "shape": (13,), "dtype": "float32",
                                                                  "max_token": None}])
     raw = ds.inputs["x"][:9]
-    ours = pp.to_model_inputs(splits.preprocess, {"x": raw})["x"]
+    ours = portable.to_model_inputs(splits.preprocess, {"x": raw})["x"]
     assert torch.equal(ours, apply_preprocess(splits.preprocess, raw)["x"])

@@ -346,8 +346,8 @@ def test_script_matches_the_app_trainer_after_steps(tmp_path):
     for k, v in trainer.module.state_dict().items():
         assert torch.allclose(ours[k], v.cpu(), atol=1e-6), k
     ds = builtin.load("digits")
-    from runtime.data import portable as pp
-    for a, b in zip(dataset.split_indices(ds, 0.2, 0.1, 3), pp.split_indices(len(ds), ds.target, 0.2, 0.1, 3)):
+    from runtime.data import portable
+    for a, b in zip(dataset.split_indices(ds, 0.2, 0.1, 3), portable.split_indices(len(ds), ds.target, 0.2, 0.1, 3)):
         assert torch.equal(a, b)
 
 

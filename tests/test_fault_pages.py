@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder import templates
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 from runtime.train import train
@@ -57,7 +57,7 @@ def finished_run(root: Path, name: str, data: str, run_id: str) -> Path:
     run_dir = root / run_id
     cfg = TrainConfig(data=data, epochs=1, max_steps=3)
     train(cfg, templates.load(name), run_dir=run_dir)
-    rf.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load(name), "discriminator": None,
+    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load(name), "discriminator": None,
                                        "label": name, "created": time.time()})
     return run_dir
 
@@ -68,13 +68,13 @@ def test_export_page_names_a_damaged_checkpoint_and_other_runs_still_export(env,
     monkeypatch.setenv("NETCANVAS_RUNS", str(root))
     good = finished_run(root, "perceptron", "iris", "20260101-000001-aaaa")
     damaged = finished_run(root, "digits_cnn", "digits", "20260101-000002-bbbb")   # the canvas's graph: the default
-    for name in (rf.CKPT_BEST, rf.CKPT_LAST):
+    for name in (runfiles.CKPT_BEST, runfiles.CKPT_LAST):
         data = (damaged / name).read_bytes()
         (damaged / name).write_bytes(data[:len(data) // 2])     # cut short, as a full disk or a kill leaves it
     at = open_page("export.py")
     assert at.selectbox(key="export_source").value == damaged.name
     [error] = [unescaped(e.value) for e in at.error]
-    assert error.startswith(f"the checkpoint is damaged: {damaged / rf.CKPT_BEST} cannot be read")
+    assert error.startswith(f"the checkpoint is damaged: {damaged / runfiles.CKPT_BEST} cannot be read")
     assert not at.tabs                       # nothing to export from it
     at.selectbox(key="export_source").set_value(good.name).run()
     assert not at.exception and not at.error

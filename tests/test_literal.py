@@ -98,16 +98,16 @@ def test_plotly_literal_has_no_tags_and_reads_back(value):
 def test_figures_show_user_names_as_text():
     import numpy as np
 
-    from ui import figures as F
+    from ui import figures
     name = "<b>x</b> & <a href='http://198.51.100.7/'>y</a>"
     records = [{"kind": "epoch", "epoch": 1, "val_loss": 0.5}]
-    figs = [F.overlay([(name, records)], "loss", "en"),
-            F.per_class_accuracy({"classes": [name], "per_class_acc": [1]}, "en"),
-            F.confusion({"classes": [name, "b"], "matrix": [[1, 0], [0, 1]]}, "en"),
-            F.image_mosaic(np.zeros((1, 1, 4, 4)), titles=[name], title=name),
-            F.activation_mosaic(np.zeros((1, 2, 3, 3)), name, "en", row_labels=[name]),
-            F.class_probabilities(np.array([1.0]), [name], "en"),
-            F.points_2d(np.zeros((2, 2)), np.array([0, 0]), [name], "en", title=name)]
+    figs = [figures.overlay([(name, records)], "loss", "en"),
+            figures.per_class_accuracy({"classes": [name], "per_class_acc": [1]}, "en"),
+            figures.confusion({"classes": [name, "b"], "matrix": [[1, 0], [0, 1]]}, "en"),
+            figures.image_mosaic(np.zeros((1, 1, 4, 4)), titles=[name], title=name),
+            figures.activation_mosaic(np.zeros((1, 2, 3, 3)), name, "en", row_labels=[name]),
+            figures.class_probabilities(np.array([1.0]), [name], "en"),
+            figures.points_2d(np.zeros((2, 2)), np.array([0, 0]), [name], "en", title=name)]
     strings = []
     for fig in figs:
         spec = fig.to_plotly_json()

@@ -3,9 +3,9 @@
 Every language has the same keys, in the same order, with the same ``{fields}``; every key the code
 can ask for exists; no key is left that no code can produce.
 
-Code names a key with a string literal (passed to ``t``/``tr``/``render_message``, raised as an
+Code names a key with a string literal (passed to ``translate``/``localized``/``render_message``, raised as an
 error code, kept in a table, or referenced as ``"@kind.int"``), or builds it at run time from a
-prefix: ``tr(f"trainpage.f.{name}")``, ``"mode." + mode``, ``labeller("fig.")``. Each such pattern
+prefix: ``localized(f"trainpage.view.{name}")``, ``"mode." + mode``, ``labeller("fig.")``. Each such pattern
 in the code must be in ``DYNAMIC`` below, which says where its suffixes come from; the test expands
 it to the keys it can produce.
 """
@@ -30,8 +30,8 @@ FILE_NAME = re.compile(r"[a-z_]+\.(?:py\.j2|py|json|jsonl|onnx|lock|css|js|npz|c
 
 # -- where the suffixes of keys built at run time come from -------------------------------------------
 def _field_names():
-    from ui import train_config as tc
-    return tc.FIELD_NAMES
+    from ui import train_config
+    return train_config.FIELD_NAMES
 
 
 def _cli_keys():
@@ -50,8 +50,8 @@ def _param_kinds():
 
 
 def _select_options():
-    from ui import train_config as tc
-    return [(f.name, o) for f in tc.FIELDS if f.kind == "select" and f.name != "optimizer" for o in f.options]
+    from ui import train_config
+    return [(f.name, o) for f in train_config.FIELDS if f.kind == "select" and f.name != "optimizer" for o in f.options]
 
 
 def _modes():
@@ -62,10 +62,10 @@ def _modes():
 
 def _metrics():
     # the status tiles (first curve, validation metric) and the compare picker of the Train page
-    from ui import train_state as ts
+    from ui import train_state
     out = {"loss", "acc", "mae"}
     for mode in (None, "classification", "regression", "autoencoder", "vae", "gan"):
-        out |= {metric for _, metrics in ts.panels(mode) for metric in metrics}
+        out |= {metric for _, metrics in train_state.panels(mode) for metric in metrics}
     return sorted(out)
 
 
@@ -76,13 +76,13 @@ def _views():
 
 def _option_keys():
     from runtime.data import builtin
-    from ui import data_view as dv
-    return sorted({s.key for n in builtin.names() for s in dv.option_specs(n)})
+    from ui import data_view
+    return sorted({s.key for n in builtin.names() for s in data_view.option_specs(n)})
 
 
 def _augment_keys():
-    from ui import data_view as dv
-    return dv.AUGMENT_KEYS
+    from ui import data_view
+    return data_view.AUGMENT_KEYS
 
 
 def _run_states():
@@ -231,7 +231,7 @@ def test_the_table_is_the_files():
     files = _files()
     assert list(i18n.TEXT) == list(files[i18n.DEFAULT_LANG])
     assert all(i18n.TEXT[k][lang] == files[lang][k] for lang in files for k in files[lang])
-    assert i18n.t("device.cpu_n", "zh", n=3) == "CPU（3 个线程）" and i18n.t("no.such_key", "zh") == "no.such_key"
+    assert i18n.translate("device.cpu_n", "zh", n=3) == "CPU（3 个线程）" and i18n.translate("no.such_key", "zh") == "no.such_key"
 
 
 def test_every_pattern_the_code_builds_keys_with_is_known():

@@ -20,7 +20,7 @@ import torch
 from builder import templates
 from builder.errors import CodedError
 from runtime import checkpoint, runs
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime.__main__ import main as cli_main
 from runtime.config import ConfigError, TrainConfig
 from runtime.export import ExportError, load_run, load_weights
@@ -41,10 +41,10 @@ def job_folder(root: Path, graph: str = "perceptron", **config) -> Path:
     """A run folder as ``runs.start`` leaves it for its trainer: job.json and a queued status."""
     run_dir = root / runs.new_run_id()
     run_dir.mkdir(parents=True)
-    rf.write_json(run_dir / runs.JOB, {"config": TrainConfig.from_dict({**IRIS, **config}).to_dict(),
+    runfiles.write_json(run_dir / runs.JOB, {"config": TrainConfig.from_dict({**IRIS, **config}).to_dict(),
                                        "graph": templates.load(graph), "discriminator": None, "label": graph,
                                        "created": time.time()})
-    rf.write_json(run_dir / rf.STATUS, {"state": "queued", "updated": time.time(), "format_version": 1})
+    runfiles.write_json(run_dir / runfiles.STATUS, {"state": "queued", "updated": time.time(), "format_version": 1})
     return run_dir
 
 
@@ -124,11 +124,11 @@ def test_a_write_that_fails_while_training_ends_the_run_failed_with_its_reason(t
 def test_when_status_json_cannot_be_written_readers_see_the_reason_once_the_process_is_gone(tmp_path, no_signals,
                                                                                          monkeypatch):
     run_dir = job_folder(tmp_path)
-    (run_dir / rf.LOG).write_text("worker started\n")
+    (run_dir / runfiles.LOG).write_text("worker started\n")
     writes = []
 
     def status_fails_after_two(path, creating):     # each write of status.json makes a new temporary file
-        if path.name == rf.STATUS and creating:
+        if path.name == runfiles.STATUS and creating:
             writes.append(path)
             return errno.ENOSPC if len(writes) > 2 else None
         return None
@@ -138,7 +138,7 @@ def test_when_status_json_cannot_be_written_readers_see_the_reason_once_the_proc
     monkeypatch.setattr(runs, "_alive", lambda pid: pid != os.getpid())
     status = runs.read_status(run_dir)
     assert status["state"] == "failed" and status["error"]["code"] == "run.disk_full"
-    assert status["error"]["args"]["path"] == str(run_dir / rf.STATUS)
+    assert status["error"]["args"]["path"] == str(run_dir / runfiles.STATUS)
 
 
 SCRIPT = """
@@ -161,10 +161,10 @@ def test_a_trainer_whose_disk_fills_up_exits_and_never_looks_alive(tmp_path, rul
     made but log.txt takes the failure; on a read-only disk nothing can be written and the run is
     ``died``. Either way the process ends with exit 1, no traceback."""
     run_dir = job_folder(tmp_path, epochs=50)
-    with open(run_dir / rf.LOG, "ab") as log:
+    with open(run_dir / runfiles.LOG, "ab") as log:
         proc = subprocess.run([sys.executable, "-c", SCRIPT, str(run_dir), rule, str(n)], cwd=ROOT, stdout=log,
                               stderr=log, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    log_text = (run_dir / rf.LOG).read_text()
+    log_text = (run_dir / runfiles.LOG).read_text()
     assert proc.returncode == 1 and "Traceback" not in log_text, log_text[-2000:]
     status = runs.read_status(run_dir)
     assert status["state"] == state, status
@@ -211,7 +211,7 @@ def test_stale_temporary_files_are_removed_when_runs_are_listed_and_when_a_run_s
     (run_dir / f".checkpoint_last.pt.{gone}.tmp").write_bytes(b"partial")
     assert runs.run_folder(run_dir) == 0        # a run starting (or continuing) in the folder
     assert not (run_dir / f".checkpoint_last.pt.{gone}.tmp").exists()
-    assert not [p.name for p in run_dir.iterdir() if rf.TEMPORARY.match(p.name) and str(os.getpid()) not in p.name]
+    assert not [p.name for p in run_dir.iterdir() if runfiles.TEMPORARY.match(p.name) and str(os.getpid()) not in p.name]
 
 
 # -- one trainer per folder --------------------------------------------------------------------------
@@ -259,13 +259,13 @@ def test_the_lock_is_the_processs_and_goes_with_it(tmp_path):
                                " time.sleep(60)", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        assert rf.is_locked(tmp_path, wait=0.2) and rf.take_lock(tmp_path, wait=0.2) is None
+        assert runfiles.is_locked(tmp_path, wait=0.2) and runfiles.take_lock(tmp_path, wait=0.2) is None
         assert runs.is_busy(tmp_path)
     finally:
         holder.kill()
         holder.wait()
-    assert not rf.is_locked(tmp_path)                    # the OS released it with the process
-    lock = rf.take_lock(tmp_path, wait=0)
+    assert not runfiles.is_locked(tmp_path)                    # the OS released it with the process
+    lock = runfiles.take_lock(tmp_path, wait=0)
     assert lock is not None
     lock.close()
 
@@ -281,17 +281,17 @@ def test_a_cli_run_under_the_runs_root_is_listed_continued_and_exported(tmp_path
     assert proc.returncode == 0, proc.stderr
     [info] = runs.list_runs(root)
     assert (info.id, info.label, info.state) == (out.name, "perceptron", "finished")
-    job = rf.read_json(out / runs.JOB)
+    job = runfiles.read_json(out / runs.JOB)
     assert set(job) == {"config", "graph", "discriminator", "label", "created"}
     # what was given; config.json: every setting as the run trained with it
     assert job["config"] == {"version": 2, "data": "iris", "epochs": 2} and job["graph"]["name"] == "perceptron"
-    resolved = rf.read_json(out / rf.CONFIG)
+    resolved = runfiles.read_json(out / runfiles.CONFIG)
     assert {k: resolved[k] for k in job["config"]} == job["config"] and len(resolved) > 40
     assert job["discriminator"] is None and time.time() - job["created"] < 120
     assert [r.id for r in export_view.exportable_runs(root)] == [out.name]
     runs.continue_run(out, epochs=3)
     assert runs.wait(out, 120)["state"] == "finished"
-    epochs = [r["epoch"] for r in rf.read_jsonl(out / rf.METRICS)[0] if r["kind"] == "epoch"]
+    epochs = [r["epoch"] for r in runfiles.read_jsonl(out / runfiles.METRICS)[0] if r["kind"] == "epoch"]
     assert epochs == [0, 1, 2, 3]
     assert load_run(out).graph["name"] == "perceptron"
 

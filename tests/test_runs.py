@@ -12,7 +12,7 @@ import torch
 
 from builder import templates
 from runtime import checkpoint, runs
-from runtime import runfiles as rf
+from runtime import runfiles
 from tests.graphs import chain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def wait_for(pred, timeout=120.0, every=0.1):
 
 
 def metrics(run_dir):
-    records, _ = rf.read_jsonl(Path(run_dir) / rf.METRICS)
+    records, _ = runfiles.read_jsonl(Path(run_dir) / runfiles.METRICS)
     return records
 
 
@@ -37,18 +37,18 @@ def metrics(run_dir):
 def test_a_run_trains_in_its_own_process_and_writes_its_folder(tmp_path):
     run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 3, "lr": 3e-3}, root=tmp_path)
     status = runs.wait(run_dir, timeout=180)
-    assert status["state"] == "finished", (status, (run_dir / rf.LOG).read_text()[-2000:])
+    assert status["state"] == "finished", (status, (run_dir / runfiles.LOG).read_text()[-2000:])
     assert status["pid"] != __import__("os").getpid()
     records = metrics(run_dir)
     epochs = [r for r in records if r["kind"] == "epoch"]
     assert [r["epoch"] for r in epochs] == [0, 1, 2, 3]
     assert all(r["kind"] in ("step", "epoch") for r in records)
-    for name in (rf.CONFIG, rf.GRAPH, rf.PREPROCESS, rf.STATS, rf.ACTIVATIONS, rf.CONFUSION, rf.SUMMARY,
-                 rf.CKPT_LAST, rf.CKPT_BEST):
+    for name in (runfiles.CONFIG, runfiles.GRAPH, runfiles.PREPROCESS, runfiles.STATS, runfiles.ACTIVATIONS, runfiles.CONFUSION, runfiles.SUMMARY,
+                 runfiles.CKPT_LAST, runfiles.CKPT_BEST):
         assert (run_dir / name).exists(), name
-    act = rf.read_npz(run_dir / rf.ACTIVATIONS)
+    act = runfiles.read_npz(run_dir / runfiles.ACTIVATIONS)
     assert act["act__conv1"].shape == (4, 16, 8, 8) and act["input__0"].shape == (4, 1, 8, 8)
-    ckpt = checkpoint.load(run_dir / rf.CKPT_LAST)
+    ckpt = checkpoint.load(run_dir / runfiles.CKPT_LAST)
     assert ckpt["epoch"] == 3 and ckpt["graph"]["name"] == "digits_cnn" and ckpt["class_names"][0] == "0"
     info = runs.list_runs(tmp_path)[0]
     assert info.id == run_dir.name and info.state == "finished" and info.summary["val_acc"] > 0.5
@@ -69,9 +69,9 @@ def test_pause_resume_and_stop_mid_epoch_leave_a_valid_folder(tmp_path):
     runs.stop(run_dir)
     status = runs.wait(run_dir, timeout=60)
     assert status["state"] == "stopped" and status["stop_reason"] == "stopped"
-    ckpt = checkpoint.load(run_dir / rf.CKPT_LAST)    # loads, so it is whole
+    ckpt = checkpoint.load(run_dir / runfiles.CKPT_LAST)    # loads, so it is whole
     assert ckpt["step"] == status["step"] and ckpt["epoch"] < 400
-    for line in (run_dir / rf.METRICS).read_text().splitlines():
+    for line in (run_dir / runfiles.METRICS).read_text().splitlines():
         json.loads(line)                               # every record complete
 
 
@@ -80,8 +80,8 @@ def test_two_runs_at_once_do_not_interfere(tmp_path):
     a = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 30, "seed": 1}, root=tmp_path)
     b = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 2, "seed": 2}, root=tmp_path)
     assert runs.wait(a, 180)["state"] == "finished" and runs.wait(b, 180)["state"] == "finished"
-    assert json.loads((a / rf.GRAPH).read_text())["name"] == "perceptron"
-    assert json.loads((b / rf.GRAPH).read_text())["name"] == "mlp"
+    assert json.loads((a / runfiles.GRAPH).read_text())["name"] == "perceptron"
+    assert json.loads((b / runfiles.GRAPH).read_text())["name"] == "mlp"
     assert {r.id for r in runs.list_runs(tmp_path)} == {a.name, b.name}
 
 
@@ -92,10 +92,10 @@ def test_metrics_are_readable_while_being_written(tmp_path):
     offset, seen = 0, []
     deadline = time.time() + 120
     while time.time() < deadline:
-        new, offset = rf.read_jsonl(run_dir / rf.METRICS, offset)
+        new, offset = runfiles.read_jsonl(run_dir / runfiles.METRICS, offset)
         seen += new
         if (runs.read_status(run_dir) or {}).get("state") in ("finished", "failed", "died"):
-            new, offset = rf.read_jsonl(run_dir / rf.METRICS, offset)
+            new, offset = runfiles.read_jsonl(run_dir / runfiles.METRICS, offset)
             seen += new
             break
         time.sleep(0.02)
@@ -123,8 +123,8 @@ def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
     assert epochs == [0, 1, 2, 3, 4]        # continued where it stopped, in the same folder
     tuned = runs.fine_tune(run_dir, freeze=["fc1", "fc2"], overrides={"epochs": 1})
     assert runs.wait(tuned, 120)["state"] == "finished"
-    before = checkpoint.load(run_dir / rf.CKPT_BEST)["state_dict"]
-    after = checkpoint.load(tuned / rf.CKPT_LAST)["state_dict"]
+    before = checkpoint.load(run_dir / runfiles.CKPT_BEST)["state_dict"]
+    after = checkpoint.load(tuned / runfiles.CKPT_LAST)["state_dict"]
     assert torch.equal(before["fc1.weight"], after["fc1.weight"])
     assert not torch.equal(before["fc3.weight"], after["fc3.weight"])
 
@@ -154,8 +154,8 @@ def test_cli_train_json_summary(tmp_path):
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"epochs", "train_loss", "val_loss", "val_acc", "samples_per_s", "device"} <= set(summary)
     assert summary["epochs"] == 3 and summary["val_acc"] > 0.8 and summary["device"].startswith("CPU")
-    assert (out / rf.METRICS).exists() and (out / rf.CKPT_LAST).exists()
-    status = rf.read_json(out / rf.STATUS)      # what a reader translates from (docs/run-format.md)
+    assert (out / runfiles.METRICS).exists() and (out / runfiles.CKPT_LAST).exists()
+    status = runfiles.read_json(out / runfiles.STATUS)      # what a reader translates from (docs/run-format.md)
     assert status["device"] == summary["device"] and status["device_kind"] == "cpu"
     assert isinstance(status["threads"], int) and status["threads"] >= 1
 
@@ -168,7 +168,7 @@ def test_cli_config_file_and_flags_override_it(tmp_path):
     config.write_text(json.dumps({"data": "iris", "epochs": 50, "optimizer": "sgd", "lr": 0.1}))
     proc = cli("train", graph, "--config", config, "--epochs", "2", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
-    saved = json.loads((tmp_path / "r" / rf.CONFIG).read_text())
+    saved = json.loads((tmp_path / "r" / runfiles.CONFIG).read_text())
     assert saved["epochs"] == 2 and saved["optimizer"] == "sgd" and saved["data"] == "iris"
 
 
@@ -180,7 +180,7 @@ def test_cli_gan(tmp_path):
     proc = cli("train", g, "--discriminator", d, "--data", "digits", "--epochs", "1", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["mode"] == "gan"
-    assert rf.read_npz(tmp_path / "r" / rf.SAMPLES)["generated"].shape == (16, 1, 8, 8)
+    assert runfiles.read_npz(tmp_path / "r" / runfiles.SAMPLES)["generated"].shape == (16, 1, 8, 8)
 
 
 @pytest.mark.parametrize("args,code,text", [
@@ -225,9 +225,9 @@ def test_two_processes_split_the_data_and_step_like_one(tmp_path):
     two = runs.start(graph, dict(base, devices=2), root=tmp_path / "two")
     assert runs.wait(one, 180)["state"] == "finished"
     status = runs.wait(two, 180)
-    assert status["state"] == "finished", (two / rf.LOG).read_text()[-3000:]
-    w1 = checkpoint.load(one / rf.CKPT_LAST)["state_dict"]
-    w2 = checkpoint.load(two / rf.CKPT_LAST)["state_dict"]
+    assert status["state"] == "finished", (two / runfiles.LOG).read_text()[-3000:]
+    w1 = checkpoint.load(one / runfiles.CKPT_LAST)["state_dict"]
+    w2 = checkpoint.load(two / runfiles.CKPT_LAST)["state_dict"]
     seed_everything(3)
     w0 = compile_graph(graph).build().state_dict()
     for key in w1:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from builder import templates
 from builder.i18n import pick
-from runtime import config as C
+from runtime import config
 from runtime import runs
 from runtime.__main__ import train_parser
 from runtime.config_docs import markdown
@@ -19,7 +19,7 @@ from runtime.data.augment import AUGMENTATIONS
 from runtime.data.builtin import DATA_OPTIONS
 from runtime.export.script import script_settings, training_script
 from runtime.settings import CLI, DATA, FORM, SCRIPT, on
-from ui import train_config as tc
+from ui import train_config
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(Path(__file__).resolve().parent / "app_entry.py")
@@ -28,21 +28,21 @@ PAGES = ROOT / "pages"
 
 # -- the schema itself ---------------------------------------------------------------------------------------
 def test_every_setting_is_well_formed():
-    for s in C.SETTINGS + DATA_OPTIONS + AUGMENTATIONS:
+    for s in config.SETTINGS + DATA_OPTIONS + AUGMENTATIONS:
         assert s.label["en"] and s.label["zh"] and s.help["en"] and s.help["zh"], s.name
         if s.kind in ("int", "float", "rate", "share") and s.lo is not None:
             for value in (s.default, *s.mode_defaults.values(), *s.data_defaults.values()):
                 assert value is None or s.lo <= value <= s.hi, (s.name, value)
         for value in s.mode_defaults.values():
-            C.TrainConfig.from_dict({s.name: value}) if s in C.SETTINGS and not s.applies.modes else None
-    assert C.TrainConfig().to_dict() == {s.name: s.default for s in C.SETTINGS}
+            config.TrainConfig.from_dict({s.name: value}) if s in config.SETTINGS and not s.applies.modes else None
+    assert config.TrainConfig().to_dict() == {s.name: s.default for s in config.SETTINGS}
 
 
 # -- docs/config.md ---------------------------------------------------------------------------------------------
 def test_the_reference_page_is_generated_from_the_schema():
     text = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     assert text == markdown(), "docs/config.md is stale: python -m runtime.config_docs > docs/config.md"
-    for s in C.SETTINGS + DATA_OPTIONS + AUGMENTATIONS:      # "noise" is a data option and an augmentation
+    for s in config.SETTINGS + DATA_OPTIONS + AUGMENTATIONS:      # "noise" is a data option and an augmentation
         rows = [line for line in text.splitlines() if line.startswith(f"| `{s.name}` |")]
         assert any(s.range_text() in row and s.help["en"].replace("|", "\\|") in row for row in rows), s.name
 
@@ -50,7 +50,7 @@ def test_the_reference_page_is_generated_from_the_schema():
 # -- the command line ------------------------------------------------------------------------------------------------
 def test_the_cli_has_a_flag_for_exactly_the_cli_settings():
     actions = {a.dest: a for a in train_parser()._actions if a.option_strings}
-    settings = on(C.SETTINGS, CLI)
+    settings = on(config.SETTINGS, CLI)
     assert {s.name for s in settings} == set(actions) - {"help", "out", "config", "discriminator", "json", "lang"}
     for s in settings:
         action = actions[s.name]
@@ -89,9 +89,9 @@ def _script_module(config, discriminator=None, graph="mlp") -> types.ModuleType:
 def test_the_script_takes_exactly_its_settings_with_the_runs_values_as_defaults(graph, config, disc, mode):
     module = _script_module(config, disc, graph)
     args = vars(module.parse_args([]))
-    wanted = [s for s in on(C.SETTINGS, SCRIPT) if C.applies(s.name, mode, C.defaults(mode))]
+    wanted = [s for s in on(config.SETTINGS, SCRIPT) if config.applies(s.name, mode, config.defaults(mode))]
     assert set(args) - {"data", "out", "no_shuffle"} == {s.name for s in wanted}
-    resolved = C.TrainConfig.from_dict(config).resolved(mode, "digits")
+    resolved = config.TrainConfig.from_dict(config).resolved(mode, "digits")
     for s in wanted:
         assert args[s.name] == getattr(resolved, s.name), s.name
         if s.lo is not None:
@@ -120,8 +120,8 @@ def _widgets(at) -> dict:
 def test_the_train_form_shows_every_form_setting_with_its_range_and_default(app_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(str(PAGES / "train.py")).run()
-    defaults = tc.defaults_for("classification", "digits")     # what a new user sees first
-    for s in tc.visible_fields("classification", defaults):
+    defaults = train_config.defaults_for("classification", "digits")     # what a new user sees first
+    for s in train_config.visible_fields("classification", defaults):
         assert _widgets(at)[pick(s.label, "en")].value == defaults[s.name], s.name
     seen = {}
     steps = [("optimizer", o) for o in ("nesterov", "adadelta", "rmsprop", "adam")] + \
@@ -136,7 +136,7 @@ def test_the_train_form_shows_every_form_setting_with_its_range_and_default(app_
     for mode in ("regression", "autoencoder", "vae", "gan"):
         at.selectbox(key="tp_mode").set_value(mode).run()
         seen.update(_widgets(at))
-    for s in tc.FIELDS:
+    for s in train_config.FIELDS:
         if s.name == "devices":         # offered only where more than one GPU is there to share the work
             continue
         widget = seen.get(pick(s.label, "en"))
@@ -154,7 +154,7 @@ def test_the_data_page_shows_the_data_settings_with_their_ranges(app_env):
     at.switch_page(str(PAGES / "data.py")).run()
     assert not at.exception, at.exception
     sliders = {s.label: s for s in at.slider}
-    for s in on(C.SETTINGS, DATA):
+    for s in on(config.SETTINGS, DATA):
         if s.kind != "share":
             continue
         slider = sliders[pick(s.label, "en")]

@@ -13,7 +13,7 @@ from sklearn.metrics import precision_recall_fscore_support, r2_score, roc_auc_s
 from builder import templates
 from builder.codegen import compile_graph
 from runtime import checkpoint
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime.config import TrainConfig
 from runtime.data import invert_target
 from runtime.prepare import prepare
@@ -31,7 +31,7 @@ def outputs_of_best(tmp_path, cfg, graph):
     """The test split (prepared again, as any reader would) through the best checkpoint's weights."""
     data = prepare(cfg, graph)
     model = compile_graph(graph, data.check).build()
-    model.load_state_dict(checkpoint.load(tmp_path / rf.CKPT_BEST)["state_dict"])
+    model.load_state_dict(checkpoint.load(tmp_path / runfiles.CKPT_BEST)["state_dict"])
     model.eval()
     with torch.no_grad():
         return data, model(*data.test.inputs)
@@ -46,7 +46,7 @@ def test_classification_is_scored_on_the_best_weights(tmp_path):
     assert s["test_acc"] == pytest.approx(float((pred == true).mean()), abs=1e-6)
     assert s["best_metric"] == "val_loss" and s["best_epoch"] == min(
         trainer.history[1:], key=lambda r: r["val_loss"])["epoch"]
-    report = json.loads((tmp_path / rf.TEST).read_text())
+    report = json.loads((tmp_path / runfiles.TEST).read_text())
     assert report["samples"] == len(true) and report["epoch"] == s["best_epoch"]
     precision, recall, f1, support = precision_recall_fscore_support(true, pred, zero_division=0)
     assert [c["support"] for c in report["per_class"]] == list(support)
@@ -56,7 +56,7 @@ def test_classification_is_scored_on_the_best_weights(tmp_path):
     prob = torch.softmax(out, 1)[:, 1].numpy()
     assert report["roc"]["auc"] == pytest.approx(roc_auc_score(true, prob), abs=1e-6)
     assert report["roc"]["fpr"][0] == 0 and report["roc"]["tpr"][-1] == 1
-    assert json.loads((tmp_path / rf.SUMMARY).read_text())["test_acc"] == s["test_acc"]
+    assert json.loads((tmp_path / runfiles.SUMMARY).read_text())["test_acc"] == s["test_acc"]
 
 
 @pytest.mark.slow
@@ -66,11 +66,11 @@ def test_early_stopping_metric_picks_the_best_checkpoint_and_the_test_weights(tm
                           early_stopping=True, es_metric="val_acc", es_patience=3)
     best = max(trainer.history[1:], key=lambda r: r["val_acc"])
     assert s["best_metric"] == "val_acc" and s["best_epoch"] == best["epoch"]
-    saved = checkpoint.load(tmp_path / rf.CKPT_BEST)
+    saved = checkpoint.load(tmp_path / runfiles.CKPT_BEST)
     assert saved["best_epoch"] == best["epoch"] and saved["best_metric"] == "val_acc"   # one best model
     data, out = outputs_of_best(tmp_path, cfg, g)
     assert s["test_acc"] == pytest.approx(float((out.argmax(1) == data.test.target).float().mean()), abs=1e-6)
-    assert "roc" not in json.loads((tmp_path / rf.TEST).read_text())        # ten classes: no ROC curve
+    assert "roc" not in json.loads((tmp_path / runfiles.TEST).read_text())        # ten classes: no ROC curve
 
 
 def test_regression_reports_mae_rmse_and_r2_in_the_datas_units(tmp_path):
@@ -88,4 +88,4 @@ def test_regression_reports_mae_rmse_and_r2_in_the_datas_units(tmp_path):
 
 def test_no_test_split_no_test_report(tmp_path):
     _, _, s = run(tmp_path, templates.load("mlp"), data="digits", epochs=1)
-    assert not any(k.startswith("test_") for k in s) and not (tmp_path / rf.TEST).exists()
+    assert not any(k.startswith("test_") for k in s) and not (tmp_path / runfiles.TEST).exists()

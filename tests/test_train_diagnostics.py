@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from builder import i18n, templates
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from test_train_page import seed_run
 from ui import train_diagnostics
@@ -18,7 +18,7 @@ from ui.train_diagnostics import DiagnosticView
 
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
 PAGES = Path(__file__).resolve().parents[1] / "pages"
-RUN_FILES = {value for name, value in vars(rf).items() if name.isupper() and isinstance(value, str)}
+RUN_FILES = {value for name, value in vars(runfiles).items() if name.isupper() and isinstance(value, str)}
 
 
 def test_every_view_has_its_words_in_every_language_and_reads_a_run_file():
@@ -33,12 +33,12 @@ def test_every_view_has_its_words_in_every_language_and_reads_a_run_file():
 
 @pytest.mark.parametrize("mode, written, expected", [
     ("classification", (), ["gradients", "weights", "confusion", "mistakes"]),
-    ("classification", (rf.BOUNDARY, rf.TEST), ["gradients", "weights", "confusion", "mistakes", "boundary", "test"]),
+    ("classification", (runfiles.BOUNDARY, runfiles.TEST), ["gradients", "weights", "confusion", "mistakes", "boundary", "test"]),
     ("regression", (), ["gradients", "weights"]),
-    ("regression", (rf.BOUNDARY, rf.TEST), ["gradients", "weights", "test"]),
+    ("regression", (runfiles.BOUNDARY, runfiles.TEST), ["gradients", "weights", "test"]),
     ("autoencoder", (), ["gradients", "weights", "reconstructions"]),
-    ("vae", (rf.TEST,), ["gradients", "weights", "reconstructions", "latent", "test"]),
-    ("gan", (rf.BOUNDARY,), ["gradients", "weights", "generated"]),
+    ("vae", (runfiles.TEST,), ["gradients", "weights", "reconstructions", "latent", "test"]),
+    ("gan", (runfiles.BOUNDARY,), ["gradients", "weights", "generated"]),
     (None, (), ["gradients", "weights"]),
 ])
 def test_the_views_of_each_mode_in_the_order_the_page_offers_them(tmp_path, mode, written, expected):
@@ -51,7 +51,7 @@ def show_fake(run_dir: Path, version, samples: dict) -> None:
     st.markdown(f"fake view of {run_dir.name}: {samples['fake'].tolist()}")
 
 
-FAKE = DiagnosticView("fake", reads=rf.SAMPLES, draw=show_fake, needs=("fake",), modes=("classification",),
+FAKE = DiagnosticView("fake", reads=runfiles.SAMPLES, draw=show_fake, needs=("fake",), modes=("classification",),
                       only_once_written=True)
 
 
@@ -59,9 +59,9 @@ def test_diagnostic_views_are_the_registrys_applicable_entries(tmp_path, monkeyp
     monkeypatch.setattr(train_diagnostics, "VIEWS", (*reversed(train_diagnostics.VIEWS), FAKE))
     assert train_diagnostics.diagnostic_views("vae", tmp_path) == ["latent", "reconstructions", "weights",
                                                                     "gradients"]
-    rf.write_npz(tmp_path / rf.SAMPLES, recon=np.zeros(3))           # a samples file without the fake's array
+    runfiles.write_npz(tmp_path / runfiles.SAMPLES, recon=np.zeros(3))           # a samples file without the fake's array
     assert "fake" not in train_diagnostics.diagnostic_views("classification", tmp_path)
-    rf.write_npz(tmp_path / rf.SAMPLES, fake=np.arange(3))
+    runfiles.write_npz(tmp_path / runfiles.SAMPLES, fake=np.arange(3))
     assert train_diagnostics.diagnostic_views("classification", tmp_path) == [
         "mistakes", "confusion", "weights", "gradients", "fake"]
     assert "fake" not in train_diagnostics.diagnostic_views("vae", tmp_path)
@@ -78,7 +78,7 @@ def test_a_view_registered_in_the_registry_is_offered_and_drawn(lang, label, tmp
     monkeypatch.setattr(train_diagnostics, "VIEWS", (*train_diagnostics.VIEWS, FAKE))
     monkeypatch.setitem(i18n.TEXT, "trainpage.view.fake", {"en": "A fake view", "zh": "假视图"})
     run_dir = seed_run(root, templates.load("mlp"), {"data": "digits", "mode": "classification"})
-    rf.write_npz(run_dir / rf.SAMPLES, fake=np.arange(3))
+    runfiles.write_npz(run_dir / runfiles.SAMPLES, fake=np.arange(3))
 
     at = AppTest.from_file(APP, default_timeout=60).run()
     if lang != "en":

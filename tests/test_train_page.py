@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder import templates
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 from ui.workspace import Workspace
@@ -46,24 +46,24 @@ def seed_run(root: Path, graph: dict, config: dict, label: str = "model", state:
     """A run folder as the trainer leaves it, per docs/run-format.md."""
     d = root / (run_id or runs.new_run_id())
     d.mkdir(parents=True)
-    rf.write_json(d / "job.json", {"config": config, "graph": graph, "discriminator": None, "label": label,
+    runfiles.write_json(d / "job.json", {"config": config, "graph": graph, "discriminator": None, "label": label,
                                    "created": time.time()})
-    rf.write_json(d / rf.CONFIG, config)
-    (d / rf.GRAPH).write_text(json.dumps(graph))
-    rf.write_json(d / rf.STATUS, {"format_version": 1, "state": state, "pid": None, "step": 30 * epochs,
+    runfiles.write_json(d / runfiles.CONFIG, config)
+    (d / runfiles.GRAPH).write_text(json.dumps(graph))
+    runfiles.write_json(d / runfiles.STATUS, {"format_version": 1, "state": state, "pid": None, "step": 30 * epochs,
                                   "epoch": epochs - 1, "epochs": epochs, "total_steps": 30 * epochs,
                                   "steps_per_epoch": 30, "device": "CPU (2 threads)", "device_kind": "cpu",
                                   "threads": 2, "mode": "classification",
                                   "data": config.get("data", "digits"), "started": time.time() - 20,
                                   "updated": time.time(), "stop_reason": None, "error": error})
-    rf.append_jsonl(d / rf.METRICS, {"kind": "epoch", "epoch": 0, "step": 0, "val_loss": 2.3, "val_acc": 0.1})
+    runfiles.append_jsonl(d / runfiles.METRICS, {"kind": "epoch", "epoch": 0, "step": 0, "val_loss": 2.3, "val_acc": 0.1})
     for e in range(1, epochs + 1):
-        rf.append_jsonl(d / rf.METRICS, {"kind": "step", "step": 30 * e, "epoch": float(e), "loss": 1.0 / e,
+        runfiles.append_jsonl(d / runfiles.METRICS, {"kind": "step", "step": 30 * e, "epoch": float(e), "loss": 1.0 / e,
                                          "acc": 0.5 + e / 10, "lr": 0.002, "samples_per_s": 900.0, "time": 2.0 * e})
-        rf.append_jsonl(d / rf.METRICS, {"kind": "epoch", "epoch": e, "step": 30 * e, "train_loss": 1.0 / e,
+        runfiles.append_jsonl(d / runfiles.METRICS, {"kind": "epoch", "epoch": e, "step": 30 * e, "train_loss": 1.0 / e,
                                          "train_acc": 0.5 + e / 10, "val_loss": 1.2 / e, "val_acc": 0.55 + e / 10,
                                          "lr": 0.002, "time": 2.0 * e, "samples_per_s": 900.0})
-    rf.write_json(d / rf.PREPROCESS, {"class_names": [str(i) for i in range(10)], "mode": "classification",
+    runfiles.write_json(d / runfiles.PREPROCESS, {"class_names": [str(i) for i in range(10)], "mode": "classification",
                                       "data": "digits"})
     return d
 
@@ -209,9 +209,9 @@ def test_the_run_header_names_the_device_from_device_kind_and_threads(env):
     graph = templates.load("digits_cnn")
     seed_run(env["root"], graph, TrainConfig().to_dict(), run_id="20260101-000001-aaaa")
     old = seed_run(env["root"], graph, TrainConfig().to_dict(), run_id="20260101-000002-bbbb")
-    status = rf.read_json(old / rf.STATUS)       # a run written before device_kind and threads
+    status = runfiles.read_json(old / runfiles.STATUS)       # a run written before device_kind and threads
     del status["device_kind"], status["threads"]
-    rf.write_json(old / rf.STATUS, {**status, "device": "CPU (3 threads)"})
+    runfiles.write_json(old / runfiles.STATUS, {**status, "device": "CPU (3 threads)"})
     at = open_train("zh")
     for run_id, device in (("20260101-000001-aaaa", "CPU（2 个线程）"), ("20260101-000002-bbbb", "CPU (3 threads)")):
         at.session_state["tp_current"] = run_id
@@ -227,7 +227,7 @@ def test_the_data_pages_test_split_reaches_the_run_and_its_score_is_listed(env):
     start_button(at).click().run()
     assert env["started"][0]["config"].test_split == 0.2
     run_dir = next(env["root"].iterdir())
-    rf.write_json(run_dir / rf.SUMMARY, {"epochs": 3, "test_loss": 0.3, "test_acc": 0.912})
+    runfiles.write_json(run_dir / runfiles.SUMMARY, {"epochs": 3, "test_loss": 0.3, "test_acc": 0.912})
     at.run()
     [table] = [d for d in at.dataframe if "test score" in d.value.columns]
     assert list(table.value["test score"]) == ["91.2%"]

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from builder import templates
 from graphs import chain
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 from runtime.train import train
@@ -40,7 +40,7 @@ def finished_run(root: Path, mode: str) -> Path:
     graph = templates.load(tpl) if isinstance(tpl, str) else tpl
     d = templates.load(disc) if disc else None
     config = TrainConfig.from_dict(dict(cfg, snapshot_seconds=0.2, log_points_per_epoch=4))
-    rf.write_json(run_dir / runs.JOB, {"config": config.to_dict(), "graph": graph, "discriminator": d,
+    runfiles.write_json(run_dir / runs.JOB, {"config": config.to_dict(), "graph": graph, "discriminator": d,
                                        "label": mode, "created": time.time()})
     train(config, graph, d, run_dir=run_dir)
     return run_dir
@@ -72,7 +72,7 @@ def test_every_diagnostic_view_draws(mode, runs_root, tmp_path, monkeypatch):
         assert not at.exception, at.exception
         if lang == "zh":    # the device the run used, in Chinese too
             assert any("个线程）" in m.value for m in at.markdown), [m.value for m in at.markdown][:5]
-        status = rf.read_json(runs_root / run_id / rf.STATUS)
+        status = runfiles.read_json(runs_root / run_id / runfiles.STATUS)
         views = train_diagnostics.diagnostic_views(status["mode"], runs_root / run_id)
         if mode == "boundary":
             assert "boundary" in views

@@ -7,27 +7,27 @@ import numpy as np
 import pytest
 
 from builder import templates
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime.config import ConfigError, TrainConfig
 from runtime.runs import RunInfo
-from ui import figures as F
-from ui import train_config as tc
-from ui import train_state as ts
+from ui import figures
+from ui import train_config
+from ui import train_state
 
 
 # -- the form as data ----------------------------------------------------------------------------
 def test_defaults_train_well_on_digits_and_follow_the_mode():
-    d = tc.defaults_for("classification")
+    d = train_config.defaults_for("classification")
     assert (d["optimizer"], d["lr"], d["batch_size"]) == ("adam", 2e-3, 64) and 10 <= d["epochs"] <= 20
-    g = tc.defaults_for("gan")
+    g = train_config.defaults_for("gan")
     assert (g["beta1"], g["g_lr"], g["d_lr"], g["label_smoothing"]) == (0.5, 2e-4, 2e-4, 0.1)
-    assert set(d) == set(tc.FIELD_NAMES)
+    assert set(d) == set(train_config.FIELD_NAMES)
 
 
 def test_every_field_is_a_config_key_with_a_label_and_help():
     from builder.i18n import LANGS
     keys = set(TrainConfig().to_dict())
-    for f in tc.FIELDS:     # a setting's words live in its declaration (runtime/settings.py)
+    for f in train_config.FIELDS:     # a setting's words live in its declaration (runtime/settings.py)
         assert f.name in keys
         for lang in LANGS:
             assert f.label.get(lang, "").strip() and f.help.get(lang, "").strip(), (f.name, lang)
@@ -36,96 +36,96 @@ def test_every_field_is_a_config_key_with_a_label_and_help():
 
 
 def test_fields_shown_depend_on_mode_optimizer_and_schedule():
-    v = tc.defaults_for("classification")
-    names = {f.name for f in tc.visible_fields("classification", v)}
+    v = train_config.defaults_for("classification")
+    names = {f.name for f in train_config.visible_fields("classification", v)}
     assert {"lr", "beta1", "beta2"} <= names and not {"g_lr", "momentum", "step_size", "es_patience"} & names
     v.update(optimizer="nesterov", schedule="step", early_stopping=True)
-    names = {f.name for f in tc.visible_fields("classification", v)}
+    names = {f.name for f in train_config.visible_fields("classification", v)}
     assert {"momentum", "step_size", "gamma", "es_patience"} <= names and "beta1" not in names
-    gan = {f.name for f in tc.visible_fields("gan", tc.defaults_for("gan"))}
+    gan = {f.name for f in train_config.visible_fields("gan", train_config.defaults_for("gan"))}
     assert {"g_lr", "d_lr", "label_smoothing", "d_steps"} <= gan and not {"lr", "loss"} & gan
 
 
 def test_build_config_takes_the_data_pages_choice():
-    values = dict(tc.defaults_for("classification"), epochs=3, lr=0.01)
+    values = dict(train_config.defaults_for("classification"), epochs=3, lr=0.01)
     choice = {"data": "moons", "data_options": {"noise": 0.2}, "upload": None, "upload_options": {},
               "augment": {}, "val_split": 0.3, "label_noise": 0.1}
-    cfg = tc.build_config(values, choice)
+    cfg = train_config.build_config(values, choice)
     assert isinstance(cfg, TrainConfig)
     assert (cfg.data, cfg.data_options, cfg.val_split, cfg.label_noise, cfg.epochs, cfg.lr) == \
         ("moons", {"noise": 0.2}, 0.3, 0.1, 3, 0.01)
     with pytest.raises(ConfigError):
-        tc.build_config(dict(values, lr=-1.0), choice)
+        train_config.build_config(dict(values, lr=-1.0), choice)
 
 
 def test_gan_config_uses_the_generator_rate():
-    cfg = tc.build_config(tc.defaults_for("gan"), {"data": "digits"}, mode="gan")
+    cfg = train_config.build_config(train_config.defaults_for("gan"), {"data": "digits"}, mode="gan")
     assert cfg.mode == "gan" and cfg.g_lr == cfg.d_lr == 2e-4 and cfg.beta1 == 0.5
     assert cfg.lr == TrainConfig().lr       # a GAN trains with its own two rates: lr is not sent
 
 
 def test_resolve_mode_from_graph_and_data():
     choice = {"data": "digits"}
-    assert tc.resolve_mode("auto", templates.load("digits_cnn"), None, choice) == "classification"
-    assert tc.resolve_mode("auto", templates.load("gan_generator"), templates.load("gan_discriminator"), choice) == "gan"
-    assert tc.resolve_mode("auto", templates.load("vae"), None, choice) == "vae"
-    assert tc.resolve_mode("regression", templates.load("digits_cnn"), None, choice) == "regression"
+    assert train_config.resolve_mode("auto", templates.load("digits_cnn"), None, choice) == "classification"
+    assert train_config.resolve_mode("auto", templates.load("gan_generator"), templates.load("gan_discriminator"), choice) == "gan"
+    assert train_config.resolve_mode("auto", templates.load("vae"), None, choice) == "vae"
+    assert train_config.resolve_mode("regression", templates.load("digits_cnn"), None, choice) == "regression"
 
 
 def test_gan_tabs_default_to_generator_and_its_partner():
     docs = [templates.load("mlp"), templates.load("gan_generator"), templates.load("gan_discriminator")]
-    assert tc.pick_graphs(docs, 1) == (1, 2)
-    assert tc.pick_graphs(docs, 2) == (1, 2)       # the discriminator's tab is active: train its generator
-    assert tc.pick_graphs(docs, 0) == (0, 2)       # not a GAN: the discriminator is only offered
+    assert train_config.pick_graphs(docs, 1) == (1, 2)
+    assert train_config.pick_graphs(docs, 2) == (1, 2)       # the discriminator's tab is active: train its generator
+    assert train_config.pick_graphs(docs, 0) == (0, 2)       # not a GAN: the discriminator is only offered
 
 
 def test_augment_summary_lists_what_is_on():
-    assert tc.augment_summary({"rotation": 15, "hflip": True, "noise": 0, "padding": "zeros"}) == \
+    assert train_config.augment_summary({"rotation": 15, "hflip": True, "noise": 0, "padding": "zeros"}) == \
         [("rotation", 15.0), ("hflip", 0.5)]
-    assert tc.augment_summary(None) == []
+    assert train_config.augment_summary(None) == []
 
 
 # -- reading the run folder ------------------------------------------------------------------------
 def test_tail_reads_only_what_was_appended(tmp_path):
-    path = tmp_path / rf.METRICS
+    path = tmp_path / runfiles.METRICS
     cache: dict = {}
-    assert ts.tail(cache, path).records == []
-    rf.append_jsonl(path, {"kind": "step", "step": 1, "loss": 2.0})
-    t = ts.tail(cache, path)
+    assert train_state.tail(cache, path).records == []
+    runfiles.append_jsonl(path, {"kind": "step", "step": 1, "loss": 2.0})
+    t = train_state.tail(cache, path)
     assert len(t.records) == 1 and t.version == 1
     offset = t.offset
     with open(path, "ab") as f:
         f.write(b'{"kind": "step", "step": 2')      # a record still being written
-    assert ts.tail(cache, path).records[-1]["step"] == 1 and cache[str(path)].offset == offset
+    assert train_state.tail(cache, path).records[-1]["step"] == 1 and cache[str(path)].offset == offset
     with open(path, "ab") as f:
         f.write(b', "loss": 1.5}\n')
-    t = ts.tail(cache, path)
+    t = train_state.tail(cache, path)
     assert [r["step"] for r in t.records] == [1, 2] and t.version == 2
-    assert ts.tail(cache, path).version == 2        # nothing new: same version, figures are reused
+    assert train_state.tail(cache, path).version == 2        # nothing new: same version, figures are reused
 
 
 def test_progress_fraction_elapsed_and_eta():
     status = {"state": "running", "step": 50, "total_steps": 200, "epoch": 2, "epochs": 8, "started": 100.0}
-    p = ts.progress(status, [{"kind": "step", "step": 50, "time": 10.0, "samples_per_s": 320.0}], now=110.0)
+    p = train_state.progress(status, [{"kind": "step", "step": 50, "time": 10.0, "samples_per_s": 320.0}], now=110.0)
     assert p["fraction"] == 0.25 and p["elapsed"] == 10.0 and p["eta"] == pytest.approx(30.0)
     assert (p["epoch"], p["epochs"], p["samples_per_s"]) == (3, 8, 320.0)
-    done = ts.progress(dict(status, state="finished", step=200, epoch=7), [], now=500.0)
+    done = train_state.progress(dict(status, state="finished", step=200, epoch=7), [], now=500.0)
     assert done["fraction"] == 1.0 and done["eta"] is None and done["epoch"] == 8
-    assert ts.clock(65) == "1:05" and ts.clock(3725) == "1:02:05" and ts.clock(None) == "–"
+    assert train_state.clock(65) == "1:05" and train_state.clock(3725) == "1:02:05" and train_state.clock(None) == "–"
 
 
 def test_panels_per_mode():
-    assert ts.panels("classification") == [("fig.loss", ["loss"]), ("fig.acc", ["acc"])]
-    assert ts.panels("gan")[0][1] == ["d_loss", "g_loss"] and ts.panels("gan")[1][1] == ["d_real", "d_fake"]
-    assert ts.panels("vae")[1][1] == ["recon", "kl"] and ts.panels(None) == [("fig.loss", ["loss"])]
+    assert train_state.panels("classification") == [("fig.loss", ["loss"]), ("fig.acc", ["acc"])]
+    assert train_state.panels("gan")[0][1] == ["d_loss", "g_loss"] and train_state.panels("gan")[1][1] == ["d_real", "d_fake"]
+    assert train_state.panels("vae")[1][1] == ["recon", "kl"] and train_state.panels(None) == [("fig.loss", ["loss"])]
 
 
 def test_best_metrics_prefer_validation():
     records = [{"kind": "epoch", "epoch": 0, "val_loss": 2.3, "val_acc": 0.1},
                {"kind": "epoch", "epoch": 1, "train_loss": 1.0, "val_loss": 0.8, "val_acc": 0.7},
                {"kind": "epoch", "epoch": 2, "train_loss": 0.5, "val_loss": 0.9, "val_acc": 0.75}]
-    assert ts.best_metrics(records) == {"val_loss": 0.8, "val_acc": 0.75}
-    assert ts.best_metrics([{"kind": "epoch", "epoch": 1, "train_loss": 0.4, "train_mae": 0.2}]) == \
+    assert train_state.best_metrics(records) == {"val_loss": 0.8, "val_acc": 0.75}
+    assert train_state.best_metrics([{"kind": "epoch", "epoch": 1, "train_loss": 0.4, "train_mae": 0.2}]) == \
         {"train_loss": 0.4, "train_mae": 0.2}
 
 
@@ -136,10 +136,10 @@ def _info(rid, state):
 def test_active_run_prefers_the_newest_live_one():
     infos = [_info("20260101-000003-aaaa", "finished"), _info("20260101-000002-bbbb", "running"),
              _info("20260101-000001-cccc", "paused")]
-    assert ts.active_run(infos).id == "20260101-000002-bbbb"
+    assert train_state.active_run(infos).id == "20260101-000002-bbbb"
     done = [_info("20260101-000003-aaaa", "finished"), _info("20260101-000001-cccc", "stopped")]
-    assert ts.active_run(done, remembered="20260101-000001-cccc").id == "20260101-000001-cccc"
-    assert ts.active_run(done).id == "20260101-000003-aaaa" and ts.active_run([]) is None
+    assert train_state.active_run(done, remembered="20260101-000001-cccc").id == "20260101-000001-cccc"
+    assert train_state.active_run(done).id == "20260101-000003-aaaa" and train_state.active_run([]) is None
 
 
 def test_layer_graph_nodes_edges_and_literal_labels():
@@ -147,32 +147,32 @@ def test_layer_graph_nodes_edges_and_literal_labels():
     doc["nodes"][1]["id"] = "<img src=x onerror=alert(1)>"
     doc["edges"] = [dict(e, source=doc["nodes"][1]["id"]) if e["source"] == "conv1" else
                     dict(e, target=doc["nodes"][1]["id"]) if e["target"] == "conv1" else e for e in doc["edges"]]
-    nodes, edges = ts.layer_graph(doc, {"conv2"}, "conv2")
+    nodes, edges = train_state.layer_graph(doc, {"conv2"}, "conv2")
     assert len(nodes) == len(doc["nodes"]) and len(edges) == len(doc["edges"])
     bad = nodes[1]
     # vis-network draws labels as canvas text (shown as typed); titles would become HTML: left empty
     assert bad["label"] == "<img src=x onerror=alert(1)> · Conv2d" and bad["title"] == ""
     assert bad["font"]["multi"] is False
     sel = next(n for n in nodes if n["id"] == "conv2")
-    assert sel["color"]["background"] == ts.SELECTED_COLOR
+    assert sel["color"]["background"] == train_state.SELECTED_COLOR
     assert next(n for n in nodes if n["id"] == "relu1")["color"]["background"] == "#e5e7eb"   # not watchable
-    assert ts.agraph_config()["physics"]["enabled"] is False
-    assert 240 <= ts.agraph_height(templates.load("digits_cnn")) <= 640
+    assert train_state.agraph_config()["physics"]["enabled"] is False
+    assert 240 <= train_state.agraph_height(templates.load("digits_cnn")) <= 640
 
 
 def test_watchable_layers_and_default():
     doc = templates.load("digits_cnn")
     keys = ["step", "input__0", "target", "act__conv1", "act__relu1", "act__fc2"]
-    layers = ts.watchable_layers(doc, keys)
+    layers = train_state.watchable_layers(doc, keys)
     assert layers == ["x", "conv1", "relu1", "fc2"]
-    assert ts.default_layer(doc, layers) == "conv1"
-    assert ts.default_layer(doc, ["x", "fc2"]) == "fc2"
+    assert train_state.default_layer(doc, layers) == "conv1"
+    assert train_state.default_layer(doc, ["x", "fc2"]) == "fc2"
 
 
 def test_sample_labels_name_the_class():
-    labels = ts.sample_labels(3, np.array([3, 0, 9]), [str(i) for i in range(10)], lambda i: f"s{i}")
+    labels = train_state.sample_labels(3, np.array([3, 0, 9]), [str(i) for i in range(10)], lambda i: f"s{i}")
     assert labels == ["s1 · 3", "s2 · 0", "s3 · 9"]
-    assert ts.sample_labels(2, None, None, lambda i: f"s{i}") == ["s1", "s2"]
+    assert train_state.sample_labels(2, None, None, lambda i: f"s{i}") == ["s1", "s2"]
 
 
 # -- figures -----------------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ RECORDS = [{"kind": "step", "step": 1, "epoch": 0.5, "d_loss": 1.4, "g_loss": 0.
 
 
 def test_curves_draw_each_metric_and_its_validation_markers():
-    fig = F.curves(RECORDS, ["d_loss", "g_loss"], "en", "trainpage.fig_gan_losses")
+    fig = figures.curves(RECORDS, ["d_loss", "g_loss"], "en", "trainpage.fig_gan_losses")
     names = [t.name for t in fig.data]
     assert names == ["Discriminator loss", "Discriminator loss (validation)", "Generator loss"]
     assert list(fig.data[0].y) == [1.4, 1.2] and list(fig.data[1].y) == [1.3]
@@ -190,12 +190,12 @@ def test_curves_draw_each_metric_and_its_validation_markers():
 
 
 def test_lr_curve_starts_at_zero():
-    fig = F.lr_curve(RECORDS, "en")
+    fig = figures.lr_curve(RECORDS, "en")
     assert fig.layout.yaxis.rangemode == "tozero"
 
 
 def test_tile_puts_planes_in_a_grid_with_gaps():
-    z = F.tile([[np.ones((2, 2)), np.zeros((1, 1))], [None, np.ones((2, 2))]])
+    z = figures.tile([[np.ones((2, 2)), np.zeros((1, 1))], [None, np.ones((2, 2))]])
     assert z.shape == (5, 5)
     assert np.isnan(z[2]).all() and np.isnan(z[:, 2]).all()       # the gaps
     assert (z[:2, 3:] == 0).all() and np.isnan(z[3:, :2]).all()     # resized cell, empty cell
@@ -203,7 +203,7 @@ def test_tile_puts_planes_in_a_grid_with_gaps():
 
 def test_activation_mosaic_conv_one_row_per_sample_input_first():
     act = np.random.rand(4, 6, 4, 4)
-    fig = F.activation_mosaic(act, "conv1", "en", inputs=np.random.rand(4, 1, 8, 8), row_labels=list("abcd"))
+    fig = figures.activation_mosaic(act, "conv1", "en", inputs=np.random.rand(4, 1, 8, 8), row_labels=list("abcd"))
     assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape == (4 * 9 - 1, 7 * 9 - 1)        # cells of 8x8 (the input's size), 1 input + 6 channels
@@ -213,7 +213,7 @@ def test_activation_mosaic_conv_one_row_per_sample_input_first():
 
 
 def test_activation_mosaic_dense_is_one_strip_per_sample():
-    fig = F.activation_mosaic(np.random.rand(3, 20), "fc1", "en")
+    fig = figures.activation_mosaic(np.random.rand(3, 20), "fc1", "en")
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape == (5, 20)
 
@@ -221,14 +221,14 @@ def test_activation_mosaic_dense_is_one_strip_per_sample():
 def test_image_mosaic_squares_up_flat_vectors():
     """A dense autoencoder's reconstructions (N, 64) are drawn as 8x8 tiles, not 1x64 strips."""
     flat = np.random.rand(2, 64)
-    z = np.asarray(F.image_mosaic(flat, cols=2).data[0].z, dtype=float)
+    z = np.asarray(figures.image_mosaic(flat, cols=2).data[0].z, dtype=float)
     assert np.isfinite(z).sum() == 2 * 64 and z.shape[1] == 2 * 8 + 1
     assert np.allclose(z[-8:, :8], flat[0].reshape(8, 8))
 
 
 def test_is_image_batch():
-    assert F.is_image_batch(np.zeros((4, 1, 8, 8))) and F.is_image_batch(np.zeros((4, 3, 5, 5)))
-    assert not F.is_image_batch(np.zeros((4, 2))) and not F.is_image_batch(np.zeros((4, 20, 1)))
+    assert figures.is_image_batch(np.zeros((4, 1, 8, 8))) and figures.is_image_batch(np.zeros((4, 3, 5, 5)))
+    assert not figures.is_image_batch(np.zeros((4, 2))) and not figures.is_image_batch(np.zeros((4, 20, 1)))
 
 
 def test_translations_are_complete():
@@ -241,21 +241,21 @@ def test_translations_are_complete():
 
 def test_thin_and_smooth_series():
     xs = list(range(1000))
-    [(kind, tx, ty)] = ts.thin([("loss", xs, xs)], most=100)
+    [(kind, tx, ty)] = train_state.thin([("loss", xs, xs)], most=100)
     assert kind == "loss" and len(tx) == 100 and tx[0] == 0 and tx[-1] == 999 and tx == ty
-    [(_, _, sm)] = ts.smooth([("s", [1, 2, 3, 4, 5], [1.0, 100.0, 1.0, 1.0, 1.0])], window=3)
+    [(_, _, sm)] = train_state.smooth([("s", [1, 2, 3, 4, 5], [1.0, 100.0, 1.0, 1.0, 1.0])], window=3)
     assert sm == [1.0, 1.0, 1.0, 1.0, 1.0]
 
 
 def test_patch_spec_swaps_arrays_only():
     from ui import live_plot
-    spec = live_plot.spec(F.metric_curve(RECORDS_CLS, "loss", "en", "fig.loss"))
-    series = F.metric_series(RECORDS_CLS + [{"kind": "step", "step": 9, "epoch": 3.0, "loss": 0.1}], "loss")
-    patched = F.patch_spec(spec, series)
+    spec = live_plot.spec(figures.metric_curve(RECORDS_CLS, "loss", "en", "fig.loss"))
+    series = figures.metric_series(RECORDS_CLS + [{"kind": "step", "step": 9, "epoch": 3.0, "loss": 0.1}], "loss")
+    patched = figures.patch_spec(spec, series)
     assert patched["layout"] == spec["layout"] and patched["data"][0]["x"][-1] == 3.0
     assert patched["data"][0]["line"] == spec["data"][0]["line"]
     with pytest.raises(ValueError):
-        F.patch_spec(spec, series[:1])
+        figures.patch_spec(spec, series[:1])
 
 
 RECORDS_CLS = [{"kind": "step", "step": 1, "epoch": 0.5, "loss": 2.0}, {"kind": "step", "step": 2, "epoch": 1.0, "loss": 1.5},

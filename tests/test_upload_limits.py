@@ -15,8 +15,8 @@ from PIL import Image
 from builder.i18n import TEXT
 from runtime.data import DataError, load_csv, load_image_zip, load_npz, save_npz
 from runtime.data import classes, uploads
-from ui import data_upload as upl
-from ui import data_view as dv
+from ui import data_upload
+from ui import data_view
 from ui.workspace import Workspace
 
 
@@ -115,7 +115,7 @@ def test_a_slow_upload_is_a_message_naming_the_time_limit_and_the_parse_stops(mo
     ws = Workspace(tmp_path)
     before = ws.data_choice()
     t0 = time.monotonic()
-    out = upl.accept_upload(ws, "pets.zip", _pets_zip(100))
+    out = data_upload.accept_upload(ws, "pets.zip", _pets_zip(100))
     waited = time.monotonic() - t0
     assert not out.ok and out.error.code == "data.parse_timeout" and waited < 3, waited
     assert out.message("en").startswith('Reading "pets.zip" took longer than the time limit of 0.5 s')
@@ -132,10 +132,10 @@ def test_uploads_are_parsed_off_the_calling_thread_and_their_errors_come_back(mo
     threads = _slow_decoding(monkeypatch, 0.0)
     path = tmp_path / "pets.zip"
     path.write_bytes(_pets_zip(4))
-    view = dv.upload_view(str(path), {"size": 16})
+    view = data_view.upload_view(str(path), {"size": 16})
     assert view.n == 4 and threads and threading.current_thread().name not in threads
     path.write_bytes(b"PK\x03\x04 broken")
-    assert _error(dv.upload_view, str(path), {}).code == "data.zip_bad"
+    assert _error(data_view.upload_view, str(path), {}).code == "data.zip_bad"
 
 
 # ----------------------------------------------------------------------------- classes and labels

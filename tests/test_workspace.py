@@ -87,15 +87,15 @@ def test_a_corrupt_saved_graph_does_not_break_start_up(tmp_path):
 
 
 def test_train_settings_persist_and_bad_saved_values_fall_back(tmp_path):
-    from ui import train_config as tc
+    from ui import train_config
     ws = Workspace(tmp_path)
     ws.set_train(mode="classification")
-    ws.set_train(values=dict(tc.defaults_for("classification"), epochs=7, lr=0.01), for_mode="classification")
+    ws.set_train(values=dict(train_config.defaults_for("classification"), epochs=7, lr=0.01), for_mode="classification")
     again = Workspace(tmp_path)
     assert again.train_mode() == "classification"
-    restored = tc.restore_values("classification", again.train_values("classification"))
+    restored = train_config.restore_values("classification", again.train_values("classification"))
     assert (restored["epochs"], restored["lr"]) == (7, 0.01)
     # a hand-edited or older session: values that do not fit their field take the default
     bad = {"epochs": 0, "batch_size": True, "optimizer": "nope", "lr": float("nan"), "momentum": "0.9",
            "unknown": 1, "early_stopping": 1}
-    assert tc.restore_values("classification", bad) == tc.defaults_for("classification")
+    assert train_config.restore_values("classification", bad) == train_config.defaults_for("classification")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from builder import catalog
 from builder.errors import fmt_shape
-from builder.i18n import pick, t
+from builder.i18n import pick, translate
 from builder.shapes import CheckResult
 
 BYTES_PER_PARAM = 4   # float32
@@ -14,7 +14,7 @@ def palette(lang: str) -> list[dict]:
     out = []
     for spec in catalog.all_specs():
         entry = spec.palette_entry(lang)
-        entry["category_label"] = t(f"category.{spec.category}", lang)
+        entry["category_label"] = translate(f"category.{spec.category}", lang)
         out.append(entry)
     return out
 
@@ -55,11 +55,11 @@ def summary_rows(result: CheckResult, lang: str) -> list[dict]:
         spec = catalog.get(node.type)
         count = result.counts.get(node_id, 0)
         rows.append({
-            t("summary.node", lang): node_id,
-            t("summary.type", lang): pick(spec.title, lang) if spec else node.type,
-            t("summary.shape", lang): fmt_shape(result.shapes[node_id]) if result.shapes.get(node_id) else "—",
-            t("summary.params", lang): count,
-            t("summary.share", lang): count / total,
+            translate("summary.node", lang): node_id,
+            translate("summary.type", lang): pick(spec.title, lang) if spec else node.type,
+            translate("summary.shape", lang): fmt_shape(result.shapes[node_id]) if result.shapes.get(node_id) else "—",
+            translate("summary.params", lang): count,
+            translate("summary.share", lang): count / total,
         })
     return rows
 

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from builder.i18n import t
+from builder.i18n import translate
 
 from . import figures
 from .data_upload import csv_head, signature
@@ -55,35 +55,35 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
     if view.is_image:
         fig = figures.image_mosaic(first, titles=mosaic_titles(view, shown), cols=8, uirevision=f"grid{view.name}")
         plot(fig, key="data_grid")
-        st.caption(t("datapage.samples_images", lang, shown=shown, n=f"{view.n:,}"))
+        st.caption(translate("datapage.samples_images", lang, shown=shown, n=f"{view.n:,}"))
     elif kind in ("points2d", "points") and view.points is not None:
         if view.points.shape[1] == 2:
             fig = figures.points_2d(view.points, view.point_labels, view.class_names, lang,
-                                    title=t("datapage.scatter_title", lang, name=view.name))
+                                    title=translate("datapage.scatter_title", lang, name=view.name))
             fig.update_yaxes(scaleanchor="x", scaleratio=1)
             plot(fig, key="data_scatter")
         else:
-            plot(figures.target_histogram(view.points[:, 0], lang, title=t("datapage.points_1d", lang)),
+            plot(figures.target_histogram(view.points[:, 0], lang, title=translate("datapage.points_1d", lang)),
                  key="data_hist1d")
-        st.caption(t("datapage.samples_points", lang, shown=f"{len(view.points):,}", n=f"{view.n:,}"))
+        st.caption(translate("datapage.samples_points", lang, shown=f"{len(view.points):,}", n=f"{view.n:,}"))
     elif kind == "sequence" and first.ndim >= 2:
         flat = first[..., 0] if first.ndim == 3 else first
         if first.ndim == 3 and first.shape[-1] == 1 and np.isin(flat, (0.0, 1.0)).all():   # bits: rows read better
             rows = [f"#{i + 1} {view.label_text(None if view.sample_targets is None else view.sample_targets[i])}"
                     for i in range(len(flat))]
-            plot(figures.rows_heatmap(flat, rows, lang, title=t("datapage.bits_title", lang)), key="data_bits")
+            plot(figures.rows_heatmap(flat, rows, lang, title=translate("datapage.bits_title", lang)), key="data_bits")
         else:
             labels = view.sample_targets if view.task == "classification" else None
             nxt = view.sample_targets if view.task == "regression" else None
             plot(figures.sequences(first, labels, view.class_names, lang, n=shown, next_values=nxt),
                  key="data_sequences")
-        st.caption(t("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
+        st.caption(translate("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
     elif kind == "tokens":
-        label = t("datapage.col_label", lang)
+        label = translate("datapage.col_label", lang)
         st.dataframe(text_rows(view, label), hide_index=True, width="stretch",
-                     column_config={"text": st.column_config.TextColumn(t("datapage.col_text", lang), width="large"),
-                                    "ids": st.column_config.TextColumn(t("datapage.col_ids", lang), width="medium")})
-        st.caption(t("datapage.tokens_note", lang, vocab=len(view.vocab or []),
+                     column_config={"text": st.column_config.TextColumn(translate("datapage.col_text", lang), width="large"),
+                                    "ids": st.column_config.TextColumn(translate("datapage.col_ids", lang), width="medium")})
+        st.caption(translate("datapage.tokens_note", lang, vocab=len(view.vocab or []),
                      seq_len=view.sample_shape[0] if view.sample_shape else "?", n=f"{view.n:,}"))
     elif kind == "dna":
         alphabet = view.extra.get("alphabet") or "ACGT"
@@ -91,32 +91,32 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
         rows = []
         for i, x in enumerate(first):
             letters = dna_letters(x, alphabet)
-            row = {"dna": letters, t("datapage.col_label", lang): view.label_text(
+            row = {"dna": letters, translate("datapage.col_label", lang): view.label_text(
                 None if view.sample_targets is None else view.sample_targets[i])}
             if motif:
-                row[t("datapage.col_motif_at", lang)] = (letters.find(motif) + 1) or None
+                row[translate("datapage.col_motif_at", lang)] = (letters.find(motif) + 1) or None
             rows.append(row)
         st.dataframe(rows, hide_index=True, width="stretch",
-                     column_config={"dna": st.column_config.TextColumn(t("datapage.col_sequence", lang),
+                     column_config={"dna": st.column_config.TextColumn(translate("datapage.col_sequence", lang),
                                                                        width="large")})
-        plot(figures.one_hot_heatmap(first[0], alphabet, lang, title=t("datapage.one_hot_title", lang)),
+        plot(figures.one_hot_heatmap(first[0], alphabet, lang, title=translate("datapage.one_hot_title", lang)),
              key="data_onehot")
-        st.caption(t("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
+        st.caption(translate("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
     else:   # tables, ratings, anything else with rows
         if upload_path and view.extra.get("csv"):
             try:
                 head = csv_head(upload_path, 200)
                 target = (view.extra.get("csv") or {}).get("target")
-                config = {target: st.column_config.Column(f"{target} · {t('datapage.col_target', lang)}")} \
+                config = {target: st.column_config.Column(f"{target} · {translate('datapage.col_target', lang)}")} \
                     if target in head.columns else None
                 st.dataframe(head, hide_index=True, width="stretch", height=320, column_config=config)
             except Exception:  # noqa: BLE001 - the parsed view below still shows the data
-                st.dataframe(table_frame(view, t("datapage.col_target", lang)), hide_index=True, width="stretch")
+                st.dataframe(table_frame(view, translate("datapage.col_target", lang)), hide_index=True, width="stretch")
             render_csv_plan(view, lang)
         else:
-            st.dataframe(table_frame(view, t("datapage.col_target", lang)), hide_index=True, width="stretch",
+            st.dataframe(table_frame(view, translate("datapage.col_target", lang)), hide_index=True, width="stretch",
                          height=320)
-        st.caption(t("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
+        st.caption(translate("datapage.samples_rows", lang, shown=shown, n=f"{view.n:,}"))
 
 
 def render_csv_plan(view: DataView, lang: str) -> None:
@@ -124,14 +124,14 @@ def render_csv_plan(view: DataView, lang: str) -> None:
     numeric = [md_literal(c["name"]) for c in plan.get("columns", []) if c["type"] == "numeric"]
     categorical = [f"{md_literal(c['name'])} ({len(c['categories'])})" for c in plan.get("columns", [])
                    if c["type"] != "numeric"]
-    lines = [t("datapage.csv_features", lang, n=len(view.feature_names or []), numeric=", ".join(numeric) or "–",
+    lines = [translate("datapage.csv_features", lang, n=len(view.feature_names or []), numeric=", ".join(numeric) or "–",
                categorical=", ".join(categorical) or "–")]
     dropped = plan.get("dropped_columns") or []
     if dropped:
-        lines.append(t("datapage.csv_dropped", lang, columns=", ".join(
-            f"{md_literal(d['name'])} ({t('datapage.drop_reason.' + d['reason'], lang)})" for d in dropped)))
+        lines.append(translate("datapage.csv_dropped", lang, columns=", ".join(
+            f"{md_literal(d['name'])} ({translate('datapage.drop_reason.' + d['reason'], lang)})" for d in dropped)))
     if plan.get("dropped_rows"):
-        lines.append(t("datapage.csv_dropped_rows", lang, n=plan["dropped_rows"]))
+        lines.append(translate("datapage.csv_dropped_rows", lang, n=plan["dropped_rows"]))
     st.caption("  \n".join(lines))
 
 
@@ -143,11 +143,11 @@ def render_balance(view: DataView, sizes: dict | None, lang: str) -> None:
         plot(figures.class_balance_splits(view.class_names, per, lang), key="data_balance")
         counts = np.asarray(list(view.class_counts().values()))
         if len(counts) and counts.min() > 0:
-            st.caption(t("datapage.balance_note", lang, k=len(counts), lo=int(counts.min()), hi=int(counts.max()),
+            st.caption(translate("datapage.balance_note", lang, k=len(counts), lo=int(counts.min()), hi=int(counts.max()),
                          ratio=f"{counts.max() / counts.min():.1f}"))
     elif view.targets is not None:
         plot(figures.target_histogram(view.targets, lang), key="data_target_hist")
-        st.caption(t("datapage.regression_note", lang, lo=fmt_num(np.nanmin(view.targets)),
+        st.caption(translate("datapage.regression_note", lang, lo=fmt_num(np.nanmin(view.targets)),
                      hi=fmt_num(np.nanmax(view.targets)), mean=fmt_num(np.nanmean(view.targets))))
     else:
-        st.info(t("datapage.no_labels", lang), icon=":material/label_off:")
+        st.info(translate("datapage.no_labels", lang), icon=":material/label_off:")

@@ -162,8 +162,8 @@ class Outcome:
             return ""
         if isinstance(self.error, DataError):
             return self.error.message(lang)
-        from builder.i18n import t
-        return t("datapage.upload_unexpected", lang, error=type(self.error).__name__)
+        from builder.i18n import translate
+        return translate("datapage.upload_unexpected", lang, error=type(self.error).__name__)
 
 
 Summarize = Callable[[str, dict], object]

@@ -218,12 +218,12 @@ def split_sizes(view: DataView, val: float, test: float = 0.0, seed: int = 0) ->
         target = None
     light = DataSet(view.name, view.kind, view.task if target is not None else "unsupervised",
                     {"x": torch.zeros(view.n, 0)}, target)
-    tr, va, te = split_indices(light, val_fraction=val, test_fraction=test, seed=seed)
-    out = {"train": len(tr), "val": len(va), "test": len(te), "per_class": None}
+    train, valid, test_idx = split_indices(light, val_fraction=val, test_fraction=test, seed=seed)
+    out = {"train": len(train), "val": len(valid), "test": len(test_idx), "per_class": None}
     if view.labels is not None and view.class_names:
         k = len(view.class_names)
         out["per_class"] = {name: np.bincount(view.labels[idx.numpy()], minlength=k).tolist()
-                            for name, idx in (("train", tr), ("val", va), ("test", te))}
+                            for name, idx in (("train", train), ("val", valid), ("test", test_idx))}
     return out
 
 

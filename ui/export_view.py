@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 
@@ -16,7 +16,7 @@ TRY_KINDS = ("draw", "features", "text", "sample", "generate", "reconstruct")
 def exportable_runs(root: Path | None = None) -> list[runs.RunInfo]:
     """Runs that ended with weights to export, newest first."""
     return [r for r in runs.list_runs(root)
-            if r.state in ("finished", "stopped") and ((r.dir / rf.CKPT_BEST).exists() or (r.dir / rf.CKPT_LAST).exists())]
+            if r.state in ("finished", "stopped") and ((r.dir / runfiles.CKPT_BEST).exists() or (r.dir / runfiles.CKPT_LAST).exists())]
 
 
 def default_source(available: list[runs.RunInfo], graph_name: str) -> str:

@@ -13,9 +13,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from builder.i18n import t
+from builder.i18n import translate
 
-from .literal import plotly_literal as _lit
+from .literal import plotly_literal
 
 TRAIN = "#2563eb"
 VAL = "#f97316"
@@ -39,7 +39,7 @@ TEMPLATE = {"layout": {
 def _layout(fig: go.Figure, title: str | None = None, height: int = 300, note: str | None = None,
             **kw) -> go.Figure:
     """The common look; ``note`` is a line under the title (e.g. which classes are shown)."""
-    title_spec = dict(text=_lit(title), font=dict(size=14), x=0.01) if title else None
+    title_spec = dict(text=plotly_literal(title), font=dict(size=14), x=0.01) if title else None
     if title_spec and note:
         title_spec["subtitle"] = dict(text=note, font=dict(size=12, color="#6b7280"))
     fig.update_layout(
@@ -69,12 +69,12 @@ def top_classes(counts, limit: int = MAX_SHOWN_CLASSES) -> np.ndarray:
 
 def shown_note(shown: int, total: int, lang: str, key: str = "fig.top_classes") -> str | None:
     """"showing the 30 most frequent of 812 classes" when not every class is shown."""
-    return t(key, lang, shown=shown, total=f"{total:,}") if shown < total else None
+    return translate(key, lang, shown=shown, total=f"{total:,}") if shown < total else None
 
 
 def _class_name(class_names, c: int) -> str:
     """Class ``c``'s name as Plotly shows it literally (user text)."""
-    return _lit(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c)
+    return plotly_literal(class_names[c]) if class_names and 0 <= c < len(class_names) else str(c)
 
 
 def _class_groups(labels: np.ndarray, class_names, lang: str) -> tuple[list[tuple[str, str, np.ndarray]], str | None]:
@@ -87,7 +87,7 @@ def _class_groups(labels: np.ndarray, class_names, lang: str) -> tuple[list[tupl
     groups = [(_class_name(class_names, int(c)), PALETTE[int(c) % len(PALETTE)], labels == c) for c in shown]
     if len(shown) < len(present):
         rest = ~np.isin(labels, shown)
-        groups.append((t("fig.other_classes", lang, n=f"{len(present) - len(shown):,}"), OTHER, rest))
+        groups.append((translate("fig.other_classes", lang, n=f"{len(present) - len(shown):,}"), OTHER, rest))
     total = max(len(present), len(class_names or []))
     return groups, shown_note(len(shown), total, lang)
 
@@ -129,14 +129,14 @@ def metric_curve(records: list[dict], metric: str, lang: str, title_key: str, lo
     for kind, xs, y in metric_series(records, metric):
         if kind == "steps":
             ys = y
-            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines", name=t("fig.train_steps", lang),
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines", name=translate("fig.train_steps", lang),
                                      line=dict(color=TRAIN, width=1.2), opacity=0.55))
         else:
             color, name = style[kind]
-            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines+markers", name=t(name, lang),
+            fig.add_trace(go.Scatter(x=xs, y=y, mode="lines+markers", name=translate(name, lang),
                                      line=dict(color=color, width=2.4), marker=dict(size=7)))
-    _layout(fig, t(title_key, lang), uirevision=metric)
-    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    _layout(fig, translate(title_key, lang), uirevision=metric)
+    fig.update_xaxes(title_text=translate("fig.epoch", lang))
     if log_y and ys and min(ys) > 0:
         fig.update_yaxes(type="log")
     return fig
@@ -152,18 +152,18 @@ def step_series(records: list[dict], key: str) -> list[tuple[str, list, list]]:
 def lr_curve(records, lang) -> go.Figure:
     steps, _ = split_records(records)
     xs, ys = _series(steps, "lr", x="epoch")
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ACCENT, width=2), name=t("fig.lr", lang)))
-    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=ACCENT, width=2), name=translate("fig.lr", lang)))
+    fig.update_xaxes(title_text=translate("fig.epoch", lang))
     fig.update_yaxes(rangemode="tozero", tickformat="~g")   # a constant rate is a line above 0, not at it
-    return _layout(fig, t("fig.lr", lang), height=220, uirevision="lr")
+    return _layout(fig, translate("fig.lr", lang), height=220, uirevision="lr")
 
 
 def speed_curve(records, lang) -> go.Figure:
     steps, _ = split_records(records)
     xs, ys = _series(steps, "samples_per_s", x="epoch")
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#16a34a", width=2), name=t("fig.speed", lang)))
-    fig.update_xaxes(title_text=t("fig.epoch", lang))
-    return _layout(fig, t("fig.speed", lang), height=220, uirevision="speed")
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#16a34a", width=2), name=translate("fig.speed", lang)))
+    fig.update_xaxes(title_text=translate("fig.epoch", lang))
+    return _layout(fig, translate("fig.speed", lang), height=220, uirevision="speed")
 
 
 def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Figure:
@@ -173,10 +173,10 @@ def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Fi
         _, epochs = split_records(records)
         key = "val_" + metric if any(r.get("val_" + metric) is not None for r in epochs) else "train_" + metric
         xs, ys = _series(epochs, key, x="epoch")
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=_lit(label),
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=plotly_literal(label),
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
-    fig.update_xaxes(title_text=t("fig.epoch", lang))
-    return _layout(fig, t("fig.compare", lang, metric=metric), uirevision="overlay")
+    fig.update_xaxes(title_text=translate("fig.epoch", lang))
+    return _layout(fig, translate("fig.compare", lang, metric=metric), uirevision="overlay")
 
 
 def histograms_over_time(stats: list[dict], layer: str, which: str, lang: str) -> go.Figure:
@@ -203,10 +203,10 @@ def histograms_over_time(stats: list[dict], layer: str, which: str, lang: str) -
             total = resampled.sum()
             z.append(resampled / total if total else resampled)
         fig.add_trace(go.Heatmap(x=[s for s, _ in rows], y=centers, z=np.asarray(z).T, colorscale=HEAT,
-                                 colorbar=dict(title=t("fig.share", lang), thickness=10)))
-    fig.update_xaxes(title_text=t("fig.step", lang))
-    fig.update_yaxes(title_text=t("fig.value", lang))
-    return _layout(fig, t(f"fig.{which}_hist", lang, layer=layer), height=260, uirevision=f"hist{layer}{which}")
+                                 colorbar=dict(title=translate("fig.share", lang), thickness=10)))
+    fig.update_xaxes(title_text=translate("fig.step", lang))
+    fig.update_yaxes(title_text=translate("fig.value", lang))
+    return _layout(fig, translate(f"fig.{which}_hist", lang, layer=layer), height=260, uirevision=f"hist{layer}{which}")
 
 
 def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
@@ -217,18 +217,18 @@ def norms_over_time(stats: list[dict], which: str, lang: str) -> go.Figure:
         pts = [(s["step"], s["layers"][layer].get(f"{which}_norm")) for s in stats if layer in s.get("layers", {})]
         pts = [(x, y) for x, y in pts if y is not None and y > 0]
         if pts:
-            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=_lit(layer),
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", name=plotly_literal(layer),
                                      line=dict(color=PALETTE[i % len(PALETTE)], width=1.8)))
-    fig.update_yaxes(type="log", title_text=t("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
-    fig.update_xaxes(title_text=t("fig.step", lang))
-    return _layout(fig, t(f"fig.{which}_norms", lang), height=280, uirevision=f"norms{which}")
+    fig.update_yaxes(type="log", title_text=translate("fig.norm", lang), dtick="D2")   # 1, 2, 5, 10: no crowded labels
+    fig.update_xaxes(title_text=translate("fig.step", lang))
+    return _layout(fig, translate(f"fig.{which}_norms", lang), height=280, uirevision=f"norms{which}")
 
 
 def confusion(data: dict, lang: str) -> go.Figure:
     """Rows: true class, columns: predicted, coloured by the share of the row; the most
     frequent classes only when there are more than ``MAX_SHOWN_CLASSES`` (shares of all)."""
     matrix = np.asarray(data["matrix"], dtype=float)
-    names = [_lit(c) for c in data["classes"]]
+    names = [plotly_literal(c) for c in data["classes"]]
     rows = matrix.sum(1, keepdims=True)
     idx = top_classes(rows)
     counts, rows = matrix[np.ix_(idx, idx)], rows[idx]
@@ -236,26 +236,26 @@ def confusion(data: dict, lang: str) -> go.Figure:
     shown = [names[i] for i in idx]
     fig = go.Figure(go.Heatmap(z=share, x=shown, y=shown, colorscale="Blues", zmin=0, zmax=1,
                                text=counts.astype(int), texttemplate="%{text}", hovertemplate=
-                               t("fig.confusion_hover", lang) + "<extra></extra>",
+                               translate("fig.confusion_hover", lang) + "<extra></extra>",
                                colorbar=dict(thickness=10)))
-    fig.update_xaxes(title_text=t("fig.predicted", lang), side="bottom", type="category")
-    fig.update_yaxes(title_text=t("fig.true", lang), autorange="reversed", type="category")
+    fig.update_xaxes(title_text=translate("fig.predicted", lang), side="bottom", type="category")
+    fig.update_yaxes(title_text=translate("fig.true", lang), autorange="reversed", type="category")
     size = max(300, min(560, 40 * len(shown) + 120))
     note = shown_note(len(shown), int(data.get("classes_total", len(names))), lang)
-    return _layout(fig, t("fig.confusion", lang, epoch=data.get("epoch", "")), height=size, note=note,
+    return _layout(fig, translate("fig.confusion", lang, epoch=data.get("epoch", "")), height=size, note=note,
                    uirevision="confusion")
 
 
 def per_class_accuracy(data: dict, lang: str) -> go.Figure:
-    names = [_lit(c) for c in data["classes"]]
+    names = [plotly_literal(c) for c in data["classes"]]
     support = np.asarray(data["matrix"], dtype=float).sum(1) if data.get("matrix") is not None else np.ones(len(names))
     idx = top_classes(support)
     acc = np.asarray(data["per_class_acc"], dtype=float)
     fig = go.Figure(go.Bar(x=[names[i] for i in idx], y=acc[idx], marker_color=TRAIN))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(range=[0, 1], title_text=t("fig.accuracy", lang))
+    fig.update_yaxes(range=[0, 1], title_text=translate("fig.accuracy", lang))
     note = shown_note(len(idx), int(data.get("classes_total", len(names))), lang)
-    return _layout(fig, t("fig.per_class", lang), height=260 if note else 240, note=note, uirevision="perclass")
+    return _layout(fig, translate("fig.per_class", lang), height=260 if note else 240, note=note, uirevision="perclass")
 
 
 def roc(data: dict, positive: str, lang: str) -> go.Figure:
@@ -263,12 +263,12 @@ def roc(data: dict, positive: str, lang: str) -> go.Figure:
     chance diagonal and the area under it."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color="#9ca3af", dash="dot"),
-                             name=t("fig.chance", lang), hoverinfo="skip"))
+                             name=translate("fig.chance", lang), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=data["fpr"], y=data["tpr"], mode="lines", line=dict(color=VAL, width=2.5),
-                             name=t("fig.roc_auc", lang, auc=f"{data['auc']:.3f}")))
-    fig.update_xaxes(range=[0, 1], title_text=t("fig.fpr", lang))
-    fig.update_yaxes(range=[0, 1.02], title_text=t("fig.tpr", lang))
-    return _layout(fig, t("fig.roc", lang, positive=positive, auc=f"{data['auc']:.3f}"), height=340,
+                             name=translate("fig.roc_auc", lang, auc=f"{data['auc']:.3f}")))
+    fig.update_xaxes(range=[0, 1], title_text=translate("fig.fpr", lang))
+    fig.update_yaxes(range=[0, 1.02], title_text=translate("fig.tpr", lang))
+    return _layout(fig, translate("fig.roc", lang, positive=positive, auc=f"{data['auc']:.3f}"), height=340,
                    uirevision="roc")
 
 
@@ -285,7 +285,7 @@ def image_grid(images: np.ndarray, titles: list[str] | None = None, title: str |
         images = images[:, 0]
     n = len(images)
     rows, cols = _grid_shape(max(n, 1), max_cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_lit(s) for s in titles] if titles else None,
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[plotly_literal(s) for s in titles] if titles else None,
                         horizontal_spacing=0.01, vertical_spacing=0.06)
     for i, img in enumerate(images):
         r, c = i // cols + 1, i % cols + 1
@@ -309,7 +309,7 @@ def feature_maps(act: np.ndarray, sample: int, layer: str, lang: str) -> go.Figu
     maps = np.asarray(act[sample])
     if maps.ndim == 3:
         return image_grid(maps, titles=[f"{i}" for i in range(len(maps))],
-                          title=t("fig.feature_maps", lang, layer=layer), colorscale=HEAT)
+                          title=translate("fig.feature_maps", lang, layer=layer), colorscale=HEAT)
     return dense_activations(act, layer, lang)
 
 
@@ -319,9 +319,9 @@ def dense_activations(act: np.ndarray, layer: str, lang: str) -> go.Figure:
     if a.ndim > 2:
         a = a.reshape(a.shape[0], -1)
     fig = go.Figure(go.Heatmap(z=a, colorscale="RdBu", zmid=0, colorbar=dict(thickness=10),
-                               y=[t("fig.sample_n", lang, n=i + 1) for i in range(len(a))]))
-    fig.update_xaxes(title_text=t("fig.unit", lang))
-    return _layout(fig, t("fig.activations", lang, layer=layer), height=120 + 34 * len(a), uirevision="dense" + layer)
+                               y=[translate("fig.sample_n", lang, n=i + 1) for i in range(len(a))]))
+    fig.update_xaxes(title_text=translate("fig.unit", lang))
+    return _layout(fig, translate("fig.activations", lang, layer=layer), height=120 + 34 * len(a), uirevision="dense" + layer)
 
 
 def decision_boundary(data: dict, class_names: list[str] | None, lang: str) -> go.Figure:
@@ -336,7 +336,7 @@ def decision_boundary(data: dict, class_names: list[str] | None, lang: str) -> g
         fig.add_trace(go.Scatter(x=points[sel, 0], y=points[sel, 1], mode="markers", name=name,
                                  marker=dict(color=color, size=6, line=dict(color="white", width=0.6))))
     fig.update_yaxes(scaleanchor="x")
-    return _layout(fig, t("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, note=note,
+    return _layout(fig, translate("fig.boundary", lang, epoch=int(data.get("epoch", 0))), height=380, note=note,
                    uirevision="boundary")
 
 
@@ -355,7 +355,7 @@ def latent_scatter(latent: np.ndarray, labels: np.ndarray | None, class_names, l
                                      marker=dict(color=color, size=5, opacity=0.75)))
     fig.update_xaxes(title_text="z₁")
     fig.update_yaxes(title_text="z₂")
-    return _layout(fig, t("fig.latent", lang), height=380, note=note, uirevision="latent")
+    return _layout(fig, translate("fig.latent", lang), height=380, note=note, uirevision="latent")
 
 
 def generated_points(generated: np.ndarray, real: np.ndarray | None, lang: str) -> go.Figure:
@@ -364,27 +364,27 @@ def generated_points(generated: np.ndarray, real: np.ndarray | None, lang: str) 
     if real is not None:
         r = real.reshape(len(real), -1)
         fig.add_trace(go.Scatter(x=r[:, 0], y=r[:, 1] if r.shape[1] > 1 else np.zeros(len(r)), mode="markers",
-                                 name=t("trainpage.real_title", lang), marker=dict(color="#9ca3af", size=5)))
+                                 name=translate("trainpage.real_title", lang), marker=dict(color="#9ca3af", size=5)))
     g = generated.reshape(len(generated), -1)
     fig.add_trace(go.Scatter(x=g[:, 0], y=g[:, 1] if g.shape[1] > 1 else np.zeros(len(g)), mode="markers",
-                             name=t("trainpage.generated_title", lang), marker=dict(color=VAL, size=8)))
-    return _layout(fig, t("trainpage.generated_title", lang), height=380, uirevision="genpoints")
+                             name=translate("trainpage.generated_title", lang), marker=dict(color=VAL, size=8)))
+    return _layout(fig, translate("trainpage.generated_title", lang), height=380, uirevision="genpoints")
 
 
 def points_2d(x: np.ndarray, labels: np.ndarray | None, class_names, lang: str, title: str | None = None) -> go.Figure:
     """A 2-D data set as a scatter plot coloured by class (Data page)."""
     return latent_scatter(x, labels, class_names, lang).update_layout(
-        title=dict(text=_lit(title or t("fig.points", lang))), xaxis_title="x₁", yaxis_title="x₂")
+        title=dict(text=plotly_literal(title or translate("fig.points", lang))), xaxis_title="x₁", yaxis_title="x₂")
 
 
 def class_balance(counts: dict[str, int], lang: str) -> go.Figure:
-    names, values = [_lit(c) for c in counts], list(counts.values())
+    names, values = [plotly_literal(c) for c in counts], list(counts.values())
     idx = top_classes(values)
     fig = go.Figure(go.Bar(x=[names[i] for i in idx], y=[values[i] for i in idx],
                            marker_color=[PALETTE[i % len(PALETTE)] for i in idx]))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text=t("fig.count", lang))
-    return _layout(fig, t("fig.balance", lang), height=260, note=shown_note(len(idx), len(names), lang),
+    fig.update_yaxes(title_text=translate("fig.count", lang))
+    return _layout(fig, translate("fig.balance", lang), height=260, note=shown_note(len(idx), len(names), lang),
                    uirevision="balance")
 
 
@@ -401,25 +401,25 @@ def sequences(x: np.ndarray, labels, class_names, lang: str, n: int = 6, next_va
         if next_values is not None:
             nxt = float(np.asarray(next_values[i], dtype=float).reshape(-1)[0])
             name = f"→ {nxt:.2f}"
-        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {_lit(name)}", legendgroup=str(i),
+        fig.add_trace(go.Scatter(y=seq, mode="lines+markers", name=f"#{i + 1}: {plotly_literal(name)}", legendgroup=str(i),
                                  line=dict(color=color, width=1.6), marker=dict(size=4)))
         if next_values is not None:
             fig.add_trace(go.Scatter(x=[len(seq)], y=[nxt], mode="markers", showlegend=False, legendgroup=str(i),
                                      marker=dict(color=color, size=11, symbol="star", line=dict(color="white", width=1)),
-                                     hovertemplate=t("datapage.fig.next_hover", lang) + "<extra></extra>"))
-    fig.update_xaxes(title_text=t("fig.position", lang))
-    return _layout(fig, t("fig.sequences", lang), height=300, uirevision="sequences")
+                                     hovertemplate=translate("datapage.fig.next_hover", lang) + "<extra></extra>"))
+    fig.update_xaxes(title_text=translate("fig.position", lang))
+    return _layout(fig, translate("fig.sequences", lang), height=300, uirevision="sequences")
 
 
 def rows_heatmap(z: np.ndarray, row_names: list[str], lang: str, title: str | None = None,
                  colorscale: str = "Blues") -> go.Figure:
     """Short sequences of few values (bits, one channel) as a heat map: one row per sample."""
     z = np.asarray(z, dtype=float)
-    fig = go.Figure(go.Heatmap(z=z, y=[_lit(r) for r in row_names], x=list(range(z.shape[1])), colorscale=colorscale,
+    fig = go.Figure(go.Heatmap(z=z, y=[plotly_literal(r) for r in row_names], x=list(range(z.shape[1])), colorscale=colorscale,
                                showscale=False,
                                xgap=1, ygap=2, hovertemplate="%{y} · %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=t("fig.position", lang))
+    fig.update_xaxes(title_text=translate("fig.position", lang))
     return _layout(fig, title, height=90 + 26 * len(row_names), uirevision="rows")
 
 
@@ -431,9 +431,9 @@ def class_probabilities(probs: np.ndarray, class_names: list[str], lang: str) ->
                            marker_color=[VAL if i == best else TRAIN for i in idx],
                            text=[f"{p:.0%}" for p in probs[idx]], textposition="outside"))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(range=[0, 1.1], title_text=t("fig.probability", lang))
+    fig.update_yaxes(range=[0, 1.1], title_text=translate("fig.probability", lang))
     note = shown_note(len(idx), len(probs), lang, key="fig.top_probable")
-    return _layout(fig, t("fig.prediction", lang), height=280, note=note, uirevision="probs")
+    return _layout(fig, translate("fig.prediction", lang), height=280, note=note, uirevision="probs")
 
 
 # ----------------------------------------------------------------------------- Data page
@@ -471,7 +471,7 @@ def image_mosaic(images: np.ndarray, titles: list[str] | None = None, title: str
         else:
             canvas[y0:y0 + h, x0:x0 + w] = img.mean(0) if c != 1 else img[0]
         if titles and i < len(titles):
-            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=_lit(titles[i]), showarrow=False,
+            annotations.append(dict(x=x0 + (w - 1) / 2, y=y0 - band / 2 - 0.5, text=plotly_literal(titles[i]), showarrow=False,
                                     font=dict(size=11, color="#374151"), xref="x", yref="y"))
     if rgb:
         trace = go.Image(z=canvas.astype(np.uint8), hoverinfo="skip")
@@ -495,15 +495,15 @@ def class_balance_splits(class_names: list[str], counts: dict[str, list[int]], l
     fig = go.Figure()
     totals = np.sum([np.asarray(v, dtype=float) for v in counts.values()], axis=0) if counts else []
     idx = top_classes(totals)
-    names = [_lit(class_names[i]) for i in idx]
+    names = [plotly_literal(class_names[i]) for i in idx]
     for split, values in counts.items():
         if sum(values) == 0:
             continue
-        fig.add_trace(go.Bar(x=names, y=[values[i] for i in idx], name=t(f"datapage.split.{split}", lang),
+        fig.add_trace(go.Bar(x=names, y=[values[i] for i in idx], name=translate(f"datapage.split.{split}", lang),
                              marker_color=SPLIT_COLORS.get(split, ACCENT)))
     fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text=t("fig.count", lang))
-    fig = _layout(fig, t("fig.balance", lang), height=280, note=shown_note(len(idx), len(class_names), lang),
+    fig.update_yaxes(title_text=translate("fig.count", lang))
+    fig = _layout(fig, translate("fig.balance", lang), height=280, note=shown_note(len(idx), len(class_names), lang),
                   uirevision="balance")
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     return fig
@@ -514,20 +514,20 @@ def target_histogram(values: np.ndarray, lang: str, title: str | None = None) ->
     v = np.asarray(values, dtype=float).reshape(-1)
     v = v[np.isfinite(v)]
     fig = go.Figure(go.Histogram(x=v, nbinsx=40, marker_color=TRAIN, opacity=0.85))
-    fig.update_yaxes(title_text=t("fig.count", lang))
-    fig.update_xaxes(title_text=t("fig.value", lang))
-    return _layout(fig, title or t("datapage.fig.target_hist", lang), height=260, uirevision="target_hist")
+    fig.update_yaxes(title_text=translate("fig.count", lang))
+    fig.update_xaxes(title_text=translate("fig.value", lang))
+    return _layout(fig, title or translate("datapage.fig.target_hist", lang), height=260, uirevision="target_hist")
 
 
 def one_hot_heatmap(x: np.ndarray, alphabet: list[str] | str, lang: str, title: str | None = None) -> go.Figure:
     """One one-hot coded sequence (len(alphabet), L), e.g. DNA, as a small heat map: one row per letter."""
     z = np.asarray(x, dtype=float)
-    letters = [_lit(a) for a in alphabet]
+    letters = [plotly_literal(a) for a in alphabet]
     fig = go.Figure(go.Heatmap(z=z, y=letters, x=list(range(1, z.shape[1] + 1)), colorscale="Blues", showscale=False,
                                xgap=1, ygap=1, zmin=0, zmax=1,
-                               hovertemplate=t("datapage.fig.one_hot_hover", lang) + "<extra></extra>"))
+                               hovertemplate=translate("datapage.fig.one_hot_hover", lang) + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=t("fig.position", lang))
+    fig.update_xaxes(title_text=translate("fig.position", lang))
     return _layout(fig, title, height=150 + 22 * len(letters) - 60, uirevision="onehot")
 
 
@@ -543,14 +543,14 @@ def curves(records: list[dict], metrics: list[str], lang: str, title_key: str, l
         metric, part = kind.split(":")
         i = metrics.index(metric)
         color = PALETTE[i % len(PALETTE)]
-        name = t(f"fig.{metric}", lang)
+        name = translate(f"fig.{metric}", lang)
         if part == "steps":
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, line=dict(color=color, width=1.6)))
         else:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=t("trainpage.fig_val_of", lang, name=name),
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=translate("trainpage.fig_val_of", lang, name=name),
                                      marker=dict(color=color, size=7, symbol="diamond")))
-    _layout(fig, t(title_key, lang), uirevision="curves" + "+".join(metrics))
-    fig.update_xaxes(title_text=t("fig.epoch", lang))
+    _layout(fig, translate(title_key, lang), uirevision="curves" + "+".join(metrics))
+    fig.update_xaxes(title_text=translate("fig.epoch", lang))
     if log_y and all(y > 0 for tr in fig.data for y in tr.y):
         fig.update_yaxes(type="log")
     return fig
@@ -628,10 +628,10 @@ def _mosaic_figure(z: np.ndarray, n_rows: int, n_cols: int, col_labels, row_labe
     w_cell = (z.shape[1] + 1) / max(n_cols, 1)
     fig.update_xaxes(showgrid=False, zeroline=False, side="top", tickfont=dict(size=11),
                      tickvals=[w_cell * c + (w_cell - 1) / 2 - 0.5 for c in range(n_cols)] if col_labels else [],
-                     ticktext=[_lit(c) for c in col_labels or []], constrain="domain")
+                     ticktext=[plotly_literal(c) for c in col_labels or []], constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
                      tickvals=[h_cell * r + (h_cell - 1) / 2 - 0.5 for r in range(n_rows)] if row_labels else [],
-                     ticktext=[_lit(r) for r in row_labels or []], tickfont=dict(size=11))
+                     ticktext=[plotly_literal(r) for r in row_labels or []], tickfont=dict(size=11))
     fig = _layout(fig, title, height=height, uirevision=uirevision)
     fig.update_layout(plot_bgcolor="white", margin=dict(l=90 if row_labels else 8, r=8,
                                                         t=(64 if title else 30) if col_labels else (40 if title else 8),
@@ -658,8 +658,8 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
             row = [_normalise(_gray(inputs[i]))] if show_inputs else []
             row += [_normalise(a[i, c]) for c in range(channels)]
             rows.append(row)
-        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [str(c) for c in range(channels)]
-        title = t("fig.feature_maps", lang, layer=layer)
+        col_labels = ([translate("trainpage.input", lang)] if show_inputs else []) + [str(c) for c in range(channels)]
+        title = translate("fig.feature_maps", lang, layer=layer)
         height = None
     else:
         flat = a.reshape(n, -1) if a.ndim == 2 else a.reshape(n, a.shape[1], -1)
@@ -668,7 +668,7 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
             plane = flat[i][None, :] if flat.ndim == 2 else flat[i]
             row.append(_normalise(plane))
             rows.append(row)
-        col_labels = ([t("trainpage.input", lang)] if show_inputs else []) + [t("fig.activations", lang, layer=layer)]
+        col_labels = ([translate("trainpage.input", lang)] if show_inputs else []) + [translate("fig.activations", lang, layer=layer)]
         title = None
         height = 90 + 60 * n
     z = tile(rows) if a.ndim == 4 else _strips(rows, show_inputs)
@@ -677,7 +677,7 @@ def activation_mosaic(act: np.ndarray, layer: str, lang: str, inputs: np.ndarray
     fig = _mosaic_figure(z, n, len(col_labels), col_labels if a.ndim == 4 else None, row_labels, title, height,
                          HEAT, "act" + layer)
     if a.ndim != 4:
-        fig.update_layout(title=dict(text=_lit(t("fig.activations", lang, layer=layer)), font=dict(size=14), x=0.01),
+        fig.update_layout(title=dict(text=plotly_literal(translate("fig.activations", lang, layer=layer)), font=dict(size=14), x=0.01),
                           margin=dict(t=40))
         fig.update_yaxes(scaleanchor=None)
         fig.update_xaxes(showticklabels=False)

@@ -19,9 +19,9 @@ PAGES = {
 
 
 def page(name: str, title: str | None = None) -> st.Page:
-    from .session import tr
+    from .session import localized
     key, icon = PAGES[name]
-    return st.Page(PAGES_DIR / f"{name}.py", title=title or tr(key), icon=icon, default=name == next(iter(PAGES)))
+    return st.Page(PAGES_DIR / f"{name}.py", title=title or localized(key), icon=icon, default=name == next(iter(PAGES)))
 
 
 def all_pages() -> list:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from builder import catalog
-from builder.i18n import pick, t
+from builder.i18n import pick, translate
 from builder.params import Param
 
 from .literal import md_literal
-from .session import lang, tr
+from .session import lang, localized
 
 
 def _parse_ints(text: str) -> list[int] | None:
@@ -42,12 +42,12 @@ def _valid(param: Param, value):
 def render(node: dict, key_prefix: str, on_change) -> None:
     """The form for one node (``node`` as in the graph document)."""
     spec = catalog.get(node.get("type"))
-    L = lang()
+    language = lang()
     if spec is None:
-        st.warning(tr("panel.unknown_type", type=md_literal(str(node.get("type"))[:60])))
+        st.warning(localized("panel.unknown_type", type=md_literal(str(node.get("type"))[:60])))
         return
-    st.markdown(f"#### {pick(spec.title, L)}")
-    st.caption(f"{md_literal(node['id'])} · {t('category.' + spec.category, L)}")
+    st.markdown(f"#### {pick(spec.title, language)}")
+    st.caption(f"{md_literal(node['id'])} · {translate('category.' + spec.category, language)}")
     params = dict(node.get("params") or {})
 
     def setter(name: str, read):
@@ -66,27 +66,27 @@ def render(node: dict, key_prefix: str, on_change) -> None:
         return apply
 
     if not spec.params:
-        st.caption(tr("panel.no_params"))
+        st.caption(localized("panel.no_params"))
     for param in spec.params:
         _widget(param, params, f"{key_prefix}:{param.name}", setter)
     st.divider()
-    st.markdown(f"**{tr('panel.what_it_does')}**")
-    st.write(pick(spec.explain, L))
+    st.markdown(f"**{localized('panel.what_it_does')}**")
+    st.write(pick(spec.explain, language))
 
 
 _UNSET = object()
 
 
 def _widget(param: Param, params: dict, key: str, setter) -> None:
-    L = lang()
-    help_text = pick(param.help, L)
+    language = lang()
+    help_text = pick(param.help, language)
     current = params.get(param.name, None if param.required else param.default)
     checked = _valid(param, current) if param.name in params else (None if param.required else param.default)
     label = param.name + (" *" if param.required else "")
 
     if param.nullable:
         auto = checked is None
-        use_auto = st.toggle(tr("panel.auto", name=param.name), value=auto, key=key + ":auto", help=help_text,
+        use_auto = st.toggle(localized("panel.auto", name=param.name), value=auto, key=key + ":auto", help=help_text,
                              on_change=setter(param.name, lambda: None if st.session_state[key + ":auto"] else _UNSET))
         if use_auto:
             return
@@ -116,7 +116,7 @@ def _widget(param: Param, params: dict, key: str, setter) -> None:
         _size_widget(param, checked, label, key, help_text, setter)
     elif kind in ("shape", "dims"):
         text = ", ".join(str(v) for v in (checked or []))
-        st.text_input(label, value=text, key=key, help=help_text + " " + tr("panel.list_hint"),
+        st.text_input(label, value=text, key=key, help=help_text + " " + localized("panel.list_hint"),
                       on_change=setter(param.name, lambda: _parse_ints(st.session_state[key]) or []))
     elif kind == "name":
         st.text_input(label, value=checked or "", key=key, help=help_text,
@@ -135,7 +135,7 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
     if param.strings:
         mode = value if isinstance(value, str) else "number"
         st.selectbox(label, modes, index=modes.index(mode), key=key + ":mode", help=help_text,
-                     format_func=lambda m, number=tr("panel.size_number"): number if m == "number" else m,
+                     format_func=lambda m, number=localized("panel.size_number"): number if m == "number" else m,
                      on_change=setter(param.name, lambda: _fallback(param) if st.session_state[key + ":mode"] == "number"
                                       else st.session_state[key + ":mode"]))
         if mode != "number":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from builder.i18n import t
+from builder.i18n import translate
 
 from .workspace import Workspace
 
@@ -21,16 +21,16 @@ def lang() -> str:
     return workspace().lang
 
 
-def tr(key: str, **args) -> str:
+def localized(key: str, **args) -> str:
     """The text for ``key`` in the session's language."""
-    return t(key, lang(), **args)
+    return translate(key, lang(), **args)
 
 
 def labeller(prefix: str):
     """A ``format_func`` showing option ``o`` as the text of ``prefix + o``, in the language of this run
     (bound now: Streamlit may call it after the run, e.g. AppTest reading widget values)."""
-    L = lang()
-    return lambda option: t(prefix + str(option), L)
+    language = lang()
+    return lambda option: translate(prefix + str(option), language)
 
 
 def device_text(facts: dict) -> str:
@@ -39,7 +39,7 @@ def device_text(facts: dict) -> str:
     ``device`` name as it is."""
     threads = facts.get("threads")
     if facts.get("device_kind") == "cpu" and isinstance(threads, int):
-        return tr("device.cpu_1") if threads == 1 else tr("device.cpu_n", n=threads)
+        return localized("device.cpu_1") if threads == 1 else localized("device.cpu_n", n=threads)
     return str(facts.get("device") or "")
 
 

@@ -13,22 +13,22 @@ from ui import figures
 from ui import train_cache
 from ui import train_state
 from ui.literal import md_literal
-from ui.session import lang, tr
+from ui.session import lang, localized
 
 
 def activations_section(run: runs.RunInfo | None) -> None:
-    st.subheader(tr("trainpage.activations"), anchor=False)
+    st.subheader(localized("trainpage.activations"), anchor=False)
     if run is None:
-        st.caption(tr("trainpage.activations_empty"))
+        st.caption(localized("trainpage.activations_empty"))
         return
     if train_state.run_mode(run.dir, run.job) == "gan":
-        st.caption(tr("trainpage.activations_gan"))
+        st.caption(localized("trainpage.activations_gan"))
         return
     doc = runfiles.read_json(run.dir / runfiles.GRAPH) or run.job.get("graph") or {}
     _, activations = train_cache.npz(run.dir / runfiles.ACTIVATIONS)
     layers = train_state.watchable_layers(doc, list(activations) if activations else [])
     if not layers:
-        st.caption(tr("trainpage.activations_wait"))
+        st.caption(localized("trainpage.activations_wait"))
         return
 
     watch_key = f"tp_watch::{run.id}"
@@ -53,9 +53,9 @@ def activations_section(run: runs.RunInfo | None) -> None:
         st.session_state["tp_watch_select"] = watch
     types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
     pick, hint = st.columns([1, 2], vertical_alignment="bottom")
-    pick.selectbox(tr("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
-                   format_func=lambda n: f"{n} · {types.get(n, '')}", help=tr("trainpage.help.watch_layer"))
-    hint.caption(tr("trainpage.watch_hint"))
+    pick.selectbox(localized("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
+                   format_func=lambda n: f"{n} · {types.get(n, '')}", help=localized("trainpage.help.watch_layer"))
+    hint.caption(localized("trainpage.watch_hint"))
     levels, _ = train_state.graph_extent(doc)
     if levels <= train_state.MAX_LEVELS_ACROSS:     # a chain that fits across the page: the graph as a strip above
         layer_graph(doc, set(layers), watch, key=graph_key, across=True)
@@ -84,16 +84,16 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None, key: str, 
 
 def feature_maps(run_dir: Path, doc: dict, layer: str) -> None:
     """What ``layer`` makes of each watched sample (an Input: the samples themselves)."""
-    L = lang()
+    language = lang()
     version, activations = train_cache.npz(run_dir / runfiles.ACTIVATIONS)
     if not activations:
-        st.caption(tr("trainpage.activations_wait"))
+        st.caption(localized("trainpage.activations_wait"))
         return
     inputs = activations.get("input__0")
     n = len(inputs) if inputs is not None else 0
     labels = train_state.sample_labels(n, activations.get("target"),
                                        train_cache.preprocess(run_dir).get("class_names"),
-                                       lambda i: tr("fig.sample_n", n=i))
+                                       lambda i: localized("fig.sample_n", n=i))
     types = {node.get("id"): node.get("type", "") for node in doc.get("nodes", [])}
     output = activations.get(f"act__{layer}")
     step = int(activations.get("step", 0))
@@ -101,12 +101,12 @@ def feature_maps(run_dir: Path, doc: dict, layer: str) -> None:
     def build():
         if output is None:   # an Input: the samples themselves
             if inputs is not None and figures.is_image_batch(inputs):
-                return figures.image_mosaic(inputs, titles=labels, title=tr("trainpage.watched_samples"), cols=n,
+                return figures.image_mosaic(inputs, titles=labels, title=localized("trainpage.watched_samples"), cols=n,
                                             uirevision="inputs")
-            return figures.dense_activations(inputs.reshape(n, -1), layer, L)
-        return figures.activation_mosaic(output, layer, L, inputs=inputs, row_labels=labels)
+            return figures.dense_activations(inputs.reshape(n, -1), layer, language)
+        return figures.activation_mosaic(output, layer, language, inputs=inputs, row_labels=labels)
 
-    spec = train_cache.figure("maps", (str(run_dir), version, layer, L), build)
-    st.caption(tr("trainpage.maps_caption", layer=md_literal(layer), type=md_literal(types.get(layer, "")), step=step,
+    spec = train_cache.figure("maps", (str(run_dir), version, layer, language), build)
+    st.caption(localized("trainpage.maps_caption", layer=md_literal(layer), type=md_literal(types.get(layer, "")), step=step,
                   shape=" × ".join(str(d) for d in (output.shape[1:] if output is not None else ()))))
     train_cache.chart(spec, "tp_maps")

@@ -21,7 +21,7 @@ from runtime.config import BY_NAME
 from ui import figures
 from ui import train_cache
 from ui import train_state
-from ui.session import labeller, lang, tr
+from ui.session import labeller, lang, localized
 
 MAX_SNAPSHOTS = 240         # weight and gradient statistics drawn, evenly spread over the run
 MAX_REPORT_CLASSES = 50     # rows of the test report's per-class table
@@ -87,14 +87,14 @@ def diagnostic_views(mode: str | None, run_dir: Path) -> list[str]:
 
 
 def diagnostics_section(run: runs.RunInfo | None) -> None:
-    st.subheader(tr("trainpage.diagnostics"), anchor=False)
+    st.subheader(localized("trainpage.diagnostics"), anchor=False)
     if run is None:
-        st.caption(tr("trainpage.diagnostics_empty"))
+        st.caption(localized("trainpage.diagnostics_empty"))
         return
     names = diagnostic_views(train_state.run_mode(run.dir, run.job), run.dir)
     if st.session_state.get("tp_diag") not in names:
         st.session_state["tp_diag"] = names[0]
-    chosen = st.segmented_control(tr("trainpage.diagnostics"), names, format_func=labeller("trainpage.view."),
+    chosen = st.segmented_control(localized("trainpage.diagnostics"), names, format_func=labeller("trainpage.view."),
                                   key="tp_diag", label_visibility="collapsed") or names[0]
     draw_view(run.dir, next(view for view in VIEWS if view.name == chosen))
 
@@ -104,7 +104,7 @@ def draw_view(run_dir: Path, view: DiagnosticView) -> None:
     version, content = train_cache.run_file(run_dir, view.reads)
     if not holds(content, view.needs):
         if view.waiting:
-            st.caption(tr(view.waiting))
+            st.caption(localized(view.waiting))
         return
     view.draw(run_dir, version, content)
 
@@ -124,23 +124,23 @@ def draw_weights(run_dir: Path, version, snapshots: list[dict]) -> None:
 
 def layer_statistics(run_dir: Path, version, snapshots: list[dict], view: str, which: str) -> None:
     """Norms of every layer over time, and the histograms over time of one layer (picked here)."""
-    L = lang()
+    language = lang()
     snapshots = evenly_spread(snapshots, MAX_SNAPSHOTS)
     layers = list(dict.fromkeys(name for snapshot in snapshots for name in snapshot.get("layers", {})))
-    st.caption(tr(f"trainpage.diag_{view}_hint"))
+    st.caption(localized(f"trainpage.diag_{view}_hint"))
     norms_column, histogram_column = st.columns([1.2, 1])
     with norms_column:
         train_cache.chart(train_cache.figure(
-            f"norms{which}", (str(run_dir), version, L),
-            lambda: figures.norms_over_time(snapshots, which, L).update_layout(height=340)), f"tp_norms_{which}")
+            f"norms{which}", (str(run_dir), version, language),
+            lambda: figures.norms_over_time(snapshots, which, language).update_layout(height=340)), f"tp_norms_{which}")
     with histogram_column:
         key = f"tp_hist_layer_{which}"
         if st.session_state.get(key) not in layers:
             st.session_state[key] = layers[0]
-        layer = st.selectbox(tr("trainpage.hist_layer"), layers, key=key)
+        layer = st.selectbox(localized("trainpage.hist_layer"), layers, key=key)
         train_cache.chart(train_cache.figure(
-            f"hist{which}", (str(run_dir), version, layer, L),
-            lambda: figures.histograms_over_time(snapshots, layer, which, L)), f"tp_hist_{which}")
+            f"hist{which}", (str(run_dir), version, layer, language),
+            lambda: figures.histograms_over_time(snapshots, layer, which, language)), f"tp_hist_{which}")
 
 
 def evenly_spread(records: list, most: int) -> list:
@@ -151,19 +151,19 @@ def evenly_spread(records: list, most: int) -> list:
 
 
 def draw_confusion(run_dir: Path, version, confusion: dict) -> None:
-    L = lang()
+    language = lang()
     matrix_column, per_class_column = st.columns([1.3, 1])
     with matrix_column:
-        train_cache.chart(train_cache.figure("confusion", (str(run_dir), version, L),
-                                             lambda: figures.confusion(confusion, L)), "tp_confusion")
+        train_cache.chart(train_cache.figure("confusion", (str(run_dir), version, language),
+                                             lambda: figures.confusion(confusion, language)), "tp_confusion")
     with per_class_column:
-        train_cache.chart(train_cache.figure("perclass", (str(run_dir), version, L),
-                                             lambda: figures.per_class_accuracy(confusion, L)), "tp_perclass")
+        train_cache.chart(train_cache.figure("perclass", (str(run_dir), version, language),
+                                             lambda: figures.per_class_accuracy(confusion, language)), "tp_perclass")
 
 
 def draw_mistakes(run_dir: Path, version, samples: dict) -> None:
     """The misclassified validation inputs, "true → predicted": images as a mosaic, anything else as a table."""
-    L = lang()
+    language = lang()
     names = class_names(run_dir)
     wrong = samples["misclassified"]
     true, pred = samples["misclassified_true"], samples["misclassified_pred"]
@@ -171,107 +171,107 @@ def draw_mistakes(run_dir: Path, version, samples: dict) -> None:
     def name(c):
         return str(names[int(c)]) if names and int(c) < len(names) else str(int(c))
     labels = [f"{name(a)} → {name(b)}" for a, b in zip(true, pred)]
-    st.caption(tr("trainpage.mistakes_hint"))
+    st.caption(localized("trainpage.mistakes_hint"))
     if figures.is_image_batch(wrong) or (wrong.ndim == 2 and int(np.sqrt(wrong.shape[1])) ** 2 == wrong.shape[1]
                                          and wrong.shape[1] >= 16):
-        train_cache.chart(train_cache.figure("mistakes", (str(run_dir), version, L), lambda: figures.image_mosaic(
-            wrong, titles=labels, title=tr("trainpage.view.mistakes"), uirevision="mistakes")), "tp_mistakes")
+        train_cache.chart(train_cache.figure("mistakes", (str(run_dir), version, language), lambda: figures.image_mosaic(
+            wrong, titles=labels, title=localized("trainpage.view.mistakes"), uirevision="mistakes")), "tp_mistakes")
     else:
-        st.dataframe({tr("fig.true"): [name(a) for a in true], tr("fig.predicted"): [name(b) for b in pred]},
+        st.dataframe({localized("fig.true"): [name(a) for a in true], localized("fig.predicted"): [name(b) for b in pred]},
                      hide_index=True)
 
 
 def draw_boundary(run_dir: Path, version, boundary: dict) -> None:
-    L = lang()
+    language = lang()
     names = class_names(run_dir)
-    train_cache.chart(train_cache.figure("boundary", (str(run_dir), version, L), lambda: figures.decision_boundary(
-        boundary, names, L).update_layout(height=460)), "tp_boundary")
+    train_cache.chart(train_cache.figure("boundary", (str(run_dir), version, language), lambda: figures.decision_boundary(
+        boundary, names, language).update_layout(height=460)), "tp_boundary")
 
 
 def draw_reconstructions(run_dir: Path, version, samples: dict) -> None:
     """Validation inputs above their reconstructions."""
-    L = lang()
+    language = lang()
     inputs, recon = samples["inputs"], samples["recon"]
     recon = recon.reshape(inputs.shape) if recon.size == inputs.size else recon
     both = (np.concatenate([inputs, recon]) if inputs.ndim == 4 else
             np.concatenate([inputs.reshape(len(inputs), -1), recon.reshape(len(recon), -1)]))
-    st.caption(tr("trainpage.recon_hint", epoch=int(samples.get("epoch", 0))))
-    train_cache.chart(train_cache.figure("recon", (str(run_dir), version, L), lambda: figures.image_mosaic(
+    st.caption(localized("trainpage.recon_hint", epoch=int(samples.get("epoch", 0))))
+    train_cache.chart(train_cache.figure("recon", (str(run_dir), version, language), lambda: figures.image_mosaic(
         both.reshape((len(both),) + inputs.shape[1:]) if inputs.ndim == 4 else both, cols=len(inputs),
-        title=tr("trainpage.recon_title"), uirevision="recon")), "tp_recon")
+        title=localized("trainpage.recon_title"), uirevision="recon")), "tp_recon")
 
 
 def draw_latent(run_dir: Path, version, samples: dict) -> None:
     """The VAE's latent means by class, and beside them, for a 2-D latent space, decodings of a grid over it."""
-    L = lang()
+    language = lang()
     names = class_names(run_dir)
     scatter_column, grid_column = st.columns([1.3, 1])
     with scatter_column:
-        train_cache.chart(train_cache.figure("latent", (str(run_dir), version, L), lambda: figures.latent_scatter(
-            samples["latent"], samples.get("latent_labels"), names, L)), "tp_latent")
+        train_cache.chart(train_cache.figure("latent", (str(run_dir), version, language), lambda: figures.latent_scatter(
+            samples["latent"], samples.get("latent_labels"), names, language)), "tp_latent")
     with grid_column:
         if "decoded_grid" in samples:
-            train_cache.chart(train_cache.figure("decoded", (str(run_dir), version, L), lambda: figures.image_mosaic(
-                samples["decoded_grid"], cols=7, title=tr("trainpage.decoded_title"), tile_px=48,
+            train_cache.chart(train_cache.figure("decoded", (str(run_dir), version, language), lambda: figures.image_mosaic(
+                samples["decoded_grid"], cols=7, title=localized("trainpage.decoded_title"), tile_px=48,
                 uirevision="decoded")), "tp_decoded")
         else:
-            st.caption(tr("trainpage.decoded_needs_2d"))
+            st.caption(localized("trainpage.decoded_needs_2d"))
 
 
 def draw_generated(run_dir: Path, version, samples: dict) -> None:
     """The GAN's samples from its fixed latent batch: points over the real ones, or images beside real images."""
-    L = lang()
+    language = lang()
     generated = samples["generated"]
     real = samples.get("real")
-    st.caption(tr("trainpage.generated_hint", epoch=int(samples.get("epoch", 0))))
+    st.caption(localized("trainpage.generated_hint", epoch=int(samples.get("epoch", 0))))
     if generated.ndim == 2 and generated.shape[1] <= 2:
-        train_cache.chart(train_cache.figure("generated", (str(run_dir), version, L),
-                                             lambda: figures.generated_points(generated, real, L)), "tp_generated")
+        train_cache.chart(train_cache.figure("generated", (str(run_dir), version, language),
+                                             lambda: figures.generated_points(generated, real, language)), "tp_generated")
         return
     generated_column, real_column = st.columns([1.6, 1])
     with generated_column:
-        train_cache.chart(train_cache.figure("generated", (str(run_dir), version, L), lambda: figures.image_mosaic(
-            generated, cols=8, title=tr("trainpage.generated_title"), uirevision="generated")), "tp_generated")
+        train_cache.chart(train_cache.figure("generated", (str(run_dir), version, language), lambda: figures.image_mosaic(
+            generated, cols=8, title=localized("trainpage.generated_title"), uirevision="generated")), "tp_generated")
     with real_column:
         if real is not None:
-            train_cache.chart(train_cache.figure("real", (str(run_dir), version, L), lambda: figures.image_mosaic(
-                real[:8], cols=4, title=tr("trainpage.real_title"), uirevision="real")), "tp_real")
+            train_cache.chart(train_cache.figure("real", (str(run_dir), version, language), lambda: figures.image_mosaic(
+                real[:8], cols=4, title=localized("trainpage.real_title"), uirevision="real")), "tp_real")
 
 
 def draw_test_report(run_dir: Path, version, report: dict) -> None:
     """The test split's scores (once, at the end, on the best weights): figures, per-class table, ROC."""
-    L = lang()
-    st.caption(tr("trainpage.test_hint", n=report.get("samples", "?"), epoch=report.get("epoch", "?"),
-                  metric=BY_NAME["es_metric"].choice_label(report.get("selected_by"), L)))
+    language = lang()
+    st.caption(localized("trainpage.test_hint", n=report.get("samples", "?"), epoch=report.get("epoch", "?"),
+                  metric=BY_NAME["es_metric"].choice_label(report.get("selected_by"), language)))
     scores = train_state.test_scores(report.get("metrics"))
     columns = st.columns(len(scores) or 1)
     for column, (key, value) in zip(columns, scores.items()):
-        column.metric(tr("trainpage.score." + key), train_state.number_text(value, pct=key == "test_acc"))
+        column.metric(localized("trainpage.score." + key), train_state.number_text(value, pct=key == "test_acc"))
     per_class = report.get("per_class")
     if not per_class:
         return
     table_column, roc_column = st.columns([1.3, 1]) if report.get("roc") else (st.container(), None)
     with table_column:
         shown = train_state.top_classes(per_class, MAX_REPORT_CLASSES)
-        st.dataframe({tr("trainpage.col.class"): [str(c["class"]) for c in shown],
-                      tr("trainpage.col.precision"): [c["precision"] for c in shown],
-                      tr("trainpage.col.recall"): [c["recall"] for c in shown],
-                      tr("trainpage.col.f1"): [c["f1"] for c in shown],
-                      tr("trainpage.col.support"): [c["support"] for c in shown]},
+        st.dataframe({localized("trainpage.col.class"): [str(c["class"]) for c in shown],
+                      localized("trainpage.col.precision"): [c["precision"] for c in shown],
+                      localized("trainpage.col.recall"): [c["recall"] for c in shown],
+                      localized("trainpage.col.f1"): [c["f1"] for c in shown],
+                      localized("trainpage.col.support"): [c["support"] for c in shown]},
                      hide_index=True, width="stretch", key="tp_test_table",
-                     column_config={tr(f"trainpage.col.{k}"): st.column_config.NumberColumn(format="%.3f")
+                     column_config={localized(f"trainpage.col.{k}"): st.column_config.NumberColumn(format="%.3f")
                                     for k in ("precision", "recall", "f1")})
         if len(shown) < len(per_class):
-            st.caption(tr("trainpage.test_top_classes", shown=len(shown), n=len(per_class)))
+            st.caption(localized("trainpage.test_top_classes", shown=len(shown), n=len(per_class)))
         macro = report.get("macro") or {}
         if macro:
-            st.caption(tr("trainpage.test_macro", precision=f"{macro['precision']:.3f}",
+            st.caption(localized("trainpage.test_macro", precision=f"{macro['precision']:.3f}",
                           recall=f"{macro['recall']:.3f}", f1=f"{macro['f1']:.3f}"))
     if roc_column is not None:
         with roc_column:
             positive = str(per_class[1]["class"])      # the score is the probability of the second class
-            train_cache.chart(train_cache.figure("roc", (str(run_dir), version, L),
-                                                 lambda: figures.roc(report["roc"], positive, L)), "tp_roc")
+            train_cache.chart(train_cache.figure("roc", (str(run_dir), version, language),
+                                                 lambda: figures.roc(report["roc"], positive, language)), "tp_roc")
 
 
 # -- the registry: the page offers the views that apply to a run, in this order ------------------------

@@ -16,10 +16,10 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
 from runtime.settings import Setting
-from ui import train_config as tc
+from ui import train_config
 from ui.literal import html_literal, md_literal
 from ui.nav import page
-from ui.session import device_text, labeller, lang, tr, workspace
+from ui.session import device_text, labeller, lang, localized, workspace
 
 CHOICE = "tp_graph_choice"  # {"active": key of Build's tab, "model": key, "disc": key}
 
@@ -57,11 +57,11 @@ def choice_label(name: str, value) -> str:
 
 
 def _widget(f: Setting, key: str, on_change):
-    L = lang()
-    label = pick(f.label, L)
-    kw = {"key": key, "help": pick(f.help, L), "on_change": on_change}
+    language = lang()
+    label = pick(f.label, language)
+    kw = {"key": key, "help": pick(f.help, language), "on_change": on_change}
     if f.kind == "choice":
-        return st.selectbox(label, f.choices, format_func=lambda v, f=f, L=L: f.choice_label(v, L), **kw)
+        return st.selectbox(label, f.choices, format_func=lambda v, f=f: f.choice_label(v, language), **kw)
     if f.kind == "bool":
         return st.toggle(label, **kw)
     if f.kind == "int":
@@ -102,40 +102,40 @@ def _graph_choice(ws) -> tuple[int, int | None]:
     """The model (and discriminator) tabs: the Build page's current graph unless the user picked others here."""
     docs = [t.doc for t in ws.tabs]
     keys = [t.key for t in ws.tabs]
-    model, disc = tc.pick_graphs(docs, ws.active)
+    model, disc = train_config.pick_graphs(docs, ws.active)
     choice = st.session_state.get(CHOICE) or {}
     if choice.get("active") != ws.tab.key:     # Build switched graphs: follow it
         choice = {"active": ws.tab.key}
     if choice.get("model") in keys:
         model = keys.index(choice["model"])
-        disc = tc.pick_discriminator(docs, model)
+        disc = train_config.pick_discriminator(docs, model)
     if choice.get("disc") in keys and keys.index(choice["disc"]) != model:
         disc = keys.index(choice["disc"])
     st.session_state[CHOICE] = choice
     return model, disc
 
 
-def data_summary(choice: dict, L: str) -> None:
+def data_summary(choice: dict, language: str) -> None:
     """The data the run will use (chosen on the Data page), with augmentation and split, in two lines."""
     if choice.get("upload"):
         name = str(choice["upload"]).replace("\\", "/").rsplit("/", 1)[-1]
-        description = tr("trainpage.uploaded")
+        description = localized("trainpage.uploaded")
     else:
         name = choice.get("data") or "digits"
         try:
             from runtime.data import builtin
-            description = pick(builtin.info(name, **(choice.get("data_options") or {})).description, L)
+            description = pick(builtin.info(name, **(choice.get("data_options") or {})).description, language)
         except Exception:  # noqa: BLE001 - an unknown set fails as a run message; still say its name
             description = ""
-    aug = tc.augment_summary(tc.effective_augment(choice))
-    aug_text = ", ".join(f"{tr('trainpage.aug.' + k)} {v:g}" for k, v in aug) if aug else tr("trainpage.aug_none")
-    parts = [tr("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}")]
+    aug = train_config.augment_summary(train_config.effective_augment(choice))
+    aug_text = ", ".join(f"{localized('trainpage.aug.' + k)} {v:g}" for k, v in aug) if aug else localized("trainpage.aug_none")
+    parts = [localized("trainpage.val_split", pct=f"{100 * float(choice.get('val_split') or 0):.0f}")]
     if choice.get("test_split"):
-        parts.append(tr("trainpage.test_split", pct=f"{100 * float(choice['test_split']):.0f}"))
-    parts.append(tr("trainpage.augmentation", what=aug_text))
+        parts.append(localized("trainpage.test_split", pct=f"{100 * float(choice['test_split']):.0f}"))
+    parts.append(localized("trainpage.augmentation", what=aug_text))
     if choice.get("label_noise"):
-        parts.append(tr("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
-    st.markdown(f":material/dataset: **{tr('trainpage.data')}: {md_literal(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
+        parts.append(localized("trainpage.label_noise", pct=f"{100 * float(choice['label_noise']):.0f}"))
+    st.markdown(f":material/dataset: **{localized('trainpage.data')}: {md_literal(name)}** &nbsp;·&nbsp; " + " · ".join(parts))
     if description:
         st.caption(description)
 
@@ -143,7 +143,7 @@ def data_summary(choice: dict, L: str) -> None:
 def setup_form(run_live: bool) -> Setup:
     """Draw the setup column; returns what Start would train (with the reasons it cannot)."""
     ws = workspace()
-    L = lang()
+    language = lang()
     docs = [t.doc for t in ws.tabs]
     keys = [t.key for t in ws.tabs]
     names = {t.key: t.name for t in ws.tabs}
@@ -159,12 +159,12 @@ def setup_form(run_live: bool) -> Setup:
     with c1:
         if st.session_state.get("tp_model") != keys[model_i]:    # writing an unchanged value resets the widget
             st.session_state["tp_model"] = keys[model_i]
-        st.selectbox(tr("trainpage.model"), keys, format_func=names.get, key="tp_model",
-                     help=tr("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
+        st.selectbox(localized("trainpage.model"), keys, format_func=names.get, key="tp_model",
+                     help=localized("trainpage.help.model"), on_change=picked, args=("model", "tp_model"))
     with c2:
-        mode = ws.train_mode() if ws.train_mode() in tc.MODES else "auto"
+        mode = ws.train_mode() if ws.train_mode() in train_config.MODES else "auto"
         _bind("tp_mode", mode)
-        mode = st.selectbox(setting_label("mode"), list(tc.MODES), format_func=labeller("mode."), key="tp_mode",
+        mode = st.selectbox(setting_label("mode"), list(train_config.MODES), format_func=labeller("mode."), key="tp_mode",
                             help=pick(BY_NAME["mode"].help, lang()),
                             on_change=lambda: ws.set_train(mode=st.session_state["tp_mode"]))
 
@@ -173,79 +173,79 @@ def setup_form(run_live: bool) -> Setup:
     discriminator = None
     errors: list[str] = []
     result = check(graph)
-    wants_gan = mode == "gan" or (mode == "auto" and tc.is_gan_graph(graph))
+    wants_gan = mode == "gan" or (mode == "auto" and train_config.is_gan_graph(graph))
     if wants_gan:
         others = [k for i, k in enumerate(keys) if i != model_i]
         if disc_i is None or keys[disc_i] not in others:
             disc_i = keys.index(others[0]) if others else None
         if disc_i is None:
-            errors.append(tr("trainpage.need_discriminator"))
+            errors.append(localized("trainpage.need_discriminator"))
             st.warning(errors[-1], icon=":material/warning:")
         else:
             if st.session_state.get("tp_disc") != keys[disc_i]:
                 st.session_state["tp_disc"] = keys[disc_i]
-            st.selectbox(tr("trainpage.discriminator"), others, format_func=names.get, key="tp_disc",
-                         help=tr("trainpage.help.discriminator"), on_change=picked, args=("disc", "tp_disc"))
+            st.selectbox(localized("trainpage.discriminator"), others, format_func=names.get, key="tp_disc",
+                         help=localized("trainpage.help.discriminator"), on_change=picked, args=("disc", "tp_disc"))
             discriminator = docs[disc_i]
 
     resolved = mode
     if result.ok:
         try:
-            resolved = tc.resolve_mode(mode, graph, discriminator, data_choice)
+            resolved = train_config.resolve_mode(mode, graph, discriminator, data_choice)
         except Exception:  # noqa: BLE001 - inference problems surface as the run's message
             resolved = "classification"
     elif mode == "auto":
         resolved = (graph.get("meta") or {}).get("mode", "classification")
-        resolved = "gan" if resolved.startswith("gan") else (resolved if resolved in tc.CONCRETE_MODES else
+        resolved = "gan" if resolved.startswith("gan") else (resolved if resolved in train_config.CONCRETE_MODES else
                                                              "classification")
     if mode == "auto":
-        st.caption(tr("trainpage.auto_is", mode=tr("mode." + resolved)))
+        st.caption(localized("trainpage.auto_is", mode=localized("mode." + resolved)))
 
     # a graph with errors cannot train: say why and where to fix it
     for which, res in (("model", result),) + ((("discriminator", check(discriminator)),) if discriminator else ()):
         if not res.ok:
             name = (discriminator if which == "discriminator" else graph).get("name", which)
-            errors.append(tr("trainpage.graph_has_errors", name=md_literal(name), n=len(res.errors)))
+            errors.append(localized("trainpage.graph_has_errors", name=md_literal(name), n=len(res.errors)))
             with st.container(border=True):
                 st.error(errors[-1], icon=":material/error:")
                 for err in res.errors[:6]:
-                    st.markdown(f"- {md_literal(err.message(L))}")
+                    st.markdown(f"- {md_literal(err.message(language))}")
                 if len(res.errors) > 6:
-                    st.caption(tr("trainpage.more_errors", n=len(res.errors) - 6))
+                    st.caption(localized("trainpage.more_errors", n=len(res.errors) - 6))
                 try:
-                    st.page_link(page("build"), label=tr("trainpage.fix_on_build"), icon=":material/account_tree:")
+                    st.page_link(page("build"), label=localized("trainpage.fix_on_build"), icon=":material/account_tree:")
                 except Exception:  # noqa: BLE001 - the page runs without navigation in some tests
-                    st.caption(tr("trainpage.fix_on_build"))
+                    st.caption(localized("trainpage.fix_on_build"))
 
-    data_summary(data_choice, L)
+    data_summary(data_choice, language)
     if result.ok and resolved == "classification":
         softmax_advice(ws, ws.tabs[model_i], result)
 
     # the options: the essentials in view, the rest in expanders
     data_name = None if data_choice.get("upload") else data_choice.get("data")
-    values = tc.restore_values(resolved, ws.train_values(resolved), data_name)
+    values = train_config.restore_values(resolved, ws.train_values(resolved), data_name)
     defaults_caption(ws, resolved, data_name, values)
-    _fields(tc.visible_fields(resolved, values, "basic"), resolved, values)
+    _fields(train_config.visible_fields(resolved, values, "basic"), resolved, values)
     for group, icon in (("optimizer", ":material/tune:"), ("schedule", ":material/trending_down:"),
                         ("regularisation", ":material/compress:"), ("early_stopping", ":material/timer_off:"),
                         ("mode", ":material/category:"), ("run", ":material/memory:")):
-        fields = tc.visible_fields(resolved, values, group)
+        fields = train_config.visible_fields(resolved, values, group)
         if not fields:
             continue
-        title = tr(f"trainpage.group.{group}", mode=tr("mode." + resolved))
+        title = localized(f"trainpage.group.{group}", mode=localized("mode." + resolved))
         with st.expander(title, icon=icon):
             _fields(fields, resolved, values)
 
     config = None
     try:
-        config = tc.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
+        config = train_config.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
                                  resolved=resolved)
     except ConfigError as exc:
-        errors.append(md_literal(exc.message(L)))
+        errors.append(md_literal(exc.message(language)))
         st.error(errors[-1], icon=":material/error:")
     device_line(values.get("device", "auto"))
     if run_live:
-        st.caption(tr("trainpage.one_at_a_time"))
+        st.caption(localized("trainpage.one_at_a_time"))
     return Setup(graph=graph, graph_name=graph.get("name", keys[model_i]), discriminator=discriminator, mode=mode,
                  resolved=resolved, values=values, data_choice=data_choice, errors=errors, config=config)
 
@@ -253,16 +253,16 @@ def setup_form(run_live: bool) -> Setup:
 def defaults_caption(ws, mode: str, data: str | None, values: dict) -> None:
     """Where the form's values come from: the data set's own defaults, and the user's changes (which a
     button resets)."""
-    L = lang()
-    own = tc.data_set_defaults(mode, data)
+    language = lang()
+    own = train_config.data_set_defaults(mode, data)
     if own:
-        shown = " · ".join(f"{setting_label(n)} {tc.field_by_name(n).format(v)}" for n, v in own.items())
-        st.caption(tr("trainpage.defaults_for_data", data=md_literal(data), settings=shown))
-    changed = [n for n in tc.changed_fields(mode, ws.train_values(mode), data) if n in values]
+        shown = " · ".join(f"{setting_label(n)} {train_config.field_by_name(n).format(v)}" for n, v in own.items())
+        st.caption(localized("trainpage.defaults_for_data", data=md_literal(data), settings=shown))
+    changed = [n for n in train_config.changed_fields(mode, ws.train_values(mode), data) if n in values]
     if changed:
         c1, c2 = st.columns([3, 1.2], vertical_alignment="center")
-        c1.caption(tr("trainpage.defaults_changed", names=", ".join(pick(BY_NAME[n].label, L) for n in changed)))
-        if c2.button(tr("trainpage.defaults_reset"), key="tp_defaults_reset", icon=":material/restart_alt:"):
+        c1.caption(localized("trainpage.defaults_changed", names=", ".join(pick(BY_NAME[n].label, language) for n in changed)))
+        if c2.button(localized("trainpage.defaults_reset"), key="tp_defaults_reset", icon=":material/restart_alt:"):
             ws.set_train(values={}, for_mode=mode)
             st.rerun()
 
@@ -272,7 +272,7 @@ def softmax_advice(ws, tab, result) -> None:
     from builder.advice import final_softmax_nodes, without_final_softmax
     from runtime.tasks import loss_kind
     nodes = final_softmax_nodes(result)
-    saved = tc.restore_values("classification", ws.train_values("classification"))
+    saved = train_config.restore_values("classification", ws.train_values("classification"))
     try:
         kind = loss_kind(TrainConfig(loss=saved["loss"]), "classification", result)
     except ConfigError:
@@ -280,21 +280,21 @@ def softmax_advice(ws, tab, result) -> None:
     if not nodes or kind != "cross_entropy":
         return
     with st.container(key="tp_softmax_advice"):
-        st.warning(tr("trainpage.softmax_last", node=md_literal(", ".join(nodes))), icon=":material/lightbulb:")
-        if st.button(tr("trainpage.softmax_fix"), icon=":material/auto_fix_high:", key="tp_softmax_fix"):
+        st.warning(localized("trainpage.softmax_last", node=md_literal(", ".join(nodes))), icon=":material/lightbulb:")
+        if st.button(localized("trainpage.softmax_fix"), icon=":material/auto_fix_high:", key="tp_softmax_fix"):
             ws.edit(without_final_softmax(tab.doc, result), replace_canvas=True, tab=tab)
-            st.toast(tr("trainpage.softmax_fixed"))
+            st.toast(localized("trainpage.softmax_fixed"))
             st.rerun()
 
 
 @st.cache_data(show_spinner=False)
 def _device_facts(requested: str) -> tuple[dict | None, str | None]:
-    from runtime import device as dev
+    from runtime import device
     from runtime.runs import app_run_threads
     try:
-        chosen = dev.pick(requested)
+        chosen = device.pick(requested)
         # runs leave a core to the app (runtime.runs.app_run_threads), not this process's count
-        return dev.facts(chosen, threads=app_run_threads() if chosen.type == "cpu" else None), None
+        return device.facts(chosen, threads=app_run_threads() if chosen.type == "cpu" else None), None
     except ConfigError as exc:
         return None, exc.code
 
@@ -302,9 +302,9 @@ def _device_facts(requested: str) -> tuple[dict | None, str | None]:
 def device_line(requested: str) -> None:
     facts, error = _device_facts(requested)
     if facts is None:
-        st.warning(tr("train.no_device", device=requested), icon=":material/warning:")
+        st.warning(localized("train.no_device", device=requested), icon=":material/warning:")
     else:
-        st.markdown(f":material/memory: {tr('trainpage.runs_on', device=device_text(facts))}")
+        st.markdown(f":material/memory: {localized('trainpage.runs_on', device=device_text(facts))}")
 
 
 def run_summary(job: dict, config: dict) -> None:
@@ -313,13 +313,13 @@ def run_summary(job: dict, config: dict) -> None:
     cfg = {**defaults(), **config}
     mode = cfg.get("mode", "auto")
     gan = mode == "gan"
-    rows = [(tr("trainpage.model"), job.get("label", ""))]
+    rows = [(localized("trainpage.model"), job.get("label", ""))]
     if job.get("discriminator"):
-        rows.append((tr("trainpage.discriminator"), job["discriminator"].get("name", "")))
+        rows.append((localized("trainpage.discriminator"), job["discriminator"].get("name", "")))
     data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
     rate = "g_lr" if gan else "lr"
-    rows += [(tr("trainpage.data"), data),
-             (setting_label("mode"), tr("mode." + mode)),
+    rows += [(localized("trainpage.data"), data),
+             (setting_label("mode"), localized("mode." + mode)),
              (setting_label("optimizer"), choice_label("optimizer", cfg.get("optimizer", "adam"))),
              (setting_label(rate), f"{cfg.get(rate, 0):g}"),
              (setting_label("batch_size"), cfg.get("batch_size")),
@@ -328,14 +328,14 @@ def run_summary(job: dict, config: dict) -> None:
     if cfg.get("weight_decay"):
         rows.append((setting_label("weight_decay"), f"{cfg['weight_decay']:g}"))
     if cfg.get("early_stopping"):
-        rows.append((setting_label("early_stopping"), tr("trainpage.es_summary", patience=cfg.get("es_patience"))))
-    aug = tc.augment_summary(cfg.get("augment"))
+        rows.append((setting_label("early_stopping"), localized("trainpage.es_summary", patience=cfg.get("es_patience"))))
+    aug = train_config.augment_summary(cfg.get("augment"))
     if aug:
-        rows.append((tr("trainpage.augmentation", what=""), ", ".join(tr("trainpage.aug." + k) for k, _ in aug)))
+        rows.append((localized("trainpage.augmentation", what=""), ", ".join(localized("trainpage.aug." + k) for k, _ in aug)))
     cells = "".join(f"<div style='color:#6b7280'>{html_literal(k)}</div>"
                     f"<div style='font-weight:600;color:#111827;overflow-wrap:anywhere'>{html_literal(v)}</div>"
                     for k, v in rows)
     st.markdown(f"<div style='font-size:1.15rem;font-weight:600;margin-bottom:0.6rem'>"
-                f"{html_literal(tr('trainpage.this_run'))}</div>"
+                f"{html_literal(localized('trainpage.this_run'))}</div>"
                 f"<div style='display:grid;grid-template-columns:auto 1fr;gap:0.35rem 1rem;font-size:0.95rem'>"
                 f"{cells}</div>", unsafe_allow_html=True)

@@ -20,7 +20,7 @@ from ui import live_plot
 from ui import train_cache
 from ui import train_state
 from ui.literal import html_literal, md_literal
-from ui.session import device_text, lang, tr
+from ui.session import device_text, lang, localized
 from ui.train_activations import activations_section
 from ui.train_diagnostics import diagnostics_section
 
@@ -95,16 +95,16 @@ def is_live(run: runs.RunInfo | None) -> bool:
     return run is not None and run.state in runs.LIVE_STATES
 
 
-def error_message(status: dict, L: str) -> str | None:
+def error_message(status: dict, language: str) -> str | None:
     state = status.get("state")
     if state == "failed":
         err = status.get("error") or {}
         code = err.get("code")
         if code:
-            return render_message(code, err.get("args") or {}, L)
-        return err.get("message") or tr("trainpage.failed_unknown")
+            return render_message(code, err.get("args") or {}, language)
+        return err.get("message") or localized("trainpage.failed_unknown")
     if state == "died":
-        return tr("trainpage.died")
+        return localized("trainpage.died")
     return None
 
 
@@ -114,8 +114,8 @@ def live_panel(run: runs.RunInfo | None) -> None:
     state, progress and numbers (one element) and the big curves, refreshed every LIVE_EVERY seconds."""
     if run is None:
         with st.container(border=True, key="tp_empty"):
-            st.markdown(f"#### :material/show_chart: {tr('trainpage.empty_title')}")
-            st.markdown(tr("trainpage.empty_body"))
+            st.markdown(f"#### :material/show_chart: {localized('trainpage.empty_title')}")
+            st.markdown(localized("trainpage.empty_body"))
         return
     status = runs.read_status(run.dir) or {}
     state = status.get("state", "queued")
@@ -133,13 +133,13 @@ def live_panel(run: runs.RunInfo | None) -> None:
 
 
 def header(run_dir: Path, job: dict, status: dict) -> None:
-    L = lang()
+    language = lang()
     state = status.get("state", "queued")
     mode = status.get("mode") or train_state.run_mode(run_dir, job)
     cfg = job.get("config") or {}
     details = [str(status.get("data") or cfg.get("data") or "")]
     if mode and mode != "auto":
-        details.append(tr("mode." + mode))
+        details.append(localized("mode." + mode))
     details.append(device_text(status))
     head, b1, b2 = st.columns([3, 0.62, 0.62], vertical_alignment="center")
     # names come from users' graph files and data: literal text, in a line that allows HTML
@@ -147,24 +147,24 @@ def header(run_dir: Path, job: dict, status: dict) -> None:
                   f"<small style='color:#6b7280;font-weight:400'>· {md_literal(' · '.join(d for d in details if d))}"
                   f"</small>", unsafe_allow_html=True)
     if state == "paused":
-        if b1.button(tr("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
+        if b1.button(localized("trainpage.resume"), icon=":material/play_arrow:", key="tp_resume", width="stretch"):
             runs.resume(run_dir)
-            st.toast(tr("trainpage.resuming"))
+            st.toast(localized("trainpage.resuming"))
     else:
-        if b1.button(tr("trainpage.pause"), icon=":material/pause:", key="tp_pause", width="stretch",
+        if b1.button(localized("trainpage.pause"), icon=":material/pause:", key="tp_pause", width="stretch",
                      disabled=state not in runs.LIVE_STATES):
             runs.pause(run_dir)
-            st.toast(tr("trainpage.pausing"))
-    if b2.button(tr("trainpage.stop"), icon=":material/stop:", key="tp_stop", width="stretch",
+            st.toast(localized("trainpage.pausing"))
+    if b2.button(localized("trainpage.stop"), icon=":material/stop:", key="tp_stop", width="stretch",
                  disabled=state not in runs.LIVE_STATES):
         runs.stop(run_dir)
-        st.toast(tr("trainpage.stopping"))
-    message = error_message(status, L)
+        st.toast(localized("trainpage.stopping"))
+    message = error_message(status, language)
     if message:
-        st.error(f"**{tr('trainpage.failed_title')}** {md_literal(message)}\n\n{tr('trainpage.what_to_try')}",
+        st.error(f"**{localized('trainpage.failed_title')}** {md_literal(message)}\n\n{localized('trainpage.what_to_try')}",
                  icon=":material/error:")
     elif status.get("stop_reason") == "early_stopping":
-        st.info(tr("trainpage.early_stopped"), icon=":material/timer_off:")
+        st.info(localized("trainpage.early_stopped"), icon=":material/timer_off:")
 
 
 def _controls(state: str) -> str:
@@ -193,8 +193,8 @@ def status_html(state: str, run_id: str, p: dict, progress_text: str, tiles: lis
         "<div class='nc-status'>"
         f"<div style='display:flex;align-items:center;gap:0.6rem;margin-bottom:0.35rem'>"
         f"<span style='background:{bg};color:{fg};border-radius:0.5rem;padding:0.1rem 0.55rem;font-size:0.85rem;"
-        f"font-weight:600'>● {e(tr('trainpage.state.' + state))}</span>"
-        f"<span style='color:#6b7280;font-size:0.85rem'>{e(tr('trainpage.run_id', id=run_id))}</span></div>"
+        f"font-weight:600'>● {e(localized('trainpage.state.' + state))}</span>"
+        f"<span style='color:#6b7280;font-size:0.85rem'>{e(localized('trainpage.run_id', id=run_id))}</span></div>"
         f"<div style='font-size:0.9rem;color:#374151;margin:0.2rem 0'>{e(progress_text)}</div>"
         f"<div style='height:0.5rem;background:#eef0f6;border-radius:0.25rem;overflow:hidden'>"
         f"<div style='width:{pct:.1f}%;height:100%;background:#4f46e5'></div></div>"
@@ -203,7 +203,7 @@ def status_html(state: str, run_id: str, p: dict, progress_text: str, tiles: lis
 
 def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> None:
     calm_gc()
-    L = lang()
+    language = lang()
     status = runs.read_status(run_dir) or {}
     state = status.get("state", "queued")
     if every is not None and _controls(state) != _controls(drawn_state):
@@ -215,35 +215,35 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
     mode = status.get("mode") or train_state.run_mode(run_dir, job)
 
     p = train_state.progress(status, records)
-    text = tr("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
+    text = localized("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
               total=p["total"] or "?", elapsed=train_state.clock(p["elapsed"]))
     if p["eta"] is not None:
-        text += " · " + tr("trainpage.eta", eta=train_state.clock(p["eta"]))
+        text += " · " + localized("trainpage.eta", eta=train_state.clock(p["eta"]))
     if state in ("queued", "starting") and not records:
-        text = tr("trainpage.starting")
+        text = localized("trainpage.starting")
     plots = train_state.panels(mode)
     first = plots[0][1][0]
     val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
     number_text, latest = train_state.number_text, train_state.latest
-    tiles = [(tr(f"fig.{first}"), number_text(latest(records, first, "step"))),
-             (tr("trainpage.val_metric", metric=tr(f"fig.{val_key[4:]}")),
+    tiles = [(localized(f"fig.{first}"), number_text(latest(records, first, "step"))),
+             (localized("trainpage.val_metric", metric=localized(f"fig.{val_key[4:]}")),
               number_text(latest(records, val_key, "epoch"), pct=val_key.endswith("acc"))),
-             (tr("fig.speed"), number_text(p["samples_per_s"], digits=0)),
-             (tr("fig.lr"), number_text(latest(records, "lr", "step"), sci=True))]
+             (localized("fig.speed"), number_text(p["samples_per_s"], digits=0)),
+             (localized("fig.lr"), number_text(latest(records, "lr", "step"), sci=True))]
     with st.container(key="tp_status"):
         st.markdown(status_html(state, run_dir.name, p, text, tiles), unsafe_allow_html=True)
 
     # the curves: big, side by side
-    version = (run_dir.name, tail.version, L)
+    version = (run_dir.name, tail.version, language)
     cols = st.columns(len(plots)) if len(plots) > 1 else [st.container()]
     for i, (title_key, keys) in enumerate(plots):
         if len(keys) == 1:
             series = train_state.thin(figures.metric_series(records, keys[0]))
-            build = (lambda k=keys[0], tk=title_key: figures.metric_curve(records, k, L, tk).update_layout(height=360))
+            build = (lambda k=keys[0], tk=title_key: figures.metric_curve(records, k, language, tk).update_layout(height=360))
         else:
             series = train_state.thin(figures.curves_series(records, keys))
-            build = (lambda k=keys, tk=title_key: figures.curves(records, k, L, tk).update_layout(height=360))
-        spec = train_cache.curve(f"curve{i}", version, series, (run_dir.name, L, title_key), build,
+            build = (lambda k=keys, tk=title_key: figures.curves(records, k, language, tk).update_layout(height=360))
+        spec = train_cache.curve(f"curve{i}", version, series, (run_dir.name, language, title_key), build,
                                  min_interval=CURVE_EVERY if every else 0)
         spec = dict(spec, layout=dict(spec["layout"], meta={"run": run_dir.name}))   # which run it shows
         with cols[i]:
@@ -254,21 +254,21 @@ def rate_charts(run: runs.RunInfo | None) -> None:
     """Learning rate and samples/s: they change slowly, so they refresh with the slower views."""
     if run is None:
         return
-    L = lang()
+    language = lang()
     tail = train_cache.metrics(run.dir)
     records = tail.records
-    version = (run.dir.name, tail.version, L)
+    version = (run.dir.name, tail.version, language)
     lr_column, speed_column = st.columns(2)
     with lr_column:
         series = train_state.thin(figures.step_series(records, "lr"))
-        train_cache.chart(train_cache.curve("lr", version, series, (run.dir.name, L),
-                                            lambda: figures.lr_curve(records, L)), "tp_lr")
+        train_cache.chart(train_cache.curve("lr", version, series, (run.dir.name, language),
+                                            lambda: figures.lr_curve(records, language)), "tp_lr")
     with speed_column:
         # samples/s over short windows is jumpy: a running median
         speeds = train_state.smooth(train_state.thin(figures.step_series(records, "samples_per_s")))
         train_cache.chart(train_cache.curve(
-            "speed", version, speeds, (run.dir.name, L),
-            lambda: figures.patch_spec(live_plot.spec(figures.speed_curve(records, L)), speeds)), "tp_speed")
+            "speed", version, speeds, (run.dir.name, language),
+            lambda: figures.patch_spec(live_plot.spec(figures.speed_curve(records, language)), speeds)), "tp_speed")
 
 
 def insights(run: runs.RunInfo | None) -> None:

@@ -9,42 +9,42 @@ import streamlit as st
 from builder.errors import CodedError
 
 from builder.i18n import pick
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime.config import BY_NAME
 from runtime import runs
-from ui import figures as F
+from ui import figures
 from ui import train_cache
-from ui import train_config as tc
-from ui import train_live as live
-from ui import train_state as ts
+from ui import train_config
+from ui import train_live
+from ui import train_state
 from ui.literal import md_literal
-from ui.session import labeller, lang, tr
+from ui.session import labeller, lang, localized
 
 
 EPOCHS, LR, FREEZE = BY_NAME["epochs"], BY_NAME["lr"], BY_NAME["freeze"]
 
 
-def run_row(info: runs.RunInfo, best: dict, L: str) -> dict:
+def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
     """One row of the runs table (column names translated)."""
     cfg = info.config
-    key = tc.key_config(cfg)
+    key = train_config.key_config(cfg)
     status = info.status
     data = status.get("data") or (cfg.get("upload") and Path(str(cfg["upload"])).name) or cfg.get("data", "")
     mode = status.get("mode") or cfg.get("mode", "auto")
     created = info.job.get("created")
     return {
-        tr("trainpage.col.run"): info.label,
-        tr("trainpage.col.state"): tr(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
-        tr("trainpage.col.data"): data,
-        tr("trainpage.col.mode"): tr(f"mode.{mode}"),
-        tr("trainpage.col.optimizer"): key["optimizer"],
-        tr("trainpage.col.lr"): key["lr"],
-        tr("trainpage.col.batch"): key["batch_size"],
-        tr("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
-        tr("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
-        tr("trainpage.col.best_metric"): _best_metric(best),
-        tr("trainpage.col.test"): _test_metric(ts.test_scores(info.summary)),
-        tr("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
+        localized("trainpage.col.run"): info.label,
+        localized("trainpage.col.state"): localized(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
+        localized("trainpage.col.data"): data,
+        localized("trainpage.col.mode"): localized(f"mode.{mode}"),
+        localized("trainpage.col.optimizer"): key["optimizer"],
+        localized("trainpage.col.lr"): key["lr"],
+        localized("trainpage.col.batch"): key["batch_size"],
+        localized("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
+        localized("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
+        localized("trainpage.col.best_metric"): _best_metric(best),
+        localized("trainpage.col.test"): _test_metric(train_state.test_scores(info.summary)),
+        localized("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
         "id": info.id,
     }
 
@@ -78,20 +78,20 @@ def _test_metric(scores: dict) -> str:
 
 
 def best_of(info: runs.RunInfo) -> dict:
-    return ts.best_metrics(train_cache.metrics(info.dir).records)
+    return train_state.best_metrics(train_cache.metrics(info.dir).records)
 
 
 def runs_section(current: runs.RunInfo | None) -> None:
-    L = lang()
-    st.subheader(tr("trainpage.runs"), anchor=False)
+    language = lang()
+    st.subheader(localized("trainpage.runs"), anchor=False)
     infos = runs.list_runs(runs.default_root())
     if not infos:
-        st.caption(tr("trainpage.no_runs"))
+        st.caption(localized("trainpage.no_runs"))
         return
     by_id = {r.id: r for r in infos}
-    rows = [run_row(r, best_of(r), L) for r in infos]
-    lr_col = tr("trainpage.col.lr")
-    loss_col = tr("trainpage.col.best_val_loss")
+    rows = [run_row(r, best_of(r), language) for r in infos]
+    lr_col = localized("trainpage.col.lr")
+    loss_col = localized("trainpage.col.best_val_loss")
     st.dataframe(rows, hide_index=True, width="stretch", key="tp_runs_table",
                  column_config={"id": st.column_config.TextColumn("id", width="small"),
                                 lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
@@ -104,25 +104,25 @@ def runs_section(current: runs.RunInfo | None) -> None:
         if not picked and current is not None:
             picked = [current.id]
         st.session_state["tp_compare"] = picked
-        chosen = st.multiselect(tr("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
-                                help=tr("trainpage.help.compare"))
+        chosen = st.multiselect(localized("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
+                                help=localized("trainpage.help.compare"))
         if chosen:
             metrics_all = {"loss"}
             for rid in chosen:
                 best = best_of(by_id[rid])
                 metrics_all |= {k.split("_", 1)[1] for k in best}
             metric_opts = [m for m in ("loss", "acc", "mae") if m in metrics_all]
-            metric = st.segmented_control(tr("trainpage.compare_metric"), metric_opts, default=metric_opts[0],
+            metric = st.segmented_control(localized("trainpage.compare_metric"), metric_opts, default=metric_opts[0],
                                           format_func=labeller("fig."), key="tp_compare_metric") \
                 or metric_opts[0]
             series = [(labels[rid], train_cache.metrics(by_id[rid].dir).records) for rid in chosen]
-            st.plotly_chart(F.overlay(series, metric, L), config=train_cache.PLOT_CONFIG, key="tp_overlay")
-            tested = {rid: ts.test_scores(by_id[rid].summary) for rid in chosen}
+            st.plotly_chart(figures.overlay(series, metric, language), config=train_cache.PLOT_CONFIG, key="tp_overlay")
+            tested = {rid: train_state.test_scores(by_id[rid].summary) for rid in chosen}
             tested = {rid: scores for rid, scores in tested.items() if scores}
             if tested:
-                st.caption(tr("trainpage.compare_test"))
-                st.dataframe([{tr("trainpage.col.run"): labels[rid],
-                               **{tr("trainpage.score." + k): v for k, v in scores.items()}}
+                st.caption(localized("trainpage.compare_test"))
+                st.dataframe([{localized("trainpage.col.run"): labels[rid],
+                               **{localized("trainpage.score." + k): v for k, v in scores.items()}}
                               for rid, scores in tested.items()], hide_index=True, width="stretch",
                              key="tp_compare_test")
     with act_col:
@@ -130,7 +130,7 @@ def runs_section(current: runs.RunInfo | None) -> None:
         default = current.id if current is not None and current.id in by_id else options[0]
         if st.session_state.get("tp_act_run") not in options:
             st.session_state["tp_act_run"] = default
-        rid = st.selectbox(tr("trainpage.act_on"), options, format_func=labels.get, key="tp_act_run")
+        rid = st.selectbox(localized("trainpage.act_on"), options, format_func=labels.get, key="tp_act_run")
         info = by_id[rid]
         _actions(info, current)
 
@@ -138,50 +138,50 @@ def runs_section(current: runs.RunInfo | None) -> None:
 def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     live_now = info.state in runs.LIVE_STATES
     anything_live = current is not None and current.state in runs.LIVE_STATES
-    has_ckpt = (info.dir / rf.CKPT_LAST).exists()
+    has_ckpt = (info.dir / runfiles.CKPT_LAST).exists()
     cfg = info.config
     with st.container(border=True, key="tp_run_card"):
         best = best_of(info)
-        facts = [tr(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
-                 tr("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
+        facts = [localized(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
+                 localized("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
         if best.get("val_loss", best.get("train_loss")) is not None:
-            facts.append(tr("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
+            facts.append(localized("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
         if _best_metric(best):
             facts.append(_best_metric(best))
         st.markdown(f"**{md_literal(info.label)}** · " + " · ".join(facts))
         c1, c2 = st.columns(2)
-        if c1.button(tr("trainpage.show_run"), icon=":material/visibility:", key="tp_show", width="stretch",
+        if c1.button(localized("trainpage.show_run"), icon=":material/visibility:", key="tp_show", width="stretch",
                      disabled=current is not None and current.id == info.id or anything_live):
-            st.session_state[live.CURRENT] = info.id
+            st.session_state[train_live.CURRENT] = info.id
             st.rerun()
-        with c2.popover(tr("trainpage.delete"), icon=":material/delete:", width="stretch", disabled=live_now):
-            st.markdown(tr("trainpage.delete_confirm", label=md_literal(info.label)))
-            st.button(tr("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
+        with c2.popover(localized("trainpage.delete"), icon=":material/delete:", width="stretch", disabled=live_now):
+            st.markdown(localized("trainpage.delete_confirm", label=md_literal(info.label)))
+            st.button(localized("trainpage.delete_yes"), type="primary", key="tp_delete_yes", icon=":material/delete:",
                       on_click=_delete, args=(info,))
 
         if anything_live:      # nothing to do with these until the run in progress ends
-            st.caption(tr("trainpage.when_idle"))
+            st.caption(localized("trainpage.when_idle"))
             return
         can_continue = has_ckpt and not live_now
-        with st.expander(tr("trainpage.continue"), icon=":material/resume:"):
-            st.caption(tr("trainpage.continue_hint"))
+        with st.expander(localized("trainpage.continue"), icon=":material/resume:"):
+            st.caption(localized("trainpage.continue_hint"))
             done = _epochs_done(info.status)
             planned = int(cfg.get("epochs", 10))
-            total = st.number_input(tr("trainpage.total_epochs"), min_value=1, max_value=int(EPOCHS.hi),
+            total = st.number_input(localized("trainpage.total_epochs"), min_value=1, max_value=int(EPOCHS.hi),
                                     value=planned if done < planned else planned + 10, key=f"tp_cont_epochs_{info.id}")
-            if st.button(tr("trainpage.continue_go"), icon=":material/play_arrow:", key="tp_continue",
+            if st.button(localized("trainpage.continue_go"), icon=":material/play_arrow:", key="tp_continue",
                          disabled=not can_continue or total <= done, width="stretch"):
                 try:
                     runs.continue_run(info.dir, epochs=int(total))
-                    st.session_state[live.CURRENT] = info.id
-                    train_cache.cache()["tails"].pop(str(info.dir / rf.METRICS), None)
+                    st.session_state[train_live.CURRENT] = info.id
+                    train_cache.cache()["tails"].pop(str(info.dir / runfiles.METRICS), None)
                     st.rerun()
                 except CodedError as exc:   # a run that cannot continue or fine-tune: say why
                     st.error(md_literal(exc.message(lang())))
 
-        with st.expander(tr("trainpage.fine_tune"), icon=":material/model_training:"):
-            st.caption(tr("trainpage.fine_tune_hint"))
-            doc = rf.read_json(info.dir / rf.GRAPH) or info.job.get("graph") or {}
+        with st.expander(localized("trainpage.fine_tune"), icon=":material/model_training:"):
+            st.caption(localized("trainpage.fine_tune_hint"))
+            doc = runfiles.read_json(info.dir / runfiles.GRAPH) or info.job.get("graph") or {}
             layers = trainable_layers(doc)
             freeze = st.multiselect(pick(FREEZE.label, lang()), layers, key=f"tp_freeze_{info.id}",
                                     help=pick(FREEZE.help, lang()))
@@ -191,25 +191,25 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
             # a tenth of the run's rate: fine-tuning nudges weights that already work
             lr = f2.number_input(pick(LR.label, lang()), min_value=LR.lo, max_value=LR.hi, step=LR.step, format="%g",
                                  value=max(LR.lo, float(cfg.get("lr", LR.default)) / 10), key=f"tp_ft_lr_{info.id}")
-            if st.button(tr("trainpage.fine_tune_go"), icon=":material/play_arrow:", key="tp_finetune",
-                         disabled=not (has_ckpt or (info.dir / rf.CKPT_BEST).exists()) or anything_live,
+            if st.button(localized("trainpage.fine_tune_go"), icon=":material/play_arrow:", key="tp_finetune",
+                         disabled=not (has_ckpt or (info.dir / runfiles.CKPT_BEST).exists()) or anything_live,
                          width="stretch"):
                 try:
                     new_dir = runs.fine_tune(info.dir, freeze, overrides={"epochs": int(epochs), "lr": float(lr)},
                                              root=runs.default_root())
-                    st.session_state[live.CURRENT] = new_dir.name
+                    st.session_state[train_live.CURRENT] = new_dir.name
                     st.rerun()
                 except CodedError as exc:   # a run that cannot continue or fine-tune: say why
                     st.error(md_literal(exc.message(lang())))
         if not has_ckpt:
-            st.caption(tr("trainpage.no_checkpoint"))
+            st.caption(localized("trainpage.no_checkpoint"))
 
 
 def _delete(info: runs.RunInfo) -> None:
     """Before the rerun (a callback), so the widgets that name the run can forget it."""
     runs.delete(info.dir)
-    if st.session_state.get(live.CURRENT) == info.id:
-        st.session_state.pop(live.CURRENT, None)
+    if st.session_state.get(train_live.CURRENT) == info.id:
+        st.session_state.pop(train_live.CURRENT, None)
     st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
     st.session_state.pop("tp_act_run", None)
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime import runfiles as rf
+from runtime import runfiles
 from runtime import runs
 from runtime.runs import LIVE_STATES, RunInfo
 
@@ -34,7 +34,7 @@ class Tail:
 
     def update(self) -> bool:
         """Read what was appended; True when there was something new."""
-        new, self.offset = rf.read_jsonl(self.path, self.offset)
+        new, self.offset = runfiles.read_jsonl(self.path, self.offset)
         if new:
             self.records.extend(new)
             self.version += 1
@@ -209,7 +209,7 @@ def run_mode(run_dir: Path, job: dict) -> str | None:
     status = runs.read_status(run_dir) or {}
     if status.get("mode"):
         return status["mode"]
-    pre = rf.read_json(Path(run_dir) / rf.PREPROCESS) or {}
+    pre = runfiles.read_json(Path(run_dir) / runfiles.PREPROCESS) or {}
     return pre.get("mode") or (job.get("config") or {}).get("mode")
 
 

@@ -1,7 +1,7 @@
 """Attention: a Transformer encoder block (always batch-first)."""
 from ..catalog import LayerSpec, register
 from ..errors import GraphError
-from ..params import MAX_HEADS, MAX_UNITS, H, Param, bias
+from ..params import MAX_HEADS, MAX_UNITS, bilingual, Param, bias
 from ..shape_math import expect_rank
 
 
@@ -22,20 +22,20 @@ def _count(ins, p):
 
 register(LayerSpec(
     type="TransformerEncoderLayer", category="attention",
-    title=H("Transformer encoder layer", "Transformer 编码器层"),
-    help=H("Self-attention plus a feed-forward block, with residuals.", "自注意力加前馈网络，带残差连接。"),
-    explain=H("Every position looks at every other position through nhead attention heads and mixes in what is "
+    title=bilingual("Transformer encoder layer", "Transformer 编码器层"),
+    help=bilingual("Self-attention plus a feed-forward block, with residuals.", "自注意力加前馈网络，带残差连接。"),
+    explain=bilingual("Every position looks at every other position through nhead attention heads and mixes in what is "
               "relevant, then a small MLP transforms each position. Input (L, d_model); d_model must divide by nhead.",
               "每个位置通过 nhead 个注意力头查看所有其他位置并融合相关信息，然后由一个小型 MLP 变换每个位置。"
               "输入为 (L, d_model)；d_model 必须能被 nhead 整除。"),
-    params=(Param("nhead", "int", help=H("Number of attention heads.", "注意力头的个数。"), lo=1, hi=MAX_HEADS),
-            Param("dim_feedforward", "int", 2048, H("Width of the feed-forward block.", "前馈网络的宽度。"), lo=1, hi=MAX_UNITS),
-            Param("dropout", "float", 0.1, H("Dropout inside the block.", "层内的 Dropout 概率。"), lo=0.0, hi=1.0, hi_open=True),
-            Param("activation", "choice", "relu", H("Activation of the feed-forward block.", "前馈网络的激活函数。"),
+    params=(Param("nhead", "int", help=bilingual("Number of attention heads.", "注意力头的个数。"), lo=1, hi=MAX_HEADS),
+            Param("dim_feedforward", "int", 2048, bilingual("Width of the feed-forward block.", "前馈网络的宽度。"), lo=1, hi=MAX_UNITS),
+            Param("dropout", "float", 0.1, bilingual("Dropout inside the block.", "层内的 Dropout 概率。"), lo=0.0, hi=1.0, hi_open=True),
+            Param("activation", "choice", "relu", bilingual("Activation of the feed-forward block.", "前馈网络的激活函数。"),
                   choices=("relu", "gelu")),
-            Param("layer_norm_eps", "float", 1e-5, H("Epsilon of the layer norms.", "层归一化的 epsilon。"),
+            Param("layer_norm_eps", "float", 1e-5, bilingual("Epsilon of the layer norms.", "层归一化的 epsilon。"),
                   lo=0.0, hi=1.0, lo_open=True),
-            Param("norm_first", "bool", False, H("Normalise before attention (pre-norm).", "在注意力之前做归一化（pre-norm）。")),
+            Param("norm_first", "bool", False, bilingual("Normalise before attention (pre-norm).", "在注意力之前做归一化（pre-norm）。")),
             bias()),
     infer=_infer, count=_count,
     module="nn.TransformerEncoderLayer", size_args=lambda ins, p: [ins[0][1]], positional=("nhead",),

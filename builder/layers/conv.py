@@ -3,10 +3,10 @@ from math import prod
 
 from ..catalog import LayerSpec, register
 from ..errors import GraphError
-from ..params import MAX_UNITS, H, Param, bias, dilation, kernel, padding, stride, units
+from ..params import MAX_UNITS, bilingual, Param, bias, dilation, kernel, padding, stride, units
 from ..shape_math import checked, conv_out, conv_transpose_out, expect_rank, tup
 
-_GROUPS = Param("groups", "int", 1, H("Split channels into independent groups.", "把通道分成互不相连的若干组。"),
+_GROUPS = Param("groups", "int", 1, bilingual("Split channels into independent groups.", "把通道分成互不相连的若干组。"),
                 lo=1, hi=MAX_UNITS)
 _DESC = {1: "(C, L)", 2: "(C, H, W)"}
 
@@ -60,16 +60,16 @@ def _conv(n: int, title: dict, help: dict, explain: dict, starter: dict):
     ))
 
 
-_conv(1, H("Conv1d", "一维卷积"),
-      H("Slides learned filters along a sequence.", "让可学习的卷积核沿序列滑动。"),
-      H("Each filter looks at kernel_size neighbouring positions across all channels and is reused along the "
+_conv(1, bilingual("Conv1d", "一维卷积"),
+      bilingual("Slides learned filters along a sequence.", "让可学习的卷积核沿序列滑动。"),
+      bilingual("Each filter looks at kernel_size neighbouring positions across all channels and is reused along the "
         "sequence, so it finds a pattern (a DNA motif, a sound) wherever it occurs. Input (C, L).",
         "每个卷积核查看所有通道上相邻的 kernel_size 个位置，并沿序列重复使用，"
         "因此无论图案（DNA 模体、一段声音）出现在哪里都能被发现。输入为 (C, L)。"),
       {"out_channels": 16, "kernel_size": 3})
-_conv(2, H("Conv2d", "二维卷积"),
-      H("Slides learned filters over an image.", "让可学习的卷积核在图像上滑动。"),
-      H("Each filter is a small window of weights moved across the image; it outputs one feature map that "
+_conv(2, bilingual("Conv2d", "二维卷积"),
+      bilingual("Slides learned filters over an image.", "让可学习的卷积核在图像上滑动。"),
+      bilingual("Each filter is a small window of weights moved across the image; it outputs one feature map that "
         "lights up where its pattern appears. Input (C, H, W); output (out_channels, H', W').",
         "每个卷积核是一小块权重窗口，在图像上滑动；它输出一张特征图，在出现相应图案的位置响应强烈。"
         "输入为 (C, H, W)，输出为 (out_channels, H', W')。"),
@@ -93,14 +93,14 @@ def _tconv_infer(ins, p):
 
 register(LayerSpec(
     type="ConvTranspose2d", category="conv",
-    title=H("ConvTranspose2d", "二维转置卷积"),
-    help=H("Learned upsampling: the reverse of a strided convolution.", "可学习的上采样：步长卷积的逆过程。"),
-    explain=H("Spreads each input pixel over a window of outputs, so stride 2 doubles height and width. "
+    title=bilingual("ConvTranspose2d", "二维转置卷积"),
+    help=bilingual("Learned upsampling: the reverse of a strided convolution.", "可学习的上采样：步长卷积的逆过程。"),
+    explain=bilingual("Spreads each input pixel over a window of outputs, so stride 2 doubles height and width. "
               "Decoders of autoencoders and GAN generators use it to grow images.",
               "把每个输入像素铺到一个输出窗口上，因此步长为 2 时高和宽都加倍。"
               "自编码器的解码器和 GAN 的生成器用它把图像放大。"),
     params=(units("out_channels", "Number of output channels.", "输出通道数。"), kernel(2), stride(2), padding(2),
-            Param("output_padding", "size", 0, H("Extra size added to one side of the output.", "在输出一侧额外增加的尺寸。"),
+            Param("output_padding", "size", 0, bilingual("Extra size added to one side of the output.", "在输出一侧额外增加的尺寸。"),
                   lo=0, hi=1024, n=2),
             _GROUPS, bias(), dilation(2)),
     check=_check_output_padding, infer=_tconv_infer,

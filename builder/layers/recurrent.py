@@ -1,7 +1,7 @@
 """Recurrent layers: RNN, LSTM, GRU (always batch-first; one output tensor, chosen by ``return``)."""
 from ..catalog import LayerSpec, register
 from ..errors import GraphError
-from ..params import MAX_LAYERS, H, Param, bias, units
+from ..params import MAX_LAYERS, bilingual, Param, bias, units
 from ..shape_math import checked, expect_rank
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -9,17 +9,17 @@ _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 def _params(type_):
     ps = (units("hidden_size", "Size of the hidden state.", "隐藏状态的大小。"),
-          Param("num_layers", "int", 1, H("Recurrent layers stacked on each other.", "相互堆叠的循环层数。"), lo=1, hi=MAX_LAYERS),
+          Param("num_layers", "int", 1, bilingual("Recurrent layers stacked on each other.", "相互堆叠的循环层数。"), lo=1, hi=MAX_LAYERS),
           bias(),
-          Param("dropout", "float", 0.0, H("Dropout between stacked layers.", "堆叠层之间的 Dropout 概率。"),
+          Param("dropout", "float", 0.0, bilingual("Dropout between stacked layers.", "堆叠层之间的 Dropout 概率。"),
                 lo=0.0, hi=1.0, hi_open=True),
-          Param("bidirectional", "bool", False, H("Also read the sequence backwards.", "同时反向读取序列。")),
+          Param("bidirectional", "bool", False, bilingual("Also read the sequence backwards.", "同时反向读取序列。")),
           Param("return", "choice", "sequence",
-                H("sequence: the output at every step; last: the final hidden state.",
+                bilingual("sequence: the output at every step; last: the final hidden state.",
                   "sequence：每一步的输出；last：最后的隐藏状态。"),
                 choices=("sequence", "last"), torch_arg=False))
     if type_ == "RNN":
-        ps = ps[:1] + (Param("nonlinearity", "choice", "tanh", H("Activation of the hidden state.", "隐藏状态的激活函数。"),
+        ps = ps[:1] + (Param("nonlinearity", "choice", "tanh", bilingual("Activation of the hidden state.", "隐藏状态的激活函数。"),
                              choices=("tanh", "relu")),) + ps[1:]
     return ps
 
@@ -60,21 +60,21 @@ def _forward(type_):
 
 
 _TEXT = {
-    "RNN": (H("Simple RNN", "简单循环神经网络"),
-            H("Reads a sequence step by step, carrying a hidden state.", "逐步读取序列，并携带一个隐藏状态。"),
-            H("h_t = tanh(W·x_t + U·h_{t−1} + b): the same weights at every step. Simple, but long sequences make its "
+    "RNN": (bilingual("Simple RNN", "简单循环神经网络"),
+            bilingual("Reads a sequence step by step, carrying a hidden state.", "逐步读取序列，并携带一个隐藏状态。"),
+            bilingual("h_t = tanh(W·x_t + U·h_{t−1} + b): the same weights at every step. Simple, but long sequences make its "
               "gradients vanish, which LSTM and GRU were built to fix.",
               "h_t = tanh(W·x_t + U·h_{t−1} + b)：每一步使用相同的权重。结构简单，但序列很长时梯度会消失，"
               "LSTM 和 GRU 正是为解决这一问题而设计的。")),
-    "LSTM": (H("LSTM", "长短期记忆网络"),
-             H("A recurrent layer with gated memory for long sequences.", "带门控记忆、适合长序列的循环层。"),
-             H("Input, forget and output gates decide what the cell state keeps, so information and gradients survive "
+    "LSTM": (bilingual("LSTM", "长短期记忆网络"),
+             bilingual("A recurrent layer with gated memory for long sequences.", "带门控记忆、适合长序列的循环层。"),
+             bilingual("Input, forget and output gates decide what the cell state keeps, so information and gradients survive "
                "across many steps. Input (L, features); return 'last' for one vector per sequence.",
                "输入门、遗忘门和输出门决定细胞状态保留什么，使信息和梯度能跨越许多步传递。"
                "输入为 (L, features)；选择 return 为 last 可为每个序列得到一个向量。")),
-    "GRU": (H("GRU", "门控循环单元"),
-            H("A lighter gated recurrent layer.", "更轻量的门控循环层。"),
-            H("Two gates (update and reset) instead of the LSTM's three and no separate cell state: fewer parameters, "
+    "GRU": (bilingual("GRU", "门控循环单元"),
+            bilingual("A lighter gated recurrent layer.", "更轻量的门控循环层。"),
+            bilingual("Two gates (update and reset) instead of the LSTM's three and no separate cell state: fewer parameters, "
               "often as good.",
               "用两个门（更新门和重置门）代替 LSTM 的三个门，也没有单独的细胞状态：参数更少，效果往往相当。")),
 }

@@ -3,7 +3,7 @@ from math import prod
 
 from ..catalog import LayerSpec, register
 from ..errors import GraphError
-from ..params import MAX_DIM, MAX_RANK, H, Param, dim_param
+from ..params import MAX_DIM, MAX_RANK, bilingual, Param, dim_param
 from ..shape_math import checked, expect_rank, torch_dim, tup
 
 
@@ -22,17 +22,17 @@ def _binary(op):
 
 
 register(LayerSpec(
-    type="Add", category="merge", title=H("Add", "相加"),
-    help=H("Adds inputs of one shape element by element.", "把形状相同的输入逐元素相加。"),
-    explain=H("The merge of a residual (skip) connection: y = F(x) + x lets the block learn only a correction, "
+    type="Add", category="merge", title=bilingual("Add", "相加"),
+    help=bilingual("Adds inputs of one shape element by element.", "把形状相同的输入逐元素相加。"),
+    explain=bilingual("The merge of a residual (skip) connection: y = F(x) + x lets the block learn only a correction, "
               "which is what makes very deep ResNets trainable.",
               "残差（跳跃）连接的合并方式：y = F(x) + x 让该模块只需学习一个修正量，这正是超深 ResNet 能够训练的原因。"),
     inputs=(2, None), infer=_one_shape("Add"), forward=_binary("+"),
 ))
 register(LayerSpec(
-    type="Multiply", category="merge", title=H("Multiply", "相乘"),
-    help=H("Multiplies inputs of one shape element by element.", "把形状相同的输入逐元素相乘。"),
-    explain=H("Element-wise product, as in gating (one branch decides how much of the other passes) or the "
+    type="Multiply", category="merge", title=bilingual("Multiply", "相乘"),
+    help=bilingual("Multiplies inputs of one shape element by element.", "把形状相同的输入逐元素相乘。"),
+    explain=bilingual("Element-wise product, as in gating (one branch decides how much of the other passes) or the "
               "dot-product part of a recommender.",
               "逐元素乘积，用于门控（一个分支决定另一个分支通过多少）或推荐模型中的点积部分。"),
     inputs=(2, None), infer=_one_shape("Multiply"), forward=_binary("*"),
@@ -48,9 +48,9 @@ def _concat_infer(ins, p):
 
 
 register(LayerSpec(
-    type="Concat", category="merge", title=H("Concatenate", "拼接"),
-    help=H("Joins inputs along one dimension.", "沿某一维把输入拼接起来。"),
-    explain=H("Stacks inputs side by side along dim (channels for images, features for vectors); all other "
+    type="Concat", category="merge", title=bilingual("Concatenate", "拼接"),
+    help=bilingual("Joins inputs along one dimension.", "沿某一维把输入拼接起来。"),
+    explain=bilingual("Stacks inputs side by side along dim (channels for images, features for vectors); all other "
               "dimensions must agree. Used by Inception and U-Net blocks and to combine a recommender's embeddings.",
               "沿 dim 把输入并排拼接（图像沿通道，向量沿特征）；其他维度必须一致。"
               "Inception、U-Net 模块以及推荐模型合并嵌入向量时都会用到它。"),
@@ -70,14 +70,14 @@ def _flatten_infer(ins, p):
 
 
 register(LayerSpec(
-    type="Flatten", category="reshape", title=H("Flatten", "展平"),
-    help=H("Flattens dimensions into one, e.g. (16, 5, 5) to (400,).", "把多个维度展平成一维，例如 (16, 5, 5) 变为 (400,)。"),
-    explain=H("Joins the dimensions from start_dim to end_dim into one, typically turning conv feature maps into "
+    type="Flatten", category="reshape", title=bilingual("Flatten", "展平"),
+    help=bilingual("Flattens dimensions into one, e.g. (16, 5, 5) to (400,).", "把多个维度展平成一维，例如 (16, 5, 5) 变为 (400,)。"),
+    explain=bilingual("Joins the dimensions from start_dim to end_dim into one, typically turning conv feature maps into "
               "a vector for Linear layers. Nothing is learned.",
               "把从 start_dim 到 end_dim 的维度合成一个，通常用于把卷积特征图变成向量，交给全连接层。它不学习任何参数。"),
-    params=(Param("start_dim", "int", 1, H("First dimension to flatten (batch is 0).", "开始展平的维度（批次为 0）。"),
+    params=(Param("start_dim", "int", 1, bilingual("First dimension to flatten (batch is 0).", "开始展平的维度（批次为 0）。"),
                   lo=-(MAX_RANK + 1), hi=MAX_RANK),
-            Param("end_dim", "int", -1, H("Last dimension to flatten.", "结束展平的维度。"), lo=-(MAX_RANK + 1), hi=MAX_RANK)),
+            Param("end_dim", "int", -1, bilingual("Last dimension to flatten.", "结束展平的维度。"), lo=-(MAX_RANK + 1), hi=MAX_RANK)),
     dtype_in="any", dtype_out="same", infer=_flatten_infer, module="nn.Flatten",
 ))
 
@@ -96,13 +96,13 @@ def _reshape_target(ins, p):
 
 
 register(LayerSpec(
-    type="Reshape", category="reshape", title=H("Reshape", "变形"),
-    help=H("Views each sample in a new shape with the same number of values.", "以新的形状查看每个样本，元素个数不变。"),
-    explain=H("Rearranges the values of each sample into shape (batch excluded); one dimension may be -1 and is then "
+    type="Reshape", category="reshape", title=bilingual("Reshape", "变形"),
+    help=bilingual("Views each sample in a new shape with the same number of values.", "以新的形状查看每个样本，元素个数不变。"),
+    explain=bilingual("Rearranges the values of each sample into shape (batch excluded); one dimension may be -1 and is then "
               "worked out. E.g. (64,) to (4, 4, 4) before a ConvTranspose2d.",
               "把每个样本的数值重新排成 shape（不含批次）；可以有一个维度写 -1，由系统推算。"
               "例如在 ConvTranspose2d 之前把 (64,) 变为 (4, 4, 4)。"),
-    params=(Param("shape", "shape", help=H("New shape of one sample; one -1 allowed.", "单个样本的新形状；可有一个 -1。"),
+    params=(Param("shape", "shape", help=bilingual("New shape of one sample; one -1 allowed.", "单个样本的新形状；可有一个 -1。"),
                   lo=1, hi=MAX_DIM, infer_dim=True),),
     dtype_in="any", dtype_out="same", infer=_reshape_target,
     forward=lambda out, ins, attr, p, s: [
@@ -119,13 +119,13 @@ def _permute_infer(ins, p):
 
 
 register(LayerSpec(
-    type="Permute", category="reshape", title=H("Permute", "维度重排"),
-    help=H("Reorders dimensions, e.g. (L, C) to (C, L).", "重新排列维度，例如把 (L, C) 变为 (C, L)。"),
-    explain=H("dims lists the input dimensions in their new order, torch-style with the batch 0 kept first: "
+    type="Permute", category="reshape", title=bilingual("Permute", "维度重排"),
+    help=bilingual("Reorders dimensions, e.g. (L, C) to (C, L).", "重新排列维度，例如把 (L, C) 变为 (C, L)。"),
+    explain=bilingual("dims lists the input dimensions in their new order, torch-style with the batch 0 kept first: "
               "[0, 2, 1] swaps the two sample dimensions (e.g. an Embedding's (L, E) into Conv1d's (E, L)).",
               "dims 按新顺序列出输入的各个维度，采用 torch 约定且批次 0 保持在最前："
               "[0, 2, 1] 交换样本的两个维度（例如把 Embedding 的 (L, E) 变成 Conv1d 需要的 (E, L)）。"),
-    params=(Param("dims", "dims", help=H("New order of the dimensions (batch 0 first).", "维度的新顺序（批次 0 在最前）。")),),
+    params=(Param("dims", "dims", help=bilingual("New order of the dimensions (batch 0 first).", "维度的新顺序（批次 0 在最前）。")),),
     dtype_in="any", dtype_out="same", infer=_permute_infer,
     forward=lambda out, ins, attr, p, s: [f"{out} = {ins[0]}.permute({', '.join(map(str, p['dims']))})"],
     key_params=("dims",), starter={"dims": [0, 2, 1]},
@@ -153,19 +153,19 @@ def _upsample_infer(ins, p):
 
 
 register(LayerSpec(
-    type="Upsample", category="generative", title=H("Upsample", "上采样"),
-    help=H("Enlarges feature maps by interpolation (nothing learned).", "通过插值放大特征图（不学习参数）。"),
-    explain=H("Scales height and width by scale_factor (or to size) with nearest or (bi)linear interpolation; "
+    type="Upsample", category="generative", title=bilingual("Upsample", "上采样"),
+    help=bilingual("Enlarges feature maps by interpolation (nothing learned).", "通过插值放大特征图（不学习参数）。"),
+    explain=bilingual("Scales height and width by scale_factor (or to size) with nearest or (bi)linear interpolation; "
               "followed by a Conv2d it is a common alternative to ConvTranspose2d in decoders.",
               "用最近邻或（双）线性插值把高和宽放大 scale_factor 倍（或放大到 size）；"
               "后接 Conv2d 时，是解码器中 ConvTranspose2d 的常见替代。"),
-    params=(Param("scale_factor", "float", 2.0, H("Multiplier for height and width.", "高和宽的放大倍数。"),
+    params=(Param("scale_factor", "float", 2.0, bilingual("Multiplier for height and width.", "高和宽的放大倍数。"),
                   lo=0.0, lo_open=True, hi=64.0, nullable=True, always_render=True, default_unless="size"),
-            Param("size", "size", None, H("Exact output size (instead of scale_factor).", "指定输出尺寸（代替 scale_factor）。"),
+            Param("size", "size", None, bilingual("Exact output size (instead of scale_factor).", "指定输出尺寸（代替 scale_factor）。"),
                   lo=1, hi=MAX_DIM, n=2, nullable=True),
-            Param("mode", "choice", "nearest", H("Interpolation method.", "插值方法。"),
+            Param("mode", "choice", "nearest", bilingual("Interpolation method.", "插值方法。"),
                   choices=("nearest", "linear", "bilinear", "bicubic")),
-            Param("align_corners", "bool", None, H("Align corner pixels (linear modes only).", "对齐角点像素（仅线性插值模式）。"),
+            Param("align_corners", "bool", None, bilingual("Align corner pixels (linear modes only).", "对齐角点像素（仅线性插值模式）。"),
                   nullable=True)),
     check=_check_upsample, infer=_upsample_infer, module="nn.Upsample", key_params=("scale_factor", "mode"),
 ))
@@ -177,9 +177,9 @@ def _reparameterize_lines(out, ins, attr, p, in_shapes):
 
 
 register(LayerSpec(
-    type="Reparameterize", category="generative", title=H("Reparameterize", "重参数化采样"),
-    help=H("VAE sampling: z = mu + exp(logvar/2)·ε.", "VAE 采样：z = mu + exp(logvar/2)·ε。"),
-    explain=H("Draws a latent code from the normal distribution with mean mu (port 0) and log-variance logvar "
+    type="Reparameterize", category="generative", title=bilingual("Reparameterize", "重参数化采样"),
+    help=bilingual("VAE sampling: z = mu + exp(logvar/2)·ε.", "VAE 采样：z = mu + exp(logvar/2)·ε。"),
+    explain=bilingual("Draws a latent code from the normal distribution with mean mu (port 0) and log-variance logvar "
               "(port 1) in a way gradients can flow through (the reparameterisation trick). At evaluation it "
               "returns mu. Everything after it is the decoder, which the generated model exposes as decode(z).",
               "以梯度可以穿过的方式（重参数化技巧）从均值为 mu（端口 0）、对数方差为 logvar（端口 1）的正态分布中采样潜变量。"

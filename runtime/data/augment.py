@@ -12,39 +12,39 @@ import math
 import torch
 import torch.nn.functional as F
 
-from builder.params import H
+from builder.params import bilingual
 
 from ..settings import CLI, DATA, Setting
 from .errors import DataError
 
 # Every augmentation, declared once: its strength's range, step and words (docs/config.md, the Data page).
 AUGMENTATIONS: tuple[Setting, ...] = (
-    Setting("rotation", "float", 0.0, H("Rotation (± degrees)", "旋转（± 度）"),       # angle uniform in [-s, s]
-            H("Turn each image by a random angle up to this many degrees either way.", "把每张图像随机旋转，角度最多为正负这么多度。"),
+    Setting("rotation", "float", 0.0, bilingual("Rotation (± degrees)", "旋转（± 度）"),       # angle uniform in [-s, s]
+            bilingual("Turn each image by a random angle up to this many degrees either way.", "把每张图像随机旋转，角度最多为正负这么多度。"),
             lo=0.0, hi=180.0, step=5.0, unit="degrees", group="augment", surfaces=(DATA, CLI)),
-    Setting("hflip", "float", 0.0, H("Flip left-right (probability)", "左右翻转（概率）"),
-            H("Chance that an image is mirrored left to right. Fine for photos; wrong for digits.",
+    Setting("hflip", "float", 0.0, bilingual("Flip left-right (probability)", "左右翻转（概率）"),
+            bilingual("Chance that an image is mirrored left to right. Fine for photos; wrong for digits.",
               "图像左右镜像的概率。适合照片，但不适合数字。"), lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
-    Setting("vflip", "float", 0.0, H("Flip upside down (probability)", "上下翻转（概率）"),
-            H("Chance that an image is turned upside down.", "图像上下翻转的概率。"),
+    Setting("vflip", "float", 0.0, bilingual("Flip upside down (probability)", "上下翻转（概率）"),
+            bilingual("Chance that an image is turned upside down.", "图像上下翻转的概率。"),
             lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
-    Setting("crop", "float", 0.0, H("Random crop (area cut away)", "随机裁剪（裁掉的面积）"),     # keep [1 - s, 1] of the area
-            H("Zoom into a random part of the image that keeps at least 1 − this of its area.",
+    Setting("crop", "float", 0.0, bilingual("Random crop (area cut away)", "随机裁剪（裁掉的面积）"),     # keep [1 - s, 1] of the area
+            bilingual("Zoom into a random part of the image that keeps at least 1 − this of its area.",
               "随机放大图像的一部分，至少保留 1 − 该值 的面积。"), lo=0.0, hi=0.9, step=0.05, group="augment", surfaces=(DATA, CLI)),
-    Setting("translate", "float", 0.0, H("Shift (share of the side)", "平移（边长的比例）"),
-            H("Move the image by up to this share of its width and height.", "把图像平移，最多为宽和高的这一比例。"),
+    Setting("translate", "float", 0.0, bilingual("Shift (share of the side)", "平移（边长的比例）"),
+            bilingual("Move the image by up to this share of its width and height.", "把图像平移，最多为宽和高的这一比例。"),
             lo=0.0, hi=0.5, step=0.02, group="augment", surfaces=(DATA, CLI)),
-    Setting("noise", "float", 0.0, H("Noise (std)", "噪声（标准差）"),
-            H("Add random noise with this standard deviation to every pixel.", "给每个像素加上该标准差的随机噪声。"),
+    Setting("noise", "float", 0.0, bilingual("Noise (std)", "噪声（标准差）"),
+            bilingual("Add random noise with this standard deviation to every pixel.", "给每个像素加上该标准差的随机噪声。"),
             lo=0.0, hi=1.0, step=0.02, group="augment", surfaces=(DATA, CLI)),
-    Setting("blur", "float", 0.0, H("Blur (max sigma, px)", "模糊（最大 sigma，像素）"),     # sigma uniform in [0, s]
-            H("Blur with a random sigma up to this many pixels.", "用不超过这么多像素的随机 sigma 进行模糊。"),
+    Setting("blur", "float", 0.0, bilingual("Blur (max sigma, px)", "模糊（最大 sigma，像素）"),     # sigma uniform in [0, s]
+            bilingual("Blur with a random sigma up to this many pixels.", "用不超过这么多像素的随机 sigma 进行模糊。"),
             lo=0.0, hi=5.0, step=0.1, unit="px", group="augment", surfaces=(DATA, CLI)),
-    Setting("brightness", "float", 0.0, H("Brightness (±)", "亮度（±）"),                     # add uniform [-s, s]
-            H("Make the image lighter or darker by up to this much.", "把图像调亮或调暗，最多这么多。"),
+    Setting("brightness", "float", 0.0, bilingual("Brightness (±)", "亮度（±）"),                     # add uniform [-s, s]
+            bilingual("Make the image lighter or darker by up to this much.", "把图像调亮或调暗，最多这么多。"),
             lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
-    Setting("contrast", "float", 0.0, H("Contrast (±)", "对比度（±）"),       # scale by uniform [1 - s, 1 + s]
-            H("Strengthen or weaken the contrast by up to this factor.", "增强或减弱对比度，最多这个比例。"),
+    Setting("contrast", "float", 0.0, bilingual("Contrast (±)", "对比度（±）"),       # scale by uniform [1 - s, 1 + s]
+            bilingual("Strengthen or weaken the contrast by up to this factor.", "增强或减弱对比度，最多这个比例。"),
             lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
 )
 RANGES: dict[str, tuple[float, float]] = {s.name: (s.lo, s.hi) for s in AUGMENTATIONS}

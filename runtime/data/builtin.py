@@ -15,7 +15,7 @@ import torch
 
 from . import drawn_shapes, sequences, sklearn_sets, synthetic, text
 from .dataset import DataSet
-from builder.params import H
+from builder.params import bilingual
 
 from ..settings import DATA, Setting
 from .errors import DataError
@@ -247,7 +247,7 @@ REGISTRY: dict[str, _Entry] = {
 
 def _option(key: str, label: tuple, help_: tuple, lo, hi, step, kind: str = "int", default=None) -> Setting:
     """A built-in set's option, declared once; its default for each set comes from the set's entry."""
-    return Setting(key, kind, default, H(*label), H(*help_), lo=lo, hi=hi, step=step, group="data_options",
+    return Setting(key, kind, default, bilingual(*label), bilingual(*help_), lo=lo, hi=hi, step=step, group="data_options",
                    surfaces=(DATA,), data_defaults={n: e.defaults[key] for n, e in REGISTRY.items() if key in e.defaults})
 
 

@@ -48,7 +48,7 @@ def _jsonable(value):
 
 
 def main(argv=None) -> int:
-    from builder.i18n import t
+    from builder.i18n import translate
 
     parser = argparse.ArgumentParser(prog="python -m runtime.export", description="Export a trained NetCanvas run.")
     parser.add_argument("run", nargs="?", help="a run folder or a checkpoint file")
@@ -76,14 +76,14 @@ def main(argv=None) -> int:
 
     def wrote(path, **extra):
         if extra.get("diff") is not None:
-            print(t("export.onnx_checked", lang, path=path, diff=f"{extra['diff']:.2e}"))
+            print(translate("export.onnx_checked", lang, path=path, diff=f"{extra['diff']:.2e}"))
         else:
-            print(t("export.wrote", lang, path=path))
+            print(translate("export.wrote", lang, path=path))
 
     try:
         if args.run is None:
             if not args.graph or not (args.script or args.model):
-                parser.error(t("export.cli_need_run", lang))
+                parser.error(translate("export.cli_need_run", lang))
             graph = _read_graph(args.graph, lang)
             disc = _read_graph(args.discriminator, lang) if args.discriminator else None
             if graph is None or (args.discriminator and disc is None):
@@ -154,7 +154,7 @@ def main(argv=None) -> int:
                 print(json.dumps({"samples": predictor.sample(args.sample).tolist()}))
             did = True
         if not did:
-            parser.error(t("export.cli_nothing", lang))
+            parser.error(translate("export.cli_nothing", lang))
     except CodedError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from builder.graph import write_document
-from builder.i18n import DEFAULT_LANG, t
+from builder.i18n import DEFAULT_LANG, translate
 
 from . import weights
 from .common import Run, dumps, generated, load_run, preprocess_file
@@ -80,38 +80,38 @@ def readme(run: Run, lang: str = DEFAULT_LANG, onnx: bool = False) -> str:
     cls = gen.class_name
     record = run.preprocess or {}
     data = record.get("data") or run.config.get("data") or "?"
-    lines = [f"# {_md(run.name)}", "", t("export.readme_intro", lang, mode=run.mode, data=_md(str(data))), "",
-             "## " + t("export.readme_files", lang), ""]
+    lines = [f"# {_md(run.name)}", "", translate("export.readme_intro", lang, mode=run.mode, data=_md(str(data))), "",
+             "## " + translate("export.readme_files", lang), ""]
     for name, key in (("model.py", "export.readme_model"), ("weights.safetensors, weights.pt", "export.readme_weights"),
                       ("train.py", "export.readme_train"), ("graph.json", "export.readme_graph"),
                       ("config.json", "export.readme_config"), ("preprocess.json", "export.readme_preprocess")):
-        lines.append(f"- `{name}`: {t(key, lang)}")
+        lines.append(f"- `{name}`: {translate(key, lang)}")
     if run.mode == "gan":
-        lines.append(f"- `discriminator.*`: {t('export.readme_discriminator', lang)}")
+        lines.append(f"- `discriminator.*`: {translate('export.readme_discriminator', lang)}")
     if onnx:
-        lines.append(f"- `model.onnx`: {t('export.readme_onnx', lang)}")
-    lines += ["", "## " + t("export.readme_use", lang), "", "```python", "import torch",
+        lines.append(f"- `model.onnx`: {translate('export.readme_onnx', lang)}")
+    lines += ["", "## " + translate("export.readme_use", lang), "", "```python", "import torch",
               "from safetensors.torch import load_file", f"from model import {cls}", "",
               f"model = {cls}()",
               'model.load_state_dict(load_file("weights.safetensors"))   '
               '# or torch.load("weights.pt", weights_only=True)',
               "model.eval()", "```", ""]
-    lines += [t("export.readme_inputs", lang), ""]
+    lines += [translate("export.readme_inputs", lang), ""]
     for name, rec in (record.get("normalize") or {}).items():
-        lines.append(f"- `{_md(name)}`: (x - mean) / std, " + t("export.readme_stats", lang))
+        lines.append(f"- `{_md(name)}`: (x - mean) / std, " + translate("export.readme_stats", lang))
     if record.get("reshape"):
         for gname, b in record["reshape"].items():
             if b["from"] != b["to"]:
                 lines.append(f"- `{_md(b['source'])}` {tuple(b['from'])} -> `{_md(gname)}` {tuple(b['to'])}")
     if record.get("target"):
-        lines.append("- " + t("export.readme_target", lang))
+        lines.append("- " + translate("export.readme_target", lang))
     if run.class_names:
-        lines.append("- " + t("export.readme_classes", lang, n=len(run.class_names)))
-    lines += ["", "## " + t("export.readme_retrain", lang), "", "```bash", "pip install torch numpy"
+        lines.append("- " + translate("export.readme_classes", lang, n=len(run.class_names)))
+    lines += ["", "## " + translate("export.readme_retrain", lang), "", "```bash", "pip install torch numpy"
               + (" scikit-learn" if "from sklearn import" in training_script_imports(run) else ""),
-              "python model.py                          # " + t("export.readme_smoke", lang),
-              "python train.py --epochs 20              # " + t("export.readme_one_device", lang),
-              "torchrun --nproc_per_node=2 train.py     # " + t("export.readme_ddp", lang), "```", ""]
+              "python model.py                          # " + translate("export.readme_smoke", lang),
+              "python train.py --epochs 20              # " + translate("export.readme_one_device", lang),
+              "torchrun --nproc_per_node=2 train.py     # " + translate("export.readme_ddp", lang), "```", ""]
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ import torch
 
 from runtime.config import ConfigError, TrainConfig
 
-from runtime.data import portable as pp
+from runtime.data import portable
 from runtime.data.preprocess import as_batch, images_from_pil
 from .common import ExportError, generated, load_module, load_run
 from .script import resolve_loss
@@ -79,12 +79,12 @@ class Predictor:
             if not (tokens and vocab):
                 raise ExportError("export.no_vocab")
             texts = [raw] if isinstance(raw, str) else list(raw)
-            ids = pp.encode_texts(texts, vocab, tokens["seq_len"], tokens.get("padding", "pre"))
+            ids = portable.encode_texts(texts, vocab, tokens["seq_len"], tokens.get("padding", "pre"))
             return {names[0]: torch.from_numpy(ids)}
         if rec.get("csv") and _is_table(raw):
             rows = raw.to_dict("records") if hasattr(raw, "to_dict") else ([raw] if isinstance(raw, dict) else list(raw))
             try:
-                return {names[0]: pp.csv_features(rec["csv"], rows)}
+                return {names[0]: portable.csv_features(rec["csv"], rows)}
             except ValueError as exc:
                 raise ExportError("export.input_type", input=names[0], received=str(exc)[:120]) from None
         images = self._images(raw)
@@ -113,7 +113,7 @@ class Predictor:
             tensors[name] = as_batch(name, data[name], spec)
         if not self.record:
             return [tensors[n] for n in self.input_names]
-        model_inputs = pp.to_model_inputs(self.record, tensors)
+        model_inputs = portable.to_model_inputs(self.record, tensors)
         return [model_inputs[n] for n in self.input_names]
 
     # -- outputs -------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ class Predictor:
                     "labels": [names[int(i)] if int(i) < len(names) else str(int(i)) for i in classes],
                     "class_names": list(names)}
         if self.mode == "regression":
-            values = pp.target_to_units(self.record, first.reshape(len(first), -1)) if self.record else first
+            values = portable.target_to_units(self.record, first.reshape(len(first), -1)) if self.record else first
             return {"values": values.reshape(first.shape).numpy()}
         result = {"reconstruction": self.to_data_space(first).numpy()}
         if self.mode == "vae":
@@ -168,7 +168,7 @@ class Predictor:
         data = raw if isinstance(raw, dict) else {next(iter(spec), "x"): raw}
         tensors = {k: as_batch(k, data[k], spec.get(k, {"shape": list(np.shape(data[k]))[1:], "dtype": "float32"}))
                    for k in data}
-        prepared = pp.to_model_inputs(self.record, tensors) if self.record else tensors
+        prepared = portable.to_model_inputs(self.record, tensors) if self.record else tensors
         return next(iter(prepared.values()))
 
     def to_data_space(self, x: torch.Tensor) -> torch.Tensor:

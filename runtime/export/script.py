@@ -40,7 +40,7 @@ import jinja2
 from builder.shapes import CheckResult
 from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
-from runtime.data import portable as pp
+from runtime.data import portable
 from runtime.device import cpu_threads
 from runtime.settings import SCRIPT, first_sentence, on
 from runtime.prepare import infer_mode
@@ -106,7 +106,7 @@ def fallback_record(cfg: TrainConfig, result: CheckResult, bind_to: CheckResult,
         arrays, target, classes, kind, task, norm = _sklearn_arrays(cfg.data)
         x = torch.from_numpy(arrays["x"])
         y = torch.from_numpy(target)
-        train, _, _ = pp.split_indices(len(x), y if task == "classification" else None,
+        train, _, _ = portable.split_indices(len(x), y if task == "classification" else None,
                                        cfg.val_split, cfg.test_split, cfg.seed)
         base.update(kind=kind, task=task, class_names=classes,
                     inputs={"x": {"shape": list(x.shape[1:]), "dtype": "float32"}})
@@ -366,8 +366,8 @@ def _argument(s) -> str:
 
 
 # -- the template and what it is given -----------------------------------------------------------------
-PASTED = (pp.allocate, pp.split_indices, pp.fill_missing, pp.normalize, pp.to_model_inputs, pp.target_standardize,
-          pp._is_blank, pp.csv_features, pp.csv_target, pp.csv_rows_with_target, cpu_threads, bounded)
+PASTED = (portable.allocate, portable.split_indices, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
+          portable._is_blank, portable.csv_features, portable.csv_target, portable.csv_rows_with_target, cpu_threads, bounded)
 
 
 @functools.cache
@@ -400,7 +400,7 @@ def _context(plan: Plan) -> dict:
         "vae_outputs": _vae_outputs(plan.result) if plan.mode == "vae" else None,
         "batchnorm": _has_batchnorm(plan.result) or (plan.disc_result is not None and _has_batchnorm(plan.disc_result)),
         "floor_at_min_lr": _uses_min_lr(cfg),
-        "missing": pp.MISSING,
+        "missing": portable.MISSING,
         "src": {fn.__name__: _src(fn) for fn in PASTED},
         "arguments": [_argument(s) for s in script_settings(plan)],
     }

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from runtime import runfiles as rf
+from runtime import runfiles
 from tests.e2e.conftest import REPO_ROOT
 from tests.test_fault_pages import finished_run
 
@@ -59,7 +59,7 @@ def damaged(streamlit_app, tmp_path_factory):
     root = base / "runs"
     good = finished_run(root, "perceptron", "iris", "20260101-000001-aaaa")
     bad = finished_run(root, "digits_cnn", "digits", "20260101-000002-bbbb")
-    for name in (rf.CKPT_BEST, rf.CKPT_LAST):
+    for name in (runfiles.CKPT_BEST, runfiles.CKPT_LAST):
         data = (bad / name).read_bytes()
         (bad / name).write_bytes(data[:len(data) // 2])
     app = streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT,
@@ -78,7 +78,7 @@ def test_export_page_names_a_damaged_checkpoint_and_other_runs_still_export(dama
     expect(box).to_have_value(re.compile(bad.name))
     message = page.locator('[data-testid="stAlertContentError"]').filter(has_text="the checkpoint is damaged")
     expect(message).to_be_visible()
-    assert str(bad / rf.CKPT_BEST) in message.inner_text()
+    assert str(bad / runfiles.CKPT_BEST) in message.inner_text()
     assert page.locator(EXCEPTION).count() == 0
 
     box.click()

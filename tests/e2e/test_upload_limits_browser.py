@@ -101,15 +101,15 @@ def test_a_run_with_40_classes_shows_the_30_most_frequent_in_its_confusion_matri
                                                                                       tmp_path):
     from builder import templates
     from runtime import runs
-    from runtime import runfiles as rf
+    from runtime import runfiles
 
     graph = templates.load("perceptron")
     graph["nodes"][0]["params"]["shape"] = [2]
     graph["nodes"][1]["params"]["out_features"] = N_CLASSES
     data = many_classes_npz(tmp_path / "classes40.npz")
     run_dir = runs.start(graph, {"data": "iris", "upload": str(data), "epochs": 2}, root=app.runs_root)
-    assert runs.wait(run_dir, timeout=120)["state"] == "finished", (run_dir / rf.LOG).read_text()[-2000:]
-    confusion = rf.read_json(run_dir / rf.CONFUSION)
+    assert runs.wait(run_dir, timeout=120)["state"] == "finished", (run_dir / runfiles.LOG).read_text()[-2000:]
+    confusion = runfiles.read_json(run_dir / runfiles.CONFUSION)
     assert confusion["classes_total"] == N_CLASSES and len(confusion["matrix"]) == N_CLASSES
 
     page = new_page(app.url)
