@@ -82,16 +82,16 @@ def _script_module(config, discriminator=None, graph="mlp") -> types.ModuleType:
     return module
 
 
-@pytest.mark.parametrize("graph, config, disc, mode", [
+@pytest.mark.parametrize("graph, given, disc, mode", [
     ("mlp", {"data": "digits", "epochs": 7, "lr": 0.01}, None, "classification"),
     ("gan_generator", {"data": "digits", "mode": "gan"}, "gan_discriminator", "gan"),
 ])
-def test_the_script_takes_exactly_its_settings_with_the_runs_values_as_defaults(graph, config, disc, mode):
-    module = _script_module(config, disc, graph)
+def test_the_script_takes_exactly_its_settings_with_the_runs_values_as_defaults(graph, given, disc, mode):
+    module = _script_module(given, disc, graph)
     args = vars(module.parse_args([]))
     wanted = [s for s in on(config.SETTINGS, SCRIPT) if config.applies(s.name, mode, config.defaults(mode))]
     assert set(args) - {"data", "out", "no_shuffle"} == {s.name for s in wanted}
-    resolved = config.TrainConfig.from_dict(config).resolved(mode, "digits")
+    resolved = config.TrainConfig.from_dict(given).resolved(mode, "digits")
     for s in wanted:
         assert args[s.name] == getattr(resolved, s.name), s.name
         if s.lo is not None:
