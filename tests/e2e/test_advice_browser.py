@@ -6,7 +6,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.canvas_helpers import node
+from tests.e2e.canvas_helpers import center, drag, drop_from_palette, in_port, node, out_port
 from tests.e2e.conftest import REPO_ROOT
 from tests.graphs import chain
 
@@ -47,3 +47,34 @@ def test_softmax_advice_on_the_node_and_the_fix_in_the_form(app, new_page, app_i
     expect(node(page, "n2")).to_be_visible()
     expect(node(page, "n3")).to_have_count(0)
     expect(page.locator(".nc-node.warn")).to_have_count(0)
+
+
+def test_linear_after_an_image_gets_a_hint_on_the_node(app, new_page, app_idle):
+    """A new user's MLP on 8x8 digits without a Flatten: (1, 8, 8) -> Linear -> (1, 8, 64) checks out, and
+    the node says why that is probably not what they meant, in their language."""
+    page = new_page(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    page.locator(".st-key-btn_new button").first.click()
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+    for type_, x in (("Input", 110), ("Linear", 340), ("Output", 570)):
+        drop_from_palette(page, type_, x, 260)
+        node(page, f"{type_.lower()}_1").wait_for()
+        app_idle(page)
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    app_idle(page)
+    drag(page, center(out_port(page, "linear_1")), center(in_port(page, "output_1")))
+    linear = node(page, "linear_1")
+    expect(linear.locator(".nc-shape")).to_have_text("(1, 8, 64)")
+    hint = linear.locator(".nc-err.warn")
+    expect(hint).to_contain_text("Linear applies to the last dimension only")
+    expect(hint).to_contain_text("add a Flatten before it")
+    assert "err" not in (linear.get_attribute("class") or "").split()       # advice: the graph still checks
+    expect(page.get_by_text("Checks out")).to_be_visible()
+
+    app_idle(page)
+    page.get_by_text("简体中文").click()
+    expect(hint).to_contain_text("Linear 只作用于最后一维")
+    page.get_by_text("English").click()
+    expect(hint).to_contain_text("Linear applies to the last dimension only")
