@@ -122,3 +122,21 @@ def test_templates_gallery_lists_every_template(app):
     keys = {b.key for b in app.button if b.key and b.key.startswith("tpl_")}
     expected = {f"tpl_{t.key}" for t in templates.list_templates() if t.meta.get("mode") != "gan-discriminator"}
     assert keys == expected
+
+
+@pytest.mark.parametrize("language, said", [("en", "'x' is not a number"), ("zh", "“x”不是数字")])
+def test_a_shape_that_is_not_numbers_is_said_and_kept_in_the_field(app, tmp_path, language, said):
+    if language != "en":
+        app.segmented_control(key="lang_switch").set_value(language).run()
+    app.session_state["focus_node"] = "x"
+    app.run()
+    field = next(w for w in app.text_input if w.key and w.key.endswith(":x:shape"))
+    assert field.value == "1, 8, 8"
+    field.set_value("4, x").run()
+    assert not app.exception
+    assert said in [e.value for e in app.error]
+    field = next(w for w in app.text_input if w.key and w.key.endswith(":x:shape"))
+    assert field.value == "4, x"                                           # what was typed stays
+    assert next(n for n in saved(tmp_path)["nodes"] if n["id"] == "x")["params"]["shape"] == [1, 8, 8]
+    field.set_value("1, 8, 8").run()                                      # fixed: the message goes
+    assert said not in [e.value for e in app.error]

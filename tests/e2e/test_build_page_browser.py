@@ -115,3 +115,25 @@ def test_a_bad_graph_file_keeps_the_current_graph(page, app_idle, tmp_path):
     page.get_by_text("Could not open that file").wait_for()
     assert "version 7" in page.get_by_text("Could not open that file").text_content()
     assert page.locator(".nc-node").count() == before
+
+
+def test_a_shape_with_a_letter_is_said_on_the_field_and_kept(page, app_idle):
+    page.locator(".st-key-btn_new button").first.click()
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+    drop_from_palette(page, "Input", 200, 260)
+    node(page, "input_1").wait_for()
+    app_idle(page)
+    expect(node(page, "input_1").locator(".nc-shape")).to_have_text("(1, 8, 8)")
+    page.mouse.click(*head(page, "input_1"))
+    field = page.get_by_role("textbox", name="shape *")
+    field.fill("4, x")
+    field.press("Enter")
+    expect(page.get_by_text("'x' is not a number")).to_be_visible()
+    app_idle(page)
+    expect(field).to_have_value("4, x")                       # what the user typed is still there to fix
+    expect(node(page, "input_1").locator(".nc-shape")).to_have_text("(1, 8, 8)")   # the graph is unchanged
+    field.fill("4, 4")
+    field.press("Enter")
+    expect(node(page, "input_1").locator(".nc-shape")).to_have_text("(4, 4)")
+    expect(page.get_by_text("'x' is not a number")).to_have_count(0)
