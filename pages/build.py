@@ -70,9 +70,7 @@ def close_gallery():
 def template_gallery():
     """Every template with what it teaches; drawn only while open (a popover's content would be
     sent with every edit: 100 elements of a 160-element page). Open while ``gallery_open``."""
-    for tpl in templates.list_templates():
-        if tpl.meta.get("mode") == "gan-discriminator":
-            continue   # opened together with its generator
+    for tpl in templates.gallery():
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
         c1.markdown(f"**{tpl.name}** · {localized('mode.' + tpl.meta.get('mode', 'classification'))} · "
                     f"{localized('build.fits_data', data=tpl.meta.get('data', '?'))}")

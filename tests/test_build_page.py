@@ -120,7 +120,8 @@ def test_templates_gallery_lists_every_template(app):
     assert not any(b.key and b.key.startswith("tpl_") for b in app.button)    # closed: not drawn
     app.button(key="btn_templates").click().run()
     keys = {b.key for b in app.button if b.key and b.key.startswith("tpl_")}
-    expected = {f"tpl_{t.key}" for t in templates.list_templates() if t.meta.get("mode") != "gan-discriminator"}
+    expected = {f"tpl_{t.key}" for t in templates.gallery()}
+    assert "tpl_gan_generator" in expected and "tpl_gan_discriminator" not in expected
     assert keys == expected
 
 
