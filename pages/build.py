@@ -12,7 +12,7 @@ from builder.errors import FormatError
 from builder.graph import read_document, write_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_view, property_panel
+from ui import build_errors, build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -133,21 +133,18 @@ result = check(tab.doc)
 main, side = st.columns([3.2, 1.3], gap="medium")
 with main:
     graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
-                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640)
+                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
+                 focus=build_errors.focus_request())
 
 with side:
     if result.ok:
         st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
                    icon=":material/check_circle:")
     else:
-        st.error(localized("build.n_errors", n=len(result.errors)), icon=":material/error:")
-        with st.container(height=180 if len(result.errors) > 3 else "content", border=False):
-            for i, err in enumerate(result.errors):
-                if st.button(md_literal(err.message(language)), key=f"err_{i}", type="tertiary", disabled=err.node is None):
-                    st.session_state["focus_node"] = err.node
+        build_errors.errors_list(result, language)
 
     selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
-    focus = st.session_state.get("focus_node")
+    focus = st.session_state.get(build_errors.FOCUS_NODE)
     node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
     node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
     if node is not None:

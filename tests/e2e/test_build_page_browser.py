@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO_ROOT
 from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port
+from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
 
@@ -137,3 +139,34 @@ def test_a_shape_with_a_letter_is_said_on_the_field_and_kept(page, app_idle):
     field.press("Enter")
     expect(node(page, "input_1").locator(".nc-shape")).to_have_text("(4, 4)")
     expect(page.get_by_text("'x' is not a number")).to_have_count(0)
+
+
+def test_every_error_is_listed_and_each_shows_its_node(page, app_idle, tmp_path):
+    broken = chain(*[("Linear", {"out_features": 0}) for _ in range(12)], input_shape=(4,), name="twelve_errors")
+    path = tmp_path / "twelve_errors.json"
+    path.write_text(json.dumps(broken))
+    page.get_by_role("button", name="File").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    node(page, "n11").wait_for()
+    page.keyboard.press("Escape")
+    app_idle(page)
+    expect(page.get_by_text("12 problem(s) to fix before training")).to_be_visible()
+    entries = page.get_by_role("button", name=re.compile(r"^node n\d+: out_features"))
+    expect(entries).to_have_count(12)                                   # all of them, none left out
+    expect(page.get_by_text("All 12 are listed: scroll the list for more")).to_be_visible()   # the cue
+    box = page.locator(".st-key-build_errors_scrolling")
+    assert box.evaluate("e => e.scrollHeight > e.clientHeight + 20")
+
+    last = page.get_by_role("button", name=re.compile(r"^node n11: "))
+    last.click()                                                        # scrolled to, then clicked
+    expect(node(page, "n11")).to_have_class(re.compile(r"\bsel\b"))    # selected on the canvas ...
+    canvas_box = page.locator(".nc-viewport").bounding_box()
+    app_idle(page)
+    node_box = node(page, "n11").bounding_box()                         # ... and in view
+    assert canvas_box["x"] <= node_box["x"] and node_box["x"] + node_box["width"] <= canvas_box["x"] + canvas_box["width"]
+    assert canvas_box["y"] <= node_box["y"] and node_box["y"] + node_box["height"] <= canvas_box["y"] + canvas_box["height"]
+    expect(page.get_by_text("n11 · Core")).to_be_visible()             # the property panel shows it
+    first = page.get_by_role("button", name=re.compile(r"^node n0: "))
+    first.click()
+    expect(node(page, "n0")).to_have_class(re.compile(r"\bsel\b"))
+    expect(node(page, "n11")).not_to_have_class(re.compile(r"\bsel\b"))

@@ -42,6 +42,7 @@ class Canvas {
     this.annotations = {};
     this.view = { x: 40, y: 40, k: 1 };
     this.pendingFit = false;
+    this.focusSeq = null; // the last request of Python to show a node (protocol.js)
     this.tool = "select";
     this.spaceDown = false;
     this.drag = null;

@@ -51,6 +51,23 @@ class ProtocolPart {
     if (!this.taken || d.rev !== this.rev) this.takeGraph(d.graph, d.rev);
     else if (paletteChanged) this.renderAll();
     else this.applyAnnotations();
+    this.takeFocus(d.focus);
+  }
+
+  // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
+  // per request; the selection goes back to Python like a click on the node.
+  takeFocus(focus) {
+    if (!isObj(focus) || typeof focus.id !== "string" || focus.seq === this.focusSeq) return;
+    this.focusSeq = focus.seq;
+    const v = this.views.get(focus.id);
+    if (!v) return;
+    if (this.drag) this.cancelDrag();
+    this.setSelection([focus.id], []);
+    this.centerOn(v);
+    v.el.classList.remove("flash");
+    void v.el.offsetWidth; // restart the animation
+    v.el.classList.add("flash");
+    this.flushSelection();
   }
 
   takeGraph(g, rev) {

@@ -30,6 +30,16 @@ class ViewportPart {
     this.applyView();
   }
 
+  // The node in the middle of the view, at a zoom where its text can be read.
+  centerOn(v) {
+    const W = this.vp.clientWidth, H = this.vp.clientHeight;
+    if (!W || !H) return;
+    const [x, y] = this.pos(v);
+    const k = this.view.k < 0.7 ? 1 : this.view.k;
+    this.view = { k, x: W / 2 - (x + NODE_W / 2) * k, y: H / 2 - (y + this.height(v) / 2) * k };
+    this.applyView();
+  }
+
   bounds() {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const v of this.views.values()) {
