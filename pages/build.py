@@ -12,7 +12,7 @@ from builder.errors import FormatError
 from builder.graph import read_document, write_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_errors, build_view, property_panel
+from ui import build_errors, build_rename, build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -96,6 +96,7 @@ if st.session_state.get("gallery_open"):
     template_gallery()
 
 with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
+    build_rename.rename_form(ws)
     st.download_button(localized("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
     upload = st.file_uploader(localized("build.upload"), type=["json"], key=f"upload_{tab.key}")
