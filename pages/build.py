@@ -135,7 +135,7 @@ main, side = st.columns([3.2, 1.3], gap="medium")
 with main:
     graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
                  strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
-                 focus=build_errors.focus_request())
+                 focus=build_errors.focus_request(), view_key=tab.key)
 
 with side:
     if result.ok:

@@ -189,3 +189,33 @@ def test_rename_the_current_graph(page, app_idle):
     expect(tabs).not_to_contain_text("untitled")
     app_idle(page)
     expect(page.get_by_role("textbox", name="Name of this graph")).to_have_value("我的 MLP <i>v2</i>")
+
+
+def _view(page) -> tuple[float, float, float]:
+    matrix = page.locator(".nc-world").evaluate("e => getComputedStyle(e).transform")
+    a, _b, _c, _d, tx, ty = (float(v) for v in re.findall(r"[-\d.e]+", matrix))
+    return round(a, 4), round(tx), round(ty)
+
+
+def test_each_graph_tab_keeps_its_view(page, app_idle):
+    page.locator(".st-key-btn_new button").first.click()
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+    page.get_by_role("button", name="Templates").click()
+    page.locator(".st-key-tpl_perceptron button").click()
+    node(page, "x").wait_for()
+    app_idle(page)
+    page.locator('.nc-btn[data-action="zoom_in"]').click()
+    vp = page.locator(".nc-viewport").bounding_box()
+    start = (vp["x"] + 60, vp["y"] + vp["height"] - 60)
+    drag(page, start, (start[0] + 70, start[1] - 40), steps=5)          # pan by dragging the background
+    left = _view(page)
+
+    page.locator(".st-key-btn_new button").first.click()               # another tab ...
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+    page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", name="perceptron").click()   # ... and back
+    node(page, "x").wait_for()
+    app_idle(page)
+    expect(page.locator(".nc-zoom")).to_have_text(f"{round(left[0] * 100)}%")
+    assert _view(page) == left

@@ -48,7 +48,10 @@ class ProtocolPart {
       this.sendQueuedCommand();
     }
     this.annotations = isObj(d.annotations) ? d.annotations : {};
-    if (!this.taken || d.rev !== this.rev) this.takeGraph(d.graph, d.rev);
+    const viewKey = typeof d.view_key === "string" ? d.view_key : null;
+    const otherDocument = !this.taken || viewKey !== this.viewKey;
+    this.viewKey = viewKey;
+    if (!this.taken || d.rev !== this.rev) this.takeGraph(d.graph, d.rev, otherDocument ? this.savedView(viewKey) : null);
     else if (paletteChanged) this.renderAll();
     else this.applyAnnotations();
     this.takeFocus(d.focus);
@@ -70,7 +73,8 @@ class ProtocolPart {
     this.flushSelection();
   }
 
-  takeGraph(g, rev) {
+  // `view`: the view this document was left with (another tab shown again), else null.
+  takeGraph(g, rev, view) {
     let doc;
     try { doc = isObj(g) ? JSON.parse(JSON.stringify(g)) : null; } catch (err) { doc = null; }
     if (!doc) doc = { format: "netcanvas.graph", version: 1, nodes: [], edges: [] };
@@ -91,7 +95,8 @@ class ProtocolPart {
     if (missing.length) this.layout(new Set(missing.map((n) => n.id)));
     let overlap = false;
     for (const id of this.nodes.keys()) if (prevIds.has(id)) { overlap = true; break; }
-    if (this.nodes.size && (first || !overlap)) this.fit();
+    if (view) { this.view = view; this.applyView(); }
+    else if (this.nodes.size && (first || !overlap)) this.fit();
   }
 
   index() {
