@@ -159,6 +159,8 @@ with side:
             property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
                 st.error(md_literal(err.text(language)))
+            for advice in build_view.advice_for(result, node["id"]):
+                st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
     elif len(selected) > 1:
         st.info(localized("build.multi_selected", n=len(selected)))
     else:

@@ -23,8 +23,8 @@ def test_linear_after_an_image_says_it_acts_on_the_last_dimension():
     result = check(chain(("Linear", {"out_features": 64}), input_shape=(1, 8, 8)))
     (advice,) = result.advice
     assert (advice.code, advice.node) == (LINEAR_LAST_DIM, "n0")
-    assert advice.message("en") == ("node n0: Linear applies to the last dimension only: (1, 8, 8) becomes (1, 8, 64), "
-                                    "each row on its own. To use every value of the sample, add a Flatten before it.")
+    assert advice.message("en") == ("node n0: Linear acts on the last dimension only: (1, 8, 8) → (1, 8, 64). "
+                                    "Add a Flatten before it to use every value?")
     assert "Flatten" in advice.text("zh") and "最后一维" in advice.text("zh")
     assert result.to_json()["advice"][0]["args"] == {"input_shape": [1, 8, 8], "output_shape": [1, 8, 64]}
 

@@ -1,4 +1,5 @@
-"""A final Softmax under cross-entropy: advice on the node (Build), a warning with a one-click fix (Train)."""
+"""Advice in the browser: a final Softmax under cross-entropy (on the node on Build, a warning with a one-click
+fix on Train); a Linear fed an image (a hint on the node and in its property panel, in the user's language)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.canvas_helpers import center, drag, drop_from_palette, in_port, node, out_port
+from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port
 from tests.e2e.conftest import REPO_ROOT
 from tests.graphs import chain
 
@@ -68,13 +69,14 @@ def test_linear_after_an_image_gets_a_hint_on_the_node(app, new_page, app_idle):
     linear = node(page, "linear_1")
     expect(linear.locator(".nc-shape")).to_have_text("(1, 8, 64)")
     hint = linear.locator(".nc-err.warn")
-    expect(hint).to_contain_text("Linear applies to the last dimension only")
-    expect(hint).to_contain_text("add a Flatten before it")
+    expect(hint).to_contain_text("Linear acts on the last dimension only: (1, 8, 8) → (1, 8, 64). Add a Flatten")
     assert "err" not in (linear.get_attribute("class") or "").split()       # advice: the graph still checks
     expect(page.get_by_text("Checks out")).to_be_visible()
+    page.mouse.click(*head(page, "linear_1"))                              # the panel says it in full
+    expect(page.get_by_test_id("stAlert").filter(has_text="Linear acts on the last dimension only")).to_be_visible()
 
     app_idle(page)
     page.get_by_text("简体中文").click()
     expect(hint).to_contain_text("Linear 只作用于最后一维")
     page.get_by_text("English").click()
-    expect(hint).to_contain_text("Linear applies to the last dimension only")
+    expect(hint).to_contain_text("Linear acts on the last dimension only")
