@@ -7,7 +7,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port
+from tests.e2e.canvas_helpers import add_from_palette, center, drag, head, in_port, new_empty_tab, node, out_port
 from tests.e2e.conftest import REPO_ROOT
 from tests.graphs import chain
 
@@ -56,13 +56,9 @@ def test_linear_after_an_image_gets_a_hint_on_the_node(app, new_page, app_idle):
     page = new_page(app.url)
     page.locator(".nc-root").wait_for()
     app_idle(page)
-    page.locator(".st-key-btn_new button").first.click()
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
+    new_empty_tab(page, app_idle)
     for type_, x in (("Input", 110), ("Linear", 340), ("Output", 570)):
-        drop_from_palette(page, type_, x, 260)
-        node(page, f"{type_.lower()}_1").wait_for()
-        app_idle(page)
+        add_from_palette(page, app_idle, type_, x, 260, f"{type_.lower()}_1")
     drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
     app_idle(page)
     drag(page, center(out_port(page, "linear_1")), center(in_port(page, "output_1")))

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO_ROOT
-from tests.e2e.canvas_helpers import center, drag, drop_from_palette, head, in_port, node, out_port
+from tests.e2e.canvas_helpers import add_from_palette, center, drag, head, in_port, new_empty_tab, node, out_port
 from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
@@ -38,17 +38,9 @@ def graph_file(workdir, key):
 
 
 def test_draw_connect_edit_error_undo(page, app_idle, workdir):
-    # A fresh tab with an empty canvas.
-    page.locator(".st-key-btn_new button").first.click()
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
-
-    drop_from_palette(page, "Input", 120, 220)
-    node(page, "input_1").wait_for()
-    app_idle(page)
-    drop_from_palette(page, "Linear", 420, 220)
-    node(page, "linear_1").wait_for()
-    app_idle(page)   # the view settles before we aim at the ports
+    new_empty_tab(page, app_idle)      # a fresh tab with an empty canvas
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")   # the view settles before we aim at the ports
     drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
     # Python checks the graph and sends the shape back onto the node: (1, 8, 8) -> Linear(64).
     expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
@@ -64,9 +56,7 @@ def test_draw_connect_edit_error_undo(page, app_idle, workdir):
     app_idle(page)
 
     # An invalid connection: an LSTM wants (L, features) and gets (1, 8, 10).
-    drop_from_palette(page, "LSTM", 260, 420)
-    node(page, "lstm_1").wait_for()
-    app_idle(page)
+    add_from_palette(page, app_idle, "LSTM", 260, 420, "lstm_1")
     drag(page, center(out_port(page, "linear_1")), center(in_port(page, "lstm_1")))
     err = node(page, "lstm_1").locator(".nc-err")
     expect(err).to_contain_text("LSTM expects input (L, features); received (1, 8, 10)")
@@ -120,12 +110,8 @@ def test_a_bad_graph_file_keeps_the_current_graph(page, app_idle, tmp_path):
 
 
 def test_a_shape_with_a_letter_is_said_on_the_field_and_kept(page, app_idle):
-    page.locator(".st-key-btn_new button").first.click()
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
-    drop_from_palette(page, "Input", 200, 260)
-    node(page, "input_1").wait_for()
-    app_idle(page)
+    new_empty_tab(page, app_idle)
+    add_from_palette(page, app_idle, "Input", 200, 260, "input_1")
     expect(node(page, "input_1").locator(".nc-shape")).to_have_text("(1, 8, 8)")
     page.mouse.click(*head(page, "input_1"))
     field = page.get_by_role("textbox", name="shape *")
@@ -173,9 +159,7 @@ def test_every_error_is_listed_and_each_shows_its_node(page, app_idle, tmp_path)
 
 
 def test_rename_the_current_graph(page, app_idle):
-    page.locator(".st-key-btn_new button").first.click()
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
+    new_empty_tab(page, app_idle)
     current_tab = page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", checked=True)
     expect(current_tab).to_have_text("untitled")
     page.get_by_role("button", name="File").click()
@@ -197,9 +181,7 @@ def _view(page) -> tuple[float, float, float]:
 
 
 def test_each_graph_tab_keeps_its_view(page, app_idle):
-    page.locator(".st-key-btn_new button").first.click()
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
+    new_empty_tab(page, app_idle)
     page.get_by_role("button", name="Templates").click()
     page.locator(".st-key-tpl_perceptron button").click()
     node(page, "x").wait_for()
@@ -210,9 +192,7 @@ def test_each_graph_tab_keeps_its_view(page, app_idle):
     drag(page, start, (start[0] + 70, start[1] - 40), steps=5)          # pan by dragging the background
     left = _view(page)
 
-    page.locator(".st-key-btn_new button").first.click()               # another tab ...
-    page.locator(".nc-empty").wait_for()
-    app_idle(page)
+    new_empty_tab(page, app_idle)                                       # another tab ...
     page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", name="perceptron").click()   # ... and back
     node(page, "x").wait_for()
     app_idle(page)
