@@ -160,6 +160,30 @@ class Param:
         return value
 
 
+def parse_int_list(text: str) -> list[int]:
+    """A list of whole numbers as a person types it: ``1, 28, 28``, ``(1, 28, 28)``, ``[4]``, ``-1``.
+
+    Raises ``GraphError`` naming the first piece that is not one: ``param.not_a_number`` for ``x``,
+    ``param.not_whole`` for ``2.5``. An empty text is the empty list (the checker says what is missing).
+    """
+    pieces = [piece.strip() for piece in re.sub(r"[()\[\]]", "", text).split(",")]
+    values = []
+    for piece in (p for p in pieces if p):
+        try:
+            values.append(int(piece))
+        except ValueError:
+            raise GraphError("param.not_whole" if _is_number(piece) else "param.not_a_number",
+                             value=piece if len(piece) <= 40 else piece[:37] + "...") from None
+    return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _jsonable(value):
     return list(value) if isinstance(value, tuple) else value
 

@@ -12,7 +12,7 @@ from builder.errors import FormatError
 from builder.graph import read_document, write_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_view, property_panel
+from ui import build_errors, build_rename, build_view, property_panel
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -70,9 +70,7 @@ def close_gallery():
 def template_gallery():
     """Every template with what it teaches; drawn only while open (a popover's content would be
     sent with every edit: 100 elements of a 160-element page). Open while ``gallery_open``."""
-    for tpl in templates.list_templates():
-        if tpl.meta.get("mode") == "gan-discriminator":
-            continue   # opened together with its generator
+    for tpl in templates.gallery():
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
         c1.markdown(f"**{tpl.name}** · {localized('mode.' + tpl.meta.get('mode', 'classification'))} · "
                     f"{localized('build.fits_data', data=tpl.meta.get('data', '?'))}")
@@ -98,6 +96,7 @@ if st.session_state.get("gallery_open"):
     template_gallery()
 
 with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
+    build_rename.rename_form(ws)
     st.download_button(localized("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
     upload = st.file_uploader(localized("build.upload"), type=["json"], key=f"upload_{tab.key}")
@@ -135,21 +134,18 @@ result = check(tab.doc)
 main, side = st.columns([3.2, 1.3], gap="medium")
 with main:
     graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
-                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640)
+                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
+                 focus=build_errors.focus_request(), view_key=tab.key)
 
 with side:
     if result.ok:
         st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
                    icon=":material/check_circle:")
     else:
-        st.error(localized("build.n_errors", n=len(result.errors)), icon=":material/error:")
-        with st.container(height=180 if len(result.errors) > 3 else "content", border=False):
-            for i, err in enumerate(result.errors):
-                if st.button(md_literal(err.message(language)), key=f"err_{i}", type="tertiary", disabled=err.node is None):
-                    st.session_state["focus_node"] = err.node
+        build_errors.errors_list(result, language)
 
     selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
-    focus = st.session_state.get("focus_node")
+    focus = st.session_state.get(build_errors.FOCUS_NODE)
     node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
     node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
     if node is not None:
@@ -163,6 +159,8 @@ with side:
             property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
             for err in result.errors_for(node["id"]):
                 st.error(md_literal(err.text(language)))
+            for advice in build_view.advice_for(result, node["id"]):
+                st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
     elif len(selected) > 1:
         st.info(localized("build.multi_selected", n=len(selected)))
     else:

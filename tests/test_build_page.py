@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from builder import templates
 from tests.graphs import chain
+from ui.literal import md_literal
 from ui.workspace import Workspace
 
 APP = Path(__file__).resolve().parent / "app_entry.py"   # app.py, with st.navigation from the first run
@@ -93,7 +94,7 @@ def test_gan_template_opens_generator_and_discriminator(app):
 def test_new_tab_and_close(app):
     app.button(key="btn_new").click().run()
     assert metric(app, "Nodes") == "0"
-    assert "the graph has no nodes" in " ".join(b.label for b in app.button)
+    assert "the graph has no nodes" in " ".join(m.value for m in app.markdown)   # about no node: text, not a link
     app.button(key="btn_close").click().run()
     assert metric(app, "Trainable parameters") == "13,706"
 
@@ -120,5 +121,61 @@ def test_templates_gallery_lists_every_template(app):
     assert not any(b.key and b.key.startswith("tpl_") for b in app.button)    # closed: not drawn
     app.button(key="btn_templates").click().run()
     keys = {b.key for b in app.button if b.key and b.key.startswith("tpl_")}
-    expected = {f"tpl_{t.key}" for t in templates.list_templates() if t.meta.get("mode") != "gan-discriminator"}
+    expected = {f"tpl_{t.key}" for t in templates.gallery()}
+    assert "tpl_gan_generator" in expected and "tpl_gan_discriminator" not in expected
     assert keys == expected
+
+
+@pytest.mark.parametrize("language, said", [("en", "'x' is not a number"), ("zh", "“x”不是数字")])
+def test_a_shape_that_is_not_numbers_is_said_and_kept_in_the_field(app, tmp_path, language, said):
+    if language != "en":
+        app.segmented_control(key="lang_switch").set_value(language).run()
+    app.session_state["focus_node"] = "x"
+    app.run()
+    field = next(w for w in app.text_input if w.key and w.key.endswith(":x:shape"))
+    assert field.value == "1, 8, 8"
+    field.set_value("4, x").run()
+    assert not app.exception
+    assert said in [e.value for e in app.error]
+    field = next(w for w in app.text_input if w.key and w.key.endswith(":x:shape"))
+    assert field.value == "4, x"                                           # what was typed stays
+    assert next(n for n in saved(tmp_path)["nodes"] if n["id"] == "x")["params"]["shape"] == [1, 8, 8]
+    field.set_value("1, 8, 8").run()                                      # fixed: the message goes
+    assert said not in [e.value for e in app.error]
+
+
+def rename_field(at):
+    return next(w for w in at.text_input if w.key and w.key.startswith("rename_name_"))
+
+
+def test_rename_the_graph_tab_code_and_the_next_run_follow(app, tmp_path, monkeypatch):
+    rename_field(app).set_value("Mein Netz 🚀 <b>1</b>")
+    app.button(key="FormSubmitter:rename_digits_cnn-Rename").click().run()
+    assert not app.exception
+    tabs = next(s for s in app.segmented_control if s.label == "Open graphs")
+    assert list(tabs.options) == [md_literal("Mein Netz 🚀 <b>1</b>")]                   # shown as text
+    assert any("class MeinNetzB1B(nn.Module)" in c.value for c in app.code)
+    assert saved(tmp_path)["name"] == "Mein Netz 🚀 <b>1</b>"                        # autosaved, same file
+    assert rename_field(app).value == "Mein Netz 🚀 <b>1</b>"
+
+    from runtime import runs
+    from tests.test_train_page import seed_run
+    labels = []
+
+    def fake_start(graph, config, discriminator=None, root=None, run_id=None, label=None):
+        labels.append(label)
+        return seed_run(Path(root), graph, config.to_dict(), label=label)
+
+    monkeypatch.setattr(runs, "start", fake_start)
+    monkeypatch.setattr(runs, "prewarm", lambda: None)
+    app.switch_page(str(Path(__file__).resolve().parents[1] / "pages" / "train.py")).run()
+    app.button(key="tp_start").click().run()
+    assert not app.exception, app.exception
+    assert labels == ["Mein Netz 🚀 <b>1</b>"]                                        # the run is listed by it
+
+
+def test_rename_refuses_an_empty_name(app, tmp_path):
+    rename_field(app).set_value("   ")
+    app.button(key="FormSubmitter:rename_digits_cnn-Rename").click().run()
+    assert "A graph needs a name: the name cannot be empty." in [e.value for e in app.error]
+    assert saved(tmp_path)["name"] == "digits_cnn"

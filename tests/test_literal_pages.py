@@ -65,7 +65,8 @@ def test_build_shows_graph_names_and_description_literally(home):
 
 def test_build_shows_node_ids_and_types_in_errors_literally(home):
     at = open_page(focus="n1")                      # the broken graph is the current tab
-    labels = [b.label for b in at.button if b.key and b.key.startswith("err_")]
+    labels = [b.label for b in at.button if b.key and b.key.startswith("err_")]            # errors on a node
+    labels += [m.value for m in at.markdown if m.value.startswith(":material/error:")]     # about the graph
     assert labels and not any("<" in skeleton(label) or "](" in skeleton(label) for label in labels)
     assert any(md_literal(json.dumps(BAD_ID)) in label for label in labels)     # the id, as the error quotes it
     assert any(md_literal(BAD_TYPE) in w for w in texts(at, "warning"))          # the property panel's warning

@@ -1,6 +1,9 @@
 """Every template checks clean, compiles, runs, and tells learners what it teaches in both languages."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -72,3 +75,11 @@ def test_template_fits_its_data_set(key):
     partner = templates.load(t.partner) if t.partner else None
     prepared = prepare(TrainConfig(data=t.meta["data"]), t.document(), partner)
     assert prepared.mode == {"gan-generator": "gan"}.get(t.meta["mode"], t.meta["mode"])
+
+
+def test_the_readme_counts_the_templates_the_gallery_offers():
+    """The README's "Start from N templates" is the number of entries in the Templates dialog."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"Start from (\d+) templates", readme)
+    assert said, "the README no longer says how many templates there are"
+    assert int(said.group(1)) == len(templates.gallery())

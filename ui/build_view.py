@@ -28,7 +28,7 @@ def annotations(result: CheckResult, lang: str) -> dict:
             "shape": fmt_shape(result.shapes[node.id]) if result.shapes.get(node.id) is not None else None,
             "params": result.counts.get(node.id, 0),
             "error": "\n".join(e.text(lang) for e in errs) or None,
-            "warning": "\n".join(a.text(lang) for a in result.advice if a.node == node.id) or None,
+            "warning": "\n".join(a.text(lang) for a in advice_for(result, node.id)) or None,
         }
     edges = {}
     edge_errors = {}
@@ -43,6 +43,11 @@ def annotations(result: CheckResult, lang: str) -> dict:
         }
     graph_errors = [e.text(lang) for e in result.errors if e.node is None and e.edge is None]
     return {"nodes": nodes, "edges": edges, "graph_errors": graph_errors}
+
+
+def advice_for(result: CheckResult, node_id: str) -> list:
+    """What checks on ``node_id`` but will probably not train as meant (builder.advice)."""
+    return [a for a in result.advice if a.node == node_id]
 
 
 def summary_rows(result: CheckResult, lang: str) -> list[dict]:

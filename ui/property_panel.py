@@ -9,19 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from builder import catalog
+from builder.errors import GraphError, render_message
 from builder.i18n import pick, translate
-from builder.params import Param
+from builder.params import Param, parse_int_list
 
 from .literal import md_literal
 from .session import lang, localized
-
-
-def _parse_ints(text: str) -> list[int] | None:
-    try:
-        return [int(v) for v in text.replace("(", "").replace(")", "").replace("[", "").replace("]", "").split(",")
-                if v.strip()]
-    except ValueError:
-        return None
 
 
 def _effective(spec, params: dict):
@@ -54,6 +47,8 @@ def render(node: dict, key_prefix: str, on_change) -> None:
         def apply():
             new = dict(params)
             value = read()
+            if value is _KEEP:
+                return                   # nothing usable was typed: the field keeps it and says why
             if value is _UNSET:
                 new.pop(name, None)
             else:
@@ -74,7 +69,8 @@ def render(node: dict, key_prefix: str, on_change) -> None:
     st.write(pick(spec.explain, language))
 
 
-_UNSET = object()
+_UNSET = object()   # a widget's value meaning "leave the param out" (use the default)
+_KEEP = object()    # a widget's value meaning "no edit": what was typed cannot be used
 
 
 def _widget(param: Param, params: dict, key: str, setter) -> None:
@@ -115,12 +111,32 @@ def _widget(param: Param, params: dict, key: str, setter) -> None:
     elif kind == "size":
         _size_widget(param, checked, label, key, help_text, setter)
     elif kind in ("shape", "dims"):
-        text = ", ".join(str(v) for v in (checked or []))
-        st.text_input(label, value=text, key=key, help=help_text + " " + localized("panel.list_hint"),
-                      on_change=setter(param.name, lambda: _parse_ints(st.session_state[key]) or []))
+        _list_widget(param, checked, label, key, help_text, setter)
     elif kind == "name":
         st.text_input(label, value=checked or "", key=key, help=help_text,
                       on_change=setter(param.name, lambda: st.session_state[key] or None))
+
+
+def _list_widget(param: Param, value, label: str, key: str, help_text: str, setter) -> None:
+    """A list of whole numbers typed as text. What cannot be read stays in the field, with the reason
+    under it in the user's language, and the graph keeps its last good value."""
+    problem_key = key + ":problem"
+
+    def read():
+        try:
+            values = parse_int_list(st.session_state[key])
+        except GraphError as exc:
+            st.session_state[problem_key] = (exc.code, exc.info)
+            return _KEEP
+        st.session_state.pop(problem_key, None)
+        return values
+
+    st.text_input(label, value=", ".join(str(v) for v in (value or [])), key=key,
+                  help=help_text + " " + localized("panel.list_hint"), on_change=setter(param.name, read))
+    problem = st.session_state.get(problem_key)
+    if problem is not None:
+        code, args = problem
+        st.error(md_literal(render_message(code, args, lang())), icon=":material/error:")
 
 
 def _fallback(param: Param):

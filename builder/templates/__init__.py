@@ -55,6 +55,12 @@ def list_templates() -> list[Template]:
     return list(_all().values())
 
 
+def gallery() -> list[Template]:
+    """The templates the Templates dialog offers: each one, except a GAN's discriminator, which opens
+    together with its generator."""
+    return [t for t in list_templates() if t.meta.get("mode") != "gan-discriminator"]
+
+
 def get(key: str) -> Template:
     return _all()[key]
 

@@ -45,3 +45,17 @@ def drop_from_palette(page, type_: str, dx: float, dy: float, steps: int = 6) ->
 def zoom(page) -> float:
     m = page.locator(".nc-world").evaluate("e => getComputedStyle(e).transform")
     return float(re.match(r"matrix\(([-\d.e]+)", m).group(1))
+
+
+def new_empty_tab(page, app_idle) -> None:
+    """The Build page's + button: a new, empty graph tab to draw on."""
+    page.locator(".st-key-btn_new button").first.click()
+    page.locator(".nc-empty").wait_for()
+    app_idle(page)
+
+
+def add_from_palette(page, app_idle, type_: str, dx: float, dy: float, node_id: str) -> None:
+    """Drop ``type_`` at (dx, dy) on the canvas and wait until node ``node_id`` is drawn and the app idle."""
+    drop_from_palette(page, type_, dx, dy)
+    node(page, node_id).wait_for()
+    app_idle(page)

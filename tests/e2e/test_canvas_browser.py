@@ -164,7 +164,9 @@ def test_rubber_band_selects_and_moves_together(open_harness):
     vp = page.locator(".nc-viewport").bounding_box()
     b0 = node(page, "n0").bounding_box()
     b1 = node(page, "n1").bounding_box()
+    page.keyboard.down("Shift")          # a plain drag on the background pans; Shift+drag selects
     drag(page, (b0["x"] - 20, b0["y"] - 20), (b1["x"] + b1["width"] + 10, b1["y"] + b1["height"] + 10))
+    page.keyboard.up("Shift")
     s = wait_state(page, "s => s.selection.length === 2")
     assert sorted(s["selection"]) == ["n0", "n1"]
     x, y = head(page, "n0")
@@ -325,10 +327,12 @@ def test_pan_and_zoom_stay_in_the_browser(open_harness):
     page.keyboard.up("Space")
     _k2, x2, y2 = _view(page)
     assert (round(x2 - x1), round(y2 - y1)) == (-30, 20)
-    # the wheel pans, ctrl+wheel zooms around the pointer, the toolbar zooms too
+    # shift+wheel pans, the wheel and ctrl+wheel (a pinch) zoom around the pointer, the toolbar zooms too
+    page.keyboard.down("Shift")
     page.mouse.wheel(0, 100)
-    _k3, _x3, y3 = _view(page)
-    assert round(y3 - y2) == -100
+    page.keyboard.up("Shift")
+    k3, x3, y3 = _view(page)
+    assert (round(x3 - x2), round(y3 - y2), k3) == (-100, 0, k0)
     page.keyboard.down("Control")
     page.mouse.wheel(0, -50)
     page.keyboard.up("Control")
@@ -393,3 +397,105 @@ def test_param_edit_from_python_keeps_selection_and_view(open_harness):
     page.mouse.click(*head(page, "n1"))
     page.keyboard.press("Delete")
     s = wait_state(page, "s => s.graph.nodes.length === 2")
+
+
+# ----------------------------------------------------------------- navigation as in other node editors
+def _under_pointer(page, px: float, py: float) -> tuple[float, float]:
+    """The world point under the page point (px, py)."""
+    vp = page.locator(".nc-viewport").bounding_box()
+    k, tx, ty = _view(page)
+    return (px - vp["x"] - tx) / k, (py - vp["y"] - ty) / k
+
+
+def _graph_box(page) -> dict:
+    boxes = [b for b in (n.bounding_box() for n in page.locator(".nc-node").all()) if b]
+    x0, y0 = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
+    x1, y1 = max(b["x"] + b["width"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
+    return {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
+
+
+def test_the_wheel_zooms_around_the_pointer_in_fine_steps(open_harness):
+    page = open_harness("graph=chain")
+    runs = py_state(page)["runs"]
+    vp = page.locator(".nc-viewport").bounding_box()
+    px, py = vp["x"] + vp["width"] * 0.3, vp["y"] + vp["height"] * 0.6
+    page.mouse.move(px, py)
+    k0 = _view(page)[0]
+    world = _under_pointer(page, px, py)
+    page.mouse.wheel(0, -100)                                   # one notch of a mouse wheel, up: zoom in
+    k1 = _view(page)[0]
+    assert 1.05 < k1 / k0 < 1.2, (k0, k1)                       # a fine step, not a jump
+    after = _under_pointer(page, px, py)
+    assert abs(after[0] - world[0]) < 0.5 and abs(after[1] - world[1]) < 0.5   # the point under the pointer stays
+    page.mouse.wheel(0, 100)                                    # and back out
+    assert abs(_view(page)[0] - k0) < 1e-6
+    page.wait_for_timeout(300)                                  # a new gesture
+    page.keyboard.down("Control")                               # a trackpad pinch: small deltas with ctrlKey
+    for _ in range(5):
+        page.mouse.wheel(0, -4)
+    page.keyboard.up("Control")
+    k2 = _view(page)[0]
+    assert 1.1 < k2 / k0 < 1.4, (k0, k2)
+    after = _under_pointer(page, px, py)
+    assert abs(after[0] - world[0]) < 0.5 and abs(after[1] - world[1]) < 0.5
+    assert py_state(page)["runs"] == runs
+
+
+def test_trackpad_scroll_and_background_drag_pan(open_harness):
+    page = open_harness("graph=chain")
+    page.mouse.click(*head(page, "n1"))
+    wait_state(page, "s => s.selection.length === 1")
+    vp = page.locator(".nc-viewport").bounding_box()
+    cx, cy = vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] - 80       # empty canvas below the chain
+    page.mouse.move(cx, cy)
+    page.wait_for_timeout(300)
+    k0, x0, y0 = _view(page)
+    for _ in range(3):                                          # two fingers on a trackpad: small pixel deltas
+        page.mouse.wheel(6, 9)
+    k1, x1, y1 = _view(page)
+    assert (round(x1 - x0), round(y1 - y0), k1) == (-18, -27, k0)
+    drag(page, (cx, cy), (cx - 60, cy - 45), steps=6)           # dragging the background pans ...
+    k2, x2, y2 = _view(page)
+    assert (round(x2 - x1), round(y2 - y1), k2) == (-60, -45, k0)
+    s = wait_state(page, "s => true")
+    assert s["selection"] == ["n1"] and page.locator(".nc-band").is_hidden()   # ... and selects nothing
+    page.mouse.click(cx, cy)                                    # a click on the background still clears it
+    wait_state(page, "s => s.selection.length === 0")
+
+
+def test_the_graph_cannot_be_pushed_out_of_reach(open_harness):
+    page = open_harness("graph=chain")
+    vp = page.locator(".nc-viewport").bounding_box()
+    cx, cy = vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] - 80
+    for _ in range(4):                                          # far to the left and up, by drag
+        drag(page, (cx, cy), (cx - 700, cy - 500), steps=4)
+    box = _graph_box(page)
+    assert box["x1"] >= vp["x"] + 40 and box["y1"] >= vp["y"] + 40, (box, vp)
+    page.mouse.move(cx, cy)
+    page.keyboard.down("Shift")                                 # far to the right, by shift+wheel
+    for _ in range(30):
+        page.mouse.wheel(0, -200)
+    page.keyboard.up("Shift")
+    box = _graph_box(page)
+    assert box["x0"] <= vp["x"] + vp["width"] - 40, (box, vp)
+    page.mouse.move(vp["x"] + 10, vp["y"] + vp["height"] - 10)
+    page.wait_for_timeout(300)
+    for _ in range(40):                                         # zoomed in far from the graph
+        page.mouse.wheel(0, -100)
+    box = _graph_box(page)
+    assert box["x1"] >= vp["x"] + 40 and box["x0"] <= vp["x"] + vp["width"] - 40, (box, vp)
+    assert box["y1"] >= vp["y"] + 40 and box["y0"] <= vp["y"] + vp["height"] - 40, (box, vp)
+
+
+def test_the_palette_stays_where_it_was_after_a_drop(open_harness):
+    page = open_harness("graph=chain")
+    palette = page.locator(".nc-pal-list")
+    palette.evaluate("e => { e.scrollTop = 150; }")
+    item = page.locator('.nc-pal-item[data-type="Dropout"]')
+    vp = page.locator(".nc-viewport").bounding_box()
+    drag(page, center(item), (vp["x"] + 300, vp["y"] + vp["height"] - 120), steps=8)
+    wait_state(page, "s => s.graph.nodes.length === 4")
+    for key in ("ArrowDown", "PageDown", "End"):                # keys after a drop are the canvas's, not the list's
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert palette.evaluate("e => e.scrollTop") == 150

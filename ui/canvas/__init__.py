@@ -22,7 +22,7 @@ mount the canvas with fresh annotations in the same run (one edit = one rerun).
 
 Data sent to the browser on every run (``data``)
 ------------------------------------------------
-``{"graph", "rev", "palette", "annotations", "strings", "ack"}``
+``{"graph", "rev", "palette", "annotations", "strings", "ack", "focus", "view_key"}``
 
 * ``graph`` is taken by the canvas only when ``rev`` differs from the rev it last
   took (template loaded, undo/redo, a param edited in a side panel, a file loaded).
@@ -35,6 +35,12 @@ Data sent to the browser on every run (``data``)
   {"<source>-><target>:<port>": {"shape", "error"}}, "graph_errors": [str]}``) are
   applied in place on every run.
 * ``ack`` is the highest sequence number Python has applied.
+* ``focus`` (optional, ``{"id": node id, "seq": n}``): select that node and bring it to the
+  middle of the view, once per new ``seq`` (an error clicked in a list beside the canvas). The
+  selection is sent back as if the user had clicked the node.
+* ``view_key`` (optional): which document is shown (a tab). Pan and zoom are remembered per
+  key in the browser: showing a key again (another tab was shown, or the page was left and
+  opened again) restores its view instead of fitting the graph.
 
 State the browser sends back
 ----------------------------
@@ -240,7 +246,8 @@ def _clean_strings(strings: dict | None) -> dict[str, str]:
 
 def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
                  strings: dict, ack: int, key: str = "canvas",
-                 height: int = 620) -> CanvasEvent | None:
+                 height: int = 620, focus: dict | None = None,
+                 view_key: str | None = None) -> CanvasEvent | None:
     """Mount the canvas and return what it sent (see the module docstring).
 
     The returned event is computed against ``ack``: a page that already applied
@@ -254,6 +261,8 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         "annotations": annotations or {},
         "strings": _clean_strings(strings),
         "ack": int(ack),
+        "focus": focus,
+        "view_key": view_key,
     }
     try:
         json.dumps(data, allow_nan=False)

@@ -41,7 +41,10 @@ class Canvas {
     this.lastSentSel = "[]|[]";
     this.annotations = {};
     this.view = { x: 40, y: 40, k: 1 };
+    this.viewKey = null; // which document's view this is (data.view_key; viewport.js keeps one per key)
+    this.wheelGesture = null; // {pans, at}: how the current wheel gesture navigates (viewport.js)
     this.pendingFit = false;
+    this.focusSeq = null; // the last request of Python to show a node (protocol.js)
     this.tool = "select";
     this.spaceDown = false;
     this.drag = null;

@@ -154,10 +154,13 @@ class InteractionPart {
     this.el.focus({ preventScroll: true });
     this.vpRect = this.vp.getBoundingClientRect();
     const base = { x0: e.clientX, y0: e.clientY, started: false, pointerId: e.pointerId, shift: e.shiftKey || e.ctrlKey || e.metaKey };
-    const panning = e.button === 1 || (e.button === 0 && (this.spaceDown || this.tool === "pan"));
+    const onBackground = !t.closest(".nc-node, .nc-edge");
+    const panning = e.button === 1 || (e.button === 0 && (this.spaceDown || this.tool === "pan" || (onBackground && !base.shift)));
     if (panning) {
       e.preventDefault();
-      this.drag = { ...base, kind: "pan", vx: this.view.x, vy: this.view.y };
+      // A click (no drag) on the empty background clears the selection, as before.
+      const clears = e.button === 0 && onBackground && !this.spaceDown && this.tool !== "pan";
+      this.drag = { ...base, kind: "pan", vx: this.view.x, vy: this.view.y, clears };
       this.el.classList.add("panning");
       this.startWindowListeners();
       return;
@@ -203,8 +206,8 @@ class InteractionPart {
       this.startWindowListeners();
       return;
     }
-    // Empty canvas: rubber band (or a click that clears the selection).
-    this.drag = { ...base, kind: "band", keep: base.shift ? new Set(this.selNodes) : new Set() };
+    // Shift (or Ctrl) and drag on the empty canvas: rubber band, adding to the selection.
+    this.drag = { ...base, kind: "band", keep: new Set(this.selNodes) };
     this.startWindowListeners();
   }
 
@@ -387,7 +390,13 @@ class InteractionPart {
     this.drag = null;
     this.clearDragUi();
     if (cancelled) { this.restoreDrag(d); return; }
-    if (d.kind === "pan") return;
+    if (d.kind === "pan") {
+      if (!d.started && d.clears && (this.selNodes.size || this.selEdges.size)) {
+        this.setSelection([], []);
+        this.flushSelection();
+      }
+      return;
+    }
     if (d.kind === "palette") {
       if (!d.started) return;
       const vr = this.vp.getBoundingClientRect();
@@ -395,6 +404,9 @@ class InteractionPart {
         this.vpRect = vr;
         const [wx, wy] = this.toWorld(d.cx, d.cy);
         this.addNode(d.entry.type, wx, wy);
+        // The keys that follow are the canvas's (Delete, Space, undo): with the focus left on the
+        // palette entry, arrows or Page Down would scroll the palette away from where it was.
+        this.el.focus({ preventScroll: true });
       }
       return;
     }

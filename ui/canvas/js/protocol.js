@@ -48,12 +48,33 @@ class ProtocolPart {
       this.sendQueuedCommand();
     }
     this.annotations = isObj(d.annotations) ? d.annotations : {};
-    if (!this.taken || d.rev !== this.rev) this.takeGraph(d.graph, d.rev);
+    const viewKey = typeof d.view_key === "string" ? d.view_key : null;
+    const otherDocument = !this.taken || viewKey !== this.viewKey;
+    this.viewKey = viewKey;
+    if (!this.taken || d.rev !== this.rev) this.takeGraph(d.graph, d.rev, otherDocument ? this.savedView(viewKey) : null);
     else if (paletteChanged) this.renderAll();
     else this.applyAnnotations();
+    this.takeFocus(d.focus);
   }
 
-  takeGraph(g, rev) {
+  // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
+  // per request; the selection goes back to Python like a click on the node.
+  takeFocus(focus) {
+    if (!isObj(focus) || typeof focus.id !== "string" || focus.seq === this.focusSeq) return;
+    this.focusSeq = focus.seq;
+    const v = this.views.get(focus.id);
+    if (!v) return;
+    if (this.drag) this.cancelDrag();
+    this.setSelection([focus.id], []);
+    this.centerOn(v);
+    v.el.classList.remove("flash");
+    void v.el.offsetWidth; // restart the animation
+    v.el.classList.add("flash");
+    this.flushSelection();
+  }
+
+  // `view`: the view this document was left with (another tab shown again), else null.
+  takeGraph(g, rev, view) {
     let doc;
     try { doc = isObj(g) ? JSON.parse(JSON.stringify(g)) : null; } catch (err) { doc = null; }
     if (!doc) doc = { format: "netcanvas.graph", version: 1, nodes: [], edges: [] };
@@ -74,7 +95,8 @@ class ProtocolPart {
     if (missing.length) this.layout(new Set(missing.map((n) => n.id)));
     let overlap = false;
     for (const id of this.nodes.keys()) if (prevIds.has(id)) { overlap = true; break; }
-    if (this.nodes.size && (first || !overlap)) this.fit();
+    if (view) { this.view = view; this.applyView(); }
+    else if (this.nodes.size && (first || !overlap)) this.fit();
   }
 
   index() {

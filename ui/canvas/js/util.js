@@ -15,6 +15,17 @@ const ROW = 20;
 const MAX_PORTS = 32;
 const MIN_K = 0.1;
 const MAX_K = 2.5;
+// Navigation. A mouse wheel notch (100 px, or 3 lines) zooms by about 10 %; a trackpad pinch sends
+// many small deltas with ctrlKey set. A wheel event of a gesture that starts with pixel deltas under
+// WHEEL_NOTCH_MIN_PX, or sideways, is a trackpad's two-finger scroll: it pans. A gesture ends after
+// a pause of WHEEL_GESTURE_GAP_MS. Panning keeps MIN_VISIBLE_PX of the graph in view.
+const WHEEL_LINE_PX = 33;
+const WHEEL_NOTCH_PX = 100;
+const WHEEL_ZOOM_PER_NOTCH = 1.1;
+const PINCH_ZOOM_RATE = 0.01;
+const WHEEL_NOTCH_MIN_PX = 40;
+const WHEEL_GESTURE_GAP_MS = 150;
+const MIN_VISIBLE_PX = 80;
 
 const COLOR_RE = /^#[0-9a-fA-F]{3,8}$/;
 const CATEGORY_COLORS = [

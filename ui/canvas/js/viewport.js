@@ -1,10 +1,19 @@
-// Canvas part: the viewport. Pan and zoom (wheel, two-finger pinch, the zoom
-// buttons), screen <-> world coordinates, fitting the graph in view, and refitting
-// once a hidden canvas gets a size. Methods of Canvas (mixed in by canvas.js).
+// Canvas part: the viewport. Pan and zoom as in other node editors (the wheel zooms
+// around the pointer, a trackpad pinch too; Shift+wheel and a trackpad's two-finger
+// scroll pan; touch pinch; the zoom buttons), a pan that keeps some of the graph in
+// view, the view of each document remembered (per view key), screen <-> world
+// coordinates, fitting the graph in view, and refitting once a hidden canvas gets a
+// size. Methods of Canvas (mixed in by canvas.js).
+
+// The view of each document (data.view_key, a tab), kept while the page lives: switching tabs, or
+// leaving the Build page and coming back, shows each graph where it was left.
+const SAVED_VIEWS = new Map();
 
 class ViewportPart {
   // ------------------------------------------------------------ view (pan / zoom)
   applyView() {
+    this.clampView();
+    if (this.viewKey !== null && this.viewKey !== undefined) SAVED_VIEWS.set(this.viewKey, { ...this.view });
     const { x, y, k } = this.view;
     this.world.style.transform = `translate(${x}px, ${y}px) scale(${k})`;
     let gs = 20 * k;
@@ -13,6 +22,29 @@ class ViewportPart {
     this.vp.style.backgroundPosition = `${x}px ${y}px`;
     this.vp.style.setProperty("--k", String(k));
     this.zoomLabel.textContent = `${Math.round(k * 100)}%`;
+  }
+
+  // Keep MIN_VISIBLE_PX of the graph (or all of it, when smaller) inside the viewport on each axis,
+  // so it can never be panned or zoomed out of reach.
+  clampView() {
+    const W = this.vp.clientWidth, H = this.vp.clientHeight;
+    const b = W && H ? this.bounds() : null;
+    if (!b) return;
+    const { k } = this.view;
+    const keepX = Math.min(MIN_VISIBLE_PX, (b.x1 - b.x0) * k), keepY = Math.min(MIN_VISIBLE_PX, (b.y1 - b.y0) * k);
+    this.view.x = clamp(this.view.x, keepX - b.x1 * k, W - keepX - b.x0 * k);
+    this.view.y = clamp(this.view.y, keepY - b.y1 * k, H - keepY - b.y0 * k);
+  }
+
+  savedView(key) {
+    const v = key === null || key === undefined ? null : SAVED_VIEWS.get(key);
+    return v ? { ...v } : null;
+  }
+
+  panBy(dx, dy) {
+    this.view.x += dx;
+    this.view.y += dy;
+    this.applyView();
   }
 
   toWorld(cx, cy) {
@@ -27,6 +59,16 @@ class ViewportPart {
     const k2 = clamp(this.view.k * factor, MIN_K, MAX_K);
     const f = k2 / this.view.k;
     this.view = { x: px - (px - this.view.x) * f, y: py - (py - this.view.y) * f, k: k2 };
+    this.applyView();
+  }
+
+  // The node in the middle of the view, at a zoom where its text can be read.
+  centerOn(v) {
+    const W = this.vp.clientWidth, H = this.vp.clientHeight;
+    if (!W || !H) return;
+    const [x, y] = this.pos(v);
+    const k = this.view.k < 0.7 ? 1 : this.view.k;
+    this.view = { k, x: W / 2 - (x + NODE_W / 2) * k, y: H / 2 - (y + this.height(v) / 2) * k };
     this.applyView();
   }
 
@@ -65,18 +107,36 @@ class ViewportPart {
     this.ro.observe(this.vp);
   }
 
+  // The wheel zooms around the pointer in fine steps; a trackpad pinch (ctrlKey) too. Shift+wheel
+  // pans sideways; a trackpad's two-finger scroll pans both ways.
   wheel(e) {
     e.preventDefault();
-    const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? this.vp.clientHeight : 1;
+    const unit = e.deltaMode === 1 ? WHEEL_LINE_PX : e.deltaMode === 2 ? this.vp.clientHeight : 1;
     let dx = e.deltaX * unit, dy = e.deltaY * unit;
     if (e.ctrlKey || e.metaKey) {
-      this.zoomAt(Math.exp(-clamp(dy, -60, 60) * 0.01), e.clientX, e.clientY);
+      this.zoomAt(Math.exp(-clamp(dy, -50, 50) * PINCH_ZOOM_RATE), e.clientX, e.clientY);
       return;
     }
-    if (e.shiftKey && !dx) { dx = dy; dy = 0; }
-    this.view.x -= dx;
-    this.view.y -= dy;
-    this.applyView();
+    if (e.shiftKey || this.wheelPans(e)) {
+      if (e.shiftKey && !dx) { dx = dy; dy = 0; }
+      this.panBy(-dx, -dy);
+      return;
+    }
+    const notches = clamp(dy, -WHEEL_NOTCH_PX, WHEEL_NOTCH_PX) / WHEEL_NOTCH_PX;
+    this.zoomAt(Math.pow(WHEEL_ZOOM_PER_NOTCH, -notches), e.clientX, e.clientY);
+  }
+
+  // Browsers do not say which device sent a wheel event. A trackpad sends a stream of small pixel
+  // deltas, often sideways too; a mouse wheel sends notches (lines, or 100 px and more). Decided at
+  // the start of a gesture and kept until it pauses (a fast swipe grows large deltas mid-gesture).
+  wheelPans(e) {
+    const now = performance.now();
+    if (!this.wheelGesture || now - this.wheelGesture.at > WHEEL_GESTURE_GAP_MS) {
+      const small = e.deltaMode === 0 && Math.abs(e.deltaY) < WHEEL_NOTCH_MIN_PX;
+      this.wheelGesture = { pans: e.deltaMode === 0 && (e.deltaX !== 0 || small) };
+    }
+    this.wheelGesture.at = now;
+    return this.wheelGesture.pans;
   }
 
   // ------------------------------------------------------------ touch: pinch to zoom, two fingers to pan
