@@ -289,3 +289,15 @@ def test_the_other_tabs_undo_history_comes_with_its_version(tmp_path):
     tab_a.edit(_moved(tab_a.tab.doc, "x", [7, 7]))
     tab_a.resolve_conflict(tab_a.tab, keep="theirs", copy_name="digits_cnn (your edits)")
     assert tab_a.undo() and tab_a.tab.doc == original
+
+
+def test_a_graphs_history_is_read_when_it_is_first_used(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.open_doc(templates.load("mlp"))
+    ws.edit(_moved(ws.tab.doc, ws.tab.doc["nodes"][0]["id"], [1, 1]))
+    ws.select(0)
+    ws.flush_history()
+    again = Workspace(tmp_path)
+    assert again.tab.key == "digits_cnn" and not again.tabs[1].history_read
+    again.select(1)
+    assert again.tab.undo and again.tabs[1].history_read

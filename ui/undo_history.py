@@ -19,6 +19,7 @@ then lost a conflict, or cut short) is not used.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ def apply_step(undo: list, redo: list, step: str, graph: dict, max_history: int)
 
 
 def replay(path: Path, max_history: int) -> Replayed:
-    records, _ = read_jsonl(path)
+    records = _read_without_gc_pauses(path)
     replayed = Replayed(lines=len(records))
     for record in records:
         parsed = _parsed(record)
@@ -80,6 +81,18 @@ def replay(path: Path, max_history: int) -> Replayed:
             apply_step(replayed.undo, replayed.redo, step, graph, max_history)
             replayed.revision = revision
     return replayed
+
+
+def _read_without_gc_pauses(path: Path) -> list:
+    """The file's records. Up to 2x max_history graphs at once: the cyclic collector, run again and
+    again over them as they are built, would take most of the time (a 200-node graph: 4x)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return read_jsonl(path)[0]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _parsed(record) -> tuple[str, dict, int] | None:

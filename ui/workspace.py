@@ -67,6 +67,7 @@ class Tab:
     file_revision: int = 0        # the graph file's revision when this session last read or wrote it
     conflict: OnDisk | None = None   # another browser tab's version, found when a save was refused
     history: undo_history.HistoryFile = field(default_factory=undo_history.HistoryFile)
+    history_read: bool = True     # False until the history file of a graph read from disk is read (on first use)
 
     @property
     def name(self) -> str:
@@ -116,9 +117,7 @@ class Workspace:
         return OnDisk(doc, _int_or_zero(doc.pop(REVISION, 0)))
 
     def _tab_from_disk(self, key: str, on_disk: OnDisk) -> Tab:
-        tab = Tab(key=key, doc=on_disk.doc, file_revision=on_disk.revision)
-        self._load_history(tab)
-        return tab
+        return Tab(key=key, doc=on_disk.doc, file_revision=on_disk.revision, history_read=False)
 
     def _revision_on_disk(self, key: str) -> int | None:
         """The graph file's revision, read from its first bytes where this class wrote it; None: no file."""
@@ -140,7 +139,7 @@ class Workspace:
         self._session_mine = copy.deepcopy(self._session_disk)
 
     def _session_fields(self) -> dict:
-        return {"open": [t.key for t in self.tabs], "active": self.tab.key if self.tabs else None,
+        return {"open": [t.key for t in self.tabs], "active": self.tabs[self.active].key if self.tabs else None,
                 "lang": self.lang, "data": copy.deepcopy(self.data), "train": copy.deepcopy(self.train)}
 
     def save_session(self) -> None:
@@ -191,7 +190,7 @@ class Workspace:
     # -- tabs --------------------------------------------------------------------------
     @property
     def tab(self) -> Tab:
-        return self.tabs[self.active]
+        return self._with_history(self.tabs[self.active])
 
     def _unique_key(self, name: str) -> str:
         """A key no open tab and no file in the folder has (a new graph never overwrites a saved one,
@@ -206,6 +205,7 @@ class Workspace:
     def open_doc(self, doc: dict, save: bool = True, key: str | None = None) -> Tab:
         doc = {k: v for k, v in doc.items() if k != REVISION}     # a file's revision is the folder's business
         tab = Tab(key=key or self._unique_key(doc.get("name", "graph")), doc=copy.deepcopy(doc))
+        tab.history.rewrite = self._history_path(tab).exists()    # left by a graph file deleted by hand
         return self._add_tab(tab, save=save)
 
     def _add_tab(self, tab: Tab, save: bool = True) -> Tab:
@@ -298,7 +298,7 @@ class Workspace:
     def edit(self, doc: dict, replace_canvas: bool = False, tab: Tab | None = None) -> None:
         """Record the graph for undo, take ``doc``, autosave. Python-made edits bump ``rev``.
         ``tab``: another open graph than the current one (the Train page edits the one it trains)."""
-        tab = tab or self.tab
+        tab = self._with_history(tab or self.tab)
         if doc == tab.doc:
             return
         previous = tab.doc
@@ -347,9 +347,18 @@ class Workspace:
         self.save_tab(tab)
         tab.history.pending.append((step, previous, tab.file_revision))
 
+    def _history_path(self, tab: Tab) -> Path:
+        return undo_history.history_path(self.graphs_dir, tab.key)
+
+    def _with_history(self, tab: Tab) -> Tab:
+        """``tab``, its undo and redo read from its history file if not yet (only the graphs used pay)."""
+        if not tab.history_read:
+            self._load_history(tab)
+        return tab
+
     def _load_history(self, tab: Tab) -> None:
-        replayed = undo_history.replay(undo_history.history_path(self.graphs_dir, tab.key), MAX_HISTORY)
-        tab.history = undo_history.HistoryFile(lines=replayed.lines)
+        replayed = undo_history.replay(self._history_path(tab), MAX_HISTORY)
+        tab.history, tab.history_read = undo_history.HistoryFile(lines=replayed.lines), True
         if replayed.revision == tab.file_revision:
             tab.undo, tab.redo = replayed.undo, replayed.redo
         else:
@@ -363,9 +372,9 @@ class Workspace:
             self._flush_tab_history(tab)
 
     def _flush_tab_history(self, tab: Tab) -> None:
-        if tab.conflict is None:
-            undo_history.flush(undo_history.history_path(self.graphs_dir, tab.key), tab.history,
-                               tab.undo, tab.redo, tab.file_revision, MAX_HISTORY)
+        if tab.conflict is None and tab.history_read:
+            undo_history.flush(self._history_path(tab), tab.history, tab.undo, tab.redo, tab.file_revision,
+                               MAX_HISTORY)
 
     # -- two browser tabs on one graph ------------------------------------------------------
     def resolve_conflict(self, tab: Tab, keep: str, copy_name: str) -> Tab | None:
