@@ -60,8 +60,10 @@ def wait_until(condition, timeout: float = 20) -> None:
 
 def set_out_features(page, app_idle, node_id: str, value: int) -> None:
     page.mouse.click(*head(page, node_id))
-    field = page.get_by_role("spinbutton", name="out_features *")
+    # this node's field (another node's panel may be open: typing there would be lost in the rerun)
+    field = page.locator(f'[class*="-{node_id}-out_features"] input').first
     field.wait_for()
+    app_idle(page)
     field.fill(str(value))
     field.press("Enter")
     app_idle(page)
@@ -119,11 +121,7 @@ def test_in_chinese_keeping_mine_saves_it_and_keeps_the_other_version_as_a_copy(
     delete_node(tab_b, app_idle, "relu3")
     wait_until(lambda: "relu3" not in node_ids(workdir))
 
-    tab_a.mouse.click(*head(tab_a, "fc1"))
-    field = tab_a.locator("input[type=number]").first
-    field.wait_for()
-    field.fill("32")
-    field.press("Enter")
+    set_out_features(tab_a, app_idle, "fc1", 32)
     message = tab_a.get_by_text("已在另一个浏览器标签页中被修改")
     expect(message).to_be_visible()
     shoot(tab_a, "conflict-zh.png")
