@@ -173,3 +173,15 @@ def test_undo_works_in_a_new_session(app, tmp_path):
     assert metric(again, "Trainable parameters") == "13,706"
     again.button(key="btn_redo").click().run()
     assert metric(again, "Trainable parameters") == "13,381"
+
+
+def test_a_setting_both_tabs_changed_is_saved_from_this_tab_and_said(app, tmp_path):
+    other_tab = Workspace(tmp_path / "ws")
+    other_tab.set_data_choice(data="moons")
+    app.session_state["workspace"].set_data_choice(data="circles")       # as the Data page would
+    app.run()
+    assert [t.value for t in app.toast] == [
+        "Another browser tab had changed the data choice too; this tab's choice is the one saved."]
+    assert Workspace(tmp_path / "ws").data_choice()["data"] == "circles"
+    app.run()
+    assert not app.toast                                                   # said once
