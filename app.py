@@ -1,8 +1,9 @@
 """NetCanvas: draw a network, see its shapes, train it live, take the code. (streamlit run app.py)"""
 import streamlit as st
 
+from ui import workspace_view
 from ui.nav import FAVICON, all_pages
-from ui.session import language_switch, localized
+from ui.session import language_switch, localized, workspace
 
 st.set_page_config(page_title="NetCanvas", page_icon=FAVICON, layout="wide",
                    initial_sidebar_state="collapsed")
@@ -15,4 +16,8 @@ brand.markdown(f"### :material/hub: NetCanvas &nbsp;<small style='color:#6b7280;
                f"{localized('app.tagline')}</small>", unsafe_allow_html=True)
 with switch:
     language_switch()
-nav.run()
+workspace_view.settings_notice()
+try:
+    nav.run()
+finally:
+    workspace().flush_history()     # this run's undo steps, after the page is drawn (never on an edit's path)

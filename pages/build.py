@@ -12,7 +12,7 @@ from builder.errors import FormatError
 from builder.graph import read_document, write_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_errors, build_rename, build_view, property_panel
+from ui import build_errors, build_rename, build_view, property_panel, workspace_view
 from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -40,6 +40,7 @@ if event is not None and event.seq is not None:
     elif event.command == "redo":
         ws.redo()
 selection = event.selection if event is not None else []
+workspace_view.conflicts(ws)     # a graph another browser tab saved first: which version to keep
 
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
 bar = st.columns([5, 0.55, 0.55, 1.5, 1.3, 0.55, 0.55], vertical_alignment="bottom")

@@ -179,3 +179,65 @@ def test_rename_refuses_an_empty_name(app, tmp_path):
     app.button(key="FormSubmitter:rename_digits_cnn-Rename").click().run()
     assert "A graph needs a name: the name cannot be empty." in [e.value for e in app.error]
     assert saved(tmp_path)["name"] == "digits_cnn"
+
+
+def _edit_fc2(at, value):
+    at.session_state["focus_node"] = "fc2"
+    at.run()
+    next(w for w in at.number_input if w.key and w.key.endswith(":fc2:out_features")).set_value(value).run()
+
+
+def test_a_graph_another_tab_saved_is_not_overwritten_and_the_user_picks(app, tmp_path):
+    other_tab = Workspace(tmp_path / "ws")                  # a second browser session on the same folder
+    doc = copy.deepcopy(other_tab.tab.doc)
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "relu3"]
+    other_tab.edit(doc)
+    _edit_fc2(app, 5)
+    assert "relu3" not in {n["id"] for n in saved(tmp_path)["nodes"]}          # the other tab's delete stands
+    warning = next(w.value for w in app.warning if "changed in another browser tab" in w.value)
+    assert warning.startswith("**digits_cnn** was changed")
+    assert any(md_literal("digits_cnn (your edits)") in c.value for c in app.caption)
+    app.button(key="conflict_theirs_digits_cnn").click().run()
+    assert not app.exception and not [w for w in app.warning if "another browser tab" in w.value]
+    tabs = next(s for s in app.segmented_control if s.label == "Open graphs")
+    assert list(tabs.options) == ["digits_cnn", md_literal("digits_cnn (your edits)")] and tabs.value == 0
+    assert metric(app, "Nodes") == "11"                                          # the other tab's graph
+    mine = saved(tmp_path, "digits_cnn_your_edits")
+    assert next(n for n in mine["nodes"] if n["id"] == "fc2")["params"] == {"out_features": 5}
+
+
+def test_the_conflict_message_in_chinese_and_keeping_mine(app, tmp_path):
+    app.segmented_control(key="lang_switch").set_value("zh").run()
+    other_tab = Workspace(tmp_path / "ws")
+    doc = copy.deepcopy(other_tab.tab.doc)
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "relu3"]
+    other_tab.edit(doc)
+    _edit_fc2(app, 5)
+    assert any("另一个浏览器标签页" in w.value for w in app.warning)
+    app.button(key="conflict_mine_digits_cnn").click().run()
+    assert "relu3" in {n["id"] for n in saved(tmp_path)["nodes"]}             # mine, knowingly
+    theirs = next(p for p in (tmp_path / "ws" / "graphs").glob("digits_cnn_*.json"))
+    assert json.loads(theirs.read_text())["name"] == "digits_cnn（来自另一个标签页）"
+
+
+def test_undo_works_in_a_new_session(app, tmp_path):
+    _edit_fc2(app, 5)
+    again = AppTest.from_file(str(APP), default_timeout=30)     # a reload: a new session, a new Workspace
+    again.run()
+    assert metric(again, "Trainable parameters") == "13,381"
+    again.button(key="btn_undo").click().run()
+    assert metric(again, "Trainable parameters") == "13,706"
+    again.button(key="btn_redo").click().run()
+    assert metric(again, "Trainable parameters") == "13,381"
+
+
+def test_a_setting_both_tabs_changed_is_saved_from_this_tab_and_said(app, tmp_path):
+    other_tab = Workspace(tmp_path / "ws")
+    other_tab.set_data_choice(data="moons")
+    app.session_state["workspace"].set_data_choice(data="circles")       # as the Data page would
+    app.run()
+    assert [t.value for t in app.toast] == [
+        "Another browser tab had changed the data choice too; this tab's choice is the one saved."]
+    assert Workspace(tmp_path / "ws").data_choice()["data"] == "circles"
+    app.run()
+    assert not app.toast                                                   # said once
