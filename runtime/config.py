@@ -264,7 +264,9 @@ SETTINGS: tuple[Setting, ...] = (
             bilingual("The same seed, graph and data give the same curve on a CPU.", "在 CPU 上，相同的种子、图和数据会得到相同的曲线。"),
             lo=0, hi=2**31 - 1, step=1, group="run", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
     Setting("snapshot_seconds", "float", 1.0, bilingual("Snapshot every (s)", "快照间隔（秒）"),
-            bilingual("How often activations and weight statistics are recorded.", "多久记录一次激活值和权重统计。"),
+            bilingual("How often activations and the weight and gradient distributions are recorded "
+                      "(their norms: at every log point).",
+                      "多久记录一次激活值以及权重和梯度的分布（它们的范数在每个记录点都会记录）。"),
             lo=0.2, hi=600.0, step=0.5, unit="s", group="run", surfaces=(FORM,)),
     # -- fine-tuning and resuming -----------------------------------------------------------------------------------------------
     Setting("init_from", "text", None, bilingual("Start from", "起始权重"),
