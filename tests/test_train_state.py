@@ -160,6 +160,21 @@ def test_layer_graph_nodes_edges_and_literal_labels():
     assert 240 <= train_state.agraph_height(templates.load("digits_cnn")) <= 640
 
 
+GREYS = {"#e5e7eb", "#6b7280", "#4b5563", "#9ca3af", "#374151", "#d1d5db"}
+
+
+def test_every_watchable_layer_is_coloured_and_only_the_others_are_grey():
+    """The hint says grey nodes have nothing of their own to show: a ReLU or a Flatten that has maps is coloured."""
+    doc = templates.load("digits_cnn")
+    watchable = {n["id"] for n in doc["nodes"] if n["type"] != "Output"}
+    nodes, _ = train_state.layer_graph(doc, watchable, None)
+    for node in nodes:
+        grey = node["color"]["background"] in GREYS
+        assert grey == (node["id"] not in watchable), (node["id"], node["color"])
+    types = {n["id"]: n["type"] for n in doc["nodes"]}
+    assert {types[n["id"]] for n in nodes if n["color"]["background"] not in GREYS} >= {"ReLU", "Flatten", "Conv2d"}
+
+
 def test_watchable_layers_and_default():
     doc = templates.load("digits_cnn")
     keys = ["step", "input__0", "target", "act__conv1", "act__relu1", "act__fc2"]

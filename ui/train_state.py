@@ -214,11 +214,14 @@ def run_mode(run_dir: Path, job: dict) -> str | None:
 
 
 # -- layers to watch ---------------------------------------------------------------------------------
+# a layer that can be watched has a colour; grey is kept for the nodes with no output of their own to show
+# (the page's hint says so): activations are layers like any other
 CATEGORY_COLORS = {
-    "io": "#16a34a", "conv": "#2563eb", "pool": "#0891b2", "dense": "#7c3aed", "activation": "#6b7280",
-    "norm": "#ca8a04", "recurrent": "#db2777", "other": "#4b5563",
+    "io": "#16a34a", "conv": "#2563eb", "pool": "#0891b2", "dense": "#7c3aed", "activation": "#0d9488",
+    "norm": "#ca8a04", "recurrent": "#db2777", "other": "#a16207",
 }
 SELECTED_COLOR = "#f97316"
+UNWATCHABLE_COLOR = "#e5e7eb"
 
 
 def category(layer_type: str) -> str:
@@ -257,7 +260,7 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None,
         nodes.append({
             "id": nid, "label": f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}", "title": "",
             "shape": "box",
-            "color": {"background": color if can else "#e5e7eb", "border": color,
+            "color": {"background": color if can else UNWATCHABLE_COLOR, "border": color,
                       "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},
             "font": {"color": "#ffffff" if can else "#374151", "size": 14, "face": "sans-serif", "multi": False},
             "borderWidth": 3 if nid == selected else 1, "size": 20, "margin": 8,
