@@ -27,7 +27,7 @@ language = lang()
 st.subheader(localized("export.title"))
 available = export_view.exportable_runs()
 labels = {export_view.GRAPH_ONLY: localized("exportpage.graph_only", name=ws.tab.name)}
-labels.update({r.id: export_view.run_label(r) for r in available})
+labels.update({r.id: export_view.run_label(r, language) for r in available})
 options = list(labels)
 default = export_view.default_source(available, ws.tab.name)
 source = st.selectbox(localized("exportpage.source"), options, index=options.index(default), format_func=labels.get,

@@ -140,6 +140,7 @@ class StatusWriter(Callback):
         runfiles.write_json(self.dir / runfiles.STATUS, {
             "format_version": runfiles.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
+            "epochs_done": t.epochs_completed,
             "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, **t.device_facts,
             "mode": t.data.mode, "data": t.data.data_name, "started": t.started, "updated": time.time(), **extra})
 

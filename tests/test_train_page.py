@@ -295,3 +295,40 @@ def test_defaults_follow_the_data_set_until_the_user_changes_them(env):
     start_button(at).click().run()
     cfg = env["started"][0]["config"]
     assert (cfg.data, cfg.epochs, cfg.batch_size) == ("wine", 15, 64)
+
+
+# -- the header, the runs table and Compare agree -------------------------------------------------------
+def status_text(at) -> str:
+    return next(m.value for m in at.markdown if "nc-status" in m.value)
+
+
+def test_the_header_and_the_runs_table_count_the_same_epochs(env):
+    from runtime.train import train
+    run_dir = env["root"] / runs.new_run_id()
+    run_dir.mkdir(parents=True)
+    cfg = TrainConfig.from_dict({"data": "digits", "epochs": 3, "max_steps": 30})
+    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load("mlp"),
+                                             "label": "cut short", "created": time.time()})
+    train(cfg, templates.load("mlp"), run_dir=run_dir)      # 23 steps an epoch: the second is cut short
+    at = open_train()
+    assert "1/3 epochs done" in status_text(at), status_text(at)
+    table = next(frame.value for frame in at.dataframe if "epochs" in frame.value.columns)
+    assert list(table["epochs"]) == ["1/3"]
+    assert any("1/3 epochs" in m.value for m in at.markdown if "cut short" in m.value)      # the run's card
+
+
+def test_compare_picks_the_newest_run_and_each_new_one(env):
+    older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older")
+    time.sleep(1.1)     # run ids are per second
+    newer = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newer")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(str(PAGES / "train.py")).run()
+    at.session_state["tp_current"] = older.name       # the page shows the older run
+    at.run()
+    assert at.multiselect(key="tp_compare").value == [newer.name]
+    at.multiselect(key="tp_compare").select(older.name).unselect(newer.name).run()
+    assert at.multiselect(key="tp_compare").value == [older.name]        # taken out: stays out
+    time.sleep(1.1)
+    newest = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newest")
+    at.run()
+    assert at.multiselect(key="tp_compare").value == [older.name, newest.name]

@@ -40,7 +40,7 @@ def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
         localized("trainpage.col.optimizer"): key["optimizer"],
         localized("trainpage.col.lr"): key["lr"],
         localized("trainpage.col.batch"): key["batch_size"],
-        localized("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
+        localized("trainpage.col.epochs"): f"{train_state.epochs_done(status)}/{planned_epochs(info)}",
         localized("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
         localized("trainpage.col.best_metric"): _best_metric(best),
         localized("trainpage.col.test"): _test_metric(train_state.test_scores(info.summary)),
@@ -49,13 +49,9 @@ def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
     }
 
 
-def _epochs_done(status: dict) -> int:
-    epoch = status.get("epoch")
-    if epoch is None:
-        return 0
-    if status.get("state") == "finished":
-        return int(status.get("epochs") or epoch + 1)
-    return int(epoch)
+def planned_epochs(info: runs.RunInfo):
+    """The epochs a run plans, as its header says: its status's (a continued run's new total), else its config's."""
+    return info.status.get("epochs") or info.config.get("epochs", "?")
 
 
 def _best_metric(best: dict) -> str:
@@ -100,10 +96,7 @@ def runs_section(current: runs.RunInfo | None) -> None:
     labels = {r.id: f"{r.label} · {r.id}" for r in infos}
     compare_col, act_col = st.columns([1.6, 1], gap="medium")
     with compare_col:
-        picked = [i for i in st.session_state.get("tp_compare", []) if i in by_id]
-        if not picked and current is not None:
-            picked = [current.id]
-        st.session_state["tp_compare"] = picked
+        st.session_state["tp_compare"] = compared(list(by_id))
         chosen = st.multiselect(localized("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
                                 help=localized("trainpage.help.compare"))
         if chosen:
@@ -135,6 +128,18 @@ def runs_section(current: runs.RunInfo | None) -> None:
         _actions(info, current)
 
 
+def compared(ids: list[str]) -> list[str]:
+    """The runs to compare: those picked before that still exist, and the newest run whenever it is one
+    the list has not offered before (the first look, a run just started); a run taken out stays out."""
+    picked = [i for i in st.session_state.get("tp_compare", []) if i in ids]
+    newest = max(ids)       # run ids start with their start time
+    if st.session_state.get("tp_compare_newest") != newest:
+        st.session_state["tp_compare_newest"] = newest
+        if newest not in picked:
+            picked.append(newest)
+    return picked
+
+
 def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     live_now = info.state in runs.LIVE_STATES
     anything_live = current is not None and current.state in runs.LIVE_STATES
@@ -143,7 +148,8 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     with st.container(border=True, key="tp_run_card"):
         best = best_of(info)
         facts = [localized(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
-                 localized("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
+                 localized("trainpage.epochs_done", done=train_state.epochs_done(info.status),
+                           planned=planned_epochs(info))]
         if best.get("val_loss", best.get("train_loss")) is not None:
             facts.append(localized("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
         if _best_metric(best):
@@ -165,7 +171,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
         can_continue = has_ckpt and not live_now
         with st.expander(localized("trainpage.continue"), icon=":material/resume:"):
             st.caption(localized("trainpage.continue_hint"))
-            done = _epochs_done(info.status)
+            done = train_state.epochs_done(info.status)
             planned = int(cfg.get("epochs", 10))
             total = st.number_input(localized("trainpage.total_epochs"), min_value=1, max_value=int(EPOCHS.hi),
                                     value=planned if done < planned else planned + 10, key=f"tp_cont_epochs_{info.id}")
