@@ -45,7 +45,7 @@ def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
         localized("trainpage.col.best_metric"): _best_metric(best),
         localized("trainpage.col.test"): _test_metric(train_state.test_scores(info.summary)),
         localized("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
-        "id": info.id,
+        localized("trainpage.col.id"): info.id,
     }
 
 
@@ -58,7 +58,7 @@ def _best_metric(best: dict) -> str:
     if "val_acc" in best or "train_acc" in best:
         return f"{100 * best.get('val_acc', best.get('train_acc')):.1f}%"
     if "val_mae" in best or "train_mae" in best:
-        return f"MAE {best.get('val_mae', best.get('train_mae')):.4g}"
+        return localized("trainpage.cell_mae", value=f"{best.get('val_mae', best.get('train_mae')):.4g}")
     return ""
 
 
@@ -67,7 +67,8 @@ def _test_metric(scores: dict) -> str:
     if "test_acc" in scores:
         return f"{100 * scores['test_acc']:.1f}%"
     if "test_mae" in scores:
-        return f"MAE {scores['test_mae']:.4g} · R² {scores.get('test_r2', float('nan')):.3f}"
+        return localized("trainpage.cell_mae_r2", mae=f"{scores['test_mae']:.4g}",
+                         r2=f"{scores.get('test_r2', float('nan')):.3f}")
     if "test_loss" in scores:
         return f"{scores['test_loss']:.4g}"
     return ""
@@ -88,8 +89,9 @@ def runs_section(current: runs.RunInfo | None) -> None:
     rows = [run_row(r, best_of(r), language) for r in infos]
     lr_col = localized("trainpage.col.lr")
     loss_col = localized("trainpage.col.best_val_loss")
+    id_col = localized("trainpage.col.id")
     st.dataframe(rows, hide_index=True, width="stretch", key="tp_runs_table",
-                 column_config={"id": st.column_config.TextColumn("id", width="small"),
+                 column_config={id_col: st.column_config.TextColumn(id_col, width="small"),
                                 lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
                                 loss_col: st.column_config.NumberColumn(loss_col, format="%.4f")})
 
