@@ -193,7 +193,8 @@ def test_no_english_word_is_left_on_a_chinese_page(runs_root, tmp_path, monkeypa
             at.session_state["tp_diag"] = view
             at.run()
             scan.read(at, f"train: {info.label}, {view}")
-    at.session_state["tp_compare"] = [info.id for info in infos]
+    every = [info.id for info in infos]
+    at.session_state["tp_compare_choice"] = (every, max(every))        # all runs compared, as if picked
     at.run()
     for metric in at.segmented_control(key="tp_compare_metric").options:
         at.segmented_control(key="tp_compare_metric").set_value(metric).run()

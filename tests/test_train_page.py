@@ -185,7 +185,7 @@ def test_runs_list_shows_seeded_runs_and_deletes(env):
     assert first["best val. loss"] == pytest.approx(0.4) and first["best val. accuracy / MAE"] == "85.0%"
     assert first["state"] == "finished" and first["epochs"] == "3/3"
     # the newest run is shown; compare starts with it
-    assert at.multiselect(key="tp_compare").value == ["20260101-000002-bbbb"]
+    assert compare_box(at).value == ["20260101-000002-bbbb"]
     at.selectbox(key="tp_act_run").set_value("20260101-000001-aaaa").run()
     at.button(key="tp_delete_yes").click().run()
     assert not at.exception, at.exception
@@ -317,6 +317,10 @@ def test_the_header_and_the_runs_table_count_the_same_epochs(env):
     assert any("1/3 epochs" in m.value for m in at.markdown if "cut short" in m.value)      # the run's card
 
 
+def compare_box(at):
+    return next(box for box in at.multiselect if box.label == "Compare runs")
+
+
 def test_compare_picks_the_newest_run_and_each_new_one(env):
     older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older")
     time.sleep(1.1)     # run ids are per second
@@ -325,10 +329,12 @@ def test_compare_picks_the_newest_run_and_each_new_one(env):
     at.switch_page(str(PAGES / "train.py")).run()
     at.session_state["tp_current"] = older.name       # the page shows the older run
     at.run()
-    assert at.multiselect(key="tp_compare").value == [newer.name]
-    at.multiselect(key="tp_compare").select(older.name).unselect(newer.name).run()
-    assert at.multiselect(key="tp_compare").value == [older.name]        # taken out: stays out
+    assert compare_box(at).value == [newer.name]
+    compare_box(at).select(older.name).unselect(newer.name).run()
+    assert compare_box(at).value == [older.name]
+    at.run()
+    assert compare_box(at).value == [older.name]                # taken out: stays out
     time.sleep(1.1)
     newest = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newest")
     at.run()
-    assert at.multiselect(key="tp_compare").value == [older.name, newest.name]
+    assert compare_box(at).value == [older.name, newest.name]

@@ -98,9 +98,13 @@ def runs_section(current: runs.RunInfo | None) -> None:
     labels = {r.id: f"{r.label} · {r.id}" for r in infos}
     compare_col, act_col = st.columns([1.6, 1], gap="medium")
     with compare_col:
-        st.session_state["tp_compare"] = compared(list(by_id))
-        chosen = st.multiselect(localized("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
-                                help=localized("trainpage.help.compare"))
+        # a widget per newest run: a new run opens a new one with it picked; the page never writes the widget's
+        # value (a write that a rerun overtakes would come back from the browser as the user's pick)
+        newest = max(by_id)         # run ids start with their start time
+        key = f"tp_compare::{newest}"
+        chosen = st.multiselect(localized("trainpage.compare"), list(by_id), default=compared(list(by_id)),
+                                format_func=labels.get, key=key, help=localized("trainpage.help.compare"),
+                                on_change=remember_compare, args=(key, newest))
         if chosen:
             metrics_all = {"loss"}
             for rid in chosen:
@@ -131,15 +135,22 @@ def runs_section(current: runs.RunInfo | None) -> None:
 
 
 def compared(ids: list[str]) -> list[str]:
-    """The runs to compare: those picked before that still exist, and the newest run whenever it is one
-    the list has not offered before (the first look, a run just started); a run taken out stays out."""
-    picked = [i for i in st.session_state.get("tp_compare", []) if i in ids]
-    newest = max(ids)       # run ids start with their start time
-    if st.session_state.get("tp_compare_newest") != newest:
-        st.session_state["tp_compare_newest"] = newest
-        if newest not in picked:
-            picked.append(newest)
+    """The runs to compare: the newest run until the user picks; then the user's pick (of the runs that
+    still exist), and the newest run if it came after that pick (a run just started)."""
+    newest = max(ids)
+    choice = st.session_state.get("tp_compare_choice")
+    if choice is None:
+        return [newest]
+    picked, newest_then = choice
+    picked = [i for i in picked if i in ids]
+    if newest != newest_then and newest not in picked:
+        picked.append(newest)
     return picked
+
+
+def remember_compare(key: str, newest: str) -> None:
+    """The user's pick and the newest run then: a run taken out stays out, a newer one joins."""
+    st.session_state["tp_compare_choice"] = (list(st.session_state.get(key) or []), newest)
 
 
 def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
@@ -218,7 +229,9 @@ def _delete(info: runs.RunInfo) -> None:
     runs.delete(info.dir)
     if st.session_state.get(train_live.CURRENT) == info.id:
         st.session_state.pop(train_live.CURRENT, None)
-    st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
+    choice = st.session_state.get("tp_compare_choice")
+    if choice is not None:
+        st.session_state["tp_compare_choice"] = ([i for i in choice[0] if i != info.id], choice[1])
     st.session_state.pop("tp_act_run", None)
 
 
