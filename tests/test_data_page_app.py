@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from runtime.data.augment import AUGMENTATIONS
 from tests.shown import shown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,12 @@ def open_data_page(home: Path, monkeypatch, lang: str | None = None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def open_tab(at, label: str) -> AppTest:
+    """Open one of the page's tabs (only the open tab's content is built), as a click on it does."""
+    at.session_state["data_tab"] = label
+    return at.run()
 
 
 def choice(at) -> dict:
@@ -91,13 +98,27 @@ def test_split_and_label_noise_are_stored(tmp_path, monkeypatch):
 
 def test_augmentation_settings_are_stored_and_previewed(tmp_path, monkeypatch):
     at = open_data_page(tmp_path, monkeypatch)
+    open_tab(at, "Augmentation")
     at.slider(key="aug_rotation").set_value(30.0).run()
     at.slider(key="aug_noise").set_value(0.1).run()
     assert choice(at)["augment"] == {"rotation": 30.0, "noise": 0.1}
     charts = at.get("plotly_chart")
-    assert len(charts) >= 3, "sample grid, balance, before and after"
+    assert len(charts) == 2, "the open tab's figures: before and after"
     at.button(key="aug_reset").click().run()
     assert choice(at)["augment"] == {}
+
+
+def test_only_the_open_tab_is_built(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    [grid] = at.get("plotly_chart")                                  # Samples: the grid alone
+    assert not [s for s in at.slider if s.key and s.key.startswith("aug_")]
+    open_tab(at, "Classes and split")
+    [balance] = at.get("plotly_chart")
+    assert balance.proto.spec != grid.proto.spec and "Samples per class" in balance.proto.spec
+    open_tab(at, "Augmentation")
+    assert len([s for s in at.slider if s.key and s.key.startswith("aug_")]) == len(AUGMENTATIONS)
+    at.selectbox(key="data_builtin").select("iris").run()           # no Augmentation tab: back to Samples
+    assert not at.exception and at.dataframe and not at.get("plotly_chart")
 
 
 def test_a_bad_csv_is_a_message_and_the_previous_choice_stays(tmp_path, monkeypatch):
