@@ -1,6 +1,7 @@
 """NetCanvas: draw a network, see its shapes, train it live, take the code. (streamlit run app.py)"""
 import streamlit as st
 
+from ui import data_warmup
 from ui.nav import FAVICON, all_pages
 from ui.session import language_switch, localized
 
@@ -16,3 +17,4 @@ brand.markdown(f"### :material/hub: NetCanvas &nbsp;<small style='color:#6b7280;
 with switch:
     language_switch()
 nav.run()
+data_warmup.start_for_session()     # the Data page's imports and data, in the background, once

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from runtime.data.augment import AUGMENTATIONS
 from tests.shown import shown
+from ui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_CSV = b"a,b\n1,2\n\x00\x01\x02\x00"
@@ -150,3 +152,52 @@ def test_chinese_page_has_no_untranslated_keys(tmp_path, monkeypatch):
     texts = " ".join(_texts(at))
     assert "数据集" in texts and "训练集" in texts and "匹配" in texts
     assert "datapage." not in texts
+
+
+# -- the warm-up: the Data page's imports and data, in the background, once per server process ----------
+@pytest.fixture
+def counted_summaries(monkeypatch):
+    """The names of the built-in sets summarized from now on (the page's cache emptied first, after
+    the warm-up an earlier test's app started)."""
+    from ui import data_preview
+    from ui import data_warmup
+    data_warmup.finished(timeout=60)
+    names = []
+    real = data_preview.builtin_view
+
+    def counting(name, options=None):
+        names.append(name)
+        return real(name, options)
+    monkeypatch.setattr(data_preview, "builtin_view", counting)
+    data_preview._builtin_view.clear()
+    yield names
+    data_preview._builtin_view.clear()
+
+
+def test_a_session_after_the_warm_up_does_not_build_the_summary_again(tmp_path, monkeypatch, counted_summaries):
+    from ui import data_warmup
+    data_warmup.warm_up({"data": "digits", "data_options": {}})
+    assert counted_summaries == ["digits"]
+    at = open_data_page(tmp_path / "first", monkeypatch)
+    assert "Fits the graph **digits_cnn**" in at.success[0].value
+    open_data_page(tmp_path / "second", monkeypatch)
+    assert counted_summaries == ["digits"], "each session found the summary the warm-up built"
+
+
+def test_the_app_starts_one_warm_up_per_process_for_the_sessions_data(tmp_path, monkeypatch):
+    from ui import data_warmup
+    choices = []
+    monkeypatch.setattr(data_warmup, "_thread", None)
+    monkeypatch.setattr(data_warmup, "warm_up", choices.append)
+    Workspace(tmp_path).set_data_choice(data="moons", data_options={"noise": 0.3})
+    open_data_page(tmp_path, monkeypatch)
+    assert data_warmup.finished(timeout=10)
+    assert [(c["data"], c["data_options"]) for c in choices] == [("moons", {"noise": 0.3})]
+    assert not data_warmup.start_once({"data": "iris"})
+
+
+def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_summaries):
+    from ui import data_warmup
+    data_warmup.warm_up({"data": "no such set", "data_options": {}})
+    data_warmup.warm_up({"data": "", "upload": "/nowhere/gone.csv", "upload_options": {}})
+    assert counted_summaries == ["no such set"]
