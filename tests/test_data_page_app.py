@@ -156,32 +156,42 @@ def test_chinese_page_has_no_untranslated_keys(tmp_path, monkeypatch):
 
 # -- the warm-up: the Data page's imports and data, in the background, once per server process ----------
 @pytest.fixture
-def counted_summaries(monkeypatch):
-    """The names of the built-in sets summarized from now on (the page's cache emptied first, after
-    the warm-up an earlier test's app started)."""
+def counted_builds(monkeypatch):
+    """What is built from now on: {"summaries": [set names], "grids": [image grid titles]} (the
+    page's caches emptied first, after the warm-up an earlier test's app started)."""
     from ui import data_preview
     from ui import data_warmup
     data_warmup.finished(timeout=60)
-    names = []
-    real = data_preview.builtin_view
+    built = {"summaries": [], "grids": []}
+    summarize, mosaic = data_preview.builtin_view, data_preview.figures.image_mosaic
 
-    def counting(name, options=None):
-        names.append(name)
-        return real(name, options)
-    monkeypatch.setattr(data_preview, "builtin_view", counting)
+    def counted_summary(name, options=None):
+        built["summaries"].append(name)
+        return summarize(name, options)
+
+    def counted_mosaic(images, titles=None, **kw):
+        built["grids"].append(list(titles or []))
+        return mosaic(images, titles, **kw)
+    monkeypatch.setattr(data_preview, "builtin_view", counted_summary)
+    monkeypatch.setattr(data_preview.figures, "image_mosaic", counted_mosaic)
     data_preview._builtin_view.clear()
-    yield names
+    data_preview._image_grid.clear()
+    yield built
     data_preview._builtin_view.clear()
+    data_preview._image_grid.clear()
 
 
-def test_a_session_after_the_warm_up_does_not_build_the_summary_again(tmp_path, monkeypatch, counted_summaries):
+def test_a_session_after_the_warm_up_builds_neither_the_summary_nor_the_grid(tmp_path, monkeypatch, counted_builds):
     from ui import data_warmup
     data_warmup.warm_up({"data": "digits", "data_options": {}})
-    assert counted_summaries == ["digits"]
+    assert counted_builds["summaries"] == ["digits"] and len(counted_builds["grids"]) == 1
     at = open_data_page(tmp_path / "first", monkeypatch)
     assert "Fits the graph **digits_cnn**" in at.success[0].value
+    [grid] = at.get("plotly_chart")
+    assert grid.proto.spec.count('"text":"0"') >= 3                  # the classes in turn: 24 digits, 0-9
     open_data_page(tmp_path / "second", monkeypatch)
-    assert counted_summaries == ["digits"], "each session found the summary the warm-up built"
+    assert counted_builds["summaries"] == ["digits"] and len(counted_builds["grids"]) == 1, \
+        "each session found what the warm-up built"
 
 
 def test_the_app_starts_one_warm_up_per_process_for_the_sessions_data(tmp_path, monkeypatch):
@@ -196,8 +206,8 @@ def test_the_app_starts_one_warm_up_per_process_for_the_sessions_data(tmp_path, 
     assert not data_warmup.start_once({"data": "iris"})
 
 
-def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_summaries):
+def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_builds):
     from ui import data_warmup
     data_warmup.warm_up({"data": "no such set", "data_options": {}})
     data_warmup.warm_up({"data": "", "upload": "/nowhere/gone.csv", "upload_options": {}})
-    assert counted_summaries == ["no such set"]
+    assert counted_builds == {"summaries": ["no such set"], "grids": []}

@@ -4,9 +4,10 @@ No other page imports torch in the server process, so the first visit of the Dat
 to pay for it: about 1.1 s for ``import torch`` and 0.3 s for the data modules, before
 loading and summarizing the chosen set. ``start_for_session`` (app.py calls it after each run)
 does that work once per server process, in a daemon thread: it imports the page's modules
-and loads the session's data choice through the same cached loaders the page calls, so a
-first visit finds them ready. A visit while the warm-up is still importing waits for the
-modules it needs (Python's import lock), never longer than it would without a warm-up.
+and loads the session's data choice (and builds its image grid, the process's first Plotly
+figure) through the same cached functions the page calls, so a first visit finds them ready.
+A visit while the warm-up is still importing waits for the modules it needs (Python's import
+lock), never longer than it would without a warm-up.
 """
 from __future__ import annotations
 
@@ -37,19 +38,20 @@ def start_once(choice: dict) -> bool:
 
 
 def warm_up(choice: dict) -> None:
-    """Import the Data page's modules and put ``choice``'s summary into the page's cache. A set
-    that does not load is left for the page to report."""
+    """Import the Data page's modules and put ``choice``'s summary, and its sample grid when it is
+    an image set, into the page's caches. A set that does not load is left for the page to report."""
     from runtime.data.errors import DataError      # importing runtime.data imports torch: here, not in app.py
 
     from . import data_fit, data_upload, figures  # noqa: F401 - imported now for what importing them costs
     from . import data_preview
     try:
         if choice.get("upload"):
-            data_preview.load_upload(choice["upload"], choice.get("upload_options") or {})
+            view = data_preview.load_upload(choice["upload"], choice.get("upload_options") or {})
         else:
-            data_preview.load_builtin(choice["data"], choice.get("data_options") or {})
+            view = data_preview.load_builtin(choice["data"], choice.get("data_options") or {})
     except (DataError, OSError):
-        pass
+        return
+    data_preview.image_grid(view)
 
 
 def finished(timeout: float | None = None) -> bool:
