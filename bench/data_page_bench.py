@@ -1,6 +1,6 @@
 """Data page benchmark, in the real browser: from a click on "Data" to the page drawn and idle.
 
-    python bench/data_page_bench.py [--repeats N] [--lang en|zh]
+    python bench/data_page_bench.py [--repeats N] [--lang en|zh] [--pause S] [--root DIR]
 
 For each repeat, starts a fresh ``streamlit run app.py`` (workspace and runs in a temporary
 folder, so the default data set and graph: digits and digits_cnn), opens the front page in
@@ -9,6 +9,9 @@ headless Chromium (the ``chromium`` on PATH), waits for the Build page to be idl
           navigation until the script run has finished and the page's content is drawn (title,
           fit check, numbers, and the visible tab's Plotly figure or table)
   second  back to Build, then "Data" again, in the same browser session
+``--pause`` is how long the Build page stays open before the first click (default 1 s: a
+person reads it before moving on); ``--root`` runs another checkout's app.py (e.g. an earlier
+commit, ``git archive``d into a folder) for before/after figures on the same machine.
 Target: first visit under 1 s on CPU. Prints each repeat, then the median and worst.
 Not a timed test: the numbers depend on the machine and on what else runs on it.
 """
@@ -70,14 +73,14 @@ def nav_click(page, name: str) -> None:
     page.get_by_test_id("stTopNavLink").filter(has_text=name).click()
 
 
-def one_server(browser, lang: str) -> tuple[float, float]:
-    """(first, second) visit times in seconds, in a fresh server process."""
+def one_server(browser, lang: str, pause_s: float = 1.0, root: Path = ROOT) -> tuple[float, float]:
+    """(first, second) visit times in seconds, in a fresh server process running ``root``'s app."""
     home = Path(tempfile.mkdtemp(prefix="netcanvas-data-bench-"))
     workspace = home / "workspace"
     workspace.mkdir()
     (workspace / "session.json").write_text(json.dumps({"lang": lang}))
-    app = launch(ROOT / "app.py", cwd=ROOT, env={"NETCANVAS_WORKSPACE": str(workspace),
-                                                 "NETCANVAS_RUNS": str(home / "runs")})
+    app = launch(root / "app.py", cwd=root, env={"NETCANVAS_WORKSPACE": str(workspace), "NETCANVAS_RUNS": str(home / "runs"),
+                                                 "PYTHONPATH": str(root)})
     build, data = NAV_NAMES[lang]
     try:
         context = browser.new_context(viewport=VIEWPORT)
@@ -85,14 +88,14 @@ def one_server(browser, lang: str) -> tuple[float, float]:
         page.goto(app.url)
         page.get_by_test_id("stTopNavLink").first.wait_for(timeout=120_000)
         idle(page)
-        page.wait_for_timeout(500)                # let the Build page's after-work settle
+        page.wait_for_timeout(pause_s * 1000)
         times = []
         for visit in range(2):
             if visit:
                 nav_click(page, build)
                 page.wait_for_function(LEFT_DATA_JS)
                 idle(page)
-                page.wait_for_timeout(500)
+                page.wait_for_timeout(pause_s * 1000)
             t0 = time.perf_counter()
             nav_click(page, data)
             ready(page)
@@ -108,14 +111,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="fresh servers (default 5)")
     parser.add_argument("--lang", choices=sorted(NAV_NAMES), default="en")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds on the Build page before clicking Data")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py to run")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
     firsts, seconds = [], []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
-        print(f"click 'Data' -> page drawn and idle, in the browser (s; {args.repeats} fresh servers)")
+        print(f"click 'Data' -> page drawn and idle, in the browser (s; {args.repeats} fresh servers, "
+              f"{args.pause:g} s on Build first)")
         for i in range(args.repeats):
-            first, second = one_server(browser, args.lang)
+            first, second = one_server(browser, args.lang, args.pause, args.root.resolve())
             firsts.append(first)
             seconds.append(second)
             print(f"  server {i + 1}: first visit {first:5.2f}   second visit {second:5.2f}")
