@@ -227,7 +227,7 @@ def canvas_strings(lang: str = "en") -> dict[str, str]:
     """The canvas labels in ``lang`` from ``builder.i18n`` (keys without prefix)."""
     from builder import i18n
 
-    return {k: i18n.t(f"canvas.{k}", lang) for k in STRING_KEYS}
+    return {k: i18n.translate(f"canvas.{k}", lang) for k in STRING_KEYS}
 
 
 def _clean_strings(strings: dict | None) -> dict[str, str]:
