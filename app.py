@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import data_warmup
+from ui import plotly_preload
 from ui.nav import FAVICON, all_pages
 from ui.session import language_switch, localized
 
@@ -18,3 +19,4 @@ with switch:
     language_switch()
 nav.run()
 data_warmup.start_for_session()     # the Data page's imports and data, in the background, once
+plotly_preload.preload_in_browser()   # the charts' JavaScript, when the browser is idle, once a session

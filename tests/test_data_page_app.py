@@ -211,3 +211,23 @@ def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_bui
     data_warmup.warm_up({"data": "no such set", "data_options": {}})
     data_warmup.warm_up({"data": "", "upload": "/nowhere/gone.csv", "upload_options": {}})
     assert counted_builds == {"summaries": ["no such set"], "grids": []}
+
+
+# -- the Plotly bundle, preloaded by the browser (ui/plotly_preload.py) --------------------------------
+def test_the_plotly_bundle_is_found_beside_streamlits_own_scripts():
+    from ui.plotly_preload import plotly_bundle
+    bundle = plotly_bundle()
+    assert bundle and bundle.startswith("PlotlyChart.") and bundle.endswith(".js")
+    scripts = Path(__import__("streamlit").__file__).parent / "static" / "static" / "js"
+    assert (scripts / bundle).is_file() and list(scripts.glob("index.*.js"))
+
+
+def test_a_session_asks_the_browser_for_the_plotly_bundle_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "tests" / "app_entry.py"), default_timeout=30)
+
+    def asked() -> int:
+        return len([c for c in at.run().get("bidi_component") if c.key == "plotly_preload"])
+    first = asked()
+    at.switch_page(str(ROOT / "pages" / "data.py"))
+    assert first + asked() + asked() == 1
