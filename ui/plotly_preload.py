@@ -4,9 +4,9 @@ The first page of a browser session that draws a Plotly figure (Data, Train) wai
 Plotly bundle: about 4.7 MB of JavaScript, a second or more of CPU to compile and run on a small
 machine, more than the rest of the Data page's first visit together. ``preload_in_browser``
 (app.py calls it after each run) sends, on a session's first run, an invisible component that
-imports that bundle once the browser is idle, a second after the first page is drawn. The browser
+imports that bundle once the browser is idle, 0.3 s after the first page is drawn. The browser
 keeps one copy of a module per address, so the chart that needs it later finds it loaded; a
-visit before the bundle is ready waits for the same download, never for a second one.
+visit before the bundle is ready waits for that same load, never starts a second one.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-DELAY_MS = 1000    # after the first page is drawn: its own first moments are left alone
+DELAY_MS = 300     # after the first page is drawn, and when the browser is next idle
 
 JS = """
 export default function ({ data }) {
