@@ -259,8 +259,11 @@ def defaults_caption(ws, mode: str, data: str | None, values: dict) -> None:
         shown = " · ".join(f"{setting_label(n)} {train_config.field_by_name(n).format(v)}" for n, v in own.items())
         st.caption(localized("trainpage.defaults_for_data", data=md_literal(data), settings=shown))
     changed = [n for n in train_config.changed_fields(mode, ws.train_values(mode), data) if n in values]
+    # always the same container, empty or not: the fields below keep their place in the page when the
+    # first change shows the reset row (else they are drawn anew and the field being typed in loses focus)
+    row = st.container(key="tp_defaults_row")
     if changed:
-        c1, c2 = st.columns([3, 1.2], vertical_alignment="center")
+        c1, c2 = row.columns([3, 1.2], vertical_alignment="center")
         c1.caption(localized("trainpage.defaults_changed", names=", ".join(pick(BY_NAME[n].label, language) for n in changed)))
         if c2.button(localized("trainpage.defaults_reset"), key="tp_defaults_reset", icon=":material/restart_alt:"):
             ws.set_train(values={}, for_mode=mode)

@@ -104,3 +104,26 @@ def test_settings_survive_runs_reloads_pages_and_languages(app, new_page, app_id
     page.get_by_role("button", name="Start training").wait_for()
     app_idle(page)
     assert form_values(page) == SETTINGS
+
+
+def test_the_field_being_typed_in_keeps_the_focus_when_the_first_change_shows_the_reset_row(app, new_page, app_idle):
+    """The first change adds 'changed: ... Reset' above the fields; the field the user tabbed into must not be
+    drawn anew (it lost the focus and the typing, and for a moment the page had two of it)."""
+    page = new_page(app.url + "/train")
+    app_idle(page, timeout=60_000)
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    setup = page.locator(".st-key-tp_setup")
+    if page.locator(".st-key-tp_defaults_reset").count():      # an earlier test changed the form: back to defaults
+        page.locator(".st-key-tp_defaults_reset").get_by_role("button").click()
+        page.locator(".st-key-tp_defaults_reset").wait_for(state="detached")
+        app_idle(page)
+    epochs = setup.get_by_label("Epochs", exact=True)
+    epochs.fill("31")
+    setup.get_by_label("Batch size", exact=True).click()    # the user goes on to the next field; the rerun shows the reset row
+    page.locator(".st-key-tp_defaults_reset").wait_for()
+    app_idle(page)
+    assert setup.get_by_label("Batch size", exact=True).count() == 1
+    assert page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')") == "Batch size"
+    page.locator(".st-key-tp_defaults_reset").get_by_role("button").click()     # leave the defaults as found
+    page.locator(".st-key-tp_defaults_reset").wait_for(state="detached")
+    app_idle(page)
