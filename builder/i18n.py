@@ -67,3 +67,9 @@ def pick(text: dict[str, str] | str | None, lang: str = DEFAULT_LANG) -> str:
     if isinstance(text, str):
         return text
     return str(text.get(lang) or text.get(DEFAULT_LANG) or next(iter(text.values()), ""))
+
+
+def in_sentence(word: str) -> str:
+    """A label as a word inside a sentence: "Accuracy" -> "accuracy"; acronyms ("MAE") and scripts without
+    case stay as they are."""
+    return word[0].lower() + word[1:] if len(word) > 1 and word[1].islower() else word

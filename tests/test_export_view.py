@@ -62,7 +62,7 @@ def test_default_source_prefers_the_graph_on_the_canvas(tmp_path):
     assert export_view.default_source(available, "perceptron") == a.name
     assert export_view.default_source(available, "lenet5") == b.name
     assert export_view.default_source([], "mlp") == export_view.GRAPH_ONLY
-    assert "Validation Accuracy" in export_view.run_label(available[0], "en")
+    assert "Validation accuracy" in export_view.run_label(available[0], "en")       # a word in a sentence, not a title
 
 
 def test_a_run_on_an_uploaded_csv_is_labelled_with_its_data_not_the_default_set(tmp_path):

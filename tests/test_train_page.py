@@ -312,6 +312,7 @@ def test_the_header_and_the_runs_table_count_the_same_epochs(env):
     train(cfg, templates.load("mlp"), run_dir=run_dir)      # 23 steps an epoch: the second is cut short
     at = open_train()
     assert "1/3 epochs done" in status_text(at), status_text(at)
+    assert "Validation accuracy" in status_text(at)         # a tile's name reads as a phrase, not "Validation Accuracy"
     table = next(frame.value for frame in at.dataframe if "epochs" in frame.value.columns)
     assert list(table["epochs"]) == ["1/3"]
     assert any("1/3 epochs" in m.value for m in at.markdown if "cut short" in m.value)      # the run's card

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.i18n import translate
+from builder.i18n import in_sentence, translate
 from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
@@ -32,9 +32,9 @@ def run_label(r: runs.RunInfo, lang: str) -> str:
     """"name · data · id · validation accuracy 84.7%": the data the run trained on, its headline score."""
     s = r.summary or {}
     if isinstance(s.get("val_acc"), float):
-        metric = f" · {translate('trainpage.val_metric', lang, metric=translate('fig.acc', lang))} {100 * s['val_acc']:.1f}%"
+        metric = f" · {translate('trainpage.val_metric', lang, metric=in_sentence(translate('fig.acc', lang)))} {100 * s['val_acc']:.1f}%"
     elif isinstance(s.get("val_loss"), float):
-        metric = f" · {translate('trainpage.val_metric', lang, metric=translate('fig.loss', lang))} {s['val_loss']:.4g}"
+        metric = f" · {translate('trainpage.val_metric', lang, metric=in_sentence(translate('fig.loss', lang)))} {s['val_loss']:.4g}"
     else:
         metric = ""
     return f"{r.label} · {data_name(r)} · {r.id}{metric}"

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from builder.errors import CodedError, render_message
+from builder.i18n import in_sentence
 from runtime import runs
 from ui import figures
 from ui import live_plot
@@ -226,7 +227,7 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
     val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
     number_text, latest = train_state.number_text, train_state.latest
     tiles = [(localized(f"fig.{first}"), number_text(latest(records, first, "step"))),
-             (localized("trainpage.val_metric", metric=localized(f"fig.{val_key[4:]}")),
+             (localized("trainpage.val_metric", metric=in_sentence(localized(f"fig.{val_key[4:]}"))),
               number_text(latest(records, val_key, "epoch"), pct=val_key.endswith("acc"))),
              (localized("fig.speed"), number_text(p["samples_per_s"], digits=0)),
              (localized("fig.lr"), number_text(latest(records, "lr", "step"), sci=True))]
