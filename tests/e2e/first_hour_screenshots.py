@@ -5,7 +5,8 @@
 Starts ``streamlit run app.py`` on a fresh workspace holding the perceptron template and the iris
 data set, trains twice with the form's defaults (iris's own: 100 epochs, batch 16), and writes:
 first-train-en.png / first-train-zh.png (the finished run, the form saying where its defaults came
-from), first-compare-zh.png (the runs table and Compare in Chinese) and first-export-zh.png.
+from), first-compare-zh.png (the runs table and Compare in Chinese) and first-export-zh.png. Then, on the Build page, an MLP drawn without its Flatten:
+first-build-en.png / first-build-zh.png (the hint on the Linear, its text in the property panel).
 """
 from __future__ import annotations
 
@@ -53,7 +54,46 @@ def shoot(page, path: Path) -> None:
     page.evaluate("document.fonts.ready")
     page.wait_for_timeout(1200)
     page.screenshot(path=str(path))
+    from PIL import Image                   # smaller files: 8-bit palette PNGs
+
+    Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                             dither=Image.Dither.NONE).save(path, optimize=True)
     print("wrote", path)
+
+
+def first_mlp() -> dict:
+    """The MLP as a newcomer first draws it: no Flatten (it checks, with a hint on the first Linear)."""
+    doc = templates.load("mlp")
+    doc["name"] = "my first mlp"
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "flat"]
+    doc["edges"] = [e for e in doc["edges"] if "flat" not in (e["source"], e["target"])] + [{"source": "x", "target": "fc1"}]
+    return doc
+
+
+def build_shots(browser, out_dir: Path) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="netcanvas-first-build-"))
+    home, cwd = tmp / "workspace", tmp / "cwd"
+    (home / "graphs").mkdir(parents=True)
+    shutil.copytree(ROOT / ".streamlit", cwd / ".streamlit")
+    (home / "graphs" / "first.json").write_text(json.dumps(first_mlp()))
+    (home / "session.json").write_text(json.dumps({"open": ["first"], "active": 0, "lang": "en",
+                                                   "data": {"data": "digits"}}))
+    app = launch(ROOT / "app.py", cwd=cwd, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(tmp / "runs")})
+    try:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.set_default_timeout(60_000)
+        page.goto(f"{app.url}/")
+        settle(page)
+        page.locator('.nc-node[data-id="fc1"] .nc-head').click()     # its property panel shows the hint in full
+        settle(page)
+        shoot(page, out_dir / "first-build-en.png")
+        page.get_by_role("radio", name="简体中文").click()
+        settle(page)
+        shoot(page, out_dir / "first-build-zh.png")
+        page.close()
+    finally:
+        app.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(out_dir: Path) -> None:
@@ -93,6 +133,7 @@ def main(out_dir: Path) -> None:
             page.get_by_test_id("stTopNavLink").filter(has_text="导出").click()
             settle(page)
             shoot(page, out_dir / "first-export-zh.png")
+            build_shots(browser, out_dir)
             browser.close()
     finally:
         app.stop()
