@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder.errors import PATH_SEP
 from builder.graph import write_document
 
 from . import checkpoint
@@ -174,8 +175,8 @@ class Snapshots(Callback):
         t = trainer
         self.names = t.compiled.generated.names                 # node id -> attribute
         self.node_of = {v: k for k, v in self.names.items()}
-        self.watch = [n for n in t.data.check.order if hasattr(t.module, self.names[n])]
-        shapes = t.data.check.shapes
+        self.watch = watched_modules(t.data.check, t.compiled.generated, t.module)
+        shapes = {PATH_SEP.join(path): shape for path, shape in watched_shapes(t.data.check).items()}
         self.conv_like = {n for n in self.watch if shapes.get(n) is not None and len(shapes[n]) in (2, 3)}
         self.watch_inputs, self.watch_target = None, None
         if t.data.mode != "gan":
@@ -230,8 +231,8 @@ class Snapshots(Callback):
                 captured[node] = _to_numpy(out)
             return hook
 
-        for node in self.watch:
-            handles.append(getattr(t.module, self.names[node]).register_forward_hook(keep(node)))
+        for node, module_path in self.watch.items():
+            handles.append(t.module.get_submodule(module_path).register_forward_hook(keep(node)))
         was = t.module.training
         t.module.eval()
         try:
@@ -247,6 +248,36 @@ class Snapshots(Callback):
         if self.watch_target is not None:
             arrays["target"] = _to_numpy(self.watch_target)
         runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, **arrays)
+
+
+def watched_modules(result, generated, model) -> dict[str, str]:
+    """Node -> dotted module path for every node with a module, in graph order, each block instance
+    followed by the nodes inside it: ``{"conv1": "conv1", "layer1": "layer1", "layer1/0": "layer1.0",
+    "layer1/0/conv1": "layer1.0.conv1", ...}``. The key is the node id, or inside an instance the
+    path of ids joined with "/" (the ``act__<key>`` arrays of activations.npz)."""
+    out = {}
+
+    def visit(inside, prefix: tuple) -> None:
+        for node_id in inside.order:
+            path = prefix + (node_id,)
+            module_path = generated.module_paths.get(path)
+            if module_path is None:
+                continue
+            try:
+                model.get_submodule(module_path)
+            except AttributeError:
+                continue
+            out[PATH_SEP.join(path)] = module_path
+            if node_id in inside.instances:
+                visit(inside.instances[node_id], path)
+
+    visit(result, ())
+    return out
+
+
+def watched_shapes(result) -> dict[tuple, tuple | None]:
+    """The shape of every node by path (a node of the graph: a path of one id)."""
+    return {**{(node_id,): shape for node_id, shape in result.shapes.items()}, **result.inner_shapes()}
 
 
 def _hist(values: torch.Tensor) -> dict:
