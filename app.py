@@ -1,6 +1,8 @@
 """NetCanvas: draw a network, see its shapes, train it live, take the code. (streamlit run app.py)"""
 import streamlit as st
 
+from ui import data_warmup
+from ui import plotly_preload
 from ui import workspace_view
 from ui.nav import FAVICON, all_pages
 from ui.session import language_switch, localized, workspace
@@ -21,3 +23,5 @@ try:
     nav.run()
 finally:
     workspace().flush_history()     # this run's undo steps, after the page is drawn (never on an edit's path)
+data_warmup.start_for_session()     # the Data page's imports and data, in the background, once
+plotly_preload.preload_in_browser()   # the charts' JavaScript, when the browser is idle, once a session

@@ -294,16 +294,18 @@ with right:
         n_aug = len([k for k in choice["augment"] if k in data_view.AUGMENT_KEYS])
         cols[3].metric(localized("datapage.m_augment"), localized("datapage.m_aug_on", n=n_aug) if n_aug else localized("datapage.m_aug_off"))
 
-    # -- look at it ------------------------------------------------------------------------------
+    # -- look at it: only the open tab's content is built (its figures are most of a run) ------------
     names = [localized("datapage.tab_samples"), localized("datapage.tab_classes")]
     if view.is_image:
         names.append(localized("datapage.tab_augment"))
-    tabs = st.tabs(names)
-    with tabs[0]:
-        data_preview.render_samples(view, language, choice["upload"])
-    with tabs[1]:
-        data_preview.render_balance(view, sizes, language)
-    if view.is_image:
+    tabs = st.tabs(names, key="data_tab", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            data_preview.render_samples(view, language, choice["upload"])
+    if tabs[1].open:
+        with tabs[1]:
+            data_preview.render_balance(view, sizes, language)
+    if view.is_image and tabs[2].open:
         with tabs[2]:
             stored = dict(choice["augment"] or {})
             c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")

@@ -27,7 +27,7 @@ language = lang()
 st.subheader(localized("export.title"))
 available = export_view.exportable_runs()
 labels = {export_view.GRAPH_ONLY: localized("exportpage.graph_only", name=ws.tab.name)}
-labels.update({r.id: export_view.run_label(r) for r in available})
+labels.update({r.id: export_view.run_label(r, language) for r in available})
 options = list(labels)
 default = export_view.default_source(available, ws.tab.name)
 source = st.selectbox(localized("exportpage.source"), options, index=options.index(default), format_func=labels.get,
@@ -58,9 +58,22 @@ if not result.ok:   # exports of invalid graphs are refused with the checker's m
     st.page_link(page("build"), label=localized("exportpage.fix_on_build"), icon=":material/account_tree:")
     st.stop()
 
-names = [localized("exportpage.tab_code"), localized("exportpage.tab_script"), localized("exportpage.tab_weights"), localized("exportpage.tab_onnx"),
-         localized("exportpage.tab_bundle"), localized("export.try_model")]
-tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try = st.tabs(names)
+TAB_WORDS = {"code": "exportpage.tab_code", "script": "exportpage.tab_script", "weights": "exportpage.tab_weights",
+             "onnx": "exportpage.tab_onnx", "bundle": "exportpage.tab_bundle", "try": "export.try_model"}
+tab_labels = {name: localized(key) for name, key in TAB_WORDS.items()}
+# The open tab is remembered by name, not label: a language switch redraws the tabs with new labels (a new
+# widget per language) and they open where they were.
+tabs_key = f"export_tabs_{language}"
+
+
+def remember_tab() -> None:
+    label = st.session_state.get(tabs_key)
+    st.session_state["export_open_tab"] = next((name for name, text in tab_labels.items() if text == label), "code")
+
+
+open_tab = st.session_state.get("export_open_tab", "code")
+tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try = st.tabs(
+    list(tab_labels.values()), default=tab_labels.get(open_tab, tab_labels["code"]), key=tabs_key, on_change=remember_tab)
 stem = (graph.get("name") or "model").replace(" ", "_")
 
 with tab_code:

@@ -19,7 +19,8 @@ class Callback:
         """Before the first step (data prepared, model built, optimizer ready)."""
 
     def on_after_backward(self, trainer: Trainer) -> None:
-        """After each backward pass, before the optimizer step (gradients are there)."""
+        """After each backward pass, before the optimizer step (gradients are there); ``trainer.log_step``
+        says whether the step under way ends at a log point (then ``on_log`` follows it)."""
 
     def on_log(self, trainer: Trainer, record: dict) -> None:
         """At each log point: a step record (docs/run-format.md, metrics.jsonl)."""

@@ -8,13 +8,15 @@ reconstructions and generated samples) and ``Checkpointer`` (the last and the be
 checkpoints; the best is the trainer's one best model, ``Trainer.best``, the metric early
 stopping watches). ``run_callbacks`` puts them together in the order they must run.
 
-Everything beyond the metrics lines is paced by wall time, not by steps or epochs: a small
-data set's epoch can take 20 ms, and writing diagnostics and checkpoints after each one would
-make monitoring cost more than training. The end of the run writes everything once more, so
+Everything beyond the metrics lines and the per-layer norms (a number per layer at each log
+point) is paced by wall time, not by steps or epochs: a small data set's epoch can take 20 ms,
+and writing diagnostics and checkpoints after each one would make monitoring cost more than
+training. The end of the run writes everything once more, so
 the last state is always on disk.
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -139,6 +141,7 @@ class StatusWriter(Callback):
         runfiles.write_json(self.dir / runfiles.STATUS, {
             "format_version": runfiles.RUN_FORMAT_VERSION, "state": state, "pid": os.getpid(),
             "step": t.step, "epoch": getattr(t, "epoch", t.start_epoch), "epochs": t.cfg.epochs,
+            "epochs_done": t.epochs_completed,
             "total_steps": t.total_steps, "steps_per_epoch": t.steps_per_epoch, **t.device_facts,
             "mode": t.data.mode, "data": t.data.data_name, "started": t.started, "updated": time.time(), **extra})
 
@@ -162,14 +165,22 @@ class StatusWriter(Callback):
 
 # -- weights, gradients and activations -----------------------------------------------------------------
 class Snapshots(Callback):
-    """stats.jsonl (weight and gradient norms and histograms per layer) and activations.npz (every
-    layer's output for a few fixed validation samples; forward hooks only for that one pass), at
-    most once per ``snapshot_seconds`` during training and with each epoch's views."""
+    """stats.jsonl and activations.npz.
+
+    Per-layer weight and gradient norms (cheap: one number per layer) at every log point, so
+    even a run of a few steps draws a curve of each; histograms of the weights and gradients
+    and every layer's output for a few fixed validation samples (activations.npz; forward hooks
+    only for that one pass) are heavier: before training (epoch 0), after the first backward
+    pass, then at most once per ``snapshot_seconds``, and at the end.
+    """
 
     def __init__(self, run_dir: Path):
         self.dir = run_dir
         self.last = 0.0
-        self.epochs = Pacer()
+        self.gradient_snapshots = 0     # snapshots taken with the gradients there
+        self.pending_norms = None       # norms of the log step under way, written with its record
+        self.lines: list[str] = []      # records not yet written (appended in batches, like metrics.jsonl)
+        self.last_flush = 0.0
 
     def on_fit_start(self, trainer):
         t = trainer
@@ -182,24 +193,56 @@ class Snapshots(Callback):
         if t.data.mode != "gan":
             split = t.data.val or t.data.train
             self.watch_inputs, self.watch_target = split.take(slice(0, min(t.cfg.watch_samples, len(split))))
+        self.norms = LayerNorms(self._model(t), lambda attribute: self._layer_key(t, attribute))
 
     def on_after_backward(self, trainer):
-        if trainer.cfg.monitor and time.time() - self.last >= trainer.cfg.snapshot_seconds:
+        if not trainer.cfg.monitor:
+            return
+        if trainer.log_step and self.pending_norms is None:    # a GAN's first backward: the discriminator's
+            self.pending_norms = self.norms()
+        if not self.gradient_snapshots or time.time() - self.last >= trainer.cfg.snapshot_seconds:
+            self.gradient_snapshots += 1
             self.snapshot(trainer)
+
+    def on_log(self, trainer, record):
+        if self.pending_norms is not None:
+            self._append(trainer, record["step"], self.pending_norms)
+            self.pending_norms = None
 
     def on_epoch_end(self, trainer, record):
-        if trainer.cfg.monitor and self.epochs.due(record, trainer.cfg.snapshot_seconds):
+        if trainer.cfg.monitor and record["epoch"] == 0:
             self.snapshot(trainer)
+        self.flush()
 
     def on_fit_end(self, trainer, summary):
-        if trainer.cfg.monitor and trainer.history and self.epochs.due(trainer.history[-1], 0, final=True):
+        if trainer.cfg.monitor and trainer.history:
             self.snapshot(trainer)
+        self.flush()
+
+    def _model(self, t):
+        return t.module if t.data.mode != "gan" else t.discriminator
+
+    def _layer_key(self, t, attribute: str) -> str:
+        return self.node_of.get(attribute, attribute) if t.data.mode != "gan" else attribute
+
+    def _append(self, t, step: int, layers: dict) -> None:
+        """One stats.jsonl record; ``layers`` keyed as the file has them (node ids, a GAN's attributes)."""
+        self.lines.append(runfiles.jsonl_line({"step": step, "epoch": getattr(t, "epoch", 0),
+                                               "model": "discriminator" if t.data.mode == "gan" else "model",
+                                               "layers": layers}))
+        if time.time() - self.last_flush >= METRICS_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            runfiles.append_lines(self.dir / runfiles.STATS, self.lines)
+            self.lines = []
+        self.last_flush = time.time()
 
     def snapshot(self, t) -> None:
         self.last = time.time()
-        model = t.module if t.data.mode != "gan" else t.discriminator
         layers = {}
-        for name, module in model.named_children():
+        for name, module in self._model(t).named_children():
             params = list(module.parameters())
             if not params:
                 continue
@@ -209,10 +252,9 @@ class Snapshots(Callback):
             if grads:
                 g = torch.cat([gr.detach().reshape(-1).float() for gr in grads])
                 entry.update(grad_norm=float(g.norm()), grad_hist=_hist(g))
-            layers[self.node_of.get(name, name) if model is t.module else name] = entry
-        runfiles.append_jsonl(self.dir / runfiles.STATS, {"step": t.step, "epoch": getattr(t, "epoch", 0),
-                                              "model": "discriminator" if t.data.mode == "gan" else "model",
-                                              "layers": layers})
+            layers[self._layer_key(t, name)] = entry
+        self._append(t, t.step, layers)
+        self.flush()
         if self.watch_inputs is not None:
             self._activations(t)
 
@@ -278,6 +320,33 @@ def watched_modules(result, generated, model) -> dict[str, str]:
 def watched_shapes(result) -> dict[tuple, tuple | None]:
     """The shape of every node by path (a node of the graph: a path of one id)."""
     return {**{(node_id,): shape for node_id, shape in result.shapes.items()}, **result.inner_shapes()}
+
+
+class LayerNorms:
+    """The weight and gradient norm of each child module with parameters, as ``{layer: {"weight_norm",
+    "grad_norm"}}`` (``grad_norm`` where gradients are there): one fused norm over every parameter
+    and gradient, one transfer from the device (the per-step cost of a log point stays small)."""
+
+    def __init__(self, model: torch.nn.Module, layer_key):
+        self.params, self.layers = [], []
+        for name, module in model.named_children():
+            for param in module.parameters():
+                self.params.append(param)
+                self.layers.append(layer_key(name))
+
+    def __call__(self) -> dict:
+        with_grad = [i for i, param in enumerate(self.params) if param.grad is not None]
+        tensors = [param.detach() for param in self.params] + [self.params[i].grad.detach() for i in with_grad]
+        if not tensors:
+            return {}
+        squares = torch.stack([norm.float() for norm in torch._foreach_norm(tensors)]).square().tolist()
+        sums: dict = {}
+        for layer, square in zip(self.layers, squares):
+            sums.setdefault(layer, {"weight_norm": 0.0})["weight_norm"] += square
+        for i, square in zip(with_grad, squares[len(self.params):]):
+            entry = sums[self.layers[i]]
+            entry["grad_norm"] = entry.get("grad_norm", 0.0) + square
+        return {layer: {key: math.sqrt(value) for key, value in entry.items()} for layer, entry in sums.items()}
 
 
 def _hist(values: torch.Tensor) -> dict:

@@ -116,6 +116,7 @@ class Trainer:
             self.discriminator = self.d_compiled.build().to(self.device)
         self.start_epoch, self.step = 0, 0
         self.epochs_completed = 0
+        self.log_step = False       # whether the step under way ends at a log point (callbacks read it)
         self.init_info = self._init_from_checkpoint()
         self._freeze()
         self.steps_per_epoch = self._steps_per_epoch()
@@ -281,6 +282,8 @@ class Trainer:
                     idx = perm[b * bs:(b + 1) * bs]
                     inputs, target = train.take(idx)
                     self.last_lr = self.schedule.lr     # the rate this step uses (the schedule moves after it)
+                    last = b == self.steps_per_epoch - 1 or self.step + 1 >= self.total_steps
+                    self.log_step = self.step + 1 == 1 or (self.step + 1) % log_every == 0 or last
                     out = self.task.train_step(self._augment(inputs), target)
                     for k, v in out.items():
                         window[k] = window.get(k, 0) + v
@@ -290,8 +293,7 @@ class Trainer:
                     self.step += 1
                     window_samples += idx.shape[0] * world
                     self.samples_seen += idx.shape[0] * world
-                    last = b == self.steps_per_epoch - 1 or self.step >= self.total_steps
-                    if self.step == 1 or self.step % log_every == 0 or last:
+                    if self.log_step:
                         elapsed = max(time.time() - window_start, 1e-9)
                         means = distributed.mean(self.dist, {k: float(v) / window_steps for k, v in window.items()})
                         record = {"kind": "step", "step": self.step, "epoch": epoch + (b + 1) / self.steps_per_epoch,

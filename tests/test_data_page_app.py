@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from runtime.data.augment import AUGMENTATIONS
 from tests.shown import shown
+from ui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_CSV = b"a,b\n1,2\n\x00\x01\x02\x00"
@@ -33,6 +36,12 @@ def open_data_page(home: Path, monkeypatch, lang: str | None = None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def open_tab(at, label: str) -> AppTest:
+    """Open one of the page's tabs (only the open tab's content is built), as a click on it does."""
+    at.session_state["data_tab"] = label
+    return at.run()
 
 
 def choice(at) -> dict:
@@ -91,13 +100,27 @@ def test_split_and_label_noise_are_stored(tmp_path, monkeypatch):
 
 def test_augmentation_settings_are_stored_and_previewed(tmp_path, monkeypatch):
     at = open_data_page(tmp_path, monkeypatch)
+    open_tab(at, "Augmentation")
     at.slider(key="aug_rotation").set_value(30.0).run()
     at.slider(key="aug_noise").set_value(0.1).run()
     assert choice(at)["augment"] == {"rotation": 30.0, "noise": 0.1}
     charts = at.get("plotly_chart")
-    assert len(charts) >= 3, "sample grid, balance, before and after"
+    assert len(charts) == 2, "the open tab's figures: before and after"
     at.button(key="aug_reset").click().run()
     assert choice(at)["augment"] == {}
+
+
+def test_only_the_open_tab_is_built(tmp_path, monkeypatch):
+    at = open_data_page(tmp_path, monkeypatch)
+    [grid] = at.get("plotly_chart")                                  # Samples: the grid alone
+    assert not [s for s in at.slider if s.key and s.key.startswith("aug_")]
+    open_tab(at, "Classes and split")
+    [balance] = at.get("plotly_chart")
+    assert balance.proto.spec != grid.proto.spec and "Samples per class" in balance.proto.spec
+    open_tab(at, "Augmentation")
+    assert len([s for s in at.slider if s.key and s.key.startswith("aug_")]) == len(AUGMENTATIONS)
+    at.selectbox(key="data_builtin").select("iris").run()           # no Augmentation tab: back to Samples
+    assert not at.exception and at.dataframe and not at.get("plotly_chart")
 
 
 def test_a_bad_csv_is_a_message_and_the_previous_choice_stays(tmp_path, monkeypatch):
@@ -129,3 +152,82 @@ def test_chinese_page_has_no_untranslated_keys(tmp_path, monkeypatch):
     texts = " ".join(_texts(at))
     assert "数据集" in texts and "训练集" in texts and "匹配" in texts
     assert "datapage." not in texts
+
+
+# -- the warm-up: the Data page's imports and data, in the background, once per server process ----------
+@pytest.fixture
+def counted_builds(monkeypatch):
+    """What is built from now on: {"summaries": [set names], "grids": [image grid titles]} (the
+    page's caches emptied first, after the warm-up an earlier test's app started)."""
+    from ui import data_preview
+    from ui import data_warmup
+    data_warmup.finished(timeout=60)
+    built = {"summaries": [], "grids": []}
+    summarize, mosaic = data_preview.builtin_view, data_preview.figures.image_mosaic
+
+    def counted_summary(name, options=None):
+        built["summaries"].append(name)
+        return summarize(name, options)
+
+    def counted_mosaic(images, titles=None, **kw):
+        built["grids"].append(list(titles or []))
+        return mosaic(images, titles, **kw)
+    monkeypatch.setattr(data_preview, "builtin_view", counted_summary)
+    monkeypatch.setattr(data_preview.figures, "image_mosaic", counted_mosaic)
+    data_preview._builtin_view.clear()
+    data_preview._image_grid.clear()
+    yield built
+    data_preview._builtin_view.clear()
+    data_preview._image_grid.clear()
+
+
+def test_a_session_after_the_warm_up_builds_neither_the_summary_nor_the_grid(tmp_path, monkeypatch, counted_builds):
+    from ui import data_warmup
+    data_warmup.warm_up({"data": "digits", "data_options": {}})
+    assert counted_builds["summaries"] == ["digits"] and len(counted_builds["grids"]) == 1
+    at = open_data_page(tmp_path / "first", monkeypatch)
+    assert "Fits the graph **digits_cnn**" in at.success[0].value
+    [grid] = at.get("plotly_chart")
+    assert grid.proto.spec.count('"text":"0"') >= 3                  # the classes in turn: 24 digits, 0-9
+    open_data_page(tmp_path / "second", monkeypatch)
+    assert counted_builds["summaries"] == ["digits"] and len(counted_builds["grids"]) == 1, \
+        "each session found what the warm-up built"
+
+
+def test_the_app_starts_one_warm_up_per_process_for_the_sessions_data(tmp_path, monkeypatch):
+    from ui import data_warmup
+    choices = []
+    monkeypatch.setattr(data_warmup, "_thread", None)
+    monkeypatch.setattr(data_warmup, "warm_up", choices.append)
+    Workspace(tmp_path).set_data_choice(data="moons", data_options={"noise": 0.3})
+    open_data_page(tmp_path, monkeypatch)
+    assert data_warmup.finished(timeout=10)
+    assert [(c["data"], c["data_options"]) for c in choices] == [("moons", {"noise": 0.3})]
+    assert not data_warmup.start_once({"data": "iris"})
+
+
+def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_builds):
+    from ui import data_warmup
+    data_warmup.warm_up({"data": "no such set", "data_options": {}})
+    data_warmup.warm_up({"data": "", "upload": "/nowhere/gone.csv", "upload_options": {}})
+    assert counted_builds == {"summaries": ["no such set"], "grids": []}
+
+
+# -- the Plotly bundle, preloaded by the browser (ui/plotly_preload.py) --------------------------------
+def test_the_plotly_bundle_is_found_beside_streamlits_own_scripts():
+    from ui.plotly_preload import plotly_bundle
+    bundle = plotly_bundle()
+    assert bundle and bundle.startswith("PlotlyChart.") and bundle.endswith(".js")
+    scripts = Path(__import__("streamlit").__file__).parent / "static" / "static" / "js"
+    assert (scripts / bundle).is_file() and list(scripts.glob("index.*.js"))
+
+
+def test_a_session_asks_the_browser_for_the_plotly_bundle_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "tests" / "app_entry.py"), default_timeout=30)
+
+    def asked() -> int:
+        return len([c for c in at.run().get("bidi_component") if c.key == "plotly_preload"])
+    first = asked()
+    at.switch_page(str(ROOT / "pages" / "data.py"))
+    assert first + asked() + asked() == 1

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from builder import templates
+from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 from runtime.export import Predictor
 from runtime.train import train
+from tests.graphs import chain
 from ui import export_view
 
 
@@ -60,4 +62,21 @@ def test_default_source_prefers_the_graph_on_the_canvas(tmp_path):
     assert export_view.default_source(available, "perceptron") == a.name
     assert export_view.default_source(available, "lenet5") == b.name
     assert export_view.default_source([], "mlp") == export_view.GRAPH_ONLY
-    assert "val_acc" in export_view.run_label(available[0])
+    assert "Validation Accuracy" in export_view.run_label(available[0], "en")
+
+
+def test_a_run_on_an_uploaded_csv_is_labelled_with_its_data_not_the_default_set(tmp_path):
+    rows = ["a,b,kind"] + [f"{i % 7},{i % 5},{'up' if i % 2 else 'down'}" for i in range(60)]
+    (tmp_path / "points.csv").write_text("\n".join(rows) + "\n")
+    graph = chain(("Linear", {"out_features": 2}), input_shape=(2,), name="points")
+    cfg = TrainConfig.from_dict({"upload": str(tmp_path / "points.csv"), "upload_options": {"target": "kind"},
+                                 "epochs": 2})
+    run_dir = tmp_path / "runs" / runs.new_run_id()
+    run_dir.mkdir(parents=True)
+    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": graph, "label": "csv", "created": 0})
+    train(cfg, graph, run_dir=run_dir)
+    info, = export_view.exportable_runs(tmp_path / "runs")
+    assert cfg.to_dict()["data"] == "digits"        # what the config falls back to for an upload
+    assert export_view.data_name(info) == "points"
+    label = export_view.run_label(info, "zh")
+    assert " · points · " in label and "digits" not in label and "验证准确率" in label, label

@@ -159,7 +159,9 @@ def test_the_data_page_shows_the_data_settings_with_their_ranges(app_env):
             continue
         slider = sliders[pick(s.label, "en")]
         assert (slider.proto.min, slider.proto.max) == (100 * s.lo, 100 * s.hi), s.name
-    for aug in AUGMENTATIONS:      # digits are images: the augmentation tab is there
+    at.session_state["data_tab"] = "Augmentation"      # digits are images: the augmentation tab is there
+    sliders = {s.label: s for s in at.run().slider}
+    for aug in AUGMENTATIONS:
         slider = sliders[pick(aug.label, "en")]
         assert (slider.proto.min, slider.proto.max, slider.proto.step) == (aug.lo, aug.hi, aug.step), aug.name
     at.selectbox(key="data_builtin").set_value("moons").run()

@@ -95,3 +95,52 @@ def test_a_view_registered_in_the_registry_is_offered_and_drawn(lang, label, tmp
     control.set_value("fake").run()
     assert not at.exception, at.exception
     assert f"fake view of {run_dir.name}: [0, 1, 2]" in [m.value for m in at.markdown]
+
+
+# -- the gradients view: a curve, or a line saying why there is none ----------------------------------
+def gradient_record(step: int, hist: bool = False) -> dict:
+    entry = {"weight_norm": 1.0 + step, "grad_norm": 0.1 * (step + 1)}
+    if hist:
+        entry.update(weight_hist={"counts": [1, 2], "lo": -1.0, "hi": 1.0}, grad_hist={"counts": [2, 1], "lo": -0.1, "hi": 0.1})
+    return {"step": step, "epoch": 0, "model": "model", "layers": {"fc1": entry, "fc2": dict(entry)}}
+
+
+def open_gradients(tmp_path, monkeypatch, stats: list[dict], lang: str = "en") -> AppTest:
+    root = tmp_path / "runs"
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("NETCANVAS_RUNS", str(root))
+    monkeypatch.setattr(runs, "prewarm", lambda: None)
+    run_dir = seed_run(root, templates.load("mlp"), {"data": "digits", "mode": "classification", "snapshot_seconds": 2.5})
+    for record in stats:
+        runfiles.append_jsonl(run_dir / runfiles.STATS, record)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if lang != "en":
+        at.segmented_control(key="lang_switch").set_value(lang).run()
+    at.switch_page(str(PAGES / "train.py")).run()
+    at.session_state["tp_current"] = run_dir.name
+    at.session_state["tp_diag"] = "gradients"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def drawn_charts(at) -> str:
+    return " ".join(str(el.proto) for el in at.get("bidi_component"))
+
+
+def test_gradients_with_one_record_say_why_there_is_no_curve(tmp_path, monkeypatch):
+    at = open_gradients(tmp_path, monkeypatch, [gradient_record(0, hist=True)])
+    captions = " ".join(c.value for c in at.caption)
+    assert "Too little to draw a curve" in captions and "this run has 1 so far" in captions, captions
+    assert "Train for more steps" in captions
+    assert "plot_tp_norms_grad" not in drawn_charts(at)
+    assert not at.selectbox(key="tp_hist_layer_grad").value is None     # its one histogram is drawn
+
+
+def test_gradients_without_a_histogram_say_when_one_comes(tmp_path, monkeypatch):
+    at = open_gradients(tmp_path, monkeypatch, [gradient_record(step) for step in (1, 2, 3)], lang="zh")
+    captions = " ".join(c.value for c in at.caption)
+    assert "还没有记录梯度分布" in captions and "每 2.5 秒" in captions, captions
+    assert "数据太少" not in captions       # three norm records: a curve
+    assert "plot_tp_norms_grad" in drawn_charts(at)
+    assert not [w for w in at.selectbox if w.key == "tp_hist_layer_grad"]

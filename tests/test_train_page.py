@@ -185,7 +185,7 @@ def test_runs_list_shows_seeded_runs_and_deletes(env):
     assert first["best val. loss"] == pytest.approx(0.4) and first["best val. accuracy / MAE"] == "85.0%"
     assert first["state"] == "finished" and first["epochs"] == "3/3"
     # the newest run is shown; compare starts with it
-    assert at.multiselect(key="tp_compare").value == ["20260101-000002-bbbb"]
+    assert compare_box(at).value == ["20260101-000002-bbbb"]
     at.selectbox(key="tp_act_run").set_value("20260101-000001-aaaa").run()
     at.button(key="tp_delete_yes").click().run()
     assert not at.exception, at.exception
@@ -295,3 +295,46 @@ def test_defaults_follow_the_data_set_until_the_user_changes_them(env):
     start_button(at).click().run()
     cfg = env["started"][0]["config"]
     assert (cfg.data, cfg.epochs, cfg.batch_size) == ("wine", 15, 64)
+
+
+# -- the header, the runs table and Compare agree -------------------------------------------------------
+def status_text(at) -> str:
+    return next(m.value for m in at.markdown if "nc-status" in m.value)
+
+
+def test_the_header_and_the_runs_table_count_the_same_epochs(env):
+    from runtime.train import train
+    run_dir = env["root"] / runs.new_run_id()
+    run_dir.mkdir(parents=True)
+    cfg = TrainConfig.from_dict({"data": "digits", "epochs": 3, "max_steps": 30})
+    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load("mlp"),
+                                             "label": "cut short", "created": time.time()})
+    train(cfg, templates.load("mlp"), run_dir=run_dir)      # 23 steps an epoch: the second is cut short
+    at = open_train()
+    assert "1/3 epochs done" in status_text(at), status_text(at)
+    table = next(frame.value for frame in at.dataframe if "epochs" in frame.value.columns)
+    assert list(table["epochs"]) == ["1/3"]
+    assert any("1/3 epochs" in m.value for m in at.markdown if "cut short" in m.value)      # the run's card
+
+
+def compare_box(at):
+    return next(box for box in at.multiselect if box.label == "Compare runs")
+
+
+def test_compare_picks_the_newest_run_and_each_new_one(env):
+    older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older")
+    time.sleep(1.1)     # run ids are per second
+    newer = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newer")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(str(PAGES / "train.py")).run()
+    at.session_state["tp_current"] = older.name       # the page shows the older run
+    at.run()
+    assert compare_box(at).value == [newer.name]
+    compare_box(at).select(older.name).unselect(newer.name).run()
+    assert compare_box(at).value == [older.name]
+    at.run()
+    assert compare_box(at).value == [older.name]                # taken out: stays out
+    time.sleep(1.1)
+    newest = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newest")
+    at.run()
+    assert compare_box(at).value == [older.name, newest.name]

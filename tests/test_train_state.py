@@ -106,12 +106,42 @@ def test_tail_reads_only_what_was_appended(tmp_path):
 
 def test_progress_fraction_elapsed_and_eta():
     status = {"state": "running", "step": 50, "total_steps": 200, "epoch": 2, "epochs": 8, "started": 100.0}
-    p = train_state.progress(status, [{"kind": "step", "step": 50, "time": 10.0, "samples_per_s": 320.0}], now=110.0)
+    p = train_state.progress(status, [{"kind": "step", "step": 50, "epoch": 2.0, "time": 10.0, "samples_per_s": 320.0}],
+                             now=110.0)
     assert p["fraction"] == 0.25 and p["elapsed"] == 10.0 and p["eta"] == pytest.approx(30.0)
-    assert (p["epoch"], p["epochs"], p["samples_per_s"]) == (3, 8, 320.0)
+    assert (p["done"], p["epochs"], p["samples_per_s"]) == (2, 8, 320.0)
     done = train_state.progress(dict(status, state="finished", step=200, epoch=7), [], now=500.0)
-    assert done["fraction"] == 1.0 and done["eta"] is None and done["epoch"] == 8
+    assert done["fraction"] == 1.0 and done["eta"] is None and done["done"] == 8
     assert train_state.clock(65) == "1:05" and train_state.clock(3725) == "1:02:05" and train_state.clock(None) == "–"
+
+
+def test_a_paused_run_has_no_time_left():
+    status = {"state": "paused", "step": 50, "total_steps": 200, "epoch": 2, "epochs": 8, "started": 100.0,
+              "updated": 110.0}
+    p = train_state.progress(status, [{"kind": "step", "step": 50, "time": 10.0}], now=500.0)
+    assert p["eta"] is None and p["elapsed"] == 10.0
+    assert train_state.progress(dict(status, state="running"), [], now=110.0)["eta"] == pytest.approx(30.0)
+
+
+def test_the_header_speed_is_where_the_speed_chart_ends():
+    rates = [100.0, 900.0, 120.0, 110.0, 5000.0, 130.0, 125.0]      # jumpy windows: the chart draws a running median
+    records = [{"kind": "step", "step": i + 1, "epoch": (i + 1) / 7, "samples_per_s": r} for i, r in enumerate(rates)]
+    (_, _, drawn), = train_state.speed_series(records)
+    assert train_state.progress({"state": "running"}, records)["samples_per_s"] == drawn[-1] == 130.0
+    assert train_state.current_speed([]) is None
+
+
+@pytest.mark.parametrize("status, done", [
+    ({"state": "running", "epoch": 4, "epochs": 10, "epochs_done": 4}, 4),
+    ({"state": "finished", "epoch": 6, "epochs": 100, "epochs_done": 7}, 7),     # early stopping
+    ({"state": "stopped", "epoch": 6, "epochs": 100, "epochs_done": 6}, 6),      # its last epoch cut short
+    ({"state": "finished", "epoch": 2, "epochs": 3}, 3),                          # a run from before epochs_done
+    ({"state": "running", "epoch": 2, "epochs": 3}, 2),
+    ({"state": "queued"}, 0),
+])
+def test_epochs_done_from_the_status(status, done):
+    assert train_state.epochs_done(status) == done
+    assert train_state.progress(status, [])["done"] == done
 
 
 def test_panels_per_mode():
@@ -158,6 +188,21 @@ def test_layer_graph_nodes_edges_and_literal_labels():
     assert next(n for n in nodes if n["id"] == "relu1")["color"]["background"] == "#e5e7eb"   # not watchable
     assert train_state.agraph_config()["physics"]["enabled"] is False
     assert 240 <= train_state.agraph_height(templates.load("digits_cnn")) <= 640
+
+
+GREYS = {"#e5e7eb", "#6b7280", "#4b5563", "#9ca3af", "#374151", "#d1d5db"}
+
+
+def test_every_watchable_layer_is_coloured_and_only_the_others_are_grey():
+    """The hint says grey nodes have nothing of their own to show: a ReLU or a Flatten that has maps is coloured."""
+    doc = templates.load("digits_cnn")
+    watchable = {n["id"] for n in doc["nodes"] if n["type"] != "Output"}
+    nodes, _ = train_state.layer_graph(doc, watchable, None)
+    for node in nodes:
+        grey = node["color"]["background"] in GREYS
+        assert grey == (node["id"] not in watchable), (node["id"], node["color"])
+    types = {n["id"]: n["type"] for n in doc["nodes"]}
+    assert {types[n["id"]] for n in nodes if n["color"]["background"] not in GREYS} >= {"ReLU", "Flatten", "Conv2d"}
 
 
 def test_watchable_layers_and_default():

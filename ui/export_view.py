@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from builder.i18n import translate
 from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
@@ -27,11 +28,24 @@ def default_source(available: list[runs.RunInfo], graph_name: str) -> str:
     return available[0].id if available else GRAPH_ONLY
 
 
-def run_label(r: runs.RunInfo) -> str:
+def run_label(r: runs.RunInfo, lang: str) -> str:
+    """"name · data · id · validation accuracy 84.7%": the data the run trained on, its headline score."""
     s = r.summary or {}
-    metric = f" · val_acc {s['val_acc']:.3f}" if isinstance(s.get("val_acc"), float) else (
-        f" · val_loss {s['val_loss']:.4g}" if isinstance(s.get("val_loss"), float) else "")
-    return f"{r.label} · {r.config.get('data', '?')} · {r.id}{metric}"
+    if isinstance(s.get("val_acc"), float):
+        metric = f" · {translate('trainpage.val_metric', lang, metric=translate('fig.acc', lang))} {100 * s['val_acc']:.1f}%"
+    elif isinstance(s.get("val_loss"), float):
+        metric = f" · {translate('trainpage.val_metric', lang, metric=translate('fig.loss', lang))} {s['val_loss']:.4g}"
+    else:
+        metric = ""
+    return f"{r.label} · {data_name(r)} · {r.id}{metric}"
+
+
+def data_name(r: runs.RunInfo) -> str:
+    """The data a run trained on, as the run recorded it (an upload's name, not the built-in set its
+    config falls back to): its status's, else preprocess.json's, else the uploaded file's name."""
+    recorded = (r.status or {}).get("data") or (runfiles.read_json(r.dir / runfiles.PREPROCESS) or {}).get("data")
+    upload = r.config.get("upload")
+    return str(recorded or (upload and Path(str(upload)).name) or r.config.get("data") or "?")
 
 
 def script_config(choice: dict, graph: dict) -> dict:

@@ -176,7 +176,7 @@ def overlay(runs: list[tuple[str, list[dict]]], metric: str, lang: str) -> go.Fi
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=plotly_literal(label),
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
     fig.update_xaxes(title_text=translate("fig.epoch", lang))
-    return _layout(fig, translate("fig.compare", lang, metric=metric), uirevision="overlay")
+    return _layout(fig, translate("fig.compare", lang, metric=translate(f"fig.{metric}", lang)), uirevision="overlay")
 
 
 def histograms_over_time(stats: list[dict], layer: str, which: str, lang: str) -> go.Figure:

@@ -107,6 +107,15 @@ def feature_maps(run_dir: Path, doc: dict, layer: str) -> None:
         return figures.activation_mosaic(output, layer, language, inputs=inputs, row_labels=labels)
 
     spec = train_cache.figure("maps", (str(run_dir), version, layer, language), build)
-    st.caption(localized("trainpage.maps_caption", layer=md_literal(layer), type=md_literal(types.get(layer, "")), step=step,
-                  shape=" × ".join(str(d) for d in (output.shape[1:] if output is not None else ()))))
+    st.caption(maps_caption(layer, types.get(layer, ""), output if output is not None else inputs, step,
+                            is_input=output is None))
     train_cache.chart(spec, "tp_maps")
+
+
+def maps_caption(layer: str, layer_type: str, shown, step: int, is_input: bool) -> str:
+    """What the maps show: a layer's output, or for an Input the samples themselves, with their shape."""
+    shape = " × ".join(str(d) for d in (shown.shape[1:] if shown is not None else ())) or "–"
+    if is_input:
+        return localized("trainpage.maps_caption_input", layer=md_literal(layer), shape=shape, step=step)
+    return localized("trainpage.maps_caption", layer=md_literal(layer), type=md_literal(layer_type or "?"),
+                     shape=shape, step=step)

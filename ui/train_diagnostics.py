@@ -122,25 +122,51 @@ def draw_weights(run_dir: Path, version, snapshots: list[dict]) -> None:
     layer_statistics(run_dir, version, snapshots, "weights", "weight")
 
 
+# what the norms column says with fewer than two points to draw, and the histogram column with none
+TOO_FEW_NORMS = {"gradients": "trainpage.diag_few_gradients", "weights": "trainpage.diag_few_weights"}
+NO_HISTOGRAM = {"gradients": "trainpage.diag_no_hist_gradients", "weights": "trainpage.diag_no_hist_weights"}
+
+
+def with_key(snapshots: list[dict], key: str) -> list[dict]:
+    """The stats records where some layer has ``key`` (norm records at log points, histograms less often)."""
+    return [snapshot for snapshot in snapshots
+            if any(key in entry for entry in snapshot.get("layers", {}).values())]
+
+
 def layer_statistics(run_dir: Path, version, snapshots: list[dict], view: str, which: str) -> None:
-    """Norms of every layer over time, and the histograms over time of one layer (picked here)."""
+    """Norms of every layer over time, and the histograms over time of one layer (picked here); a line
+    saying why where a run has too few records to draw either."""
     language = lang()
-    snapshots = evenly_spread(snapshots, MAX_SNAPSHOTS)
-    layers = list(dict.fromkeys(name for snapshot in snapshots for name in snapshot.get("layers", {})))
+    norms = evenly_spread(with_key(snapshots, f"{which}_norm"), MAX_SNAPSHOTS)
+    histograms = evenly_spread(with_key(snapshots, f"{which}_hist"), MAX_SNAPSHOTS)
+    layers = list(dict.fromkeys(name for snapshot in histograms for name, entry in snapshot["layers"].items()
+                                if f"{which}_hist" in entry))
     st.caption(localized(f"trainpage.diag_{view}_hint"))
     norms_column, histogram_column = st.columns([1.2, 1])
     with norms_column:
-        train_cache.chart(train_cache.figure(
-            f"norms{which}", (str(run_dir), version, language),
-            lambda: figures.norms_over_time(snapshots, which, language).update_layout(height=340)), f"tp_norms_{which}")
+        if len(norms) < 2:      # one point draws no line
+            st.caption(localized(TOO_FEW_NORMS[view], n=len(norms)))
+        else:
+            train_cache.chart(train_cache.figure(
+                f"norms{which}", (str(run_dir), version, language),
+                lambda: figures.norms_over_time(norms, which, language).update_layout(height=340)), f"tp_norms_{which}")
     with histogram_column:
+        if not layers:
+            config = train_cache.json_file(Path(run_dir) / runfiles.CONFIG)[1] or {}
+            st.caption(localized(NO_HISTOGRAM[view], seconds=seconds_text(config.get("snapshot_seconds", 1.0))))
+            return
         key = f"tp_hist_layer_{which}"
         if st.session_state.get(key) not in layers:
             st.session_state[key] = layers[0]
         layer = st.selectbox(localized("trainpage.hist_layer"), layers, key=key)
         train_cache.chart(train_cache.figure(
             f"hist{which}", (str(run_dir), version, layer, language),
-            lambda: figures.histograms_over_time(snapshots, layer, which, language)), f"tp_hist_{which}")
+            lambda: figures.histograms_over_time(histograms, layer, which, language)), f"tp_hist_{which}")
+
+
+def seconds_text(value) -> str:
+    """1, 0.5, 2.5: seconds as the settings show them (no trailing .0)."""
+    return f"{float(value):g}"
 
 
 def evenly_spread(records: list, most: int) -> list:

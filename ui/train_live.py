@@ -215,7 +215,7 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
     mode = status.get("mode") or train_state.run_mode(run_dir, job)
 
     p = train_state.progress(status, records)
-    text = localized("trainpage.progress", epoch=p["epoch"], epochs=p["epochs"] or "?", step=p["step"],
+    text = localized("trainpage.progress", done=p["done"], epochs=p["epochs"] or "?", step=p["step"],
               total=p["total"] or "?", elapsed=train_state.clock(p["elapsed"]))
     if p["eta"] is not None:
         text += " · " + localized("trainpage.eta", eta=train_state.clock(p["eta"]))
@@ -264,8 +264,7 @@ def rate_charts(run: runs.RunInfo | None) -> None:
         train_cache.chart(train_cache.curve("lr", version, series, (run.dir.name, language),
                                             lambda: figures.lr_curve(records, language)), "tp_lr")
     with speed_column:
-        # samples/s over short windows is jumpy: a running median
-        speeds = train_state.smooth(train_state.thin(figures.step_series(records, "samples_per_s")))
+        speeds = train_state.speed_series(records)      # the header's tile shows where it ends
         train_cache.chart(train_cache.curve(
             "speed", version, speeds, (run.dir.name, language),
             lambda: figures.patch_spec(live_plot.spec(figures.speed_curve(records, language)), speeds)), "tp_speed")

@@ -40,29 +40,25 @@ def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
         localized("trainpage.col.optimizer"): key["optimizer"],
         localized("trainpage.col.lr"): key["lr"],
         localized("trainpage.col.batch"): key["batch_size"],
-        localized("trainpage.col.epochs"): f"{_epochs_done(status)}/{key['epochs']}",
+        localized("trainpage.col.epochs"): f"{train_state.epochs_done(status)}/{planned_epochs(info)}",
         localized("trainpage.col.best_val_loss"): best.get("val_loss", best.get("train_loss")),
         localized("trainpage.col.best_metric"): _best_metric(best),
         localized("trainpage.col.test"): _test_metric(train_state.test_scores(info.summary)),
         localized("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
-        "id": info.id,
+        localized("trainpage.col.id"): info.id,
     }
 
 
-def _epochs_done(status: dict) -> int:
-    epoch = status.get("epoch")
-    if epoch is None:
-        return 0
-    if status.get("state") == "finished":
-        return int(status.get("epochs") or epoch + 1)
-    return int(epoch)
+def planned_epochs(info: runs.RunInfo):
+    """The epochs a run plans, as its header says: its status's (a continued run's new total), else its config's."""
+    return info.status.get("epochs") or info.config.get("epochs", "?")
 
 
 def _best_metric(best: dict) -> str:
     if "val_acc" in best or "train_acc" in best:
         return f"{100 * best.get('val_acc', best.get('train_acc')):.1f}%"
     if "val_mae" in best or "train_mae" in best:
-        return f"MAE {best.get('val_mae', best.get('train_mae')):.4g}"
+        return localized("trainpage.cell_mae", value=f"{best.get('val_mae', best.get('train_mae')):.4g}")
     return ""
 
 
@@ -71,7 +67,8 @@ def _test_metric(scores: dict) -> str:
     if "test_acc" in scores:
         return f"{100 * scores['test_acc']:.1f}%"
     if "test_mae" in scores:
-        return f"MAE {scores['test_mae']:.4g} · R² {scores.get('test_r2', float('nan')):.3f}"
+        return localized("trainpage.cell_mae_r2", mae=f"{scores['test_mae']:.4g}",
+                         r2=f"{scores.get('test_r2', float('nan')):.3f}")
     if "test_loss" in scores:
         return f"{scores['test_loss']:.4g}"
     return ""
@@ -92,20 +89,22 @@ def runs_section(current: runs.RunInfo | None) -> None:
     rows = [run_row(r, best_of(r), language) for r in infos]
     lr_col = localized("trainpage.col.lr")
     loss_col = localized("trainpage.col.best_val_loss")
+    id_col = localized("trainpage.col.id")
     st.dataframe(rows, hide_index=True, width="stretch", key="tp_runs_table",
-                 column_config={"id": st.column_config.TextColumn("id", width="small"),
+                 column_config={id_col: st.column_config.TextColumn(id_col, width="small"),
                                 lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
                                 loss_col: st.column_config.NumberColumn(loss_col, format="%.4f")})
 
     labels = {r.id: f"{r.label} · {r.id}" for r in infos}
     compare_col, act_col = st.columns([1.6, 1], gap="medium")
     with compare_col:
-        picked = [i for i in st.session_state.get("tp_compare", []) if i in by_id]
-        if not picked and current is not None:
-            picked = [current.id]
-        st.session_state["tp_compare"] = picked
-        chosen = st.multiselect(localized("trainpage.compare"), list(by_id), format_func=labels.get, key="tp_compare",
-                                help=localized("trainpage.help.compare"))
+        # a widget per newest run: a new run opens a new one with it picked; the page never writes the widget's
+        # value (a write that a rerun overtakes would come back from the browser as the user's pick)
+        newest = max(by_id)         # run ids start with their start time
+        key = f"tp_compare::{newest}"
+        chosen = st.multiselect(localized("trainpage.compare"), list(by_id), default=compared(list(by_id)),
+                                format_func=labels.get, key=key, help=localized("trainpage.help.compare"),
+                                on_change=remember_compare, args=(key, newest))
         if chosen:
             metrics_all = {"loss"}
             for rid in chosen:
@@ -135,6 +134,25 @@ def runs_section(current: runs.RunInfo | None) -> None:
         _actions(info, current)
 
 
+def compared(ids: list[str]) -> list[str]:
+    """The runs to compare: the newest run until the user picks; then the user's pick (of the runs that
+    still exist), and the newest run if it came after that pick (a run just started)."""
+    newest = max(ids)
+    choice = st.session_state.get("tp_compare_choice")
+    if choice is None:
+        return [newest]
+    picked, newest_then = choice
+    picked = [i for i in picked if i in ids]
+    if newest != newest_then and newest not in picked:
+        picked.append(newest)
+    return picked
+
+
+def remember_compare(key: str, newest: str) -> None:
+    """The user's pick and the newest run then: a run taken out stays out, a newer one joins."""
+    st.session_state["tp_compare_choice"] = (list(st.session_state.get(key) or []), newest)
+
+
 def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     live_now = info.state in runs.LIVE_STATES
     anything_live = current is not None and current.state in runs.LIVE_STATES
@@ -143,7 +161,8 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
     with st.container(border=True, key="tp_run_card"):
         best = best_of(info)
         facts = [localized(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
-                 localized("trainpage.epochs_done", done=_epochs_done(info.status), planned=cfg.get("epochs", "?"))]
+                 localized("trainpage.epochs_done", done=train_state.epochs_done(info.status),
+                           planned=planned_epochs(info))]
         if best.get("val_loss", best.get("train_loss")) is not None:
             facts.append(localized("trainpage.best_loss", value=f"{best.get('val_loss', best.get('train_loss')):.4f}"))
         if _best_metric(best):
@@ -165,7 +184,7 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
         can_continue = has_ckpt and not live_now
         with st.expander(localized("trainpage.continue"), icon=":material/resume:"):
             st.caption(localized("trainpage.continue_hint"))
-            done = _epochs_done(info.status)
+            done = train_state.epochs_done(info.status)
             planned = int(cfg.get("epochs", 10))
             total = st.number_input(localized("trainpage.total_epochs"), min_value=1, max_value=int(EPOCHS.hi),
                                     value=planned if done < planned else planned + 10, key=f"tp_cont_epochs_{info.id}")
@@ -210,7 +229,9 @@ def _delete(info: runs.RunInfo) -> None:
     runs.delete(info.dir)
     if st.session_state.get(train_live.CURRENT) == info.id:
         st.session_state.pop(train_live.CURRENT, None)
-    st.session_state["tp_compare"] = [i for i in st.session_state.get("tp_compare", []) if i != info.id]
+    choice = st.session_state.get("tp_compare_choice")
+    if choice is not None:
+        st.session_state["tp_compare_choice"] = ([i for i in choice[0] if i != info.id], choice[1])
     st.session_state.pop("tp_act_run", None)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from runtime import runfiles
 from runtime import runs
 from runtime.runs import LIVE_STATES, RunInfo
+from ui import figures
 
 TERMINAL_STATES = ("finished", "stopped", "failed", "died")
 
@@ -61,7 +62,9 @@ def file_version(path: Path) -> int | None:
 
 # -- progress --------------------------------------------------------------------------------
 def progress(status: dict, records: list[dict], now: float | None = None) -> dict:
-    """``{fraction, step, total, epoch, epochs, elapsed, eta, samples_per_s}`` for the progress bar."""
+    """``{fraction, step, total, done, epochs, elapsed, eta, samples_per_s}`` for the progress bar: ``done``
+    and ``epochs`` as the runs list shows them, ``samples_per_s`` as the speed chart ends, and a time
+    left only while the run trains (a paused run has none)."""
     now = time.time() if now is None else now
     step = int(status.get("step") or 0)
     total = int(status.get("total_steps") or 0)
@@ -82,16 +85,38 @@ def progress(status: dict, records: list[dict], now: float | None = None) -> dic
     if state == "finished":
         fraction = 1.0
     eta = None
-    if state in ("running", "paused") and elapsed and step and total and step < total:
+    if state == "running" and elapsed and step and total and step < total:
         eta = elapsed * (total - step) / step
-    speed = next((r.get("samples_per_s") for r in reversed(steps) if r.get("samples_per_s")), None)
+    return {"fraction": fraction, "step": step, "total": total, "done": epochs_done(status),
+            "epochs": status.get("epochs"), "elapsed": elapsed, "eta": eta, "samples_per_s": current_speed(records)}
+
+
+def epochs_done(status: dict) -> int:
+    """The epochs a run has completed: status.json's ``epochs_done``; for runs written before it, the
+    epoch under way (its index counts the ones before it), or every planned epoch once finished."""
+    if status.get("epochs_done") is not None:
+        return int(status["epochs_done"])
     epoch = status.get("epoch")
-    epochs = status.get("epochs")
-    shown = 0 if epoch is None or not step else int(epoch) + 1     # 1-based, the epoch under way
-    if epochs:
-        shown = min(shown, int(epochs))
-    return {"fraction": fraction, "step": step, "total": total, "epoch": shown, "epochs": epochs,
-            "elapsed": elapsed, "eta": eta, "samples_per_s": speed}
+    if epoch is None:
+        return 0
+    if status.get("state") == "finished":
+        return int(status.get("epochs") or epoch + 1)
+    return int(epoch)
+
+
+def speed_series(records: list[dict]) -> list[tuple[str, list, list]]:
+    """Samples per second over the run as the speed chart draws it: a running median of the step records'
+    rates (over short windows they are jumpy), at most 400 points."""
+    return smooth(thin(figures.step_series(records, "samples_per_s")))
+
+
+def current_speed(records: list[dict]) -> float | None:
+    """The speed the header shows: where the speed chart ends."""
+    for _, _, values in speed_series(records):
+        for value in reversed(values):
+            if value is not None:
+                return value
+    return None
 
 
 def clock(seconds: float | None) -> str:
@@ -214,11 +239,14 @@ def run_mode(run_dir: Path, job: dict) -> str | None:
 
 
 # -- layers to watch ---------------------------------------------------------------------------------
+# a layer that can be watched has a colour; grey is kept for the nodes with no output of their own to show
+# (the page's hint says so): activations are layers like any other
 CATEGORY_COLORS = {
-    "io": "#16a34a", "conv": "#2563eb", "pool": "#0891b2", "dense": "#7c3aed", "activation": "#6b7280",
-    "norm": "#ca8a04", "recurrent": "#db2777", "other": "#4b5563",
+    "io": "#16a34a", "conv": "#2563eb", "pool": "#0891b2", "dense": "#7c3aed", "activation": "#0d9488",
+    "norm": "#ca8a04", "recurrent": "#db2777", "other": "#a16207",
 }
 SELECTED_COLOR = "#f97316"
+UNWATCHABLE_COLOR = "#e5e7eb"
 
 
 def category(layer_type: str) -> str:
@@ -257,7 +285,7 @@ def layer_graph(doc: dict, watchable: set[str], selected: str | None,
         nodes.append({
             "id": nid, "label": f"{nid}\n{ntype}" if two_lines else f"{nid} · {ntype}", "title": "",
             "shape": "box",
-            "color": {"background": color if can else "#e5e7eb", "border": color,
+            "color": {"background": color if can else UNWATCHABLE_COLOR, "border": color,
                       "highlight": {"background": SELECTED_COLOR, "border": SELECTED_COLOR}},
             "font": {"color": "#ffffff" if can else "#374151", "size": 14, "face": "sans-serif", "multi": False},
             "borderWidth": 3 if nid == selected else 1, "size": 20, "margin": 8,

@@ -37,8 +37,8 @@ AUGMENTATIONS: tuple[Setting, ...] = (
     Setting("noise", "float", 0.0, bilingual("Noise (std)", "噪声（标准差）"),
             bilingual("Add random noise with this standard deviation to every pixel.", "给每个像素加上该标准差的随机噪声。"),
             lo=0.0, hi=1.0, step=0.02, group="augment", surfaces=(DATA, CLI)),
-    Setting("blur", "float", 0.0, bilingual("Blur (max sigma, px)", "模糊（最大 sigma，像素）"),     # sigma uniform in [0, s]
-            bilingual("Blur with a random sigma up to this many pixels.", "用不超过这么多像素的随机 sigma 进行模糊。"),
+    Setting("blur", "float", 0.0, bilingual("Blur (max sigma, px)", "模糊（最大 σ，像素）"),     # sigma uniform in [0, s]
+            bilingual("Blur with a random sigma up to this many pixels.", "用随机的 σ（不超过这么多像素）做高斯模糊。"),
             lo=0.0, hi=5.0, step=0.1, unit="px", group="augment", surfaces=(DATA, CLI)),
     Setting("brightness", "float", 0.0, bilingual("Brightness (±)", "亮度（±）"),                     # add uniform [-s, s]
             bilingual("Make the image lighter or darker by up to this much.", "把图像调亮或调暗，最多这么多。"),

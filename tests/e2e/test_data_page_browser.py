@@ -111,3 +111,16 @@ def test_augmentation_strength_changes_the_preview(page, app_idle, app):
     assert stored(app)["augment"] == {"rotation": 30.0}
     assert page.locator('[data-testid="stMetric"]').filter(has_text="Augmentation").inner_text().endswith("1 on")
     print(f"augmentation: {time.monotonic() - t0:.1f}s")
+
+
+PLOTLY_FETCHES_JS = "() => performance.getEntriesByType('resource').filter(e => /PlotlyChart\\./.test(e.name)).length"
+
+
+def test_the_plotly_bundle_is_loaded_while_the_start_page_is_idle(app, new_page, app_idle):
+    page = new_page(app.url)
+    app_idle(page, timeout=60_000)
+    page.wait_for_function(f"() => ({PLOTLY_FETCHES_JS})() > 0", timeout=30_000)    # on Build, nothing drawn
+    assert not page.locator(CHART).count()
+    page.get_by_test_id("stTopNavLink").filter(has_text="Data").click()
+    page.wait_for_function("""() => document.querySelectorAll('[data-testid="stPlotlyChart"] g.annotation').length >= 24""")
+    assert page.evaluate(PLOTLY_FETCHES_JS) == 1, "the grid used the preloaded bundle"

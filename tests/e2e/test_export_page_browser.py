@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import json
+import time
 import zipfile
 
 import pytest
@@ -12,14 +13,22 @@ from playwright.sync_api import expect
 from builder import templates
 from runtime import runs
 from tests.e2e.conftest import REPO_ROOT
+from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A briefly trained digits CNN in the runs folder the app reads."""
+    """A briefly trained digits CNN in the runs folder the app reads, and before it a run on an uploaded CSV."""
     root = tmp_path_factory.mktemp("export_page")
+    rows = ["width,height,kind"] + [f"{i % 7},{i % 5},{'tall' if i % 5 > 2 else 'flat'}" for i in range(80)]
+    (root / "boxes.csv").write_text("\n".join(rows) + "\n")
+    table = chain(("Linear", {"out_features": 2}), input_shape=(2,), name="boxes_net")
+    csv_run = runs.start(table, {"upload": str(root / "boxes.csv"), "upload_options": {"target": "kind"}, "epochs": 2},
+                         root=root / "runs")
+    assert runs.wait(csv_run, 300)["state"] == "finished"
+    time.sleep(1.1)     # run ids are per second
     run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 4, "lr": 3e-3}, root=root / "runs")
     assert runs.wait(run_dir, 300)["state"] == "finished"
     return root, run_dir
@@ -93,3 +102,24 @@ def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page
     p.get_by_role("option", name=re.compile("not trained yet")).click()
     expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
     expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()
+
+
+def test_a_run_on_an_uploaded_csv_is_named_by_its_data(page):
+    page.get_by_role("combobox", name="What to export").click()
+    option = page.get_by_role("option", name=re.compile("boxes_net"))
+    expect(option).to_contain_text("boxes_net · boxes · ")          # the CSV's name, not the default set's
+    expect(option).not_to_contain_text("digits")
+    page.keyboard.press("Escape")
+
+
+def test_switching_language_keeps_the_open_tab(page, app_idle):
+    page.get_by_role("tab", name="Weights").click()
+    expect(page.get_by_role("button", name="Download weights (.safetensors)")).to_be_visible()
+    page.get_by_role("radio", name="简体中文").click()
+    expect(page.get_by_role("tab", name="权重")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("button", name=re.compile("safetensors"))).to_be_visible()
+    page.get_by_role("tab", name="试用模型").click()
+    app_idle(page)
+    page.get_by_role("radio", name="English").click()      # the workspace keeps the language: back to English
+    expect(page.get_by_role("tab", name="Try the model")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".nd-pad")).to_be_visible()

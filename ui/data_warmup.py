@@ -1,0 +1,63 @@
+"""The Data page's slow start, done in the background before anyone opens the page.
+
+No other page imports torch in the server process, so the first visit of the Data page used
+to pay for it: about 1.1 s for ``import torch`` and 0.3 s for the data modules, before
+loading and summarizing the chosen set. ``start_for_session`` (app.py calls it after each run)
+does that work once per server process, in a daemon thread: it imports the page's modules
+and loads the session's data choice (and builds its image grid, the process's first Plotly
+figure) through the same cached functions the page calls, so a first visit finds them ready.
+A visit while the warm-up is still importing waits for the modules it needs (Python's import
+lock), never longer than it would without a warm-up.
+"""
+from __future__ import annotations
+
+import threading
+
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def start_for_session() -> bool:
+    """``start_once`` for this session's data choice, the set a first visit of the Data page shows."""
+    if _thread is not None:
+        return False
+    from .session import workspace
+    return start_once(workspace().data_choice())
+
+
+def start_once(choice: dict) -> bool:
+    """Warm up for ``choice`` (a workspace's data choice) unless this process has started a
+    warm-up already; True when this call started it."""
+    global _thread
+    with _lock:
+        if _thread is not None:
+            return False
+        _thread = threading.Thread(target=warm_up, args=(dict(choice),), name="data-page-warm-up", daemon=True)
+    _thread.start()
+    return True
+
+
+def warm_up(choice: dict) -> None:
+    """Import the Data page's modules and put ``choice``'s summary, and its sample grid when it is
+    an image set, into the page's caches. A set that does not load is left for the page to report."""
+    from runtime.data.errors import DataError      # importing runtime.data imports torch: here, not in app.py
+
+    from . import data_fit, data_upload, figures  # noqa: F401 - imported now for what importing them costs
+    from . import data_preview
+    try:
+        if choice.get("upload"):
+            view = data_preview.load_upload(choice["upload"], choice.get("upload_options") or {})
+        else:
+            view = data_preview.load_builtin(choice["data"], choice.get("data_options") or {})
+    except (DataError, OSError):
+        return
+    data_preview.image_grid(view)
+
+
+def finished(timeout: float | None = None) -> bool:
+    """Whether the warm-up has run to its end (waiting up to ``timeout`` s); False when none started."""
+    thread = _thread
+    if thread is None:
+        return False
+    thread.join(timeout)
+    return not thread.is_alive()
