@@ -291,8 +291,10 @@ def _substituted(node, values: dict, scope: _Scope, errs: list) -> dict | None:
             errs.append(CheckError("block.param_outside", {"param": str(key)[:60], "ref": ref[:60]}, node=node.id))
             unknown = True
         elif ref not in scope.block.params:
-            errs.append(CheckError("block.unknown_param", {"param": str(key)[:60], "ref": ref[:60], "block": scope.block.name,
-                                                           "params": sorted(scope.block.params)}, node=node.id))
+            declared = sorted(scope.block.params)
+            errs.append(CheckError("block.unknown_param" if declared else "block.unknown_param_none",
+                                   {"param": str(key)[:60], "ref": ref[:60], "block": scope.block.name,
+                                    **({"params": declared} if declared else {})}, node=node.id))
             unknown = True
         elif scope.args is not None and ref in scope.args:
             out[key] = scope.args[ref]
@@ -314,8 +316,11 @@ def _check_instance_params(node, result: CheckResult, scope: _Scope, specs: dict
     name = node.params.get("block")
     block = scope.root.block(name)
     if block is None:
-        result.errors.append(CheckError("block.unknown", {"block": _text(name),
-                                                          "blocks": [b.name for b in scope.root.blocks]}, node=node.id))
+        if scope.root.blocks:
+            result.errors.append(CheckError("block.unknown", {"block": _text(name),
+                                                              "blocks": [b.name for b in scope.root.blocks]}, node=node.id))
+        else:
+            result.errors.append(CheckError("block.unknown_none", {"block": _text(name)}, node=node.id))
         result.errors.extend(errs)
         return
     spec = InstanceSpec(block=block, inputs=(len(block.input_nodes()),) * 2, outputs=len(block.output_nodes()))
@@ -325,8 +330,12 @@ def _check_instance_params(node, result: CheckResult, scope: _Scope, specs: dict
         raw_args = {}
     for key in raw_args:
         if key not in block.params:
-            errs.append(CheckError("block.unknown_arg", {"arg": str(key)[:60], "block": block.name,
-                                                         "params": sorted(block.params)}, node=node.id))
+            if block.params:
+                errs.append(CheckError("block.unknown_arg", {"arg": str(key)[:60], "block": block.name,
+                                                             "params": sorted(block.params)}, node=node.id))
+            else:
+                errs.append(CheckError("block.unknown_arg_none", {"arg": str(key)[:60], "block": block.name},
+                                       node=node.id))
     given = _substituted(node, {k: v for k, v in raw_args.items() if k in block.params}, scope, errs)
     args = {}
     for param_name, param in block.declared.items():
