@@ -293,7 +293,7 @@ def test_check_and_export_on_the_command_line_with_a_block_graph(tmp_path, capsy
     assert out["inner_shapes"]["layer1/1/conv2"] == [64, 56, 56]
     assert cli(["check", str(path)]) == 0
     text = capsys.readouterr().out
-    assert "layer1" in text and "11,689,512" in text
+    assert "Block Stage" in text and "Block DownStage" in text and "11,689,512" in text
     assert cli(["export", str(path), "-o", str(tmp_path / "model.py")]) == 0
     source = (tmp_path / "model.py").read_text()
     assert "class BasicBlock(nn.Module):" in source and "11,689,512" in capsys.readouterr().out
