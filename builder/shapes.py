@@ -172,7 +172,10 @@ def _check_body(graph: Graph, scope: _Scope, errors: list[CheckError]) -> CheckR
     result = CheckResult(graph=graph, errors=errors, args=dict(scope.args or {}))
     specs = _check_params(graph, result, scope)
     blocked = _check_ports(graph, specs, result)
-    _check_structure(graph, specs, blocked, result)
+    if scope.block is None:
+        _check_structure(graph, specs, blocked, result)
+    else:
+        _check_structure_once(graph, specs, blocked, result, scope)
     _infer(graph, specs, blocked, result, scope)
     _check_totals(graph, result, scope)
     return result
@@ -450,6 +453,21 @@ def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResul
     dag = g.copy()
     dag.remove_nodes_from(on_cycle)
     result.order = list(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
+
+
+def _check_structure_once(block: BlockDef, specs: dict, blocked: set, result: CheckResult, scope: _Scope) -> None:
+    """``_check_structure`` of a definition, done once per check: it depends on the definition alone
+    (its edges, and which nodes miss an input, which the definition's own types decide), not on the
+    args or the shapes of an instance."""
+    key = ("structure", id(block))
+    before = len(result.errors)
+    if key not in scope.memo:
+        _check_structure(block, specs, blocked, result)
+        scope.memo[key] = (result.errors[before:], result.order)
+    else:
+        errors, order = scope.memo[key]
+        result.errors.extend(errors)
+        result.order = list(order)
 
 
 def _reach(g: nx.MultiDiGraph, sources: list, forward: bool) -> set:
