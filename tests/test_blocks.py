@@ -247,8 +247,8 @@ def test_an_error_in_a_definition_no_instance_uses_names_the_block():
     doc = graph([block("Unused", [("Linear", {})])], [("ReLU", {})])
     e = _one(doc, "param.required")
     assert e.block == "Unused" and e.path == ("l0",)
-    assert e.message() == "block Unused, node l0: needs param out_features (Linear)" or e.message().startswith(
-        "block Unused, node l0: ")
+    assert e.message() == "block Unused, node l0: Linear needs out_features; it is missing"
+    assert e.message("zh").startswith("模块 Unused 的节点 l0: ")
 
 
 # -- errors inside instances: on the instance, with a path ---------------------------------------------
