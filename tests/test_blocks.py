@@ -403,21 +403,28 @@ def wrapped_chains(draw):
     start = draw(st.integers(0, len(layers) - 1))
     stop = draw(st.integers(start + 1, len(layers)))
     numbered = draw(st.booleans())          # ids 0, 1, ...: an nn.Sequential; else a class with forward
-    return (image, layers, start, stop, numbered)
+    nested = draw(st.none() | st.tuples(st.integers(0, stop - start - 1), st.integers(1, stop - start)).map(sorted))
+    return (image, layers, start, stop, numbered, nested)
 
 
 @settings(max_examples=30)
 @given(wrapped_chains())
 def test_wrapping_any_chain_into_a_block_keeps_shapes_params_and_outputs(case):
-    image, layers, start, stop, numbered = case
+    image, layers, start, stop, numbered, nested = case
     shape = (3, 8, 8) if image else (5,)
     flat = chain(*layers, input_shape=shape)
     flat_result = check(flat)
     if not flat_result.ok:
         return      # a chain that does not check (a pooling past the image's size) has nothing to keep
     inner = layers[start:stop]
+    blocks = []
+    if nested is not None and nested[0] < nested[1]:    # part of the block wrapped again: a block inside a block
+        a, b = nested
+        blocks.append(block("Core", inner[a:b]))
+        inner = [*inner[:a], use("Core"), *inner[b:]]
     ids = [str(i) for i in range(len(inner))] if numbered else [f"m{i}" for i in range(len(inner))]
-    wrapped = graph([block("Part", inner, ids=ids)], [*layers[:start], use("Part"), *layers[stop:]], input_shape=shape)
+    blocks.append(block("Part", inner, ids=ids))
+    wrapped = graph(blocks, [*layers[:start], use("Part"), *layers[stop:]], input_shape=shape)
     result = check(wrapped)
     assert result.ok, [e.message() for e in result.errors]
     out = result.shapes[result.sources("y")[0][0]]
