@@ -572,15 +572,6 @@ def _module_paths(result: CheckResult, names: dict, class_of: dict, prefix: tupl
     return out
 
 
-def _shape_text(shape) -> str:
-    return render(tuple(shape))
-
-
-def _shape_comment(shape) -> str:
-    """A value's shape as the comment after its line shows it, batch first: (N, 64, 112, 112)."""
-    return "(" + ", ".join(["N", *map(str, shape)]) + ")"
-
-
 @dataclass
 class _Step:
     """One statement of forward or decode: its lines (the last may end in a note), what it reads, its shapes."""

@@ -15,7 +15,6 @@ from blockgraphs import block, graph, int_param, use
 from builder import templates
 from builder.__main__ import main as cli
 from builder.codegen import compile_graph, generate
-from builder.errors import PATH_SEP
 from builder.graph import (BLOCKS_VERSION, INSTANCE, MAX_BLOCK_DEPTH, MAX_EXPANDED_NODES, VERSION, BlockDef, parse,
                            read_document, write_document)
 from builder.i18n import LANGS

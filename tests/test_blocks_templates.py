@@ -10,11 +10,9 @@ torchvision/models/vgg.py (``vgg16()``: cfg "D", ``make_layers`` as ``features``
 """
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import sys
-import types
 
 import pytest
 import torch
