@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .codegen import generate
 from .errors import CheckError, FormatError, fmt_shape
-from .graph import read_file
+from .graph import INSTANCE, read_file
 from .i18n import LANGS, translate
 from .shapes import check
 
@@ -38,7 +38,8 @@ def cmd_check(args) -> int:
     elif result.ok:
         width = max((len(n.id) for n in result.graph.nodes), default=4)
         for n in result.graph.nodes:
-            print(f"{n.id:<{width}}  {n.type:<24} {fmt_shape(result.shapes[n.id]):<18} {result.counts.get(n.id, 0):>12,}")
+            kind = n.type if n.type != INSTANCE else f"{INSTANCE} {n.params['block']}"   # an instance: its block
+            print(f"{n.id:<{width}}  {kind:<24} {fmt_shape(result.shapes[n.id]):<18} {result.counts.get(n.id, 0):>12,}")
         print(translate("cli.check_ok", args.lang, nodes=len(result.graph.nodes), params=f"{result.total_params:,}"))
         for advice in result.advice:      # it checks, but may not train well: say so, exit 0
             print(translate("cli.advice", args.lang, message=advice.message(args.lang)))

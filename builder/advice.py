@@ -6,6 +6,7 @@ with the fix, and a training set-up that would suffer from it says so too.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from . import catalog
 from .errors import CheckError
@@ -21,28 +22,55 @@ SEQUENCE_LAYERS = ("RNN", "LSTM", "GRU", "TransformerEncoderLayer", "Embedding")
 LAYOUT_KEEPING_CATEGORIES = ("activation", "regular", "norm", "merge")
 
 
-def advise(result) -> list[CheckError]:
-    """Advice for a graph that checks (``result`` from ``builder.shapes.check``)."""
-    advice = [CheckError(SOFTMAX_LAST, {}, node=node) for node in final_softmax_nodes(result)]
-    for node_id in linear_on_last_dim_nodes(result):
-        source = result.inputs[node_id][0]
-        advice.append(CheckError(LINEAR_LAST_DIM, {"input_shape": list(result.shapes[source]),
+@dataclass(frozen=True)
+class _Around:
+    """What the graph around a block instance tells the advice inside it: which block Outputs
+    reach only the model's Outputs, and which block Inputs carry values laid out by position."""
+    final_outputs: frozenset
+    per_position_inputs: frozenset
+
+
+def advise(result, around: _Around | None = None) -> list[CheckError]:
+    """Advice for a graph that checks (``result`` from ``builder.shapes.check``), inside its block
+    instances too: such advice is on the instance, with the ``path`` to the node inside."""
+    around = around or _Around(frozenset(result.output_nodes()), frozenset())
+    advice = [CheckError(SOFTMAX_LAST, {}, node=node) for node in final_softmax_nodes(result, around.final_outputs)]
+    for node_id in linear_on_last_dim_nodes(result, around.per_position_inputs):
+        source, port = result.sources(node_id)[0]
+        advice.append(CheckError(LINEAR_LAST_DIM, {"input_shape": list(result.shape_at(source, port)),
                                                    "output_shape": list(result.shapes[node_id])}, node=node_id))
+    for node in result.graph.nodes:
+        inside = result.instances.get(node.id)
+        if inside is not None:
+            advice += [a.inside(node.id) for a in advise(inside, _around_instance(result, node.id, inside, around))]
     position = {n.id: i for i, n in enumerate(result.graph.nodes)}
     return sorted(advice, key=lambda a: position.get(a.node, -1))
 
 
-def final_softmax_nodes(result) -> list[str]:
+def _around_instance(result, instance: str, inside, around: _Around) -> _Around:
+    outputs, inputs = inside.output_nodes(), inside.input_nodes()
+    final = {out for port, out in enumerate(outputs)
+             if _goes_only_to(result, instance, port, around.final_outputs)}
+    per_position = {node for port, node in enumerate(inputs) if port < len(result.sources(instance))
+                    and _per_position(result, *result.sources(instance)[port], around.per_position_inputs)}
+    return _Around(frozenset(final), frozenset(per_position))
+
+
+def _goes_only_to(result, source: str, source_port: int, targets: frozenset) -> bool:
+    """Whether output ``source_port`` of ``source`` feeds something, and only nodes in ``targets``."""
+    fed = {e.target for e in result.graph.edges if e.source == source and e.source_port == source_port}
+    return bool(fed) and fed <= targets
+
+
+def final_softmax_nodes(result, final_outputs: frozenset | None = None) -> list[str]:
     """Softmax nodes whose output goes only to Outputs: cross-entropy applies softmax itself, so
-    training through one squashes the gradients (a classic cause of slow or stalled learning)."""
-    graph = result.graph
-    consumers: dict[str, set[str]] = {}
-    for e in graph.edges:
-        consumers.setdefault(e.source, set()).add(graph.node(e.target).type)
-    return [n.id for n in graph.nodes if n.type == "Softmax" and consumers.get(n.id) == {"Output"}]
+    training through one squashes the gradients (a classic cause of slow or stalled learning).
+    (In a block: only to the block's Outputs that reach only the model's Outputs.)"""
+    final = frozenset(result.output_nodes()) if final_outputs is None else final_outputs
+    return [n.id for n in result.graph.nodes if n.type == "Softmax" and _goes_only_to(result, n.id, 0, final)]
 
 
-def linear_on_last_dim_nodes(result) -> list[str]:
+def linear_on_last_dim_nodes(result, per_position_inputs: frozenset = frozenset()) -> list[str]:
     """Linear nodes fed more than one dimension per sample that is not a sequence of positions.
 
     torch's Linear acts on the last dimension only: (1, 8, 8) -> Linear(64) gives (1, 8, 64), which
@@ -50,27 +78,40 @@ def linear_on_last_dim_nodes(result) -> list[str]:
     image (a Flatten first). After a recurrent layer's sequence, a Transformer or an Embedding, a
     per-position Linear is the usual design, so that is left alone, and so is a Linear fed by
     another Linear (the first one of the chain carries the advice)."""
-    graph = result.graph
-    return [n.id for n in graph.nodes
-            if n.type == "Linear" and len(result.shapes.get((result.inputs.get(n.id) or [None])[0]) or ()) > 1
-            and not _per_position(result, result.inputs[n.id][0])]
-
-
-def _per_position(result, node_id: str) -> bool:
-    """Whether the value ``node_id`` outputs is laid out by position on purpose: it comes (through
-    layers that keep the layout) from a sequence layer, or from a Linear (which is advised itself)."""
-    seen, todo = set(), [node_id]
-    while todo:
-        current = todo.pop()
-        if current is None or current in seen:
+    out = []
+    for n in result.graph.nodes:
+        if n.type != "Linear" or not result.sources(n.id):
             continue
-        seen.add(current)
+        source, port = result.sources(n.id)[0]
+        if len(result.shape_at(source, port) or ()) > 1 and not _per_position(result, source, port, per_position_inputs):
+            out.append(n.id)
+    return out
+
+
+def _per_position(result, node_id: str, port: int = 0, per_position_inputs: frozenset = frozenset()) -> bool:
+    """Whether the value ``node_id`` outputs is laid out by position on purpose: it comes (through
+    layers that keep the layout) from a sequence layer, or from a Linear (which is advised itself),
+    also through block instances (their insides) and from outside a block (``per_position_inputs``)."""
+    seen, todo = set(), [(node_id, port)]
+    while todo:
+        current, current_port = todo.pop()
+        if current is None or (current, current_port) in seen:
+            continue
+        seen.add((current, current_port))
         node = result.graph.node(current)
-        if node.type in SEQUENCE_LAYERS or node.type == "Linear":
+        if node.type in SEQUENCE_LAYERS or node.type == "Linear" or current in per_position_inputs:
             return True
+        inside = result.instances.get(current)
+        if inside is not None:
+            outputs = inside.output_nodes()
+            if current_port < len(outputs) and _per_position(inside, outputs[current_port], 0, frozenset(
+                    n for k, n in enumerate(inside.input_nodes()) if k < len(result.sources(current))
+                    and _per_position(result, *result.sources(current)[k], per_position_inputs))):
+                return True
+            continue
         spec = catalog.get(node.type)
-        if spec is not None and spec.category in LAYOUT_KEEPING_CATEGORIES:
-            todo.extend(result.inputs.get(current) or [])
+        if spec is not None and (spec.category in LAYOUT_KEEPING_CATEGORIES or node.type == "Output"):
+            todo.extend(result.sources(current))
     return False
 
 

@@ -41,6 +41,7 @@ class LayerSpec:
     count: Callable[[list[Shape], dict], int] = _no_params  # trainable parameters, no allocation
     module: str | None = None                   # "nn.Conv2d": created in __init__; None: inline code
     size_args: Callable[[list[Shape], dict], list] | None = None  # inferred sizes, positional
+    size_names: tuple[str, ...] = ()            # the torch names of those sizes (in_channels): names in block classes
     positional: tuple[str, ...] = ()            # params written positionally after the sizes
     fixed_kwargs: tuple[tuple[str, Any], ...] = ()  # always written (batch_first=True)
     forward: Callable | None = None             # custom forward lines (see codegen)

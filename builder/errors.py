@@ -44,36 +44,70 @@ def render_message(code: str, args: dict, lang: str = DEFAULT_LANG) -> str:
     return translate(code, lang, **plain, **refs)
 
 
+PATH_SEP = "/"   # joins the ids of a path into a block instance: layer1/0/conv1
+
+
 @dataclass
 class CheckError:
+    """``node`` and ``edge`` always name the graph's own nodes and edges. An error inside a block
+    instance is on the instance (``node``) and ``path`` goes down to the node inside:
+    ``("layer1", "0", "conv1")``. An error in a block definition itself (its file structure, or a
+    definition that no instance uses) names the ``block``; its ``path`` (and ``edge``) are then
+    the definition's own ids."""
     code: str
     args: dict = field(default_factory=dict)
     node: str | None = None
     edge: tuple[str, str] | None = None
+    path: tuple[str, ...] | None = None
+    block: str | None = None
 
     def text(self, lang: str = DEFAULT_LANG) -> str:
         """The message alone, without the node prefix."""
         return render_message(self.code, self.args, lang)
 
     def where(self, lang: str = DEFAULT_LANG) -> str:
+        if self.block is not None:
+            inside = self.path or (self.edge and (f"{self.edge[0]} -> {self.edge[1]}",))
+            if inside:
+                return translate("fmt.where_block_node", lang, block=self.block, node=PATH_SEP.join(inside))
+            return translate("fmt.where_block", lang, block=self.block)
+        if self.path:
+            return translate("fmt.where_node", lang, node=PATH_SEP.join(self.path))
         if self.node is not None:
             return translate("fmt.where_node", lang, node=self.node)
         if self.edge is not None:
             return translate("fmt.where_edge", lang, source=self.edge[0], target=self.edge[1])
         return translate("fmt.where_graph", lang)
 
+    def inside(self, instance: str) -> "CheckError":
+        """This error, found while checking the inside of block instance ``instance``, as the
+        instance's error in the graph around it."""
+        inner = self.path or ((self.node,) if self.node is not None else
+                              (self.edge[1],) if self.edge is not None else ())
+        return CheckError(self.code, self.args, node=instance, path=(instance, *inner))
+
+    def in_block(self, block: str) -> "CheckError":
+        """This error, found in the definition of ``block`` (not through an instance)."""
+        inner = self.path or ((self.node,) if self.node is not None else None)
+        return CheckError(self.code, self.args, edge=self.edge if not inner else None, path=inner, block=block)
+
     def message(self, lang: str = DEFAULT_LANG) -> str:
         """``node c2: Conv2d expects input (C, H, W); received (400,)``"""
         return f"{self.where(lang)}: {self.text(lang)}"
 
     def to_json(self, lang: str = DEFAULT_LANG) -> dict:
-        return {
+        out = {
             "node": self.node,
             "edge": list(self.edge) if self.edge is not None else None,
             "code": self.code,
             "args": self.args,
             "message": self.message(lang),
         }
+        if self.path is not None:
+            out["path"] = list(self.path)
+        if self.block is not None:
+            out["block"] = self.block
+        return out
 
 
 class CodedError(Exception):

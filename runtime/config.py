@@ -275,8 +275,9 @@ SETTINGS: tuple[Setting, ...] = (
             group="finetune", surfaces=(CLI, SCRIPT), metavar="CHECKPOINT", nullable=True,
             applies=Applies(modes=SUPERVISED)),
     Setting("freeze", "list", [], bilingual("Freeze layers", "冻结的层"),
-            bilingual("Frozen layers are not updated: typically the early layers that found general features.",
-              "冻结的层不会被更新：通常冻结提取通用特征的前几层。"),
+            bilingual("Frozen layers are not updated: typically the early layers that found general features. "
+                      "A layer inside a block is named by its path: layer1/0/conv1.",
+              "冻结的层不会被更新：通常冻结提取通用特征的前几层。模块内部的层用路径表示：layer1/0/conv1。"),
             group="finetune", surfaces=(CLI,), metavar="ID[,ID...]"),
     Setting("resume", "bool", False, bilingual("Resume", "继续训练"),
             bilingual("Continue the optimizer, schedule and epoch count of the checkpoint (the same graph).",

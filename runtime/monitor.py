@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from builder.errors import PATH_SEP
 from builder.graph import write_document
 
 from . import checkpoint
@@ -183,16 +184,18 @@ class Snapshots(Callback):
 
     def on_fit_start(self, trainer):
         t = trainer
-        self.names = t.compiled.generated.names                 # node id -> attribute
-        self.node_of = {v: k for k, v in self.names.items()}
-        self.watch = [n for n in t.data.check.order if hasattr(t.module, self.names[n])]
-        shapes = t.data.check.shapes
+        self.watch = watched_modules(t.data.check, t.compiled.generated, t.module)
+        shapes = {PATH_SEP.join(path): shape for path, shape in watched_shapes(t.data.check).items()}
         self.conv_like = {n for n in self.watch if shapes.get(n) is not None and len(shapes[n]) in (2, 3)}
         self.watch_inputs, self.watch_target = None, None
         if t.data.mode != "gan":
             split = t.data.val or t.data.train
             self.watch_inputs, self.watch_target = split.take(slice(0, min(t.cfg.watch_samples, len(split))))
-        self.norms = LayerNorms(self._model(t), lambda attribute: self._layer_key(t, attribute))
+        if t.data.mode != "gan":     # every layer with weights, inside block instances too (by path)
+            self.layers = param_layers(t.data.check, t.compiled.generated, t.module)
+        else:                           # the discriminator's attributes
+            self.layers = [(name, module) for name, module in t.discriminator.named_children()]
+        self.norms = LayerNorms(layers=self.layers)
 
     def on_after_backward(self, trainer):
         if not trainer.cfg.monitor:
@@ -221,9 +224,6 @@ class Snapshots(Callback):
     def _model(self, t):
         return t.module if t.data.mode != "gan" else t.discriminator
 
-    def _layer_key(self, t, attribute: str) -> str:
-        return self.node_of.get(attribute, attribute) if t.data.mode != "gan" else attribute
-
     def _append(self, t, step: int, layers: dict) -> None:
         """One stats.jsonl record; ``layers`` keyed as the file has them (node ids, a GAN's attributes)."""
         self.lines.append(runfiles.jsonl_line({"step": step, "epoch": getattr(t, "epoch", 0),
@@ -241,7 +241,7 @@ class Snapshots(Callback):
     def snapshot(self, t) -> None:
         self.last = time.time()
         layers = {}
-        for name, module in self._model(t).named_children():
+        for key, module in self.layers:
             params = list(module.parameters())
             if not params:
                 continue
@@ -251,7 +251,7 @@ class Snapshots(Callback):
             if grads:
                 g = torch.cat([gr.detach().reshape(-1).float() for gr in grads])
                 entry.update(grad_norm=float(g.norm()), grad_hist=_hist(g))
-            layers[self._layer_key(t, name)] = entry
+            layers[key] = entry
         self._append(t, t.step, layers)
         self.flush()
         if self.watch_inputs is not None:
@@ -272,8 +272,8 @@ class Snapshots(Callback):
                 captured[node] = _to_numpy(out)
             return hook
 
-        for node in self.watch:
-            handles.append(getattr(t.module, self.names[node]).register_forward_hook(keep(node)))
+        for node, module_path in self.watch.items():
+            handles.append(t.module.get_submodule(module_path).register_forward_hook(keep(node)))
         was = t.module.training
         t.module.eval()
         try:
@@ -291,17 +291,63 @@ class Snapshots(Callback):
         runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, **arrays)
 
 
-class LayerNorms:
-    """The weight and gradient norm of each child module with parameters, as ``{layer: {"weight_norm",
-    "grad_norm"}}`` (``grad_norm`` where gradients are there): one fused norm over every parameter
-    and gradient, one transfer from the device (the per-step cost of a log point stays small)."""
+def watched_modules(result, generated, model) -> dict[str, str]:
+    """Node -> dotted module path for every node with a module, in graph order, each block instance
+    followed by the nodes inside it: ``{"conv1": "conv1", "layer1": "layer1", "layer1/0": "layer1.0",
+    "layer1/0/conv1": "layer1.0.conv1", ...}``. The key is the node id, or inside an instance the
+    path of ids joined with "/" (the ``act__<key>`` arrays of activations.npz)."""
+    out = {}
 
-    def __init__(self, model: torch.nn.Module, layer_key):
+    def visit(inside, prefix: tuple) -> None:
+        for node_id in inside.order:
+            path = prefix + (node_id,)
+            module_path = generated.module_paths.get(path)
+            if module_path is None:
+                continue
+            try:
+                model.get_submodule(module_path)
+            except AttributeError:
+                continue
+            out[PATH_SEP.join(path)] = module_path
+            if node_id in inside.instances:
+                visit(inside.instances[node_id], path)
+
+    visit(result, ())
+    return out
+
+
+def param_layers(result, generated, model) -> list[tuple[str, torch.nn.Module]]:
+    """(key, module) for every layer with weights of its own, in graph order: a node of the graph by
+    its id, a node inside a block instance by its path (``layer1/0/conv1``). An instance is not one
+    of them: its weights are its nodes' (stats.jsonl shows VGG's 13 convolutions, not one ``features``)."""
+    instances = {PATH_SEP.join(prefix + (node_id,)) for prefix, inside in result.walk() for node_id in inside.instances}
+    out = []
+    for key, module_path in watched_modules(result, generated, model).items():
+        module = model.get_submodule(module_path)
+        if key not in instances and any(True for _ in module.parameters()):
+            out.append((key, module))
+    return out
+
+
+def watched_shapes(result) -> dict[tuple, tuple | None]:
+    """The shape of every node by path (a node of the graph: a path of one id)."""
+    return {**{(node_id,): shape for node_id, shape in result.shapes.items()}, **result.inner_shapes()}
+
+
+class LayerNorms:
+    """The weight and gradient norm of each child module with parameters (or of each module of
+    ``layers``, ``[(key, module)]``), as ``{layer: {"weight_norm", "grad_norm"}}`` (``grad_norm`` where
+    gradients are there): one fused norm over every parameter and gradient, one transfer from the
+    device (the per-step cost of a log point stays small)."""
+
+    def __init__(self, model: torch.nn.Module | None = None, layer_key=None, layers=None):
         self.params, self.layers = [], []
-        for name, module in model.named_children():
+        if layers is None:
+            layers = [(layer_key(name), module) for name, module in model.named_children()]
+        for key, module in layers:
             for param in module.parameters():
                 self.params.append(param)
-                self.layers.append(layer_key(name))
+                self.layers.append(key)
 
     def __call__(self) -> dict:
         with_grad = [i for i, param in enumerate(self.params) if param.grad is not None]

@@ -205,11 +205,11 @@ class Trainer:
     def _freeze(self) -> None:
         if not self.cfg.freeze:
             return
-        names = self.compiled.generated.names
-        unknown = [n for n in self.cfg.freeze if n not in names]
+        generated = self.compiled.generated     # a node id, or a path into blocks: layer1/0/conv1
+        unknown = [n for n in self.cfg.freeze if generated.module_path(n) is None]
         if unknown:
             raise ConfigError("train.freeze_unknown", nodes=", ".join(unknown))
-        prefixes = tuple(names[n] + "." for n in self.cfg.freeze)
+        prefixes = tuple(generated.module_path(n) + "." for n in self.cfg.freeze)
         for key, p in self.module.named_parameters():
             if key.startswith(prefixes):
                 p.requires_grad_(False)

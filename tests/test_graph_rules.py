@@ -176,7 +176,7 @@ def test_duplicate_io_names():
     ("{not json", "format.not_json"),
     ("[1, 2]", "format.not_object"),
     ('{"format": "keras", "version": 1}', "format.unknown_format"),
-    ('{"format": "netcanvas.graph", "version": 2}', "format.unknown_version"),
+    ('{"format": "netcanvas.graph", "version": 3}', "format.unknown_version"),
     ('{"format": "netcanvas.graph", "version": true}', "format.unknown_version"),
     ("[" * 100_000 + "]" * 100_000, "format.too_deep"),
 ])

@@ -103,9 +103,10 @@ def test_compiled_resnet18_equals_hand_written():
 
 def test_a_miswired_skip_connection_is_caught_by_outputs_not_counts():
     doc = templates.load("resnet18")
-    for e in doc["edges"]:   # the skip of layer1_1 taken after its first conv instead of from the block input
-        if e["target"] == "layer1_1_add" and e.get("port") == 1:
-            e["source"] = "layer1_1_relu1"
+    basic = next(b for b in doc["blocks"] if b["name"] == "BasicBlock")
+    skips = [e for e in basic["edges"] if e["target"] == "add" and e.get("port") == 1]
+    assert [e["source"] for e in skips] == ["x"]
+    skips[0]["source"] = "relu"   # the skip taken after the first conv instead of from the block input
     result = check(doc)
     assert result.ok and result.total_params == 11_689_512
     torch.manual_seed(0)

@@ -214,6 +214,20 @@ def test_watchable_layers_and_default():
     assert train_state.default_layer(doc, ["x", "fc2"]) == "fc2"
 
 
+def test_watchable_layers_inside_blocks_follow_their_instance_with_types_from_the_definitions():
+    doc = templates.load("resnet18")
+    keys = ["step", "input__0", "act__relu", "act__layer1", "act__layer1/0", "act__layer1/0/conv1",
+            "act__layer1/0/relu", "act__layer2/0/downsample/0", "act__layer2", "act__fc", "act__bn1"]
+    layers = train_state.watchable_layers(doc, keys)
+    assert layers == ["x", "bn1", "relu", "layer1", "layer1/0", "layer1/0/conv1", "layer1/0/relu", "layer2",
+                      "layer2/0/downsample/0", "fc"]
+    types = train_state.layer_types(doc, layers)
+    assert types["layer1"] == "Stage" and types["layer1/0"] == "BasicBlock" and types["layer1/0/conv1"] == "Conv2d"
+    assert types["layer2/0/downsample/0"] == "Conv2d" and types["fc"] == "Linear" and types["x"] == "Input"
+    assert train_state.layer_types(doc, ["layer1/9/conv1", "nothing"]) == {"layer1/9/conv1": "", "nothing": ""}
+    assert train_state.default_layer(doc, layers) == "layer1/0/conv1"
+
+
 def test_sample_labels_name_the_class():
     labels = train_state.sample_labels(3, np.array([3, 0, 9]), [str(i) for i in range(10)], lambda i: f"s{i}")
     assert labels == ["s1 · 3", "s2 · 0", "s3 · 9"]

@@ -51,7 +51,7 @@ def activations_section(run: runs.RunInfo | None) -> None:
 
     if st.session_state.get("tp_watch_select") != watch:   # an unchanged write would close an open list
         st.session_state["tp_watch_select"] = watch
-    types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
+    types = train_state.layer_types(doc, layers)
     pick, hint = st.columns([1, 2], vertical_alignment="bottom")
     pick.selectbox(localized("trainpage.watch_layer"), layers, key="tp_watch_select", on_change=chosen,
                    format_func=lambda n: f"{n} · {types.get(n, '')}", help=localized("trainpage.help.watch_layer"))
@@ -94,7 +94,7 @@ def feature_maps(run_dir: Path, doc: dict, layer: str) -> None:
     labels = train_state.sample_labels(n, activations.get("target"),
                                        train_cache.preprocess(run_dir).get("class_names"),
                                        lambda i: localized("fig.sample_n", n=i))
-    types = {node.get("id"): node.get("type", "") for node in doc.get("nodes", [])}
+    types = train_state.layer_types(doc, [layer])
     output = activations.get(f"act__{layer}")
     step = int(activations.get("step", 0))
 

@@ -358,21 +358,45 @@ def agraph_config(height: int = 420, direction: str = "UD") -> dict:
 
 
 def watchable_layers(doc: dict, activation_keys) -> list[str]:
-    """Graph nodes with activations in the snapshot, in graph order (Inputs show the samples)."""
-    have = {k[len("act__"):] for k in activation_keys if k.startswith("act__")}
+    """Graph nodes with activations in the snapshot, in graph order (Inputs show the samples); after a
+    block instance, the nodes inside it by their paths (``layer1/0/conv1``), in the snapshot's order."""
+    keys = [k[len("act__"):] for k in activation_keys if k.startswith("act__")]
+    have = set(keys)
     out = []
     for n in doc.get("nodes", []):
         nid = n.get("id")
         if nid in have or (n.get("type") == "Input" and any(k.startswith("input__") for k in activation_keys)):
             out.append(nid)
+            out += [k for k in keys if isinstance(nid, str) and k.startswith(nid + "/")]
     return out
+
+
+CONV_TYPES = ("Conv1d", "Conv2d", "ConvTranspose2d")
+
+
+def layer_types(doc: dict, layers) -> dict[str, str]:
+    """The layer type of each watched layer: a node of the graph, or a path into block instances,
+    looked up through the block definitions (an instance's type is its block's name)."""
+    blocks = {b.get("name"): b for b in doc.get("blocks", []) if isinstance(b, dict)}
+
+    def type_of(body: dict, path: list[str]) -> str:
+        node = next((n for n in body.get("nodes", []) if isinstance(n, dict) and n.get("id") == path[0]), None)
+        if node is None:
+            return ""
+        params = node.get("params") if isinstance(node.get("params"), dict) else {}
+        inner = blocks.get(params.get("block")) if node.get("type") == "Block" else None
+        if len(path) == 1:
+            return str(params.get("block")) if inner is not None else str(node.get("type", ""))
+        return type_of(inner, path[1:]) if inner is not None else ""
+
+    return {layer: type_of(doc, layer.split("/")) for layer in layers}
 
 
 def default_layer(doc: dict, layers: list[str]) -> str | None:
     """The first conv layer (feature maps are the most telling), else the first layer."""
-    types = {n.get("id"): n.get("type", "") for n in doc.get("nodes", [])}
+    types = layer_types(doc, layers)
     for nid in layers:
-        if "Conv" in types.get(nid, ""):
+        if types.get(nid, "") in CONV_TYPES:
             return nid
     for nid in layers:
         if types.get(nid) != "Input":

@@ -38,7 +38,7 @@ register(LayerSpec(
             Param("norm_first", "bool", False, bilingual("Normalise before attention (pre-norm).", "在注意力之前做归一化（pre-norm）。")),
             bias()),
     infer=_infer, count=_count,
-    module="nn.TransformerEncoderLayer", size_args=lambda ins, p: [ins[0][1]], positional=("nhead",),
+    module="nn.TransformerEncoderLayer", size_args=lambda ins, p: [ins[0][1]], size_names=("d_model",), positional=("nhead",),
     fixed_kwargs=(("batch_first", True),), key_params=("nhead", "dim_feedforward"),
     starter={"nhead": 4, "dim_feedforward": 128},
 ))

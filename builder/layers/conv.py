@@ -55,7 +55,7 @@ def _conv(n: int, title: dict, help: dict, explain: dict, starter: dict):
         params=(units("out_channels", "Number of filters (output channels).", "卷积核个数（输出通道数）。"),
                 kernel(n), stride(n), padding(n, strings=("same", "valid")), dilation(n), _GROUPS, bias()),
         check=_check_same, infer=_conv_infer(layer, n), count=_conv_count(n),
-        module=f"nn.{layer}", size_args=lambda ins, p: [ins[0][0]], positional=("out_channels",),
+        module=f"nn.{layer}", size_args=lambda ins, p: [ins[0][0]], size_names=("in_channels",), positional=("out_channels",),
         key_params=("out_channels", "kernel_size", "stride", "padding"), starter=starter,
     ))
 
@@ -106,6 +106,6 @@ register(LayerSpec(
     check=_check_output_padding, infer=_tconv_infer,
     count=lambda ins, p: ins[0][0] * (p["out_channels"] // p["groups"]) * prod(tup(p["kernel_size"], 2))
     + (p["out_channels"] if p["bias"] else 0),
-    module="nn.ConvTranspose2d", size_args=lambda ins, p: [ins[0][0]], positional=("out_channels",),
+    module="nn.ConvTranspose2d", size_args=lambda ins, p: [ins[0][0]], size_names=("in_channels",), positional=("out_channels",),
     key_params=("out_channels", "kernel_size", "stride"), starter={"out_channels": 16, "kernel_size": 2, "stride": 2},
 ))

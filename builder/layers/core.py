@@ -14,7 +14,7 @@ register(LayerSpec(
     params=(units("out_features", "Number of output units.", "输出单元的个数。"), bias()),
     infer=lambda ins, p: checked("Linear", ins[0][:-1] + (p["out_features"],)),
     count=lambda ins, p: ins[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
-    module="nn.Linear", size_args=lambda ins, p: [ins[0][-1]], positional=("out_features",),
+    module="nn.Linear", size_args=lambda ins, p: [ins[0][-1]], size_names=("in_features",), positional=("out_features",),
     key_params=("out_features",), starter={"out_features": 64},
 ))
 

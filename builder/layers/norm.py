@@ -25,7 +25,7 @@ def _bn(n: int, ranks: tuple, desc: str):
         help=bilingual("Normalises each channel over the batch.", "在批次上对每个通道做归一化。"), explain=_BN_EXPLAIN,
         params=(eps(), _MOMENTUM, _AFFINE, _TRACK), infer=infer,
         count=lambda ins, p: 2 * ins[0][0] if p["affine"] else 0,
-        module=f"nn.{layer}", size_args=lambda ins, p: [ins[0][0]],
+        module=f"nn.{layer}", size_args=lambda ins, p: [ins[0][0]], size_names=("num_features",),
     ))
 
 
@@ -43,7 +43,7 @@ register(LayerSpec(
             Param("bias", "bool", True, bilingual("Learn the shift too.", "同时学习平移量。"))),
     infer=lambda ins, p: ins[0],
     count=lambda ins, p: ins[0][-1] * (2 if p["bias"] else 1) if p["elementwise_affine"] else 0,
-    module="nn.LayerNorm", size_args=lambda ins, p: [ins[0][-1]],
+    module="nn.LayerNorm", size_args=lambda ins, p: [ins[0][-1]], size_names=("normalized_shape",),
 ))
 
 register(LayerSpec(

@@ -83,7 +83,7 @@ for _t in ("RNN", "LSTM", "GRU"):
     register(LayerSpec(
         type=_t, category="recurrent", title=_TEXT[_t][0], help=_TEXT[_t][1], explain=_TEXT[_t][2],
         params=_params(_t), check=_check, infer=_infer(_t), count=_count(_t),
-        module=f"nn.{_t}", size_args=lambda ins, p: [ins[0][1]], positional=("hidden_size",),
+        module=f"nn.{_t}", size_args=lambda ins, p: [ins[0][1]], size_names=("input_size",), positional=("hidden_size",),
         fixed_kwargs=(("batch_first", True),), forward=_forward(_t),
         key_params=("hidden_size", "return"), starter={"hidden_size": 64},
     ))

@@ -38,14 +38,15 @@ class ExportError(CodedError):
 
 
 # -- the graph and its source -------------------------------------------------------------
-def generated(graph: dict, which: str = "model") -> Generated:
-    """``builder.codegen.generate`` for an export: a graph that does not check is refused."""
+def generated(graph: dict, which: str = "model", taken: frozenset = frozenset()) -> Generated:
+    """``builder.codegen.generate`` for an export: a graph that does not check is refused. Its block
+    classes avoid the names in ``taken``."""
     try:
         check_header(graph)
     except FormatError as exc:
         raise ExportError("export.graph_invalid", errors=[exc.error], which=which) from None
     try:
-        return generate(graph)
+        return generate(graph, taken=taken)
     except CodegenError as exc:
         raise ExportError("export.graph_invalid", errors=exc.errors, which=which) from None
 

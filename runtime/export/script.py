@@ -37,6 +37,7 @@ from pathlib import Path
 
 import jinja2
 
+from builder.codegen import Generated
 from builder.shapes import CheckResult
 from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
@@ -68,6 +69,7 @@ class Plan:
     result: CheckResult
     disc_result: CheckResult | None
     names: dict
+    generated: Generated | None = None     # the model's code (module paths of nodes inside blocks)
 
 
 # =============================================================================================
@@ -186,11 +188,11 @@ def _plan(graph, config, preprocess, discriminator) -> Plan:
     except ConfigError as exc:
         raise ExportError(exc.code, **exc.info) from None
     graph = _unclash(graph, SCRIPT_NAMES)
-    gen = generated(graph)
+    gen = generated(graph, taken=SCRIPT_NAMES)
     disc_gen = None
-    if discriminator is not None:
-        discriminator = _unclash(discriminator, SCRIPT_NAMES | {gen.class_name})
-        disc_gen = generated(discriminator, "discriminator")
+    if discriminator is not None:      # pasted beside the model: none of its classes may take a name of the model's
+        discriminator = _unclash(discriminator, SCRIPT_NAMES | gen.class_names())
+        disc_gen = generated(discriminator, "discriminator", taken=SCRIPT_NAMES | gen.class_names())
     record = copy.deepcopy(preprocess) if preprocess else default_record(cfg, graph, discriminator)
     mode = resolve_mode(cfg, gen.result, disc_gen is not None, record.get("task"))
     if mode == "gan" and disc_gen is None:
@@ -205,7 +207,7 @@ def _plan(graph, config, preprocess, discriminator) -> Plan:
     disc_cls = disc_gen.class_name if disc_gen is not None and mode == "gan" else None
     return Plan(graph=graph, discriminator=discriminator, cfg=cfg, mode=mode, record=record, source=source, data_file=data_file, loss=loss,
                 model_cls=model_cls, disc_cls=disc_cls, result=gen.result,
-                disc_result=disc_gen.result if disc_cls else None, names=gen.names)
+                disc_result=disc_gen.result if disc_cls else None, names=gen.names, generated=gen)
 
 
 def _unclash(graph: dict, taken) -> dict:
@@ -300,7 +302,7 @@ def _config_view(plan: Plan) -> dict:
     if plan.mode == "gan":
         view["loss"] = "bce (non-saturating GAN loss)"
     if cfg.freeze:
-        view["freeze"] = [plan.names[n] for n in cfg.freeze if n in plan.names]
+        view["freeze"] = [plan.generated.module_path(n) for n in cfg.freeze if plan.generated.module_path(n)]
     return view
 
 
