@@ -295,10 +295,13 @@ def expand(doc: dict, instance_id: str) -> dict:
             return feeds.get(in_ids.index(src))
         return (new_id[src], sp) if src in new_id else None
 
-    # layout: the definition's positions when every body node has one, else by depth
-    at = _pos(inst) or [0.0, 0.0]
-    placed = {}
-    if body and all(_pos(n) for n in body):
+    # layout: the definition's positions when every body node has one, else by depth; none at all
+    # when the instance has no position (the canvas lays out every node without one)
+    at = _pos(inst)
+    placed: dict[str, list | None] = {}
+    if at is None:
+        placed = {n["id"]: None for n in body}
+    elif body and all(_pos(n) for n in body):
         xs = [_pos(n)[0] for n in body]
         ys = [_pos(n)[1] for n in body]
         for n in body:
@@ -312,8 +315,8 @@ def expand(doc: dict, instance_id: str) -> dict:
             r = rows.get(d, 0)
             rows[d] = r + 1
             placed[n["id"]] = [round(at[0] + d * STEP_X), round(at[1] + r * STEP_Y)]
-    width = (max((p[0] for p in placed.values()), default=at[0]) - at[0]) if placed else 0
-    shift = width          # the instance's own slot is reused by the first column
+    xs = [p[0] for p in placed.values() if p is not None]
+    shift = max(xs) - at[0] if xs else 0      # the instance's own slot is reused by the first column
 
     out = copy.deepcopy(doc)
     nodes = []
@@ -326,11 +329,14 @@ def expand(doc: dict, instance_id: str) -> dict:
                 copy_ = copy.deepcopy(b)
                 copy_["id"] = new_id[b["id"]]
                 copy_["params"] = _substitute(copy_.get("params", {}), args)
-                copy_["pos"] = placed[b["id"]]
+                if placed[b["id"]] is None:
+                    copy_.pop("pos", None)
+                else:
+                    copy_["pos"] = placed[b["id"]]
                 nodes.append(copy_)
             continue
         p = _pos(n)
-        if shift and p is not None and p[0] > at[0] + 1:
+        if shift and p is not None and at is not None and p[0] > at[0] + 1:
             n["pos"] = [round(p[0] + shift), round(p[1])]
         nodes.append(n)
     out["nodes"] = nodes

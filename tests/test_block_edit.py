@@ -185,3 +185,9 @@ def test_templates_group_and_expand_round_trip():
         base = ok(doc)
         for inst in [n["id"] for n in doc["nodes"] if n["type"] == "Block"]:
             assert ok(be.expand(doc, inst)).total_params == base.total_params
+
+
+def test_expand_without_positions_leaves_the_layout_to_the_canvas():
+    doc = templates.load("resnet18")           # no positions: the canvas lays it out
+    expanded = be.expand(doc, "layer3")
+    assert all("pos" not in n for n in expanded["nodes"])
