@@ -145,9 +145,12 @@ with main:
     with st.container():         # always there, so the canvas keeps its place in the page
         if editing:
             build_blocks.editing_bar(ws, editing)
+    layers = build_view.palette(language)
     graph_canvas(shown, rev=canvas_rev(editing),
-                 palette=build_blocks.palette_entries(tab.doc, language, exclude=editing) + build_view.palette(language),
-                 annotations=annotations, strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
+                 palette=build_blocks.palette_entries(tab.doc, language, exclude=editing) + (
+                     build_blocks.body_palette(layers) if editing else layers),
+                 annotations=annotations, strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY,
+                 height=570 if editing else 640,
                  focus=build_errors.focus_request(), view_key=tab.key + (f"/block:{editing}" if editing else ""))
 
 with side:

@@ -15,7 +15,7 @@ from builder import block_edit
 from builder.block_edit import BlockEditError
 from builder.errors import PATH_SEP, fmt_shape
 from builder.graph import INSTANCE, BlockDef, param_ref
-from builder.i18n import pick
+from builder.i18n import pick, translate
 from builder.shapes import CheckResult
 
 from .literal import md_literal
@@ -42,13 +42,25 @@ def palette_entries(doc: dict, language: str, exclude: str | None = None) -> lis
         layers = len(nodes) - len(ins) - len(outs)
         out.append({
             "type": f"block:{name}", "node_type": INSTANCE, "block": name,
-            "category": "my_blocks", "category_label": localized("blocks.palette"), "color": BLOCK_COLOR,
-            "title": name, "help": localized("blocks.palette_help", inputs=len(ins), outputs=len(outs), layers=layers),
+            "category": "my_blocks", "category_label": translate("blocks.palette", language), "color": BLOCK_COLOR,
+            "title": name, "help": translate("blocks.palette_help", language, inputs=len(ins), outputs=len(outs),
+                                             layers=layers),
             "defaults": {"block": name},
             "inputs": {"min": len(ins), "max": len(ins), "names": [str(i) for i in ins] if len(ins) > 1 else []},
             "outputs": len(outs), "output_names": [str(o) for o in outs], "output": bool(outs),
             "key_params": [],
         })
+    return out
+
+
+def body_palette(palette: list[dict]) -> list[dict]:
+    """The layer palette while a block is edited: an Input there takes no shape (the instance's
+    input gives it), so it is added and drawn without one."""
+    out = []
+    for entry in palette:
+        if entry.get("type") == "Input":
+            entry = {**entry, "defaults": {}, "key_params": []}
+        out.append(entry)
     return out
 
 
