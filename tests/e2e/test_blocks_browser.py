@@ -34,18 +34,18 @@ def chain_doc() -> dict:
     return {"format": "netcanvas.graph", "version": 1, "name": KEY, "nodes": nodes, "edges": edges}
 
 
-def start(streamlit_app, workdir: Path, doc: dict):
+def start(streamlit_app, workdir: Path, doc: dict, key: str = KEY):
     from ui.workspace import Workspace
     home = workdir / "workspace"
     ws = Workspace(home)
-    ws.open_doc(doc, key=KEY)
+    ws.open_doc(doc, key=key)
     ws.close(0)                 # only this graph open
     env = {"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(workdir / "runs")}
     return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
 
 
-def saved(workdir: Path) -> dict:
-    return json.loads((workdir / "workspace" / "graphs" / f"{KEY}.json").read_text("utf-8"))
+def saved(workdir: Path, key: str = KEY) -> dict:
+    return json.loads((workdir / "workspace" / "graphs" / f"{key}.json").read_text("utf-8"))
 
 
 def wait_until(condition, timeout: float = 20) -> None:
@@ -214,6 +214,23 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
     expect(node(page, "c1").locator(".nc-shape")).to_have_text("(16, 16, 16)")
     wait_until(lambda: next(n for n in block_edit.definition(saved(tmp_path), "ConvRelu")["nodes"]
                             if n["id"] == "c1")["params"]["out_channels"] == 16)
+    # undo and redo while the block is open: the canvas stays on the block
+    undo(page, app_idle)
+    expect(node(page, "c1").locator(".nc-shape")).to_have_text("(8, 16, 16)")
+    redo(page, app_idle)
+    expect(node(page, "c1").locator(".nc-shape")).to_have_text("(16, 16, 16)")
+    expect(page.get_by_text("Editing block ConvRelu", exact=False)).to_be_visible()
+    # a canvas edit inside the block (a move) is an edit of the definition
+    x0, y0 = center(node(page, "r1"))
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 40, y0 + 60, steps=6)
+    page.mouse.up()
+    app_idle(page)
+    before = next(n for n in doc["blocks"][0]["nodes"] if n["id"] == "r1")["pos"]
+    wait_until(lambda: next(n for n in block_edit.definition(saved(tmp_path), "ConvRelu")["nodes"]
+                            if n["id"] == "r1").get("pos") != before)
+    assert len(block_edit.instance_ids(saved(tmp_path), "ConvRelu")) == 3
 
     # back to the graph: every instance follows the definition
     page.locator(".st-key-blk_back button").first.click()
@@ -275,3 +292,67 @@ def test_error_inside_a_block_marks_the_instance(streamlit_app, tmp_path, new_pa
 def lambda_err():
     import re
     return re.compile(r"\berr\b")
+
+
+def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, tmp_path, new_page, app_idle):
+    from builder import templates
+    from tests.e2e.canvas_helpers import zoom
+    app = start(streamlit_app, tmp_path, templates.load("resnet18"), key="resnet18")
+    page = open_build(new_page, app, app_idle, first="layer1")
+    assert page.locator(".nc-node").count() <= 15
+    assert zoom(page) >= 0.45, "fit to view draws the collapsed network large enough to read"
+    expect(node(page, "layer3").locator(".nc-block-rows")).to_contain_text("(256, 14, 14)")
+    # open Stage (layer1), then the BasicBlock inside it, then back
+    fit(page)
+    click(page, "layer1")
+    app_idle(page)
+    page.locator(".st-key-blk_edit_layer1 button").first.click()
+    node(page, "0").wait_for()
+    app_idle(page)
+    expect(page.get_by_text("Editing block Stage", exact=False)).to_be_visible()
+    expect(node(page, "0").locator(".nc-title")).to_have_text("BasicBlock")
+    click(page, "0")
+    app_idle(page)
+    page.locator(".st-key-blk_edit_nested_0 button").first.click()
+    node(page, "conv1").wait_for()
+    app_idle(page)
+    expect(page.get_by_text("Editing block BasicBlock", exact=False)).to_be_visible()
+    expect(node(page, "conv1").locator(".nc-shape")).to_have_text("(64, 56, 56)")
+    expect(node(page, "conv1").locator(".nc-v").first).to_have_text("‹planes›")
+    page.locator(".st-key-blk_back button").first.click()
+    node(page, "layer4").wait_for()
+    app_idle(page)
+    assert page.locator(".nc-node").count() == 13
+
+
+def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
+    doc = {"format": "netcanvas.graph", "version": 1, "name": "two", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [16]}, "pos": [0, 0]},
+        {"id": "a", "type": "Linear", "params": {"out_features": 8}, "pos": [260, 0]},
+        {"id": "b", "type": "Linear", "params": {"out_features": 4}, "pos": [520, 0]},
+        {"id": "cat", "type": "Concat", "params": {"dim": -1}, "pos": [780, 0]},
+        {"id": "y", "type": "Output", "params": {}, "pos": [1040, 0]}],
+        "edges": [{"source": "x", "target": "a"}, {"source": "a", "target": "b"},
+                  {"source": "b", "target": "cat"}, {"source": "a", "target": "cat", "port": 1},
+                  {"source": "cat", "target": "y"}]}
+    app = start(streamlit_app, tmp_path, doc, key="two")
+    page = open_build(new_page, app, app_idle, first="a")
+    select(page, app_idle, ["a", "b"])
+    group(page, app_idle, "Pair", "pair")
+    card = node(page, "pair")
+    expect(card.locator(".nc-port.nc-out")).to_have_count(2)
+    expect(card.locator(".nc-block-rows")).to_contain_text("(4,) · (8,)")
+    expect(page.locator(".nc-edge")).to_have_count(4)        # x->pair, pair->cat twice, cat->y
+    expect(page.locator(".nc-edge-label", has_text="(8,)")).to_have_count(1)
+    expect(page.get_by_text("Checks out", exact=False)).to_be_visible()
+    outs = sorted((e["target"], e.get("port", 0), e.get("source_port", 0))
+                  for e in saved(tmp_path, "two")["edges"] if e["source"] == "pair")
+    assert outs == [("cat", 0, 0), ("cat", 1, 1)]
+    # rewire: the second output into the Output directly (drag from out port 1 to y's input)
+    from tests.e2e.canvas_helpers import drag, in_port
+    fit(page)
+    drag(page, center(card.locator('.nc-port.nc-out[data-port="1"]')), center(in_port(page, "y")))
+    app_idle(page)
+    wait_until(lambda: {"source": "pair", "target": "y", "source_port": 1, "port": 0} in saved(tmp_path, "two")["edges"]
+               or {"source": "pair", "target": "y", "source_port": 1} in saved(tmp_path, "two")["edges"])
+    expect(node(page, "y").locator(".nc-shape")).to_have_text("(8,)")
