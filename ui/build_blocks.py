@@ -9,6 +9,11 @@ changes with it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
+import copy
+
 import streamlit as st
 
 from builder import block_edit
@@ -18,6 +23,7 @@ from builder.graph import INSTANCE, BlockDef, param_ref
 from builder.i18n import pick, translate
 from builder.shapes import CheckResult
 
+from .canvas import read_canvas_event
 from .literal import md_literal
 from .session import lang, localized
 
@@ -128,6 +134,86 @@ def body_annotations(result: CheckResult, name: str, language: str, annotations)
     return {"nodes": nodes, "edges": {}, "graph_errors": []}
 
 
+# -- what the canvas shows, and applying what it sends ------------------------------------------------
+@dataclass
+class CanvasView:
+    """What the canvas shows: the graph, or the body of the block being edited (``editing``)."""
+    editing: str | None
+    doc: dict
+    palette: list
+    annotations: dict
+    height: int
+    view_key: str
+
+
+def canvas_view(ws, result: CheckResult, language: str, layers: list[dict], annotations: Callable,
+                height: int = 640) -> CanvasView:
+    """The canvas's document, palette (My blocks first), annotations, height and view key for this run.
+    ``layers``: the layer palette; ``annotations``: ``build_view.annotations``."""
+    name = editing(ws)
+    tab = ws.tab
+    if name:
+        return CanvasView(name, shown_doc(ws, name),
+                          palette_entries(tab.doc, language, exclude=name) + body_palette(layers),
+                          body_annotations(result, name, language, annotations), height - EDIT_BAR_PX,
+                          f"{tab.key}/block:{name}")
+    return CanvasView(None, tab.doc, palette_entries(tab.doc, language) + layers,
+                      annotate(annotations(result, language), result, language), height, tab.key)
+
+
+EDIT_BAR_PX = 70        # the editing bar above the canvas: the canvas is that much shorter
+
+
+def rev_suffix(ws) -> str:
+    """What tags the canvas's rev while a block is edited (a new rev makes the canvas take the body)."""
+    name = editing(ws)
+    return f":block:{name}" if name else ""
+
+
+def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
+    """Apply what the canvas sent (an edit, undo or redo) to the current tab; the selected node ids.
+    An edit made while a block is edited replaces that block's definition."""
+    name = editing(ws)
+    tab = ws.tab
+    event = read_canvas_event(key, rev=rev_of(), ack=tab.seq, graph=shown_doc(ws, name))
+    if event is not None and event.seq is not None:
+        tab.seq = event.seq
+        if event.graph is not None:
+            apply_canvas_graph(ws, name, event.graph)
+        if event.command == "undo":
+            ws.undo()
+        elif event.command == "redo":
+            ws.redo()
+    return event.selection if event is not None else []
+
+
+def with_params(ws, view: CanvasView, node_id: str, params: dict) -> dict:
+    """The document with node ``node_id`` of the shown graph (the graph, or the edited block's body)
+    given ``params``: what the property panel's edit makes."""
+    if view.editing:
+        body = block_edit.body_document(ws.tab.doc, view.editing)
+        for n in body["nodes"]:
+            if n.get("id") == node_id:
+                n["params"] = params
+        return block_edit.replace_definition(ws.tab.doc, view.editing, body)
+    doc = copy.deepcopy(ws.tab.doc)
+    for n in doc["nodes"]:
+        if isinstance(n, dict) and n.get("id") == node_id:
+            n["params"] = params
+    return doc
+
+
+def node_panel(ws, view: CanvasView, node: dict, result: CheckResult) -> bool:
+    """The side panel of a block instance (True: drawn, no property panel). For a node inside the
+    edited block, which params take the instance's value (then False: the property panel follows)."""
+    if node.get("type") == INSTANCE:
+        instance_panel(ws, node, result, nested=bool(view.editing))
+        return True
+    if view.editing:
+        param_refs(node, lang())
+    return False
+
+
 # -- editing a definition ---------------------------------------------------------------------------
 def editing(ws) -> str | None:
     """The block being edited in the current tab (None: the graph itself is shown)."""
@@ -163,23 +249,21 @@ def apply_canvas_graph(ws, name: str | None, graph: dict) -> None:
         ws.tab.rev += 1          # the canvas goes back to the definition as it is
 
 
-def editing_bar(ws, name: str) -> None:
-    """Above the canvas while a block is edited: what is edited, and the way back."""
+def editing_bar(ws, view: CanvasView) -> None:
+    """Above the canvas while a block is edited: what is edited, and the way back (an empty container
+    otherwise, so that the canvas keeps its place in the page)."""
+    with st.container():
+        if view.editing:
+            _editing_bar(ws, view.editing)
+
+
+def _editing_bar(ws, name: str) -> None:
     c1, c2 = st.columns([5, 1.4], vertical_alignment="center")
     c1.info(localized("blocks.editing", block=md_literal(name), n=block_edit.uses(ws.tab.doc, name)),
             icon=":material/widgets:")
     if c2.button(localized("blocks.back"), icon=":material/arrow_back:", key="blk_back", width="stretch"):
         stop_editing(ws)
         st.rerun()
-
-
-def edit_body_params(ws, name: str, node_id: str, params: dict) -> None:
-    """A param of a node inside block ``name`` changed in the property panel."""
-    body = block_edit.body_document(ws.tab.doc, name)
-    for n in body["nodes"]:
-        if n.get("id") == node_id:
-            n["params"] = params
-    ws.edit(block_edit.replace_definition(ws.tab.doc, name, body), replace_canvas=True)
 
 
 def param_refs(node: dict, language: str) -> None:
@@ -203,8 +287,15 @@ def _refused(ws, exc: BlockEditError) -> None:
     st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
 
 
-def group_panel(ws, ids: list[str]) -> None:
-    """Several nodes selected: group them into a named block."""
+def group_panel(ws, view: CanvasView, ids: list[str]) -> None:
+    """Several nodes of the graph selected: group them into a named block (not inside a block)."""
+    if view.editing:
+        return
+    with st.container(border=True):
+        _group_form(ws, ids)
+
+
+def _group_form(ws, ids: list[str]) -> None:
     tab = ws.tab
     st.markdown(f"**{localized('blocks.group_title')}**")
     st.caption(localized("blocks.group_hint", n=len(ids)))
@@ -314,5 +405,6 @@ def _args_form(ws, node: dict, block: dict, language: str) -> None:
             st.rerun()
 
 
-__all__ = ["annotate", "apply_canvas_graph", "body_annotations", "editing", "editing_bar", "group_panel",
-           "instance_panel", "palette_entries", "shown_doc", "start_editing", "stop_editing"]
+__all__ = ["CanvasView", "annotate", "apply_canvas_event", "apply_canvas_graph", "body_annotations", "canvas_view",
+           "editing", "editing_bar", "group_panel", "instance_panel", "node_panel", "palette_entries", "rev_suffix",
+           "shown_doc", "start_editing", "stop_editing", "with_params"]
