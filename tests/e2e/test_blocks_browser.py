@@ -344,6 +344,8 @@ def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
     expect(card.locator(".nc-block-rows")).to_contain_text("(4,) · (8,)")
     expect(page.locator(".nc-edge")).to_have_count(4)        # x->pair, pair->cat twice, cat->y
     expect(page.locator(".nc-edge-label", has_text="(8,)")).to_have_count(1)
+    starts = edge_starts(page, "pair")
+    assert starts[1] - starts[0] == 20, f"the edge of output 1 leaves from the second port: {starts}"
     expect(page.get_by_text("Checks out", exact=False)).to_be_visible()
     outs = sorted((e["target"], e.get("port", 0), e.get("source_port", 0))
                   for e in saved(tmp_path, "two")["edges"] if e["source"] == "pair")
@@ -356,3 +358,17 @@ def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
     wait_until(lambda: {"source": "pair", "target": "y", "source_port": 1, "port": 0} in saved(tmp_path, "two")["edges"]
                or {"source": "pair", "target": "y", "source_port": 1} in saved(tmp_path, "two")["edges"])
     expect(node(page, "y").locator(".nc-shape")).to_have_text("(8,)")
+    page.reload()
+    node(page, "pair").wait_for(timeout=60_000)
+    app_idle(page)
+    starts = edge_starts(page, "pair")
+    assert starts[1] - starts[0] == 20, starts
+
+
+def edge_starts(page, source: str) -> dict[int, float]:
+    """The y where each edge leaving ``source`` starts, by the source's output (world coordinates)."""
+    import re
+    found = page.locator(".nc-edge").evaluate_all(
+        "els => els.filter(g => g._edge && g._edge.edge.source === %r)"
+        ".map(g => [g._edge.edge.source_port || 0, g._edge.path.getAttribute('d')])" % source)
+    return {port: float(re.match(r"M[-\d.]+,([-\d.]+)", d).group(1)) for port, d in found}

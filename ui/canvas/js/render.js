@@ -352,8 +352,7 @@ class RenderPart {
       if (!sv || !tv || !sv.hasOut) continue;
       const port = portOf(e);
       if (port >= tv.nIn) continue;
-      const srcPort = sourcePortOf(e);
-      if (srcPort >= this.outCount(sv)) continue;
+      if (sourcePortOf(e) >= this.outCount(sv)) continue;
       const key = edgeKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -362,7 +361,7 @@ class RenderPart {
       const path = g.appendChild(s("path", { class: "nc-edge-path", "marker-end": "url(#nc-arrow)" }));
       const label = h("div", "nc-edge-label");
       label.hidden = true;
-      const ev = { edge: e, key, g, hit, path, label, sv, tv, port, srcPort, ann: { shape: undefined, error: undefined } };
+      const ev = { edge: e, key, g, hit, path, label, sv, tv, port, ann: { shape: undefined, error: undefined } };
       g._edge = ev;
       this.edgeLayer.appendChild(g);
       this.labelLayer.appendChild(label);
@@ -376,7 +375,7 @@ class RenderPart {
   }
 
   routeEdge(ev) {
-    const [x1, y1] = this.outPortXY(ev.sv, ev.srcPort);
+    const [x1, y1] = this.outPortXY(ev.sv, sourcePortOf(ev.edge)); // a block's n-th output: blocks.js
     const [x2, y2] = this.inPortXY(ev.tv, ev.port);
     const b = bezier(x1 + 5, y1, x2 - 6, y2);
     ev.path.setAttribute("d", b.d);
