@@ -2,9 +2,10 @@
 
     python tests/e2e/block_screenshots.py [OUT_DIR]
 
-For English and Chinese: ResNet-18 collapsed at fit-to-view (resnet18-blocks-LANG.png), with the
-instance layer2 selected and expanded in place (resnet18-expanded-LANG.png), and with the block
-BasicBlock open for editing (resnet18-edit-block-LANG.png).
+For English and Chinese: ResNet-18 collapsed at fit-to-view (resnet18-blocks-LANG.png), the instance
+layer2 selected with its side panel (resnet18-instance-LANG.png), layer2 expanded in place
+(resnet18-expanded-LANG.png), and the block DownBasicBlock open for editing
+(resnet18-edit-block-LANG.png).
 """
 from __future__ import annotations
 
@@ -72,7 +73,10 @@ def main(out_dir: Path) -> list[Path]:
                     written.append(out_dir / f"resnet18-blocks-{lang}.png")
                     shoot(page, written[-1])
                     page.locator('.nc-node[data-id="layer2"] .nc-head').click()
+                    page.locator(".st-key-blk_expand_layer2 button").first.wait_for()
                     idle(page)
+                    written.append(out_dir / f"resnet18-instance-{lang}.png")
+                    shoot(page, written[-1])
                     page.locator(".st-key-blk_expand_layer2 button").first.click()
                     page.locator('.nc-node[data-id="layer2_0"]').wait_for()
                     idle(page)

@@ -323,6 +323,20 @@ def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, t
     node(page, "layer4").wait_for()
     app_idle(page)
     assert page.locator(".nc-node").count() == 13
+    # an instance's block params: layer2 with 96 planes, then undone
+    fit(page)
+    click(page, "layer2")
+    field = page.locator('[class*="st-key-blk_args_"][class*="_layer2_planes"] input').first
+    field.wait_for()
+    app_idle(page)
+    field.fill("96")
+    field.press("Enter")
+    app_idle(page)
+    expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
+    expect(node(page, "layer3").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
+    assert next(n for n in saved(tmp_path, "resnet18")["nodes"] if n["id"] == "layer2")["params"]["args"]["planes"] == 96
+    undo(page, app_idle)
+    expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(128, 28, 28)")
 
 
 def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
