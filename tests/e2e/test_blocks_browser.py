@@ -8,6 +8,7 @@ with positions) and drives the canvas and the side panel as a user does.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from tests.e2e.conftest import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 KEY = "chain"
+SELECTED = re.compile(r"\bsel\b")      # the classes of a selected card, a block's card, a card with an error
+BLOCK = re.compile(r"\bnc-block\b")
+ERROR = re.compile(r"\berr\b")
 
 
 def chain_doc() -> dict:
@@ -81,13 +85,9 @@ def select(page, app_idle, ids: list[str]) -> None:
         click(page, node_id)
     page.keyboard.up("Shift")
     for node_id in ids:
-        expect(node(page, node_id)).to_have_class(lambda_sel())
+        expect(node(page, node_id)).to_have_class(SELECTED)
     app_idle(page)
 
-
-def lambda_sel():
-    import re
-    return re.compile(r"\bsel\b")
 
 
 def group(page, app_idle, name: str, instance: str) -> None:
@@ -123,7 +123,7 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     for gone in ("c1", "r1"):
         expect(node(page, gone)).to_have_count(0)
     card = node(page, "convrelu")
-    expect(card).to_have_class(lambda_block())
+    expect(card).to_have_class(BLOCK)
     expect(card.locator(".nc-title")).to_have_text("ConvRelu")
     expect(card.locator(".nc-block-rows")).to_contain_text("(3, 16, 16)")
     expect(card.locator(".nc-block-rows")).to_contain_text("(8, 16, 16)")
@@ -177,10 +177,6 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     expect(node(page, "c1")).to_have_count(0)
     wait_until(lambda: len(saved(tmp_path).get("blocks", [])) == 1)
 
-
-def lambda_block():
-    import re
-    return re.compile(r"\bnc-block\b")
 
 
 def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_page, app_idle):
@@ -267,7 +263,7 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
     app_idle(page)
     expect(node(page, "convrelu").locator(".nc-title")).to_have_text("Stem")
     expect(node(page, "convrelu").locator(".nc-block-rows")).to_contain_text("(16, 16, 16)")
-    expect(node(page, "convrelu_2")).to_have_class(lambda_block())
+    expect(node(page, "convrelu_2")).to_have_class(BLOCK)
     # and undo still reaches back past the reload (the history side file)
     undo(page, app_idle)
     expect(node(page, "convrelu").locator(".nc-title")).to_have_text("ConvRelu")
@@ -281,17 +277,13 @@ def test_error_inside_a_block_marks_the_instance(streamlit_app, tmp_path, new_pa
     app = start(streamlit_app, tmp_path, doc)
     page = open_build(new_page, app, app_idle, first="convrelu")
     card = node(page, "convrelu")
-    expect(card).to_have_class(lambda_err())
+    expect(card).to_have_class(ERROR)
     expect(card.locator(".nc-err-text")).to_contain_text("c1")
     # the problem list names the node inside; a click on it shows the instance
     page.get_by_role("button", name="convrelu/c1", exact=False).first.click()
     app_idle(page)
-    expect(card).to_have_class(lambda_sel())
+    expect(card).to_have_class(SELECTED)
 
-
-def lambda_err():
-    import re
-    return re.compile(r"\berr\b")
 
 
 def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, tmp_path, new_page, app_idle):
@@ -381,7 +373,6 @@ def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
 
 def edge_starts(page, source: str) -> dict[int, float]:
     """The y where each edge leaving ``source`` starts, by the source's output (world coordinates)."""
-    import re
     found = page.locator(".nc-edge").evaluate_all(
         "els => els.filter(g => g._edge && g._edge.edge.source === %r)"
         ".map(g => [g._edge.edge.source_port || 0, g._edge.path.getAttribute('d')])" % source)
