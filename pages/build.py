@@ -1,8 +1,6 @@
 """Build: draw the network on the canvas, see shapes and errors live, edit params, read the code."""
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 import streamlit as st
 
@@ -12,8 +10,8 @@ from builder.errors import FormatError
 from builder.graph import read_document, write_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_errors, build_rename, build_view, property_panel, workspace_view
-from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
+from ui import build_blocks, build_errors, build_rename, build_view, property_panel, workspace_view
+from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
 
@@ -25,21 +23,13 @@ CANVAS_KEY = "canvas"
 
 
 def canvas_rev() -> str:
-    # Revs are per tab; the canvas compares them for equality, so tag them with the tab.
-    return f"{ws.tab.key}:{ws.tab.rev}"
+    # Revs are per tab; the canvas compares them for equality, so tag them with the tab (and the block
+    # whose definition it shows while one is edited, ui/build_blocks.py).
+    return f"{ws.tab.key}:{ws.tab.rev}" + build_blocks.rev_suffix(ws)
 
 
 # -- apply what the canvas sent before drawing anything (one edit = one rerun) ----------------
-event = read_canvas_event(CANVAS_KEY, rev=canvas_rev(), ack=tab.seq, graph=tab.doc)
-if event is not None and event.seq is not None:
-    tab.seq = event.seq
-    if event.graph is not None:
-        ws.edit(event.graph)
-    if event.command == "undo":
-        ws.undo()
-    elif event.command == "redo":
-        ws.redo()
-selection = event.selection if event is not None else []
+selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit inside a block: its definition
 workspace_view.conflicts(ws)     # a graph another browser tab saved first: which version to keep
 
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
@@ -131,12 +121,14 @@ with bar[6]:
 # -- check once; everything below shows this result ------------------------------------------------
 tab = ws.tab
 result = check(tab.doc)
+view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
 
 main, side = st.columns([3.2, 1.3], gap="medium")
 with main:
-    graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
-                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
-                 focus=build_errors.focus_request(), view_key=tab.key)
+    build_blocks.editing_bar(ws, view)
+    graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
+                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
+                 focus=build_errors.focus_request(), view_key=view.view_key)
 
 with side:
     if result.ok:
@@ -145,25 +137,25 @@ with side:
     else:
         build_errors.errors_list(result, language)
 
-    selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
+    build_blocks.show_message(ws)
+    selected = [n for n in selection if view.doc and any(x.get("id") == n for x in view.doc.get("nodes", []))]
     focus = st.session_state.get(build_errors.FOCUS_NODE)
     node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
-    node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
+    node = next((n for n in view.doc.get("nodes", []) if n.get("id") == node_id), None)
     if node is not None:
         def apply_params(nid, params):
-            doc = copy.deepcopy(ws.tab.doc)
-            for n in doc["nodes"]:
-                if n.get("id") == nid:
-                    n["params"] = params
-            ws.edit(doc, replace_canvas=True)
+            ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
         with st.container(border=True, height=560):
-            property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
+            if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
+                property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{view.editing or ''}:{node['id']}",
+                                      apply_params)
             for err in result.errors_for(node["id"]):
                 st.error(md_literal(err.text(language)))
             for advice in build_view.advice_for(result, node["id"]):
                 st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
     elif len(selected) > 1:
         st.info(localized("build.multi_selected", n=len(selected)))
+        build_blocks.group_panel(ws, view, selected)
     else:
         st.info(localized("build.select_hint"), icon=":material/touch_app:")
         description = pick(tab.doc.get("meta", {}).get("description"), language)

@@ -61,12 +61,18 @@ def summary_rows(result: CheckResult, lang: str) -> list[dict]:
         count = result.counts.get(node_id, 0)
         rows.append({
             translate("summary.node", lang): node_id,
-            translate("summary.type", lang): pick(spec.title, lang) if spec else node.type,
+            translate("summary.type", lang): pick(spec.title, lang) if spec else _type_name(node),
             translate("summary.shape", lang): fmt_shape(result.shapes[node_id]) if result.shapes.get(node_id) else "—",
             translate("summary.params", lang): count,
             translate("summary.share", lang): count / total,
         })
     return rows
+
+
+def _type_name(node) -> str:
+    """What the summary calls a node without a catalog entry: a block instance by its block's name."""
+    block = node.params.get("block") if node.type == "Block" and isinstance(node.params, dict) else None
+    return block if isinstance(block, str) else node.type
 
 
 def model_size_mb(result: CheckResult) -> float:

@@ -145,6 +145,15 @@ def _fallback(param: Param):
     return int(param.lo) if param.lo is not None and param.kind in ("int", "size") else 1
 
 
+def _mode_value(param: Param, value, mode: str):
+    """The param's value after its mode was picked: "number" when it already is a number is no edit
+    (the selectbox re-reports its value when a new panel replaces the old one after undo/redo, which
+    reset padding 1 to the default 0)."""
+    if mode == "number":
+        return _KEEP if not isinstance(value, str) else _fallback(param)
+    return mode
+
+
 def _size_widget(param: Param, value, label: str, key: str, help_text: str, setter) -> None:
     """An int, a per-dimension tuple, or (for padding) 'same'/'valid'."""
     modes = ["number"] + list(param.strings)
@@ -152,8 +161,7 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
         mode = value if isinstance(value, str) else "number"
         st.selectbox(label, modes, index=modes.index(mode), key=key + ":mode", help=help_text,
                      format_func=lambda m, number=localized("panel.size_number"): number if m == "number" else m,
-                     on_change=setter(param.name, lambda: _fallback(param) if st.session_state[key + ":mode"] == "number"
-                                      else st.session_state[key + ":mode"]))
+                     on_change=setter(param.name, lambda shown=value: _mode_value(param, shown, st.session_state[key + ":mode"])))
         if mode != "number":
             return
         label = " "

@@ -114,7 +114,7 @@ _HERE = Path(__file__).resolve().parent
 STRING_KEYS = (
     "layers", "search", "no_match", "select", "pan", "undo", "redo", "zoom_in",
     "zoom_out", "zoom_reset", "fit", "auto_layout", "delete", "params", "summary",
-    "empty_hint", "help",
+    "empty_hint", "help", "block_in", "block_out", "block_badge",
 )
 COMMANDS = ("undo", "redo")
 
@@ -130,6 +130,7 @@ JS_PARTS = (
     "edit.js",         # edits of the graph document
     "interaction.js",  # listeners: pointer gestures, keys, toolbar
     "protocol.js",     # data in, state out: graph + seq, rev, acknowledgements
+    "blocks.js",       # block instances: their palette entries, cards, output ports, in/out shapes
     "canvas.js",       # the Canvas class, its life cycle, the component entry point
 )
 

@@ -80,7 +80,7 @@ class Canvas {
 }
 
 // Each part is a class used only as a bag of methods: copy them onto Canvas.
-for (const part of [RenderPart, ViewportPart, LayoutPart, EditPart, InteractionPart, ProtocolPart]) {
+for (const part of [RenderPart, ViewportPart, LayoutPart, EditPart, InteractionPart, ProtocolPart, BlocksPart]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name !== "constructor") Object.defineProperty(Canvas.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
   }

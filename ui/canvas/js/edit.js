@@ -13,9 +13,8 @@ class EditPart {
   addNode(type, wx, wy) {
     const entry = this.types.get(type);
     if (!entry || !this.editable()) return null;
-    let params = {};
-    try { params = isObj(entry.defaults) ? JSON.parse(JSON.stringify(entry.defaults)) : {}; } catch (err) { params = {}; }
-    const node = { id: this.newId(type), type, params, pos: [Math.round(wx - NODE_W / 2), Math.round(wy - HEAD_H / 2)] };
+    const params = this.paramsOf(entry); // blocks.js: a block of My blocks adds an instance
+    const node = { id: this.newId(this.idBaseOf(entry)), type: this.nodeTypeOf(entry), params, pos: [Math.round(wx - NODE_W / 2), Math.round(wy - HEAD_H / 2)] };
     this.doc.nodes.push(node);
     this.nodes.set(node.id, node);
     const v = this.createView(node);
@@ -42,10 +41,12 @@ class EditPart {
     ins.forEach((e, i) => { if (portOf(e) !== i || e.port !== i) e.port = i; });
   }
 
-  connect(src, tgt, port, detached) {
+  connect(src, tgt, port, detached, srcPort = 0) {
     if (src === tgt) return false;
-    if (detached && detached.source === src && detached.target === tgt && portOf(detached) === port) return false;
-    const exists = this.doc.edges.some((e) => validEdge(e) && e !== detached && e.source === src && e.target === tgt && portOf(e) === port);
+    if (detached && detached.source === src && detached.target === tgt && portOf(detached) === port &&
+        sourcePortOf(detached) === srcPort) return false;
+    const exists = this.doc.edges.some((e) => validEdge(e) && e !== detached && e.source === src && e.target === tgt &&
+      portOf(e) === port && sourcePortOf(e) === srcPort);
     if (exists && !detached) return false;
     const touched = new Set([tgt]);
     this.doc.edges = this.doc.edges.filter((e) => {
@@ -53,7 +54,7 @@ class EditPart {
       if (validEdge(e) && e.target === tgt && portOf(e) === port) return false;
       return true;
     });
-    this.doc.edges.push({ source: src, target: tgt, port });
+    this.doc.edges.push(srcPort ? { source: src, target: tgt, port, source_port: srcPort } : { source: src, target: tgt, port });
     for (const id of touched) this.compactPorts(id);
     this.refreshPorts(touched);
     this.rebuildEdges();

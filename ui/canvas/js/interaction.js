@@ -214,7 +214,7 @@ class InteractionPart {
   startWire(base, v, portEl) {
     for (const x of this.views.values()) this.height(x);
     if (portEl.classList.contains("nc-out")) {
-      this.drag = { ...base, kind: "wire", mode: "out", src: v.id, detached: null };
+      this.drag = { ...base, kind: "wire", mode: "out", src: v.id, srcPort: Number(portEl.dataset.port) || 0, detached: null };
     } else {
       const port = Number(portEl.dataset.port) || 0;
       const existing = this.doc.edges.find((e) => validEdge(e) && e.target === v.id && portOf(e) === port && this.edgeViews.has(e));
@@ -222,7 +222,7 @@ class InteractionPart {
         const ev = this.edgeViews.get(existing);
         ev.g.classList.add("detached");
         ev.label.classList.add("detached");
-        this.drag = { ...base, kind: "wire", mode: "out", src: existing.source, detached: existing };
+        this.drag = { ...base, kind: "wire", mode: "out", src: existing.source, srcPort: sourcePortOf(existing), detached: existing };
       } else {
         this.drag = { ...base, kind: "wire", mode: "in", tgt: v.id, port };
       }
@@ -331,12 +331,12 @@ class InteractionPart {
     d.cand = cand;
     let x1, y1, x2, y2;
     if (d.mode === "out") {
-      [x1, y1] = this.outPortXY(this.views.get(d.src));
+      [x1, y1] = this.outPortXY(this.views.get(d.src), d.srcPort || 0);
       x1 += 5;
       if (cand) [x2, y2] = this.inPortXY(cand.v, cand.port); else [x2, y2] = [wx, wy];
     } else {
       [x2, y2] = this.inPortXY(this.views.get(d.tgt), d.port);
-      if (cand) [x1, y1] = this.outPortXY(cand.v); else [x1, y1] = [wx, wy];
+      if (cand) [x1, y1] = this.outPortXY(cand.v, cand.port); else [x1, y1] = [wx, wy];
     }
     this.wire.setAttribute("d", bezier(x1, y1, x2, y2).d);
     this.wire.style.display = "";
@@ -372,9 +372,11 @@ class InteractionPart {
         }
       } else {
         if (v.id === d.tgt || !v.hasOut) continue;
-        const [px, py] = this.outPortXY(v);
-        const dist = Math.hypot(wx - px, wy - py);
-        if (dist < bestD) { bestD = dist; best = { v, port: 0, el: v.outPort }; }
+        for (let k = 0; k < this.outCount(v); k++) {
+          const [px, py] = this.outPortXY(v, k);
+          const dist = Math.hypot(wx - px, wy - py);
+          if (dist < bestD) { bestD = dist; best = { v, port: k, el: this.outPortEl(v, k) }; }
+        }
         if (isInside) inside = { v, port: 0, el: v.outPort };
       }
     }
@@ -418,10 +420,10 @@ class InteractionPart {
       }
       if (!this.editable()) return;
       if (d.mode === "out") {
-        if (cand) this.connect(d.src, cand.v.id, cand.port, d.detached);
+        if (cand) this.connect(d.src, cand.v.id, cand.port, d.detached, d.srcPort || 0);
         else if (d.detached && Math.hypot(d.cx - d.x0, d.cy - d.y0) >= DRAG_THRESHOLD) this.removeEdge(d.detached);
       } else if (cand) {
-        this.connect(cand.v.id, d.tgt, d.port, null);
+        this.connect(cand.v.id, d.tgt, d.port, null, cand.port);
       }
       return;
     }

@@ -216,7 +216,7 @@ class RenderPart {
   }
 
   portCounts(node) {
-    const entry = this.entryFor(node.type);
+    const entry = this.entryForNode(node);
     const spec = isObj(entry.inputs) ? entry.inputs : { min: 1, max: 1 };
     const min = Number.isInteger(spec.min) && spec.min >= 0 ? spec.min : 1;
     const variadic = spec.max === null;
@@ -233,7 +233,7 @@ class RenderPart {
   }
 
   createView(node) {
-    const entry = this.entryFor(node.type);
+    const entry = this.entryForNode(node);
     const el = h("div", "nc-node");
     el.dataset.id = node.id;
     el.dataset.type = String(node.type);
@@ -311,6 +311,7 @@ class RenderPart {
     const rows = Math.max(pc.n, 1);
     body.style.minHeight = `${rows * ROW + 2 * PAD}px`;
     el.classList.toggle("no-in", pc.n === 0);
+    this.fillBlockBody(v, pc); // blocks.js
     v.h = null;
   }
 
@@ -334,9 +335,9 @@ class RenderPart {
     return [x, y + HEAD_H + PAD + ROW * i + ROW / 2];
   }
 
-  outPortXY(v) {
+  outPortXY(v, k = 0) {
     const [x, y] = this.pos(v);
-    return [x + NODE_W, y + HEAD_H + PAD + ROW / 2];
+    return [x + NODE_W, y + HEAD_H + PAD + ROW * k + ROW / 2];
   }
 
   rebuildEdges() {
@@ -351,6 +352,7 @@ class RenderPart {
       if (!sv || !tv || !sv.hasOut) continue;
       const port = portOf(e);
       if (port >= tv.nIn) continue;
+      if (sourcePortOf(e) >= this.outCount(sv)) continue;
       const key = edgeKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -373,7 +375,7 @@ class RenderPart {
   }
 
   routeEdge(ev) {
-    const [x1, y1] = this.outPortXY(ev.sv);
+    const [x1, y1] = this.outPortXY(ev.sv, sourcePortOf(ev.edge)); // a block's n-th output: blocks.js
     const [x2, y2] = this.inPortXY(ev.tv, ev.port);
     const b = bezier(x1 + 5, y1, x2 - 6, y2);
     ev.path.setAttribute("d", b.d);
@@ -429,6 +431,7 @@ class RenderPart {
   applyNodeAnnotation(v, force) {
     const nodesA = isObj(this.annotations.nodes) ? this.annotations.nodes : {};
     const a = own(nodesA, v.id);
+    this.applyBlockAnnotation(v, a); // blocks.js
     const shape = isObj(a) ? formatShape(a.shape) : null;
     const params = isObj(a) && finite(a.params) && a.params > 0 ? a.params : null;
     const error = isObj(a) && a.error !== null && a.error !== undefined && a.error !== "" ? String(a.error) : null;

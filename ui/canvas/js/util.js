@@ -106,6 +106,7 @@ function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 function finite(v) { return typeof v === "number" && Number.isFinite(v); }
 function validPos(p) { return Array.isArray(p) && p.length >= 2 && finite(p[0]) && finite(p[1]); }
 function portOf(e) { return Number.isInteger(e.port) && e.port >= 0 ? e.port : 0; }
+function sourcePortOf(e) { return Number.isInteger(e.source_port) && e.source_port >= 0 ? e.source_port : 0; }
 function validEdge(e) { return isObj(e) && typeof e.source === "string" && typeof e.target === "string"; }
 function edgeKey(e) { return `${e.source}->${e.target}:${portOf(e)}`; }
 function isTextTarget(t) {
@@ -129,6 +130,7 @@ function formatValue(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (isObj(v) && typeof v.$param === "string" && Object.keys(v).length === 1) return `‹${v.$param}›`; // a block param
   if (Array.isArray(v)) return "[" + v.map((x) => (isObj(x) || Array.isArray(x) ? formatValue(x) : String(x))).join(", ") + "]";
   try { return JSON.stringify(v); } catch (err) { return "?"; }
 }

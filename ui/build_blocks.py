@@ -1,0 +1,410 @@
+"""Blocks on the Build page: the "My blocks" palette section, what a collapsed instance shows, the
+side panel's group / expand / edit / rename, and editing a definition on the canvas.
+
+The graph operations are ``builder.block_edit``'s (pure, unit-tested); this module turns them into
+widgets and workspace edits (``ws.edit``: undo and redo cover them), and shows a refused edit as a
+message. While a block is being edited (``editing``), the canvas shows the definition's body as a
+graph; every edit made there replaces the definition in the whole document, so every instance
+changes with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import copy
+
+import streamlit as st
+
+from builder import block_edit
+from builder.block_edit import BlockEditError
+from builder.errors import PATH_SEP, fmt_shape
+from builder.graph import INSTANCE, BlockDef, param_ref
+from builder.i18n import pick, translate
+from builder.shapes import CheckResult
+
+from .canvas import read_canvas_event
+from .literal import md_literal
+from .session import lang, localized
+
+EDITING = "block_editing"       # session state: {tab key: the block being edited}
+MESSAGE = "block_message"       # session state: {tab key: a refused edit's message}, shown once
+BLOCK_COLOR = "#0f766e"
+
+
+# -- the palette ----------------------------------------------------------------------------------
+def palette_entries(doc: dict, language: str, exclude: str | None = None) -> list[dict]:
+    """One palette entry per block definition ("My blocks"): dropping one adds an instance. While
+    block ``exclude`` is edited, it and the blocks that use it are left out (no block contains itself)."""
+    out = []
+    banned = _users_of(doc, exclude) if exclude else set()
+    for block in block_edit.blocks(doc):
+        name = block["name"]
+        if name in banned:
+            continue
+        nodes = [n for n in block.get("nodes", []) if isinstance(n, dict)]
+        ins = [n.get("id") for n in nodes if n.get("type") == "Input"]
+        outs = [n.get("id") for n in nodes if n.get("type") == "Output"]
+        layers = len(nodes) - len(ins) - len(outs)
+        out.append({
+            "type": f"block:{name}", "node_type": INSTANCE, "block": name,
+            "category": "my_blocks", "category_label": translate("blocks.palette", language), "color": BLOCK_COLOR,
+            "title": name, "help": translate("blocks.palette_help", language, inputs=len(ins), outputs=len(outs),
+                                             layers=layers),
+            "defaults": {"block": name},
+            "inputs": {"min": len(ins), "max": len(ins), "names": [str(i) for i in ins] if len(ins) > 1 else []},
+            "outputs": len(outs), "output_names": [str(o) for o in outs], "output": bool(outs),
+            "key_params": [],
+        })
+    return out
+
+
+def body_palette(palette: list[dict]) -> list[dict]:
+    """The layer palette while a block is edited: an Input there takes no shape (the instance's
+    input gives it), so it is added and drawn without one."""
+    out = []
+    for entry in palette:
+        if entry.get("type") == "Input":
+            entry = {**entry, "defaults": {}, "key_params": []}
+        out.append(entry)
+    return out
+
+
+def _users_of(doc: dict, name: str) -> set[str]:
+    """Block ``name`` and every block that contains it, directly or through others."""
+    users, grew = {name}, True
+    while grew:
+        grew = False
+        for block in block_edit.blocks(doc):
+            if block["name"] in users:
+                continue
+            if any(isinstance(n, dict) and n.get("type") == INSTANCE and isinstance(n.get("params"), dict)
+                   and n["params"].get("block") in users for n in block.get("nodes", [])):
+                users.add(block["name"])
+                grew = True
+    return users
+
+
+# -- annotations ----------------------------------------------------------------------------------
+def annotate(ann: dict, result: CheckResult, language: str) -> dict:
+    """The canvas annotations with what a collapsed instance shows: the shapes flowing in and out
+    (``block``), an error inside named by its path, and an edge's shape from the right output."""
+    nodes = ann.setdefault("nodes", {})
+    for node in result.graph.nodes:
+        if node.type != INSTANCE:
+            continue
+        entry = nodes.setdefault(node.id, {})
+        outs = result.port_shapes.get(node.id) or [result.shapes.get(node.id)]
+        entry["block"] = {"in": [fmt_shape(s) for s in result.input_shapes(node.id)],
+                          "out": [fmt_shape(s) for s in outs]}
+        errs = result.errors_for(node.id)
+        if errs:
+            entry["error"] = "\n".join(
+                (f"{PATH_SEP.join(e.path[1:])}: " if e.path and len(e.path) > 1 else "") + e.text(language)
+                for e in errs)
+    edges = ann.setdefault("edges", {})
+    for e in result.graph.edges:
+        if e.source_port:
+            key = f"{e.source}->{e.target}:{e.port}"
+            shape = result.shape_at(e.source, e.source_port)
+            if key in edges:
+                edges[key]["shape"] = fmt_shape(shape) if shape is not None else None
+    return ann
+
+
+def body_result(result: CheckResult, name: str) -> CheckResult | None:
+    """The check of block ``name``'s inside at its first instance (None: no instance uses it)."""
+    for _path, inside in result.walk():
+        if isinstance(inside.graph, BlockDef) and inside.graph.name == name:
+            return inside
+    return None
+
+
+def body_annotations(result: CheckResult, name: str, language: str, annotations) -> dict:
+    """Annotations for the canvas while block ``name`` is edited: shapes as its first instance sees
+    them; for a block no instance uses, the errors found in its definition."""
+    inside = body_result(result, name)
+    if inside is not None:
+        return annotate(annotations(inside, language), inside, language)
+    nodes: dict = {}
+    for e in result.errors:
+        if e.block == name and e.path:
+            entry = nodes.setdefault(e.path[0], {"shape": None, "params": 0, "error": None})
+            entry["error"] = "\n".join(x for x in (entry["error"], e.text(language)) if x)
+    return {"nodes": nodes, "edges": {}, "graph_errors": []}
+
+
+# -- what the canvas shows, and applying what it sends ------------------------------------------------
+@dataclass
+class CanvasView:
+    """What the canvas shows: the graph, or the body of the block being edited (``editing``)."""
+    editing: str | None
+    doc: dict
+    palette: list
+    annotations: dict
+    height: int
+    view_key: str
+
+
+def canvas_view(ws, result: CheckResult, language: str, layers: list[dict], annotations: Callable,
+                height: int = 640) -> CanvasView:
+    """The canvas's document, palette (My blocks first), annotations, height and view key for this run.
+    ``layers``: the layer palette; ``annotations``: ``build_view.annotations``."""
+    name = editing(ws)
+    tab = ws.tab
+    if name:
+        return CanvasView(name, shown_doc(ws, name),
+                          palette_entries(tab.doc, language, exclude=name) + body_palette(layers),
+                          body_annotations(result, name, language, annotations), height - EDIT_BAR_PX,
+                          f"{tab.key}/block:{name}")
+    return CanvasView(None, tab.doc, palette_entries(tab.doc, language) + layers,
+                      annotate(annotations(result, language), result, language), height, tab.key)
+
+
+EDIT_BAR_PX = 70        # the editing bar above the canvas: the canvas is that much shorter
+
+
+def rev_suffix(ws) -> str:
+    """What tags the canvas's rev while a block is edited (a new rev makes the canvas take the body)."""
+    name = editing(ws)
+    return f":block:{name}" if name else ""
+
+
+def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
+    """Apply what the canvas sent (an edit, undo or redo) to the current tab; the selected node ids.
+    An edit made while a block is edited replaces that block's definition."""
+    name = editing(ws)
+    tab = ws.tab
+    event = read_canvas_event(key, rev=rev_of(), ack=tab.seq, graph=shown_doc(ws, name))
+    if event is not None and event.seq is not None:
+        tab.seq = event.seq
+        if event.graph is not None:
+            apply_canvas_graph(ws, name, event.graph)
+        if event.command == "undo":
+            ws.undo()
+        elif event.command == "redo":
+            ws.redo()
+    return event.selection if event is not None else []
+
+
+def with_params(ws, view: CanvasView, node_id: str, params: dict) -> dict:
+    """The document with node ``node_id`` of the shown graph (the graph, or the edited block's body)
+    given ``params``: what the property panel's edit makes."""
+    if view.editing:
+        body = block_edit.body_document(ws.tab.doc, view.editing)
+        for n in body["nodes"]:
+            if n.get("id") == node_id:
+                n["params"] = params
+        return block_edit.replace_definition(ws.tab.doc, view.editing, body)
+    doc = copy.deepcopy(ws.tab.doc)
+    for n in doc["nodes"]:
+        if isinstance(n, dict) and n.get("id") == node_id:
+            n["params"] = params
+    return doc
+
+
+def node_panel(ws, view: CanvasView, node: dict, result: CheckResult) -> bool:
+    """The side panel of a block instance (True: drawn, no property panel). For a node inside the
+    edited block, which params take the instance's value (then False: the property panel follows)."""
+    if node.get("type") == INSTANCE:
+        instance_panel(ws, node, result, nested=bool(view.editing))
+        return True
+    if view.editing:
+        param_refs(node, lang())
+    return False
+
+
+# -- editing a definition ---------------------------------------------------------------------------
+def editing(ws) -> str | None:
+    """The block being edited in the current tab (None: the graph itself is shown)."""
+    name = (st.session_state.get(EDITING) or {}).get(ws.tab.key)
+    if name is not None and block_edit.definition(ws.tab.doc, name) is None:
+        stop_editing(ws)         # undone, renamed or gone: back to the graph
+        return None
+    return name
+
+
+def start_editing(ws, name: str) -> None:
+    st.session_state[EDITING] = {**(st.session_state.get(EDITING) or {}), ws.tab.key: name}
+
+
+def stop_editing(ws) -> None:
+    st.session_state[EDITING] = {k: v for k, v in (st.session_state.get(EDITING) or {}).items() if k != ws.tab.key}
+
+
+def shown_doc(ws, name: str | None) -> dict:
+    """The document on the canvas: the graph, or block ``name``'s body while it is edited."""
+    return block_edit.body_document(ws.tab.doc, name) if name else ws.tab.doc
+
+
+def apply_canvas_graph(ws, name: str | None, graph: dict) -> None:
+    """An edit the canvas sent: the graph, or (while ``name`` is edited) the block's new body."""
+    if not name:
+        ws.edit(graph)
+        return
+    try:
+        ws.edit(block_edit.replace_definition(ws.tab.doc, name, graph))
+    except BlockEditError as exc:
+        _refused(ws, exc)
+        ws.tab.rev += 1          # the canvas goes back to the definition as it is
+
+
+def editing_bar(ws, view: CanvasView) -> None:
+    """Above the canvas while a block is edited: what is edited, and the way back (an empty container
+    otherwise, so that the canvas keeps its place in the page)."""
+    with st.container():
+        if view.editing:
+            _editing_bar(ws, view.editing)
+
+
+def _editing_bar(ws, name: str) -> None:
+    c1, c2 = st.columns([5, 1.4], vertical_alignment="center")
+    c1.info(localized("blocks.editing", block=md_literal(name), n=block_edit.uses(ws.tab.doc, name)),
+            icon=":material/widgets:")
+    if c2.button(localized("blocks.back"), icon=":material/arrow_back:", key="blk_back", width="stretch"):
+        stop_editing(ws)
+        st.rerun()
+
+
+def param_refs(node: dict, language: str) -> None:
+    """Which params of a node inside a block take the instance's value (``{"$param": name}``)."""
+    for key, value in (node.get("params") or {}).items():
+        ref = param_ref(value)
+        if ref is not None:
+            st.caption(localized("blocks.param_ref", param=md_literal(key), ref=md_literal(ref)))
+
+
+# -- the side panel -----------------------------------------------------------------------------------
+def show_message(ws) -> None:
+    """The message of an edit that was refused in the last run, once."""
+    messages = st.session_state.get(MESSAGE) or {}
+    text = messages.pop(ws.tab.key, None)
+    if text:
+        st.error(md_literal(text), icon=":material/error:")
+
+
+def _refused(ws, exc: BlockEditError) -> None:
+    st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
+
+
+def group_panel(ws, view: CanvasView, ids: list[str]) -> None:
+    """Several nodes of the graph selected: group them into a named block (not inside a block)."""
+    if view.editing:
+        return
+    with st.container(border=True):
+        _group_form(ws, ids)
+
+
+def _group_form(ws, ids: list[str]) -> None:
+    tab = ws.tab
+    st.markdown(f"**{localized('blocks.group_title')}**")
+    st.caption(localized("blocks.group_hint", n=len(ids)))
+    with st.form(key=f"blk_group_{tab.key}", border=False):
+        typed = st.text_input(localized("blocks.name"), value=block_edit.suggest_name(tab.doc), max_chars=64,
+                              key=f"blk_group_name_{tab.key}_{tab.rev}")
+        submitted = st.form_submit_button(localized("blocks.group"), icon=":material/widgets:", width="stretch")
+    if not submitted:
+        return
+    try:
+        doc = block_edit.group(tab.doc, ids, typed)
+    except BlockEditError as exc:
+        st.error(md_literal(exc.message(lang())), icon=":material/error:")
+        return
+    before = {n.get("id") for n in tab.doc.get("nodes", [])}
+    ws.edit(doc, replace_canvas=True)
+    new = [n["id"] for n in doc["nodes"] if n.get("id") not in before]
+    if new:
+        from .build_errors import show_node
+        show_node(new[0])              # the canvas selects the new instance: its panel opens
+    st.rerun()
+
+
+def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) -> None:
+    """A block instance selected: its block, shapes and params; expand, edit the block, rename it.
+    ``nested``: an instance inside the block being edited (only "edit the block" applies)."""
+    tab = ws.tab
+    language = lang()
+    name = (node.get("params") or {}).get("block")
+    name = name if isinstance(name, str) else ""
+    block = block_edit.definition(tab.doc, name)
+    st.markdown(f"#### {localized('blocks.instance_of', block=md_literal(name))}")
+    st.caption(f"{md_literal(node['id'])} · {localized('blocks.uses', n=block_edit.uses(tab.doc, name))}")
+    if block is None:
+        return
+    if nested:
+        if st.button(localized("blocks.edit"), help=localized("blocks.edit_help"), icon=":material/edit:",
+                     key=f"blk_edit_nested_{node['id']}", width="stretch"):
+            start_editing(ws, name)
+            st.rerun()
+        return
+    inside = result.instances.get(node["id"])
+    layers = sum(1 for n in block.get("nodes", []) if isinstance(n, dict) and n.get("type") not in ("Input", "Output"))
+    st.caption(localized("blocks.inside", n=layers, params=f"{result.counts.get(node['id'], 0):,}"))
+    if inside is not None or block.get("params"):
+        _args_form(ws, node, block, language)
+    c1, c2 = st.columns(2)
+    if c1.button(localized("blocks.expand"), help=localized("blocks.expand_help"), icon=":material/unfold_more:",
+                 key=f"blk_expand_{node['id']}", width="stretch"):
+        try:
+            ws.edit(block_edit.expand(tab.doc, node["id"]), replace_canvas=True)
+        except BlockEditError as exc:
+            _refused(ws, exc)
+        st.rerun()
+    if c2.button(localized("blocks.edit"), help=localized("blocks.edit_help"), icon=":material/edit:",
+                 key=f"blk_edit_{node['id']}", width="stretch"):
+        start_editing(ws, name)
+        st.rerun()
+    with st.form(key=f"blk_rename_{tab.key}_{node['id']}", border=False):
+        typed = st.text_input(localized("blocks.name"), value=name, max_chars=64,
+                              key=f"blk_rename_name_{tab.key}_{tab.rev}_{node['id']}")
+        submitted = st.form_submit_button(localized("blocks.rename"), icon=":material/edit_note:", width="stretch")
+    if submitted:
+        try:
+            doc = block_edit.rename_block(tab.doc, name, typed)
+        except BlockEditError as exc:
+            st.error(md_literal(exc.message(language)), icon=":material/error:")
+            return
+        ws.edit(doc, replace_canvas=True)
+        st.rerun()
+
+
+def _args_form(ws, node: dict, block: dict, language: str) -> None:
+    """The instance's block params (``args``), one widget each."""
+    declared = block.get("params") if isinstance(block.get("params"), dict) else {}
+    if not declared:
+        return
+    st.markdown(f"**{localized('blocks.args')}**")
+    args = block_edit.instance_args(ws.tab.doc, node)
+    given = dict((node.get("params") or {}).get("args") or {})
+    key = f"blk_args_{ws.tab.key}_{ws.tab.rev}_{node['id']}"
+    for pname, decl in declared.items():
+        if not isinstance(decl, dict):
+            continue
+        value = args.get(pname)
+        help_text = pick(decl.get("help"), language) or None
+        kind = decl.get("kind")
+        wkey = f"{key}_{pname}"
+        if kind == "bool":
+            new = st.toggle(pname, value=bool(value), help=help_text, key=wkey)
+        elif kind == "choice" and isinstance(decl.get("choices"), list) and decl["choices"]:
+            choices = decl["choices"]
+            new = st.selectbox(pname, choices, index=choices.index(value) if value in choices else 0,
+                               help=help_text, key=wkey)
+        elif kind in ("int", "float") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            cast = int if kind == "int" else float
+            lo, hi = decl.get("lo"), decl.get("hi")
+            new = st.number_input(pname, value=cast(value), min_value=cast(lo) if lo is not None else None,
+                                  max_value=cast(hi) if hi is not None else None, step=cast(1) if kind == "int" else None,
+                                  help=help_text, key=wkey)
+        else:
+            st.caption(f"{md_literal(pname)} = {md_literal(str(value))}")
+            continue
+        if new != value:
+            given[pname] = new
+            ws.edit(block_edit.set_args(ws.tab.doc, node["id"], given), replace_canvas=True)
+            st.rerun()
+
+
+__all__ = ["CanvasView", "annotate", "apply_canvas_event", "apply_canvas_graph", "body_annotations", "canvas_view",
+           "editing", "editing_bar", "group_panel", "instance_panel", "node_panel", "palette_entries", "rev_suffix",
+           "shown_doc", "start_editing", "stop_editing", "with_params"]
