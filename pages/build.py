@@ -7,13 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from builder import templates
-from builder.codegen import generate
 from builder.errors import FormatError
-from builder.graph import read_document, write_document
+from builder.graph import read_document
 from builder.i18n import pick
 from builder.shapes import check
-from ui import build_errors, build_rename, build_view, property_panel, workspace_view
-from ui.canvas import canvas_strings, graph_canvas, read_canvas_event
+from ui import build_errors, build_fragment, build_rename, build_view, property_panel, workspace_view
+from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
 
@@ -30,16 +29,8 @@ def canvas_rev() -> str:
 
 
 # -- apply what the canvas sent before drawing anything (one edit = one rerun) ----------------
-event = read_canvas_event(CANVAS_KEY, rev=canvas_rev(), ack=tab.seq, graph=tab.doc)
-if event is not None and event.seq is not None:
-    tab.seq = event.seq
-    if event.graph is not None:
-        ws.edit(event.graph)
-    if event.command == "undo":
-        ws.undo()
-    elif event.command == "redo":
-        ws.redo()
-selection = event.selection if event is not None else []
+# (an edit reruns only the fragment below, which applies it; a whole-page run may find one too)
+build_fragment.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)
 workspace_view.conflicts(ws)     # a graph another browser tab saved first: which version to keep
 
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
@@ -98,7 +89,7 @@ if st.session_state.get("gallery_open"):
 
 with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
     build_rename.rename_form(ws)
-    st.download_button(localized("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
+    st.download_button(localized("build.download"), data=build_fragment.document_download(tab), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
     upload = st.file_uploader(localized("build.upload"), type=["json"], key=f"upload_{tab.key}")
     if upload is not None and st.session_state.get("uploaded_id") != upload.file_id:
@@ -128,71 +119,96 @@ with bar[6]:
         ws.close(ws.active)
         st.rerun()
 
-# -- check once; everything below shows this result ------------------------------------------------
-tab = ws.tab
-result = check(tab.doc)
+# -- the canvas, its side panel, the summary and the code: a fragment, so an edit on the canvas or in
+# the side panel reruns only this part of the page (ui/build_fragment.py says what else it keeps right)
+build_fragment.remember_page(ws)
 
-main, side = st.columns([3.2, 1.3], gap="medium")
-with main:
-    graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
-                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
-                 focus=build_errors.focus_request(), view_key=tab.key)
 
-with side:
-    if result.ok:
-        st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
-                   icon=":material/check_circle:")
-    else:
-        build_errors.errors_list(result, language)
+@st.fragment
+def canvas_and_panels():
+    try:
+        draw_canvas_and_panels()
+    finally:
+        workspace().flush_history()   # a fragment rerun does not reach app.py's flush: its undo steps, after drawing
 
-    selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
-    focus = st.session_state.get(build_errors.FOCUS_NODE)
-    node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
-    node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
-    if node is not None:
-        def apply_params(nid, params):
-            doc = copy.deepcopy(ws.tab.doc)
-            for n in doc["nodes"]:
-                if n.get("id") == nid:
-                    n["params"] = params
-            ws.edit(doc, replace_canvas=True)
-        with st.container(border=True, height=560):
-            property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
-            for err in result.errors_for(node["id"]):
-                st.error(md_literal(err.text(language)))
-            for advice in build_view.advice_for(result, node["id"]):
-                st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
-    elif len(selected) > 1:
-        st.info(localized("build.multi_selected", n=len(selected)))
-    else:
-        st.info(localized("build.select_hint"), icon=":material/touch_app:")
-        description = pick(tab.doc.get("meta", {}).get("description"), language)
-        if description:
-            st.caption(md_literal(description, multiline=True))
 
-# -- summary and code ------------------------------------------------------------------------------
-left, right = st.columns([3.2, 1.3], gap="medium")
-with left:
-    st.subheader(localized("build.summary"))
-    rows = build_view.summary_rows(result, language)
-    if rows:
-        share = localized("summary.share")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
-                                                                             max_value=1),
-                                    localized("summary.params"): st.column_config.NumberColumn(format="localized")})
-    c1, c2, c3 = st.columns(3)
-    c1.metric(localized("build.total_params"), f"{result.total_params:,}")
-    c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
-    c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
-with right:
-    st.subheader(localized("build.code"))
-    if result.ok:
-        source = generate(tab.doc, result).source
-        st.download_button(localized("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
-                           icon=":material/download:", width="stretch")
-        with st.expander(localized("build.show_code"), expanded=False, icon=":material/code:"):
-            st.code(source, language="python", line_numbers=True)
-    else:
-        st.caption(localized("build.code_needs_valid"))
-    st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
+def draw_canvas_and_panels():
+    ws = workspace()
+    selection = build_fragment.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit that reran only this
+    build_fragment.rerun_page_if_changed(ws)     # it changed what the page above shows: draw it all
+
+    # -- check once; everything below shows this result ------------------------------------------------
+    tab = ws.tab
+    result = check(tab.doc)
+
+    main, side = st.columns([3.2, 1.3], gap="medium")
+    with main:
+        graph_canvas(tab.doc, rev=canvas_rev(), palette=build_view.palette(language), annotations=build_view.annotations(result, language),
+                     strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=640,
+                     focus=build_errors.focus_request(), view_key=tab.key)
+
+    with side:
+        if result.ok:
+            st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
+                       icon=":material/check_circle:")
+        else:
+            build_errors.errors_list(result, language)
+
+        selected = [n for n in selection if tab.doc and any(x.get("id") == n for x in tab.doc.get("nodes", []))]
+        focus = st.session_state.get(build_errors.FOCUS_NODE)
+        node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
+        node = next((n for n in tab.doc.get("nodes", []) if n.get("id") == node_id), None)
+        if node is not None:
+            def apply_params(nid, params):
+                doc = copy.deepcopy(ws.tab.doc)
+                for n in doc["nodes"]:
+                    if n.get("id") == nid:
+                        n["params"] = params
+                ws.edit(doc, replace_canvas=True)
+            with st.container(border=True, height=560):
+                property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{node['id']}", apply_params)
+                for err in result.errors_for(node["id"]):
+                    st.error(md_literal(err.text(language)))
+                for advice in build_view.advice_for(result, node["id"]):
+                    st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
+        elif len(selected) > 1:
+            st.info(localized("build.multi_selected", n=len(selected)))
+        else:
+            st.info(localized("build.select_hint"), icon=":material/touch_app:")
+            description = pick(tab.doc.get("meta", {}).get("description"), language)
+            if description:
+                st.caption(md_literal(description, multiline=True))
+
+    # -- summary and code ------------------------------------------------------------------------------
+    left, right = st.columns([3.2, 1.3], gap="medium")
+    with left:
+        st.subheader(localized("build.summary"))
+        rows = build_view.summary_rows(result, language)
+        if rows:
+            share = localized("summary.share")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
+                                                                                 max_value=1),
+                                        localized("summary.params"): st.column_config.NumberColumn(format="localized")})
+        c1, c2, c3 = st.columns(3)
+        c1.metric(localized("build.total_params"), f"{result.total_params:,}")
+        c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
+        c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
+    with right:
+        st.subheader(localized("build.code"))
+        if result.ok:
+            # The code is generated only to be shown (the view open) or downloaded (when clicked).
+            st.download_button(localized("build.download_code"), data=build_fragment.code_download(tab.doc, result),
+                               file_name=f"{tab.key}.py", mime="text/x-python", icon=":material/download:",
+                               width="stretch")
+            code_view = st.expander(localized("build.show_code"), expanded=False, icon=":material/code:",
+                                    key=build_fragment.CODE_VIEW_KEY, on_change="rerun")
+            if code_view.open:
+                with code_view:
+                    st.code(build_fragment.source(tab.doc, result), language="python", line_numbers=True)
+        else:
+            st.caption(localized("build.code_needs_valid"))
+        st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
+
+
+canvas_and_panels()
