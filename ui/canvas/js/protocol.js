@@ -16,31 +16,54 @@ class ProtocolPart {
 
   update(d) {
     const t0 = performance.now();
-    this.updateInner(d);
+    const whole = this.takePayload(d);
+    if (whole) this.updateInner(whole);
     this.stats.updates += 1;
     this.stats.updateMsLast = performance.now() - t0;
   }
 
+  // A payload is whole (`payload.base` null) or has only what changed since payload `base`
+  // (ui/canvas/__init__.py, payload_for): the data to apply, with what was left out taken from
+  // the canvas's own; null when it builds on a payload this canvas does not hold (lost on the way,
+  // or the canvas is new): then ask Python for a whole one. `payloadId`: the last payload taken
+  // (undefined until the first), `resyncAsked`: the payload a whole one was asked for instead.
+  takePayload(d) {
+    const p = isObj(d.payload) ? d.payload : null;
+    if (!p || p.base === null || p.base === undefined) {
+      if (p) this.payloadId = p.id;
+      return d;
+    }
+    if (p.id === this.payloadId && this.taken) return { ...d, annotations: this.annotations }; // the same one again
+    if (p.base !== this.payloadId || !this.taken) {
+      if (this.resyncAsked !== p.id) {
+        this.resyncAsked = p.id;
+        this.api.setTriggerValue("resync", { id: p.id });
+      }
+      return null;
+    }
+    this.payloadId = p.id;
+    this.patchAnnotations(isObj(d.annotations_patch) ? d.annotations_patch : {});
+    return { ...d, annotations: this.annotations };
+  }
+
+  patchAnnotations(patch) {
+    const a = isObj(this.annotations) ? this.annotations : {};
+    for (const part of ["nodes", "edges"]) {
+      if (!isObj(a[part])) a[part] = {};
+      const changed = isObj(patch[part]) ? patch[part] : {};
+      for (const [k, v] of Object.entries(changed)) {
+        if (v === null) delete a[part][k];
+        else a[part][k] = v;
+      }
+    }
+    a.graph_errors = Array.isArray(patch.graph_errors) ? patch.graph_errors : [];
+    this.annotations = a;
+  }
+
   updateInner(d) {
-    const strings = isObj(d.strings) ? d.strings : {};
-    const sk = JSON.stringify(strings);
-    if (sk !== this.stringsKey) {
-      this.stringsKey = sk;
-      this.strings = strings;
-      for (const [el, key, prop] of this.labelEls) this.setLabel(el, key, prop);
-      this.buildPaletteDom();
-    }
-    const palette = Array.isArray(d.palette) ? d.palette.filter((p) => isObj(p) && typeof p.type === "string") : [];
-    const pk = JSON.stringify(palette);
-    let paletteChanged = false;
-    if (pk !== this.paletteKey) {
-      this.paletteKey = pk;
-      this.types = new Map();
-      for (const p of palette) if (!this.types.has(p.type)) this.types.set(p.type, p);
-      this.palette = palette;
-      this.buildPaletteDom();
-      paletteChanged = true;
-    }
+    // strings and palette: absent from a payload that did not change them
+    if (d.strings !== undefined) this.takeStrings(d.strings);
+    const paletteChanged = d.palette !== undefined && this.takePalette(d.palette);
     const ack = Number.isInteger(d.ack) ? d.ack : 0;
     if (ack > this.seq) this.seq = ack;
     if (this.pendingCmd && ack >= this.pendingCmd.seq) {
@@ -55,6 +78,33 @@ class ProtocolPart {
     else if (paletteChanged) this.renderAll();
     else this.applyAnnotations();
     this.takeFocus(d.focus);
+  }
+
+  takeStrings(given) {
+    const strings = isObj(given) ? given : {};
+    const sk = JSON.stringify(strings);
+    if (sk !== this.stringsKey) {
+      this.stringsKey = sk;
+      this.strings = strings;
+      for (const [el, key, prop] of this.labelEls) this.setLabel(el, key, prop);
+      this.buildPaletteDom();
+    }
+  }
+
+  // Whether the palette changed.
+  takePalette(given) {
+    const palette = Array.isArray(given) ? given.filter((p) => isObj(p) && typeof p.type === "string") : [];
+    const pk = JSON.stringify(palette);
+    let paletteChanged = false;
+    if (pk !== this.paletteKey) {
+      this.paletteKey = pk;
+      this.types = new Map();
+      for (const p of palette) if (!this.types.has(p.type)) this.types.set(p.type, p);
+      this.palette = palette;
+      this.buildPaletteDom();
+      paletteChanged = true;
+    }
+    return paletteChanged;
   }
 
   // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
@@ -81,6 +131,7 @@ class ProtocolPart {
     if (!Array.isArray(doc.nodes)) doc.nodes = [];
     if (!Array.isArray(doc.edges)) doc.edges = [];
     const prevIds = new Set(this.views.keys());
+    const prevViews = this.views, prevEdgeViews = this.edgeViews;
     const first = !this.taken;
     this.doc = doc;
     this.rev = rev;
@@ -90,13 +141,86 @@ class ProtocolPart {
     for (const id of [...this.selNodes]) if (!this.nodes.has(id)) this.selNodes.delete(id);
     this.selEdges.clear();
     if (this.drag) this.cancelDrag();
-    this.renderAll();
+    if (!view && !first) this.renderKeeping(prevViews, prevEdgeViews);   // a new rev of the shown document
+    else this.renderAll();
     const missing = [...this.nodes.values()].filter((n) => !validPos(n.pos));
     if (missing.length) this.layout(new Set(missing.map((n) => n.id)));
     let overlap = false;
     for (const id of this.nodes.keys()) if (prevIds.has(id)) { overlap = true; break; }
     if (view) { this.view = view; this.applyView(); }
     else if (this.nodes.size && (first || !overlap)) this.fit();
+  }
+
+  // renderAll for a new rev of the document already shown (a param edited beside the canvas, undo):
+  // the views of nodes and edges that did not change are kept (their DOM is not built again), the
+  // others are made anew. A node's view is kept when the node, its palette entry and its ports are
+  // the same; an edge's when its key and both ends' views are.
+  renderKeeping(prevViews, prevEdgeViews) {
+    this.views = new Map();
+    const els = [];
+    for (const n of this.nodes.values()) {
+      const old = prevViews.get(n.id);
+      let v = null;
+      if (old && old.entry === this.entryFor(n.type) && JSON.stringify(old.node) === JSON.stringify(n)) {
+        const pc = this.portCounts(n);
+        if (pc.n === old.nIn && pc.hasOut === old.hasOut) v = old;
+      }
+      if (v) {
+        v.node = n;
+        this.views.set(n.id, v);
+      } else {
+        v = this.createView(n);
+        if (old) old.el.replaceWith(v.el);   // where the old one was (the others stay in place)
+      }
+      els.push(v.el);
+    }
+    for (const [id, old] of prevViews) if (this.views.get(id) !== old) old.el.remove();
+    const kids = this.nodeLayer.children;
+    if (kids.length !== els.length || els.some((el, i) => kids[i] !== el)) this.nodeLayer.replaceChildren(...els);
+    // edges: keep the view of an edge whose ends kept theirs (the order of edges drawn does not matter)
+    const byKey = new Map();
+    for (const ev of prevEdgeViews.values()) byKey.set(ev.key, ev);
+    this.edgeViews = new Map();
+    this.adj = new Map();
+    const seen = new Set();
+    for (const e of this.doc.edges) {
+      if (!validEdge(e)) continue;
+      const sv = this.views.get(e.source), tv = this.views.get(e.target);
+      if (!sv || !tv || !sv.hasOut) continue;
+      const port = portOf(e);
+      if (port >= tv.nIn) continue;
+      const key = edgeKey(e);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let ev = byKey.get(key);
+      byKey.delete(key);
+      if (ev && ev.sv === sv && ev.tv === tv && ev.port === port) {
+        ev.edge = e;
+        ev.hover = false;
+      } else {
+        const old = ev;
+        const g = s("g", { class: "nc-edge" });
+        const hit = g.appendChild(s("path", { class: "nc-edge-hit" }));
+        const path = g.appendChild(s("path", { class: "nc-edge-path", "marker-end": "url(#nc-arrow)" }));
+        const label = h("div", "nc-edge-label");
+        label.hidden = true;
+        ev = { edge: e, key, g, hit, path, label, sv, tv, port, ann: { shape: undefined, error: undefined } };
+        g._edge = ev;
+        if (old) { old.g.replaceWith(g); old.label.replaceWith(label); }
+        else { this.edgeLayer.appendChild(g); this.labelLayer.appendChild(label); }
+        this.routeEdge(ev);
+      }
+      this.edgeViews.set(e, ev);
+      for (const id of [e.source, e.target]) {
+        if (!this.adj.has(id)) this.adj.set(id, []);
+        this.adj.get(id).push(ev);
+      }
+    }
+    for (const old of byKey.values()) { old.g.remove(); old.label.remove(); }
+    for (const ev of this.edgeViews.values()) this.markEdge(ev);
+    this.applyAnnotations();
+    this.applySelectionClasses();
+    this.updateEmpty();
   }
 
   index() {
