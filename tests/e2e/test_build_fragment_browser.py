@@ -1,0 +1,106 @@
+"""The Build page reruns only its canvas part (a fragment) on an edit: what the rest of the page shows
+from the graph still follows, and quick edits are all kept."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.canvas_helpers import add_from_palette, center, drag, drop_from_palette, in_port, new_empty_tab, node, out_port
+from tests.e2e.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("build_fragment")
+
+
+@pytest.fixture(scope="module")
+def app(streamlit_app, workdir):
+    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
+    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+
+
+@pytest.fixture
+def page(app, new_page, app_idle):
+    p = new_page(app.url)
+    p.locator(".nc-root").wait_for()
+    app_idle(p)
+    return p
+
+
+def current_tab(page):
+    return page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", checked=True)
+
+
+def graph_nodes(workdir, key: str) -> list[str]:
+    try:
+        return [n["id"] for n in json.loads((workdir / "workspace" / "graphs" / f"{key}.json").read_text())["nodes"]]
+    except (OSError, ValueError):
+        return []
+
+
+def wait_until(check, timeout: float = 10) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.1)
+
+
+def test_an_edit_on_the_canvas_updates_the_errors_list_the_undo_button_and_the_tab_name(page, app_idle):
+    new_empty_tab(page, app_idle)
+    expect(current_tab(page)).to_have_text("untitled")
+    undo = page.locator(".st-key-btn_undo button").first
+    expect(undo).to_be_disabled()
+
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")     # reruns the canvas part only
+    expect(page.get_by_text("3 problem(s) to fix before training")).to_be_visible()    # the errors list beside it
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_be_visible()
+    expect(undo).to_be_enabled()                                         # the bar above it follows
+
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    app_idle(page)
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_have_count(0)
+    expect(page.get_by_text("1 problem(s) to fix before training")).to_be_visible()    # no Output yet
+
+    page.get_by_role("button", name="File").click()
+    field = page.get_by_role("textbox", name="Name of this graph")
+    field.fill("Alpha")
+    page.get_by_role("button", name="Rename").click()
+    expect(current_tab(page)).to_have_text("Alpha")
+    app_idle(page)
+    page.keyboard.press("Escape")
+
+    page.locator('.nc-btn[data-action="undo"]').click()                 # the canvas's undo: a rerun of its part ...
+    expect(current_tab(page)).to_have_text("untitled")                   # ... that takes back the name in the tab
+    app_idle(page)
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    page.locator('.nc-btn[data-action="undo"]').click()                 # and then the edge
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_be_visible()
+
+
+def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):
+    new_empty_tab(page, app_idle)
+    drop_from_palette(page, "Input", 120, 220)
+    drop_from_palette(page, "ReLU", 420, 220)                            # before the first edit's rerun is over
+    node(page, "input_1").wait_for()
+    node(page, "relu_1").wait_for()
+    app_idle(page)
+    wait_until(lambda: any(set(graph_nodes(workdir, p.stem)) == {"input_1", "relu_1"}    # both saved
+                           for p in (workdir / "workspace" / "graphs").glob("untitled*.json")))
+
+    page.reload()
+    page.locator(".nc-root").wait_for()
+    node(page, "relu_1").wait_for()
+    expect(node(page, "input_1")).to_be_visible()
+    app_idle(page)
+    page.locator(".st-key-btn_undo button").first.click()               # the undo steps were kept too
+    expect(node(page, "relu_1")).to_have_count(0)
+    expect(node(page, "input_1")).to_be_visible()
