@@ -41,6 +41,13 @@ Data sent to the browser on every run (``data``)
 * ``view_key`` (optional): which document is shown (a tab). Pan and zoom are remembered per
   key in the browser: showing a key again (another tab was shown, or the page was left and
   opened again) restores its view instead of fitting the graph.
+* ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
+  In a run of a fragment that holds the canvas (it stays mounted), only what changed since
+  payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
+  ``strings`` unless they changed, and ``annotations_patch`` (the entries that changed, None for
+  gone ones) instead of ``annotations``. A canvas that does not hold payload ``base`` (a run
+  was dropped on the way, or it was mounted anew) sends trigger ``resync`` and gets a whole
+  payload in the run that follows (``payload_for``).
 
 State the browser sends back
 ----------------------------
