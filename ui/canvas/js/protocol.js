@@ -35,6 +35,8 @@ class ProtocolPart {
     }
     if (p.id === this.payloadId && this.taken) return { ...d, annotations: this.annotations }; // the same one again
     if (p.base !== this.payloadId || !this.taken) {
+      // a request to show a node is sent once: take it now, not lost with the rest of this payload
+      if (this.taken) this.takeFocus(d.focus);
       if (this.resyncAsked !== p.id) {
         this.resyncAsked = p.id;
         this.api.setTriggerValue("resync", { id: p.id });
