@@ -10,7 +10,6 @@ from builder import templates
 from builder.errors import FormatError
 from builder.graph import read_document
 from builder.i18n import pick
-from builder.shapes import check
 from ui import build_errors, build_fragment, build_rename, build_view, property_panel, workspace_view
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
@@ -139,7 +138,7 @@ def draw_canvas_and_panels():
 
     # -- check once; everything below shows this result ------------------------------------------------
     tab = ws.tab
-    result = check(tab.doc)
+    result = build_fragment.checked(tab.doc)
 
     main, side = st.columns([3.2, 1.3], gap="medium")
     with main:

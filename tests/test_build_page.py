@@ -260,3 +260,16 @@ def test_a_setting_both_tabs_changed_is_saved_from_this_tab_and_said(app, tmp_pa
     assert Workspace(tmp_path / "ws").data_choice()["data"] == "circles"
     app.run()
     assert not app.toast                                                   # said once
+
+
+def test_a_run_that_does_not_change_the_graph_does_not_check_it_again(app, monkeypatch):
+    from builder import shapes
+    from ui import build_fragment
+    calls = []
+    real = shapes.check
+    monkeypatch.setattr(build_fragment, "check", lambda doc: calls.append(1) or real(doc))
+    app.session_state["focus_node"] = "fc2"               # another node shown: the same graph
+    app.run()
+    assert calls == [] and metric(app, "Trainable parameters") == "13,706"
+    next(w for w in app.number_input if w.key and w.key.endswith(":fc2:out_features")).set_value(5).run()
+    assert calls == [1] and metric(app, "Trainable parameters") == "13,381"    # an edit: checked again

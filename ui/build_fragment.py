@@ -11,18 +11,20 @@ downloaded (``code_download``, when clicked): an edit with the code view closed 
 """
 from __future__ import annotations
 
+import copy
 from typing import Callable
 
 import streamlit as st
 
 from builder import codegen
 from builder.graph import write_document
-from builder.shapes import CheckResult
+from builder.shapes import CheckResult, check
 
 from .canvas import read_canvas_event
 
 PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the fragment was drawn with
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
+CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult)
 
 
 def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
@@ -39,6 +41,17 @@ def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
         elif event.command == "redo":
             ws.redo()
     return event.selection if event is not None else []
+
+
+def checked(doc: dict) -> CheckResult:
+    """``check(doc)``, kept for the next run: a run that did not change the graph (a node selected,
+    an error clicked, the code view opened) does not check it again."""
+    kept = st.session_state.get(CHECKED)
+    if kept is not None and kept[0] == doc:
+        return kept[1]
+    result = check(doc)
+    st.session_state[CHECKED] = (copy.deepcopy(doc), result)
+    return result
 
 
 def page_shows(ws) -> tuple:
