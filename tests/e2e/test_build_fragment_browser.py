@@ -9,7 +9,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.canvas_helpers import add_from_palette, center, drag, drop_from_palette, in_port, new_empty_tab, node, out_port
+from tests.e2e.canvas_helpers import (
+    add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
+)
 from tests.e2e.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -104,3 +106,23 @@ def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):
     page.locator(".st-key-btn_undo button").first.click()               # the undo steps were kept too
     expect(node(page, "relu_1")).to_have_count(0)
     expect(node(page, "input_1")).to_be_visible()
+
+
+def test_the_code_is_shown_when_its_view_is_opened_and_follows_an_edit(page, app_idle):
+    page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", name="digits_cnn").click()
+    node(page, "fc2").wait_for()
+    app_idle(page)
+    code = page.locator(".st-key-build_code_view [data-testid='stCode']")
+    expect(code).to_have_count(0)                                        # closed: no code made
+    page.get_by_text("Show the generated code").click()
+    expect(code).to_contain_text("class DigitsCnn(nn.Module)")
+    expect(code).to_contain_text("nn.Linear(64, 10)")
+    app_idle(page)
+    page.mouse.click(*head(page, "fc2"))
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    app_idle(page)
+    field.fill("7")
+    field.press("Enter")
+    expect(node(page, "fc2")).to_contain_text("(7,)")
+    expect(code).to_contain_text("nn.Linear(64, 7)")                     # open: made again after the edit
