@@ -10,6 +10,13 @@ Starts ``streamlit run app.py`` on a free port with a workspace holding a 20-nod
            new shape downstream
 Target (issue 13): at most 150 ms at 200 nodes and 100 ms at 20. Prints the median and worst of
 the repeats, and the load average before and after (other jobs on the machine slow every edit).
+
+Measured 2026-11-30 on 2 CPUs shared with other jobs (load average 1-4), --repeats 5, the median
+of three alternated runs each (ms, add / connect / param):
+  before the fragment (deb8d2b)   20 nodes 287 / 294 / 328    200 nodes 447 / 330 / 366
+  after (fragment, payload diff)  20 nodes 277 / 260 / 222    200 nodes 266 / 272 / 279
+Not yet the target on that machine: what is left is mostly the fragment's own run (the check,
+the autosave, ~35 deltas) and the machine's other jobs.
 """
 from __future__ import annotations
 
