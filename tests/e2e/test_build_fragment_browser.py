@@ -126,3 +126,37 @@ def test_the_code_is_shown_when_its_view_is_opened_and_follows_an_edit(page, app
     field.press("Enter")
     expect(node(page, "fc2")).to_contain_text("(7,)")
     expect(code).to_contain_text("nn.Linear(64, 7)")                     # open: made again after the edit
+
+
+# -- the canvas's payloads in a fragment (apps/canvas_fragment.py) -----------------------------------
+@pytest.fixture(scope="module")
+def fragment_app(streamlit_app):
+    return streamlit_app("canvas_fragment.py", args=["--theme.base", "light"])
+
+
+def held(page) -> dict:
+    return json.loads(page.locator('[data-testid="stCode"] code').text_content())
+
+
+def test_a_payload_the_canvas_did_not_get_is_followed_by_a_whole_one(fragment_app, new_page, app_idle):
+    page = new_page(fragment_app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 200, 120)
+    expect(node(page, "relu_1")).to_contain_text("1 nodes")              # a patch, on the whole first payload
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 200, 300)
+    expect(node(page, "relu_2")).to_contain_text("2 nodes")
+    expect(node(page, "relu_1")).to_contain_text("2 nodes")
+    app_idle(page)
+    assert held(page)["resyncs"] == 0
+
+    page.get_by_role("button", name="lose").click()                      # the next patch builds on a lost one
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stCode\"] code')"
+                           ".textContent.includes('\"resyncs\": 1')", timeout=15_000)
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 420, 200)                            # and the canvas is in step again
+    expect(node(page, "relu_3")).to_contain_text("3 nodes")
+    expect(node(page, "relu_1")).to_contain_text("3 nodes")
+    app_idle(page)
+    assert held(page)["resyncs"] == 1 and held(page)["nodes"] == ["relu_1", "relu_2", "relu_3"]
