@@ -133,7 +133,7 @@ class ProtocolPart {
     if (!Array.isArray(doc.nodes)) doc.nodes = [];
     if (!Array.isArray(doc.edges)) doc.edges = [];
     const prevIds = new Set(this.views.keys());
-    const prevViews = this.views, prevEdgeViews = this.edgeViews;
+    const prevViews = this.views;
     const first = !this.taken;
     this.doc = doc;
     this.rev = rev;
@@ -143,7 +143,7 @@ class ProtocolPart {
     for (const id of [...this.selNodes]) if (!this.nodes.has(id)) this.selNodes.delete(id);
     this.selEdges.clear();
     if (this.drag) this.cancelDrag();
-    if (!view && !first) this.renderKeeping(prevViews, prevEdgeViews);   // a new rev of the shown document
+    if (!view && !first) this.renderKeeping(prevViews);   // a new rev of the shown document
     else this.renderAll();
     const missing = [...this.nodes.values()].filter((n) => !validPos(n.pos));
     if (missing.length) this.layout(new Set(missing.map((n) => n.id)));
@@ -154,16 +154,16 @@ class ProtocolPart {
   }
 
   // renderAll for a new rev of the document already shown (a param edited beside the canvas, undo):
-  // the views of nodes and edges that did not change are kept (their DOM is not built again), the
-  // others are made anew. A node's view is kept when the node, its palette entry and its ports are
-  // the same; an edge's when its key and both ends' views are.
-  renderKeeping(prevViews, prevEdgeViews) {
+  // the views of nodes that did not change are kept (their DOM is not built again), the others are
+  // made anew; the edges are drawn again as renderAll does. A node's view is kept when the node, its
+  // palette entry and its ports are the same.
+  renderKeeping(prevViews) {
     this.views = new Map();
     const els = [];
     for (const n of this.nodes.values()) {
       const old = prevViews.get(n.id);
       let v = null;
-      if (old && old.entry === this.entryFor(n.type) && JSON.stringify(old.node) === JSON.stringify(n)) {
+      if (old && old.entry === this.entryOfNode(n) && JSON.stringify(old.node) === JSON.stringify(n)) {
         const pc = this.portCounts(n);
         if (pc.n === old.nIn && pc.hasOut === old.hasOut) v = old;
       }
@@ -179,50 +179,15 @@ class ProtocolPart {
     for (const [id, old] of prevViews) if (this.views.get(id) !== old) old.el.remove();
     const kids = this.nodeLayer.children;
     if (kids.length !== els.length || els.some((el, i) => kids[i] !== el)) this.nodeLayer.replaceChildren(...els);
-    // edges: keep the view of an edge whose ends kept theirs (the order of edges drawn does not matter)
-    const byKey = new Map();
-    for (const ev of prevEdgeViews.values()) byKey.set(ev.key, ev);
-    this.edgeViews = new Map();
-    this.adj = new Map();
-    const seen = new Set();
-    for (const e of this.doc.edges) {
-      if (!validEdge(e)) continue;
-      const sv = this.views.get(e.source), tv = this.views.get(e.target);
-      if (!sv || !tv || !sv.hasOut) continue;
-      const port = portOf(e);
-      if (port >= tv.nIn) continue;
-      const key = edgeKey(e);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      let ev = byKey.get(key);
-      byKey.delete(key);
-      if (ev && ev.sv === sv && ev.tv === tv && ev.port === port) {
-        ev.edge = e;
-        ev.hover = false;
-      } else {
-        const old = ev;
-        const g = s("g", { class: "nc-edge" });
-        const hit = g.appendChild(s("path", { class: "nc-edge-hit" }));
-        const path = g.appendChild(s("path", { class: "nc-edge-path", "marker-end": "url(#nc-arrow)" }));
-        const label = h("div", "nc-edge-label");
-        label.hidden = true;
-        ev = { edge: e, key, g, hit, path, label, sv, tv, port, ann: { shape: undefined, error: undefined } };
-        g._edge = ev;
-        if (old) { old.g.replaceWith(g); old.label.replaceWith(label); }
-        else { this.edgeLayer.appendChild(g); this.labelLayer.appendChild(label); }
-        this.routeEdge(ev);
-      }
-      this.edgeViews.set(e, ev);
-      for (const id of [e.source, e.target]) {
-        if (!this.adj.has(id)) this.adj.set(id, []);
-        this.adj.get(id).push(ev);
-      }
-    }
-    for (const old of byKey.values()) { old.g.remove(); old.label.remove(); }
-    for (const ev of this.edgeViews.values()) this.markEdge(ev);
+    this.rebuildEdges();
     this.applyAnnotations();
     this.applySelectionClasses();
     this.updateEmpty();
+  }
+
+  // The palette entry a view of `node` is drawn from (the one createView takes).
+  entryOfNode(node) {
+    return typeof this.entryForNode === "function" ? this.entryForNode(node) : this.entryFor(node.type);
   }
 
   index() {
