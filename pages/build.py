@@ -5,12 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from builder import templates
-from builder.codegen import generate
 from builder.errors import FormatError
-from builder.graph import read_document, write_document
+from builder.graph import read_document
 from builder.i18n import pick
-from builder.shapes import check
-from ui import build_blocks, build_errors, build_rename, build_view, property_panel, workspace_view
+from ui import build_blocks, build_errors, build_fragment, build_rename, build_view, property_panel, workspace_view
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -29,7 +27,8 @@ def canvas_rev() -> str:
 
 
 # -- apply what the canvas sent before drawing anything (one edit = one rerun) ----------------
-selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit inside a block: its definition
+# (an edit reruns only the fragment below, which applies it; a whole-page run may find one too)
+build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit inside a block: its definition
 workspace_view.conflicts(ws)     # a graph another browser tab saved first: which version to keep
 
 # -- the workspace bar: open graphs (tabs) and what to do with them -------------------------------
@@ -88,7 +87,7 @@ if st.session_state.get("gallery_open"):
 
 with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
     build_rename.rename_form(ws)
-    st.download_button(localized("build.download"), data=write_document(tab.doc), file_name=f"{tab.key}.json",
+    st.download_button(localized("build.download"), data=build_fragment.document_download(tab), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
     upload = st.file_uploader(localized("build.upload"), type=["json"], key=f"upload_{tab.key}")
     if upload is not None and st.session_state.get("uploaded_id") != upload.file_id:
@@ -118,73 +117,98 @@ with bar[6]:
         ws.close(ws.active)
         st.rerun()
 
-# -- check once; everything below shows this result ------------------------------------------------
-tab = ws.tab
-result = check(tab.doc)
-view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
+# -- the canvas, its side panel, the summary and the code: a fragment, so an edit on the canvas or in
+# the side panel reruns only this part of the page (ui/build_fragment.py says what else it keeps right)
+build_fragment.remember_page(ws)
 
-main, side = st.columns([3.2, 1.3], gap="medium")
-with main:
-    build_blocks.editing_bar(ws, view)
-    graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
-                 strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
-                 focus=build_errors.focus_request(), view_key=view.view_key)
 
-with side:
-    if result.ok:
-        st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
-                   icon=":material/check_circle:")
-    else:
-        build_errors.errors_list(result, language)
+@st.fragment
+def canvas_and_panels():
+    try:
+        draw_canvas_and_panels()
+    finally:
+        workspace().flush_history()   # a fragment rerun does not reach app.py's flush: its undo steps, after drawing
 
-    build_blocks.show_message(ws)
-    selected = [n for n in selection if view.doc and any(x.get("id") == n for x in view.doc.get("nodes", []))]
-    focus = st.session_state.get(build_errors.FOCUS_NODE)
-    node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
-    node = next((n for n in view.doc.get("nodes", []) if n.get("id") == node_id), None)
-    if node is not None:
-        def apply_params(nid, params):
-            ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
-        with st.container(border=True, height=560):
-            if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
-                property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{view.editing or ''}:{node['id']}",
-                                      apply_params)
-            for err in result.errors_for(node["id"]):
-                st.error(md_literal(err.text(language)))
-            for advice in build_view.advice_for(result, node["id"]):
-                st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
-    elif len(selected) > 1:
-        st.info(localized("build.multi_selected", n=len(selected)))
-        build_blocks.group_panel(ws, view, selected)
-    else:
-        st.info(localized("build.select_hint"), icon=":material/touch_app:")
-        description = pick(tab.doc.get("meta", {}).get("description"), language)
-        if description:
-            st.caption(md_literal(description, multiline=True))
 
-# -- summary and code ------------------------------------------------------------------------------
-left, right = st.columns([3.2, 1.3], gap="medium")
-with left:
-    st.subheader(localized("build.summary"))
-    rows = build_view.summary_rows(result, language)
-    if rows:
-        share = localized("summary.share")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
-                                                                             max_value=1),
-                                    localized("summary.params"): st.column_config.NumberColumn(format="localized")})
-    c1, c2, c3 = st.columns(3)
-    c1.metric(localized("build.total_params"), f"{result.total_params:,}")
-    c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
-    c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
-with right:
-    st.subheader(localized("build.code"))
-    if result.ok:
-        source = generate(tab.doc, result).source
-        st.download_button(localized("build.download_code"), data=source, file_name=f"{tab.key}.py", mime="text/x-python",
-                           icon=":material/download:", width="stretch")
-        with st.expander(localized("build.show_code"), expanded=False, icon=":material/code:"):
-            st.code(source, language="python", line_numbers=True)
-    else:
-        st.caption(localized("build.code_needs_valid"))
-    st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
+def draw_canvas_and_panels():
+    ws = workspace()
+    selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit that reran only this
+    build_fragment.rerun_page_if_changed(ws)     # it changed what the page above shows: draw it all
+
+    # -- check once; everything below shows this result ------------------------------------------------
+    tab = ws.tab
+    result = build_fragment.checked(tab.doc)
+    view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
+
+    main, side = st.columns([3.2, 1.3], gap="medium")
+    with main:
+        build_blocks.editing_bar(ws, view)
+        graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
+                     strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
+                     focus=build_errors.focus_request(), view_key=view.view_key)
+
+    with side:
+        if result.ok:
+            st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
+                       icon=":material/check_circle:")
+        else:
+            build_errors.errors_list(result, language)
+
+        build_blocks.show_message(ws)
+        selected = [n for n in selection if view.doc and any(x.get("id") == n for x in view.doc.get("nodes", []))]
+        focus = st.session_state.get(build_errors.FOCUS_NODE)
+        node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
+        node = next((n for n in view.doc.get("nodes", []) if n.get("id") == node_id), None)
+        if node is not None:
+            def apply_params(nid, params):
+                ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
+            with st.container(border=True, height=560):
+                if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
+                    property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{view.editing or ''}:{node['id']}",
+                                          apply_params)
+                for err in result.errors_for(node["id"]):
+                    st.error(md_literal(err.text(language)))
+                for advice in build_view.advice_for(result, node["id"]):
+                    st.warning(md_literal(advice.text(language)), icon=":material/lightbulb:")
+        elif len(selected) > 1:
+            st.info(localized("build.multi_selected", n=len(selected)))
+            build_blocks.group_panel(ws, view, selected)
+        else:
+            st.info(localized("build.select_hint"), icon=":material/touch_app:")
+            description = pick(tab.doc.get("meta", {}).get("description"), language)
+            if description:
+                st.caption(md_literal(description, multiline=True))
+
+    # -- summary and code ------------------------------------------------------------------------------
+    left, right = st.columns([3.2, 1.3], gap="medium")
+    with left:
+        st.subheader(localized("build.summary"))
+        rows = build_view.summary_rows(result, language)
+        if rows:
+            share = localized("summary.share")
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         column_config={share: st.column_config.ProgressColumn(share, format="percent", min_value=0,
+                                                                                 max_value=1),
+                                        localized("summary.params"): st.column_config.NumberColumn(format="localized")})
+        c1, c2, c3 = st.columns(3)
+        c1.metric(localized("build.total_params"), f"{result.total_params:,}")
+        c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
+        c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
+    with right:
+        st.subheader(localized("build.code"))
+        if result.ok:
+            # The code is generated only to be shown (the view open) or downloaded (when clicked).
+            st.download_button(localized("build.download_code"), data=build_fragment.code_download(tab.doc, result),
+                               file_name=f"{tab.key}.py", mime="text/x-python", icon=":material/download:",
+                               width="stretch")
+            code_view = st.expander(localized("build.show_code"), expanded=False, icon=":material/code:",
+                                    key=build_fragment.CODE_VIEW_KEY, on_change="rerun")
+            if code_view.open:
+                with code_view:
+                    st.code(build_fragment.source(tab.doc, result), language="python", line_numbers=True)
+        else:
+            st.caption(localized("build.code_needs_valid"))
+        st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
+
+
+canvas_and_panels()

@@ -44,7 +44,25 @@ def test_opens_on_the_default_template_with_its_summary(app):
                                    "fc2", "y"]
     assert table.loc[table["node"] == "fc1", "parameters"].item() == 8_256
     assert table.loc[table["node"] == "conv1", "output shape"].item() == "(16, 8, 8)"
+    assert not app.code                                   # the code view is closed: no code generated
+    app.session_state["build_code_view"] = True           # open it
+    app.run()
     assert any("class DigitsCnn(nn.Module)" in c.value for c in app.code)
+
+
+def test_an_edit_generates_no_code_while_the_code_view_is_closed(app, monkeypatch):
+    from builder import codegen
+    calls = []
+    real = codegen.generate
+    monkeypatch.setattr(codegen, "generate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    app.session_state["focus_node"] = "fc2"
+    app.run()
+    next(w for w in app.number_input if w.key and w.key.endswith(":fc2:out_features")).set_value(5).run()
+    assert metric(app, "Trainable parameters") == "13,381"
+    assert calls == []                                    # checked and shown, but no code generated
+    app.session_state["build_code_view"] = True
+    app.run()
+    assert calls and any("nn.Linear(64, 5)" in c.value for c in app.code)
 
 
 def test_property_panel_edits_params_and_rechecks(app, tmp_path):
@@ -149,6 +167,7 @@ def rename_field(at):
 
 
 def test_rename_the_graph_tab_code_and_the_next_run_follow(app, tmp_path, monkeypatch):
+    app.session_state["build_code_view"] = True        # the code view open
     rename_field(app).set_value("Mein Netz 🚀 <b>1</b>")
     app.button(key="FormSubmitter:rename_digits_cnn-Rename").click().run()
     assert not app.exception
@@ -241,3 +260,16 @@ def test_a_setting_both_tabs_changed_is_saved_from_this_tab_and_said(app, tmp_pa
     assert Workspace(tmp_path / "ws").data_choice()["data"] == "circles"
     app.run()
     assert not app.toast                                                   # said once
+
+
+def test_a_run_that_does_not_change_the_graph_does_not_check_it_again(app, monkeypatch):
+    from builder import shapes
+    from ui import build_fragment
+    calls = []
+    real = shapes.check
+    monkeypatch.setattr(build_fragment, "check", lambda doc: calls.append(1) or real(doc))
+    app.session_state["focus_node"] = "fc2"               # another node shown: the same graph
+    app.run()
+    assert calls == [] and metric(app, "Trainable parameters") == "13,706"
+    next(w for w in app.number_input if w.key and w.key.endswith(":fc2:out_features")).set_value(5).run()
+    assert calls == [1] and metric(app, "Trainable parameters") == "13,381"    # an edit: checked again

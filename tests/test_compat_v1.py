@@ -205,4 +205,6 @@ def test_the_build_page_opens_the_saved_workspace(workspace_home, tmp_path, monk
     assert next(w for w in at.segmented_control if w.key == "lang_switch").value == "zh"
     assert EXPECTED["two_branch.json"]["params"] == 6_986
     assert "6,986" in [m.value for m in at.metric]       # the active graph's summary (the page is in Chinese)
+    at.session_state["build_code_view"] = True          # the code view opened
+    at.run()
     assert any("class TwoBranchDigits(nn.Module)" in c.value for c in at.code)

@@ -113,3 +113,43 @@ def test_js_parts_define_every_name_once():
             methods[m.group(1)] = name
     assert {"h", "isObj", "own", "finite", "icon", "formatShape"} <= {k for k, v in top.items() if v == "util.js"}
     assert {"fit", "toWorld", "pointerDown", "commit", "takeGraph", "renderAll"} <= set(methods)
+
+
+# -- payloads: whole, or only what changed since the last one ----------------------------------------
+from ui.canvas import payload_for  # noqa: E402
+
+ANN = {"nodes": {"a": {"shape": "(3,)", "params": 0, "error": None}, "b": {"shape": None, "params": 4, "error": "x"}},
+       "edges": {"a->b:0": {"shape": "(3,)", "error": None}}, "graph_errors": []}
+
+
+def data(**changes):
+    d = {"graph": G, "rev": "t:1", "palette": [{"type": "Linear"}], "annotations": ANN, "strings": {"fit": "Fit"},
+         "ack": 3, "focus": None, "view_key": "t"}
+    d.update(changes)
+    return d
+
+
+def test_the_first_payload_and_a_whole_one_have_everything():
+    out, record = payload_for(None, data(), whole=False)
+    assert out == dict(data(), payload={"id": 1, "base": None})
+    out, _ = payload_for(record, data(), whole=True)
+    assert out == dict(data(), payload={"id": 2, "base": None})
+
+
+def test_a_canvas_edit_sends_no_graph_palette_or_strings_and_only_the_changed_annotations():
+    _, record = payload_for(None, data(), whole=False)
+    ann = {"nodes": {"a": ANN["nodes"]["a"], "c": {"shape": "(5,)", "params": 0, "error": None}},
+           "edges": {}, "graph_errors": ["no output"]}
+    out, record2 = payload_for(record, data(annotations=ann, ack=4), whole=False)
+    assert out == {"rev": "t:1", "ack": 4, "focus": None, "view_key": "t", "payload": {"id": 2, "base": 1},
+                   "annotations_patch": {"nodes": {"c": ann["nodes"]["c"], "b": None}, "edges": {"a->b:0": None},
+                                         "graph_errors": ["no output"]}}
+    assert record2["id"] == 2 and record2["annotations"] == ann
+
+
+def test_a_new_rev_or_another_tab_sends_the_graph_and_new_labels_send_the_strings():
+    _, record = payload_for(None, data(), whole=False)
+    assert payload_for(record, data(rev="t:2"), whole=False)[0]["graph"] == G
+    assert payload_for(record, data(view_key="u"), whole=False)[0]["graph"] == G
+    out, _ = payload_for(record, data(strings={"fit": "适合"}, palette=[{"type": "ReLU"}]), whole=False)
+    assert out["strings"] == {"fit": "适合"} and out["palette"] == [{"type": "ReLU"}] and "graph" not in out

@@ -41,6 +41,13 @@ Data sent to the browser on every run (``data``)
 * ``view_key`` (optional): which document is shown (a tab). Pan and zoom are remembered per
   key in the browser: showing a key again (another tab was shown, or the page was left and
   opened again) restores its view instead of fitting the graph.
+* ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
+  In a run of a fragment that holds the canvas (it stays mounted), only what changed since
+  payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
+  ``strings`` unless they changed, and ``annotations_patch`` (the entries that changed, None for
+  gone ones) instead of ``annotations``. A canvas that does not hold payload ``base`` (a run
+  was dropped on the way, or it was mounted anew) sends trigger ``resync`` and gets a whole
+  payload in the run that follows (``payload_for``).
 
 State the browser sends back
 ----------------------------
@@ -273,6 +280,7 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         data = _finite(data)
     except TypeError as err:
         raise TypeError(f"graph_canvas: data is not JSON-serialisable: {err}") from err
+    data = _send(key, data)
     result = _mount(
         key=key,
         data=data,
@@ -280,8 +288,81 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         on_doc_change=_noop,
         on_selection_change=_noop,
         on_command_change=_noop,
+        on_resync_change=_noop,
     )
     return event_from_state(dict(result or {}), rev=rev, ack=ack, graph=graph)
+
+
+# -- what is sent: everything, or what changed since the last payload -------------------------------
+SENT_STATE = "netcanvas_canvas_sent:"   # + key: session state, what the canvas of ``key`` was last sent
+
+
+def _send(key: str, data: dict) -> dict:
+    """``data`` as sent to the canvas of ``key`` in this run: whole in a whole-page run (the canvas
+    may be mounted anew) and when the canvas asked for it (``resync``), else what changed since the
+    last payload (``payload_for``)."""
+    try:
+        state = st.session_state.get(key)
+        resync = isinstance(dict(state or {}).get("resync"), dict)
+    except Exception:  # noqa: BLE001 - a key of another widget type, etc.
+        resync = False
+    whole = resync or not _in_fragment_rerun()
+    out, record = payload_for(st.session_state.get(SENT_STATE + key), data, whole=whole)
+    st.session_state[SENT_STATE + key] = record
+    return out
+
+
+def payload_for(sent: dict | None, data: dict, *, whole: bool) -> tuple[dict, dict]:
+    """The payload for ``data`` and the record of it to keep for the next one.
+
+    Each payload has ``payload = {"id", "base"}``. A whole one (``base`` None, also the first and
+    whenever ``whole``) has every field of ``data``. Otherwise ``base`` is the id of the payload
+    before, and the payload leaves out what did not change since: ``graph`` (sent only with another
+    ``rev`` or ``view_key``), ``palette``, ``strings``, and has ``annotations_patch`` instead of
+    ``annotations``: ``{"nodes": {id: entry or None}, "edges": {key: entry or None}, "graph_errors"}``
+    with only the entries that changed (None: gone). The canvas applies a patch only on top of the
+    payload it names as ``base``; on any other it asks for a whole payload (trigger ``resync``), so a
+    payload lost on the way (a rerun dropped it) costs one more run, never a wrong picture.
+    """
+    palette = json.dumps(data.get("palette"), sort_keys=True)
+    strings = json.dumps(data.get("strings"), sort_keys=True)
+    annotations = data.get("annotations") or {}
+    pid = (sent["id"] if isinstance(sent, dict) else 0) + 1
+    record = {"id": pid, "rev": data.get("rev"), "view_key": data.get("view_key"), "palette": palette,
+              "strings": strings, "annotations": annotations}
+    if whole or not isinstance(sent, dict):
+        return dict(data, payload={"id": pid, "base": None}), record
+    out = {k: data.get(k) for k in ("rev", "ack", "focus", "view_key")}
+    out["payload"] = {"id": pid, "base": sent["id"]}
+    if data.get("rev") != sent["rev"] or data.get("view_key") != sent["view_key"]:
+        out["graph"] = data.get("graph")
+    if palette != sent["palette"]:
+        out["palette"] = data.get("palette")
+    if strings != sent["strings"]:
+        out["strings"] = data.get("strings")
+    out["annotations_patch"] = _annotations_patch(sent["annotations"], annotations)
+    return out, record
+
+
+def _annotations_patch(before: dict, after: dict) -> dict:
+    patch: dict[str, Any] = {}
+    for part in ("nodes", "edges"):
+        old, new = before.get(part) or {}, after.get(part) or {}
+        changed = {k: v for k, v in new.items() if old.get(k) != v}
+        changed.update({k: None for k in old if k not in new})
+        patch[part] = changed
+    patch["graph_errors"] = after.get("graph_errors") or []
+    return patch
+
+
+def _in_fragment_rerun() -> bool:
+    """Whether this run reruns fragments only (the rest of the page, and the canvas, stay mounted)."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+        ctx = get_script_run_ctx()
+        return bool(ctx is not None and ctx.fragment_ids_this_run)
+    except Exception:  # noqa: BLE001 - another streamlit: send everything
+        return False
 
 
 def _finite(v: Any) -> Any:

@@ -16,31 +16,56 @@ class ProtocolPart {
 
   update(d) {
     const t0 = performance.now();
-    this.updateInner(d);
+    const whole = this.takePayload(d);
+    if (whole) this.updateInner(whole);
     this.stats.updates += 1;
     this.stats.updateMsLast = performance.now() - t0;
   }
 
+  // A payload is whole (`payload.base` null) or has only what changed since payload `base`
+  // (ui/canvas/__init__.py, payload_for): the data to apply, with what was left out taken from
+  // the canvas's own; null when it builds on a payload this canvas does not hold (lost on the way,
+  // or the canvas is new): then ask Python for a whole one. `payloadId`: the last payload taken
+  // (undefined until the first), `resyncAsked`: the payload a whole one was asked for instead.
+  takePayload(d) {
+    const p = isObj(d.payload) ? d.payload : null;
+    if (!p || p.base === null || p.base === undefined) {
+      if (p) this.payloadId = p.id;
+      return d;
+    }
+    if (p.id === this.payloadId && this.taken) return { ...d, annotations: this.annotations }; // the same one again
+    if (p.base !== this.payloadId || !this.taken) {
+      // a request to show a node is sent once: take it now, not lost with the rest of this payload
+      if (this.taken) this.takeFocus(d.focus);
+      if (this.resyncAsked !== p.id) {
+        this.resyncAsked = p.id;
+        this.api.setTriggerValue("resync", { id: p.id });
+      }
+      return null;
+    }
+    this.payloadId = p.id;
+    this.patchAnnotations(isObj(d.annotations_patch) ? d.annotations_patch : {});
+    return { ...d, annotations: this.annotations };
+  }
+
+  patchAnnotations(patch) {
+    const a = isObj(this.annotations) ? this.annotations : {};
+    for (const part of ["nodes", "edges"]) {
+      if (!isObj(a[part])) a[part] = {};
+      const changed = isObj(patch[part]) ? patch[part] : {};
+      for (const [k, v] of Object.entries(changed)) {
+        if (v === null) delete a[part][k];
+        else a[part][k] = v;
+      }
+    }
+    a.graph_errors = Array.isArray(patch.graph_errors) ? patch.graph_errors : [];
+    this.annotations = a;
+  }
+
   updateInner(d) {
-    const strings = isObj(d.strings) ? d.strings : {};
-    const sk = JSON.stringify(strings);
-    if (sk !== this.stringsKey) {
-      this.stringsKey = sk;
-      this.strings = strings;
-      for (const [el, key, prop] of this.labelEls) this.setLabel(el, key, prop);
-      this.buildPaletteDom();
-    }
-    const palette = Array.isArray(d.palette) ? d.palette.filter((p) => isObj(p) && typeof p.type === "string") : [];
-    const pk = JSON.stringify(palette);
-    let paletteChanged = false;
-    if (pk !== this.paletteKey) {
-      this.paletteKey = pk;
-      this.types = new Map();
-      for (const p of palette) if (!this.types.has(p.type)) this.types.set(p.type, p);
-      this.palette = palette;
-      this.buildPaletteDom();
-      paletteChanged = true;
-    }
+    // strings and palette: absent from a payload that did not change them
+    if (d.strings !== undefined) this.takeStrings(d.strings);
+    const paletteChanged = d.palette !== undefined && this.takePalette(d.palette);
     const ack = Number.isInteger(d.ack) ? d.ack : 0;
     if (ack > this.seq) this.seq = ack;
     if (this.pendingCmd && ack >= this.pendingCmd.seq) {
@@ -55,6 +80,33 @@ class ProtocolPart {
     else if (paletteChanged) this.renderAll();
     else this.applyAnnotations();
     this.takeFocus(d.focus);
+  }
+
+  takeStrings(given) {
+    const strings = isObj(given) ? given : {};
+    const sk = JSON.stringify(strings);
+    if (sk !== this.stringsKey) {
+      this.stringsKey = sk;
+      this.strings = strings;
+      for (const [el, key, prop] of this.labelEls) this.setLabel(el, key, prop);
+      this.buildPaletteDom();
+    }
+  }
+
+  // Whether the palette changed.
+  takePalette(given) {
+    const palette = Array.isArray(given) ? given.filter((p) => isObj(p) && typeof p.type === "string") : [];
+    const pk = JSON.stringify(palette);
+    let paletteChanged = false;
+    if (pk !== this.paletteKey) {
+      this.paletteKey = pk;
+      this.types = new Map();
+      for (const p of palette) if (!this.types.has(p.type)) this.types.set(p.type, p);
+      this.palette = palette;
+      this.buildPaletteDom();
+      paletteChanged = true;
+    }
+    return paletteChanged;
   }
 
   // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
@@ -81,6 +133,7 @@ class ProtocolPart {
     if (!Array.isArray(doc.nodes)) doc.nodes = [];
     if (!Array.isArray(doc.edges)) doc.edges = [];
     const prevIds = new Set(this.views.keys());
+    const prevViews = this.views;
     const first = !this.taken;
     this.doc = doc;
     this.rev = rev;
@@ -90,13 +143,51 @@ class ProtocolPart {
     for (const id of [...this.selNodes]) if (!this.nodes.has(id)) this.selNodes.delete(id);
     this.selEdges.clear();
     if (this.drag) this.cancelDrag();
-    this.renderAll();
+    if (!view && !first) this.renderKeeping(prevViews);   // a new rev of the shown document
+    else this.renderAll();
     const missing = [...this.nodes.values()].filter((n) => !validPos(n.pos));
     if (missing.length) this.layout(new Set(missing.map((n) => n.id)));
     let overlap = false;
     for (const id of this.nodes.keys()) if (prevIds.has(id)) { overlap = true; break; }
     if (view) { this.view = view; this.applyView(); }
     else if (this.nodes.size && (first || !overlap)) this.fit();
+  }
+
+  // renderAll for a new rev of the document already shown (a param edited beside the canvas, undo):
+  // the views of nodes that did not change are kept (their DOM is not built again), the others are
+  // made anew; the edges are drawn again as renderAll does. A node's view is kept when the node, its
+  // palette entry and its ports are the same.
+  renderKeeping(prevViews) {
+    this.views = new Map();
+    const els = [];
+    for (const n of this.nodes.values()) {
+      const old = prevViews.get(n.id);
+      let v = null;
+      if (old && old.entry === this.entryOfNode(n) && JSON.stringify(old.node) === JSON.stringify(n)) {
+        const pc = this.portCounts(n);
+        if (pc.n === old.nIn && pc.hasOut === old.hasOut) v = old;
+      }
+      if (v) {
+        v.node = n;
+        this.views.set(n.id, v);
+      } else {
+        v = this.createView(n);
+        if (old) old.el.replaceWith(v.el);   // where the old one was (the others stay in place)
+      }
+      els.push(v.el);
+    }
+    for (const [id, old] of prevViews) if (this.views.get(id) !== old) old.el.remove();
+    const kids = this.nodeLayer.children;
+    if (kids.length !== els.length || els.some((el, i) => kids[i] !== el)) this.nodeLayer.replaceChildren(...els);
+    this.rebuildEdges();
+    this.applyAnnotations();
+    this.applySelectionClasses();
+    this.updateEmpty();
+  }
+
+  // The palette entry a view of `node` is drawn from (the one createView takes).
+  entryOfNode(node) {
+    return typeof this.entryForNode === "function" ? this.entryForNode(node) : this.entryFor(node.type);
   }
 
   index() {

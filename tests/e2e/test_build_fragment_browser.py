@@ -1,0 +1,162 @@
+"""The Build page reruns only its canvas part (a fragment) on an edit: what the rest of the page shows
+from the graph still follows, and quick edits are all kept."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.canvas_helpers import (
+    add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
+)
+from tests.e2e.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("build_fragment")
+
+
+@pytest.fixture(scope="module")
+def app(streamlit_app, workdir):
+    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
+    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+
+
+@pytest.fixture
+def page(app, new_page, app_idle):
+    p = new_page(app.url)
+    p.locator(".nc-root").wait_for()
+    app_idle(p)
+    return p
+
+
+def current_tab(page):
+    return page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", checked=True)
+
+
+def graph_nodes(workdir, key: str) -> list[str]:
+    try:
+        return [n["id"] for n in json.loads((workdir / "workspace" / "graphs" / f"{key}.json").read_text())["nodes"]]
+    except (OSError, ValueError):
+        return []
+
+
+def wait_until(check, timeout: float = 10) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.1)
+
+
+def test_an_edit_on_the_canvas_updates_the_errors_list_the_undo_button_and_the_tab_name(page, app_idle):
+    new_empty_tab(page, app_idle)
+    expect(current_tab(page)).to_have_text("untitled")
+    undo = page.locator(".st-key-btn_undo button").first
+    expect(undo).to_be_disabled()
+
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")     # reruns the canvas part only
+    expect(page.get_by_text("3 problem(s) to fix before training")).to_be_visible()    # the errors list beside it
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_be_visible()
+    expect(undo).to_be_enabled()                                         # the bar above it follows
+
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    app_idle(page)
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_have_count(0)
+    expect(page.get_by_text("1 problem(s) to fix before training")).to_be_visible()    # no Output yet
+
+    page.get_by_role("button", name="File").click()
+    field = page.get_by_role("textbox", name="Name of this graph")
+    field.fill("Alpha")
+    page.get_by_role("button", name="Rename").click()
+    expect(current_tab(page)).to_have_text("Alpha")
+    app_idle(page)
+    page.keyboard.press("Escape")
+
+    page.locator('.nc-btn[data-action="undo"]').click()                 # the canvas's undo: a rerun of its part ...
+    expect(current_tab(page)).to_have_text("untitled")                   # ... that takes back the name in the tab
+    app_idle(page)
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    page.locator('.nc-btn[data-action="undo"]').click()                 # and then the edge
+    expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_be_visible()
+
+
+def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):
+    new_empty_tab(page, app_idle)
+    drop_from_palette(page, "Input", 120, 220)
+    drop_from_palette(page, "ReLU", 420, 220)                            # before the first edit's rerun is over
+    node(page, "input_1").wait_for()
+    node(page, "relu_1").wait_for()
+    app_idle(page)
+    wait_until(lambda: any(set(graph_nodes(workdir, p.stem)) == {"input_1", "relu_1"}    # both saved
+                           for p in (workdir / "workspace" / "graphs").glob("untitled*.json")))
+
+    page.reload()
+    page.locator(".nc-root").wait_for()
+    node(page, "relu_1").wait_for()
+    expect(node(page, "input_1")).to_be_visible()
+    app_idle(page)
+    page.locator(".st-key-btn_undo button").first.click()               # the undo steps were kept too
+    expect(node(page, "relu_1")).to_have_count(0)
+    expect(node(page, "input_1")).to_be_visible()
+
+
+def test_the_code_is_shown_when_its_view_is_opened_and_follows_an_edit(page, app_idle):
+    page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", name="digits_cnn").click()
+    node(page, "fc2").wait_for()
+    app_idle(page)
+    code = page.locator(".st-key-build_code_view [data-testid='stCode']")
+    expect(code).to_have_count(0)                                        # closed: no code made
+    page.get_by_text("Show the generated code").click()
+    expect(code).to_contain_text("class DigitsCnn(nn.Module)")
+    expect(code).to_contain_text("nn.Linear(64, 10)")
+    app_idle(page)
+    page.mouse.click(*head(page, "fc2"))
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    app_idle(page)
+    field.fill("7")
+    field.press("Enter")
+    expect(node(page, "fc2")).to_contain_text("(7,)")
+    expect(code).to_contain_text("nn.Linear(64, 7)")                     # open: made again after the edit
+
+
+# -- the canvas's payloads in a fragment (apps/canvas_fragment.py) -----------------------------------
+@pytest.fixture(scope="module")
+def fragment_app(streamlit_app):
+    return streamlit_app("canvas_fragment.py", args=["--theme.base", "light"])
+
+
+def held(page) -> dict:
+    return json.loads(page.locator('[data-testid="stCode"] code').text_content())
+
+
+def test_a_payload_the_canvas_did_not_get_is_followed_by_a_whole_one(fragment_app, new_page, app_idle):
+    page = new_page(fragment_app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 200, 120)
+    expect(node(page, "relu_1")).to_contain_text("1 nodes")              # a patch, on the whole first payload
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 200, 300)
+    expect(node(page, "relu_2")).to_contain_text("2 nodes")
+    expect(node(page, "relu_1")).to_contain_text("2 nodes")
+    app_idle(page)
+    assert held(page)["resyncs"] == 0
+
+    page.get_by_role("button", name="lose").click()                      # the next patch builds on a lost one
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stCode\"] code')"
+                           ".textContent.includes('\"resyncs\": 1')", timeout=15_000)
+    app_idle(page)
+    drop_from_palette(page, "ReLU", 420, 200)                            # and the canvas is in step again
+    expect(node(page, "relu_3")).to_contain_text("3 nodes")
+    expect(node(page, "relu_1")).to_contain_text("3 nodes")
+    app_idle(page)
+    assert held(page)["resyncs"] == 1 and held(page)["nodes"] == ["relu_1", "relu_2", "relu_3"]
