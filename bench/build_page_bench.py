@@ -17,6 +17,10 @@ of three alternated runs each (ms, add / connect / param):
   after (fragment, payload diff)  20 nodes 277 / 260 / 222    200 nodes 266 / 272 / 279
 Not yet the target on that machine: what is left is mostly the fragment's own run (the check,
 the autosave, ~35 deltas) and the machine's other jobs.
+Again after the blocks were merged, on the same machine with nothing else running (load 1.5-3 from
+the bench itself), --repeats 5, two alternated runs each (ms, add / connect / param):
+  before (deb8d2b)   20 nodes 152-264 / 180-185 / 165-189    200 nodes 203-295 / 212-267 / 273-325
+  after              20 nodes 127-186 / 119-136 / 158-171    200 nodes 150-189 / 136-161 / 191-236
 """
 from __future__ import annotations
 
