@@ -61,16 +61,17 @@ class LayerSpec:
         return {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default)
                 for p in self.params if not p.required}
 
+    def value_of(self, p: Param, given: dict):
+        """One param's value: the given one validated, else its default; raises GraphError."""
+        if p.name in given:
+            return p.validate(given[p.name])
+        if p.required:
+            raise GraphError("param.required", param=p.name, layer=self.type)
+        return p.default_for(given)
+
     def resolve(self, given: dict) -> dict:
         """Validated params with defaults filled in; raises the first GraphError per param."""
-        out = {}
-        for p in self.params:
-            if p.name in given:
-                out[p.name] = p.validate(given[p.name])
-            elif p.required:
-                raise GraphError("param.required", param=p.name, layer=self.type)
-            else:
-                out[p.name] = p.default_for(given)
+        out = {p.name: self.value_of(p, given) for p in self.params}
         if self.check is not None:
             self.check(out)
         return out

@@ -252,12 +252,7 @@ def _resolve(spec, node, given: dict, scope: _Scope, errs: list) -> dict:
                                                      "params": sorted(known)}, node=node.id))
     for p in spec.params:
         try:
-            if p.name in given:
-                resolved[p.name] = p.validate(given[p.name])
-            elif p.required:
-                raise GraphError("param.required", param=p.name, layer=spec.type)
-            else:
-                resolved[p.name] = p.default_for(given)
+            resolved[p.name] = spec.value_of(p, given)
         except GraphError as exc:
             errs.append(CheckError(exc.code, exc.info, node=node.id))
     if not errs and spec.check is not None:
