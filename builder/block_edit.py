@@ -22,7 +22,7 @@ import copy
 import re
 
 from .errors import CodedError
-from .graph import BLOCKS_KEY, BLOCKS_VERSION, CLASS_NAME_RE, INSTANCE, PARAM_REF, param_ref
+from .graph import BLOCKS_KEY, BLOCKS_VERSION, CLASS_NAME_RE, INSTANCE, PARAM_REF, VERSION, param_ref
 
 NODE_W = 200          # the canvas's card width: the grid expanded nodes are laid out on
 STEP_X = 250
@@ -380,6 +380,26 @@ def rename_block(doc: dict, old: str, new: str) -> dict:
         for n in _nodes(container):
             if n.get("type") == INSTANCE and _block_of(n) == old:
                 n["params"]["block"] = new
+    return out
+
+
+def unused(doc: dict) -> list[str]:
+    """The blocks no instance uses (in the graph or in another block), in document order."""
+    return [b["name"] for b in blocks(doc) if isinstance(b.get("name"), str) and not uses(doc, b["name"])]
+
+
+def delete_block(doc: dict, name: str) -> dict:
+    """Block ``name``'s definition removed, refused while an instance uses it. A graph left without blocks
+    is a version 1 document again (as if it never had any)."""
+    if definition(doc, name) is None:
+        raise BlockEditError("blockedit.unknown_block", block=str(name))
+    if uses(doc, name):
+        raise BlockEditError("blockedit.in_use", block=name, n=uses(doc, name))
+    out = copy.deepcopy(doc)
+    out[BLOCKS_KEY] = [b for b in blocks(out) if b.get("name") != name]
+    if not out[BLOCKS_KEY]:
+        del out[BLOCKS_KEY]
+        out["version"] = VERSION
     return out
 
 

@@ -175,6 +175,7 @@ def draw_canvas_and_panels():
             build_blocks.group_panel(ws, view, selected)
         else:
             st.info(localized("build.select_hint"), icon=":material/touch_app:")
+            build_blocks.unused_panel(ws, view)
             description = pick(tab.doc.get("meta", {}).get("description"), language)
             if description:
                 st.caption(md_literal(description, multiline=True))

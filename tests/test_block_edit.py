@@ -191,3 +191,36 @@ def test_expand_without_positions_leaves_the_layout_to_the_canvas():
     doc = templates.load("resnet18")           # no positions: the canvas lays it out
     expanded = be.expand(doc, "layer3")
     assert all("pos" not in n for n in expanded["nodes"])
+
+
+def test_an_unused_block_is_deleted_and_a_used_one_is_refused_with_a_message():
+    from builder.block_edit import BlockEditError, delete_block, unused
+    from builder.shapes import check
+    doc = templates.load("resnet18")
+    assert unused(doc) == []
+    with pytest.raises(BlockEditError) as refused:
+        delete_block(doc, "BasicBlock")
+    assert "BasicBlock" in refused.value.message("en") and "instance" in refused.value.message("en")
+    assert "模块" in refused.value.message("zh")
+    # the graph's own instances of DownStage deleted (with their edges): DownStage is unused, and only then
+    # are DownBasicBlock and Downsample (used inside it) unused too
+    stages = [n["id"] for n in doc["nodes"] if n.get("params", {}).get("block") == "DownStage"]
+    doc = dict(doc, nodes=[n for n in doc["nodes"] if n["id"] not in stages],
+               edges=[e for e in doc["edges"] if e["source"] not in stages and e["target"] not in stages])
+    assert unused(doc) == ["DownStage"]
+    doc = delete_block(doc, "DownStage")
+    assert sorted(unused(doc)) == ["DownBasicBlock"]
+    doc = delete_block(delete_block(doc, "DownBasicBlock"), "Downsample")
+    assert {b["name"] for b in doc["blocks"]} == {"BasicBlock", "Stage"}
+    assert not [e for e in check(doc).errors if e.code.startswith("block.")]
+
+
+def test_deleting_the_last_block_makes_a_version_1_document_again():
+    from builder.block_edit import delete_block, group
+    doc = group(templates.load("mlp"), ["fc1", "relu1"], "Hidden")
+    instance = next(n["id"] for n in doc["nodes"] if n["type"] == "Block")
+    doc = dict(doc, nodes=[n for n in doc["nodes"] if n["id"] != instance],
+               edges=[e for e in doc["edges"] if instance not in (e["source"], e["target"])])
+    assert doc["version"] == 2
+    out = delete_block(doc, "Hidden")
+    assert out["version"] == 1 and "blocks" not in out

@@ -287,6 +287,31 @@ def _refused(ws, exc: BlockEditError) -> None:
     st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
 
 
+def unused_panel(ws, view: CanvasView) -> None:
+    """Blocks whose instances were all deleted: open one to edit it (there is no instance to open it
+    from), or delete it. Nothing while a block is edited or every block is used."""
+    names = [] if view.editing else block_edit.unused(ws.tab.doc)
+    if not names:
+        return
+    with st.container(border=True, key="blk_unused"):
+        st.markdown(f"**{localized('blocks.unused_title')}**")
+        st.caption(localized("blocks.unused_hint"))
+        for name in names:
+            st.markdown(f"**{md_literal(name)}**")
+            c2, c3 = st.columns(2)      # the name on its own row: two labelled buttons fit beside each other
+            if c2.button(localized("blocks.edit_short"), help=localized("blocks.edit_help"), icon=":material/edit:",
+                         key=f"blk_unused_edit_{name}", width="stretch"):
+                start_editing(ws, name)
+                st.rerun()
+            if c3.button(localized("blocks.delete"), help=localized("blocks.delete_help"), icon=":material/delete:",
+                         key=f"blk_unused_delete_{name}", width="stretch"):
+                try:
+                    ws.edit(block_edit.delete_block(ws.tab.doc, name), replace_canvas=True)
+                except BlockEditError as exc:
+                    _refused(ws, exc)
+                st.rerun()
+
+
 def group_panel(ws, view: CanvasView, ids: list[str]) -> None:
     """Several nodes of the graph selected: group them into a named block (not inside a block)."""
     if view.editing:

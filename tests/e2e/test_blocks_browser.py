@@ -377,3 +377,39 @@ def edge_starts(page, source: str) -> dict[int, float]:
         "els => els.filter(g => g._edge && g._edge.edge.source === %r)"
         ".map(g => [g._edge.edge.source_port || 0, g._edge.path.getAttribute('d')])" % source)
     return {port: float(re.match(r"M[-\d.]+,([-\d.]+)", d).group(1)) for port, d in found}
+
+
+def test_a_block_without_instances_can_be_opened_and_deleted_and_undo_brings_it_back(streamlit_app, tmp_path,
+                                                                                       new_page, app_idle):
+    # ConvRelu's only instance was deleted (and x wired to c2): the block is left in My blocks
+    doc = block_edit.group(chain_doc(), ["c1", "r1"], "ConvRelu")
+    doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "convrelu"]
+    doc["edges"] = [e for e in doc["edges"] if "convrelu" not in (e["source"], e["target"])] + \
+        [{"source": "x", "target": "c2"}]
+    app = start(streamlit_app, tmp_path, doc)
+    page = open_build(new_page, app, app_idle, first="c2")
+    item = page.locator('.nc-pal-item[data-type="block:ConvRelu"]')
+    expect(item).to_have_count(1)
+    panel = page.locator(".st-key-blk_unused")
+    expect(panel).to_contain_text("Blocks not used in this graph")
+    expect(panel).to_contain_text("ConvRelu")
+
+    # open it: the canvas shows its inside (no instance to open it from), and back
+    panel.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_role("button", name="Back to the graph").wait_for()
+    node(page, "c1").wait_for()
+    app_idle(page)
+    page.get_by_role("button", name="Back to the graph").click()
+    node(page, "c2").wait_for()
+    app_idle(page)
+
+    # delete it: gone from My blocks and the file (a version 1 graph again); undo brings it back
+    page.locator(".st-key-blk_unused").get_by_role("button", name="Delete", exact=True).click()
+    expect(item).to_have_count(0)
+    expect(page.locator(".st-key-blk_unused")).to_have_count(0)
+    wait_until(lambda: saved(tmp_path).get("version") == 1 and "blocks" not in saved(tmp_path))
+    app_idle(page)
+    undo(page, app_idle)
+    expect(item).to_have_count(1)
+    expect(page.locator(".st-key-blk_unused")).to_contain_text("ConvRelu")
+    wait_until(lambda: [b["name"] for b in saved(tmp_path).get("blocks", [])] == ["ConvRelu"])
