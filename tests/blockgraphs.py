@@ -1,6 +1,8 @@
 """Small helpers to write graph documents with blocks (format version 2) in tests."""
 from __future__ import annotations
 
+from tests.graphs import edge
+
 
 def block(name, layers, params=None, ids=None, inputs=("x",), outputs=("out",), edges=None):
     """A block definition: by default its Input ``x``, ``layers`` (type, params) in a chain, Output ``out``.
@@ -12,7 +14,7 @@ def block(name, layers, params=None, ids=None, inputs=("x",), outputs=("out",), 
     if edges is None:
         chain = [inputs[0], *ids, outputs[0]]
         edges = list(zip(chain, chain[1:]))
-    out = {"name": name, "nodes": nodes, "edges": [_edge(e) for e in edges]}
+    out = {"name": name, "nodes": nodes, "edges": [edge(e) for e in edges]}
     if params:
         out["params"] = params
     return out
@@ -25,13 +27,6 @@ def int_param(default=None, lo=1, hi=4096):
     return out
 
 
-def _edge(e):
-    if isinstance(e, dict):
-        return e
-    source, target, *port = e
-    return {"source": source, "target": target, **({"port": port[0]} if port else {})}
-
-
 def graph(blocks, layers, input_shape=(8,), ids=None, name="blocks", edges=None, dtype=None):
     """A version 2 graph: Input ``x`` -> ``layers`` (type, params) in a chain (ids n0, n1, ...) -> Output ``y``."""
     ids = list(ids) if ids is not None else [f"n{i}" for i in range(len(layers))]
@@ -42,7 +37,7 @@ def graph(blocks, layers, input_shape=(8,), ids=None, name="blocks", edges=None,
         chain = ["x", *ids, "y"]
         edges = list(zip(chain, chain[1:]))
     return {"format": "netcanvas.graph", "version": 2, "name": name, "blocks": list(blocks), "nodes": nodes,
-            "edges": [_edge(e) for e in edges]}
+            "edges": [edge(e) for e in edges]}
 
 
 def use(block_name, **args):

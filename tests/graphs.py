@@ -5,13 +5,13 @@ from __future__ import annotations
 def doc(nodes, edges, name="test", **meta):
     d = {"format": "netcanvas.graph", "version": 1, "name": name,
          "nodes": [{"id": i, "type": t, "params": p} for i, t, p in nodes],
-         "edges": [_edge(e) for e in edges]}
+         "edges": [edge(e) for e in edges]}
     if meta:
         d["meta"] = meta
     return d
 
 
-def _edge(e):
+def edge(e):
     if isinstance(e, dict):
         return e
     source, target, *port = e
