@@ -116,6 +116,13 @@ def streamlit_app(tmp_path_factory):
         app.stop()
 
 
+def netcanvas_app(streamlit_app, folder: Path) -> StreamlitApp:
+    """The real app (app.py with the project's .streamlit/config.toml) on ``folder``/workspace and
+    ``folder``/runs."""
+    env = {"NETCANVAS_WORKSPACE": str(folder / "workspace"), "NETCANVAS_RUNS": str(folder / "runs")}
+    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+
+
 # ----------------------------------------------------------------- waiting helpers
 _IDLE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from builder import block_edit
 from tests.e2e.canvas_helpers import center, drop_from_palette, node
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 
 pytestmark = pytest.mark.e2e
 
@@ -40,12 +40,10 @@ def chain_doc() -> dict:
 
 def start(streamlit_app, workdir: Path, doc: dict, key: str = KEY):
     from ui.workspace import Workspace
-    home = workdir / "workspace"
-    ws = Workspace(home)
+    ws = Workspace(workdir / "workspace")
     ws.open_doc(doc, key=key)
     ws.close(0)                 # only this graph open
-    env = {"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(workdir / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+    return netcanvas_app(streamlit_app, workdir)
 
 
 def saved(workdir: Path, key: str = KEY) -> dict:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.e2e.canvas_helpers import (
     add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
 )
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(streamlit_app, workdir):
-    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+    return netcanvas_app(streamlit_app, workdir)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 from tests.e2e.canvas_helpers import add_from_palette, center, drag, head, in_port, new_empty_tab, node, out_port
 from tests.graphs import chain
 
@@ -21,8 +21,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(streamlit_app, workdir):
-    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)   # the project's .streamlit/config.toml
+    return netcanvas_app(streamlit_app, workdir)
 
 
 @pytest.fixture

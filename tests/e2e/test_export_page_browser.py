@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from builder import templates
 from runtime import runs
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
@@ -37,8 +37,7 @@ def trained(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(streamlit_app, trained):
     root, _ = trained
-    env = {"NETCANVAS_WORKSPACE": str(root / "workspace"), "NETCANVAS_RUNS": str(root / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+    return netcanvas_app(streamlit_app, root)
 
 
 @pytest.fixture

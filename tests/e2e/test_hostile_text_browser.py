@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 from tests.hostile import (BAD_ID, BAD_TYPE, CLASSES, COLUMNS, DESCRIPTION, LABEL, NAME, OTHER, hostile_run,
                            hostile_workspace)
 
@@ -31,8 +31,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(streamlit_app, home):
-    env = {"NETCANVAS_WORKSPACE": str(home / "workspace"), "NETCANVAS_RUNS": str(home / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+    return netcanvas_app(streamlit_app, home)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.canvas_helpers import head, node
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import netcanvas_app
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +27,7 @@ def workdir(tmp_path):
 
 @pytest.fixture
 def app(streamlit_app, workdir):
-    env = {"NETCANVAS_WORKSPACE": str(workdir / "workspace"), "NETCANVAS_RUNS": str(workdir / "runs")}
-    return streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, env=env)
+    return netcanvas_app(streamlit_app, workdir)
 
 
 @pytest.fixture
