@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -70,74 +71,71 @@ def first_mlp() -> dict:
     return doc
 
 
-def build_shots(browser, out_dir: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="netcanvas-first-build-"))
-    home, cwd = tmp / "workspace", tmp / "cwd"
+@contextmanager
+def opened(browser, doc: dict, data: str):
+    """The app on a fresh workspace with ``doc`` as its one graph and ``data`` chosen, open in a new page:
+    yields the page and the runs folder; stops the app and removes the folders after."""
+    tmp = Path(tempfile.mkdtemp(prefix="netcanvas-first-hour-"))
+    home, cwd, runs = tmp / "workspace", tmp / "cwd", tmp / "runs"
     (home / "graphs").mkdir(parents=True)
     shutil.copytree(ROOT / ".streamlit", cwd / ".streamlit")
-    (home / "graphs" / "first.json").write_text(json.dumps(first_mlp()))
-    (home / "session.json").write_text(json.dumps({"open": ["first"], "active": 0, "lang": "en",
-                                                   "data": {"data": "digits"}}))
-    app = launch(ROOT / "app.py", cwd=cwd, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(tmp / "runs")})
+    (home / "graphs" / "graph.json").write_text(json.dumps(doc))
+    (home / "session.json").write_text(json.dumps({"open": ["graph"], "active": 0, "lang": "en",
+                                                   "data": {"data": data}}))
+    app = launch(ROOT / "app.py", cwd=cwd, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(runs)})
     try:
         page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(60_000)
         page.goto(f"{app.url}/")
         settle(page)
-        page.locator('.nc-node[data-id="fc1"] .nc-head').click()     # its property panel shows the hint in full
-        settle(page)
-        shoot(page, out_dir / "first-build-en.png")
-        page.get_by_role("radio", name="简体中文").click()
-        settle(page)
-        shoot(page, out_dir / "first-build-zh.png")
+        yield page, runs
         page.close()
     finally:
         app.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def train_shots(browser, out_dir: Path) -> None:
+    with opened(browser, templates.load("perceptron"), "iris") as (page, runs):
+        page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+        page.get_by_role("button", name="Start training").wait_for()
+        settle(page)
+        train(page, runs)
+        shoot(page, out_dir / "first-train-en.png")
+        train(page, runs)                                   # again, untouched: Compare shows both
+        page.get_by_role("radio", name="简体中文").click()
+        page.get_by_role("button", name="开始训练").wait_for()
+        settle(page)
+        shoot(page, out_dir / "first-train-zh.png")
+        page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()   # the runs table
+        page.mouse.move(900, 500)
+        page.mouse.wheel(0, 300)
+        settle(page)
+        shoot(page, out_dir / "first-compare-zh.png")
+        page.get_by_test_id("stTopNavLink").filter(has_text="导出").click()
+        settle(page)
+        shoot(page, out_dir / "first-export-zh.png")
+
+
+def build_shots(browser, out_dir: Path) -> None:
+    with opened(browser, first_mlp(), "digits") as (page, _):
+        page.locator('.nc-node[data-id="fc1"] .nc-head').click()     # its property panel shows the hint in full
+        settle(page)
+        shoot(page, out_dir / "first-build-en.png")
+        page.get_by_role("radio", name="简体中文").click()
+        settle(page)
+        shoot(page, out_dir / "first-build-zh.png")
+
+
 def main(out_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="netcanvas-first-hour-"))
-    home, cwd, runs = tmp / "workspace", tmp / "cwd", tmp / "runs"
-    (home / "graphs").mkdir(parents=True)
-    shutil.copytree(ROOT / ".streamlit", cwd / ".streamlit")
-    (home / "graphs" / "perceptron.json").write_text(json.dumps(templates.load("perceptron")))
-    (home / "session.json").write_text(json.dumps({"open": ["perceptron"], "active": 0, "lang": "en",
-                                                   "data": {"data": "iris"}}))
-    app = launch(ROOT / "app.py", cwd=cwd, env={"NETCANVAS_WORKSPACE": str(home), "NETCANVAS_RUNS": str(runs)})
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(60_000)
-            page.goto(f"{app.url}/")
-            settle(page)
-            page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-            page.get_by_role("button", name="Start training").wait_for()
-            settle(page)
-            train(page, runs)
-            shoot(page, out_dir / "first-train-en.png")
-            train(page, runs)                                   # again, untouched: Compare shows both
-            page.get_by_role("radio", name="简体中文").click()
-            page.get_by_role("button", name="开始训练").wait_for()
-            settle(page)
-            shoot(page, out_dir / "first-train-zh.png")
-            page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()   # the runs table
-            page.mouse.move(900, 500)
-            page.mouse.wheel(0, 300)
-            settle(page)
-            shoot(page, out_dir / "first-compare-zh.png")
-            page.get_by_test_id("stTopNavLink").filter(has_text="导出").click()
-            settle(page)
-            shoot(page, out_dir / "first-export-zh.png")
-            build_shots(browser, out_dir)
-            browser.close()
-    finally:
-        app.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
+        train_shots(browser, out_dir)
+        build_shots(browser, out_dir)
+        browser.close()
 
 
 if __name__ == "__main__":
