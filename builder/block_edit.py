@@ -393,8 +393,9 @@ def delete_block(doc: dict, name: str) -> dict:
     is a version 1 document again (as if it never had any)."""
     if definition(doc, name) is None:
         raise BlockEditError("blockedit.unknown_block", block=str(name))
-    if uses(doc, name):
-        raise BlockEditError("blockedit.in_use", block=name, n=uses(doc, name))
+    count = uses(doc, name)
+    if count:
+        raise BlockEditError("blockedit.in_use", block=name, n=count)
     out = copy.deepcopy(doc)
     out[BLOCKS_KEY] = [b for b in blocks(out) if b.get("name") != name]
     if not out[BLOCKS_KEY]:
