@@ -21,10 +21,9 @@ from builder import catalog, templates
 from graphs import chain
 from runtime import runfiles
 from runtime import runs
-from runtime.config import TrainConfig
 from runtime.data import builtin
-from runtime.train import train
 from ui import train_config, train_diagnostics
+from trained_runs import trained_run
 from visible_text import texts
 
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
@@ -79,13 +78,7 @@ def finished_run(root: Path, label: str, csv: Path) -> Path:
     discriminator = templates.load(discriminator) if discriminator else None
     if label == "upload":
         cfg = dict(cfg, upload=str(csv))
-    config = TrainConfig.from_dict(dict(cfg, snapshot_seconds=0.2, log_points_per_epoch=4))
-    run_dir = root / runs.new_run_id()
-    run_dir.mkdir(parents=True)
-    runfiles.write_json(run_dir / runs.JOB, {"config": config.to_dict(), "graph": graph, "discriminator": discriminator,
-                                             "label": label, "created": time.time()})
-    train(config, graph, discriminator, run_dir=run_dir)
-    return run_dir
+    return trained_run(root, dict(cfg, snapshot_seconds=0.2, log_points_per_epoch=4), graph, discriminator, label=label)
 
 
 @pytest.fixture(scope="module")

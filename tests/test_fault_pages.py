@@ -4,7 +4,6 @@ does the same in Chromium)."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 from builder import templates
 from runtime import runfiles
 from runtime import runs
-from runtime.config import TrainConfig
-from runtime.train import train
+from tests.trained_runs import trained_run
 
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -54,12 +52,7 @@ def test_start_with_a_runs_folder_that_cannot_be_written_is_a_message(env, monke
 
 def finished_run(root: Path, name: str, data: str, run_id: str) -> Path:
     """A run trained for a few steps, with its job.json: listed and exportable."""
-    run_dir = root / run_id
-    cfg = TrainConfig(data=data, epochs=1, max_steps=3)
-    train(cfg, templates.load(name), run_dir=run_dir)
-    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load(name), "discriminator": None,
-                                       "label": name, "created": time.time()})
-    return run_dir
+    return trained_run(root, {"data": data, "epochs": 1, "max_steps": 3}, templates.load(name), label=name, run_id=run_id)
 
 
 @pytest.mark.slow

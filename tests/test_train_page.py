@@ -18,6 +18,7 @@ from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
 from ui.workspace import Workspace
+from tests.trained_runs import trained_run
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
@@ -303,13 +304,8 @@ def status_text(at) -> str:
 
 
 def test_the_header_and_the_runs_table_count_the_same_epochs(env):
-    from runtime.train import train
-    run_dir = env["root"] / runs.new_run_id()
-    run_dir.mkdir(parents=True)
-    cfg = TrainConfig.from_dict({"data": "digits", "epochs": 3, "max_steps": 30})
-    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": templates.load("mlp"),
-                                             "label": "cut short", "created": time.time()})
-    train(cfg, templates.load("mlp"), run_dir=run_dir)      # 23 steps an epoch: the second is cut short
+    # 23 steps an epoch: the second is cut short
+    trained_run(env["root"], {"data": "digits", "epochs": 3, "max_steps": 30}, templates.load("mlp"), label="cut short")
     at = open_train()
     assert "1/3 epochs done" in status_text(at), status_text(at)
     assert "Validation accuracy" in status_text(at)         # a tile's name reads as a phrase, not "Validation Accuracy"

@@ -15,9 +15,8 @@ from builder import templates
 from graphs import chain
 from runtime import runfiles
 from runtime import runs
-from runtime.config import TrainConfig
-from runtime.train import train
 from ui import train_diagnostics
+from trained_runs import trained_run
 
 APP = str(Path(__file__).resolve().parent / "app_entry.py")   # app.py, with st.navigation from the first run
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -35,15 +34,9 @@ CASES = {   # graph (or template), discriminator, config
 
 def finished_run(root: Path, mode: str) -> Path:
     tpl, disc, cfg = CASES[mode]
-    run_dir = root / runs.new_run_id()
-    run_dir.mkdir(parents=True)
     graph = templates.load(tpl) if isinstance(tpl, str) else tpl
     d = templates.load(disc) if disc else None
-    config = TrainConfig.from_dict(dict(cfg, snapshot_seconds=0.2, log_points_per_epoch=4))
-    runfiles.write_json(run_dir / runs.JOB, {"config": config.to_dict(), "graph": graph, "discriminator": d,
-                                       "label": mode, "created": time.time()})
-    train(config, graph, d, run_dir=run_dir)
-    return run_dir
+    return trained_run(root, dict(cfg, snapshot_seconds=0.2, log_points_per_epoch=4), graph, d, label=mode)
 
 
 @pytest.fixture(scope="module")

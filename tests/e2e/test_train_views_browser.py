@@ -17,8 +17,7 @@ from playwright.sync_api import expect
 from builder import templates
 from runtime import runfiles
 from runtime import runs
-from runtime.config import TrainConfig
-from runtime.train import train
+from tests.trained_runs import trained_run
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +36,7 @@ TITLE_JS = """(key) => {
 
 
 def finished_run(root: Path, label: str, template: str, config: dict) -> Path:
-    run_dir = root / runs.new_run_id()
-    run_dir.mkdir(parents=True)
-    cfg = TrainConfig.from_dict(config)
-    graph = templates.load(template)
-    runfiles.write_json(run_dir / runs.JOB, {"config": cfg.to_dict(), "graph": graph, "discriminator": None,
-                                             "label": label, "created": time.time()})
-    train(cfg, graph, run_dir=run_dir)
+    run_dir = trained_run(root, config, templates.load(template), label=label)
     time.sleep(1.1)     # run ids are per second
     return run_dir
 
