@@ -72,10 +72,12 @@ def test_download_the_bundle(page, trained, app_idle):
 
 def test_draw_a_digit_and_see_a_prediction(page, app_idle):
     page.get_by_role("tab", name="Try the model").click()
+    app_idle(page)          # the tab click reruns the page, which draws the pad anew: draw on the new one
     pad = page.locator(".nd-pad")
-    pad.wait_for()
+    expect(pad).to_be_visible()
     expect(page.get_by_text("Draw something on the pad")).to_be_visible()
     box = pad.bounding_box()
+    assert box, "the drawing pad has no box"
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
     page.mouse.move(x, y)
     page.mouse.down()
