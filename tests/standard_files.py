@@ -23,9 +23,9 @@ N_PER_CIFAR_BATCH = 12
 
 
 def pattern(n: int, shape: tuple[int, ...], num_classes: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(images uint8 (n, *shape), labels): label i % classes; image i filled with (i + offset) % 256
+    """(images uint8 (n, *shape), labels): label (i + offset) % classes; image i filled with (i + offset) % 256
     in its first pixel row, 255 - that in the rest (so the order of samples can be checked)."""
-    labels = (np.arange(n) % num_classes).astype(np.uint8)
+    labels = ((np.arange(n) + offset) % num_classes).astype(np.uint8)
     images = np.empty((n, *shape), dtype=np.uint8)
     for i in range(n):
         images[i] = 255 - (i + offset) % 256

@@ -22,7 +22,7 @@ from .errors import DataError
 Progress = Callable[[int, int, str], None]
 TIMEOUT_S = 30            # per connection attempt and per read
 CHUNK = 1 << 16
-ATTEMPTS_PER_SOURCE = 4   # a cut connection is resumed this many times before the next source
+ATTEMPTS_PER_SOURCE = 4   # a connection cut after some bytes is resumed up to this many times
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ def _from_source(url: str, part: Path, file: RemoteFile, progress: Progress | No
         if attempts == ATTEMPTS_PER_SOURCE:
             raise OSError(f"{url}: the connection was cut {attempts} times")
         attempts += 1
+        before = part.stat().st_size if part.exists() else 0
         try:
             _fetch_once(url, part, file.size, file.name, progress)
         except urllib.error.HTTPError as exc:
@@ -81,6 +82,8 @@ def _from_source(url: str, part: Path, file: RemoteFile, progress: Progress | No
                 raise ChecksumMismatch(url) from None
             raise                        # 404 and the like: this source does not have it
         except (OSError, EOFError, http.client.HTTPException):   # cut or timed out: resume from what arrived
+            if not part.exists() or part.stat().st_size == before:
+                raise OSError(f"{url}: nothing arrived") from None   # unreachable: no point asking again
             continue
     if _sha256(part) != file.sha256:
         part.unlink()

@@ -101,6 +101,9 @@ def ensure(name: str, progress: fetch.Progress | None = None) -> Path:
     for file in SETS[name].files:
         if (where / file.name).is_file():
             continue
+        if unreachable:             # offline for one file: do not wait for the others' timeouts
+            unreachable.append(file.name)
+            continue
         try:
             fetch.download(file, where, progress)
         except OSError:
