@@ -10,6 +10,7 @@ from runtime.config import BY_NAME
 from runtime.data import builtin
 from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
+from ui import data_download
 from ui import data_preview
 from ui import data_upload
 from ui import data_view
@@ -179,11 +180,12 @@ with card:
 # ---------------------------------------------------------------------------- the chosen data
 view = None
 load_error = None
+download_first = not choice["upload"] and data_download.needs_download(choice["data"])   # only on the button
 try:
     with st.spinner(localized("datapage.loading")):
         if choice["upload"]:
             view = data_preview.load_upload(choice["upload"], choice["upload_options"])
-        else:
+        elif not download_first:
             view = data_preview.load_builtin(choice["data"], choice["data_options"])
 except (DataError, OSError) as exc:
     load_error = exc.message(language) if isinstance(exc, DataError) else str(exc)
@@ -193,7 +195,8 @@ with left, st.container(border=True):
     st.markdown(f"**:material/call_split: {localized('datapage.split_title')}**")
     c1, c2 = st.columns(2)
     val_pct = share_slider(c1, "val_split", choice["val_split"], "data_val")
-    test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test")
+    official_test = view.fixed_test if view is not None else 0
+    test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test", disabled=bool(official_test))
     classification = view is not None and view.task == "classification"
     noise_pct = share_slider(st, "label_noise", choice["label_noise"], "data_noise",
                              disabled=view is not None and not classification)
@@ -218,6 +221,8 @@ with left, st.container(border=True):
         s1.metric(localized("datapage.split.train"), f"{sizes['train']:,}")
         s2.metric(localized("datapage.split.val"), f"{sizes['val']:,}")
         s3.metric(localized("datapage.split.test"), f"{sizes['test']:,}")
+        if official_test:
+            st.caption(localized("datapage.std_official_test", n=f"{official_test:,}"))
         if classification and choice["label_noise"] > 0:
             st.caption(localized("datapage.noise_flips", n=data_view.flipped_labels(sizes["train"], choice["label_noise"]),
                           train=f"{sizes['train']:,}"))
@@ -229,6 +234,9 @@ if view is not None:
 
 # ============================================================================ right: look and check
 with right:
+    if download_first:
+        data_download.panel(choice["data"])
+        st.stop()
     if load_error is not None or view is None:
         st.error(localized("datapage.load_failed", error=md_literal(load_error or "?")), icon=":material/error:")
         st.stop()
