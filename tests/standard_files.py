@@ -2,8 +2,7 @@
 that serves files (with Range requests, and a connection cut on demand).
 
 ``write_set(folder, name)`` writes the files of the standard set ``name`` under their
-official names: 60 training and 20 test images for the MNIST family, 12 records per
-training batch and 20 test records for CIFAR-10. Pixel values and labels follow
+official names: 60 training and 20 test images. Pixel values and labels follow
 ``pattern`` so a test can check what it reads back.
 """
 from __future__ import annotations
@@ -18,8 +17,7 @@ import numpy as np
 
 from runtime.data import cifar_binary, idx, standard
 
-N_TRAIN_IDX, N_TEST = 60, 20
-N_PER_CIFAR_BATCH = 12
+N_TRAIN, N_TEST = 60, 20           # CIFAR-10's 60: 12 in each of its five training batch files
 
 
 def pattern(n: int, shape: tuple[int, ...], num_classes: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -40,15 +38,16 @@ def write_set(folder: Path, name: str) -> Path:
     where.mkdir(parents=True, exist_ok=True)
     k = len(spec.class_names)
     if spec.reader == "idx":
-        for prefix, n, offset in (("train", N_TRAIN_IDX, 0), ("t10k", N_TEST, 100)):
+        for prefix, n, offset in (("train", N_TRAIN, 0), ("t10k", N_TEST, 100)):
             images, labels = pattern(n, spec.shape[1:], k, offset)
             idx.write(where / f"{prefix}-images-idx3-ubyte.gz", images)
             idx.write(where / f"{prefix}-labels-idx1-ubyte.gz", labels)
     else:
-        batches = {b: pattern(N_PER_CIFAR_BATCH, spec.shape, k, i * N_PER_CIFAR_BATCH)
-                   for i, b in enumerate(cifar_binary.TRAIN_BATCHES)}
-        batches[cifar_binary.TEST_BATCH] = pattern(N_TEST, spec.shape, k, 100)
-        cifar_binary.write(where / spec.files[0].name, batches, list(spec.class_names))
+        layout = cifar_binary.LAYOUTS[name]
+        per_batch = N_TRAIN // len(layout.train)
+        batches = {b: pattern(per_batch, spec.shape, k, i * per_batch) for i, b in enumerate(layout.train)}
+        batches[layout.test] = pattern(N_TEST, spec.shape, k, 100)
+        cifar_binary.write(where / spec.files[0].name, batches, list(spec.class_names), layout)
     return where
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from runtime.data import standard
-from standard_files import N_TEST, N_TRAIN_IDX, FileServer, table_for, write_set
+from standard_files import N_TEST, N_TRAIN, FileServer, table_for, write_set
 from test_data_page_app import _texts, open_data_page
 from ui.literal import md_literal
 from ui.workspace import Workspace
@@ -20,7 +20,7 @@ def test_a_cached_standard_set_shows_samples_and_the_official_test_split(tmp_pat
     _choose(tmp_path, "mnist")
     at = open_data_page(tmp_path, monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Test"] == f"{N_TEST:,}" and int(metrics["Training"]) + int(metrics["Validation"]) == N_TRAIN_IDX
+    assert metrics["Test"] == f"{N_TEST:,}" and int(metrics["Training"]) + int(metrics["Validation"]) == N_TRAIN
     assert any("official test set" in t for t in _texts(at))
     assert at.get("plotly_chart")                                   # the sample grid
     assert not [b for b in at.button if b.key == "download_mnist"]

@@ -22,7 +22,7 @@ from runtime.__main__ import main as runtime_cli
 from runtime.data import builtin, cifar_binary, fetch, split, standard
 from runtime.data.errors import DataError
 from runtime.data.uploads import load_npz, save_npz
-from standard_files import N_PER_CIFAR_BATCH, N_TEST, N_TRAIN_IDX, FileServer, table_for, write_set
+from standard_files import N_TEST, N_TRAIN, FileServer, table_for, write_set
 
 MNIST_FILES = list(standard.IDX_NAMES)
 
@@ -55,7 +55,7 @@ def test_missing_files_are_downloaded_with_progress_and_verified(served_mnist):
     assert not list(cache.glob("*.part")) and standard.missing_files("mnist") == []
     asked = len(server.requests)
     ds = builtin.load("mnist")                             # cached now: no second download
-    assert len(server.requests) == asked and ds.inputs["x"].shape == (N_TRAIN_IDX + N_TEST, 1, 28, 28)
+    assert len(server.requests) == asked and ds.inputs["x"].shape == (N_TRAIN + N_TEST, 1, 28, 28)
 
 
 def test_a_cut_connection_is_resumed_with_a_range_request(served_mnist):
@@ -114,17 +114,19 @@ def test_offline_the_message_names_the_files_and_the_folder(served_mnist, monkey
 def test_placed_files_are_read_without_the_network(monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     for name, shape in (("mnist", (1, 28, 28)), ("fashion_mnist", (1, 28, 28)), ("kmnist", (1, 28, 28)),
-                        ("cifar10", (3, 32, 32))):
+                        ("cifar10", (3, 32, 32)), ("cifar100", (3, 32, 32))):
         ds = builtin.load(name)
-        n_train = N_TRAIN_IDX if name != "cifar10" else 5 * N_PER_CIFAR_BATCH
-        assert ds.inputs["x"].shape == (n_train + N_TEST, *shape) and ds.inputs["x"].dtype == torch.float32
-        assert ds.target.tolist() == [i % 10 for i in range(n_train)] + [i % 10 for i in range(N_TEST)]
+        k = len(ds.class_names)
+        assert ds.inputs["x"].shape == (N_TRAIN + N_TEST, *shape) and ds.inputs["x"].dtype == torch.float32
+        assert ds.target.tolist() == [i % k for i in range(N_TRAIN)] + [(i + 100) % k for i in range(N_TEST)]
         assert ds.class_names == list(standard.SETS[name].class_names) == builtin.info(name).class_names
         # sample i's first pixel is (i + offset) / 255: training samples in order, then the test set (offset 100)
-        assert round(float(ds.inputs["x"][n_train - 1, 0, 0, 0]) * 255) == n_train - 1
-        assert round(float(ds.inputs["x"][n_train, 0, 0, 0]) * 255) == 100
+        assert round(float(ds.inputs["x"][N_TRAIN - 1, 0, 0, 0]) * 255) == N_TRAIN - 1
+        assert round(float(ds.inputs["x"][N_TRAIN, 0, 0, 0]) * 255) == 100
     assert builtin.load("fashion_mnist").class_names[9] == "Ankle boot"
     assert builtin.load("cifar10").class_names[:2] == ["airplane", "automobile"]
+    cifar100 = builtin.info("cifar100").class_names
+    assert len(set(cifar100)) == 100 and cifar100 == sorted(cifar100) and cifar100[-1] == "worm"
 
 
 def test_info_touches_neither_network_nor_disk(monkeypatch, tmp_path):
@@ -222,18 +224,18 @@ def test_the_cifar_reader_never_unpickles(monkeypatch, standard_sets_offline):
     monkeypatch.setattr(pickle, "load", no_network)
     monkeypatch.setattr(pickle, "loads", no_network)
     x_train, y_train, x_test, y_test = cifar_binary.read(standard_sets_offline / "cifar10" / "cifar-10-binary.tar.gz")
-    assert x_train.shape == (5 * N_PER_CIFAR_BATCH, 3, 32, 32) and x_test.dtype == np.uint8 and len(y_test) == N_TEST
+    assert x_train.shape == (N_TRAIN, 3, 32, 32) and x_test.dtype == np.uint8 and len(y_test) == N_TEST
 
 
 # -- the official test split ------------------------------------------------------------------
 def test_the_test_split_is_the_official_test_set_and_validation_comes_from_training():
     ds = builtin.load("mnist")
     parts = split(ds, val_fraction=0.25, test_fraction=0.3, seed=3)
-    official = ds.inputs["x"][N_TRAIN_IDX:]
+    official = ds.inputs["x"][N_TRAIN:]
     assert torch.equal(parts.test.inputs["x"], official) and parts.preprocess["fixed_test"] == N_TEST
-    assert len(parts.val) == round(0.25 * N_TRAIN_IDX) and len(parts.train) == N_TRAIN_IDX - len(parts.val)
+    assert len(parts.val) == round(0.25 * N_TRAIN) and len(parts.train) == N_TRAIN - len(parts.val)
     first_pixels = {round(float(v) * 255) for v in torch.cat([parts.train.inputs["x"], parts.val.inputs["x"]])[:, 0, 0, 0]}
-    assert first_pixels == set(range(N_TRAIN_IDX))             # train + val: exactly the training part
+    assert first_pixels == set(range(N_TRAIN))             # train + val: exactly the training part
 
 
 # -- NPZ and the command line ------------------------------------------------------------------
@@ -241,7 +243,7 @@ def test_npz_keeps_cifar_images_as_bytes_and_reads_them_back_in_0_1(tmp_path):
     ds = builtin.load("cifar10")
     save_npz(ds, tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz", allow_pickle=False) as f:
-        assert f["x"].dtype == np.uint8 and f["x"].shape == (5 * N_PER_CIFAR_BATCH + N_TEST, 3, 32, 32)
+        assert f["x"].dtype == np.uint8 and f["x"].shape == (N_TRAIN + N_TEST, 3, 32, 32)
     back = load_npz(str(tmp_path / "c.npz"))
     assert torch.equal(back.inputs["x"], ds.inputs["x"]) and back.fixed_test == N_TEST
     assert back.class_names == ds.class_names

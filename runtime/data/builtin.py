@@ -274,6 +274,8 @@ REGISTRY: dict[str, _Entry] = {
                               "Kuzushiji-MNIST：70000 个日文草书字符，28×28 灰度图，共 10 类。"),
     "cifar10": _standard_entry("cifar10", "CIFAR-10: 60,000 small colour photos, 32×32 RGB, 10 classes.",
                                "CIFAR-10：60000 张小尺寸彩色照片，32×32 RGB，共 10 类。"),
+    "cifar100": _standard_entry("cifar100", "CIFAR-100: 60,000 small colour photos, 32×32 RGB, 100 fine classes.",
+                                "CIFAR-100：60000 张小尺寸彩色照片，32×32 RGB，共 100 个细分类。"),
 }
 
 

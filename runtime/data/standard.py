@@ -1,4 +1,4 @@
-"""The standard image sets (MNIST, Fashion-MNIST, KMNIST, CIFAR-10): one table of their
+"""The standard image sets (MNIST, Fashion-MNIST, KMNIST, CIFAR-10, CIFAR-100): one table of their
 files, the cache folder, download on first use, and reading them into a ``DataSet``
 whose last 10,000 samples are the official test set.
 
@@ -7,7 +7,7 @@ files keep their official names in ``<cache>/<set name>/``. Files already there 
 used as they are, checked by their format (so a copy from any mirror works); files
 this module downloads are checked by SHA-256 against the table below. Checksums and
 sizes: tensorflow/datasets' url_checksums (mnist.txt, fashion_mnist.txt, kmnist.txt,
-cifar10.txt); the MNIST mirror is the one PyTorch's own data set class uses.
+cifar10.txt, cifar100.txt); the MNIST mirror is the one PyTorch's own data set class uses.
 """
 from __future__ import annotations
 
@@ -71,6 +71,17 @@ SETS: dict[str, StandardSet] = {
         ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",)),),
         "cifar_binary", (3, 32, 32), ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                                       "ship", "truck"), 50_000, 10_000),
+    "cifar100": StandardSet("cifar100", (RemoteFile(
+        "cifar-100-binary.tar.gz", 168513733, "58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
+        ("https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",)),),
+        "cifar_binary", (3, 32, 32), tuple("""
+        apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel can
+        castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup dinosaur dolphin
+        elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower leopard lion lizard lobster
+        man maple_tree motorcycle mountain mouse mushroom oak_tree orange orchid otter palm_tree pear pickup_truck
+        pine_tree plain plate poppy porcupine possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk
+        skyscraper snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television tiger
+        tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()), 50_000, 10_000),
 }
 
 
@@ -135,7 +146,7 @@ def read_arrays(name: str, progress: fetch.Progress | None = None) -> tuple[np.n
     if spec.reader == "idx":
         arrays = _idx_arrays(where)
     else:
-        arrays = cifar_binary.read(where / spec.files[0].name, len(spec.class_names))
+        arrays = cifar_binary.read(where / spec.files[0].name, len(spec.class_names), cifar_binary.LAYOUTS[name])
     for part, (images, labels) in enumerate((arrays[:2], arrays[2:])):
         images_file, labels_file = _part_files(spec, part)
         if tuple(images.shape[1:]) != spec.shape:

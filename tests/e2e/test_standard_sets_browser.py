@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import netcanvas_app, open_data_page
-from standard_files import N_TEST, N_TRAIN_IDX
+from standard_files import N_TEST, N_TRAIN
 from ui.workspace import Workspace
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ def test_mnist_samples_from_placed_files(streamlit_app, browser, app_idle, tmp_p
     try:
         page.locator("h4").filter(has_text="mnist").wait_for()
         page.wait_for_function("""() => document.querySelectorAll('[data-testid="stPlotlyChart"] g.annotation').length >= 24""")
-        assert page.get_by_text(f"24 of {N_TRAIN_IDX + N_TEST} images").is_visible()
+        assert page.get_by_text(f"24 of {N_TRAIN + N_TEST} images").is_visible()
         test_metric = page.locator('[data-testid="stMetric"]').filter(has_text="Test")
         assert test_metric.inner_text().split()[-1] == str(N_TEST)
         assert page.get_by_text("The official test set").is_visible()
