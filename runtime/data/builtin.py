@@ -148,7 +148,10 @@ def _standard(name: str, o: dict) -> DataSet:
     the official test set last (``fixed_test``). ``pixels: uint8`` lets NPZ files keep bytes."""
     spec = standard.SETS[name]
     x_train, y_train, x_test, y_test = standard.read_arrays(name)
-    images = torch.from_numpy(np.concatenate([x_train, x_test])).float().div_(255.0)
+    images = torch.empty((len(x_train) + len(x_test), *spec.shape))   # filled in place: no uint8 copy of both parts
+    images.numpy()[:len(x_train)] = x_train      # numpy casts; the read-only IDX buffers stay untouched
+    images.numpy()[len(x_train):] = x_test
+    images.div_(255.0)
     labels = _i64(np.concatenate([y_train, y_test]))
     channels, height, width = spec.shape
     return DataSet(name, "image", "classification", {"x": images}, labels, class_names=list(spec.class_names),
