@@ -90,7 +90,7 @@ def stand_in(sets: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         upload = str(stand_in_upload(Path(tmp)))
         for key, epochs, _ in (RUNS[s] for s in sets if s in MNIST_LIKE):
-            cfg = TrainConfig(upload=upload, epochs=1, batch_size=64, lr=1e-3, val_split=0.1, seed=0)
+            cfg = TrainConfig(upload=upload, epochs=1, batch_size=64, val_split=0.1, seed=0)   # the sets' batch and split
             summary, seconds = train_seconds(cfg, templates.load(key))
             print(f"  {key:<12} {seconds:6.1f} s/epoch ({summary.get('samples_per_s', 0):.0f} samples/s): "
                   f"{epochs} epochs ~ {epochs * seconds / 60:.1f} min", flush=True)

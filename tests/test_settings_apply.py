@@ -136,8 +136,8 @@ def test_no_advice_when_the_loss_is_not_cross_entropy():
 
 # -- the standard sets' own defaults ---------------------------------------------------------------------------
 STANDARD = {  # epochs, batch, optimizer, rate, schedule, augmentation, validation share
-    "mnist": (3, 64, "adam", 1e-3, "none", {}, 0.1),
-    "fashion_mnist": (5, 64, "adam", 1e-3, "none", {}, 0.1),
+    "mnist": (3, 64, "adam", 2e-3, "cosine", {}, 0.1),
+    "fashion_mnist": (5, 64, "adam", 2e-3, "cosine", {}, 0.1),
     "cifar10": (30, 128, "adam", 1e-3, "cosine", {"translate": 0.125, "hflip": 0.5}, 0.1),
 }
 
