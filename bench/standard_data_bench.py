@@ -8,7 +8,10 @@ names and the folder they go in. ``--stand-in`` times one epoch of each model on
 samples instead (an uploaded NPZ, split 54,000 / 6,000 like the real runs), so one knows whether
 3 and 5 epochs fit on this machine.
 
-    python bench/standard_data_bench.py [--sets mnist,fashion_mnist[,cifar10]] [--stand-in]
+Runs use the threads a run started from the app gets (runtime.device.cpu_threads: 1 on 2 cores; torch's
+threads wait for each other, so on busy cores 2 threads were 15x slower than 1 for LeNet-5 here).
+
+    python bench/standard_data_bench.py [--sets mnist,fashion_mnist[,cifar10]] [--stand-in] [--threads N]
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from builder import templates  # noqa: E402
 from runtime.config import MNIST_LIKE, TrainConfig  # noqa: E402
 from runtime.data import builtin  # noqa: E402
+from runtime.device import cpu_threads  # noqa: E402
 from runtime.train import train  # noqa: E402
 
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -100,7 +104,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="mnist,fashion_mnist", help="of " + ", ".join(RUNS))
     parser.add_argument("--stand-in", action="store_true", help="time the models on random data instead")
+    parser.add_argument("--threads", type=int, default=cpu_threads(),
+                        help="torch threads (default: what a run started from the app gets)")
     args = parser.parse_args()
+    torch.set_num_threads(max(1, args.threads))
     sets = [s for s in args.sets.split(",") if s]
     unknown = sorted(set(sets) - set(RUNS))
     if unknown:
