@@ -265,7 +265,6 @@ def test_cli_offline_is_a_message_not_a_traceback(served_mnist, capsys):
     assert "Traceback" not in err and "t10k-labels-idx1-ubyte.gz" in err
 
 
-@pytest.mark.slow
 def test_cli_trains_on_mnist_and_scores_the_official_test_set(tmp_path, capsys):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(chain(("Flatten", {}), ("Linear", {"out_features": 10}), input_shape=(1, 28, 28))))
@@ -276,7 +275,6 @@ def test_cli_trains_on_mnist_and_scores_the_official_test_set(tmp_path, capsys):
     assert json.loads((out / "job.json").read_text())["config"]["data"] == "mnist"
 
 
-@pytest.mark.slow
 def test_the_exported_script_reads_uint8_images_and_keeps_the_official_test_set(tmp_path):
     from test_export_script import load_script, run_in_process, write_script
     assert runtime_cli(["data", "mnist", "--save", str(tmp_path / "mnist.npz")]) == 0
