@@ -190,6 +190,14 @@ try:
 except (DataError, OSError) as exc:
     load_error = exc.message(language) if isinstance(exc, DataError) else str(exc)
 
+# The validation share and augmentation follow the data set (its own defaults: ws.data_choice): their
+# widgets start again from the choice when the data set changes, not from the last set's positions.
+data_identity = choice["upload"] or choice["data"]
+if st.session_state.get("data_follow_for") != data_identity:
+    for widget in ("data_val", "aug_padding", *(f"aug_{k}" for k in data_view.AUGMENT_KEYS)):
+        st.session_state.pop(widget, None)
+    st.session_state["data_follow_for"] = data_identity
+
 # ============================================================================ left: split
 with left, st.container(border=True):
     st.markdown(f"**:material/call_split: {localized('datapage.split_title')}**")

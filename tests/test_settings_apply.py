@@ -138,7 +138,9 @@ def test_no_advice_when_the_loss_is_not_cross_entropy():
 STANDARD = {  # epochs, batch, optimizer, rate, schedule, augmentation, validation share
     "mnist": (3, 64, "adam", 2e-3, "cosine", {}, 0.1),
     "fashion_mnist": (5, 64, "adam", 2e-3, "cosine", {}, 0.1),
-    "cifar10": (30, 128, "adam", 1e-3, "cosine", {"translate": 0.125, "hflip": 0.5}, 0.1),
+    "kmnist": (3, 64, "adam", 2e-3, "cosine", {}, 0.1),
+    "cifar10": (30, 128, "adam", 1e-3, "cosine", {"pad_crop": 4.0, "hflip": 0.5}, 0.1),
+    "cifar100": (30, 128, "adam", 1e-3, "cosine", {"pad_crop": 4.0, "hflip": 0.5}, 0.1),
 }
 
 
@@ -150,12 +152,14 @@ def test_the_standard_sets_train_with_their_own_defaults_unless_told(data):
     assert (told.epochs, told.augment) == (1, {"rotation": 5.0})
 
 
-def test_the_cifar_shift_is_the_usual_four_pixel_padded_crop():
-    """translate=0.125 on 32x32 moves an image by up to 4 pixels each way, as a crop of a 4-padded image does."""
+def test_the_cifar_crop_is_the_usual_four_pixel_padded_crop():
+    """CIFAR's default pad_crop moves an image by whole pixels, up to 4 each way, as a crop of a 4-padded image."""
     from runtime.data.augment import Augmenter
     x = torch.zeros(512, 1, 32, 32)
     x[:, :, 16, 16] = 1.0
-    shifted = Augmenter({"translate": TrainConfig().resolved("classification", "cifar10").augment["translate"]})(x)
+    crop = TrainConfig().resolved("classification", "cifar10").augment["pad_crop"]
+    shifted = Augmenter({"pad_crop": crop})(x)
+    assert torch.equal(shifted.flatten(1).sum(1), torch.ones(512))      # whole pixels: the dot is moved, not blurred
     peak = shifted.flatten(1).argmax(1)
     dy, dx = peak // 32 - 16, peak % 32 - 16
     assert int(dy.abs().max()) == 4 and int(dx.abs().max()) == 4
