@@ -60,3 +60,22 @@ def test_offline_the_page_shows_which_files_go_where(tmp_path, monkeypatch, empt
     assert not at.exception, at.exception
     [error] = [e.value for e in at.error if md_literal("t10k-labels-idx1-ubyte.gz") in e.value]
     assert md_literal(str(cache)) in error and "could not be downloaded" in error
+
+
+def test_the_train_page_fetches_a_missing_set_with_its_progress_before_start(tmp_path, monkeypatch,
+                                                                               empty_cache_with_server):
+    """Start waits for the files (downloaded on the page with a progress bar, not silently inside the run)."""
+    from test_train_page import open_train, start_button
+    server, cache = empty_cache_with_server
+    home = tmp_path / "home"
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(home))
+    monkeypatch.setenv("NETCANVAS_RUNS", str(tmp_path / "runs"))
+    _choose(home, "mnist")
+    at = open_train()
+    assert start_button(at).disabled and server.requests == []
+    assert "download them first" in start_button(at).help
+    [button] = [b for b in at.button if b.key == "download_mnist"]
+    button.click().run()
+    assert not at.exception, at.exception
+    assert sorted(p.name for p in cache.iterdir()) == sorted(standard.IDX_NAMES)
+    assert not start_button(at).disabled and not [b for b in at.button if b.key == "download_mnist"]
