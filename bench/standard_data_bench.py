@@ -16,7 +16,6 @@ threads wait for each other, so on busy cores 2 threads were 15x slower than 1 f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -29,26 +28,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from builder import templates  # noqa: E402
 from runtime.config import MNIST_LIKE, TrainConfig  # noqa: E402
-from runtime.data import builtin  # noqa: E402
+from runtime.data import standard  # noqa: E402
 from runtime.device import cpu_threads  # noqa: E402
 from runtime.train import train  # noqa: E402
 
-MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-# The official file names, in NETCANVAS_DATA/<data set>/.
-FILES = {"mnist": MNIST_FILES, "fashion_mnist": MNIST_FILES, "cifar10": ("cifar-10-binary.tar.gz",)}
 # data set -> (template, epochs, target test accuracy); CIFAR-10 on a CPU: one epoch of VGG-11 for its time
 RUNS = {"mnist": ("lenet5", 3, 0.985), "fashion_mnist": ("fashion_cnn", 5, 0.89), "cifar10": ("vgg11_cifar", 1, None)}
 STAND_IN_SAMPLES = 60_000
 
 
-def data_root() -> Path:
-    return Path(os.environ.get("NETCANVAS_DATA") or Path.home() / ".cache" / "netcanvas")
-
-
 def missing_files(data: str) -> list[Path]:
-    folder = data_root() / data
-    return [folder / name for name in FILES[data] if not (folder / name).is_file()]
+    """The set's official files not in its cache folder (NETCANVAS_DATA/<set>/): the table in runtime.data.standard."""
+    folder = standard.folder(data)
+    return [folder / name for name in standard.missing_files(data)]
 
 
 def train_seconds(cfg: TrainConfig, graph: dict) -> tuple[dict, float]:
@@ -70,10 +62,7 @@ def real_run(data: str) -> None:
     key, epochs, target = RUNS[data]
     lacking = missing_files(data)
     if lacking:
-        print(f"{data:<14} skipped: files missing in {data_root() / data}: {', '.join(p.name for p in lacking)}")
-        return
-    if data not in builtin.names():
-        print(f"{data:<14} skipped: this build has no built-in set {data!r} (the files are there)")
+        print(f"{data:<14} skipped: files missing in {standard.folder(data)}: {', '.join(p.name for p in lacking)}")
         return
     summary, seconds = train_seconds(TrainConfig(data=data, epochs=epochs, seed=0), templates.load(key))
     print(f"{data:<14} {key} {epochs} epochs: {accuracy_text(summary, target)}, {seconds / epochs:.1f} s/epoch "
@@ -112,7 +101,7 @@ def main() -> None:
     unknown = sorted(set(sets) - set(RUNS))
     if unknown:
         parser.error(f"unknown data set(s) {', '.join(unknown)}: choose from {', '.join(RUNS)}")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), data in {data_root()}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), data in {standard.cache_root()}")
     if args.stand_in:
         stand_in(sets)
         return
