@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from builder import templates
 from builder.i18n import pick
 from runtime.config import BY_NAME
 from runtime.data import builtin
@@ -203,7 +204,7 @@ with left, st.container(border=True):
     st.markdown(f"**:material/call_split: {localized('datapage.split_title')}**")
     c1, c2 = st.columns(2)
     val_pct = share_slider(c1, "val_split", choice["val_split"], "data_val")
-    official_test = view.fixed_test if view is not None else 0
+    official_test = view.fixed_test if view is not None else data_download.official_test_size(choice)
     test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test", disabled=bool(official_test))
     classification = view is not None and view.task == "classification"
     noise_pct = share_slider(st, "label_noise", choice["label_noise"], "data_noise",
@@ -291,7 +292,14 @@ with right:
         if fit.hint_key:
             text.append(localized(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
         st.error("  \n".join(text), icon=":material/block:")
-        st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
+        made_for = [] if choice["upload"] else [t for t in templates.gallery() if t.meta.get("data") == choice["data"]]
+        with st.container(horizontal=True, vertical_alignment="center"):
+            for t in made_for:          # a template made for this set: one click to a graph that fits
+                if st.button(localized("datapage.open_template", name=t.name), key=f"open_template_{t.key}",
+                             icon=":material/library_add:", help=pick(t.meta.get("description"), language)):
+                    ws.open_doc(t.document())
+                    st.rerun()
+            st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
 
     # -- numbers --------------------------------------------------------------------------------
     cols = st.columns(4 if view.is_image else 3)

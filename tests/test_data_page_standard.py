@@ -40,6 +40,7 @@ def test_missing_files_wait_for_the_download_button_then_the_set_shows(tmp_path,
     _choose(tmp_path / "home", "mnist")
     at = open_data_page(tmp_path / "home", monkeypatch)
     assert server.requests == []                                   # nothing fetched before the button
+    assert at.slider(key="data_test").disabled                     # the official test set, known before its files
     assert any(md_literal("train-images-idx3-ubyte.gz") in i.value and md_literal(str(cache)) in i.value
                for i in at.info)
     [button] = [b for b in at.button if b.key == "download_mnist"]
@@ -79,3 +80,17 @@ def test_the_train_page_fetches_a_missing_set_with_its_progress_before_start(tmp
     assert not at.exception, at.exception
     assert sorted(p.name for p in cache.iterdir()) == sorted(standard.IDX_NAMES)
     assert not start_button(at).disabled and not [b for b in at.button if b.key == "download_mnist"]
+
+
+def test_a_set_the_graph_does_not_fit_offers_the_templates_made_for_it(tmp_path, monkeypatch):
+    """MNIST with the default digits CNN (8x8): the page offers LeNet-5, made for MNIST; one click opens it and fits."""
+    _choose(tmp_path, "mnist")
+    at = open_data_page(tmp_path, monkeypatch)
+    assert any("Does not fit the graph" in e.value for e in at.error)
+    [button] = [b for b in at.button if b.key == "open_template_lenet5"]
+    assert button.label == "Open the template lenet5"
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["workspace"].tab.name == "lenet5"
+    assert any("Fits the graph **lenet5**" in s.value for s in at.success)
+    assert not [b for b in at.button if b.key and b.key.startswith("open_template_")]

@@ -18,6 +18,12 @@ def needs_download(name: str) -> bool:
     return name in standard.SETS and bool(standard.missing_files(name))
 
 
+def official_test_size(choice: dict) -> int:
+    """The official test set's size of the chosen standard set (0 for others), known before its files are."""
+    spec = None if choice.get("upload") else standard.SETS.get(choice.get("data"))
+    return spec.n_test if spec else 0
+
+
 def _progress_to(bar):
     """A download progress callback drawing on ``bar`` (one update per whole percent)."""
     shown = {"at": None}
