@@ -69,7 +69,7 @@ class Task(abc.ABC):
     def net(self, *inputs):
         """Run the network: through DDP / torch.compile when training, plainly when evaluating
         (evaluation on one rank must not wait for the others)."""
-        return (self.trainer.model if torch.is_grad_enabled() else self.trainer.module)(*inputs)
+        return (self.trainer.model if torch.is_grad_enabled() else self.trainer.module)(*self.trainer.laid_out(inputs))
 
     @abc.abstractmethod
     def loss(self, inputs, target, train: bool) -> tuple[torch.Tensor, dict]:
@@ -263,7 +263,7 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t = self.trainer
         t.module.eval()
         t.discriminator.eval()
-        real = split.inputs[0][:EVAL_BATCH]
+        real = split.take(slice(0, EVAL_BATCH))[0][0]    # on the device, wherever the split lives
         n = real.shape[0]
         gen = torch.Generator(device=t.device).manual_seed(self.cfg.seed + 1)
         fake = self.net(self.noise(n, gen))
