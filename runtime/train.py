@@ -93,6 +93,8 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
             torch.cuda.set_device(self.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True   # batches keep their shape: cuDNN times its kernels once, keeps the fastest
         self.device_facts = facts(self.device)
         self.device_name = self.device_facts["device"]
         distributed.init(self.dist, self.device)

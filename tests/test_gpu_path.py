@@ -156,3 +156,22 @@ def test_steps_between_log_points_never_read_the_device(tmp_path, monkeypatch, g
     non_log_steps = trainer.step - 2 * 4    # about 3 log points an epoch, plus the last step
     assert trainer.step > 40 and non_log_steps > 30
     assert reads == []
+
+
+# -- the GPU check's CPU mode (CI) ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_gpu_check_cpu_quick_trains_both_loops_and_reports():
+    import re
+    import subprocess
+    out = subprocess.run(["bash", "bench/gpu_check.sh", "--cpu", "--quick"], cwd=REPO, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "resnet18_cifar (11,173,962 parameters)" in text      # the CIFAR ResNet-18: 3x3 stem, no max-pool
+    plain = float(re.search(r"^plain loop: ([\d.]+) samples/s$", text, re.M).group(1))
+    app = float(re.search(r"^app trainer: ([\d.]+) samples/s \(monitoring on\)$", text, re.M).group(1))
+    ratio = float(re.search(r"^ratio: ([\d.]+)$", text, re.M).group(1))
+    assert plain > 0 and app > 0 and ratio == pytest.approx(app / plain, rel=0.06)   # both printed rounded
+    assert "amp off; channels_last False; data on the device" in text     # a CPU gets none of the GPU's choices
+    assert "peak GPU memory: app n/a (cpu), plain n/a (cpu)" in text
+    assert "cifar10 accuracy: skipped" in text
