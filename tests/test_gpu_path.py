@@ -14,6 +14,7 @@ import torch
 
 from builder import templates
 from runtime import device as dev
+from runtime import monitor
 from runtime import train as train_module
 from runtime.config import TrainConfig
 from runtime.monitor import run_callbacks
@@ -150,12 +151,23 @@ def count_host_reads(monkeypatch, trainer: Trainer) -> list:
 def test_steps_between_log_points_never_read_the_device(tmp_path, monkeypatch, graph_key, extra):
     cfg = TrainConfig.from_dict({"data": "digits", "epochs": 2, "batch_size": 32, "seed": 0,
                                  "log_points_per_epoch": 3, **extra})
+    monkeypatch.setattr(monitor, "paced_gap", lambda seconds, cost: 0.0)    # snapshots as often as allowed
     trainer = Trainer(cfg, templates.load(graph_key), callbacks=run_callbacks(tmp_path / "run"))
     reads = count_host_reads(monkeypatch, trainer)
     trainer.fit()
     non_log_steps = trainer.step - 2 * 4    # about 3 log points an epoch, plus the last step
     assert trainer.step > 40 and non_log_steps > 30
     assert reads == []
+
+
+def test_paced_diagnostics_take_at_most_their_share_of_the_time():
+    assert monitor.paced_gap(1.0, 0.01) == 1.0                   # cheap: as often as asked
+    assert monitor.paced_gap(1.0, 0.5) == pytest.approx(10.0)   # 0.5 s each: one every 10 s (5%)
+    pacer = monitor.Pacer()
+    first, second = {"epoch": 0}, {"epoch": 1}
+    assert pacer.due(first, 1.0)
+    pacer.cost, pacer.last = 0.5, pacer.last - 2.0               # 2 s later, after a draw that took 0.5 s
+    assert not pacer.due(second, 1.0) and pacer.due(second, 1.0, final=True)
 
 
 # -- the GPU check's CPU mode (CI) ------------------------------------------------------------------------------
