@@ -22,6 +22,7 @@ from builder.codegen import compile_graph  # noqa: E402
 from builder.shapes import check  # noqa: E402
 from runtime.config import TrainConfig  # noqa: E402
 from runtime.monitor import run_callbacks  # noqa: E402
+from runtime.optim import fused  # noqa: E402
 from runtime.prepare import Prepared, Split  # noqa: E402
 from runtime.train import Trainer  # noqa: E402
 
@@ -112,7 +113,8 @@ def plain_run(graph: dict, prepared: Prepared, cfg: TrainConfig, like: Trainer) 
     xv, yv = (t.to(device) for t in (prepared.val.inputs[0], prepared.val.target))
     torch.manual_seed(cfg.seed)
     model = compile_graph(graph).build().to(device, memory_format=fmt)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=cfg.lr, **fused(params))     # fused on CUDA, as the trainer's
     scaler = torch.amp.GradScaler(device.type, enabled=amp == "fp16")
     half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp)
     gen = torch.Generator().manual_seed(cfg.seed)

@@ -64,6 +64,16 @@ def test_channels_last_choice(requested, device_type, conv, expected):
     assert dev.channels_last(requested, device_type, conv) is expected
 
 
+def test_optimizers_use_the_fused_kernels_on_cuda_only():
+    from types import SimpleNamespace
+    from runtime.optim import fused, make_optimizer
+    assert fused([SimpleNamespace(is_cuda=True)] * 2) == {"fused": True}
+    assert fused([SimpleNamespace(is_cuda=True), SimpleNamespace(is_cuda=False)]) == {} and fused([]) == {}
+    cpu = [torch.nn.Parameter(torch.zeros(2))]
+    for name in ("sgd", "momentum", "adam", "adamw"):
+        assert not make_optimizer(cpu, TrainConfig(optimizer=name)).defaults.get("fused")
+
+
 # -- the wiring, on the CPU ----------------------------------------------------------------------------------
 def losses(trainer: Trainer) -> list[float]:
     return [r["train_loss"] for r in trainer.history if "train_loss" in r]
@@ -187,3 +197,22 @@ def test_gpu_check_cpu_quick_trains_both_loops_and_reports():
     assert "amp off; channels_last False; data on the device" in text     # a CPU gets none of the GPU's choices
     assert "peak GPU memory: app n/a (cpu), plain n/a (cpu)" in text
     assert "cifar10 accuracy: skipped" in text
+
+
+def test_the_epoch_views_reuse_the_evaluation_pass_while_the_weights_are_the_same(monkeypatch):
+    trainer = Trainer(TrainConfig.from_dict({"data": "digits", "epochs": 1, "seed": 0}), templates.load("mlp"))
+    trainer.fit()
+    task, val = trainer.task, trainer.data.val
+    passes = []
+    original = Split.take
+    monkeypatch.setattr(Split, "take", lambda self, idx: passes.append(idx) or original(self, idx))
+    task.evaluate(val)
+    evaluated = len(passes)
+    reused = task.predict(val)
+    assert len(passes) == evaluated                     # no second pass over the split
+    task._kept = None
+    assert torch.equal(reused, task.predict(val))       # what a fresh pass predicts
+    state = {k: torch.zeros_like(v) for k, v in trainer.module.state_dict().items()}
+    trainer.module.load_state_dict(state)               # other weights: predicted again, not reused
+    before = len(passes)
+    assert task.predict(val).unique().numel() == 1 and len(passes) > before
