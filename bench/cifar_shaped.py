@@ -113,6 +113,7 @@ def plain_run(graph: dict, prepared: Prepared, cfg: TrainConfig, like: Trainer) 
     xv, yv = (t.to(device) for t in (prepared.val.inputs[0], prepared.val.target))
     torch.manual_seed(cfg.seed)
     model = compile_graph(graph).build().to(device, memory_format=fmt)
+    net = torch.compile(model) if cfg.compile else model
     params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=cfg.lr, **fused(params))     # fused on CUDA, as the trainer's
     scaler = torch.amp.GradScaler(device.type, enabled=amp == "fp16")
@@ -126,7 +127,7 @@ def plain_run(graph: dict, prepared: Prepared, cfg: TrainConfig, like: Trainer) 
         for i in range(0, n - bs + 1, bs):
             idx = perm[i:i + bs]
             with torch.autocast(device.type, dtype=half, enabled=half is not None):
-                loss = F.cross_entropy(model(x[idx].contiguous(memory_format=fmt)).float(), y[idx])
+                loss = F.cross_entropy(net(x[idx].contiguous(memory_format=fmt)).float(), y[idx])
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)

@@ -36,6 +36,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None, help="synthetic training samples")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--compile", action="store_true", help="torch.compile both models")
     return parser.parse_args(argv)
 
 
@@ -67,7 +68,7 @@ def throughput(args) -> None:
     n, batch, epochs = sizes(args)
     graph = resnet18_cifar()
     prepared = synthetic_prepared(graph, n, max(batch, n // 10))
-    cfg = config(epochs, batch, device, args.amp, log_points_per_epoch=5)
+    cfg = config(epochs, batch, device, args.amp, log_points_per_epoch=5, compile=args.compile)
     print(f"model: resnet18_cifar ({parameter_count(graph):,} parameters)")
     if not args.quick:      # warm-up: cuDNN's kernel choice, the allocator, first-call costs
         app_run(graph, prepared, config(1, batch, device, args.amp), monitor=False)
@@ -81,8 +82,23 @@ def throughput(args) -> None:
     print(f"data: synthetic 3x32x32, {n} training samples, batch {batch}, {epochs} epoch(s)")
     print(f"plain loop: {plain:.1f} samples/s")
     print(f"app trainer: {app:.1f} samples/s (monitoring on)")
-    print(f"ratio: {app / plain:.3f}")
+    note = " (quick: 4 steps, the run's fixed costs dominate: a smoke test, not a measurement)" if args.quick else ""
+    print(f"ratio: {app / plain:.3f}{note}")
     print(f"peak GPU memory: app {app_peak}, plain {peak_memory(trainer.device)}")
+    if trainer.device.type == "cuda":
+        print(f"app trainer, data on the host (pinned, non_blocking copies): {host_placed(graph, prepared, cfg):.1f} "
+              f"samples/s")
+
+
+def host_placed(graph, prepared, cfg) -> float:
+    """The trainer's samples/s with the data kept in host memory, as for data too big for the GPU."""
+    import runtime.train
+    decide = runtime.train.data_placement
+    runtime.train.data_placement = lambda *facts: "host"
+    try:
+        return app_run(graph, prepared, cfg)[0]
+    finally:
+        runtime.train.data_placement = decide
 
 
 def cifar_accuracy(args) -> None:

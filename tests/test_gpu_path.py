@@ -192,7 +192,7 @@ def test_gpu_check_cpu_quick_trains_both_loops_and_reports():
     assert "resnet18_cifar (11,173,962 parameters)" in text      # the CIFAR ResNet-18: 3x3 stem, no max-pool
     plain = float(re.search(r"^plain loop: ([\d.]+) samples/s$", text, re.M).group(1))
     app = float(re.search(r"^app trainer: ([\d.]+) samples/s \(monitoring on\)$", text, re.M).group(1))
-    ratio = float(re.search(r"^ratio: ([\d.]+)$", text, re.M).group(1))
+    ratio = float(re.search(r"^ratio: ([\d.]+) \(quick: ", text, re.M).group(1))
     assert plain > 0 and app > 0 and ratio == pytest.approx(app / plain, rel=0.06)   # both printed rounded
     assert "amp off; channels_last False; data on the device" in text     # a CPU gets none of the GPU's choices
     assert "peak GPU memory: app n/a (cpu), plain n/a (cpu)" in text
