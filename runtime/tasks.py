@@ -151,9 +151,9 @@ class SupervisedTask(Task):
         return metrics
 
     def _weights_version(self) -> tuple:
-        """Changes whenever a weight does (an optimizer step, loading other weights): tensors count their
-        in-place changes."""
-        return tuple(p._version for p in self.model.parameters())
+        """Changes whenever a weight or a buffer does (an optimizer step, batch norm's running statistics,
+        loading other weights): tensors count their in-place changes."""
+        return tuple(t._version for t in (*self.model.parameters(), *self.model.buffers()))
 
     def _outputs(self, split: Split):
         """The network's outputs for a whole split, batch by batch (the last evaluation's when it was of
