@@ -304,7 +304,7 @@ class Snapshots(Callback):
             arrays[f"input__{i}"] = _to_numpy(x)
         if self.watch_target is not None:
             arrays["target"] = _to_numpy(self.watch_target)
-        runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, **arrays)
+        runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, compress=False, **arrays)
 
 
 def watched_modules(result, generated, model) -> dict[str, str]:
