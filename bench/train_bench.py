@@ -8,7 +8,8 @@ model, data, batch size, optimizer, shuffling and per-epoch validation:
   off      NetCanvas's Trainer, no callbacks (monitor off)
   on       NetCanvas's Trainer writing a live run folder (metrics, snapshots, checkpoints)
 and prints samples/s (median of repeats, interleaved) and the ratios to the plain loop
-(target: monitoring on >= 0.95x). It also measures the time from ``runtime.runs.start()``
+(target: monitoring on >= 0.95x). A CIFAR-shaped run (the small ResNet on synthetic 3x32x32
+images, bench/cifar_shaped.py) compares monitoring on with the plain loop the same way. It also measures the time from ``runtime.runs.start()``
 to the first metrics record on disk, with and without a pre-started worker.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builder import templates  # noqa: E402
 from builder.codegen import compile_graph  # noqa: E402
@@ -92,6 +94,25 @@ def bench_loops(epochs: int, repeats: int) -> None:
         print(f"{key:<12} {p:>10.0f} {f:>12.0f} {o:>11.0f} {f / p:>10.3f} {o / p:>9.3f}")
 
 
+def bench_cifar(epochs: int, repeats: int, samples: int) -> None:
+    """The CIFAR-shaped run: the small ResNet on synthetic 3x32x32 images, 10 classes (bench/cifar_shaped.py)."""
+    from cifar_shaped import app_run, config, plain_run, resnet_small_cifar, synthetic_prepared
+    graph = resnet_small_cifar()
+    prepared = synthetic_prepared(graph, samples, samples // 4)
+    cfg = config(epochs, BATCH, "cpu")
+    print(f"\nCIFAR-shaped: resnet_small on synthetic 3x32x32, {samples} samples, batch {BATCH}, {epochs} epochs, "
+          f"median of {repeats} interleaved repeats")
+    _, trainer = app_run(graph, prepared, cfg)      # warm-up (first-call costs)
+    plain, on = [], []
+    for _ in range(repeats):
+        plain.append(plain_run(graph, prepared, cfg, like=trainer))
+        on.append(app_run(graph, prepared, cfg)[0])
+    ratios = sorted(o / p for o, p in zip(on, plain))   # each pair ran back to back: less exposed to other load
+    p, o = statistics.median(plain), statistics.median(on)
+    print(f"  plain {p:.0f} samples/s, monitoring on {o:.0f} samples/s, on/plain {o / p:.3f}; "
+          f"median of the pairs' ratios {statistics.median(ratios):.3f} (pairs: {', '.join(f'{r:.3f}' for r in ratios)})")
+
+
 def bench_first_point(repeats: int) -> None:
     graph = templates.load("digits_cnn")
     print("\ntime from runs.start() to the first metrics record on disk (digits_cnn on digits)")
@@ -120,10 +141,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cifar-only", action="store_true", help="only the CIFAR-shaped run")
+    parser.add_argument("--cifar-samples", type=int, default=4096, help="synthetic samples in the CIFAR-shaped run")
+    parser.add_argument("--cifar-epochs", type=int, default=2, help="epochs of the CIFAR-shaped run")
     args = parser.parse_args()
     print(f"torch {torch.__version__}")
-    bench_loops(args.epochs, args.repeats)
-    bench_first_point(args.repeats)
+    if not args.cifar_only:
+        bench_loops(args.epochs, args.repeats)
+    bench_cifar(args.cifar_epochs, args.repeats, args.cifar_samples)
+    if not args.cifar_only:
+        bench_first_point(args.repeats)
 
 
 if __name__ == "__main__":

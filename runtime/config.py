@@ -29,7 +29,8 @@ SUPERVISED = ("classification", "regression", "autoencoder", "vae")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "exponential", "cosine", "plateau", "onecycle")
 LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll")
-AMP = ("off", "bf16", "fp16")
+AMP = ("off", "auto", "bf16", "fp16")
+MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 ES_METRICS = ("val_loss", "val_acc", "train_loss")
 CONFIG_VERSION = 2      # 2: settings that do not apply are refused; defaults per mode and data set
@@ -266,11 +267,21 @@ SETTINGS: tuple[Setting, ...] = (
               "大于 1 时，每个批次会分到这么多块 GPU 上（通过 torchrun 使用 DistributedDataParallel）；批次大小仍是总数。"),
             lo=1, hi=64, step=1, group="run", surfaces=(FORM, CLI), metavar="N", applies=Applies(modes=SUPERVISED)),
     Setting("amp", "choice", "off", bilingual("Mixed precision", "混合精度"),
-            bilingual("Compute in 16-bit floats where safe: faster on recent GPUs, little gain on a CPU.",
-              "在安全的地方用 16 位浮点计算：在较新的 GPU 上更快，在 CPU 上收益不大。"),
+            bilingual("Compute in 16-bit floats where safe: faster on recent GPUs, little gain on a CPU. Automatic takes "
+              "bfloat16 on GPUs that have it, float16 with loss scaling on older CUDA GPUs, and float32 on a CPU.",
+              "在安全的地方用 16 位浮点计算：在较新的 GPU 上更快，在 CPU 上收益不大。自动：支持 bfloat16 的 GPU 用 "
+              "bfloat16，较旧的 CUDA GPU 用带损失缩放的 float16，CPU 上用 float32。"),
             choices=AMP, group="run", surfaces=(FORM, CLI),
-            choice_labels=_choices(off=("off (float32)", "关闭（float32）"), bf16=("bfloat16", "bfloat16"),
-                                   fp16=("float16", "float16"))),
+            choice_labels=_choices(off=("off (float32)", "关闭（float32）"), auto=("automatic", "自动"),
+                                   bf16=("bfloat16", "bfloat16"), fp16=("float16", "float16"))),
+    Setting("memory_format", "choice", "auto", bilingual("Memory layout", "内存布局"),
+            bilingual("How convolution networks store images: channels last is faster on recent GPUs. Automatic uses it "
+              "on a CUDA GPU for graphs with a Conv2d, and the plain layout elsewhere.",
+              "卷积网络怎样存放图像：通道在后（channels last）在较新的 GPU 上更快。自动：在 CUDA GPU 上、图中有 "
+              "Conv2d 时使用，其他情况用普通布局。"),
+            choices=MEMORY_FORMATS, group="run", surfaces=(FORM, CLI),
+            choice_labels=_choices(auto=("automatic", "自动"), channels_last=("channels last", "通道在后"),
+                                   contiguous=("contiguous", "连续（通道在前）"))),
     Setting("compile", "bool", False, bilingual("torch.compile", "torch.compile"),
             bilingual("Compile the model first: faster steps for big models, but the first step takes a while.",
               "先编译模型：大模型每步更快，但第一步要等一会儿。"), group="run", surfaces=(FORM, CLI)),
@@ -279,8 +290,10 @@ SETTINGS: tuple[Setting, ...] = (
             lo=0, hi=2**31 - 1, step=1, group="run", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
     Setting("snapshot_seconds", "float", 1.0, bilingual("Snapshot every (s)", "快照间隔（秒）"),
             bilingual("How often activations and the weight and gradient distributions are recorded "
-                      "(their norms: at every log point).",
-                      "多久记录一次激活值以及权重和梯度的分布（它们的范数在每个记录点都会记录）。"),
+                      "(their norms: at every log point). Less often when one recording takes more than 5% of "
+                      "this time, so recording never slows training by more than that.",
+                      "多久记录一次激活值以及权重和梯度的分布（它们的范数在每个记录点都会记录）。如果一次记录所用的"
+                      "时间超过这个间隔的 5%，就记录得更少，这样记录拖慢训练不会超过这个比例。"),
             lo=0.2, hi=600.0, step=0.5, unit="s", group="run", surfaces=(FORM,)),
     # -- fine-tuning and resuming -----------------------------------------------------------------------------------------------
     Setting("init_from", "text", None, bilingual("Start from", "起始权重"),

@@ -65,3 +65,47 @@ def cpu_threads(processes=1):
     except AttributeError:      # not on Linux
         cores = os.cpu_count() or 1
     return max(1, (cores - 1) // max(1, processes))
+
+
+# -- what runs where on an accelerator (pure decisions; the trainer asks the device for the facts) ----------
+DEVICE_DATA_SHARE = 0.4   # of the free device memory; the rest is the model's, its gradients' and activations'
+
+
+def data_placement(data_bytes: int, device_type: str, free_bytes: int | None) -> str:
+    """Where a run's data live: "device" (indexed there, no copies per step) or "host" (page-locked batches
+    copied to the device with ``non_blocking``): data over ``DEVICE_DATA_SHARE`` of the device's free
+    memory stay on the host. A CPU (and MPS, whose memory is the host's) keeps everything as it is."""
+    if device_type != "cuda" or free_bytes is None:
+        return "device"
+    return "device" if data_bytes <= DEVICE_DATA_SHARE * free_bytes else "host"
+
+
+def free_memory(device: torch.device) -> int | None:
+    """Free bytes on a CUDA device (None elsewhere)."""
+    if device.type != "cuda":
+        return None
+    free, _total = torch.cuda.mem_get_info(device)
+    return int(free)
+
+
+def amp_mode(requested: str, device_type: str, bf16_supported: bool) -> str:
+    """The mixed precision a run computes in: "off", "bf16" or "fp16". "auto" takes bfloat16 where the GPU
+    has it (no loss scaling needed), float16 with a loss scaler on older CUDA GPUs, and float32 elsewhere:
+    a CPU never gets half precision it did not ask for."""
+    if requested != "auto":
+        return requested
+    if device_type != "cuda":
+        return "off"
+    return "bf16" if bf16_supported else "fp16"
+
+
+def bf16_supported(device: torch.device) -> bool:
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+
+def channels_last(requested: str, device_type: str, has_conv2d: bool) -> bool:
+    """Whether the model and its 4-D image batches use the channels-last layout: "auto" uses it on CUDA for
+    graphs with a Conv2d (tensor cores read NHWC); a CPU keeps the contiguous layout unless asked."""
+    if requested == "auto":
+        return device_type == "cuda" and has_conv2d
+    return requested == "channels_last"

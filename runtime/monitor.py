@@ -41,6 +41,14 @@ METRICS_SECONDS = 0.1  # step records are written in batches at most this often 
 STATUS_SECONDS = 0.5   # status.json while running (the page polls about once a second)
 CHECKPOINT_SECONDS = 10.0
 MAX_CONFUSION_CLASSES = MAX_CLASSES    # a matrix is k x k; above this many classes, the most frequent k
+# Paced diagnostics wait at least their own cost over this share: a slow machine, or a big model, where one
+# snapshot takes 0.5 s gets one every 10 s, not one every second that halves the training speed.
+MONITOR_SHARE = 0.05
+
+
+def paced_gap(seconds: float, cost: float) -> float:
+    """Seconds between two paced diagnostics that asked for ``seconds`` and last took ``cost``."""
+    return max(seconds, cost / MONITOR_SHARE)
 
 
 def run_callbacks(run_dir: Path) -> list[Callback]:
@@ -64,10 +72,11 @@ class Pacer:
     def __init__(self):
         self.last = 0.0
         self.done = None        # the epoch record last handled
+        self.cost = 0.0         # seconds the work took last time (``paced_gap``)
 
     def due(self, record: dict, seconds: float, final: bool = False) -> bool:
         now = time.time()
-        if record is self.done or not (final or record["epoch"] == 0 or now - self.last >= seconds):
+        if record is self.done or not (final or record["epoch"] == 0 or now - self.last >= paced_gap(seconds, self.cost)):
             return False
         self.last, self.done = now, record
         return True
@@ -178,6 +187,7 @@ class Snapshots(Callback):
         self.dir = run_dir
         self.last = 0.0
         self.gradient_snapshots = 0     # snapshots taken with the gradients there
+        self.cost = 0.0                 # seconds the last snapshot took (``paced_gap``)
         self.pending_norms = None       # norms of the log step under way, written with its record
         self.lines: list[str] = []      # records not yet written (appended in batches, like metrics.jsonl)
         self.last_flush = 0.0
@@ -202,7 +212,9 @@ class Snapshots(Callback):
             return
         if trainer.log_step and self.pending_norms is None:    # a GAN's first backward: the discriminator's
             self.pending_norms = self.norms()
-        if not self.gradient_snapshots or time.time() - self.last >= trainer.cfg.snapshot_seconds:
+        # at log points only: a snapshot reads the device, which the steps between them never wait for
+        due = not self.gradient_snapshots or time.time() - self.last >= paced_gap(trainer.cfg.snapshot_seconds, self.cost)
+        if trainer.log_step and due:
             self.gradient_snapshots += 1
             self.snapshot(trainer)
 
@@ -240,6 +252,10 @@ class Snapshots(Callback):
 
     def snapshot(self, t) -> None:
         self.last = time.time()
+        self._record(t)
+        self.cost = time.time() - self.last
+
+    def _record(self, t) -> None:
         layers = {}
         for key, module in self.layers:
             params = list(module.parameters())
@@ -288,7 +304,7 @@ class Snapshots(Callback):
             arrays[f"input__{i}"] = _to_numpy(x)
         if self.watch_target is not None:
             arrays["target"] = _to_numpy(self.watch_target)
-        runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, **arrays)
+        runfiles.write_npz(self.dir / runfiles.ACTIVATIONS, compress=False, **arrays)
 
 
 def watched_modules(result, generated, model) -> dict[str, str]:
@@ -393,6 +409,7 @@ class EpochViews(Callback):
     def on_epoch_end(self, trainer, record):
         if trainer.cfg.monitor and self.pacer.due(record, trainer.cfg.snapshot_seconds):
             self.draw(trainer, record["epoch"])
+            self.pacer.cost = time.time() - self.pacer.last
 
     def on_fit_end(self, trainer, summary):
         if trainer.cfg.monitor and trainer.history and self.pacer.due(trainer.history[-1], 0, final=True):

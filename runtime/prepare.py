@@ -33,6 +33,38 @@ class Split:
     def to(self, device) -> "Split":
         return Split([x.to(device) for x in self.inputs], self.target.to(device) if self.target is not None else None)
 
+    def nbytes(self) -> int:
+        tensors = [*self.inputs, *([self.target] if self.target is not None else [])]
+        return sum(t.numel() * t.element_size() for t in tensors)
+
+
+class HostSplit(Split):
+    """A split too big for the device: the tensors stay in host memory and each batch is gathered on the
+    host, page-locked and copied to ``device`` without waiting (``non_blocking``), so the copy overlaps the
+    work already queued on the GPU. Indices must be on the host (``inputs[0].device``)."""
+
+    def __init__(self, inputs, target, device):
+        super().__init__(inputs, target)
+        self.device = torch.device(device)
+
+    def _staged(self, t: torch.Tensor) -> torch.Tensor:
+        if self.device.type == "cuda":      # page-locked memory needs an accelerator
+            t = t.pin_memory()
+        return t.to(self.device, non_blocking=True)
+
+    def take(self, idx):
+        inputs, target = super().take(idx)
+        return [self._staged(x) for x in inputs], (self._staged(target) if target is not None else None)
+
+
+def place(split: Split | None, device, placement: str) -> Split | None:
+    """``split`` on ``device`` ("device") or in host memory with batches copied to it ("host")."""
+    if split is None:
+        return None
+    if placement == "host":
+        return HostSplit(split.inputs, split.target, device)
+    return split.to(device)
+
 
 @dataclass
 class Prepared:

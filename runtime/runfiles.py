@@ -165,9 +165,11 @@ def read_jsonl(path: Path, start: int = 0) -> tuple[list[dict], int]:
     return records, start + end
 
 
-def write_npz(path: Path, **arrays) -> None:
+def write_npz(path: Path, compress: bool = True, **arrays) -> None:
+    """``arrays`` as one .npz file; ``compress=False`` for files rewritten every few seconds while a run
+    trains, where zlib would cost more time than the disk space it saves."""
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    (np.savez_compressed if compress else np.savez)(buf, **arrays)
     write_bytes(path, buf.getvalue())
 
 

@@ -69,7 +69,7 @@ class Task(abc.ABC):
     def net(self, *inputs):
         """Run the network: through DDP / torch.compile when training, plainly when evaluating
         (evaluation on one rank must not wait for the others)."""
-        return (self.trainer.model if torch.is_grad_enabled() else self.trainer.module)(*inputs)
+        return (self.trainer.model if torch.is_grad_enabled() else self.trainer.module)(*self.trainer.laid_out(inputs))
 
     @abc.abstractmethod
     def loss(self, inputs, target, train: bool) -> tuple[torch.Tensor, dict]:
@@ -107,6 +107,8 @@ class SupervisedTask(Task):
         self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
         self.smoothing = self.cfg.label_smoothing
+        self._seen: list | None = None      # outputs collected while evaluating
+        self._kept = None                   # (split, weights' versions, outputs) of the last evaluation
 
     def _class_loss(self, out, target):
         """Cross-entropy (or NLL on log-probabilities), with label smoothing as torch defines it:
@@ -121,6 +123,8 @@ class SupervisedTask(Task):
 
     def loss(self, inputs, target, train):
         out = self.outputs(inputs).float()
+        if self._seen is not None:
+            self._seen.append(out.detach())
         if self.classify:
             if self.kind == "bce":
                 logit = out.reshape(-1)
@@ -135,6 +139,33 @@ class SupervisedTask(Task):
         fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]
         return fn(out, target), {"mae": (out - target).abs().mean().detach()}
 
+    def evaluate(self, split: Split) -> dict:
+        """As ``Task.evaluate``, keeping the outputs: the epoch's views then predict the same split with the
+        same weights without a second pass over it."""
+        self._seen = []
+        try:
+            metrics = super().evaluate(split)
+            self._kept = (split, self._weights_version(), torch.cat(self._seen))
+        finally:
+            self._seen = None
+        return metrics
+
+    def _weights_version(self) -> tuple:
+        """Changes whenever a weight or a buffer does (an optimizer step, batch norm's running statistics,
+        loading other weights): tensors count their in-place changes."""
+        return tuple(t._version for t in (*self.model.parameters(), *self.model.buffers()))
+
+    def _outputs(self, split: Split):
+        """The network's outputs for a whole split, batch by batch (the last evaluation's when it was of
+        this split with these weights)."""
+        kept = self._kept
+        if kept is not None and kept[0] is split and kept[1] == self._weights_version():
+            yield kept[2]
+            return
+        for start in range(0, len(split), EVAL_BATCH):
+            inputs, _ = split.take(slice(start, start + EVAL_BATCH))
+            yield self.outputs(inputs).float()
+
     def predict(self, split: Split) -> torch.Tensor:
         """Class ids (classification) or outputs (regression) for a whole split."""
         return self.predictions(split)[0]
@@ -146,9 +177,7 @@ class SupervisedTask(Task):
         was = self.model.training
         self.model.eval()
         preds, scores = [], []
-        for start in range(0, len(split), EVAL_BATCH):
-            inputs, _ = split.take(slice(start, start + EVAL_BATCH))
-            out = self.outputs(inputs).float()
+        for out in self._outputs(split):
             if self.classify and self.kind == "bce":
                 logit = out.reshape(-1)
                 preds.append((logit > 0).long())
@@ -263,7 +292,7 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t = self.trainer
         t.module.eval()
         t.discriminator.eval()
-        real = split.inputs[0][:EVAL_BATCH]
+        real = split.take(slice(0, EVAL_BATCH))[0][0]    # on the device, wherever the split lives
         n = real.shape[0]
         gen = torch.Generator(device=t.device).manual_seed(self.cfg.seed + 1)
         fake = self.net(self.noise(n, gen))

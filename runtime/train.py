@@ -21,9 +21,9 @@ from builder.errors import CodedError
 from . import checkpoint, distributed
 from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
-from .device import facts, pick
+from .device import amp_mode, bf16_supported, channels_last, data_placement, facts, free_memory, pick
 from .optim import Schedule, make_optimizer
-from .prepare import Prepared, prepare
+from .prepare import Prepared, place, prepare
 from .monitor import run_callbacks
 from .tasks import TASKS
 
@@ -93,6 +93,8 @@ class Trainer:
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
             torch.cuda.set_device(self.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True   # batches keep their shape: cuDNN times its kernels once, keeps the fastest
         self.device_facts = facts(self.device)
         self.device_name = self.device_facts["device"]
         distributed.init(self.dist, self.device)
@@ -100,9 +102,8 @@ class Trainer:
         self.data = (prepared or prepare(cfg, graph, discriminator))
         # what was not given takes the defaults for this run's mode and data set (runtime.config)
         self.cfg = cfg = cfg.resolved(self.data.mode, None if cfg.upload else cfg.data)
-        self.data.train = self.data.train.to(self.device)
-        self.data.val = self.data.val.to(self.device) if self.data.val else None
-        self.data.test = self.data.test.to(self.device) if self.data.test else None
+        self.data_placement = self._place_data()
+        self.amp = amp_mode(cfg.amp, self.device.type, bf16_supported(self.device))   # "auto" decided here
         self.compiled = compile_graph(graph, self.data.check)
         seed_everything(cfg.seed)
         self.module = self.compiled.build().to(self.device)   # unwrapped: saved, hooked, exported
@@ -114,6 +115,7 @@ class Trainer:
         if self.data.mode == "gan":
             self.d_compiled = compile_graph(discriminator, self.data.disc_check)
             self.discriminator = self.d_compiled.build().to(self.device)
+        self.channels_last = self._memory_format()
         self.start_epoch, self.step = 0, 0
         self.epochs_completed = 0
         self.log_step = False       # whether the step under way ends at a log point (callbacks read it)
@@ -132,7 +134,7 @@ class Trainer:
             self.d_schedule = Schedule(self.d_optimizer, cfg, self.steps_per_epoch * cfg.d_steps,
                                        self.total_steps * cfg.d_steps, cfg.d_lr)
         self._restore_optimizers()
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=cfg.amp == "fp16")
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         if self.dist.enabled:
             self.model = torch.nn.parallel.DistributedDataParallel(
                 self.module, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
@@ -150,6 +152,30 @@ class Trainer:
         self.samples_seen = 0
 
     # -- set-up helpers ---------------------------------------------------------------
+    def _place_data(self) -> str:
+        """The splits on the device when they fit in a share of its free memory, else in host memory with
+        each batch copied over (``runtime.device.data_placement``); which of the two it is."""
+        d = self.data
+        splits = [s for s in (d.train, d.val, d.test) if s is not None]
+        where = data_placement(sum(s.nbytes() for s in splits), self.device.type, free_memory(self.device))
+        d.train, d.val, d.test = (place(s, self.device, where) for s in (d.train, d.val, d.test))
+        return where
+
+    def _memory_format(self) -> bool:
+        """Whether the networks use the channels-last layout (``runtime.device.channels_last``); converts them."""
+        nets = [m for m in (self.module, self.discriminator) if m is not None]
+        has_conv2d = any(isinstance(layer, torch.nn.Conv2d) for net in nets for layer in net.modules())
+        use = channels_last(self.cfg.memory_format, self.device.type, has_conv2d)
+        for net in nets if use else ():
+            net.to(memory_format=torch.channels_last)
+        return use
+
+    def laid_out(self, inputs):
+        """A batch's 4-D inputs in the networks' memory layout (as they are unless channels-last)."""
+        if not self.channels_last:
+            return inputs
+        return [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in inputs]
+
     def _steps_per_epoch(self) -> int:
         world = self.dist.world
         if self.cfg.batch_size % world:
@@ -229,9 +255,9 @@ class Trainer:
 
     # -- the step machinery the tasks use ----------------------------------------------
     def autocast(self):
-        if self.cfg.amp == "off":
+        if self.amp == "off":
             return contextlib.nullcontext()
-        dtype = torch.bfloat16 if self.cfg.amp == "bf16" else torch.float16
+        dtype = torch.bfloat16 if self.amp == "bf16" else torch.float16
         return torch.autocast(self.device.type, dtype=dtype)
 
     def backward_and_step(self, loss, optimizer, schedule) -> None:
@@ -274,7 +300,7 @@ class Trainer:
                 perm = torch.randperm(n, generator=gen)
                 if world > 1:   # every world-th sample: the ranks' batches make up the global batch
                     perm = perm[self.dist.rank::world][:n // world]
-                perm = perm.to(self.device)
+                perm = perm.to(train.inputs[0].device)    # where the split indexes: the device, or the host
                 window, epoch_sums = {}, {}
                 window_steps = epoch_steps = 0
                 window_start, window_samples = time.time(), 0
@@ -404,7 +430,7 @@ class Trainer:
             elif self.data.mode == "regression":
                 from .data import invert_target
                 pred, _ = self.task.predictions(test)
-                true = test.target.reshape(pred.shape).float()
+                true = test.target.to(pred.device).reshape(pred.shape).float()
                 units = {f"test_{k}": v for k, v in regression_scores(
                     invert_target(self.data.preprocess, pred), invert_target(self.data.preprocess, true)).items()}
                 metrics.pop("test_mae", None)       # in the data's units below, not the trained ones

@@ -272,7 +272,7 @@ def test_options_l1_clip_freeze_early_stopping_test_split(tmp_path):
     assert not torch.equal(final["fc2.weight"], init["fc2.weight"])    # trained
 
 
-@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+@pytest.mark.parametrize("amp", ["bf16", "fp16", "auto"])
 def test_mixed_precision_scripts_run(tmp_path, amp):
     script = write_script(tmp_path, template("mlp"), {"data": "digits", "amp": amp, "grad_clip": 1.0})
     assert "torch.autocast" in script.read_text()

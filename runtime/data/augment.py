@@ -161,14 +161,15 @@ def random_flip(x: torch.Tensor, p: float, g: torch.Generator | None, dim: int =
 
 # ----------------------------------------------------------------------------- pixel values
 
-def gaussian_blur(x: torch.Tensor, sigma) -> torch.Tensor:
+def gaussian_blur(x: torch.Tensor, sigma, max_sigma: float | None = None) -> torch.Tensor:
     """Separable Gaussian blur with per-sample ``sigma`` (number or (B,) tensor), pixels;
     the kernel reaches ceil(3 * max sigma) pixels each way, edges replicated. sigma 0
-    leaves an image as it is."""
+    leaves an image as it is. ``max_sigma``: a bound on ``sigma`` known on the host, so the
+    kernel's size is not read back from the device (a wait for the GPU on every batch)."""
     _check_images(x)
     b, c, h, w = x.shape
     sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).expand(b)
-    smax = float(sig.max()) if b else 0.0
+    smax = max_sigma if max_sigma is not None else (float(sig.max()) if b else 0.0)
     if smax <= 0:
         return x
     radius = max(1, min(int(math.ceil(3 * smax)), max(h, w) - 1))
@@ -235,7 +236,7 @@ class Augmenter:
         x = random_flip(x, cfg["hflip"], g, -1)
         x = random_flip(x, cfg["vflip"], g, -2)
         if cfg["blur"]:
-            x = gaussian_blur(x, _rand(g, b, x, 0.0, cfg["blur"]))
+            x = gaussian_blur(x, _rand(g, b, x, 0.0, cfg["blur"]), max_sigma=cfg["blur"])
         if cfg["brightness"]:
             x = adjust_brightness(x, _rand(g, b, x, -cfg["brightness"], cfg["brightness"]))
         if cfg["contrast"]:
