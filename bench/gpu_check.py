@@ -12,8 +12,6 @@ Both loops use what the trainer decides for the device (``runtime.device``): bfl
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -23,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cifar_shaped import (app_run, config, parameter_count, plain_run, resnet18_cifar,  # noqa: E402
                           synthetic_prepared)
+from runtime.config import CIFAR_AUGMENT  # noqa: E402  (cifar_shaped puts the project on the path)
 
-CIFAR_FILE = "cifar-10-binary.tar.gz"
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -102,23 +100,20 @@ def host_placed(graph, prepared, cfg) -> float:
 
 
 def cifar_accuracy(args) -> None:
-    """2 epochs on the real CIFAR-10 when its files and reader are there; otherwise says why not."""
-    folder = Path(os.environ.get("NETCANVAS_DATA", Path.home() / ".cache" / "netcanvas")) / "cifar10"
+    """2 epochs on the real CIFAR-10 when its file is in the cache folder; otherwise says why not."""
+    from runtime.data import standard
     if args.synthetic or args.quick:
         print("cifar10 accuracy: skipped: synthetic data only")
         return
-    if importlib.util.find_spec("runtime.data.standard") is None:
-        print("cifar10 accuracy: skipped: runtime.data.standard (the CIFAR-10 reader) is not here")
-        return
-    if not (folder / CIFAR_FILE).exists():
-        print(f"cifar10 accuracy: skipped: files missing: {folder / CIFAR_FILE}")
+    missing = standard.missing_files("cifar10")
+    if missing:
+        print(f"cifar10 accuracy: skipped: files missing: {', '.join(str(standard.folder('cifar10') / m) for m in missing)}")
         return
     from runtime.train import Trainer
-    cfg = config(2, 512, "cuda", args.amp, data="cifar10", val_split=0.1,
-                 augment={"hflip": 0.5, "translate": 0.125}, optimizer="momentum", lr=0.05, schedule="onecycle")
-    trainer = Trainer(cfg, resnet18_cifar())
-    summary = trainer.fit()
-    print(f"cifar10 accuracy after 2 epochs: {summary.get('test_acc', summary.get('val_acc'))}")
+    cfg = config(2, 512, "cpu" if args.cpu else "cuda", args.amp, data="cifar10", val_split=0.1,
+                 augment=dict(CIFAR_AUGMENT), optimizer="momentum", lr=0.05, schedule="onecycle")
+    summary = Trainer(cfg, resnet18_cifar()).fit()
+    print(f"cifar10 test accuracy after 2 epochs: {summary.get('test_acc')}")
 
 
 def main(argv=None) -> None:
