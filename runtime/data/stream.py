@@ -77,7 +77,8 @@ class PackedPaths:
 
 # ----------------------------------------------------------------------------- listing
 
-def _check_folder(path) -> Path:
+def check_folder(path) -> Path:
+    """The folder's resolved path; a DataError when it is missing or a file."""
     root = Path(str(path)).expanduser()
     if not root.exists():
         raise DataError("data.folder_missing", path=str(path)[:200])
@@ -156,7 +157,7 @@ def list_folder(path, size: int = 28, color: str = "grey", name: str | None = No
     image's class is the folder that holds it). Nothing is decoded here. Links leaving the folder,
     images outside a class folder, fewer than two classes and the class limits are refused."""
     size, channels = _image_options(size, color)
-    root = _check_folder(path)
+    root = check_folder(path)
     listing = _Listing(root)
     listing.walk(root, 0)
     if not listing.paths:
