@@ -29,7 +29,7 @@ from .errors import DataError
 MAX_STREAM_IMAGES = 2_000_000
 MAX_LISTED_ENTRIES = 4_000_000
 MAX_DEPTH = 4
-STATS_SAMPLES = 2_000          # training images decoded for normalisation statistics and checks
+STATS_SAMPLES = 1_000          # training images decoded for normalisation statistics and checks
 
 
 @dataclass
