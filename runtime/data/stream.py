@@ -142,21 +142,12 @@ class _Listing:
             self.skipped.append(rel)
 
 
-def _image_options(size, color) -> tuple[int, int]:
-    if isinstance(size, bool) or not isinstance(size, int) or not uploads.IMAGE_SIZES[0] <= size <= uploads.IMAGE_SIZES[1]:
-        raise DataError("data.option_range", option="size", value=str(size)[:20], low=uploads.IMAGE_SIZES[0],
-                        high=uploads.IMAGE_SIZES[1])
-    if color not in ("grey", "gray", "rgb"):
-        raise DataError("data.bad_option", option="color", value=str(color)[:20], expected=["grey", "rgb"])
-    return size, 3 if color == "rgb" else 1
-
-
 def list_folder(path, size: int = 28, color: str = "grey", name: str | None = None,
                 normalize: bool = False) -> FolderImages:
     """List an image folder for streaming: ``path/<class>/<image>`` (deeper folders are fine: an
     image's class is the folder that holds it). Nothing is decoded here. Links leaving the folder,
     images outside a class folder, fewer than two classes and the class limits are refused."""
-    size, channels = _image_options(size, color)
+    _, channels = uploads.image_mode(size, color)
     root = check_folder(path)
     listing = _Listing(root)
     listing.walk(root, 0)
