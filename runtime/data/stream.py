@@ -170,10 +170,11 @@ def read_image(path: str, size: int, mode: str) -> np.ndarray | None:
     per-image pixel limit: the upload's decode budget for one image)."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(uploads.MAX_MEMBER_BYTES + 1)
+            nbytes = os.fstat(fh.fileno()).st_size
+            if nbytes > uploads.MAX_MEMBER_BYTES:
+                return None
+            data = fh.read(nbytes)      # not read(limit): that would allocate the whole limit for every image
     except OSError:
-        return None
-    if len(data) > uploads.MAX_MEMBER_BYTES:
         return None
     try:
         return uploads._decode_image(data, size, mode)
