@@ -116,6 +116,14 @@ def test_a_resumed_streamed_run_ends_where_an_uninterrupted_one_does(tmp_path):
     assert rest["epochs"] == 3 and rest["train_loss"] == pytest.approx(whole["train_loss"], rel=1e-5)
 
 
+def test_augmentation_applies_to_streamed_batches(tmp_path):
+    folder = image_folder(tmp_path / "imgs", per_class=20)
+    plain, _ = train(config(folder, epochs=1), GRAPH)
+    brightened, _ = train(config(folder, epochs=1, augment={"brightness": 0.5}), GRAPH)
+    assert brightened.data.image_inputs == [True] and brightened.augmenter is not None
+    assert brightened.history[1]["train_loss"] != pytest.approx(plain.history[1]["train_loss"], rel=1e-4)
+
+
 # ----------------------------------------------------------------------------- bad folders
 
 def _code(fn, *args, **kw) -> str:
