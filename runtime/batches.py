@@ -64,6 +64,13 @@ def unreadable_files(prepared, limit: int = 20) -> dict | None:
     return {"count": len(seen), "files": [dataset.name_of(i) for i in sorted(seen)[:limit]]}
 
 
+def close_workers(prepared) -> None:
+    """Stop the decoding workers of a run's streamed splits (at the end of ``fit``)."""
+    for part in (prepared.train, prepared.val, prepared.test):
+        if isinstance(part, StreamSplit):
+            part.close()
+
+
 def worker_count() -> int:
     """Decoding processes: one core stays with the training loop (none on a single core)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -189,6 +196,11 @@ class StreamSplit:
                 if not len(target):
                     continue
             yield [x], target
+
+    def close(self) -> None:
+        """Stop the worker processes now (dropping the last reference to the loader's iterator shuts
+        them down); a later pass starts new ones."""
+        self._loader = None
 
     def epoch_batches(self, gen: torch.Generator, batch: int, steps: int, dist) -> Iterator:
         order = _rank_order(torch.randperm(len(self), generator=gen), dist)

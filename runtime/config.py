@@ -71,8 +71,11 @@ SETTINGS: tuple[Setting, ...] = (
               "你自己的数据：CSV、NPZ、按文件夹分类的图片 zip，或从磁盘流式读取的本地类别文件夹（代替内置数据集）。"),
             group="data", surfaces=(DATA, CLI), metavar="PATH", nullable=True),
     Setting("upload_options", "dict", {}, bilingual("Upload options", "上传选项"),
-            bilingual("How to read the uploaded file: the target column, the task, the image size and colour.",
-              "如何读取上传的文件：目标列、任务、图像尺寸和颜色。"), group="data", surfaces=(DATA,)),
+            bilingual("How to read the uploaded file or folder: the target column, the task, the image size and colour "
+                      "(KEY=VALUE, such as size=32, color=rgb, normalize=true, target=label).",
+              "如何读取上传的文件或文件夹：目标列、任务、图像尺寸和颜色（KEY=VALUE，例如 size=32、color=rgb、"
+              "normalize=true、target=label）。"), group="data", surfaces=(DATA, CLI), flags=("--upload-option",),
+            metavar="KEY=VALUE"),
     Setting("val_split", "share", 0.2, bilingual("Validation", "验证集"),
             bilingual("Share of the samples held out to measure the model while it trains (every class in proportion).",
               "留出来在训练过程中评估模型的样本比例（各类别按比例抽取）。"),

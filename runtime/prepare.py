@@ -63,7 +63,8 @@ class Prepared:
 def load_dataset(cfg: TrainConfig):
     try:
         if cfg.upload and is_folder(cfg.upload):     # a local image folder: streamed from disk
-            from .data import stream
+            from .data import stream, uploads
+            uploads.check_option_names(stream.list_folder, cfg.upload_options)
             return stream.list_folder(cfg.upload, **cfg.upload_options)
         if cfg.upload:
             from .data import uploads

@@ -19,7 +19,7 @@ from builder.codegen import compile_graph
 from builder.errors import CodedError
 
 from . import checkpoint, distributed
-from .batches import epoch_batches, samples_in, unreadable_files
+from .batches import close_workers, epoch_batches, samples_in, unreadable_files
 from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
 from .device import facts, pick
@@ -325,6 +325,7 @@ class Trainer:
         summary = self.summary()
         for cb in self.callbacks:
             cb.on_fit_end(self, summary)
+        close_workers(self.data)
         distributed.shutdown(self.dist)
         return summary
 

@@ -99,14 +99,14 @@ def test_the_test_split_is_scored_on_the_files_it_names(tmp_path):
     assert summary["test_acc"] >= 0.9 and summary["val_acc"] >= 0.9 and len(names) == 20
 
 
-@pytest.mark.slow
 def test_a_resumed_streamed_run_ends_where_an_uninterrupted_one_does(tmp_path):
     folder = image_folder(tmp_path / "imgs")
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(GRAPH))
     conf = tmp_path / "c.json"
-    conf.write_text(json.dumps({"upload_options": {"size": SIDE, "normalize": True}, "lr": 0.02, "batch_size": 16}))
-    base = ["train", str(graph), "--upload", str(folder), "--config", str(conf)]
+    conf.write_text(json.dumps({"lr": 0.02, "batch_size": 16}))
+    base = ["train", str(graph), "--upload", str(folder), "--config", str(conf), "--upload-option", f"size={SIDE}",
+            "--upload-option", "normalize=true"]
     assert runtime_cli(base + ["--epochs", "3", "--out", str(tmp_path / "whole")]) == 0
     assert runtime_cli(base + ["--epochs", "1", "--out", str(tmp_path / "first")]) == 0
     assert runtime_cli(base + ["--epochs", "3", "--init-from", str(tmp_path / "first" / "checkpoint_last.pt"),
@@ -114,6 +114,8 @@ def test_a_resumed_streamed_run_ends_where_an_uninterrupted_one_does(tmp_path):
     whole = json.loads((tmp_path / "whole" / "summary.json").read_text())
     rest = json.loads((tmp_path / "rest" / "summary.json").read_text())
     assert rest["epochs"] == 3 and rest["train_loss"] == pytest.approx(whole["train_loss"], rel=1e-5)
+    assert json.loads((tmp_path / "rest" / "config.json").read_text())["upload_options"] == {"size": SIDE,
+                                                                                               "normalize": True}
 
 
 def test_augmentation_applies_to_streamed_batches(tmp_path):
@@ -198,6 +200,8 @@ def test_the_command_line_trains_on_a_folder_and_prints_its_summary(tmp_path):
     assert status.returncode == 0, status.stderr
     summary = json.loads(status.stdout.strip().splitlines()[-1])
     assert summary["epochs"] == 3 and summary["val_acc"] >= 0.9 and "test_acc" in summary
+    typo = _cli_train(tmp_path, folder, "--upload-option", "colour=rgb")
+    assert typo.returncode == 1 and 'Option "colour" = rgb is not accepted' in typo.stderr and "color=…" in typo.stderr
     missing = _cli_train(tmp_path, tmp_path / "no_such_folder")
     assert missing.returncode == 1 and "There is no folder at" in missing.stderr and "Traceback" not in missing.stderr
 

@@ -618,15 +618,23 @@ def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = 
 
 # ----------------------------------------------------------------------------- any upload
 
+def check_option_names(loader, options: dict) -> None:
+    """Refuse an option ``loader`` does not take (a typo on the command line or in a config file)."""
+    import inspect
+    names = list(inspect.signature(loader).parameters)[1:]      # after the source
+    for key, value in options.items():
+        if key not in names:
+            raise DataError("data.bad_option", option=str(key)[:40], value=str(value)[:20],
+                            expected=[f"{n}=…" for n in names])
+
+
 def load_upload(src, filename: str | None = None, **options) -> DataSet:
     """Pick the loader by file extension: .csv/.tsv/.txt, .npz, .zip."""
     fname = filename or (str(src) if isinstance(src, (str, os.PathLike)) else getattr(src, "name", None))
     ext = Path(str(fname or "")).suffix.lower()
-    if ext in (".csv", ".tsv", ".txt"):
-        return load_csv(src, **options)
-    if ext == ".npz":
-        return load_npz(src, **options)
-    if ext == ".zip":
-        return load_image_zip(src, **options)
-    raise DataError("data.unknown_format", ext=ext or "?")
+    loaders = {".csv": load_csv, ".tsv": load_csv, ".txt": load_csv, ".npz": load_npz, ".zip": load_image_zip}
+    if ext not in loaders:
+        raise DataError("data.unknown_format", ext=ext or "?")
+    check_option_names(loaders[ext], options)
+    return loaders[ext](src, **options)
 
