@@ -108,11 +108,20 @@ class ToModel:
 
     def __init__(self, normalize: dict | None, to_shape: list[int] | None):
         self.normalize, self.to_shape = normalize, to_shape
+        self._stats: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def stats(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) on ``device``, copied there once (not a host-to-device copy every step)."""
+        if device not in self._stats:
+            rec = self.normalize
+            self._stats[device] = tuple(torch.tensor(rec[k], device=device).reshape(rec["shape"]) for k in ("mean", "std"))
+        return self._stats[device]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         x = x.float().div_(255.0)
         if self.normalize is not None:
-            x = portable.normalize(x, self.normalize)
+            mean, std = self.stats(x.device)
+            x = (x - mean) / std          # portable.normalize, with the statistics already on the device
         return x.reshape(x.shape[0], *self.to_shape) if self.to_shape else x
 
 
