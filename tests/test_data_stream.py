@@ -208,7 +208,6 @@ def test_the_command_line_trains_on_a_folder_and_prints_its_summary(tmp_path):
 
 # ----------------------------------------------------------------------------- the Data page
 
-@pytest.mark.slow
 def test_the_data_page_takes_a_folder_path_and_shows_its_classes(tmp_path, monkeypatch):
     from tests.test_data_page_app import choice, open_data_page
     folder = image_folder(tmp_path / "imgs", per_class=30)
