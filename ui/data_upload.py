@@ -36,8 +36,9 @@ def safe_filename(name: str | None) -> str:
 
 
 def kind_of(name: str | Path) -> str:
-    """"csv", "npz" or "zip" by extension, "folder" for a local image folder; a DataError for anything else."""
-    if Path(str(name)).is_dir():
+    """"csv", "npz" or "zip" by extension, "folder" for a local image folder (an absolute path: an
+    uploaded file's bare name never is one); a DataError for anything else."""
+    if Path(str(name)).is_absolute() and Path(str(name)).is_dir():
         return "folder"
     ext = Path(str(name)).suffix.lower()
     if ext in (".csv", ".tsv", ".txt"):
