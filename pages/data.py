@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from builder import templates
 from builder.i18n import pick
 from runtime.config import BY_NAME
 from runtime.data import builtin
 from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
+from ui import data_download
 from ui import data_preview
 from ui import data_upload
 from ui import data_view
@@ -190,21 +192,31 @@ with card:
 # ---------------------------------------------------------------------------- the chosen data
 view = None
 load_error = None
+download_first = not choice["upload"] and data_download.needs_download(choice["data"])   # only on the button
 try:
     with st.spinner(localized("datapage.loading")):
         if choice["upload"]:
             view = data_preview.load_upload(choice["upload"], choice["upload_options"])
-        else:
+        elif not download_first:
             view = data_preview.load_builtin(choice["data"], choice["data_options"])
 except (DataError, OSError) as exc:
     load_error = exc.message(language) if isinstance(exc, DataError) else str(exc)
+
+# The validation share and augmentation follow the data set (its own defaults: ws.data_choice): their
+# widgets start again from the choice when the data set changes, not from the last set's positions.
+data_identity = choice["upload"] or choice["data"]
+if st.session_state.get("data_follow_for") != data_identity:
+    for widget in ("data_val", "aug_padding", *(f"aug_{k}" for k in data_view.AUGMENT_KEYS)):
+        st.session_state.pop(widget, None)
+    st.session_state["data_follow_for"] = data_identity
 
 # ============================================================================ left: split
 with left, st.container(border=True):
     st.markdown(f"**:material/call_split: {localized('datapage.split_title')}**")
     c1, c2 = st.columns(2)
     val_pct = share_slider(c1, "val_split", choice["val_split"], "data_val")
-    test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test")
+    official_test = view.fixed_test if view is not None else data_download.official_test_size(choice)
+    test_pct = share_slider(c2, "test_split", choice.get("test_split", 0.0), "data_test", disabled=bool(official_test))
     classification = view is not None and view.task == "classification"
     noise_pct = share_slider(st, "label_noise", choice["label_noise"], "data_noise",
                              disabled=view is not None and not classification)
@@ -229,6 +241,8 @@ with left, st.container(border=True):
         s1.metric(localized("datapage.split.train"), f"{sizes['train']:,}")
         s2.metric(localized("datapage.split.val"), f"{sizes['val']:,}")
         s3.metric(localized("datapage.split.test"), f"{sizes['test']:,}")
+        if official_test:
+            st.caption(localized("datapage.std_official_test", n=f"{official_test:,}"))
         if classification and choice["label_noise"] > 0:
             st.caption(localized("datapage.noise_flips", n=data_view.flipped_labels(sizes["train"], choice["label_noise"]),
                           train=f"{sizes['train']:,}"))
@@ -240,6 +254,9 @@ if view is not None:
 
 # ============================================================================ right: look and check
 with right:
+    if download_first:
+        data_download.panel(choice["data"])
+        st.stop()
     if load_error is not None or view is None:
         st.error(localized("datapage.load_failed", error=md_literal(load_error or "?")), icon=":material/error:")
         st.stop()
@@ -286,7 +303,14 @@ with right:
         if fit.hint_key:
             text.append(localized(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
         st.error("  \n".join(text), icon=":material/block:")
-        st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
+        made_for = [] if choice["upload"] else [t for t in templates.gallery() if t.meta.get("data") == choice["data"]]
+        with st.container(horizontal=True, vertical_alignment="center"):
+            for t in made_for:          # a template made for this set: one click to a graph that fits
+                if st.button(localized("datapage.open_template", name=t.name), key=f"open_template_{t.key}",
+                             icon=":material/library_add:", help=pick(t.meta.get("description"), language)):
+                    ws.open_doc(t.document())
+                    st.rerun()
+            st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
 
     # -- numbers --------------------------------------------------------------------------------
     cols = st.columns(4 if view.is_image else 3)

@@ -117,6 +117,8 @@ def cmd_train(args) -> int:
                 raise ConfigError("train.config_file", path=args.config, detail=str(exc)[:200]) from None
         base.update(given_settings(args))
         cfg = TrainConfig.from_dict(base)
+        if not cfg.upload:
+            download_with_bar(cfg.data)
         out = Path(args.out) if args.out else Path("runs") / new_run_id()
         control = FileControl(out)
         control.install_signal_handlers()
@@ -155,10 +157,19 @@ def _parse_augment(text: str):
         return name, value
 
 
+def download_with_bar(name: str) -> None:
+    """A standard set's missing files downloaded now, with a progress bar on stderr (a DataError
+    says which files to place where when offline); nothing for other sets."""
+    from .data import fetch, standard
+    if name in standard.SETS and standard.missing_files(name):
+        standard.ensure(name, fetch.terminal_bar())
+
+
 def cmd_data(args) -> int:
     from .data import builtin
     from .data.errors import DataError
     try:
+        download_with_bar(args.name)
         ds = builtin.load(args.name)
         if args.save:
             from .data import save_npz

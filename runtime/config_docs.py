@@ -73,6 +73,8 @@ def _default(s: Setting) -> str:
 
 
 def _value(v) -> str:
+    if isinstance(v, dict):         # an augmentation: pad_crop=4 hflip=0.5
+        return " ".join(f"{k}={_value(x)}" for k, x in v.items())
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 

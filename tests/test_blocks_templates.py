@@ -183,6 +183,30 @@ TORCHVISION_VGG16 = [
 ]
 
 
+# The CIFAR-10 ResNet-18: torchvision's names with a 3x3 stem and a 10-class fc (no max-pool: no parameters).
+CIFAR_RESNET18 = [(k, {"conv1.weight": (64, 3, 3, 3), "fc.weight": (10, 512), "fc.bias": (10,)}.get(k, s))
+                  for k, s in TORCHVISION_RESNET18]
+
+
+def _vgg_bn_features(cfg) -> list[tuple[str, tuple]]:
+    """torchvision's ``make_layers(cfg, batch_norm=True)`` as state-dict entries: conv, bn, relu per number, a
+    max-pool per "M", each one index of ``features``."""
+    entries, index, cin = [], 0, 3
+    for c in cfg:
+        if c != "M":
+            entries += [(f"features.{index}.weight", (c, cin, 3, 3)), (f"features.{index}.bias", (c,))]
+            entries += [(f"features.{index + 1}.{name}", (c,)) for name in ("weight", "bias", "running_mean", "running_var")]
+            entries.append((f"features.{index + 1}.num_batches_tracked", ()))
+            cin = c
+        index += 1 if c == "M" else 3
+    return entries
+
+
+# vgg11_bn's features (cfg "A") and the CIFAR head, one Linear(512, 10) named classifier
+CIFAR_VGG11_BN = _vgg_bn_features([64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]) + [
+    ("classifier.weight", (10, 512)), ("classifier.bias", (10,))]
+
+
 def _state(name: str) -> list[tuple[str, tuple]]:
     model = compile_graph(templates.load(name)).build()
     return [(key, tuple(value.shape)) for key, value in model.state_dict().items()]
@@ -203,6 +227,12 @@ def test_resnet18_state_dict_is_torchvisions_key_by_key():
 def test_vgg16_state_dict_is_torchvisions_key_by_key():
     assert _state("vgg16") == TORCHVISION_VGG16
     assert check(templates.load("vgg16")).total_params == 138_357_544
+
+
+def test_the_cifar_templates_keep_the_usual_state_dict_names():
+    assert _state("resnet18_cifar") == CIFAR_RESNET18
+    assert _state("vgg11_cifar") == CIFAR_VGG11_BN
+    assert len(CIFAR_VGG11_BN) == 8 * 7 + 2 and CIFAR_VGG11_BN[-3][0] == "features.26.num_batches_tracked"  # last BN
 
 
 def test_resnet18_collapsed_is_a_short_readable_graph():
@@ -232,6 +262,19 @@ def test_the_generated_resnet18_is_a_class_per_block_and_short():
     assert sum(line.count("nn.ReLU()") for line in lines) == 5     # one per class that uses one, not 17
 
 
+def test_the_generated_cifar_templates_are_a_class_per_block():
+    lines = generate(templates.load("resnet18_cifar")).source.splitlines()
+    assert len(lines) <= 140, len(lines)
+    for header in ("class BasicBlock(nn.Module):", "class DownStage(nn.Sequential):", "class Resnet18Cifar(nn.Module):"):
+        assert header in lines, header
+    assert "        self.conv1 = nn.Conv2d(3, 64, kernel_size=3, padding=1, bias=False)" in lines
+    assert "        layer1 = self.layer1(relu);  relu = None  # (N, 64, 32, 32)" in lines     # no max-pool before it
+    assert "        self.fc = nn.Linear(512, 10)" in lines
+    vgg = generate(templates.load("vgg11_cifar")).source.splitlines()
+    assert "class Features(nn.Sequential):" in vgg and "        self.classifier = nn.Linear(512, 10)" in vgg
+    assert "        features = self.features(x);  x = None  # (N, 512, 1, 1)" in vgg
+
+
 def test_the_generated_vgg16_is_features_and_classifier():
     source = generate(templates.load("vgg16")).source
     assert "(nn.Sequential):" in source
@@ -242,11 +285,12 @@ def test_the_generated_vgg16_is_features_and_classifier():
     assert isinstance(model.classifier, torch.nn.Sequential) and len(model.classifier) == 7
 
 
-def _standalone(name: str, tmp_path, expected: list[tuple[str, tuple]], shape: tuple) -> None:
+def _standalone(name: str, tmp_path, expected: list[tuple[str, tuple]], shape: tuple, classes: int = 1000) -> None:
     """The exported file, run by a python that cannot import NetCanvas: its smoke test passes, and a state
     dict with exactly the expected (torchvision) keys and shapes loads into it with strict=True."""
     doc = templates.load(name)
     gen = generate(doc)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "model.py").write_text(gen.source, encoding="utf-8")
     weights = {key: (torch.randn(shape_) if shape_ else torch.tensor(0)) for key, shape_ in expected}
     for key in weights:
@@ -269,7 +313,7 @@ print(tuple(y.shape))
     proc = subprocess.run([sys.executable, "-E", "-s", "check.py"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip() == "(1, 1000)"
+    assert proc.stdout.strip() == f"(1, {classes})"
 
 
 @pytest.mark.slow
@@ -283,6 +327,12 @@ def test_the_exported_resnet18_runs_alone_and_loads_torchvision_names_strictly(t
 @pytest.mark.slow
 def test_the_exported_vgg16_loads_torchvision_names_strictly(tmp_path):
     _standalone("vgg16", tmp_path, TORCHVISION_VGG16, (3, 32, 32))
+
+
+@pytest.mark.slow
+def test_the_exported_cifar_templates_load_the_usual_names_strictly(tmp_path):
+    _standalone("resnet18_cifar", tmp_path / "resnet", CIFAR_RESNET18, (3, 32, 32), classes=10)
+    _standalone("vgg11_cifar", tmp_path / "vgg", CIFAR_VGG11_BN, (3, 32, 32), classes=10)
 
 
 def test_a_torchvision_state_dict_loads_strictly_into_the_app_model():

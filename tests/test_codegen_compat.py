@@ -20,6 +20,7 @@ SAVED = json.loads((Path(__file__).parent / "codegen_before_issue11.json").read_
 BEFORE = SAVED["sources"]
 GRAPHS = SAVED["graphs"]    # the templates as they were: a template may change later (rnn_sequence did)
 BIG = {"vgg16", "resnet18"}   # millions of parameters, twice, and 224x224 inputs: seconds
+SINCE_ISSUE11 = {"fashion_cnn", "vgg11_cifar", "resnet18_cifar"}    # templates added later: no earlier code
 
 
 def _old_class(key: str):
@@ -32,7 +33,7 @@ def _as_tuple(out):
 
 
 def test_every_template_has_its_earlier_code():
-    assert set(BEFORE) == {t.key for t in templates.list_templates()}
+    assert set(BEFORE) == {t.key for t in templates.list_templates()} - SINCE_ISSUE11
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in BIG else k for k in sorted(BEFORE)])

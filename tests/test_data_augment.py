@@ -134,3 +134,30 @@ def test_augmenter_runs_on_the_batch_device():
     cfg = {"rotation": 20, "crop": 0.3, "hflip": 0.5, "noise": 0.05, "blur": 1.0, "brightness": 0.2}
     a, b = Augmenter(cfg, seed=1)(x), Augmenter(cfg, seed=1)(x)
     assert a.device == x.device and torch.equal(a, b)
+
+
+def _shifted(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """``x`` (C, H, W) moved down by ``dy`` and right by ``dx`` pixels, zeros where it leaves."""
+    out = torch.zeros_like(x)
+    h, w = x.shape[1:]
+    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def test_pad_crop_shifts_each_image_by_whole_pixels_within_the_padding():
+    image = torch.arange(1, 3 * 8 * 8 + 1, dtype=torch.float32).view(3, 8, 8)
+    out = Augmenter({"pad_crop": 2}, seed=1)(image.expand(200, 3, 8, 8).clone())
+    shifts = {(dy, dx): _shifted(image, dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)}
+    seen = set()
+    for one in out:
+        match = [s for s, shifted in shifts.items() if torch.equal(one, shifted)]
+        assert len(match) == 1
+        seen.add(match[0])
+    assert seen == set(shifts)            # every offset in [-2, 2]² occurs among 200 draws
+
+
+def test_cifar_standard_pair_pad_crop_and_flip_runs_on_cifar_images():
+    from runtime.data import builtin
+    x = builtin.load("cifar10").inputs["x"][:16]
+    out = Augmenter({"pad_crop": 4, "hflip": 0.5}, seed=0)(x.clone())
+    assert out.shape == x.shape and not torch.equal(out, x) and float(out.min()) >= 0.0 and float(out.max()) <= 1.0

@@ -208,7 +208,7 @@ def test_gaussian_mixture_ring_and_line():
 
 def test_unknown_name_and_bad_options_are_data_errors():
     with pytest.raises(DataError) as e:
-        load("mnist")
+        load("imagenet")
     assert e.value.code == "data.unknown_builtin" and "digits" in e.value.message()
     with pytest.raises(DataError) as e:
         load("moons", colour=3)

@@ -231,3 +231,22 @@ def test_a_session_asks_the_browser_for_the_plotly_bundle_once(tmp_path, monkeyp
     first = asked()
     at.switch_page(str(ROOT / "pages" / "data.py"))
     assert first + asked() + asked() == 1
+
+
+def test_a_data_set_brings_its_own_validation_share_and_augmentation(tmp_path, monkeypatch):
+    """CIFAR-10 trains with its standard crop and flip and a 10% validation share (runtime.config); the
+    page's sliders follow a change of data set, and what the user set stays theirs."""
+    at = open_data_page(tmp_path, monkeypatch)
+    open_tab(at, "Augmentation")
+    at.selectbox(key="data_builtin").select("cifar10").run()
+    assert not at.exception
+    assert choice(at)["augment"] == {"pad_crop": 4.0, "hflip": 0.5} and choice(at)["val_split"] == 0.1
+    assert at.slider(key="data_val").value == 10
+    open_tab(at, "Augmentation")
+    assert at.slider(key="aug_pad_crop").value == 4.0 and at.slider(key="aug_hflip").value == 0.5
+    assert choice(at)["augment"] == {"pad_crop": 4.0, "hflip": 0.5}      # drawing the sliders changed nothing
+    at.selectbox(key="data_builtin").select("mnist").run()
+    assert choice(at)["augment"] == {} and choice(at)["val_split"] == 0.1
+    at.slider(key="data_val").set_value(30).run()
+    at.selectbox(key="data_builtin").select("digits").run()
+    assert choice(at)["val_split"] == 0.3 and at.slider(key="data_val").value == 30    # the user's own value stays

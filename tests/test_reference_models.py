@@ -49,9 +49,12 @@ class BasicBlock(nn.Module):
 
 
 class HandResNet18(nn.Module):
-    def __init__(self):
+    """torchvision's resnet18(); ``cifar``: the CIFAR-10 variant (3x3 stride-1 stem, no max-pool, 10 classes)."""
+
+    def __init__(self, cifar: bool = False):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.cifar = cifar
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False) if cifar else nn.Conv2d(3, 64, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         blocks, cin = [], 64
         for i, cout in enumerate((64, 128, 256, 512)):
@@ -59,12 +62,56 @@ class HandResNet18(nn.Module):
                 blocks.append(BasicBlock(cin, cout, 2 if i > 0 and b == 0 else 1))
                 cin = cout
         self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(512, 1000)
+        self.fc = nn.Linear(512, 10 if cifar else 1000)
 
     def forward(self, x):
-        x = nn.functional.max_pool2d(torch.relu(self.bn1(self.conv1(x))), 3, 2, 1)
-        x = self.blocks(x)
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.blocks(x if self.cifar else nn.functional.max_pool2d(x, 3, 2, 1))
         return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class HandVGG11BN(nn.Module):
+    """VGG-11 with batch norm for CIFAR-10 as the CIFAR benchmarks write it: cfg "A", one Linear(512, 10)."""
+
+    def __init__(self):
+        super().__init__()
+        layers, cin = [], 3
+        for c in (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"):
+            if c == "M":
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
+                cin = c
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.classifier(self.features(x).flatten(1))
+
+
+class HandFashionCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32)
+        self.conv2, self.bn2 = nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64)
+        self.fc1, self.fc2 = nn.Linear(64 * 7 * 7, 128), nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.bn1(self.conv1(x))), 2)
+        x = nn.functional.max_pool2d(torch.relu(self.bn2(self.conv2(x))), 2)
+        x = torch.relu(self.fc1(nn.functional.dropout(x.flatten(1), 0.25, self.training)))
+        return self.fc2(nn.functional.dropout(x, 0.5, self.training))
+
+
+def _learnable(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_the_standard_set_templates_count_as_their_hand_written_twins():
+    # 11,173,962: the CIFAR ResNet-18 everyone quotes (bias-free 3x3 stem); 9,231,114: VGG-11-BN with one Linear
+    assert check(templates.load("resnet18_cifar")).total_params == _learnable(HandResNet18(cifar=True)) == 11_173_962
+    assert check(templates.load("vgg11_cifar")).total_params == _learnable(HandVGG11BN()) == 9_231_114
+    assert check(templates.load("fashion_cnn")).total_params == _learnable(HandFashionCNN()) == 421_834
 
 
 def _copy_state(src: nn.Module, dst: nn.Module) -> None:
@@ -86,9 +133,11 @@ def _same_outputs(template, hand, shape):
     x = torch.randn(*shape)
     with torch.no_grad():
         assert torch.allclose(ours(x), hand(x), atol=1e-5, rtol=1e-4)
-    ours.train()
-    hand.train()
-    assert torch.allclose(ours(x), hand(x), atol=1e-5, rtol=1e-4)
+    outs = []
+    for model in (ours.train(), hand.train()):
+        torch.manual_seed(1)        # dropout: the same masks when the layers draw in the same order
+        outs.append(model(x))
+    assert torch.allclose(*outs, atol=1e-5, rtol=1e-4)
 
 
 def test_compiled_lenet5_equals_hand_written():
@@ -99,6 +148,18 @@ def test_compiled_lenet5_equals_hand_written():
 def test_compiled_resnet18_equals_hand_written():
     # The skip connections matter: a miswired Add would change outputs, not parameter counts.
     _same_outputs("resnet18", HandResNet18(), (2, 3, 64, 64))
+
+
+def test_compiled_resnet18_cifar_equals_hand_written():
+    _same_outputs("resnet18_cifar", HandResNet18(cifar=True), (2, 3, 32, 32))
+
+
+def test_compiled_vgg11_cifar_equals_hand_written():
+    _same_outputs("vgg11_cifar", HandVGG11BN(), (2, 3, 32, 32))
+
+
+def test_compiled_fashion_cnn_equals_hand_written():
+    _same_outputs("fashion_cnn", HandFashionCNN(), (4, 1, 28, 28))
 
 
 def test_a_miswired_skip_connection_is_caught_by_outputs_not_counts():

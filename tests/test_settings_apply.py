@@ -132,3 +132,34 @@ def test_no_advice_when_the_loss_is_not_cross_entropy():
     log_softmax = chain(("Linear", {"out_features": 3}), ("LogSoftmax", {}), input_shape=(4,))
     _, summary = train(TrainConfig.from_dict({"data": "iris", "epochs": 1}), log_softmax)
     assert "advice" not in summary
+
+
+# -- the standard sets' own defaults ---------------------------------------------------------------------------
+STANDARD = {  # epochs, batch, optimizer, rate, schedule, augmentation, validation share
+    "mnist": (3, 64, "adam", 2e-3, "cosine", {}, 0.1),
+    "fashion_mnist": (5, 64, "adam", 2e-3, "cosine", {}, 0.1),
+    "kmnist": (3, 64, "adam", 2e-3, "cosine", {}, 0.1),
+    "cifar10": (30, 128, "adam", 1e-3, "cosine", {"pad_crop": 4.0, "hflip": 0.5}, 0.1),
+    "cifar100": (30, 128, "adam", 1e-3, "cosine", {"pad_crop": 4.0, "hflip": 0.5}, 0.1),
+}
+
+
+@pytest.mark.parametrize("data", STANDARD)
+def test_the_standard_sets_train_with_their_own_defaults_unless_told(data):
+    c = TrainConfig(data=data).resolved("classification", data)
+    assert (c.epochs, c.batch_size, c.optimizer, c.lr, c.schedule, c.augment, c.val_split) == STANDARD[data]
+    told = TrainConfig(data=data, epochs=1, augment={"rotation": 5.0}).resolved("classification", data)
+    assert (told.epochs, told.augment) == (1, {"rotation": 5.0})
+
+
+def test_the_cifar_crop_is_the_usual_four_pixel_padded_crop():
+    """CIFAR's default pad_crop moves an image by whole pixels, up to 4 each way, as a crop of a 4-padded image."""
+    from runtime.data.augment import Augmenter
+    x = torch.zeros(512, 1, 32, 32)
+    x[:, :, 16, 16] = 1.0
+    crop = TrainConfig().resolved("classification", "cifar10").augment["pad_crop"]
+    shifted = Augmenter({"pad_crop": crop})(x)
+    assert torch.equal(shifted.flatten(1).sum(1), torch.ones(512))      # whole pixels: the dot is moved, not blurred
+    peak = shifted.flatten(1).argmax(1)
+    dy, dx = peak // 32 - 16, peak % 32 - 16
+    assert int(dy.abs().max()) == 4 and int(dx.abs().max()) == 4

@@ -15,7 +15,10 @@ from builder.shapes import check
 KEYS = [t.key for t in templates.list_templates()]
 REQUIRED = {"perceptron", "mlp", "lenet5", "digits_cnn", "vgg_blocks", "resnet_small", "resnet18", "rnn_sequence",
             "lstm_sequence", "gru_sequence", "text_lstm", "autoencoder", "conv_autoencoder", "vae", "gan_generator",
-            "gan_discriminator", "recommender", "dna_motif"}
+            "gan_discriminator", "recommender", "dna_motif", "fashion_cnn", "vgg11_cifar", "resnet18_cifar"}
+# The templates of the standard sets (runtime/data, fetched on first use): each names its set and takes its images.
+STANDARD = {"lenet5": ("mnist", (1, 28, 28)), "fashion_cnn": ("fashion_mnist", (1, 28, 28)),
+            "vgg11_cifar": ("cifar10", (3, 32, 32)), "resnet18_cifar": ("cifar10", (3, 32, 32))}
 
 
 def test_the_gallery_has_every_classic():
@@ -44,6 +47,15 @@ def test_template_compiles_and_runs(key):
     outs = out if isinstance(out, tuple) else (out,)
     for name, tensor in zip(model.output_names, outs):
         assert tuple(tensor.shape) == (3,) + model.output_shapes[name]
+
+
+@pytest.mark.parametrize("key", STANDARD)
+def test_the_standard_set_templates_take_their_sets_images_and_ten_classes(key):
+    data, image = STANDARD[key]
+    doc = templates.load(key)
+    result = check(doc)
+    (x,), (y,) = result.input_nodes(), result.output_nodes()
+    assert (doc["meta"]["data"], result.shapes[x], result.shapes[y]) == (data, image, (10,))
 
 
 def test_gan_templates_name_each_other():

@@ -77,8 +77,8 @@ def test_language_and_data_choice_persist(tmp_path):
 
 def test_data_follows_the_graph_until_chosen(tmp_path):
     ws = Workspace(tmp_path)
-    ws.open_template("lenet5")
-    assert ws.data_choice()["data"] == "digits28"
+    ws.open_template("resnet_small")
+    assert ws.data_choice()["data"] == "shapes"
 
 
 def test_a_corrupt_saved_graph_does_not_break_start_up(tmp_path):

@@ -55,6 +55,7 @@ class DataView:
     points: np.ndarray | None = None             # 2-D / 1-D sets: a random subset for the scatter plot
     point_labels: np.ndarray | None = None
     probe: DataSet | None = field(default=None, repr=False)
+    fixed_test: int = 0                          # the last N samples: an official test set (the test split)
 
     @property
     def num_classes(self) -> int | None:
@@ -186,7 +187,8 @@ def summarize(ds: DataSet, source: str = "builtin") -> DataView:
         feature_names=list(ds.feature_names) if ds.feature_names else None,
         vocab=list(ds.vocab) if ds.vocab else None, extra=extra, labels=labels, targets=targets,
         sample_index=index, samples=samples, sample_targets=sample_targets, augment_samples=augment_samples,
-        points=points, point_labels=point_labels, probe=_probe(ds, index))
+        points=points, point_labels=point_labels, probe=_probe(ds, index),
+        fixed_test=ds.fixed_test)
 
 
 def builtin_view(name: str, options: dict | None = None) -> DataView:
@@ -239,7 +241,7 @@ def split_sizes(view: DataView, val: float, test: float = 0.0, seed: int = 0) ->
     else:
         target = None
     light = DataSet(view.name, view.kind, view.task if target is not None else "unsupervised",
-                    {"x": torch.zeros(view.n, 0)}, target)
+                    {"x": torch.zeros(view.n, 0)}, target, fixed_test=view.fixed_test)
     train, valid, test_idx = split_indices(light, val_fraction=val, test_fraction=test, seed=seed)
     out = {"train": len(train), "val": len(valid), "test": len(test_idx), "per_class": None}
     if view.labels is not None and view.class_names:

@@ -43,7 +43,9 @@ def warm_up(choice: dict) -> None:
     from runtime.data.errors import DataError      # importing runtime.data imports torch: here, not in app.py
 
     from . import data_fit, data_upload, figures  # noqa: F401 - imported now for what importing them costs
-    from . import data_preview
+    from . import data_download, data_preview
+    if not choice.get("upload") and data_download.needs_download(choice["data"]):
+        return                      # the page downloads on its button, never on its own
     try:
         if choice.get("upload"):
             view = data_preview.load_upload(choice["upload"], choice.get("upload_options") or {})

@@ -16,7 +16,7 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
 from runtime.settings import Setting
-from ui import train_config
+from ui import data_download, train_config
 from ui.literal import html_literal, md_literal
 from ui.nav import page
 from ui.session import device_text, labeller, lang, localized, workspace
@@ -218,11 +218,14 @@ def setup_form(run_live: bool) -> Setup:
                     st.caption(localized("trainpage.fix_on_build"))
 
     data_summary(data_choice, language)
+    data_name = None if data_choice.get("upload") else data_choice.get("data")
+    if data_name and data_download.needs_download(data_name):    # fetched here, with its progress, not in the run
+        errors.append(localized("trainpage.download_first", name=md_literal(data_name)))
+        data_download.panel(data_name)
     if result.ok and resolved == "classification":
         softmax_advice(ws, ws.tabs[model_i], result)
 
     # the options: the essentials in view, the rest in expanders
-    data_name = None if data_choice.get("upload") else data_choice.get("data")
     values = train_config.restore_values(resolved, ws.train_values(resolved), data_name)
     defaults_caption(ws, resolved, data_name, values)
     _fields(train_config.visible_fields(resolved, values, "basic"), resolved, values)

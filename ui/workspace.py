@@ -49,6 +49,16 @@ def slug(name: str) -> str:
     return s or "graph"
 
 
+
+# The data choices whose defaults depend on the data set (runtime.config data_defaults: e.g. CIFAR-10's
+# crop and flip, the standard sets' 10% validation).
+FOLLOW_THE_DATA = ("val_split", "augment")
+
+
+def _per_set_defaults(choice: dict) -> dict:
+    from runtime.config import defaults
+    return defaults(None, None if choice.get("upload") else choice.get("data"))
+
 @dataclass
 class OnDisk:
     """A graph file as read: the graph (without its revision) and the revision (0: the file has none)."""
@@ -269,9 +279,18 @@ class Workspace:
         if not choice["data"] and not choice["upload"]:
             named = (self.tab.doc.get("meta") or {}).get("data")
             choice["data"] = named if named in builtin.names() else "digits"
+        per_set = _per_set_defaults(choice)
+        choice.update({k: per_set[k] for k in FOLLOW_THE_DATA if k not in self.data})
         return choice
 
     def set_data_choice(self, **changes) -> None:
+        """Take ``changes``; a new data set brings its own validation share and augmentation (its
+        defaults, runtime.config) unless the user had set other values than the old set's defaults."""
+        if "data" in changes or "upload" in changes:
+            old = _per_set_defaults(self.data_choice())
+            for key in FOLLOW_THE_DATA:
+                if key not in changes and key in self.data and self.data[key] == old[key]:
+                    del self.data[key]
         self.data.update(changes)
         self.save_session()
 

@@ -31,6 +31,12 @@ AUGMENTATIONS: tuple[Setting, ...] = (
     Setting("crop", "float", 0.0, bilingual("Random crop (area cut away)", "随机裁剪（裁掉的面积）"),     # keep [1 - s, 1] of the area
             bilingual("Zoom into a random part of the image that keeps at least 1 − this of its area.",
               "随机放大图像的一部分，至少保留 1 − 该值 的面积。"), lo=0.0, hi=0.9, step=0.05, group="augment", surfaces=(DATA, CLI)),
+    Setting("pad_crop", "float", 0.0, bilingual("Pad and crop (px)", "填充后裁剪（像素）"),   # CIFAR's standard: 4, with hflip
+            bilingual("Pad each side by this many pixels, then cut a random window of the original size: "
+                      "a whole-pixel shift, the standard augmentation for CIFAR-10 (4 px, with left-right flips).",
+                      "每边填充这么多像素，再随机裁出原尺寸的窗口：按整像素平移，"
+                      "是 CIFAR-10 的标准增强（4 像素，配合左右翻转）。"),
+            lo=0.0, hi=16.0, step=1.0, unit="px", group="augment", surfaces=(DATA, CLI)),
     Setting("translate", "float", 0.0, bilingual("Shift (share of the side)", "平移（边长的比例）"),
             bilingual("Move the image by up to this share of its width and height.", "把图像平移，最多为宽和高的这一比例。"),
             lo=0.0, hi=0.5, step=0.02, group="augment", surfaces=(DATA, CLI)),
@@ -127,6 +133,24 @@ def random_affine(x: torch.Tensor, g: torch.Generator | None, rotation: float = 
     return affine(x, rotation_theta(deg, zoom, centre + shift), padding)
 
 
+def random_pad_crop(x: torch.Tensor, pad: int, g: torch.Generator | None, padding: str = "zeros") -> torch.Tensor:
+    """Pad every side by ``pad`` pixels (zeros, the border's pixels, or a reflection), then take
+    for each image a window of the original size at a random whole-pixel offset."""
+    if pad <= 0:
+        return x
+    b, _, h, w = x.shape
+    mode = {"zeros": "constant", "border": "replicate", "reflection": "reflect"}[padding]
+    if mode == "reflect":
+        pad = min(pad, h - 1, w - 1)      # a reflection cannot reach past the opposite edge
+    padded = F.pad(x, (pad, pad, pad, pad), mode=mode)
+    offsets = torch.randint(0, 2 * pad + 1, (2, b), generator=g, device=x.device)
+    rows = (offsets[0, :, None] + torch.arange(h, device=x.device))[:, None, :, None]   # (B, 1, H, 1)
+    cols = (offsets[1, :, None] + torch.arange(w, device=x.device))[:, None, None, :]   # (B, 1, 1, W)
+    batch = torch.arange(b, device=x.device)[:, None, None, None]
+    channel = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+    return padded[batch, channel, rows, cols]
+
+
 def random_flip(x: torch.Tensor, p: float, g: torch.Generator | None, dim: int = -1) -> torch.Tensor:
     """Flip each image along ``dim`` (-1 left-right, -2 up-down) with probability ``p``."""
     if p <= 0:
@@ -181,7 +205,7 @@ def gaussian_noise(x: torch.Tensor, std: float, g: torch.Generator | None) -> to
 
 class Augmenter:
     """Applies the enabled augmentations of ``config`` (see ``RANGES``) to training
-    batches: one affine resampling (rotation, crop, translation), flips, blur,
+    batches: pad-and-crop, one affine resampling (rotation, crop, translation), flips, blur,
     brightness/contrast, then noise. Deterministic given ``seed`` on a given device."""
 
     def __init__(self, config: dict | None = None, seed: int = 0):
@@ -204,6 +228,8 @@ class Augmenter:
             return x
         _check_images(x)
         cfg, g, b = self.config, self.generator(x.device), x.shape[0]
+        if cfg["pad_crop"]:
+            x = random_pad_crop(x, int(round(cfg["pad_crop"])), g, cfg["padding"])
         if cfg["rotation"] or cfg["crop"] or cfg["translate"]:
             x = random_affine(x, g, cfg["rotation"], cfg["crop"], cfg["translate"], cfg["padding"])
         x = random_flip(x, cfg["hflip"], g, -1)

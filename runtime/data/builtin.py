@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import drawn_shapes, sequences, sklearn_sets, synthetic, text
+from . import drawn_shapes, sequences, sklearn_sets, standard, synthetic, text
 from .dataset import DataSet
 from builder.params import bilingual
 
@@ -143,6 +143,32 @@ def _shapes(name: str, o: dict) -> DataSet:
                    extra={"image": {"size": [o["size"], o["size"]], "channels": 1}})
 
 
+def _standard(name: str, o: dict) -> DataSet:
+    """A standard set from its cache folder (downloaded first when missing): images in [0, 1],
+    the official test set last (``fixed_test``). ``pixels: uint8`` lets NPZ files keep bytes."""
+    spec = standard.SETS[name]
+    x_train, y_train, x_test, y_test = standard.read_arrays(name)
+    images = torch.empty((len(x_train) + len(x_test), *spec.shape))   # filled in place: no uint8 copy of both parts
+    images.numpy()[:len(x_train)] = x_train      # numpy casts; the read-only IDX buffers stay untouched
+    images.numpy()[len(x_train):] = x_test
+    images.div_(255.0)
+    labels = _i64(np.concatenate([y_train, y_test]))
+    channels, height, width = spec.shape
+    return DataSet(name, "image", "classification", {"x": images}, labels, class_names=list(spec.class_names),
+                   normalize=False, fixed_test=len(x_test),
+                   extra={"image": {"size": [height, width], "channels": channels}, "pixels": "uint8"})
+
+
+def _standard_entry(name: str, en: str, zh: str) -> _Entry:
+    spec = standard.SETS[name]
+    size = f"{spec.megabytes():.0f} MB"
+    return _Entry("image", "classification", _d(
+        f"{en} Official split: {spec.n_train:,} training and {spec.n_test:,} test images. "
+        f"Downloaded on first use ({size}) into the data cache folder.",
+        f"{zh}官方划分：{spec.n_train} 张训练图像、{spec.n_test} 张测试图像。首次使用时下载（{size}）到数据缓存文件夹。"),
+        {}, lambda o: {"x": spec.shape}, lambda o: _standard(name, o), lambda o: list(spec.class_names))
+
+
 def _d(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
 
@@ -242,6 +268,17 @@ REGISTRY: dict[str, _Entry] = {
         "生成的灰度图：随机位置、大小的圆、正方形、三角形、十字和圆环。"),
         {"n_samples": 3000, "size": 28, "noise": 0.0}, lambda o: {"x": (1, o["size"], o["size"])},
         lambda o: _shapes("shapes", o), lambda o: list(drawn_shapes.CLASSES)),
+    "mnist": _standard_entry("mnist", "MNIST: 70,000 handwritten digits, 28×28 grey, 10 classes.",
+                             "MNIST：70000 张手写数字，28×28 灰度图，共 10 类。"),
+    "fashion_mnist": _standard_entry(
+        "fashion_mnist", "Fashion-MNIST: 70,000 photos of clothing (Zalando), 28×28 grey, 10 classes.",
+        "Fashion-MNIST：70000 张服饰照片（Zalando），28×28 灰度图，共 10 类。"),
+    "kmnist": _standard_entry("kmnist", "Kuzushiji-MNIST: 70,000 cursive Japanese characters, 28×28 grey, 10 classes.",
+                              "Kuzushiji-MNIST：70000 个日文草书字符，28×28 灰度图，共 10 类。"),
+    "cifar10": _standard_entry("cifar10", "CIFAR-10: 60,000 small colour photos, 32×32 RGB, 10 classes.",
+                               "CIFAR-10：60000 张小尺寸彩色照片，32×32 RGB，共 10 类。"),
+    "cifar100": _standard_entry("cifar100", "CIFAR-100: 60,000 small colour photos, 32×32 RGB, 100 fine classes.",
+                                "CIFAR-100：60000 张小尺寸彩色照片，32×32 RGB，共 100 个细分类。"),
 }
 
 

@@ -35,6 +35,7 @@ class DataSet:
     description: dict[str, str] = field(default_factory=dict)
     normalize: bool = True             # standardise float inputs with training statistics
     extra: dict = field(default_factory=dict)  # JSON-able notes: csv plan, token settings, ...
+    fixed_test: int = 0                # the last ``fixed_test`` samples are an official test set, kept as the test split
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS or self.task not in TASKS or not self.inputs:
@@ -67,6 +68,7 @@ class DataSet:
             inputs={k: v.index_select(0, index) for k, v in self.inputs.items()},
             target=None if self.target is None else self.target.index_select(0, index),
             extra=dict(self.extra),
+            fixed_test=0,   # any order of samples: no official test part any more
         )
 
 
@@ -85,13 +87,17 @@ class Splits:
 
 def split_indices(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0,
                   seed: int = 0, stratify: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(train, val, test) index tensors; stratified by class for classification sets."""
+    """(train, val, test) index tensors; stratified by class for classification sets. A set with
+    an official test part (``fixed_test``) keeps it as the test split (``test_fraction`` is not
+    used) and takes the validation split from the rest."""
+    if ds.fixed_test:
+        test_fraction = 0.0
     for frac in (val_fraction, test_fraction):
         if not (isinstance(frac, (int, float)) and 0.0 <= frac < 1.0 and math.isfinite(frac)):
             raise DataError("data.split_fraction", val=val_fraction, test=test_fraction)
     if val_fraction + test_fraction >= 1.0:
         raise DataError("data.split_fraction", val=val_fraction, test=test_fraction)
-    n = len(ds)
+    n = len(ds) - ds.fixed_test
     n_val = round(val_fraction * n) if val_fraction > 0 else 0
     n_test = round(test_fraction * n) if test_fraction > 0 else 0
     n_val = max(n_val, 1) if val_fraction > 0 else 0
@@ -99,6 +105,8 @@ def split_indices(ds: DataSet, val_fraction: float = 0.2, test_fraction: float =
     if n - n_val - n_test < 1:
         raise DataError("data.too_few_samples", name=ds.name, n=n)
     labels = ds.target if stratify and ds.task == "classification" and ds.target is not None else None
+    if ds.fixed_test:
+        return portable.split_with_test_part(len(ds), labels, val_fraction, ds.fixed_test, seed)
     return portable.split_indices(n, labels, val_fraction, test_fraction, seed)
 
 
@@ -171,7 +179,7 @@ def base_record(ds: DataSet) -> dict:
         "tokens": ds.extra.get("tokens"),
         "csv": ds.extra.get("csv"),
         "image": ds.extra.get("image"),
-    }
+    } | ({"fixed_test": ds.fixed_test} if ds.fixed_test else {})   # the last N samples: the official test set
 
 
 def split(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0, seed: int = 0,

@@ -65,6 +65,14 @@ def split_indices(n, labels, val_fraction, test_fraction, seed):
     return out[0], out[1], out[2]
 
 
+def split_with_test_part(n, labels, val_fraction, n_test, seed):
+    """(train, val, test) index tensors for data whose last ``n_test`` samples are an official
+    test set: that is the test split; train and validation split the rest as ``split_indices``."""
+    n_pool = n - n_test
+    train, val, _ = split_indices(n_pool, None if labels is None else labels[:n_pool], val_fraction, 0.0, seed)
+    return train, val, torch.arange(n_pool, n)
+
+
 # -- the record, applied ------------------------------------------------------------------
 def fill_missing(x, rec):
     """NaN -> the training split's median, per feature."""

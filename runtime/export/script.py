@@ -309,7 +309,7 @@ def _config_view(plan: Plan) -> dict:
 def _record_view(plan: Plan) -> dict:
     """The parts of the preprocess record the script uses (vocabularies stay in preprocess.json)."""
     rec = plan.record
-    keep = ("data", "kind", "task", "inputs", "fill", "normalize", "target", "reshape")
+    keep = ("data", "kind", "task", "inputs", "fill", "normalize", "target", "reshape", "fixed_test")
     view = {k: rec.get(k) for k in keep if k in rec}
     for k in ("fill", "normalize", "reshape"):
         view[k] = view.get(k) or {}
@@ -368,7 +368,7 @@ def _argument(s) -> str:
 
 
 # -- the template and what it is given -----------------------------------------------------------------
-PASTED = (portable.allocate, portable.split_indices, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
+PASTED = (portable.allocate, portable.split_indices, portable.split_with_test_part, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
           portable._is_blank, portable.csv_features, portable.csv_target, portable.csv_rows_with_target, cpu_threads, bounded)
 
 
