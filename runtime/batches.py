@@ -178,9 +178,18 @@ class StreamSplit:
         return int(self.indices.shape[0])
 
     def to(self, device) -> StreamSplit:
+        """On ``device`` (the trainer's), with the decoding workers started."""
         self.device = torch.device(device)
         self.target = self.target.to(self.device)
+        self.start_workers()
         return self
+
+    def start_workers(self) -> None:
+        """Fork the workers now, before the model and the first evaluation grow the trainer: a forked
+        worker's resident memory starts as its parent's (shared, but counted in each process)."""
+        self.sampler.set(self.indices[:0], 1, 0)
+        for _ in self.loader():
+            pass
 
     def loader(self) -> torch.utils.data.DataLoader:
         if self._loader is None:
