@@ -119,6 +119,17 @@ with card:
                 outcome = data_upload.accept_upload(ws, file.name, file.getvalue(), summarize=data_preview.load_upload)
             st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(language)
             choice = ws.data_choice()
+        folder = st.text_input(localized("datapage.folder_label"), key="data_folder", placeholder="/data/images",
+                               help=localized("datapage.folder_help", images=f"{data_upload.MAX_STREAM_IMAGES:,}"))
+        if folder.strip() and st.session_state.get("data_folder_seen") != folder.strip():
+            st.session_state["data_folder_seen"] = folder.strip()
+            with st.spinner(localized("datapage.reading", name=md_literal(folder.strip()))):
+                outcome = data_upload.choose_folder(ws, folder.strip(), summarize=data_preview.load_upload)
+            st.session_state["data_folder_error"] = None if outcome.ok else outcome.message(language)
+            choice = ws.data_choice()
+        if folder.strip() and st.session_state.get("data_folder_error"):
+            st.error(localized("datapage.folder_failed", error=md_literal(st.session_state["data_folder_error"])),
+                     icon=":material/error:")
         if st.session_state.get("data_upload_error"):
             st.error(localized("datapage.upload_failed", error=md_literal(st.session_state["data_upload_error"])),
                      icon=":material/error:")
@@ -145,7 +156,7 @@ with card:
                 new["drop"] = st.multiselect(localized("datapage.csv_drop"), [c for c in columns if c != new["target"]],
                                              default=[c for c in opts.get("drop", []) if c in columns],
                                              key=f"csv_drop_{key}")
-            elif kind == "zip":
+            elif kind in ("zip", "folder"):
                 c1, c2 = st.columns(2)
                 new["size"] = c1.select_slider(localized("datapage.zip_size"), list(data_upload.IMAGE_SIZES),
                                                value=opts.get("size", 28), key=f"zip_size_{key}")

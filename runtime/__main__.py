@@ -19,6 +19,7 @@ FLAG_VALUES = {
     "early_stopping": (int, lambda v: {"early_stopping": True, "es_patience": v}),
     "augment": (str, lambda items: {"augment": dict(_parse_augment(a) for a in items)}),
     "freeze": (str, lambda v: {"freeze": [n.strip() for n in v.split(",") if n.strip()]}),
+    "upload_options": (str, lambda items: {"upload_options": dict(_parse_option(a) for a in items)}),
 }
 TYPES = {"int": int, "float": float, "rate": float, "share": float, "choice": str, "text": str}
 
@@ -137,6 +138,15 @@ def cmd_train(args) -> int:
     else:
         print(translate("train.done", args.lang, epochs=summary["epochs"], out=out))
     return 0
+
+
+def _parse_option(text: str):
+    """KEY=VALUE with VALUE read as JSON where it is JSON (32, true), else as text (rgb, label)."""
+    key, _, value = text.partition("=")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        return key.strip(), value
 
 
 def _parse_augment(text: str):

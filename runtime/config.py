@@ -78,12 +78,16 @@ SETTINGS: tuple[Setting, ...] = (
             bilingual("Options of a generated built-in set (samples, noise, ...), see the data options below.",
               "生成型内置数据集的选项（样本数、噪声等），见下文的数据选项。"), group="data", surfaces=(DATA,)),
     Setting("upload", "text", None, bilingual("Your data file", "你的数据文件"),
-            bilingual("Your own data: a CSV, an NPZ or a zip of image folders (instead of the built-in set).",
-              "你自己的数据：CSV、NPZ 或按文件夹分类的图片 zip（代替内置数据集）。"),
-            group="data", surfaces=(DATA, CLI), metavar="FILE", nullable=True),
+            bilingual("Your own data: a CSV, an NPZ, a zip of image folders, or a local folder of class folders "
+                      "streamed from disk (instead of the built-in set).",
+              "你自己的数据：CSV、NPZ、按文件夹分类的图片 zip，或从磁盘流式读取的本地类别文件夹（代替内置数据集）。"),
+            group="data", surfaces=(DATA, CLI), metavar="PATH", nullable=True),
     Setting("upload_options", "dict", {}, bilingual("Upload options", "上传选项"),
-            bilingual("How to read the uploaded file: the target column, the task, the image size and colour.",
-              "如何读取上传的文件：目标列、任务、图像尺寸和颜色。"), group="data", surfaces=(DATA,)),
+            bilingual("How to read the uploaded file or folder: the target column, the task, the image size and colour "
+                      "(KEY=VALUE, such as size=32, color=rgb, normalize=true, target=label).",
+              "如何读取上传的文件或文件夹：目标列、任务、图像尺寸和颜色（KEY=VALUE，例如 size=32、color=rgb、"
+              "normalize=true、target=label）。"), group="data", surfaces=(DATA, CLI), flags=("--upload-option",),
+            metavar="KEY=VALUE"),
     Setting("val_split", "share", 0.2, bilingual("Validation", "验证集"),
             bilingual("Share of the samples held out to measure the model while it trains (every class in proportion).",
               "留出来在训练过程中评估模型的样本比例（各类别按比例抽取）。"),

@@ -7,6 +7,7 @@ here, before any training starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -17,6 +18,8 @@ from .data import builtin
 from .data.dataset import add_label_noise, split
 from .data.binding import bind
 from .data.errors import DataError
+from .data.stream import FolderImages
+from .batches import streamed_splits
 
 
 @dataclass
@@ -61,7 +64,7 @@ def place(split: Split | None, device, placement: str) -> Split | None:
     """``split`` on ``device`` ("device") or in host memory with batches copied to it ("host")."""
     if split is None:
         return None
-    if placement == "host":
+    if placement == "host" and isinstance(split, Split):       # a streamed split (runtime.batches) streams anyway
         return HostSplit(split.inputs, split.target, device)
     return split.to(device)
 
@@ -91,12 +94,22 @@ class Prepared:
 
 def load_dataset(cfg: TrainConfig):
     try:
+        if cfg.upload and is_folder(cfg.upload):     # a local image folder: streamed from disk
+            from .data import stream, uploads
+            uploads.check_option_names(stream.list_folder, cfg.upload_options)
+            return stream.list_folder(cfg.upload, **cfg.upload_options)
         if cfg.upload:
             from .data import uploads
             return uploads.load_upload(cfg.upload, **cfg.upload_options)
         return builtin.load(cfg.data, **cfg.data_options)
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None
+
+
+def is_folder(upload: str) -> bool:
+    """An upload that names a folder (or, not existing, has no file extension): streamed from disk."""
+    path = Path(upload)
+    return path.is_dir() or (not path.exists() and not path.suffix)
 
 
 def _checked(doc: dict, which: str) -> CheckResult:
@@ -147,15 +160,15 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
         raise ConfigError("train.gan_needs_discriminator")
     refuse_inapplicable(cfg, mode)     # now that the mode is known: nothing given is silently ignored
 
+    if cfg.label_noise > 0 and dataset.task != "classification":
+        raise ConfigError("train.label_noise_task")
+    # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
+    bind_to = graph_inputs(disc if mode == "gan" else result)
     try:
-        splits = split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
-        if cfg.label_noise > 0:
-            if dataset.task != "classification":
-                raise ConfigError("train.label_noise_task")
-            splits = add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
-        # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
-        bind_to = disc if mode == "gan" else result
-        bound = bind(splits, graph_inputs(bind_to))
+        if isinstance(dataset, FolderImages):
+            train, val, test, preprocess = streamed_splits(dataset, cfg, bind_to)
+        else:
+            train, val, test, preprocess = _in_memory_splits(dataset, cfg, bind_to)
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None
 
@@ -163,13 +176,21 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
     output_names = [result.io_name(n) for n in result.output_nodes()]
     prepared = Prepared(
         mode=mode, task=dataset.task, input_names=input_names, output_names=output_names,
-        train=_split(bound.train), val=_split(bound.val), test=_split(bound.test),
-        preprocess=bound.preprocess, class_names=dataset.class_names, data_kind=dataset.kind,
+        train=train, val=val, test=test,
+        preprocess=preprocess, class_names=dataset.class_names, data_kind=dataset.kind,
         data_name=dataset.name, check=result, disc_check=disc,
     )
     prepared.image_inputs = [len(x.shape) == 4 and x.is_floating_point() for x in prepared.train.inputs]
     check_fit(prepared, result, disc)
     return prepared
+
+
+def _in_memory_splits(dataset, cfg: TrainConfig, bind_to: list[dict]):
+    splits = split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
+    if cfg.label_noise > 0:
+        splits = add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
+    bound = bind(splits, bind_to)
+    return _split(bound.train), _split(bound.val), _split(bound.test), bound.preprocess
 
 
 def _split(view) -> Split | None:

@@ -11,6 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .batches import ordered_batches
 from .config import ConfigError, TrainConfig
 from .prepare import Prepared, Split
 
@@ -88,9 +89,7 @@ class Task(abc.ABC):
         self.model.eval()
         totals: dict[str, torch.Tensor] = {}
         n = len(split)
-        for start in range(0, n, EVAL_BATCH):
-            idx = slice(start, min(n, start + EVAL_BATCH))
-            inputs, target = split.take(idx)
+        for inputs, target in ordered_batches(split, EVAL_BATCH):
             with self.trainer.autocast():
                 loss, extra = self.loss(inputs, target, train=False)
             count = inputs[0].shape[0]
@@ -162,8 +161,7 @@ class SupervisedTask(Task):
         if kept is not None and kept[0] is split and kept[1] == self._weights_version():
             yield kept[2]
             return
-        for start in range(0, len(split), EVAL_BATCH):
-            inputs, _ = split.take(slice(start, start + EVAL_BATCH))
+        for inputs, _ in ordered_batches(split, EVAL_BATCH):
             yield self.outputs(inputs).float()
 
     def predict(self, split: Split) -> torch.Tensor:

@@ -19,6 +19,7 @@ from builder.codegen import compile_graph
 from builder.errors import CodedError
 
 from . import checkpoint, distributed
+from .batches import close_workers, epoch_batches, samples_in, unreadable_files
 from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
 from .device import amp_mode, bf16_supported, channels_last, data_placement, facts, free_memory, pick
@@ -297,16 +298,11 @@ class Trainer:
                 self._initial_evaluation()
             for epoch in range(self.start_epoch, cfg.epochs):
                 self.epoch = epoch
-                perm = torch.randperm(n, generator=gen)
-                if world > 1:   # every world-th sample: the ranks' batches make up the global batch
-                    perm = perm[self.dist.rank::world][:n // world]
-                perm = perm.to(train.inputs[0].device)    # where the split indexes: the device, or the host
+                batches = epoch_batches(train, gen, bs, self.steps_per_epoch, self.dist)
                 window, epoch_sums = {}, {}
                 window_steps = epoch_steps = 0
                 window_start, window_samples = time.time(), 0
-                for b in range(self.steps_per_epoch):
-                    idx = perm[b * bs:(b + 1) * bs]
-                    inputs, target = train.take(idx)
+                for b, (inputs, target) in enumerate(batches):
                     self.last_lr = self.schedule.lr     # the rate this step uses (the schedule moves after it)
                     last = b == self.steps_per_epoch - 1 or self.step + 1 >= self.total_steps
                     self.log_step = self.step + 1 == 1 or (self.step + 1) % log_every == 0 or last
@@ -317,8 +313,8 @@ class Trainer:
                     window_steps += 1
                     epoch_steps += 1
                     self.step += 1
-                    window_samples += idx.shape[0] * world
-                    self.samples_seen += idx.shape[0] * world
+                    window_samples += samples_in(inputs) * world
+                    self.samples_seen += samples_in(inputs) * world
                     if self.log_step:
                         elapsed = max(time.time() - window_start, 1e-9)
                         means = distributed.mean(self.dist, {k: float(v) / window_steps for k, v in window.items()})
@@ -355,6 +351,7 @@ class Trainer:
         summary = self.summary()
         for cb in self.callbacks:
             cb.on_fit_end(self, summary)
+        close_workers(self.data)
         distributed.shutdown(self.dist)
         return summary
 
@@ -407,6 +404,9 @@ class Trainer:
             out.update(self.test_report["metrics"])
         if self.advice:
             out["advice"] = [a.to_json("en") for a in self.advice]
+        unreadable = unreadable_files(self.data)
+        if unreadable:
+            out["unreadable_files"] = unreadable
         for cb in self.callbacks:
             extra = getattr(cb, "summary_extra", None)
             if extra:

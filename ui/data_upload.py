@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from runtime.data import uploads
+from runtime.data.stream import MAX_STREAM_IMAGES  # noqa: F401 - the Data page names the limit
 from runtime.data.errors import DataError
 
 EXTENSIONS = (".csv", ".tsv", ".txt", ".npz", ".zip")
@@ -35,7 +36,10 @@ def safe_filename(name: str | None) -> str:
 
 
 def kind_of(name: str | Path) -> str:
-    """"csv", "npz" or "zip" by extension; a DataError for anything else."""
+    """"csv", "npz" or "zip" by extension, "folder" for a local image folder (an absolute path: an
+    uploaded file's bare name never is one); a DataError for anything else."""
+    if Path(str(name)).is_absolute() and Path(str(name)).is_dir():
+        return "folder"
     ext = Path(str(name)).suffix.lower()
     if ext in (".csv", ".tsv", ".txt"):
         return "csv"
@@ -125,7 +129,7 @@ def default_options(path: str | Path) -> dict:
     kind = kind_of(path)
     if kind == "csv":
         return {"target": guess_target(csv_columns(path)), "task": "auto"}
-    if kind == "zip":
+    if kind in ("zip", "folder"):
         return {"size": 28, "color": "grey"}
     return {}
 
@@ -141,7 +145,7 @@ def check_options(path: str | Path, options: dict) -> dict:
         drop = [str(c) for c in options.get("drop") or [] if str(c) != out.get("target")]
         if drop:
             out["drop"] = drop
-    elif kind == "zip":
+    elif kind in ("zip", "folder"):
         out["size"] = int(options.get("size", 28))
         out["color"] = "rgb" if options.get("color") == "rgb" else "grey"
     return out
@@ -208,6 +212,17 @@ def change_options(ws, path: str | Path, options: dict, summarize: Summarize = _
         return Outcome(False, error=exc)
     ws.set_data_choice(data=_resolved_data(ws), upload=str(path), upload_options=opts)
     return Outcome(True, path=Path(path), options=opts, view=view)
+
+
+def choose_folder(ws, path: str, summarize: Summarize = _summarize_default) -> Outcome:
+    """A local image folder (streamed from disk in training), chosen only if it lists and its
+    first images decode; a missing folder or a file is a message and changes nothing."""
+    from runtime.data.stream import check_folder
+    try:
+        folder = check_folder(path)
+    except DataError as exc:
+        return Outcome(False, error=exc)
+    return change_options(ws, folder, default_options(folder), summarize)
 
 
 def reuse(ws, path: str | Path, summarize: Summarize = _summarize_default) -> Outcome:

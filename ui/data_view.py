@@ -9,7 +9,7 @@ data set + options, so a 20,000-image set is generated once, not on every rerun.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from runtime.data import builtin
 from runtime.data.augment import AUGMENTATIONS, check_config
 from runtime.data.augment import RANGES as AUGMENT_RANGES
 from runtime.data.dataset import DataSet, split_indices
+from runtime.data.errors import DataError
 
 # How many samples each kind of preview keeps.
 PREVIEW_IMAGES = 24
@@ -205,7 +206,28 @@ def upload_view(path: str, options: dict | None = None) -> DataView:
 
 def _load_and_summarize(path: str, options: dict) -> DataView:
     from runtime.data import uploads
+    if Path(path).is_dir():
+        return folder_view(path, options)
     return summarize(uploads.load_upload(path, **options), "upload")
+
+
+def folder_view(path: str, options: dict) -> DataView:
+    """A local image folder's view: every label (the class balance), the preview images alone decoded."""
+    from runtime.data import stream
+    folder = stream.list_folder(path, **options)
+    labels = folder.labels.numpy()
+    index = _preview_order(labels, len(folder), PREVIEW_IMAGES)
+    x, y, readable, _ = stream.collate_readable([folder.dataset()[int(i)] for i in index])
+    if not bool(readable.any()):
+        raise DataError("data.folder_unreadable_images", path=str(path)[-200:], count=len(index))
+    index = index[readable.numpy()]
+    shown = DataSet(folder.name, "image", "classification", {"x": x[readable].float() / 255.0}, y[readable],
+                    class_names=folder.class_names, description={"en": "Image folder, streamed from disk",
+                                                                  "zh": "图片文件夹，从磁盘流式读取"},
+                    extra={"image": {"size": [folder.size] * 2, "channels": folder.channels}, "source": "folder",
+                           "skipped": folder.skipped, "skipped_count": folder.skipped_count})
+    view = summarize(shown, "upload")
+    return replace(view, n=len(folder), labels=labels, sample_index=index[view.sample_index])
 
 
 # ----------------------------------------------------------------------------- splits

@@ -7,6 +7,8 @@ without a browser.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from runtime.config import CONCRETE_MODES, GROUPS, MODES, SETTINGS, TrainConfig, applies
 from runtime.settings import FORM, Setting, on
 
@@ -161,6 +163,8 @@ def effective_augment(data_choice: dict) -> dict:
 def data_kind(data_choice: dict) -> str | None:
     """image / tabular / ... for a built-in set or an upload; None when only loading it can tell (NPZ)."""
     upload = data_choice.get("upload")
+    if upload and Path(upload).is_dir():
+        return "image"
     if upload:
         suffix = str(upload).lower().rsplit(".", 1)[-1]
         return {"zip": "image", "csv": "tabular"}.get(suffix)

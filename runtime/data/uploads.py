@@ -557,17 +557,22 @@ def _decode_image(data: bytes, size: int, mode: str):
         return None
 
 
-def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = None,
-                   normalize: bool = False) -> DataSet:
-    """A zip with one folder per class (``cats/001.png``, ``dogs/a.jpg``; an enclosing
-    folder is fine), images resized to ``size`` x ``size``, grey (1 channel) or RGB (3),
-    values in [0, 1]. Non-image members are skipped (listed in ``extra["skipped"]``)."""
+def image_mode(size, color: str) -> tuple[str, int]:
+    """(Pillow mode, channels) for the image options ``size`` and ``color``; a DataError when out of range."""
     if isinstance(size, bool) or not isinstance(size, int) or not IMAGE_SIZES[0] <= size <= IMAGE_SIZES[1]:
         raise DataError("data.option_range", option="size", value=str(size)[:20], low=IMAGE_SIZES[0],
                         high=IMAGE_SIZES[1])
     if color not in ("grey", "gray", "rgb"):
         raise DataError("data.bad_option", option="color", value=str(color)[:20], expected=["grey", "rgb"])
-    mode, channels = ("RGB", 3) if color == "rgb" else ("L", 1)
+    return ("RGB", 3) if color == "rgb" else ("L", 1)
+
+
+def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = None,
+                   normalize: bool = False) -> DataSet:
+    """A zip with one folder per class (``cats/001.png``, ``dogs/a.jpg``; an enclosing
+    folder is fine), images resized to ``size`` x ``size``, grey (1 channel) or RGB (3),
+    values in [0, 1]. Non-image members are skipped (listed in ``extra["skipped"]``)."""
+    mode, channels = image_mode(size, color)
     data, fname = read_source(src)
     zf = _open_zip(data, "data.zip_bad")
     infos = zf.infolist()
@@ -630,15 +635,23 @@ def load_image_zip(src, size: int = 28, color: str = "grey", name: str | None = 
 
 # ----------------------------------------------------------------------------- any upload
 
+def check_option_names(loader, options: dict) -> None:
+    """Refuse an option ``loader`` does not take (a typo on the command line or in a config file)."""
+    import inspect
+    names = list(inspect.signature(loader).parameters)[1:]      # after the source
+    for key, value in options.items():
+        if key not in names:
+            raise DataError("data.bad_option", option=str(key)[:40], value=str(value)[:20],
+                            expected=[f"{n}=…" for n in names])
+
+
 def load_upload(src, filename: str | None = None, **options) -> DataSet:
     """Pick the loader by file extension: .csv/.tsv/.txt, .npz, .zip."""
     fname = filename or (str(src) if isinstance(src, (str, os.PathLike)) else getattr(src, "name", None))
     ext = Path(str(fname or "")).suffix.lower()
-    if ext in (".csv", ".tsv", ".txt"):
-        return load_csv(src, **options)
-    if ext == ".npz":
-        return load_npz(src, **options)
-    if ext == ".zip":
-        return load_image_zip(src, **options)
-    raise DataError("data.unknown_format", ext=ext or "?")
+    loaders = {".csv": load_csv, ".tsv": load_csv, ".txt": load_csv, ".npz": load_npz, ".zip": load_image_zip}
+    if ext not in loaders:
+        raise DataError("data.unknown_format", ext=ext or "?")
+    check_option_names(loaders[ext], options)
+    return loaders[ext](src, **options)
 

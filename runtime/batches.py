@@ -1,0 +1,292 @@
+"""Where the trainer's batches come from: tensors already on the device (``prepare.Split``), or
+images streamed from disk through a ``DataLoader`` (``StreamSplit``).
+
+``epoch_batches`` (training, shuffled) and ``ordered_batches`` (evaluation) serve both, so the
+loop, the tasks and the monitor do not care which one a split is. Both shuffle with the
+trainer's seeded generator, one ``randperm`` per epoch, so a resumed run reshuffles as an
+uninterrupted one would.
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+
+import torch
+
+from .data import portable
+from .data.binding import plan
+from .data.dataset import DataSet, _norm_record, add_label_noise, base_record, split_indices
+from .data.errors import DataError
+from .data.stream import STATS_SAMPLES, FolderImages, collate_readable
+
+
+def epoch_batches(split, gen: torch.Generator, batch: int, steps: int, dist) -> Iterator:
+    """One training epoch of ``(inputs, target)``; ``gen`` draws the epoch's order."""
+    if isinstance(split, StreamSplit):
+        yield from split.epoch_batches(gen, batch, steps, dist)
+        return
+    # indices live where the split's tensors do: the device, or the host for data kept there (prepare.place)
+    perm = _rank_order(torch.randperm(len(split), generator=gen), dist).to(split.inputs[0].device)
+    for b in range(steps):
+        yield split.take(perm[b * batch:(b + 1) * batch])
+
+
+def samples_in(inputs: list[torch.Tensor]) -> int:
+    """Samples in a batch (a streamed batch may have lost unreadable files)."""
+    return int(inputs[0].shape[0])
+
+
+def ordered_batches(split, batch: int) -> Iterator:
+    """The whole split in order, ``batch`` samples at a time (evaluation, predictions)."""
+    if isinstance(split, StreamSplit):
+        yield from split.ordered_batches(batch)
+        return
+    for start in range(0, len(split), batch):
+        yield split.take(slice(start, start + batch))
+
+
+def _rank_order(perm: torch.Tensor, dist) -> torch.Tensor:
+    """Every world-th sample: the ranks' batches make up the global batch."""
+    world = dist.world
+    return perm[dist.rank::world][:len(perm) // world] if world > 1 else perm
+
+
+def unreadable_files(prepared, limit: int = 20) -> dict | None:
+    """Streamed files that did not decode so far: ``{"count", "files": first names}``, or None."""
+    seen = set()
+    dataset = None
+    for part in (prepared.train, prepared.val, prepared.test):
+        if isinstance(part, StreamSplit):
+            seen |= part.unreadable
+            dataset = part.dataset
+    if not seen:
+        return None
+    return {"count": len(seen), "files": [dataset.name_of(i) for i in sorted(seen)[:limit]]}
+
+
+def close_workers(prepared) -> None:
+    """Stop the decoding workers of a run's streamed splits (at the end of ``fit``)."""
+    for part in (prepared.train, prepared.val, prepared.test):
+        if isinstance(part, StreamSplit):
+            part.close()
+
+
+def worker_count() -> int:
+    """Decoding processes: one core stays with the training loop (none on a single core)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cores <= 1 else min(4, cores - 1)
+
+
+def _quiet_worker(_worker_id: int) -> None:
+    torch.set_num_threads(1)     # a worker decodes; torch threads in each would fight the loop for cores
+
+
+class OrderSampler(torch.utils.data.Sampler):
+    """Batches of data set indices over an order set before each pass. The sampler runs in the main
+    process, so persistent workers take each epoch's new order."""
+
+    def __init__(self):
+        self.order = torch.zeros(0, dtype=torch.int64)
+        self.batch, self.steps = 1, 0
+
+    def set(self, order: torch.Tensor, batch: int, steps: int) -> None:
+        self.order, self.batch, self.steps = order, batch, steps
+
+    def __iter__(self):
+        for b in range(self.steps):
+            chunk = self.order[b * self.batch:(b + 1) * self.batch]
+            if len(chunk):
+                yield chunk.tolist()
+
+    def __len__(self) -> int:
+        return self.steps
+
+
+class ToModel:
+    """A uint8 image batch (on the device) as the model's input: [0, 1] floats, normalised with the
+    training statistics and reshaped as the binding says (the preprocess record's steps)."""
+
+    def __init__(self, normalize: dict | None, to_shape: list[int] | None):
+        self.normalize, self.to_shape = normalize, to_shape
+        self._stats: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def stats(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) on ``device``, copied there once (not a host-to-device copy every step)."""
+        if device not in self._stats:
+            rec = self.normalize
+            self._stats[device] = tuple(torch.tensor(rec[k], device=device).reshape(rec["shape"]) for k in ("mean", "std"))
+        return self._stats[device]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float().div_(255.0)
+        if self.normalize is not None:
+            mean, std = self.stats(x.device)
+            x = (x - mean) / std          # portable.normalize, with the statistics already on the device
+        return x.reshape(x.shape[0], *self.to_shape) if self.to_shape else x
+
+
+class LazyImages:
+    """Stands for a streamed split's input tensor where code reads its shape or a few samples
+    (``x.shape``, ``x[:8]``, ``x[index]``): the samples asked for are decoded then."""
+
+    def __init__(self, split: StreamSplit, sample_shape: tuple[int, ...], value_range: tuple[float, float]):
+        self.split, self.sample_shape, self.value_range = split, sample_shape, value_range
+
+    @property
+    def shape(self) -> torch.Size:
+        return torch.Size((len(self.split), *self.sample_shape))
+
+    @property
+    def device(self) -> torch.device:
+        return self.split.device
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def is_floating_point(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, index) -> torch.Tensor:
+        return self.split.take(index)[0][0]
+
+    # min/max of a sample of the training images (a VAE picks its loss by the data's range)
+    def min(self) -> torch.Tensor:
+        return torch.tensor(self.value_range[0])
+
+    def max(self) -> torch.Tensor:
+        return torch.tensor(self.value_range[1])
+
+
+class StreamSplit:
+    """A train/val/test part of a streamed data set: its indices into the map-style ``dataset``,
+    its labels (in memory), and a ``DataLoader`` whose worker processes decode the images."""
+
+    def __init__(self, dataset, indices: torch.Tensor, labels: torch.Tensor, to_model: ToModel,
+                 sample_shape: tuple[int, ...], value_range: tuple[float, float]):
+        self.dataset, self.indices, self.to_model = dataset, indices, to_model
+        self.target = labels.index_select(0, indices)
+        self.inputs = [LazyImages(self, sample_shape, value_range)]
+        self.device = torch.device("cpu")
+        self.sampler = OrderSampler()
+        self.unreadable: set[int] = set()     # data set indices of files that did not decode
+        self._loader = None
+
+    def __len__(self) -> int:
+        return int(self.indices.shape[0])
+
+    def nbytes(self) -> int:
+        """Bytes it would take on the device: none, its images stay on disk until a batch is decoded."""
+        return 0
+
+    def to(self, device) -> StreamSplit:
+        """On ``device`` (the trainer's), with the decoding workers started."""
+        self.device = torch.device(device)
+        self.target = self.target.to(self.device)
+        self.start_workers()
+        return self
+
+    def start_workers(self) -> None:
+        """Fork the workers now, before the model and the first evaluation grow the trainer: a forked
+        worker's resident memory starts as its parent's (shared, but counted in each process)."""
+        self.sampler.set(self.indices[:0], 1, 0)
+        for _ in self.loader():
+            pass
+
+    def loader(self) -> torch.utils.data.DataLoader:
+        if self._loader is None:
+            workers = worker_count()
+            self._loader = torch.utils.data.DataLoader(
+                self.dataset, batch_sampler=self.sampler, num_workers=workers, collate_fn=collate_readable,
+                pin_memory=self.device.type == "cuda", persistent_workers=workers > 0,
+                worker_init_fn=_quiet_worker if workers else None, prefetch_factor=4 if workers else None)
+        return self._loader
+
+    def _batches(self, positions: torch.Tensor, batch: int, steps: int, drop_unreadable: bool):
+        self.sampler.set(self.indices.index_select(0, positions), batch, steps)
+        cut = 0
+        for x, y, readable, bad in self.loader():
+            self.unreadable.update(bad)
+            target = self.target[positions[cut:cut + len(y)].to(self.device)]
+            cut += len(y)
+            x = self.to_model(x.to(self.device, non_blocking=True))
+            if drop_unreadable and bad:
+                keep = readable.to(self.device)
+                x, target = x[keep], target[keep]
+                if not len(target):
+                    continue
+            yield [x], target
+
+    def close(self) -> None:
+        """Stop the worker processes now (dropping the last reference to the loader's iterator shuts
+        them down); a later pass starts new ones."""
+        self._loader = None
+
+    def epoch_batches(self, gen: torch.Generator, batch: int, steps: int, dist) -> Iterator:
+        order = _rank_order(torch.randperm(len(self), generator=gen), dist)
+        yield from self._batches(order, batch, steps, drop_unreadable=True)
+
+    def ordered_batches(self, batch: int) -> Iterator:
+        """In order and complete (an unreadable file is a black image here), so predictions line up
+        with ``target``."""
+        yield from self._batches(torch.arange(len(self)), batch, math.ceil(len(self) / batch), drop_unreadable=False)
+
+    def take(self, index) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """The samples at ``index`` (a slice, or positions), decoded here in the main process."""
+        positions = torch.arange(len(self))[index.cpu() if isinstance(index, torch.Tensor) else index]
+        samples = [self.dataset[int(i)] for i in self.indices.index_select(0, positions)]
+        x, _, _, bad = collate_readable(samples)
+        self.unreadable.update(bad)
+        return [self.to_model(x.to(self.device))], self.target[positions.to(self.device)]
+
+
+# ----------------------------------------------------------------------------- preparing a folder
+
+def _decoded(dataset, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The readable images among ``indices`` as [0, 1] floats, and their labels."""
+    x, y, readable, _ = collate_readable([dataset[int(i)] for i in indices])
+    return x[readable].float() / 255.0, y[readable]
+
+
+def _noisy_labels(folder: FolderImages, stub: DataSet, train_idx: torch.Tensor, fraction: float,
+                  seed: int) -> torch.Tensor:
+    labels = folder.labels.clone()
+    labels[train_idx] = add_label_noise(stub.subset(train_idx), fraction, seed).target
+    return labels
+
+
+def streamed_splits(folder: FolderImages, cfg, graph_inputs: list[dict]):
+    """(train, val, test, preprocess) for a listed folder: stratified index splits, normalisation
+    statistics from up to ``STATS_SAMPLES`` training images, and the binding onto the graph's
+    Inputs, recorded like an in-memory image set's (``dataset.split``)."""
+    # a zero-width stand-in: the split and the label noise need only the labels
+    stub = DataSet(folder.name, "image", "classification", {"x": torch.zeros(len(folder), 0)}, folder.labels,
+                   class_names=folder.class_names)
+    train_idx, val_idx, test_idx = split_indices(stub, cfg.val_split, cfg.test_split, cfg.seed)
+    labels = _noisy_labels(folder, stub, train_idx, cfg.label_noise, cfg.seed) if cfg.label_noise else folder.labels
+    dataset = folder.dataset()
+    gen = torch.Generator().manual_seed(cfg.seed)
+    probe_idx = train_idx[torch.randperm(len(train_idx), generator=gen)[:STATS_SAMPLES]]
+    probe, probe_y = _decoded(dataset, probe_idx)
+    if not len(probe_y):
+        raise DataError("data.folder_unreadable_images", path=folder.root[-200:], count=len(probe_idx))
+    probe_set = DataSet(folder.name, "image", "classification", {"x": probe}, probe_y,
+                        class_names=folder.class_names, normalize=folder.normalize,
+                        extra={"image": {"size": [folder.size, folder.size], "channels": folder.channels}})
+    record = base_record(probe_set)
+    norm = _norm_record("image", probe, None) if folder.normalize else None
+    if norm is not None:
+        record["normalize"]["x"] = norm
+        probe = portable.normalize(probe, norm)
+        probe_set.inputs["x"] = probe
+    binding = plan(probe_set, graph_inputs)
+    record["reshape"] = binding
+    to = next(iter(binding.values()))["to"]
+    to_model = ToModel(norm, to)
+    value_range = (float(probe.min()), float(probe.max()))
+    parts = [StreamSplit(dataset, idx, labels, to_model, tuple(to), value_range) if len(idx) else None
+             for idx in (train_idx, val_idx, test_idx)]
+    return parts[0], parts[1], parts[2], record
