@@ -44,6 +44,8 @@ def remember_failure(key: str, attempt, message: str) -> None:
 def option_widget(spec: data_view.OptionSpec, value, key: str):
     declared = OPTIONS_BY_NAME[spec.key]
     label, help_ = pick(declared.label, language), pick(declared.help, language)
+    if spec.widget == "toggle":
+        return st.toggle(label, value=bool(value), key=key, help=help_)
     if spec.widget == "text":
         return st.text_input(label, value=str(value), key=key, help=help_, max_chars=40)
     if spec.widget == "choice":

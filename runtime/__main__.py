@@ -20,6 +20,7 @@ FLAG_VALUES = {
     "augment": (str, lambda items: {"augment": dict(_parse_augment(a) for a in items)}),
     "freeze": (str, lambda v: {"freeze": [n.strip() for n in v.split(",") if n.strip()]}),
     "upload_options": (str, lambda items: {"upload_options": dict(_parse_option(a) for a in items)}),
+    "data_options": (str, lambda items: {"data_options": dict(_parse_option(a) for a in items)}),
 }
 TYPES = {"int": int, "float": float, "rate": float, "share": float, "choice": str, "text": str}
 

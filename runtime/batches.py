@@ -264,7 +264,7 @@ def streamed_splits(folder: FolderImages, cfg, graph_inputs: list[dict]):
     Inputs, recorded like an in-memory image set's (``dataset.split``)."""
     # a zero-width stand-in: the split and the label noise need only the labels
     stub = DataSet(folder.name, "image", "classification", {"x": torch.zeros(len(folder), 0)}, folder.labels,
-                   class_names=folder.class_names)
+                   class_names=folder.class_names, fixed_test=getattr(folder, "fixed_test", 0))
     train_idx, val_idx, test_idx = split_indices(stub, cfg.val_split, cfg.test_split, cfg.seed)
     labels = _noisy_labels(folder, stub, train_idx, cfg.label_noise, cfg.seed) if cfg.label_noise else folder.labels
     dataset = folder.dataset()
@@ -277,6 +277,8 @@ def streamed_splits(folder: FolderImages, cfg, graph_inputs: list[dict]):
                         class_names=folder.class_names, normalize=folder.normalize,
                         extra={"image": {"size": [folder.size, folder.size], "channels": folder.channels}})
     record = base_record(probe_set)
+    if stub.fixed_test:
+        record["fixed_test"] = stub.fixed_test          # as dataset.base_record says of the whole set
     norm = _norm_record("image", probe, None) if folder.normalize else None
     if norm is not None:
         record["normalize"]["x"] = norm

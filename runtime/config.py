@@ -75,8 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
             bilingual("A built-in data set (python -m runtime data NAME describes one).", "内置数据集（python -m runtime data NAME 可查看说明）。"),
             group="data", surfaces=(DATA, CLI), metavar="NAME"),
     Setting("data_options", "dict", {}, bilingual("Data set options", "数据集选项"),
-            bilingual("Options of a generated built-in set (samples, noise, ...), see the data options below.",
-              "生成型内置数据集的选项（样本数、噪声等），见下文的数据选项。"), group="data", surfaces=(DATA,)),
+            bilingual("Options of a built-in set (samples, noise, stream from disk, ...; KEY=VALUE, such as n_samples=500 "
+                      "or stream=true), see the data options below.",
+              "内置数据集的选项（样本数、噪声、从磁盘流式读取等；KEY=VALUE，例如 n_samples=500 或 stream=true），"
+              "见下文的数据选项。"), group="data", surfaces=(DATA, CLI), flags=("--data-option",), metavar="KEY=VALUE"),
     Setting("upload", "text", None, bilingual("Your data file", "你的数据文件"),
             bilingual("Your own data: a CSV, an NPZ, a zip of image folders, or a local folder of class folders "
                       "streamed from disk (instead of the built-in set).",

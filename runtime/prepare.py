@@ -18,7 +18,7 @@ from .data import builtin
 from .data.dataset import add_label_noise, split
 from .data.binding import bind
 from .data.errors import DataError
-from .data.stream import FolderImages
+from .data.stream import STREAMED
 from .batches import streamed_splits
 
 
@@ -101,6 +101,10 @@ def load_dataset(cfg: TrainConfig):
         if cfg.upload:
             from .data import uploads
             return uploads.load_upload(cfg.upload, **cfg.upload_options)
+        if cfg.data_options.get("stream") is True:       # a standard set read from disk batch by batch
+            from .data import stream
+            builtin.info(cfg.data, **cfg.data_options)     # the options checked as for loading
+            return stream.standard_images(cfg.data)
         return builtin.load(cfg.data, **cfg.data_options)
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None
@@ -165,7 +169,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
     # What the data must fit: the model's Inputs, or (GAN) the discriminator's.
     bind_to = graph_inputs(disc if mode == "gan" else result)
     try:
-        if isinstance(dataset, FolderImages):
+        if isinstance(dataset, STREAMED):
             train, val, test, preprocess = streamed_splits(dataset, cfg, bind_to)
         else:
             train, val, test, preprocess = _in_memory_splits(dataset, cfg, bind_to)

@@ -94,3 +94,14 @@ def test_a_set_the_graph_does_not_fit_offers_the_templates_made_for_it(tmp_path,
     assert at.session_state["workspace"].tab.name == "lenet5"
     assert any("Fits the graph **lenet5**" in s.value for s in at.success)
     assert not [b for b in at.button if b.key and b.key.startswith("open_template_")]
+
+
+def test_stream_from_disk_is_a_switch_of_the_standard_sets(tmp_path, monkeypatch):
+    _choose(tmp_path, "mnist")
+    at = open_data_page(tmp_path, monkeypatch)
+    assert not [n for n in at.number_input if n.key and n.key.startswith("opt_mnist_seed")]   # files: no seed
+    at.toggle(key="opt_mnist_stream").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.session_state["workspace"].data_choice()["data_options"] == {"stream": True}
+    at.selectbox(key="data_builtin").select("digits").run()
+    assert not [t for t in at.toggle if t.key and "stream" in t.key]        # generated sets are in memory anyway

@@ -261,23 +261,26 @@ def flipped_labels(n_train: int, fraction: float) -> int:
 @dataclass(frozen=True)
 class OptionSpec:
     key: str
-    kind: str                 # "int" | "float" | "str"
+    kind: str                 # "int" | "float" | "str" | "bool"
     default: object
     low: float | None = None
     high: float | None = None
     step: float | None = None
-    widget: str = "slider"    # "slider" | "number" | "text" | "choice"
+    widget: str = "slider"    # "slider" | "number" | "text" | "choice" | "toggle"
 
 
 def option_specs(name: str) -> list[OptionSpec]:
     """The options a built-in set takes, as widgets (declared in runtime.data.builtin.DATA_OPTIONS);
     generated sets also take ``seed``."""
     defaults = dict(builtin.info(name).options)
-    if defaults:
+    if defaults and builtin.is_generated(name):
         defaults["seed"] = 0
     specs = []
     for key, default in defaults.items():
         declared = builtin.OPTIONS_BY_NAME.get(key)
+        if isinstance(default, bool):
+            specs.append(OptionSpec(key, "bool", default, widget="toggle"))
+            continue
         if isinstance(default, str) or declared is None or declared.lo is None:
             specs.append(OptionSpec(key, "str", default, widget="text"))
             continue

@@ -166,7 +166,7 @@ def _standard_entry(name: str, en: str, zh: str) -> _Entry:
         f"{en} Official split: {spec.n_train:,} training and {spec.n_test:,} test images. "
         f"Downloaded on first use ({size}) into the data cache folder.",
         f"{zh}官方划分：{spec.n_train} 张训练图像、{spec.n_test} 张测试图像。首次使用时下载（{size}）到数据缓存文件夹。"),
-        {}, lambda o: {"x": spec.shape}, lambda o: _standard(name, o), lambda o: list(spec.class_names))
+        {"stream": False}, lambda o: {"x": spec.shape}, lambda o: _standard(name, o), lambda o: list(spec.class_names))
 
 
 def _d(en: str, zh: str) -> dict[str, str]:
@@ -311,6 +311,11 @@ DATA_OPTIONS: tuple[Setting, ...] = (
             1, 32, 1),
     _option("motif", ("Motif", "基序"), ("3 to 12 letters of A, C, G, T hidden in the positive sequences.",
                                         "藏在正样本序列中的 3 到 12 个字母（A、C、G、T）。"), None, None, None, "text"),
+    _option("stream", ("Stream from disk", "从磁盘流式读取"),
+            ("Training reads the images from the cache folder batch by batch in worker processes instead of holding "
+             "them all in memory (the files are unpacked once). For machines short of memory.",
+             "训练时由工作进程从缓存文件夹逐批读取图像，而不是全部放进内存（文件只解包一次）。适合内存不足的电脑。"),
+            None, None, None, "bool"),
     _option("seed", ("Seed", "随机种子"), ("Same seed, same data: change it for a fresh draw.",
                                          "种子相同，数据就相同；换一个种子可重新生成。"), 0, 2**31 - 1, 1, default=0),
 )
@@ -347,6 +352,11 @@ def _options(name: str, given: dict) -> dict:
 def _check_name(name: str) -> None:
     if name not in REGISTRY:
         raise DataError("data.unknown_builtin", name=str(name)[:60], choices=sorted(REGISTRY))
+
+
+def is_generated(name: str) -> bool:
+    """Whether the set is generated (it then takes a ``seed``), not read from files (the standard sets)."""
+    return name not in standard.SETS
 
 
 def names() -> list[str]:

@@ -11,6 +11,7 @@ cifar10.txt, cifar100.txt); the MNIST mirror is the one PyTorch's own data set c
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -156,6 +157,45 @@ def read_arrays(name: str, progress: fetch.Progress | None = None) -> tuple[np.n
             raise DataError("data.std_corrupt", file=labels_file, folder=str(where),
                             detail=f"the label {int(labels.max())} (classes 0 to {len(spec.class_names) - 1})")
     return arrays
+
+
+UNPACKED = "unpacked"      # <cache>/<set>/unpacked/: the set's images as one raw array, for streaming
+
+
+def unpacked_arrays(name: str, progress: fetch.Progress | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """(images (N, C, H, W) uint8 memory-mapped from disk, labels, the official test count, last): the
+    files are unpacked once into the cache folder's ``unpacked/`` and then read from disk only as batches
+    need them, so a run holds the labels in memory, not the images. Unpacked again when the files change."""
+    where = ensure(name, progress)
+    out = where / UNPACKED
+    stamp = {f.name: [(where / f.name).stat().st_size, (where / f.name).stat().st_mtime_ns] for f in SETS[name].files}
+    info_path = out / "info.json"
+    try:
+        info = json.loads(info_path.read_text())
+    except (OSError, ValueError):
+        info = None
+    if not isinstance(info, dict) or info.get("files") != stamp:
+        info = _unpack(name, out, stamp)
+    images = np.load(out / "images.npy", mmap_mode="r", allow_pickle=False)
+    labels = np.load(out / "labels.npy", allow_pickle=False)
+    if tuple(images.shape[1:]) != SETS[name].shape or len(images) != len(labels) or images.dtype != np.uint8:
+        raise DataError("data.std_corrupt", file=f"{UNPACKED}/images.npy", folder=str(where),
+                        detail=f"images of shape {tuple(images.shape)}; delete the folder {UNPACKED} to unpack again")
+    return images, labels, int(info["n_test"])
+
+
+def _unpack(name: str, out: Path, stamp: dict) -> dict:
+    x_train, y_train, x_test, y_test = read_arrays(name)
+    out.mkdir(exist_ok=True)
+    for file_name, array in (("images.npy", np.concatenate([x_train, x_test])),
+                             ("labels.npy", np.concatenate([y_train, y_test]))):
+        part = out / (file_name + ".part")
+        with open(part, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+        os.replace(part, out / file_name)
+    info = {"files": stamp, "n_test": len(x_test)}
+    (out / "info.json").write_text(json.dumps(info))      # last: its stamp says the arrays are complete
+    return info
 
 
 def _part_files(spec: StandardSet, part: int) -> tuple[str, str]:

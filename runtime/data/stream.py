@@ -59,6 +59,47 @@ class FolderImages:
         return ImageFiles(self.root, self.files, self.labels, self.size, self.mode)
 
 
+@dataclass
+class ArrayImages:
+    """A standard set streamed from its cache folder (``standard.unpacked_arrays``): uint8 images
+    memory-mapped from disk, decoded to floats batch by batch; the official test set last."""
+    name: str
+    root: str
+    images: np.ndarray                    # (N, C, H, W) uint8, memory-mapped
+    labels: torch.Tensor                  # (N,) int64
+    class_names: list[str]
+    fixed_test: int
+    normalize: bool = False               # in [0, 1], as the set is in memory
+    kind: str = "image"
+    task: str = "classification"
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def size(self) -> int:
+        return int(self.images.shape[2])
+
+    @property
+    def channels(self) -> int:
+        return int(self.images.shape[1])
+
+    def dataset(self) -> "ImageArray":
+        return ImageArray(self.images, self.labels)
+
+
+def standard_images(name: str) -> ArrayImages:
+    """The standard set ``name`` to stream (its files downloaded and unpacked first when needed)."""
+    from . import standard
+    images, labels, n_test = standard.unpacked_arrays(name)
+    return ArrayImages(name, str(standard.folder(name)), images, torch.from_numpy(labels.astype(np.int64)),
+                       list(standard.SETS[name].class_names), n_test)
+
+
+# What streams from disk: a listed image folder, or a standard set's unpacked array.
+STREAMED = (FolderImages, ArrayImages)
+
+
 class PackedPaths:
     """Relative paths as one UTF-8 byte buffer and offsets: shared, not copied, by forked workers."""
 
