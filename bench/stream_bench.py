@@ -2,6 +2,11 @@
 one of 100,000 (target: peak over 100k <= peak over 25k + 150 MB).
 
     python bench/stream_bench.py [--dir CACHE] [--sizes 25000,100000] [--steps N]
+    python bench/stream_bench.py --standard [--steps N]
+
+``--standard``: CIFAR-10 (60,000 images) in memory against streamed from disk (``--data-option
+stream=true``): peak memory of each run. Uses the real file when it is in NETCANVAS_DATA, else
+writes a full-size archive in the official binary format with generated pixels.
 
 It writes N 32x32 RGB PNGs in 10 class folders under ``--dir`` (kept for the next run; the smaller
 set is hard links to the first files of the larger one), then trains one epoch of a small CNN on
@@ -109,18 +114,20 @@ def _tree(pid: int) -> list[int]:
 def run_measured(cmd: list[str]) -> dict:
     """Run ``cmd``; its peak summed RSS (MB) over the process tree, per-process peaks and its output."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak_sum, hwm = 0, {}
+    peak_sum, peak_anon, hwm = 0, 0, {}
     started = time.time()
     while proc.poll() is None:
         pids = _tree(proc.pid)
         peak_sum = max(peak_sum, sum(_status_kb(p, "VmRSS") for p in pids))
+        # anonymous memory only: a memory-mapped file's pages are in RSS too, but they are the page cache's
+        peak_anon = max(peak_anon, sum(_status_kb(p, "RssAnon") for p in pids))
         for p in pids:
             hwm[p] = max(hwm.get(p, 0), _status_kb(p, "VmHWM"))
         time.sleep(0.1)
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"training failed ({proc.returncode}):\n{err[-3000:]}")
-    return {"seconds": time.time() - started, "peak_sum_mb": peak_sum / 1024,
+    return {"seconds": time.time() - started, "peak_sum_mb": peak_sum / 1024, "peak_anon_mb": peak_anon / 1024,
             "trainer_hwm_mb": hwm.get(proc.pid, 0) / 1024,
             "workers_hwm_mb": sorted(round(v / 1024) for p, v in hwm.items() if p != proc.pid and v),
             "summary": json.loads(out.strip().splitlines()[-1])}
@@ -139,15 +146,57 @@ def train_once(folder: Path, steps: int, work: Path) -> dict:
     return run_measured(cmd)
 
 
+def cifar10_cache(cache: Path) -> Path:
+    """A data cache folder holding cifar-10-binary.tar.gz: NETCANVAS_DATA's when the real file is there,
+    else ``cache/standard`` with a full-size archive of generated pixels (made once)."""
+    import numpy as np
+    from runtime.data import cifar_binary, standard
+    if not standard.missing_files("cifar10"):
+        return standard.cache_root()
+    folder = cache / "standard" / "cifar10"
+    target = folder / standard.SETS["cifar10"].files[0].name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0)
+        layout = cifar_binary.LAYOUTS["cifar10"]
+        batches = {b: (rng.integers(0, 256, (10_000, 3, SIDE, SIDE), dtype=np.uint8), np.arange(10_000) % CLASSES)
+                   for b in (*layout.train, layout.test)}
+        cifar_binary.write(target, batches, [f"c{i}" for i in range(CLASSES)], layout)
+    return folder.parent
+
+
+def standard_runs(cache: Path, steps: int) -> None:
+    data = cifar10_cache(cache)
+    with tempfile.TemporaryDirectory() as tmp:
+        graph = Path(tmp) / "cnn.json"
+        graph.write_text(json.dumps(CNN))
+        peaks = {}
+        for how, flags in (("in memory", []), ("streamed", ["--data-option", "stream=true"])):
+            cmd = [sys.executable, "-m", "runtime", "train", str(graph), "--data", "cifar10", *flags, "--epochs", "1",
+                   "--batch-size", "128", "--max-steps", str(steps or 100), "--out", str(Path(tmp) / how), "--json"]
+            os.environ["NETCANVAS_DATA"] = str(data)
+            r = run_measured(cmd)
+            peaks[how] = r["peak_anon_mb"]
+            print(f"cifar10 {how:>9}: peak anonymous memory (summed) {r['peak_anon_mb']:6.0f} MB; "
+                  f"peak RSS (summed, with mapped file pages) {r['peak_sum_mb']:6.0f} MB; trainer's own "
+                  f"{r['trainer_hwm_mb']:.0f} MB; workers' {r['workers_hwm_mb']} MB; {r['seconds']:.0f} s, "
+                  f"{r['summary']['samples_per_s']:.0f} samples/s")
+    print(f"anonymous memory, streamed - in memory: {peaks['streamed'] - peaks['in memory']:+.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "netcanvas_stream_bench"),
                         help="where the generated images are kept between runs")
     parser.add_argument("--sizes", default="25000,100000", help="image counts, comma-separated (smallest first)")
     parser.add_argument("--steps", type=int, default=0, help="stop each epoch after this many steps (0: whole epoch)")
+    parser.add_argument("--standard", action="store_true", help="CIFAR-10 in memory against streamed from disk")
     args = parser.parse_args()
-    sizes = sorted(int(s) for s in args.sizes.split(","))
     cache = Path(args.dir)
+    if args.standard:
+        sys.path.insert(0, str(ROOT))
+        return standard_runs(cache, args.steps)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     t0 = time.time()
     image_folder(cache, sizes[-1], sizes[-1])
     folders = {n: image_folder(cache, n, sizes[-1]) for n in sizes}
