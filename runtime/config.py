@@ -283,7 +283,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("memory_format", "choice", "auto", bilingual("Memory layout", "内存布局"),
             bilingual("How convolution networks store images: channels last is faster on recent GPUs. Automatic uses it "
               "on a CUDA GPU for graphs with a Conv2d, and the plain layout elsewhere.",
-              "卷积网络怎样存放图像：通道在后（channels last）在较新的 GPU 上更快。自动：在 CUDA GPU 上、图中有 "
+              "卷积网络怎样存放图像：通道在后（`channels_last`）在较新的 GPU 上更快。自动：在 CUDA GPU 上、图中有 "
               "Conv2d 时使用，其他情况用普通布局。"),
             choices=MEMORY_FORMATS, group="run", surfaces=(FORM, CLI),
             choice_labels=_choices(auto=("automatic", "自动"), channels_last=("channels last", "通道在后"),

@@ -35,7 +35,7 @@ ALLOWED = {
     "NetCanvas", "PyTorch", "Python", "ONNX", "onnxruntime", "safetensors", "torchrun", "scikit-learn", "Apple",
     "CSV", "NPZ", "JSON", "ZIP", "PNG", "GPU", "CPU", "CUDA", "MPS",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Nesterov", "Huber", "Xavier", "Kaiming", "DCGAN",
-    "GAN", "VAE", "RNN", "LSTM", "GRU", "MLP", "CNN", "ROC", "AUC", "NaN", "KL", "DNA",
+    "GAN", "VAE", "RNN", "LSTM", "GRU", "MLP", "CNN", "ROC", "AUC", "NaN", "KL", "DNA", "softmax",
     "bfloat16", "float16", "float32", "int64", "torch.compile", "torchvision",
     "English", "Language",
 }

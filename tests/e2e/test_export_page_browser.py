@@ -70,14 +70,26 @@ def test_download_the_bundle(page, trained, app_idle):
         assert "class DigitsCnn(nn.Module)" in z.read(next(n for n in names if n.endswith("model.py"))).decode()
 
 
+def settled_box(page, locator, steady_ms: int = 600, timeout_ms: int = 20_000) -> dict:
+    """The element's box once it has stayed shown and in place for ``steady_ms`` (a rerun may still be
+    drawing the page when the script has finished: the box is None while it does)."""
+    last, since, waited = None, 0, 0
+    while waited < timeout_ms:
+        box = locator.bounding_box() if locator.count() == 1 else None
+        since = since + 100 if box is not None and box == last else 0
+        if since >= steady_ms:
+            return box
+        last = box
+        page.wait_for_timeout(100)
+        waited += 100
+    raise AssertionError(f"{locator} never stayed in place for {steady_ms} ms")
+
+
 def test_draw_a_digit_and_see_a_prediction(page, app_idle):
     page.get_by_role("tab", name="Try the model").click()
-    app_idle(page)          # the tab click reruns the page, which draws the pad anew: draw on the new one
-    pad = page.locator(".nd-pad")
-    expect(pad).to_be_visible()
+    app_idle(page)          # the tab click reruns the page, which draws the tabs anew: draw on the pad then shown
     expect(page.get_by_text("Draw something on the pad")).to_be_visible()
-    box = pad.bounding_box()
-    assert box, "the drawing pad has no box"
+    box = settled_box(page, page.locator(".nd-pad"))
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
     page.mouse.move(x, y)
     page.mouse.down()
