@@ -272,7 +272,7 @@ SETTINGS: tuple[Setting, ...] = (
               "size stays the total.",
               "大于 1 时，每个批次会分到这么多块 GPU 上（通过 torchrun 使用 DistributedDataParallel）；批次大小仍是总数。"),
             lo=1, hi=64, step=1, group="run", surfaces=(FORM, CLI), metavar="N", applies=Applies(modes=SUPERVISED)),
-    Setting("amp", "choice", "off", bilingual("Mixed precision", "混合精度"),
+    Setting("amp", "choice", "auto", bilingual("Mixed precision", "混合精度"),
             bilingual("Compute in 16-bit floats where safe: faster on recent GPUs, little gain on a CPU. Automatic takes "
               "bfloat16 on GPUs that have it, float16 with loss scaling on older CUDA GPUs, and float32 on a CPU.",
               "在安全的地方用 16 位浮点计算：在较新的 GPU 上更快，在 CPU 上收益不大。自动：支持 bfloat16 的 GPU 用 "

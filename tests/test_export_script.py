@@ -74,7 +74,7 @@ def test_exported_script_learns_digits_without_netcanvas(tmp_path):
     script = write_script(tmp_path, template("digits_cnn"), config)
     text = script.read_text()
     imports = {line.split()[1] for line in text.splitlines() if line.startswith(("import ", "from "))}
-    assert imports <= {"argparse", "json", "math", "os", "random", "time", "numpy", "torch", "torch.distributed",
+    assert imports <= {"argparse", "contextlib", "json", "math", "os", "random", "time", "numpy", "torch", "torch.distributed",
                        "torch.nn.functional", "torch.nn.parallel", "sklearn"}, imports
     proc = subprocess.run([sys.executable, "-I", "train.py", "--out", "run"], cwd=tmp_path, env=_env(),
                           capture_output=True, text=True, timeout=240)
