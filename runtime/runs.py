@@ -9,6 +9,7 @@ restarting or a browser reload neither stops nor loses them.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 import shutil
@@ -415,13 +416,19 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
     if not root.is_dir():
         return []
     runs = []
-    for d in sorted(root.iterdir(), reverse=True):
+    for d in root.iterdir():
         if not (d / JOB).is_file():
             continue
         remove_stale_temporaries(d)
         runs.append(RunInfo(id=d.name, dir=d, status=read_status(d) or {}, job=runfiles.read_json(d / JOB, {}) or {},
                             summary=runfiles.read_json(d / runfiles.SUMMARY), resolved=runfiles.read_json(d / runfiles.CONFIG)))
-    return runs
+    return sorted(runs, key=_newest_first, reverse=True)
+
+
+def _newest_first(r: RunInfo) -> tuple:
+    """Ids name the second a run started (new_run_id); within one second, the job's creation time decides."""
+    created = r.job.get("created")
+    return r.id[:15], created if isinstance(created, (int, float)) and math.isfinite(created) else 0.0, r.id
 
 
 def wait(run_dir: Path, timeout: float = 600.0, states=END_STATES) -> dict:

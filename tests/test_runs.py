@@ -235,3 +235,16 @@ def test_two_processes_split_the_data_and_step_like_one(tmp_path):
         assert torch.allclose(w1[key], w2[key], atol=1e-6), key  # and both ways moved them alike
     steps = [r["step"] for r in metrics(two) if r["kind"] == "step"]
     assert steps == [1]                                          # rank 0 alone writes the folder
+
+
+def test_runs_started_in_the_same_second_are_listed_newest_first(tmp_path):
+    """Run ids name the second a run started; two runs in one second are ordered by when their job was made
+    (the id's random suffix said nothing: the Export page's default and 'newest first' flipped at random)."""
+    second = "20261130-040746"
+    for suffix, created in (("ffff", 100.0), ("0000", 200.0), ("8888", 150.0)):
+        d = tmp_path / f"{second}-{suffix}"
+        d.mkdir()
+        runfiles.write_json(d / "job.json", {"graph": {}, "config": {}, "created": created})
+    (tmp_path / "20261130-040747-aaaa").mkdir()
+    runfiles.write_json(tmp_path / "20261130-040747-aaaa" / "job.json", {"graph": {}, "config": {}, "created": 50.0})
+    assert [r.id[-4:] for r in runs.list_runs(tmp_path)] == ["aaaa", "0000", "8888", "ffff"]
