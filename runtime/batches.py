@@ -17,6 +17,7 @@ import torch
 from .data import portable
 from .data.binding import plan
 from .data.dataset import DataSet, _norm_record, add_label_noise, base_record, split_indices
+from .data.augment import Augmenter
 from .data.errors import DataError
 from .data.stream import STATS_SAMPLES, FolderImages, collate_readable
 
@@ -78,8 +79,47 @@ def worker_count() -> int:
     return 0 if cores <= 1 else min(4, cores - 1)
 
 
-def _quiet_worker(_worker_id: int) -> None:
+def _quiet_worker(worker_id: int) -> None:
     torch.set_num_threads(1)     # a worker decodes; torch threads in each would fight the loop for cores
+    torch.utils.data.get_worker_info().dataset.reseed(worker_id)
+
+
+class TrainingOrder(list):
+    """The indices of a batch drawn for a training pass: its worker augments what it decodes."""
+
+
+class WorkerBatches(torch.utils.data.Dataset):
+    """A split's data set as its decoding workers see it. A batch is decoded there; a training batch
+    (``TrainingOrder``) of a split that augments is also scaled, normalised and augmented there, in
+    parallel with the training loop, and arrives ready for the model."""
+
+    def __init__(self, base, to_model: "ToModel"):
+        self.base, self.to_model, self.augmenter = base, to_model, None
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, i: int):
+        return self.base[i]
+
+    def __getitems__(self, batch) -> tuple:
+        """(images, labels, readable, unreadable indices, ready for the model)."""
+        x, y, readable, bad = collate_readable([self.base[int(i)] for i in batch])
+        if self.augmenter is None or not isinstance(batch, TrainingOrder):
+            return x, y, readable, bad, False
+        return self.augmenter(self.to_model(x)), y, readable, bad, True
+
+    def reseed(self, worker_id: int) -> None:
+        """Each worker its own random stream (a forked copy would repeat its siblings' augmentations)."""
+        if self.augmenter is not None:
+            self.augmenter = Augmenter(self.augmenter.config, seed=self.augmenter.seed * 1009 + worker_id + 1)
+
+    def name_of(self, i: int) -> str:
+        return self.base.name_of(i)
+
+
+def _collated(batch: tuple) -> tuple:
+    return batch            # WorkerBatches.__getitems__ collates
 
 
 class OrderSampler(torch.utils.data.Sampler):
@@ -90,14 +130,15 @@ class OrderSampler(torch.utils.data.Sampler):
         self.order = torch.zeros(0, dtype=torch.int64)
         self.batch, self.steps = 1, 0
 
-    def set(self, order: torch.Tensor, batch: int, steps: int) -> None:
-        self.order, self.batch, self.steps = order, batch, steps
+    def set(self, order: torch.Tensor, batch: int, steps: int, training: bool = False) -> None:
+        self.order, self.batch, self.steps, self.training = order, batch, steps, training
 
     def __iter__(self):
+        kind = TrainingOrder if self.training else list
         for b in range(self.steps):
             chunk = self.order[b * self.batch:(b + 1) * self.batch]
             if len(chunk):
-                yield chunk.tolist()
+                yield kind(chunk.tolist())
 
     def __len__(self) -> int:
         return self.steps
@@ -168,6 +209,8 @@ class StreamSplit:
     def __init__(self, dataset, indices: torch.Tensor, labels: torch.Tensor, to_model: ToModel,
                  sample_shape: tuple[int, ...], value_range: tuple[float, float]):
         self.dataset, self.indices, self.to_model = dataset, indices, to_model
+        self.workers_data = WorkerBatches(dataset, to_model)
+        self.augments = False       # whether the workers augment this split's training batches
         self.target = labels.index_select(0, indices)
         self.inputs = [LazyImages(self, sample_shape, value_range)]
         self.device = torch.device("cpu")
@@ -200,19 +243,25 @@ class StreamSplit:
         if self._loader is None:
             workers = worker_count()
             self._loader = torch.utils.data.DataLoader(
-                self.dataset, batch_sampler=self.sampler, num_workers=workers, collate_fn=collate_readable,
+                self.workers_data, batch_sampler=self.sampler, num_workers=workers, collate_fn=_collated,
                 pin_memory=self.device.type == "cuda", persistent_workers=workers > 0,
                 worker_init_fn=_quiet_worker if workers else None, prefetch_factor=4 if workers else None)
         return self._loader
 
-    def _batches(self, positions: torch.Tensor, batch: int, steps: int, drop_unreadable: bool):
-        self.sampler.set(self.indices.index_select(0, positions), batch, steps)
+    def augment_in_workers(self, augmenter) -> None:
+        """Training batches are augmented by the decoding workers (set before they start: ``to``)."""
+        self.workers_data.augmenter, self.augments = augmenter, True
+
+    def _batches(self, positions: torch.Tensor, batch: int, steps: int, drop_unreadable: bool,
+                 training: bool = False):
+        self.sampler.set(self.indices.index_select(0, positions), batch, steps, training)
         cut = 0
-        for x, y, readable, bad in self.loader():
+        for x, y, readable, bad, ready in self.loader():
             self.unreadable.update(bad)
             target = self.target[positions[cut:cut + len(y)].to(self.device)]
             cut += len(y)
-            x = self.to_model(x.to(self.device, non_blocking=True))
+            x = x.to(self.device, non_blocking=True)
+            x = x if ready else self.to_model(x)
             if drop_unreadable and bad:
                 keep = readable.to(self.device)
                 x, target = x[keep], target[keep]
@@ -227,7 +276,7 @@ class StreamSplit:
 
     def epoch_batches(self, gen: torch.Generator, batch: int, steps: int, dist) -> Iterator:
         order = _rank_order(torch.randperm(len(self), generator=gen), dist)
-        yield from self._batches(order, batch, steps, drop_unreadable=True)
+        yield from self._batches(order, batch, steps, drop_unreadable=True, training=True)
 
     def ordered_batches(self, batch: int) -> Iterator:
         """In order and complete (an unreadable file is a black image here), so predictions line up

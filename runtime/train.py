@@ -103,6 +103,9 @@ class Trainer:
         self.data = (prepared or prepare(cfg, graph, discriminator))
         # what was not given takes the defaults for this run's mode and data set (runtime.config)
         self.cfg = cfg = cfg.resolved(self.data.mode, None if cfg.upload else cfg.data)
+        self.augmenter = self._augmenter()
+        if self.augmenter is not None and hasattr(self.data.train, "augment_in_workers"):
+            self.data.train.augment_in_workers(self.augmenter)     # streamed: decoded and augmented in the workers
         self.data_placement = self._place_data()
         self.amp = amp_mode(cfg.amp, self.device.type, bf16_supported(self.device))   # "auto" decided here
         self.compiled = compile_graph(graph, self.data.check)
@@ -141,7 +144,6 @@ class Trainer:
                 self.module, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
         if cfg.compile:
             self.model = torch.compile(self.model)
-        self.augmenter = self._augmenter()
         self.task = TASKS[self.data.mode](self)
         self.advice = training_advice(self)     # set-ups that train, but badly: said, not refused
         self.should_stop = False
@@ -277,7 +279,7 @@ class Trainer:
         schedule.step()
 
     def _augment(self, inputs):
-        if self.augmenter is None:
+        if self.augmenter is None or getattr(self.data.train, "augments", False):
             return inputs
         return [self.augmenter(x) if is_image else x for x, is_image in zip(inputs, self.data.image_inputs)]
 

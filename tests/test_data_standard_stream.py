@@ -11,7 +11,8 @@ from runtime.train import train
 
 
 def _run(data: str, **options):
-    cfg = TrainConfig(data=data, data_options=options, epochs=2, batch_size=16, monitor=False, seed=0)
+    # no augmentation (CIFAR's default crop and flip): the two runs would draw different random streams
+    cfg = TrainConfig(data=data, data_options=options, epochs=2, batch_size=16, monitor=False, seed=0, augment={})
     return train(cfg, templates.load("lenet5" if data == "mnist" else "vgg11_cifar"))
 
 

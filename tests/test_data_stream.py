@@ -126,6 +126,32 @@ def test_augmentation_applies_to_streamed_batches(tmp_path):
     assert brightened.history[1]["train_loss"] != pytest.approx(plain.history[1]["train_loss"], rel=1e-4)
 
 
+def test_streamed_images_are_augmented_by_the_decoding_workers_not_the_training_loop(tmp_path, monkeypatch):
+    """The issue's "decoded and augmented in the workers": the loop's process never augments a streamed
+    training batch; evaluation batches are not augmented (the validation loss is the plain run's at epoch 0)."""
+    import os
+    from runtime.batches import worker_count
+    from runtime.data.augment import Augmenter
+    if worker_count() == 0:
+        pytest.skip("one core: no decoding workers, the loop's process decodes")
+    calls = tmp_path / "augmenting_pids.txt"
+    original = Augmenter.__call__
+
+    def recorded(self, x):
+        with open(calls, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return original(self, x)
+
+    monkeypatch.setattr(Augmenter, "__call__", recorded)
+    folder = image_folder(tmp_path / "imgs", per_class=20)
+    plain, _ = train(config(folder, epochs=1), GRAPH)
+    augmented, _ = train(config(folder, epochs=1, augment={"hflip": 0.5, "brightness": 0.5}), GRAPH)
+    pids = set(calls.read_text().split())
+    assert pids and str(os.getpid()) not in pids
+    assert augmented.history[0]["val_loss"] == pytest.approx(plain.history[0]["val_loss"], rel=1e-6)
+    assert augmented.history[1]["train_loss"] != pytest.approx(plain.history[1]["train_loss"], rel=1e-4)
+
+
 # ----------------------------------------------------------------------------- bad folders
 
 def _code(fn, *args, **kw) -> str:
