@@ -7,29 +7,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import netcanvas_app
+from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import add_from_palette, center, drag, head, in_port, new_empty_tab, node, out_port
 from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    return tmp_path_factory.mktemp("build_page")
-
-
-@pytest.fixture(scope="module")
-def app(streamlit_app, workdir):
-    return netcanvas_app(streamlit_app, workdir)
-
-
-@pytest.fixture
-def page(app, new_page, app_idle):
-    p = new_page(app.url)
-    p.locator(".nc-root").wait_for()
-    app_idle(p)
-    return p
 
 
 def graph_file(workdir, key):

@@ -1,0 +1,26 @@
+"""The fixtures of the Build page's browser test modules: a fresh folder, the real app on it and a page
+with the canvas drawn. Import them into a module (``from tests.e2e.build_app import app, page, workdir``):
+each module gets its own folder and app."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import netcanvas_app
+
+
+@pytest.fixture(scope="module")
+def workdir(request, tmp_path_factory):
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="module")
+def app(streamlit_app, workdir):
+    return netcanvas_app(streamlit_app, workdir)
+
+
+@pytest.fixture
+def page(app, new_page, app_idle):
+    p = new_page(app.url)
+    p.locator(".nc-root").wait_for()
+    app_idle(p)
+    return p
