@@ -102,12 +102,14 @@ class WorkerBatches(torch.utils.data.Dataset):
     def __getitem__(self, i: int):
         return self.base[i]
 
-    def __getitems__(self, batch) -> tuple:
+    def decode(self, batch) -> tuple:
         """(images, labels, readable, unreadable indices, ready for the model)."""
         x, y, readable, bad = collate_readable([self.base[int(i)] for i in batch])
         if self.augmenter is None or not isinstance(batch, TrainingOrder):
             return x, y, readable, bad, False
         return self.augmenter(self.to_model(x)), y, readable, bad, True
+
+    __getitems__ = decode       # what a DataLoader's worker calls with a batch of indices
 
     def reseed(self, worker_id: int) -> None:
         """Each worker its own random stream (a forked copy would repeat its siblings' augmentations)."""
@@ -119,7 +121,7 @@ class WorkerBatches(torch.utils.data.Dataset):
 
 
 def _collated(batch: tuple) -> tuple:
-    return batch            # WorkerBatches.__getitems__ collates
+    return batch            # WorkerBatches.decode collates
 
 
 class OrderSampler(torch.utils.data.Sampler):
@@ -286,8 +288,7 @@ class StreamSplit:
     def take(self, index) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The samples at ``index`` (a slice, or positions), decoded here in the main process."""
         positions = torch.arange(len(self))[index.cpu() if isinstance(index, torch.Tensor) else index]
-        samples = [self.dataset[int(i)] for i in self.indices.index_select(0, positions)]
-        x, _, _, bad = collate_readable(samples)
+        x, _, _, bad, _ = self.workers_data.decode(self.indices.index_select(0, positions).tolist())
         self.unreadable.update(bad)
         return [self.to_model(x.to(self.device))], self.target[positions.to(self.device)]
 
@@ -313,7 +314,7 @@ def streamed_splits(folder: FolderImages, cfg, graph_inputs: list[dict]):
     Inputs, recorded like an in-memory image set's (``dataset.split``)."""
     # a zero-width stand-in: the split and the label noise need only the labels
     stub = DataSet(folder.name, "image", "classification", {"x": torch.zeros(len(folder), 0)}, folder.labels,
-                   class_names=folder.class_names, fixed_test=getattr(folder, "fixed_test", 0))
+                   class_names=folder.class_names, fixed_test=folder.fixed_test)
     train_idx, val_idx, test_idx = split_indices(stub, cfg.val_split, cfg.test_split, cfg.seed)
     labels = _noisy_labels(folder, stub, train_idx, cfg.label_noise, cfg.seed) if cfg.label_noise else folder.labels
     dataset = folder.dataset()
@@ -323,11 +324,9 @@ def streamed_splits(folder: FolderImages, cfg, graph_inputs: list[dict]):
     if not len(probe_y):
         raise DataError("data.folder_unreadable_images", path=folder.root[-200:], count=len(probe_idx))
     probe_set = DataSet(folder.name, "image", "classification", {"x": probe}, probe_y,
-                        class_names=folder.class_names, normalize=folder.normalize,
+                        class_names=folder.class_names, normalize=folder.normalize, fixed_test=folder.fixed_test,
                         extra={"image": {"size": [folder.size, folder.size], "channels": folder.channels}})
-    record = base_record(probe_set)
-    if stub.fixed_test:
-        record["fixed_test"] = stub.fixed_test          # as dataset.base_record says of the whole set
+    record = base_record(probe_set)         # of the whole set: fixed_test too
     norm = _norm_record("image", probe, None) if folder.normalize else None
     if norm is not None:
         record["normalize"]["x"] = norm

@@ -45,6 +45,7 @@ class FolderImages:
     skipped: list[str] = field(default_factory=list)
     skipped_count: int = 0
     normalize: bool = False
+    fixed_test: int = 0                   # a folder has no official test part (the standard sets' have)
     kind: str = "image"
     task: str = "classification"
 
