@@ -168,7 +168,8 @@ def unpacked_arrays(name: str, progress: fetch.Progress | None = None) -> tuple[
     need them, so a run holds the labels in memory, not the images. Unpacked again when the files change."""
     where = ensure(name, progress)
     out = where / UNPACKED
-    stamp = {f.name: [(where / f.name).stat().st_size, (where / f.name).stat().st_mtime_ns] for f in SETS[name].files}
+    stats = {f.name: (where / f.name).stat() for f in SETS[name].files}
+    stamp = {file_name: [st.st_size, st.st_mtime_ns] for file_name, st in stats.items()}
     info_path = out / "info.json"
     try:
         info = json.loads(info_path.read_text())
