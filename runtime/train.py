@@ -315,8 +315,9 @@ class Trainer:
                     window_steps += 1
                     epoch_steps += 1
                     self.step += 1
-                    window_samples += samples_in(inputs) * world
-                    self.samples_seen += samples_in(inputs) * world
+                    seen = samples_in(inputs) * world
+                    window_samples += seen
+                    self.samples_seen += seen
                     if self.log_step:
                         elapsed = max(time.time() - window_start, 1e-9)
                         means = distributed.mean(self.dist, {k: float(v) / window_steps for k, v in window.items()})
