@@ -405,6 +405,17 @@ class RunInfo:
         return self.job.get("label", self.id)
 
     @property
+    def study(self) -> str | None:
+        """The hyperparameter study this run is a trial of (job.json's ``study``), else None."""
+        study = self.job.get("study")
+        return study if isinstance(study, str) and study else None
+
+    @property
+    def trial(self) -> int | None:
+        trial = self.job.get("trial")
+        return trial if isinstance(trial, int) and not isinstance(trial, bool) else None
+
+    @property
     def config(self) -> dict:
         """The run's settings: as it trains with them once it has started, else as given."""
         return self.resolved or self.job.get("config", {})
@@ -440,3 +451,78 @@ def wait(run_dir: Path, timeout: float = 600.0, states=END_STATES) -> dict:
             return status
         time.sleep(0.1)
     raise TimeoutError(f"run {run_dir} did not finish in {timeout} s")
+
+
+# -- many runs at once: studies, disk use, deleting ---------------------------------------------
+def by_study(infos: list[RunInfo]) -> tuple[list[RunInfo], dict[str, list[RunInfo]]]:
+    """(the runs of no study, {study name: its trials by trial number}), each in the order given otherwise;
+    studies in the order of their newest trial."""
+    loose, studies = [], {}
+    for info in infos:
+        if info.study is None:
+            loose.append(info)
+        else:
+            studies.setdefault(info.study, []).append(info)
+    for trials in studies.values():
+        trials.sort(key=lambda r: r.trial if r.trial is not None else math.inf)
+    return loose, studies
+
+
+_SIZES: dict[str, tuple[int, int]] = {}    # folder -> (its mtime_ns, bytes) for runs that no longer write
+
+
+def disk_use(run_dir: Path, live: bool = False) -> int:
+    """Bytes of the files in a run folder (0 once it has gone). An ended run's files are only ever replaced
+    (a rename, which changes the folder's mtime), so its size is kept until the folder's mtime changes; a
+    live run appends to its files, so its size is counted each time."""
+    try:
+        stamp = os.stat(run_dir).st_mtime_ns
+    except OSError:
+        return 0
+    hit = _SIZES.get(str(run_dir))
+    if not live and hit is not None and hit[0] == stamp:
+        return hit[1]
+    size = _folder_bytes(Path(run_dir))
+    _SIZES[str(run_dir)] = (stamp, size)
+    return size
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):     # a file a writer renamed away meanwhile counts nothing
+                if entry.is_dir(follow_symlinks=False):
+                    total += _folder_bytes(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+@dataclass
+class Deletion:
+    deleted: list[Path]         # gone
+    busy: list[Path]            # refused: a trainer works in them
+    failed: list[Path]          # refused by the file system (permissions): left as they were, or in part
+    freed: int                  # bytes of the deleted folders
+
+
+def delete_many(run_dirs: list[Path]) -> Deletion:
+    """Delete ended runs' folders; a live (busy) run is refused, not stopped: stopping is the user's choice."""
+    done = Deletion([], [], [], 0)
+    for run_dir in map(Path, run_dirs):
+        if is_busy(run_dir):
+            done.busy.append(run_dir)
+            continue
+        size = disk_use(run_dir, live=True)
+        try:
+            shutil.rmtree(run_dir)
+        except FileNotFoundError:       # gone already (another tab deleted it): nothing freed, nothing wrong
+            done.deleted.append(run_dir)
+        except OSError:
+            done.failed.append(run_dir)
+        else:
+            done.deleted.append(run_dir)
+            done.freed += size
+        _SIZES.pop(str(run_dir), None)
+    return done

@@ -1,4 +1,5 @@
-"""The Train page's runs list: past runs with their best metrics, compare, continue, fine-tune, delete."""
+"""The Train page's runs list: past runs with their best metrics (a study's trials grouped), compare, continue,
+fine-tune, delete one or many."""
 from __future__ import annotations
 
 import time
@@ -13,6 +14,7 @@ from runtime import runfiles
 from runtime.config import BY_NAME
 from runtime import runs
 from ui import figures
+from ui import runs_bulk
 from ui import train_cache
 from ui import train_config
 from ui import train_live
@@ -25,14 +27,16 @@ EPOCHS, LR, FREEZE = BY_NAME["epochs"], BY_NAME["lr"], BY_NAME["freeze"]
 
 
 def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
-    """One row of the runs table (column names translated)."""
+    """One row of the runs table (column names translated); a trial's starts with its number."""
     cfg = info.config
     key = train_config.key_config(cfg)
     status = info.status
     data = status.get("data") or (cfg.get("upload") and Path(str(cfg["upload"])).name) or cfg.get("data", "")
     mode = status.get("mode") or cfg.get("mode", "auto")
     created = info.job.get("created")
+    trial = {localized("trainpage.col.trial"): info.trial} if info.study is not None else {}
     return {
+        **trial,
         localized("trainpage.col.run"): info.label,
         localized("trainpage.col.state"): localized(f"trainpage.state.{info.state}") if info.state != "unknown" else "?",
         localized("trainpage.col.data"): data,
@@ -45,6 +49,7 @@ def run_row(info: runs.RunInfo, best: dict, language: str) -> dict:
         localized("trainpage.col.best_metric"): _best_metric(best),
         localized("trainpage.col.test"): _test_metric(train_state.test_scores(info.summary)),
         localized("trainpage.col.started"): time.strftime("%m-%d %H:%M", time.localtime(created)) if created else "",
+        localized("trainpage.col.disk"): runs_bulk.human_size(runs_bulk.run_bytes(info)),
         localized("trainpage.col.id"): info.id,
     }
 
@@ -86,16 +91,14 @@ def runs_section(current: runs.RunInfo | None) -> None:
         st.caption(localized("trainpage.no_runs"))
         return
     by_id = {r.id: r for r in infos}
-    rows = [run_row(r, best_of(r), language) for r in infos]
-    lr_col = localized("trainpage.col.lr")
-    loss_col = localized("trainpage.col.best_val_loss")
-    id_col = localized("trainpage.col.id")
-    st.dataframe(rows, hide_index=True, width="stretch", key="tp_runs_table",
-                 column_config={id_col: st.column_config.TextColumn(id_col, width="small"),
-                                lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
-                                loss_col: st.column_config.NumberColumn(loss_col, format="%.4f")})
+    loose, studies = runs.by_study(infos)
+    if loose:
+        runs_table(loose, language, "tp_runs_table")
+    for number, (name, trials) in enumerate(studies.items()):
+        with st.expander(runs_bulk.study_title(name, trials, best_of)), st.container(key=f"tp_study_{number}"):
+            runs_table(trials, language, f"tp_study_table_{number}")
 
-    labels = {r.id: f"{r.label} · {r.id}" for r in infos}
+    labels = {r.id: runs_bulk.run_label(r) for r in infos}
     compare_col, act_col = st.columns([1.6, 1], gap="medium")
     with compare_col:
         # a widget per newest run: a new run opens a new one with it picked; the page never writes the widget's
@@ -132,6 +135,18 @@ def runs_section(current: runs.RunInfo | None) -> None:
         rid = st.selectbox(localized("trainpage.act_on"), options, format_func=labels.get, key="tp_act_run")
         info = by_id[rid]
         _actions(info, current)
+    runs_bulk.delete_many_section(loose, studies, forget)
+
+
+def runs_table(infos: list[runs.RunInfo], language: str, key: str) -> None:
+    rows = [run_row(r, best_of(r), language) for r in infos]
+    lr_col = localized("trainpage.col.lr")
+    loss_col = localized("trainpage.col.best_val_loss")
+    id_col = localized("trainpage.col.id")
+    st.dataframe(rows, hide_index=True, width="stretch", key=key,
+                 column_config={id_col: st.column_config.TextColumn(id_col, width="small"),
+                                lr_col: st.column_config.NumberColumn(lr_col, format="%.1e"),
+                                loss_col: st.column_config.NumberColumn(loss_col, format="%.4f")})
 
 
 def compared(ids: list[str]) -> list[str]:
@@ -227,11 +242,16 @@ def _actions(info: runs.RunInfo, current: runs.RunInfo | None) -> None:
 def _delete(info: runs.RunInfo) -> None:
     """Before the rerun (a callback), so the widgets that name the run can forget it."""
     runs.delete(info.dir)
-    if st.session_state.get(train_live.CURRENT) == info.id:
+    forget({info.id})
+
+
+def forget(gone: set[str]) -> None:
+    """The page's choices forget deleted runs: the run shown, the runs compared, the run acted on."""
+    if st.session_state.get(train_live.CURRENT) in gone:
         st.session_state.pop(train_live.CURRENT, None)
     choice = st.session_state.get("tp_compare_choice")
     if choice is not None:
-        st.session_state["tp_compare_choice"] = ([i for i in choice[0] if i != info.id], choice[1])
+        st.session_state["tp_compare_choice"] = ([i for i in choice[0] if i not in gone], choice[1])
     st.session_state.pop("tp_act_run", None)
 
 
