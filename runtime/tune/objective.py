@@ -1,0 +1,95 @@
+"""One trial: a normal run in the runs folder (job.json with ``study`` and ``trial``), its value the
+best of the study's metric over the run's epochs, stopped with reason ``pruned`` when the pruner says so."""
+from __future__ import annotations
+
+import math
+import secrets
+from pathlib import Path
+
+import optuna
+
+from builder.errors import CodedError
+
+from ..callbacks import Callback
+from ..config import TrainConfig
+from .. import runfiles
+from .space import TuneError, apply, suggest
+
+PRUNED = "pruned"       # the run's stop reason (status.json, summary.json) when the pruner stopped it
+
+
+class Pruning(Callback):
+    """Reports each epoch's value of the study's metric to the trial; stops the run when it should prune."""
+
+    def __init__(self, trial: optuna.Trial, metric: str):
+        self.trial, self.metric = trial, metric
+
+    def on_epoch_end(self, trainer, record):
+        value = record.get(self.metric)
+        if not record["epoch"] or value is None or not math.isfinite(value):
+            return
+        self.trial.report(value, record["epoch"])
+        if self.trial.should_prune():
+            trainer.should_stop = True
+            trainer.stop_reason = PRUNED
+
+
+def best_value(history: list[dict], metric: str, maximize: bool):
+    """The best value of ``metric`` over the trained epochs (epoch 0, the untrained model, is not one)."""
+    values = [r[metric] for r in history if r.get("epoch") and isinstance(r.get(metric), (int, float))
+              and math.isfinite(r[metric])]
+    if not values:
+        return None
+    return max(values) if maximize else min(values)
+
+
+def new_trial_folder(root: Path) -> Path:
+    """A fresh run folder (the runs' id format); never one another worker took in the same second."""
+    from ..runs import new_run_id
+    while True:
+        run_dir = Path(root) / new_run_id()
+        try:
+            runfiles.make_dir(run_dir.parent)
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            run_dir = Path(root) / f"{new_run_id()[:-4]}{secrets.token_hex(2)}"
+
+
+def run_trial(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_requested) -> float:
+    """Train the trial's run in this process; its value, or TrialPruned, or a CodedError (the trial fails)."""
+    from ..runs import FileControl, job_record, trainer_of
+    from ..train import train
+    if stop_requested():
+        trial.study.stop()
+        raise TuneError("tune.trial_stopped")
+    values = suggest(trial, space)
+    graph, config = apply(spec["graph"], spec["config"], space, values)
+    try:
+        cfg = TrainConfig.from_dict(config)
+    except CodedError as exc:       # values that do not go together (a setting the optimizer ignores)
+        trial.set_user_attr("error", exc.to_json("en"))
+        raise
+    run_dir = new_trial_folder(root)
+    trial.set_user_attr("run", str(run_dir))
+    try:
+        job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
+        with trainer_of(run_dir, job=job):
+            trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
+                               callbacks=[Pruning(trial, spec["metric"])])
+    except TuneError:
+        raise
+    except Exception as exc:
+        from ..runs import coded
+        error = coded(exc)
+        if error is not None:
+            trial.set_user_attr("error", error.to_json("en"))
+        raise
+    if trainer.stop_reason == PRUNED:
+        raise optuna.TrialPruned()
+    if trainer.stop_reason == "stopped":
+        raise TuneError("tune.trial_stopped")
+    value = best_value(trainer.history, spec["metric"], spec["direction"] == "maximize")
+    if value is None:
+        raise TuneError("tune.metric_missing", metric=spec["metric"], run=run_dir.name)
+    return value
