@@ -127,6 +127,11 @@ DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
     "datapage.color.{}": ("pages/data.py: an image zip's colours", _const("ui.data_upload", "COLORS")),
     "datapage.padding.{}": ("pages/data.py: augmentation padding", _const("runtime.data.augment", "PADDING")),
     "datapage.split.{}": ("ui/figures.py: the class balance per split", _listed("train", "val", "test")),
+    "tunepage.state.{}": ("ui/tune_live.py: a study's state", _const("ui.tune_live", "STUDY_STATES")),
+    "tunepage.trial.{}": ("ui/tune_live.py: a trial's state (Optuna's, lower case)",
+                          lambda: [s.lower() for s in _const("ui.tune_live", "TRIAL_STATES")()]),
+    "tunepage.sampler.{}": ("ui/tune_space.py: the samplers", _const("ui.tune_space", "SAMPLERS")),
+    "tunepage.pruner.{}": ("ui/tune_space.py: the pruners", _const("ui.tune_space", "PRUNERS")),
     "datapage.drop_reason.{}": ("ui/data_preview.py: why a CSV column was dropped (runtime/data/tables.py)",
                                 _listed("asked", "empty", "too_many_categories")),
 }

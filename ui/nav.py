@@ -14,6 +14,7 @@ PAGES = {
     "build": ("nav.build", ":material/account_tree:"),
     "data": ("nav.data", ":material/dataset:"),
     "train": ("nav.train", ":material/monitoring:"),
+    "tune": ("nav.tune", ":material/tune:"),
     "export": ("nav.export", ":material/ios_share:"),
 }
 

@@ -1,0 +1,122 @@
+"""The Tune page with Streamlit's AppTest: the search space picked from the graph's candidates with prefilled
+ranges, a real 3-trial study started from the page (background workers), its trials table, and the best
+trial's settings applied to the workspace's graph and Train settings, then undone."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from builder import templates
+from runtime import runs
+from runtime import tune
+from ui.workspace import Workspace
+
+APP = str(Path(__file__).resolve().parent / "app_entry.py")
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    home, root = tmp_path / "ws", tmp_path / "runs"
+    monkeypatch.setenv("NETCANVAS_WORKSPACE", str(home))
+    monkeypatch.setenv("NETCANVAS_RUNS", str(root))
+    ws = Workspace(home)
+    ws.replace(templates.load("mlp"))
+    ws.set_data_choice(data="digits")
+    return {"home": home, "root": root}
+
+
+def open_tune(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    if lang != "en":
+        at.segmented_control(key="lang_switch").set_value(lang).run()
+    at.switch_page(str(PAGES / "tune.py")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_picked_parameters_get_their_prefilled_ranges(env):
+    at = open_tune()
+    assert any("No study yet" in m.value for m in at.markdown)
+    assert at.button(key="tune_start").disabled            # nothing picked yet
+    options = at.multiselect(key="tune_params").options
+    assert "Learning rate" in options and "fc1 · out_features" in options and "drop1 · p" in options
+    at.multiselect(key="tune_params").set_value(["lr", "fc1.out_features", "optimizer"]).run()
+    assert at.number_input(key="tune_range::lr::low").value == pytest.approx(1e-4)
+    assert at.number_input(key="tune_range::lr::high").value == pytest.approx(0.1)
+    assert at.checkbox(key="tune_range::lr::log").value is True
+    assert (at.number_input(key="tune_range::fc1.out_features::low").value,
+            at.number_input(key="tune_range::fc1.out_features::high").value) == (64, 256)
+    assert "adam" in at.multiselect(key="tune_range::optimizer::choices").value
+    assert not at.button(key="tune_start").disabled
+
+
+def test_a_range_the_study_refuses_is_a_message(env):
+    at = open_tune()
+    at.multiselect(key="tune_params").set_value(["fc1.out_features"]).run()
+    at.number_input(key="tune_range::fc1.out_features::low").set_value(300).run()     # above its high, 256
+    at.button(key="tune_start").click().run()
+    assert not at.exception, at.exception
+    [err] = [e.value.replace("\\", "") for e in at.error]      # as markdown shows it
+    assert "fc1.out_features" in err and "low must be below high" in err and "Traceback" not in err
+    assert tune.list_studies(env["root"]) == []
+
+
+def wait_for_study(folder: Path, timeout: float = 240) -> tune.StudyView:
+    end = time.time() + timeout
+    while time.time() < end:
+        view = tune.read(folder)
+        if view.state != "running":
+            return view
+        time.sleep(0.5)
+    raise TimeoutError(f"study {folder} still running after {timeout} s")
+
+
+@pytest.mark.slow
+def test_a_study_started_on_the_page_lists_its_trials_and_its_best_settings_apply_with_undo(env):
+    at = open_tune()
+    at.multiselect(key="tune_params").set_value(["lr", "fc1.out_features"]).run()
+    at.number_input(key="tune_trials").set_value(3).run()
+    at.number_input(key="tune_epochs").set_value(1).run()
+    at.button(key="tune_start").click().run()
+    assert not at.exception, at.exception
+    [study] = tune.list_studies(env["root"])
+    view = wait_for_study(Path(study["folder"]))
+    at.run()
+    [table] = [d.value for d in at.dataframe]          # the trials table, the page's one table
+    assert list(table["trial"]) == [0, 1, 2]
+    assert set(table["state"]) <= {"complete", "pruned"} and "complete" in set(table["state"])
+    assert any(f"3 of 3 trials done" in m.value for m in at.markdown)
+    best = view.best
+    assert best is not None and set(best.params) == {"lr", "fc1.out_features"}
+
+    at.button(key="tune_apply_best").click().run()
+    ws = Workspace(env["home"])
+    fc1 = next(n for n in ws.tab.doc["nodes"] if n["id"] == "fc1")
+    assert fc1["params"]["out_features"] == best.params["fc1.out_features"]
+    assert ws.train_values("classification")["lr"] == pytest.approx(best.params["lr"])
+    assert any("Applied to" in s.value for s in at.success)
+
+    at.button(key="tune_undo_apply").click().run()
+    ws = Workspace(env["home"])
+    fc1 = next(n for n in ws.tab.doc["nodes"] if n["id"] == "fc1")
+    assert fc1["params"]["out_features"] == next(n for n in templates.load("mlp")["nodes"]
+                                                 if n["id"] == "fc1")["params"]["out_features"]
+    assert "lr" not in ws.train_values("classification")
+
+    # "Train the best": a normal run with the best trial's values, shown on Train; the trials are grouped there
+    at.button(key="tune_train_best").click().run()
+    assert not at.exception, at.exception
+    [run] = [r for r in runs.list_runs(env["root"]) if r.study is None]
+    assert run.label == f"mlp (best of {view.name})"
+    assert run.job["config"]["lr"] == pytest.approx(best.params["lr"])
+    assert next(n for n in run.job["graph"]["nodes"] if n["id"] == "fc1")["params"]["out_features"] == \
+        best.params["fc1.out_features"]
+    assert at.session_state["tp_current"] == run.id
+    assert any(e.label.startswith(f"Study **{view.name.replace('-', chr(92) + '-')}** · 3 trials") for e in at.expander)
+    runs.stop(run.dir)
+    runs.wait(run.dir, 120)
