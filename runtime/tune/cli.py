@@ -101,6 +101,7 @@ def run_here(args, folder: Path):
     others = studies.spawn_workers(folder, counts[1:], first_index=1) if len(counts) > 1 else []
     studies.record_workers(folder, [os.getpid()])
     printer = TrialLines(sys.stderr if args.json else sys.stdout, args.lang)
+    printer.done = {t.number for t in studies.load(folder)[1].get_trials(deepcopy=False, states=studies.FINISHED)}
     study = studies.run_worker(folder, counts[0], on_trial=lambda s, _t: printer.new(s))
     while any(_alive(pid) for pid in others):
         printer.new(study)
