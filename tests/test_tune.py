@@ -7,8 +7,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -298,3 +296,31 @@ def test_a_killed_worker_loses_no_finished_trial(tmp_path, monkeypatch):
     assert by_number[victim.number].state == "FAIL"
     assert runs.read_status(Path(victim.run))["state"] == "died"
     assert view.count("COMPLETE") == len(view.trials) - 1
+
+
+@pytest.mark.slow
+def test_a_study_whose_every_trial_fails_is_a_message_and_exit_1(tmp_path, capsys):
+    from graphs import chain
+    path = tmp_path / "wrong.json"         # takes 10 numbers; digits are 8x8 images
+    path.write_text(json.dumps(chain(("Linear", {"out_features": 10}), input_shape=(10,))))
+    args = ["tune", str(path), "--data", "digits", "--epochs", "1", "--trials", "2", "--out", str(tmp_path / "runs"),
+            "--json", "--lang", "zh"]
+    assert runtime_cli(args) == 1
+    out = capsys.readouterr()
+    last = json.loads(out.out.strip().splitlines()[-1])
+    assert last["ok"] is False and last["error"]["code"] == "tune.all_failed"
+    assert "Traceback" not in out.err and "失败" in out.err
+    assert len(re.findall(r"^试验 \d+：失败：", out.err, re.M)) == 2
+
+
+@pytest.mark.slow
+def test_stop_starts_no_new_trial_and_stops_the_running_one(tmp_path):
+    folder = tune.start(mlp(), dict(QUICK, epochs=400), LR_AND_UNITS, n_trials=20, pruner="none", root=tmp_path)
+    running = wait_until(lambda: next((t for t in tune.read(folder).trials if t.state == "RUNNING" and t.run
+                                       and (runs.read_status(Path(t.run)) or {}).get("state") == "running"), None))
+    tune.stop(folder)
+    wait_until(lambda: tune.read(folder).state == "stopped")
+    view = tune.read(folder)
+    assert len(view.trials) == 1 and view.trials[0].state == "FAIL"
+    assert view.trials[0].error["code"] == "tune.trial_stopped"
+    assert runs.read_status(Path(running.run))["state"] == "stopped"

@@ -21,7 +21,7 @@ from builder.errors import CodedError
 from .. import runfiles
 from ..config import TrainConfig
 from .objective import run_trial
-from .space import TuneError, apply, check_space, default_space, to_json
+from .space import TuneError, check_space, default_space, to_json
 
 STUDY = "study.json"
 DB = "study.db"
