@@ -53,11 +53,10 @@ def start(graph: dict, config: dict, space: list | None = None, *, n_trials: int
 
 def read(folder: Path) -> StudyView:
     """The study as it stands (a killed worker's running trial reads failed once its heartbeat is stale)."""
-    import optuna
     from . import study as studies
     folder = Path(folder)
     spec, study = studies.load(folder)
-    optuna.storages.fail_stale_trials(study)
+    studies.fail_stale_trials(study)
     trials = [studies.trial_view(t) for t in study.get_trials(deepcopy=False)]
     complete = [t for t in trials if t.state == "COMPLETE" and t.value is not None]
     best = None
@@ -82,7 +81,7 @@ def stop(folder: Path) -> None:
 
 
 def figures(folder: Path, lang: str = "en") -> dict:
-    from .figures import study_figures
+    from .plots import study_figures
     return study_figures(Path(folder), lang)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from builder.errors import CodedError
 from builder.i18n import translate
 
+from .space import TuneError
+
 LINES = {"COMPLETE": "tune.line_complete", "PRUNED": "tune.line_pruned", "FAIL": "tune.line_failed"}
 
 
@@ -46,7 +48,7 @@ def cmd_tune(args) -> int:
     try:
         folder = create_study(args, graph, given_settings(args))
         run_here(args, folder)
-        summary = summarize(folder)
+        summary = summarize(folder, args.lang)
     except CodedError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         if args.json:
@@ -76,7 +78,7 @@ def create_study(args, graph: dict, config: dict) -> Path:
             raise ConfigError(exc.code, **exc.info) from None
         download_with_bar(cfg.data)
     if args.workers < 1:
-        raise studies.TuneError("tune.count", what="workers", received=str(args.workers))
+        raise TuneError("tune.count", what="workers", received=str(args.workers))
     return studies.create(graph, config, read_space(args.space), n_trials=args.trials, timeout=args.timeout,
                           metric=args.metric, sampler=args.sampler, pruner=args.pruner, root=Path(args.out),
                           study=args.study, storage=args.storage, keep_checkpoints=args.keep_checkpoints,
@@ -84,7 +86,6 @@ def create_study(args, graph: dict, config: dict) -> Path:
 
 
 def read_space(path: str | None):
-    from .space import TuneError
     if path is None:
         return None
     try:
@@ -101,6 +102,7 @@ def run_here(args, folder: Path):
     others = studies.spawn_workers(folder, counts[1:], first_index=1) if len(counts) > 1 else []
     studies.record_workers(folder, [os.getpid()])
     printer = TrialLines(sys.stderr if args.json else sys.stdout, args.lang)
+    printer.done = {t.number for t in studies.load(folder)[1].get_trials(deepcopy=False, states=studies.FINISHED)}
     study = studies.run_worker(folder, counts[0], on_trial=lambda s, _t: printer.new(s))
     while any(_alive(pid) for pid in others):
         printer.new(study)
@@ -126,7 +128,7 @@ class TrialLines:
             if t.number in self.done:
                 continue
             self.done.add(t.number)
-            error = (t.user_attrs.get("error") or {}).get("message", "")
+            error = error_text(t.user_attrs.get("error"), self.lang)
             epochs = max(t.intermediate_values, default=0)
             params = ", ".join(f"{k}={_shown(v)}" for k, v in t.params.items())
             self.stream.write(translate(LINES[t.state.name], self.lang, number=t.number, value=_shown(t.value),
@@ -134,9 +136,24 @@ class TrialLines:
             self.stream.flush()
 
 
-def summarize(folder: Path) -> dict:
+def error_text(error: dict | None, lang: str) -> str:
+    """A failed trial's error (stored as code and args) in ``lang``."""
+    from builder.errors import render_message
+    if not error:
+        return ""
+    try:
+        return render_message(error["code"], error.get("args") or {}, lang)
+    except (KeyError, IndexError, TypeError, ValueError):     # a code this version does not know
+        return str(error.get("message", ""))
+
+
+def summarize(folder: Path, lang: str = "en") -> dict:
+    """The --json summary; a TuneError when every trial failed (the graph cannot train on this data, say)."""
     from . import read
     view = read(folder)
+    failed = [t for t in view.trials if t.state == "FAIL"]
+    if failed and len(failed) == len(view.trials):
+        raise TuneError("tune.all_failed", study=view.name, error=error_text(failed[-1].error, lang) or "-")
     best = view.best
     return {"ok": True, "best_value": best.value if best else None, "best_params": best.params if best else None,
             "metric": view.metric, "direction": view.direction, "n_trials": len(view.trials),

@@ -57,7 +57,23 @@ def new_trial_folder(root: Path) -> Path:
 
 
 def run_trial(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_requested) -> float:
-    """Train the trial's run in this process; its value, or TrialPruned, or a CodedError (the trial fails)."""
+    """Train the trial's run in this process; its value, or TrialPruned, or a CodedError (the trial fails,
+    its error kept as the trial's ``error`` attribute: code, args and the English message)."""
+    try:
+        return _trained_value(trial, spec, space, root, stop_requested)
+    except CodedError as exc:
+        trial.set_user_attr("error", exc.to_json("en"))
+        raise
+    except Exception as exc:
+        from ..runs import coded
+        error = coded(exc)         # out of memory: a message too
+        if error is None:
+            raise
+        trial.set_user_attr("error", error.to_json("en"))
+        raise error from exc
+
+
+def _trained_value(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_requested) -> float:
     from ..runs import FileControl, job_record, trainer_of
     from ..train import train
     if stop_requested():
@@ -65,26 +81,13 @@ def run_trial(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_req
         raise TuneError("tune.trial_stopped")
     values = suggest(trial, space)
     graph, config = apply(spec["graph"], spec["config"], space, values)
-    try:
-        cfg = TrainConfig.from_dict(config)
-    except CodedError as exc:       # values that do not go together (a setting the optimizer ignores)
-        trial.set_user_attr("error", exc.to_json("en"))
-        raise
+    cfg = TrainConfig.from_dict(config)     # values that do not go together are a ConfigError: the trial fails
     run_dir = new_trial_folder(root)
     trial.set_user_attr("run", str(run_dir))
-    try:
-        job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
-        with trainer_of(run_dir, job=job):
-            trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
-                               callbacks=[Pruning(trial, spec["metric"])])
-    except TuneError:
-        raise
-    except Exception as exc:
-        from ..runs import coded
-        error = coded(exc)
-        if error is not None:
-            trial.set_user_attr("error", error.to_json("en"))
-        raise
+    job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
+    with trainer_of(run_dir, job=job):
+        trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
+                           callbacks=[Pruning(trial, spec["metric"])])
     if trainer.stop_reason == PRUNED:
         raise optuna.TrialPruned()
     if trainer.stop_reason == "stopped":

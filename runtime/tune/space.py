@@ -221,7 +221,12 @@ def _setting_value_ok(s, key: str, value) -> None:
     except ConfigError as exc:
         if exc.code in NOT_YET_APPLICABLE:
             return          # applies once the rest of the trial's config is known
-        raise TuneError("tune.choice_invalid", name=key, value=str(value)[:40], reason=exc.message()) from None
+        raise refusal(key, value, exc.code, exc.info) from None
+
+
+def refusal(key: str, value, code: str, args: dict) -> TuneError:
+    """A value the schema or the catalog refuses, with their reason (its own message, in the same language)."""
+    return TuneError("tune.choice_invalid", **{**args, "name": key, "value": str(value)[:40], "reason": "@" + code})
 
 
 def check_node_param(item: dict, graph: dict) -> SearchParam:
@@ -244,9 +249,7 @@ def check_node_param(item: dict, graph: dict) -> SearchParam:
         try:
             p.validate(value)
         except GraphError as exc:
-            from builder.errors import render_message
-            raise TuneError("tune.choice_invalid", name=param.key, value=str(value)[:40],
-                            reason=render_message(exc.code, exc.args)) from None
+            raise refusal(param.key, value, exc.code, exc.info) from None
     return param
 
 

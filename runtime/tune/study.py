@@ -6,8 +6,8 @@ The study folder is ``<runs root>/studies/<name>/`` (docs/tune-space.md): ``stud
 """
 from __future__ import annotations
 
+import contextlib
 import math
-import os
 import re
 import time
 import warnings
@@ -21,7 +21,7 @@ from builder.errors import CodedError
 from .. import runfiles
 from ..config import TrainConfig
 from .objective import run_trial
-from .space import TuneError, apply, check_space, default_space, to_json
+from .space import TuneError, check_space, default_space, to_json
 
 STUDY = "study.json"
 DB = "study.db"
@@ -39,12 +39,25 @@ FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED, op
 
 
 def quiet_optuna() -> None:
-    """Optuna's own log lines and experimental-feature warnings off: the CLI prints one line per trial."""
+    """Optuna's own log lines off (a failed trial's traceback included): the CLI prints one line per trial."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
 quiet_optuna()
+
+
+@contextlib.contextmanager
+def no_experimental_warnings():
+    """Heartbeats and stale-trial checks are "experimental" in Optuna: said once per call otherwise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        yield
+
+
+def fail_stale_trials(study: optuna.Study) -> None:
+    """A trial whose worker was killed (its heartbeat silent for GRACE_S) becomes failed."""
+    with no_experimental_warnings():
+        optuna.storages.fail_stale_trials(study)
 
 
 # -- the spec -----------------------------------------------------------------------------------------------
@@ -120,8 +133,9 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     """The storage at ``url`` with heartbeats (a killed worker's running trial is failed, not left running)."""
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
-                                          grace_period=GRACE_S)
+        with no_experimental_warnings():
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
+                                              grace_period=GRACE_S)
     except Exception as exc:       # SQLAlchemy and drivers raise many kinds: any is "cannot open it"
         raise TuneError("tune.storage", storage=shown_storage(url), detail=str(exc).splitlines()[0][:200]) from None
 
@@ -188,11 +202,12 @@ def run_worker(folder: Path, n_trials: int, index: int = 0, pruner=None, on_tria
     """Run ``n_trials`` trials of the study in ``folder`` in this process, one after another (several
     processes may run this on one study); ``on_trial(study, trial)`` after each. Returns the study."""
     import torch
-    torch.set_num_threads(THREADS_PER_TRIAL)
     folder = Path(folder)
     spec = read_spec(folder)
     spec, study = load(folder, sampler=make_sampler(spec, index), pruner=pruner or make_pruner(spec))
     space, root = space_of(spec), folder.parent.parent
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS_PER_TRIAL)
 
     def after_trial(study, trial):
         if stop_requested(folder):
@@ -201,9 +216,12 @@ def run_worker(folder: Path, n_trials: int, index: int = 0, pruner=None, on_tria
         if on_trial is not None:
             on_trial(study, trial)
 
-    study.optimize(lambda trial: run_trial(trial, spec, space, root, lambda: stop_requested(folder)),
-                   n_trials=n_trials, timeout=spec.get("timeout"), catch=(CodedError,), callbacks=[after_trial],
-                   gc_after_trial=False)
+    try:
+        study.optimize(lambda trial: run_trial(trial, spec, space, root, lambda: stop_requested(folder)),
+                       n_trials=n_trials, timeout=spec.get("timeout"), catch=(CodedError,), callbacks=[after_trial],
+                       gc_after_trial=False)
+    finally:
+        torch.set_num_threads(threads)      # a caller's own threads (the CLI's process, a test's)
     return study
 
 
