@@ -10,7 +10,6 @@ import streamlit as st
 from builder.errors import CodedError
 from runtime import runs
 from runtime import tune
-from runtime.tune.figures import study_figures    # tune.figures, the function, is shadowed by this submodule once imported
 from ui import train_cache
 from ui import train_config
 from ui import train_live
@@ -103,7 +102,7 @@ def figures_grid(folder: Path, view) -> None:
     version = (str(folder), lang(), tuple((t.number, t.state, len(t.intermediate)) for t in view.trials))
     figs = train_cache.cache().setdefault("tune_figs", {})
     if figs.get("version") != version:
-        figs.update(version=version, figs=study_figures(folder, lang()))
+        figs.update(version=version, figs=tune.figures(folder, lang()))
     drawn = [(name, figs["figs"].get(name)) for name in FIGURES]
     drawn = [(name, fig) for name, fig in drawn if fig is not None]
     if not drawn:
