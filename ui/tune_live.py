@@ -73,7 +73,8 @@ def study_view(folder: Path, view) -> None:
         best_actions(folder, view)
     figures_grid(folder, view)
     st.markdown(f"**{localized('tunepage.trials_title')}**")
-    st.dataframe(trial_rows(view), hide_index=True, width="stretch", key="tune_trials_table")
+    with st.container(key="tune_trials"):
+        st.dataframe(trial_rows(view), hide_index=True, width="stretch")
 
 
 def progress_line(view) -> str:

@@ -59,7 +59,8 @@ def param_label(p: tune.SearchParam) -> str:
 # -- the search space ------------------------------------------------------------------------------------
 def space_editor(tuned: Tuned) -> list[dict]:
     """Pick parameters among the candidates; each picked one's range (or choices) is prefilled and editable."""
-    candidates = {p.key: p for p in tune.candidates(tuned.graph, tuned.config)}
+    # the mode as the run will resolve it: the options of other modes (a GAN's g_lr) are no candidates
+    candidates = {p.key: p for p in tune.candidates(tuned.graph, dict(tuned.config, mode=tuned.mode))}
     picked = st.multiselect(localized("tunepage.params"), list(candidates), key="tune_params",
                             format_func=lambda k: param_label(candidates[k]), help=localized("tunepage.help.params"),
                             placeholder=localized("tunepage.params_placeholder"))
