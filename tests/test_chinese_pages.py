@@ -198,7 +198,11 @@ def test_no_english_word_is_left_on_a_chinese_page(runs_root, tmp_path, monkeypa
         at.selectbox(key="export_source").select(info.id).run()
         scan.read(at, f"export: {info.label}")
 
-    assert scan.pages == {"build", "data", "train", "export"}
+    at.switch_page(str(PAGES / "tune.py")).run()
+    at.multiselect(key="tune_params_zh").set_value(["lr", "optimizer"]).run()
+    scan.read(at, "tune: the space, no study yet")
+
+    assert scan.pages == {"build", "data", "train", "export", "tune"}
     assert not scan.leftovers, "\n".join(f"{word}: {sorted(places)[:3]}" for word, places in sorted(scan.leftovers.items()))
 
 

@@ -43,9 +43,9 @@ def test_picked_parameters_get_their_prefilled_ranges(env):
     at = open_tune()
     assert any("No study yet" in m.value for m in at.markdown)
     assert at.button(key="tune_start").disabled            # nothing picked yet
-    options = at.multiselect(key="tune_params").options
+    options = at.multiselect(key="tune_params_en").options
     assert "Learning rate" in options and "fc1 · out_features" in options and "drop1 · p" in options
-    at.multiselect(key="tune_params").set_value(["lr", "fc1.out_features", "optimizer"]).run()
+    at.multiselect(key="tune_params_en").set_value(["lr", "fc1.out_features", "optimizer"]).run()
     assert at.number_input(key="tune_range::lr::low").value == pytest.approx(1e-4)
     assert at.number_input(key="tune_range::lr::high").value == pytest.approx(0.1)
     assert at.checkbox(key="tune_range::lr::log").value is True
@@ -57,7 +57,7 @@ def test_picked_parameters_get_their_prefilled_ranges(env):
 
 def test_a_range_the_study_refuses_is_a_message(env):
     at = open_tune()
-    at.multiselect(key="tune_params").set_value(["fc1.out_features"]).run()
+    at.multiselect(key="tune_params_en").set_value(["fc1.out_features"]).run()
     at.number_input(key="tune_range::fc1.out_features::low").set_value(300).run()     # above its high, 256
     at.button(key="tune_start").click().run()
     assert not at.exception, at.exception
@@ -79,7 +79,7 @@ def wait_for_study(folder: Path, timeout: float = 240) -> tune.StudyView:
 @pytest.mark.slow
 def test_a_study_started_on_the_page_lists_its_trials_and_its_best_settings_apply_with_undo(env):
     at = open_tune()
-    at.multiselect(key="tune_params").set_value(["lr", "fc1.out_features"]).run()
+    at.multiselect(key="tune_params_en").set_value(["lr", "fc1.out_features"]).run()
     at.number_input(key="tune_trials").set_value(3).run()
     at.number_input(key="tune_epochs").set_value(1).run()
     at.button(key="tune_start").click().run()
@@ -87,6 +87,7 @@ def test_a_study_started_on_the_page_lists_its_trials_and_its_best_settings_appl
     [study] = tune.list_studies(env["root"])
     view = wait_for_study(Path(study["folder"]))
     at.run()
+    assert not at.exception, at.exception
     [table] = [d.value for d in at.dataframe]          # the trials table, the page's one table
     assert list(table["trial"]) == [0, 1, 2]
     assert set(table["state"]) <= {"complete", "pruned"} and "complete" in set(table["state"])

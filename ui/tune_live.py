@@ -73,7 +73,7 @@ def study_view(folder: Path, view) -> None:
         best_actions(folder, view)
     figures_grid(folder, view)
     st.markdown(f"**{localized('tunepage.trials_title')}**")
-    with st.container(key="tune_trials"):
+    with st.container(key="tune_trials_box"):
         st.dataframe(trial_rows(view), hide_index=True, width="stretch")
 
 
@@ -112,8 +112,20 @@ def figures_grid(folder: Path, view) -> None:
     for row in range(0, len(drawn), 2):
         cols = st.columns(2)
         for col, (name, fig) in zip(cols, drawn[row:row + 2]):
-            fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10))
+            in_page_language(fig, name, view.metric)
             col.plotly_chart(fig, key=f"tune_fig_{name}", config=train_cache.PLOT_CONFIG)
+
+
+def in_page_language(fig, name: str, metric: str) -> None:
+    """Optuna's English axis and trace names in the page's language; the legend under the plot (a narrow
+    column has no room beside it), room for the parallel coordinates' first axis labels."""
+    traces = {"Objective Value": localized("tunepage.trace.value"), "Best Value": localized("tunepage.trace.best")}
+    fig.for_each_trace(lambda t: t.update(name=traces.get(t.name, t.name)))
+    fig.update_layout(height=330, margin=dict(l=50 if name == "parallel" else 10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    if name in ("history", "intermediate"):
+        fig.update_xaxes(title_text=localized("tunepage.axis.trial" if name == "history" else "tunepage.axis.epoch"))
+        fig.update_yaxes(title_text=metric_name(metric))
 
 
 # -- the best trial ------------------------------------------------------------------------------------------

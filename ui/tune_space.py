@@ -56,14 +56,27 @@ def param_label(p: tune.SearchParam) -> str:
     return localized("tunepage.node_param", node=p.node, param=p.param)
 
 
+def translated(widget, label: str, options, key: str, **kw):
+    """A select widget whose options are shown translated, keyed per language (``key``_en, ``key``_zh): Streamlit
+    keeps a keyed widget's option texts from its first run, so after a language switch another widget takes
+    over, starting from the value the other language's had (kept under ``key``)."""
+    keyed = f"{key}_{lang()}"
+    if keyed not in st.session_state and key in st.session_state:
+        st.session_state[keyed] = st.session_state[key]
+        kw.pop("index", None)
+        kw.pop("default", None)
+    st.session_state[key] = value = widget(label, options, key=keyed, **kw)
+    return value
+
+
 # -- the search space ------------------------------------------------------------------------------------
 def space_editor(tuned: Tuned) -> list[dict]:
     """Pick parameters among the candidates; each picked one's range (or choices) is prefilled and editable."""
     # the mode as the run will resolve it: the options of other modes (a GAN's g_lr) are no candidates
     candidates = {p.key: p for p in tune.candidates(tuned.graph, dict(tuned.config, mode=tuned.mode))}
-    picked = st.multiselect(localized("tunepage.params"), list(candidates), key="tune_params",
-                            format_func=lambda k: param_label(candidates[k]), help=localized("tunepage.help.params"),
-                            placeholder=localized("tunepage.params_placeholder"))
+    picked = translated(st.multiselect, localized("tunepage.params"), list(candidates), "tune_params",
+                        format_func=lambda k: param_label(candidates[k]), help=localized("tunepage.help.params"),
+                        placeholder=localized("tunepage.params_placeholder"))
     return [edited_range(candidates[k]) for k in picked if k in candidates]
 
 
@@ -92,15 +105,19 @@ def edited_range(p: tune.SearchParam) -> dict:
 def options_and_start(tuned: Tuned, space: list[dict], running: bool) -> None:
     default_metric = studies.default_metric(tuned.config) if tuned.config else "val_loss"
     c1, c2 = st.columns(2)
-    sampler = c1.selectbox(localized("tunepage.sampler"), SAMPLERS, key="tune_sampler",
-                           format_func=labeller("tunepage.sampler."), help=localized("tunepage.help.sampler"))
-    pruner = c2.selectbox(localized("tunepage.pruner"), PRUNERS, key="tune_pruner",
-                          format_func=labeller("tunepage.pruner."), help=localized("tunepage.help.pruner"))
+    with c1:
+        sampler = translated(st.selectbox, localized("tunepage.sampler"), SAMPLERS, "tune_sampler",
+                             format_func=labeller("tunepage.sampler."), help=localized("tunepage.help.sampler"))
+    with c2:
+        pruner = translated(st.selectbox, localized("tunepage.pruner"), PRUNERS, "tune_pruner",
+                            format_func=labeller("tunepage.pruner."), help=localized("tunepage.help.pruner"))
     trials = c1.number_input(localized("tunepage.trials"), min_value=1, max_value=10_000, value=20, key="tune_trials")
     timeout = c2.number_input(localized("tunepage.timeout"), min_value=0, max_value=7 * 24 * 3600, value=0, step=60,
                               key="tune_timeout", help=localized("tunepage.help.timeout"))
-    metric = c1.selectbox(localized("tunepage.metric"), METRICS, index=METRICS.index(default_metric)
-                          if default_metric in METRICS else 0, key="tune_metric", format_func=metric_name)
+    with c1:
+        metric = translated(st.selectbox, localized("tunepage.metric"), METRICS, "tune_metric",
+                            index=METRICS.index(default_metric) if default_metric in METRICS else 0,
+                            format_func=metric_name)
     epochs = c2.number_input(pick(BY_NAME["epochs"].label, lang()), min_value=1, max_value=int(BY_NAME["epochs"].hi),
                              value=int(tuned.config.get("epochs", BY_NAME["epochs"].default)), key="tune_epochs",
                              help=localized("tunepage.help.epochs"))

@@ -43,9 +43,9 @@ def test_a_study_from_the_page_survives_a_reload_and_its_best_settings_apply(tun
     page = new_page(tune_app.url)
     open_tune(page, app_idle)
     expect(page.locator(".st-key-tune_empty")).to_contain_text("No study yet")
-    pick(page, "tune_params", "Learning", "Learning rate")
+    pick(page, "tune_params_en", "Learning", "Learning rate")
     app_idle(page)
-    pick(page, "tune_params", "fc1", "fc1 · out_features")
+    pick(page, "tune_params_en", "fc1", "fc1 · out_features")
     app_idle(page)
     expect(page.locator(".st-key-tune_param_fc1__out_features").get_by_label("From")).to_have_value("64")
     setup = page.locator(".st-key-tune_setup")
@@ -68,7 +68,7 @@ def test_a_study_from_the_page_survives_a_reload_and_its_best_settings_apply(tun
     assert {t.state for t in view.trials} <= {"COMPLETE", "PRUNED"} and view.best is not None
     assert sorted(view.best.params) == ["fc1.out_features", "lr"]
     # the trials table (a canvas grid; its cells are also in the page for assistive technology)
-    cells = page.locator(".st-key-tune_trials [role=gridcell]")
+    cells = page.locator(".st-key-tune_trials_box [role=gridcell]")
     expect(cells.filter(has_text="complete").or_(cells.filter(has_text="pruned"))).to_have_count(3)
     for name in ("history", "parallel"):
         expect(page.locator(f".st-key-tune_fig_{name} .js-plotly-plot")).to_be_visible()
