@@ -37,7 +37,7 @@ ALLOWED = {
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Nesterov", "Huber", "Xavier", "Kaiming", "DCGAN",
     "GAN", "VAE", "RNN", "LSTM", "GRU", "MLP", "CNN", "ROC", "AUC", "NaN", "KL", "DNA", "softmax",
     "bfloat16", "float16", "float32", "int64", "torch.compile", "torchvision",
-    "English", "Language",
+    "English", "Language", "TPE", "Hyperband",
 }
 # allowed only where the same text says in Chinese what it means
 EXPLAINED = {"MAE": "平均绝对误差", "RMSE": "均方根误差"}
@@ -95,6 +95,7 @@ def user_words(root: Path) -> set[str]:
     """Names that come from the user or the data, shown as they are: graph, node and run names, layer
     types, data set names, feature and class names (the runs', iris's, every template's)."""
     names = {spec.type for spec in catalog.all_specs()} | set(builtin.names())
+    names |= {p.name for spec in catalog.all_specs() for p in spec.params}    # PyTorch's argument names (Build, Tune)
     graphs = [template.doc for template in templates.list_templates()]
     for run_dir in root.iterdir():
         names.add(run_dir.name)

@@ -127,6 +127,8 @@ DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
     "datapage.color.{}": ("pages/data.py: an image zip's colours", _const("ui.data_upload", "COLORS")),
     "datapage.padding.{}": ("pages/data.py: augmentation padding", _const("runtime.data.augment", "PADDING")),
     "datapage.split.{}": ("ui/figures.py: the class balance per split", _listed("train", "val", "test")),
+    "metric.{}": ("ui/runs_bulk.py: a per-epoch metric's name (runs list, Tune page)",
+                  _const("ui.runs_bulk", "METRICS")),
     "tunepage.state.{}": ("ui/tune_live.py: a study's state", _const("ui.tune_live", "STUDY_STATES")),
     "tunepage.trial.{}": ("ui/tune_live.py: a trial's state (Optuna's, lower case)",
                           lambda: [s.lower() for s in _const("ui.tune_live", "TRIAL_STATES")()]),

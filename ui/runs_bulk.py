@@ -5,11 +5,9 @@ from typing import Callable
 
 import streamlit as st
 
-from builder.i18n import pick
 from runtime import runs
-from runtime.config import BY_NAME
 from ui.literal import md_literal
-from ui.session import lang, localized
+from ui.session import localized
 
 SIZE_UNITS = (("size.gb", 1024 ** 3), ("size.mb", 1024 ** 2), ("size.kb", 1024))
 DONE = "tp_bulk_done"       # the last deletion's outcome, said once after its rerun
@@ -48,10 +46,12 @@ def study_title(name: str, trials: list[runs.RunInfo], best_of: Callable[[runs.R
                      metric=metric_name(metric), value=f"{value:.4g}")
 
 
+METRICS = ("val_loss", "val_acc", "train_loss", "train_acc", "val_mae", "train_mae")    # each with a locale key
+
+
 def metric_name(metric: str) -> str:
-    """A watched metric as the settings name it ("validation loss"); another by its key."""
-    labels = BY_NAME["es_metric"].choice_labels or {}
-    return pick(labels[metric], lang()) if metric in labels else metric
+    """A per-epoch metric for people ("validation loss"); one without a name by its key."""
+    return localized("metric." + metric) if metric in METRICS else metric
 
 
 def study_metric(trials: list[runs.RunInfo]) -> str:

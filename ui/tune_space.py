@@ -15,12 +15,11 @@ from runtime.config import BY_NAME
 from runtime.tune import study as studies
 from ui import train_config
 from ui.literal import md_literal
-from ui.runs_bulk import metric_name
+from ui.runs_bulk import METRICS, metric_name
 from ui.session import labeller, lang, localized, workspace
 
 CHOSEN = "tune_study"           # the study folder the page shows
 SAMPLERS, PRUNERS = studies.SAMPLERS, studies.PRUNERS
-METRICS = ("val_loss", "val_acc", "train_loss", "train_acc", "val_mae", "train_mae")
 
 
 @dataclass
@@ -88,7 +87,7 @@ def edited_range(p: tune.SearchParam) -> dict:
         st.markdown(f"**{md_literal(param_label(p))}**")
         if p.kind == "choice":
             chosen = st.multiselect(localized("tunepage.choices"), list(p.choices), default=list(p.choices),
-                                    key=key + "::choices", format_func=str)
+                                    key=key + "::choices", format_func=choice_text(p))
             return dict(entry, choices=chosen)
         number = int if p.kind == "int" else float
         low_col, high_col, log_col = st.columns([1, 1, 0.8], vertical_alignment="bottom")
@@ -99,6 +98,13 @@ def edited_range(p: tune.SearchParam) -> dict:
         if p.kind == "float":
             entry["log"] = log_col.checkbox(localized("tunepage.log"), value=p.log, key=key + "::log")
         return entry
+
+
+def choice_text(p: tune.SearchParam):
+    """How a choice reads: a setting's choices as the Train form names them; a layer param's as they are."""
+    setting = BY_NAME.get(p.name) if p.target == "config" else None
+    language = lang()
+    return (lambda v: setting.choice_label(v, language)) if setting is not None else str
 
 
 # -- the study's options and Start -------------------------------------------------------------------------
