@@ -121,3 +121,41 @@ def test_a_study_started_on_the_page_lists_its_trials_and_its_best_settings_appl
     assert any(e.label.startswith(f"Study **{view.name.replace('-', chr(92) + '-')}** · 3 trials") for e in at.expander)
     runs.stop(run.dir)
     runs.wait(run.dir, 120)
+
+
+def recorded_study(root: Path) -> Path:
+    """A finished study of mlp on digits with 4 trials written straight into its storage (no training): trials
+    0-2 complete (val_loss 0.5, 0.2, 0.3 after 2 epochs), trial 3 pruned after epoch 1."""
+    import optuna
+    from optuna.distributions import FloatDistribution, IntDistribution
+    from runtime.tune import study as studies
+    folder = studies.create(templates.load("mlp"), {"data": "digits", "epochs": 2},
+                            [{"target": "config", "name": "lr", "kind": "float", "low": 1e-4, "high": 0.1, "log": True},
+                             {"target": "node", "node": "fc1", "param": "out_features", "kind": "int", "low": 16,
+                              "high": 256}], n_trials=4, root=root, study="recorded")
+    _, study = studies.load(folder)
+    dists = {"lr": FloatDistribution(1e-4, 0.1, log=True), "fc1.out_features": IntDistribution(16, 256)}
+    for value, lr, width, state in ((0.5, 0.001, 32, "COMPLETE"), (0.2, 0.01, 200, "COMPLETE"),
+                                    (0.3, 0.05, 100, "COMPLETE"), (None, 0.09, 20, "PRUNED")):
+        study.add_trial(optuna.trial.create_trial(
+            state=optuna.trial.TrialState[state], value=value, params={"lr": lr, "fc1.out_features": width},
+            distributions=dists, intermediate_values={1: 0.9} if value is None else {1: value * 2, 2: value}))
+    return folder
+
+
+def test_a_studys_trials_figures_and_best_are_shown_in_both_languages(env):
+    folder = recorded_study(env["root"])
+    at = open_tune()
+    [table] = [d.value for d in at.dataframe]
+    assert list(table["trial"]) == [0, 1, 2, 3]
+    assert list(table["state"]) == ["complete"] * 3 + ["pruned"]
+    assert list(table["value"])[:3] == [0.5, 0.2, 0.3]
+    [status] = [m.value for m in at.markdown if m.value.startswith("**recorded**")]
+    assert "4 of 4 trials done (3 complete, 1 pruned, 0 failed)" in status.replace("\\", "")
+    assert "best validation loss 0.2 (trial 1)" in status
+    charts = {c.proto.id for c in at.get("plotly_chart")}
+    assert len(charts) == 4          # history, value per epoch, parallel coordinates, importances
+    at = open_tune("zh")
+    [status] = [m.value for m in at.markdown if m.value.startswith("**recorded**")]
+    assert "已完成 4/4 次试验（3 次完成，1 次剪枝，0 次失败）" in status and "最佳验证损失 0.2（第 1 次试验）" in status
+    assert tune.read(folder).best.params == {"lr": 0.01, "fc1.out_features": 200}

@@ -117,15 +117,20 @@ def figures_grid(folder: Path, view) -> None:
 
 
 def in_page_language(fig, name: str, metric: str) -> None:
-    """Optuna's English axis and trace names in the page's language; the legend under the plot (a narrow
-    column has no room beside it), room for the parallel coordinates' first axis labels."""
+    """Optuna's English axis, trace and colour bar names in the page's language; the legend under the plot
+    (a narrow column has no room beside it); room for the parallel coordinates' first axis labels."""
     traces = {"Objective Value": localized("tunepage.trace.value"), "Best Value": localized("tunepage.trace.best")}
     fig.for_each_trace(lambda t: t.update(name=traces.get(t.name, t.name)))
-    fig.update_layout(height=330, margin=dict(l=50 if name == "parallel" else 10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    fig.update_layout(height=340, margin=dict(l=50 if name == "parallel" else 10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.28, x=0))
     if name in ("history", "intermediate"):
         fig.update_xaxes(title_text=localized("tunepage.axis.trial" if name == "history" else "tunepage.axis.epoch"))
         fig.update_yaxes(title_text=metric_name(metric))
+    elif name == "parallel":
+        fig.update_traces(line_colorbar_title_text=metric_name(metric), selector={"type": "parcoords"})
+    else:
+        fig.update_xaxes(title_text=localized("tunepage.axis.importance"))
+        fig.update_yaxes(title_text=None)
 
 
 # -- the best trial ------------------------------------------------------------------------------------------
