@@ -127,7 +127,9 @@ def in_page_language(fig, name: str, metric: str) -> None:
         fig.update_xaxes(title_text=localized("tunepage.axis.trial" if name == "history" else "tunepage.axis.epoch"))
         fig.update_yaxes(title_text=metric_name(metric))
     elif name == "parallel":
-        fig.update_traces(line_colorbar_title_text=metric_name(metric), selector={"type": "parcoords"})
+        # Optuna draws it with scatter lines, the colour bar on the last trace's markers
+        fig.for_each_trace(lambda t: t.update(marker_colorbar_title_text=metric_name(metric))
+                           if t.marker.colorbar.title.text else None)
     else:
         fig.update_xaxes(title_text=localized("tunepage.axis.importance"))
         fig.update_yaxes(title_text=None)
