@@ -70,11 +70,16 @@ def seed_run(root: Path, graph: dict, config: dict, label: str = "model", state:
 
 
 def open_train(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    return open_page("train.py", lang)
+
+
+def open_page(name: str, lang: str = "en", timeout: float = 60) -> AppTest:
+    """The app in ``lang`` on the page ``pages/<name>``, reached the way a user gets there."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     if lang != "en":
         at.segmented_control(key="lang_switch").set_value(lang).run()
-    at.switch_page(str(PAGES / "train.py")).run()
+    at.switch_page(str(PAGES / name)).run()
     assert not at.exception, at.exception
     return at
 

@@ -13,9 +13,7 @@ from builder import templates
 from runtime import runs
 from runtime import tune
 from ui.workspace import Workspace
-
-APP = str(Path(__file__).resolve().parent / "app_entry.py")
-PAGES = Path(__file__).resolve().parents[1] / "pages"
+from tests.test_train_page import open_page
 
 
 @pytest.fixture
@@ -30,13 +28,7 @@ def env(tmp_path, monkeypatch):
 
 
 def open_tune(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    if lang != "en":
-        at.segmented_control(key="lang_switch").set_value(lang).run()
-    at.switch_page(str(PAGES / "tune.py")).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("tune.py", lang, timeout=90)
 
 
 def test_picked_parameters_get_their_prefilled_ranges(env):
@@ -157,5 +149,5 @@ def test_a_studys_trials_figures_and_best_are_shown_in_both_languages(env):
     assert len(charts) == 4          # history, value per epoch, parallel coordinates, importances
     at = open_tune("zh")
     [status] = [m.value for m in at.markdown if m.value.startswith("**recorded**")]
-    assert "已完成 4/4 次试验（3 次完成，1 次剪枝，0 次失败）" in status and "最佳验证损失 0.2（第 1 次试验）" in status
+    assert "已结束 4/4 次试验（3 次完成，1 次剪枝，0 次失败）" in status and "最佳验证损失 0.2（第 1 次试验）" in status
     assert tune.read(folder).best.params == {"lr": 0.01, "fc1.out_features": 200}

@@ -9,6 +9,7 @@ the language with the control at the top right and writes train-zh.png.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
@@ -32,48 +33,54 @@ def idle(page) -> None:
                            " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=60_000)
 
 
-def main(out_dir: Path) -> None:
+@contextlib.contextmanager
+def app_page(folder: Path):
+    """A 1400x900 headless Chromium page on the app's start page, the app run on ``folder``/ws and ``folder``/runs.
+    (Open other pages from there, as a user does: a fresh server asked for /train first serves pages/train.py
+    on its own, Streamlit's pages/ folder, without app.py's navigation.)"""
     from playwright.sync_api import sync_playwright
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="nc-shots-"))
     app = launch(ROOT / "app.py", cwd=ROOT,
-                 env={"NETCANVAS_WORKSPACE": str(tmp / "ws"), "NETCANVAS_RUNS": str(tmp / "runs")})
+                 env={"NETCANVAS_WORKSPACE": str(folder / "ws"), "NETCANVAS_RUNS": str(folder / "runs")})
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(60_000)
-            # open the app (Build) and click Train, as a user does: a fresh server asked for /train first
-            # serves pages/train.py on its own (Streamlit's pages/ folder), without app.py's navigation
             page.goto(f"{app.url}/")
-            page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-            page.get_by_role("button", name="Start training").wait_for()
-            idle(page)
-            epochs = page.locator(".st-key-tp_setup").get_by_label("Epochs", exact=True)
-            epochs.fill("400")
-            epochs.press("Tab")
-            idle(page)
-            time.sleep(4)                                  # the spare worker warms up
-            page.get_by_role("button", name="Start training").click()
-            page.wait_for_function(f"() => ({POINTS_JS})() > 120", timeout=120_000)
-            page.mouse.move(1390, 890)
-            idle(page)
-            time.sleep(1.5)
-            page.evaluate("document.fonts.ready")
-            page.screenshot(path=str(out_dir / "train-en.png"))
-            page.get_by_role("radio", name="简体中文").click()     # the language control, top right
-            page.wait_for_function("() => (document.querySelector('.st-key-tp_status') || {}).innerText"
-                                   "?.includes('训练中')", timeout=30_000)
-            idle(page)
-            page.mouse.move(1390, 890)
-            time.sleep(2.5)
-            page.screenshot(path=str(out_dir / "train-zh.png"))
-            page.get_by_role("button", name="停止").click()
-            time.sleep(2)
+            yield page
             browser.close()
     finally:
         app.stop()
+
+
+def main(out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with app_page(Path(tempfile.mkdtemp(prefix="nc-shots-"))) as page:
+        page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+        page.get_by_role("button", name="Start training").wait_for()
+        idle(page)
+        epochs = page.locator(".st-key-tp_setup").get_by_label("Epochs", exact=True)
+        epochs.fill("400")
+        epochs.press("Tab")
+        idle(page)
+        time.sleep(4)                                  # the spare worker warms up
+        page.get_by_role("button", name="Start training").click()
+        page.wait_for_function(f"() => ({POINTS_JS})() > 120", timeout=120_000)
+        page.mouse.move(1390, 890)
+        idle(page)
+        time.sleep(1.5)
+        page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(out_dir / "train-en.png"))
+        page.get_by_role("radio", name="简体中文").click()     # the language control, top right
+        page.wait_for_function("() => (document.querySelector('.st-key-tp_status') || {}).innerText"
+                               "?.includes('训练中')", timeout=30_000)
+        idle(page)
+        page.mouse.move(1390, 890)
+        time.sleep(2.5)
+        page.screenshot(path=str(out_dir / "train-zh.png"))
+        page.get_by_role("button", name="停止").click()
+        time.sleep(2)
     try:  # smaller files: 8-bit palette PNGs
         from PIL import Image
 

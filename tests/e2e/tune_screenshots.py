@@ -19,7 +19,6 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
 
 SPACE = [{"target": "config", "name": "lr", "kind": "float", "low": 1e-4, "high": 0.1, "log": True},
          {"target": "node", "node": "fc1", "param": "out_features", "kind": "int", "low": 16, "high": 256},
@@ -39,41 +38,26 @@ def study(home: Path, root: Path) -> None:
         time.sleep(1)
 
 
-def idle(page) -> None:
-    page.wait_for_function("() => { const a = document.querySelector('[data-testid=stApp]');"
-                           " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=60_000)
-
-
 def main(out_dir: Path) -> None:
-    from playwright.sync_api import sync_playwright
     from test_runs_at_scale_browser import pick
+    from train_screenshots import app_page, idle
 
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="nc-shots-"))
     study(tmp / "ws", tmp / "runs")
-    app = launch(ROOT / "app.py", cwd=ROOT,
-                 env={"NETCANVAS_WORKSPACE": str(tmp / "ws"), "NETCANVAS_RUNS": str(tmp / "runs")})
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(60_000)
-            page.goto(f"{app.url}/")
-            page.get_by_test_id("stTopNavLink").filter(has_text="Tune").click()
-            page.get_by_role("button", name="Start the search").wait_for()
+    with app_page(tmp) as page:
+        page.get_by_test_id("stTopNavLink").filter(has_text="Tune").click()
+        page.get_by_role("button", name="Start the search").wait_for()
+        idle(page)
+        for typed, option in (("Learning", "Learning rate"), ("fc1", "fc1 · out_features")):
+            pick(page, "tune_params_en", typed, option)
             idle(page)
-            for typed, option in (("Learning", "Learning rate"), ("fc1", "fc1 · out_features")):
-                pick(page, "tune_params_en", typed, option)
-                idle(page)
-            page.locator(".st-key-tune_fig_history .js-plotly-plot").wait_for()
-            shoot(page, out_dir / "tune-en.png")
-            page.get_by_role("radio", name="简体中文").click()     # the language control, top right
-            page.locator(".st-key-tune_status").get_by_text("已完成").wait_for()
-            idle(page)
-            shoot(page, out_dir / "tune-zh.png")
-            browser.close()
-    finally:
-        app.stop()
+        page.locator(".st-key-tune_fig_history .js-plotly-plot").wait_for()
+        shoot(page, out_dir / "tune-en.png")
+        page.get_by_role("radio", name="简体中文").click()     # the language control, top right
+        page.locator(".st-key-tune_status").get_by_text("已完成").wait_for()
+        idle(page)
+        shoot(page, out_dir / "tune-zh.png")
 
 
 def shoot(page, path: Path) -> None:
