@@ -18,7 +18,8 @@ from runtime import runfiles, runs, tune
 from runtime.__main__ import main as runtime_cli
 from runtime.config import BY_NAME
 from runtime.tune import study as studies
-from runtime.tune.space import TuneError
+from runtime.tune.space import TuneError, apply
+from test_runs import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"data": "digits", "epochs": 1}
@@ -81,6 +82,7 @@ def test_candidates_are_prefilled_from_the_schema_and_the_catalog():
     beta2 = found["beta2"]        # no usual range: the schema's own
     assert (beta2.low, beta2.high) == (BY_NAME["beta2"].lo, BY_NAME["beta2"].hi)
     assert "momentum" not in found          # Adam does not read it
+    assert "g_lr" not in found              # the template is a classifier: a GAN's rates do not apply
     assert (found["fc1.out_features"].low, found["fc1.out_features"].high) == (64, 256)   # the node has 128
     assert found["drop1.p"].low == 0.0 and found["drop1.p"].high < 1.0                     # p < 1
     assert "fc1.bias" in found and found["fc1.bias"].choices == (False, True)
@@ -95,6 +97,18 @@ def test_a_kernel_size_is_searched_two_either_side_keeping_its_parity():
     for node, size in sizes.items():
         p = found[node]
         assert (p.step, p.high, p.low % 2) == (2, size + 2, size % 2) and p.low in (size - 2, size)
+
+
+def test_a_block_instance_is_searched_by_its_block_params():
+    graph = templates.load("vgg_blocks")
+    found = {p.key: p for p in tune.candidates(graph)}
+    assert (found["block2.channels"].low, found["block2.channels"].high) == (16, 64)     # the instance has 32
+    space = [dict(found["block2.channels"].to_json(), low=8, high=48)]
+    params = tune.check_space(space, graph)
+    changed, _ = apply(graph, {}, params, {"block2.channels": 40})
+    assert next(n for n in changed["nodes"] if n["id"] == "block2")["params"] == {"block": "ConvBlock",
+                                                                                 "args": {"channels": 40}}
+    assert refused([dict(space[0], high=5000)], graph).code == "tune.choice_invalid"      # the block says <= 4096
 
 
 def test_the_documented_space_loads():
@@ -250,14 +264,8 @@ def test_cli_unreadable_graph_exit_2(tmp_path, capsys):
 
 
 # -- worker processes ------------------------------------------------------------------------------------
-def wait_until(predicate, timeout=240.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError
+def wait_until(predicate):
+    return wait_for(predicate, timeout=240.0, every=0.2)
 
 
 @pytest.mark.slow

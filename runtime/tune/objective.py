@@ -3,7 +3,6 @@ best of the study's metric over the run's epochs, stopped with reason ``pruned``
 from __future__ import annotations
 
 import math
-import secrets
 from pathlib import Path
 
 import optuna
@@ -46,14 +45,14 @@ def best_value(history: list[dict], metric: str, maximize: bool):
 def new_trial_folder(root: Path) -> Path:
     """A fresh run folder (the runs' id format); never one another worker took in the same second."""
     from ..runs import new_run_id
+    runfiles.make_dir(Path(root))
     while True:
         run_dir = Path(root) / new_run_id()
         try:
-            runfiles.make_dir(run_dir.parent)
             run_dir.mkdir()
             return run_dir
         except FileExistsError:
-            run_dir = Path(root) / f"{new_run_id()[:-4]}{secrets.token_hex(2)}"
+            continue
 
 
 def run_trial(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_requested) -> float:
