@@ -89,6 +89,17 @@ def test_candidates_are_prefilled_from_the_schema_and_the_catalog():
     assert tune.check_space([p.to_json() for p in found.values()], mlp())     # every candidate is a valid space
 
 
+def test_a_parameter_is_named_by_its_setting_label_or_node_and_param():
+    lr, units = tune.check_space(LR_AND_UNITS, mlp())
+    assert (lr.label("en"), lr.label("zh"), units.label("zh")) == ("Learning rate", "学习率", "fc1 · out_features")
+
+
+def test_reading_a_folder_without_a_study_is_a_message(tmp_path):
+    with pytest.raises(TuneError) as info:
+        tune.read(tmp_path)
+    assert info.value.code == "tune.no_study" and str(tmp_path) in info.value.message("zh")
+
+
 def test_a_kernel_size_is_searched_two_either_side_keeping_its_parity():
     graph = templates.load("lenet5")
     sizes = {n["id"]: n["params"]["kernel_size"] for n in graph["nodes"] if "kernel_size" in n["params"]}
@@ -245,6 +256,7 @@ def test_cli_json_summary_and_joining_a_study(tmp_path, capsys):
     (["--metric", "accuracy!"], "accuracy!"),
     (["--data", "no_such_set"], "no_such_set"),
     (["--study", "a b"], "a b"),
+    (["--storage", "postgresql://me:secret@localhost:1/db"], "postgresql://me:***@localhost:1/db"),
 ])
 def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, extra, text):
     args = ["tune", graph_file(tmp_path), "--trials", "1", "--out", str(tmp_path / "runs"), "--json", *extra]
@@ -252,8 +264,9 @@ def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, extra, text):
     out = capsys.readouterr()
     assert text in out.err and "Traceback" not in out.err
     last = json.loads(out.out.strip().splitlines()[-1])
-    assert last["ok"] is False and text in last["error"]["message"]
-    assert not runs.list_runs(tmp_path / "runs")
+    assert last["ok"] is False and text in last["error"]["message"] and "secret" not in out.out + out.err
+    assert not runs.list_runs(tmp_path / "runs") and not tune.list_studies(tmp_path / "runs")
+    assert not (tmp_path / "runs" / "studies").exists() or not any((tmp_path / "runs" / "studies").iterdir())
 
 
 def test_cli_unreadable_graph_exit_2(tmp_path, capsys):

@@ -4,7 +4,8 @@ The app's API (names kept stable; no streamlit here):
 
 - ``candidates(graph, config) -> list[SearchParam]``: every training option and layer param a study can
   vary, ranges prefilled from the settings schema and the layer catalog (``SearchParam.to_json()`` is
-  the ``--space`` file's entry, docs/tune-space.md).
+  the ``--space`` file's entry, docs/tune-space.md; ``.key`` its name in a trial's params, ``lr`` or
+  ``fc1.out_features``; ``.label(lang)`` how a page names it).
 - ``check_space(space, graph) -> list[SearchParam]``: a space people gave (list of dicts), checked;
   a ``TuneError`` (a CodedError: ``.message(lang)``) names what is wrong.
 - ``start(graph, config, space=None, *, n_trials=20, timeout=None, metric=None, sampler="tpe",

@@ -62,6 +62,13 @@ class SearchParam:
         """The name Optuna knows it by: ``lr``, ``fc1.out_features``."""
         return self.name if self.target == "config" else f"{self.node}.{self.param}"
 
+    def label(self, lang: str = "en") -> str:
+        """How a page names it: the setting's own label ("Learning rate"), or ``fc1 · out_features``."""
+        if self.target == "config":
+            words = BY_NAME[self.name].label
+            return words.get(lang) or words["en"]
+        return f"{self.node} · {self.param}"
+
     def to_json(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if v not in ("", None, ())}
         if self.kind == "choice":

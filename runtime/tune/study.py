@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import shutil
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -117,13 +118,18 @@ def create(graph: dict, config: dict, space: list | None = None, *, n_trials: in
     url = storage or f"sqlite:///{(folder / DB).resolve()}"
     spec = make_spec(graph, config, space, name=name, n_trials=n_trials, timeout=timeout, metric=metric,
                      sampler=sampler, pruner=pruner, storage=url, keep_checkpoints=keep_checkpoints, seed=seed)
+    new = not folder.exists()
     runfiles.make_dir(folder)
     try:
         optuna.create_study(storage=open_storage(url), study_name=name, direction=spec["direction"],
                             load_if_exists=True)
-    except ValueError as exc:      # a study of that name that goes the other way
-        raise TuneError("tune.direction_mismatch", study=name, direction=spec["direction"], detail=str(exc)[:200]) \
-            from None
+    except (TuneError, ValueError) as exc:
+        if new:       # nothing of a study that could not begin is left behind
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, TuneError):
+            raise
+        raise TuneError("tune.direction_mismatch", study=name, direction=spec["direction"],   # goes the other way
+                        detail=str(exc)[:200]) from None
     (folder / STOP).unlink(missing_ok=True)
     runfiles.write_json(folder / STUDY, spec)
     return folder
