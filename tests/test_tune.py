@@ -345,3 +345,24 @@ def test_stop_starts_no_new_trial_and_stops_the_running_one(tmp_path):
     assert len(view.trials) == 1 and view.trials[0].state == "FAIL"
     assert view.trials[0].error["code"] == "tune.trial_stopped"
     assert runs.read_status(Path(running.run))["state"] == "stopped"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_whole_study_with_a_message(tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "runtime", "tune", graph_file(tmp_path), "--data", "digits",
+                             "--epochs", "400", "--trials", "6", "--workers", "2", "--pruner", "none", "--study", "c",
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = out / "studies" / "c"
+    wait_until(lambda: (folder / studies.STUDY).exists() and sum(
+        (runs.read_status(Path(t.run)) or {}).get("state") == "running"
+        for t in tune.read(folder).trials if t.run) == 2)     # both workers train
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
+    wait_until(lambda: tune.read(folder).state == "stopped")
+    view = tune.read(folder)
+    assert len(view.trials) == 2 and {t.state for t in view.trials} == {"FAIL"}
+    assert {runs.read_status(Path(t.run))["state"] for t in view.trials} == {"stopped"}   # both ran to a clean end

@@ -70,13 +70,13 @@ def read(folder: Path) -> StudyView:
 
 
 def stop(folder: Path) -> None:
-    """No new trials start; the running trials' runs are asked to stop (they end ``stopped``, the trials failed)."""
-    import time
-    from .. import runfiles, runs
+    """No new trials start; the running trials' runs stop at their next log point (they end ``stopped``,
+    the trials failed)."""
+    from .. import runs
     from . import study as studies
     folder = Path(folder)
-    runfiles.write_json(folder / studies.STOP, {"at": time.time()})
-    for trial in read(folder).trials:
+    studies.request_stop(folder)
+    for trial in read(folder).trials:     # also a paused run, which reads no stop.json until resumed
         if trial.state == "RUNNING" and trial.run and Path(trial.run).is_dir():
             runs.stop(Path(trial.run))
 

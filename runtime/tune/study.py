@@ -202,7 +202,8 @@ def make_sampler(spec: dict, index: int = 0):
         return optuna.samplers.GridSampler(grid, seed=seed)
     if spec["sampler"] == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed)
+    with no_experimental_warnings():    # the constant liar: workers do not propose where another is training
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
 
 def _param(d: dict) -> dict:
@@ -219,9 +220,9 @@ def make_pruner(spec: dict):
     finished and from its 1st epoch); Hyperband over the config's epochs; none."""
     if spec["pruner"] == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
-    if spec["pruner"] == "hyperband":
-        epochs = TrainConfig.from_dict(spec["config"]).epochs
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 2))
+    if spec["pruner"] == "hyperband":       # epochs not given: the data set's default, seen in the first trial
+        epochs = spec["config"].get("epochs")
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 2) if epochs else "auto")
     return optuna.pruners.NopPruner()
 
 
@@ -266,6 +267,10 @@ def keep_best_checkpoints(study: optuna.Study, keep: int) -> None:
             continue
         for name in (runfiles.CKPT_BEST, runfiles.CKPT_LAST):
             (Path(run) / name).unlink(missing_ok=True)
+
+
+def request_stop(folder: Path) -> None:
+    runfiles.write_json(Path(folder) / STOP, {"at": time.time()})
 
 
 def stop_requested(folder: Path) -> bool:
