@@ -18,7 +18,8 @@ from runtime import runfiles, runs, tune
 from runtime.__main__ import main as runtime_cli
 from runtime.config import BY_NAME
 from runtime.tune import study as studies
-from runtime.tune.space import TuneError
+from runtime.tune.space import TuneError, apply
+from test_runs import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"data": "digits", "epochs": 1}
@@ -81,10 +82,22 @@ def test_candidates_are_prefilled_from_the_schema_and_the_catalog():
     beta2 = found["beta2"]        # no usual range: the schema's own
     assert (beta2.low, beta2.high) == (BY_NAME["beta2"].lo, BY_NAME["beta2"].hi)
     assert "momentum" not in found          # Adam does not read it
+    assert "g_lr" not in found              # the template is a classifier: a GAN's rates do not apply
     assert (found["fc1.out_features"].low, found["fc1.out_features"].high) == (64, 256)   # the node has 128
     assert found["drop1.p"].low == 0.0 and found["drop1.p"].high < 1.0                     # p < 1
     assert "fc1.bias" in found and found["fc1.bias"].choices == (False, True)
     assert tune.check_space([p.to_json() for p in found.values()], mlp())     # every candidate is a valid space
+
+
+def test_a_parameter_is_named_by_its_setting_label_or_node_and_param():
+    lr, units = tune.check_space(LR_AND_UNITS, mlp())
+    assert (lr.label("en"), lr.label("zh"), units.label("zh")) == ("Learning rate", "学习率", "fc1 · out_features")
+
+
+def test_reading_a_folder_without_a_study_is_a_message(tmp_path):
+    with pytest.raises(TuneError) as info:
+        tune.read(tmp_path)
+    assert info.value.code == "tune.no_study" and str(tmp_path) in info.value.message("zh")
 
 
 def test_a_kernel_size_is_searched_two_either_side_keeping_its_parity():
@@ -95,6 +108,18 @@ def test_a_kernel_size_is_searched_two_either_side_keeping_its_parity():
     for node, size in sizes.items():
         p = found[node]
         assert (p.step, p.high, p.low % 2) == (2, size + 2, size % 2) and p.low in (size - 2, size)
+
+
+def test_a_block_instance_is_searched_by_its_block_params():
+    graph = templates.load("vgg_blocks")
+    found = {p.key: p for p in tune.candidates(graph)}
+    assert (found["block2.channels"].low, found["block2.channels"].high) == (16, 64)     # the instance has 32
+    space = [dict(found["block2.channels"].to_json(), low=8, high=48)]
+    params = tune.check_space(space, graph)
+    changed, _ = apply(graph, {}, params, {"block2.channels": 40})
+    assert next(n for n in changed["nodes"] if n["id"] == "block2")["params"] == {"block": "ConvBlock",
+                                                                                 "args": {"channels": 40}}
+    assert refused([dict(space[0], high=5000)], graph).code == "tune.choice_invalid"      # the block says <= 4096
 
 
 def test_the_documented_space_loads():
@@ -231,6 +256,7 @@ def test_cli_json_summary_and_joining_a_study(tmp_path, capsys):
     (["--metric", "accuracy!"], "accuracy!"),
     (["--data", "no_such_set"], "no_such_set"),
     (["--study", "a b"], "a b"),
+    (["--storage", "postgresql://me:secret@localhost:1/db"], "postgresql://me:***@localhost:1/db"),
 ])
 def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, extra, text):
     args = ["tune", graph_file(tmp_path), "--trials", "1", "--out", str(tmp_path / "runs"), "--json", *extra]
@@ -238,8 +264,9 @@ def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, extra, text):
     out = capsys.readouterr()
     assert text in out.err and "Traceback" not in out.err
     last = json.loads(out.out.strip().splitlines()[-1])
-    assert last["ok"] is False and text in last["error"]["message"]
-    assert not runs.list_runs(tmp_path / "runs")
+    assert last["ok"] is False and text in last["error"]["message"] and "secret" not in out.out + out.err
+    assert not runs.list_runs(tmp_path / "runs") and not tune.list_studies(tmp_path / "runs")
+    assert not (tmp_path / "runs" / "studies").exists() or not any((tmp_path / "runs" / "studies").iterdir())
 
 
 def test_cli_unreadable_graph_exit_2(tmp_path, capsys):
@@ -250,14 +277,8 @@ def test_cli_unreadable_graph_exit_2(tmp_path, capsys):
 
 
 # -- worker processes ------------------------------------------------------------------------------------
-def wait_until(predicate, timeout=240.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError
+def wait_until(predicate):
+    return wait_for(predicate, timeout=240.0, every=0.2)
 
 
 @pytest.mark.slow
@@ -324,3 +345,24 @@ def test_stop_starts_no_new_trial_and_stops_the_running_one(tmp_path):
     assert len(view.trials) == 1 and view.trials[0].state == "FAIL"
     assert view.trials[0].error["code"] == "tune.trial_stopped"
     assert runs.read_status(Path(running.run))["state"] == "stopped"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_whole_study_with_a_message(tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "runtime", "tune", graph_file(tmp_path), "--data", "digits",
+                             "--epochs", "400", "--trials", "6", "--workers", "2", "--pruner", "none", "--study", "c",
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = out / "studies" / "c"
+    wait_until(lambda: (folder / studies.STUDY).exists() and sum(
+        (runs.read_status(Path(t.run)) or {}).get("state") == "running"
+        for t in tune.read(folder).trials if t.run) == 2)     # both workers train
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
+    wait_until(lambda: tune.read(folder).state == "stopped")
+    view = tune.read(folder)
+    assert len(view.trials) == 2 and {t.state for t in view.trials} == {"FAIL"}
+    assert {runs.read_status(Path(t.run))["state"] for t in view.trials} == {"stopped"}   # both ran to a clean end

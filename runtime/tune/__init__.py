@@ -4,7 +4,8 @@ The app's API (names kept stable; no streamlit here):
 
 - ``candidates(graph, config) -> list[SearchParam]``: every training option and layer param a study can
   vary, ranges prefilled from the settings schema and the layer catalog (``SearchParam.to_json()`` is
-  the ``--space`` file's entry, docs/tune-space.md).
+  the ``--space`` file's entry, docs/tune-space.md; ``.key`` its name in a trial's params, ``lr`` or
+  ``fc1.out_features``; ``.label(lang)`` how a page names it).
 - ``check_space(space, graph) -> list[SearchParam]``: a space people gave (list of dicts), checked;
   a ``TuneError`` (a CodedError: ``.message(lang)``) names what is wrong.
 - ``start(graph, config, space=None, *, n_trials=20, timeout=None, metric=None, sampler="tpe",
@@ -69,13 +70,13 @@ def read(folder: Path) -> StudyView:
 
 
 def stop(folder: Path) -> None:
-    """No new trials start; the running trials' runs are asked to stop (they end ``stopped``, the trials failed)."""
-    import time
-    from .. import runfiles, runs
+    """No new trials start; the running trials' runs stop at their next log point (they end ``stopped``,
+    the trials failed)."""
+    from .. import runs
     from . import study as studies
     folder = Path(folder)
-    runfiles.write_json(folder / studies.STOP, {"at": time.time()})
-    for trial in read(folder).trials:
+    studies.request_stop(folder)
+    for trial in read(folder).trials:     # also a paused run, which reads no stop.json until resumed
         if trial.state == "RUNNING" and trial.run and Path(trial.run).is_dir():
             runs.stop(Path(trial.run))
 

@@ -47,7 +47,9 @@ def cmd_tune(args) -> int:
         return 2
     try:
         folder = create_study(args, graph, given_settings(args))
-        run_here(args, folder)
+        if run_here(args, folder):
+            print(translate("tune.interrupted", args.lang, study=folder.name), file=sys.stderr)
+            return 130
         summary = summarize(folder, args.lang)
     except CodedError as exc:
         print(exc.message(args.lang), file=sys.stderr)
@@ -94,10 +96,20 @@ def read_space(path: str | None):
         raise TuneError("tune.space_file", path=path, detail=str(exc)[:200]) from None
 
 
-def run_here(args, folder: Path):
-    """Worker 0 in this process, the others as processes; waits for them all. The study."""
+def run_here(args, folder: Path) -> bool:
+    """Worker 0 in this process, the others as processes; waits for them all. Whether Ctrl+C stopped it:
+    the study is then asked to stop (``stop.json``), which every worker's running trial obeys at its next
+    log point, and no new trial starts (a second Ctrl+C interrupts at once)."""
+    import signal
     import time
     from . import study as studies
+    interrupted = []
+
+    def on_ctrl_c(_sig, _frame):
+        interrupted.append(True)
+        studies.request_stop(folder)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, on_ctrl_c)
     counts = studies.shares(args.trials, args.workers)
     others = studies.spawn_workers(folder, counts[1:], first_index=1) if len(counts) > 1 else []
     studies.record_workers(folder, [os.getpid()])
@@ -108,7 +120,8 @@ def run_here(args, folder: Path):
         printer.new(study)
         time.sleep(0.5)
     printer.new(study)
-    return study
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return bool(interrupted)
 
 
 def _alive(pid: int) -> bool:

@@ -3,7 +3,6 @@ best of the study's metric over the run's epochs, stopped with reason ``pruned``
 from __future__ import annotations
 
 import math
-import secrets
 from pathlib import Path
 
 import optuna
@@ -34,6 +33,19 @@ class Pruning(Callback):
             trainer.stop_reason = PRUNED
 
 
+class StudyStop(Callback):
+    """Stops the run at its next log point once the study is asked to stop (``stop.json``), whichever
+    process trains it (the app's Stop, Ctrl+C on the command line)."""
+
+    def __init__(self, stop_requested):
+        self.stop_requested = stop_requested
+
+    def on_log(self, trainer, record):
+        if self.stop_requested():
+            trainer.should_stop = True
+            trainer.stop_reason = "stopped"
+
+
 def best_value(history: list[dict], metric: str, maximize: bool):
     """The best value of ``metric`` over the trained epochs (epoch 0, the untrained model, is not one)."""
     values = [r[metric] for r in history if r.get("epoch") and isinstance(r.get(metric), (int, float))
@@ -46,14 +58,14 @@ def best_value(history: list[dict], metric: str, maximize: bool):
 def new_trial_folder(root: Path) -> Path:
     """A fresh run folder (the runs' id format); never one another worker took in the same second."""
     from ..runs import new_run_id
+    runfiles.make_dir(Path(root))
     while True:
         run_dir = Path(root) / new_run_id()
         try:
-            runfiles.make_dir(run_dir.parent)
             run_dir.mkdir()
             return run_dir
         except FileExistsError:
-            run_dir = Path(root) / f"{new_run_id()[:-4]}{secrets.token_hex(2)}"
+            continue
 
 
 def run_trial(trial: optuna.Trial, spec: dict, space: list, root: Path, stop_requested) -> float:
@@ -87,7 +99,7 @@ def _trained_value(trial: optuna.Trial, spec: dict, space: list, root: Path, sto
     job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
     with trainer_of(run_dir, job=job):
         trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
-                           callbacks=[Pruning(trial, spec["metric"])])
+                           callbacks=[Pruning(trial, spec["metric"]), StudyStop(stop_requested)])
     if trainer.stop_reason == PRUNED:
         raise optuna.TrialPruned()
     if trainer.stop_reason == "stopped":

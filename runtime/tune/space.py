@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from builder import catalog
 from builder.errors import CodedError, GraphError
 
-from ..config import BY_NAME, SETTINGS, applies, defaults
+from ..config import BY_NAME, CONCRETE_MODES, SETTINGS, applies, defaults
 
 KINDS = ("float", "int", "choice")
 TARGETS = ("config", "node")
@@ -34,6 +34,7 @@ USUAL_RANGES = {
     "epochs": {"kind": "int", "low": 1, "high": 30},
 }
 GRID_MAX = 10_000
+BLOCK = "Block"       # a block instance's node type: its searchable params are its block's declared ones
 # A value refused only because of the rest of the config: whether it applies is known per trial.
 NOT_YET_APPLICABLE = ("train.not_applicable_mode", "train.not_applicable_optimizer", "train.not_applicable_schedule",
                       "train.not_applicable_needs")     # grid points a grid sampler may visit
@@ -61,6 +62,13 @@ class SearchParam:
         """The name Optuna knows it by: ``lr``, ``fc1.out_features``."""
         return self.name if self.target == "config" else f"{self.node}.{self.param}"
 
+    def label(self, lang: str = "en") -> str:
+        """How a page names it: the setting's own label ("Learning rate"), or ``fc1 · out_features``."""
+        if self.target == "config":
+            words = BY_NAME[self.name].label
+            return words.get(lang) or words["en"]
+        return f"{self.node} · {self.param}"
+
     def to_json(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if v not in ("", None, ())}
         if self.kind == "choice":
@@ -85,8 +93,12 @@ class SearchParam:
 # -- the candidates a graph and a config offer ------------------------------------------------------
 def candidates(graph: dict, config: dict | None = None) -> list[SearchParam]:
     """Every parameter a study could vary here, with its range prefilled: the training options that
-    apply to ``config`` and the numeric or choice params of the graph's layers."""
-    return setting_candidates(config or {}) + node_candidates(graph)
+    apply to ``config`` (in the mode it names, else the one the graph's template says) and the numeric
+    or choice params of the graph's layers."""
+    config = dict(config or {})
+    if config.get("mode") in (None, "auto") and (graph.get("meta") or {}).get("mode") in CONCRETE_MODES:
+        config["mode"] = graph["meta"]["mode"]
+    return setting_candidates(config) + node_candidates(graph)
 
 
 def setting_candidates(config: dict) -> list[SearchParam]:
@@ -127,15 +139,27 @@ def _around(value: int, lo, hi, step: int = 1) -> tuple[int, int]:
 def node_candidates(graph: dict) -> list[SearchParam]:
     out = []
     for node in graph.get("nodes", []):
-        spec = catalog.get(node.get("type"))
-        if spec is None:
-            continue
-        given = node.get("params") or {}
-        for p in spec.params:
-            param = layer_param(node["id"], p, given.get(p.name, None if p.required else p.default))
+        for p, value in node_params(graph, node):
+            param = layer_param(node["id"], p, value)
             if param is not None:
                 out.append(param)
     return out
+
+
+def node_params(graph: dict, node: dict) -> list[tuple]:
+    """A node's params (catalog ``Param``s) with their current values: a layer's own, or for a block
+    instance its block's declared params (its ``args``, else their defaults)."""
+    if node.get("type") == BLOCK:
+        from builder.block_edit import instance_args
+        from builder.graph import parse
+        parsed, _ = parse(graph)
+        name = (node.get("params") or {}).get("block")
+        declared = next((b.declared for b in parsed.blocks if b.name == name), {})
+        values = instance_args(graph, node)
+        return [(p, values.get(p.name)) for p in declared.values()]
+    spec = catalog.get(node.get("type"))
+    given = node.get("params") or {}
+    return [(p, given.get(p.name, None if p.required else p.default)) for p in (spec.params if spec else ())]
 
 
 def layer_param(node_id: str, p, value) -> SearchParam | None:
@@ -235,10 +259,9 @@ def check_node_param(item: dict, graph: dict) -> SearchParam:
     if node_id not in nodes:
         raise TuneError("tune.unknown_node", node=str(node_id)[:60], nodes=", ".join(map(str, nodes))[:300])
     node = nodes[node_id]
-    spec = catalog.get(node.get("type"))
-    p = spec.param(name) if spec is not None and isinstance(name, str) else None
-    offered = [c.param for c in node_candidates({"nodes": [node]})]
-    if p is None or name not in offered:
+    offered = {p.name: p for p, value in node_params(graph, node) if layer_param(node_id, p, value) is not None}
+    p = offered.get(name) if isinstance(name, str) else None
+    if p is None:
         raise TuneError("tune.unknown_param", node=node_id, layer=str(node.get("type")), param=str(name)[:60],
                         params=", ".join(offered) or "-")
     param = _shaped(item, "node", node=node_id, param=name)
@@ -309,8 +332,11 @@ def apply(graph: dict, config: dict, space: list[SearchParam], values: dict) -> 
             continue
         if p.target == "config":
             config[p.name] = values[p.key]
-        else:
-            nodes[p.node].setdefault("params", {})[p.param] = values[p.key]
+            continue
+        params = nodes[p.node].setdefault("params", {})
+        if nodes[p.node].get("type") == BLOCK:       # a block instance's value is one of its args
+            params = params.setdefault("args", {})
+        params[p.param] = values[p.key]
     return graph, config
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import shutil
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -117,27 +118,54 @@ def create(graph: dict, config: dict, space: list | None = None, *, n_trials: in
     url = storage or f"sqlite:///{(folder / DB).resolve()}"
     spec = make_spec(graph, config, space, name=name, n_trials=n_trials, timeout=timeout, metric=metric,
                      sampler=sampler, pruner=pruner, storage=url, keep_checkpoints=keep_checkpoints, seed=seed)
+    new = not folder.exists()
     runfiles.make_dir(folder)
     try:
         optuna.create_study(storage=open_storage(url), study_name=name, direction=spec["direction"],
                             load_if_exists=True)
-    except ValueError as exc:      # a study of that name that goes the other way
-        raise TuneError("tune.direction_mismatch", study=name, direction=spec["direction"], detail=str(exc)[:200]) \
-            from None
+    except (TuneError, ValueError) as exc:
+        if new:       # nothing of a study that could not begin is left behind
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, TuneError):
+            raise
+        raise TuneError("tune.direction_mismatch", study=name, direction=spec["direction"],   # goes the other way
+                        detail=str(exc)[:200]) from None
     (folder / STOP).unlink(missing_ok=True)
     runfiles.write_json(folder / STUDY, spec)
     return folder
 
 
+_storages: dict[str, optuna.storages.RDBStorage] = {}     # one per URL and process: opening one costs ~0.5 s
+
+
 def open_storage(url: str) -> optuna.storages.RDBStorage:
     """The storage at ``url`` with heartbeats (a killed worker's running trial is failed, not left running)."""
-    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    try:
-        with no_experimental_warnings():
-            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
-                                              grace_period=GRACE_S)
-    except Exception as exc:       # SQLAlchemy and drivers raise many kinds: any is "cannot open it"
-        raise TuneError("tune.storage", storage=shown_storage(url), detail=str(exc).splitlines()[0][:200]) from None
+    if url not in _storages:
+        try:
+            with no_experimental_warnings():
+                _storages[url] = optuna.storages.RDBStorage(url, engine_kwargs=engine_options(url),
+                                                            heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
+        except Exception as exc:       # SQLAlchemy and drivers raise many kinds: any is "cannot open it"
+            raise TuneError("tune.storage", storage=shown_storage(url),
+                            detail=str(exc).splitlines()[0][:200]) from None
+    _storages[url].grace_period = GRACE_S      # as it is now (a test shortens it)
+    return _storages[url]
+
+
+def engine_options(url: str) -> dict:
+    """SQLite: wait for other workers' writes (not "database is locked"), and a write-ahead log synced at
+    checkpoints: a commit survives a killed process (not a power cut) and costs no fsync of its own."""
+    if not url.startswith("sqlite:///"):
+        return {}
+    import sqlite3
+    path = url[len("sqlite:///"):]
+
+    def connect():
+        connection = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+    return {"creator": connect}
 
 
 def shown_storage(url: str) -> str:
@@ -174,7 +202,8 @@ def make_sampler(spec: dict, index: int = 0):
         return optuna.samplers.GridSampler(grid, seed=seed)
     if spec["sampler"] == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed)
+    with no_experimental_warnings():    # the constant liar: workers do not propose where another is training
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
 
 def _param(d: dict) -> dict:
@@ -191,9 +220,9 @@ def make_pruner(spec: dict):
     finished and from its 1st epoch); Hyperband over the config's epochs; none."""
     if spec["pruner"] == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
-    if spec["pruner"] == "hyperband":
-        epochs = TrainConfig.from_dict(spec["config"]).epochs
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 2))
+    if spec["pruner"] == "hyperband":       # epochs not given: the data set's default, seen in the first trial
+        epochs = spec["config"].get("epochs")
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 2) if epochs else "auto")
     return optuna.pruners.NopPruner()
 
 
@@ -238,6 +267,10 @@ def keep_best_checkpoints(study: optuna.Study, keep: int) -> None:
             continue
         for name in (runfiles.CKPT_BEST, runfiles.CKPT_LAST):
             (Path(run) / name).unlink(missing_ok=True)
+
+
+def request_stop(folder: Path) -> None:
+    runfiles.write_json(Path(folder) / STOP, {"at": time.time()})
 
 
 def stop_requested(folder: Path) -> bool:
