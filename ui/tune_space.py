@@ -49,12 +49,6 @@ def workspace_setup() -> Tuned:
     return Tuned(graph, config.to_dict(given_only=True), resolved, data)
 
 
-def param_label(p: tune.SearchParam) -> str:
-    if p.target == "config":
-        return pick(BY_NAME[p.name].label, lang()) if p.name in BY_NAME else p.name
-    return localized("tunepage.node_param", node=p.node, param=p.param)
-
-
 def translated(widget, label: str, options, key: str, **kw):
     """A select widget whose options are shown translated, keyed per language (``key``_en, ``key``_zh): Streamlit
     keeps a keyed widget's option texts from its first run, so after a language switch another widget takes
@@ -74,7 +68,7 @@ def space_editor(tuned: Tuned) -> list[dict]:
     # the mode as the run will resolve it: the options of other modes (a GAN's g_lr) are no candidates
     candidates = {p.key: p for p in tune.candidates(tuned.graph, dict(tuned.config, mode=tuned.mode))}
     picked = translated(st.multiselect, localized("tunepage.params"), list(candidates), "tune_params",
-                        format_func=lambda k: param_label(candidates[k]), help=localized("tunepage.help.params"),
+                        format_func=lambda k: candidates[k].label(lang()), help=localized("tunepage.help.params"),
                         placeholder=localized("tunepage.params_placeholder"))
     return [edited_range(candidates[k]) for k in picked if k in candidates]
 
@@ -84,7 +78,7 @@ def edited_range(p: tune.SearchParam) -> dict:
     entry = p.to_json()
     key = "tune_range::" + p.key
     with st.container(border=True, key="tune_param_" + p.key.replace(".", "__")):
-        st.markdown(f"**{md_literal(param_label(p))}**")
+        st.markdown(f"**{md_literal(p.label(lang()))}**")
         if p.kind == "choice":
             chosen = st.multiselect(localized("tunepage.choices"), list(p.choices), default=list(p.choices),
                                     key=key + "::choices", format_func=choice_text(p))
