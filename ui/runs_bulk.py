@@ -5,6 +5,7 @@ from typing import Callable
 
 import streamlit as st
 
+from builder.i18n import translate
 from runtime import runs
 from ui.literal import md_literal
 from ui.session import localized
@@ -49,9 +50,12 @@ def study_title(name: str, trials: list[runs.RunInfo], best_of: Callable[[runs.R
 METRICS = ("val_loss", "val_acc", "train_loss", "train_acc", "val_mae", "train_mae")    # each with a locale key
 
 
-def metric_name(metric: str) -> str:
-    """A per-epoch metric for people ("validation loss"); one without a name by its key."""
-    return localized("metric." + metric) if metric in METRICS else metric
+def metric_name(metric: str, language: str | None = None) -> str:
+    """A per-epoch metric for people ("validation loss"); one without a name by its key. Pass ``language`` where
+    it is called later, outside the script run (a widget's format_func)."""
+    if metric not in METRICS:
+        return metric
+    return translate("metric." + metric, language) if language else localized("metric." + metric)
 
 
 def study_metric(trials: list[runs.RunInfo]) -> str:
@@ -81,22 +85,25 @@ def delete_many_section(loose: list[runs.RunInfo], studies: dict[str, list[runs.
     with st.expander(localized("trainpage.bulk.title"), icon=":material/delete_sweep:"), \
             st.container(key="tp_bulk"):
         left, right = st.columns(2)
-        picked_studies = left.multiselect(
-            localized("trainpage.bulk.studies"), list(studies), key="tp_bulk_studies", disabled=not studies,
-            format_func=lambda name: localized("trainpage.bulk.study_option", name=name, n=len(studies[name])))
+        # the options' texts made now: a format_func also runs later, outside this run (where the language is unknown)
+        study_texts = {name: localized("trainpage.bulk.study_option", name=name, n=len(trials))
+                       for name, trials in studies.items()}
+        run_texts = {rid: run_label(info) for rid, info in by_id.items()}
+        picked_studies = left.multiselect(localized("trainpage.bulk.studies"), list(studies), key="tp_bulk_studies",
+                                          disabled=not studies, format_func=study_texts.get)
         picked_runs = right.multiselect(localized("trainpage.bulk.runs"), list(by_id), key="tp_bulk_runs",
-                                        format_func=lambda rid: run_label(by_id[rid]))
+                                        format_func=run_texts.get)
         chosen = list({r.id: r for name in picked_studies for r in studies.get(name, [])}.values())
         chosen += [by_id[rid] for rid in picked_runs if rid in by_id and rid not in {r.id for r in chosen}]
         busy = [r for r in chosen if r.state in runs.LIVE_STATES]
         ready = [r for r in chosen if r.state not in runs.LIVE_STATES]
         if busy:
-            st.warning(localized("trainpage.bulk.busy", runs=", ".join(md_literal(run_label(r)) for r in busy)))
+            st.warning(localized("trainpage.bulk.busy", runs=", ".join(md_literal(run_texts[r.id]) for r in busy)))
         with st.popover(localized("trainpage.bulk.go", n=len(ready)), icon=":material/delete:", disabled=not ready):
             st.markdown(localized("trainpage.bulk.confirm", n=len(ready),
                                   size=human_size(sum(run_bytes(r) for r in ready))))
             st.button(localized("trainpage.bulk.yes"), type="primary", key="tp_bulk_yes", icon=":material/delete:",
-                      on_click=delete_chosen, args=([r.dir for r in ready], {r.id: run_label(r) for r in ready},
+                      on_click=delete_chosen, args=([r.dir for r in ready], {r.id: run_texts[r.id] for r in ready},
                                                     forget))
 
 

@@ -67,8 +67,9 @@ def space_editor(tuned: Tuned) -> list[dict]:
     """Pick parameters among the candidates; each picked one's range (or choices) is prefilled and editable."""
     # the mode as the run will resolve it: the options of other modes (a GAN's g_lr) are no candidates
     candidates = {p.key: p for p in tune.candidates(tuned.graph, dict(tuned.config, mode=tuned.mode))}
+    language = lang()       # the format_funcs below also run later, outside this run (where lang() is not known)
     picked = translated(st.multiselect, localized("tunepage.params"), list(candidates), "tune_params",
-                        format_func=lambda k: candidates[k].label(lang()), help=localized("tunepage.help.params"),
+                        format_func=lambda k: candidates[k].label(language), help=localized("tunepage.help.params"),
                         placeholder=localized("tunepage.params_placeholder"))
     return [edited_range(candidates[k]) for k in picked if k in candidates]
 
@@ -117,7 +118,7 @@ def options_and_start(tuned: Tuned, space: list[dict], running: bool) -> None:
     with c1:
         metric = translated(st.selectbox, localized("tunepage.metric"), METRICS, "tune_metric",
                             index=METRICS.index(default_metric) if default_metric in METRICS else 0,
-                            format_func=metric_name)
+                            format_func=lambda m, language=lang(): metric_name(m, language))
     epochs = c2.number_input(pick(BY_NAME["epochs"].label, lang()), min_value=1, max_value=int(BY_NAME["epochs"].hi),
                              value=int(tuned.config.get("epochs", BY_NAME["epochs"].default)), key="tune_epochs",
                              help=localized("tunepage.help.epochs"))
