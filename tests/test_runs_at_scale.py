@@ -13,7 +13,7 @@ from builder import templates
 from runtime import runfiles
 from runtime import runs
 from runtime.config import TrainConfig
-from tests.test_train_page import env, open_train, seed_run  # noqa: F401 - env is a fixture
+from tests.test_train_page import compare_box, env, open_train, seed_run  # noqa: F401 - env is a fixture
 
 GRAPH = templates.load("mlp")
 
@@ -123,6 +123,14 @@ def test_three_hundred_runs_are_grouped_by_study_with_disk_use(env):
     assert list(lr_table["trial"]) == list(range(150))
     one = lr_table.iloc[0]
     assert one["disk"] == f"{bytes_on_disk(root / one['id']) / 1024:.1f} KB"
+    # trials compare like any run, named by their study and number
+    best, other = lr_table.iloc[77]["id"], lr_table.iloc[3]["id"]
+    box = compare_box(at)
+    assert box.format_func(best) == f"lr-search · trial 77 · {best}"
+    box.set_value([best, other]).run()
+    assert not at.exception, at.exception
+    [overlay] = [c for c in at.get("plotly_chart") if "lr-search · trial 77" in c.proto.spec]
+    assert "lr-search · trial 3" in overlay.proto.spec
 
 
 def test_deleting_a_study_and_a_run_at_once_after_confirming(env):

@@ -151,3 +151,27 @@ def test_a_studys_trials_figures_and_best_are_shown_in_both_languages(env):
     [status] = [m.value for m in at.markdown if m.value.startswith("**recorded**")]
     assert "已结束 4/4 次试验（3 次完成，1 次剪枝，0 次失败）" in status and "最佳验证损失 0.2（第 1 次试验）" in status
     assert tune.read(folder).best.params == {"lr": 0.01, "fc1.out_features": 200}
+
+
+@pytest.mark.slow
+def test_stop_ends_a_running_study_before_its_trials_are_done(env):
+    at = open_tune()
+    at.multiselect(key="tune_params_en").set_value(["lr"]).run()
+    at.number_input(key="tune_trials").set_value(50).run()
+    at.number_input(key="tune_epochs").set_value(2).run()
+    at.button(key="tune_start").click().run()
+    [study] = tune.list_studies(env["root"])
+    folder = Path(study["folder"])
+    assert at.button(key="tune_start").disabled                 # one study at a time from the page
+    end = time.time() + 120
+    while not any(t.state in ("COMPLETE", "PRUNED") for t in tune.read(folder).trials) and time.time() < end:
+        time.sleep(0.5)
+    at.run()
+    at.button(key="tune_stop").click().run()
+    view = wait_for_study(folder)
+    assert view.state == "stopped" and len(view.trials) < 50
+    at.run()
+    assert not at.exception, at.exception
+    [status] = [m.value for m in at.markdown if m.value.startswith(f"**{view.name.replace('-', chr(92) + '-')}**")]
+    assert " · stopped · " in status
+    assert not at.button(key="tune_start").disabled
