@@ -3,6 +3,7 @@ best of the study's metric over the run's epochs, stopped with reason ``pruned``
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import optuna
@@ -37,10 +38,17 @@ class StudyStop(Callback):
     """Stops the run at its next log point once the study is asked to stop (``stop.json``), whichever
     process trains it (the app's Stop, Ctrl+C on the command line)."""
 
+    EVERY_S = 0.5       # a look at the file costs a stat: not at each of a fast run's many log points
+
     def __init__(self, stop_requested):
         self.stop_requested = stop_requested
+        self.looked = 0.0
 
     def on_log(self, trainer, record):
+        now = time.monotonic()
+        if now - self.looked < self.EVERY_S:
+            return
+        self.looked = now
         if self.stop_requested():
             trainer.should_stop = True
             trainer.stop_reason = "stopped"
