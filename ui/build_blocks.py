@@ -396,18 +396,21 @@ def _text(value) -> str:
 
 def _param_form(ws, block: str, pname: str | None, decl: dict) -> None:
     """The fields of one declaration (``pname`` None: a new one) and Save (or Add), with Delete."""
-    key = f"blk_pf_{ws.tab.key}_{ws.tab.rev}_{pname or ''}"
+    key = f"blk_pf_{ws.tab.key}_{block}_{pname or ''}"     # the fields' values follow the declaration
     if pname is not None:
         used = block_edit.param_uses(ws.tab.doc, block, pname)
         st.caption(localized("blocks.param_used", nodes=md_literal(", ".join(used))) if used
                    else localized("blocks.param_unused"))
     with st.form(key=key, border=False):
-        typed = {"name": st.text_input(localized("blocks.param_name"), value=pname or "", max_chars=64),
-                 "kind": st.selectbox(localized("blocks.param_kind"), BLOCK_PARAM_KINDS,
+        c1, c2 = st.columns([3, 2])
+        typed = {"name": c1.text_input(localized("blocks.param_name"), value=pname or "", max_chars=64),
+                 "kind": c2.selectbox(localized("blocks.param_kind"), BLOCK_PARAM_KINDS,
                                       index=BLOCK_PARAM_KINDS.index(decl.get("kind", "int")))}
-        for field, label in (("default", "blocks.param_default"), ("lo", "blocks.param_lo"), ("hi", "blocks.param_hi"),
-                             ("choices", "blocks.param_choices")):
-            typed[field] = st.text_input(localized(label), value=_text(decl.get(field)), max_chars=400)
+        fields = (("default", "blocks.param_default"), ("lo", "blocks.param_lo"), ("hi", "blocks.param_hi"))
+        for column, (field, label) in zip(st.columns(3), fields):
+            typed[field] = column.text_input(localized(label), value=_text(decl.get(field)), max_chars=40)
+        typed["choices"] = st.text_input(localized("blocks.param_choices"), value=_text(decl.get("choices")),
+                                         max_chars=400)
         saved = st.form_submit_button(localized("blocks.param_save" if pname else "blocks.param_add"),
                                       icon=":material/check:", width="stretch")
     deleted = pname is not None and st.button(localized("blocks.param_delete"), icon=":material/delete:",

@@ -94,14 +94,19 @@ def main(out_dir: Path) -> list[Path]:
                 finally:
                     app.stop()
         browser.close()
-    try:  # smaller files: 8-bit palette PNGs
-        from PIL import Image
-        for path in written:
-            Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                                     dither=Image.Dither.NONE).save(path, optimize=True)
-    except ImportError:
-        pass
+    small_pngs(written)
     return written
+
+
+def small_pngs(paths: list[Path]) -> None:
+    """Smaller files: 8-bit palette PNGs (as they are without Pillow)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    for path in paths:
+        Image.open(path).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                 dither=Image.Dither.NONE).save(path, optimize=True)
 
 
 if __name__ == "__main__":
