@@ -28,10 +28,16 @@ def expanded_in_place(page, out: Path) -> None:
     page.locator('.nc-node.nc-expanded[data-id="layer2"] .nc-mini').first.wait_for()
     idle(page)
     page.locator('.nc-btn[data-action="fit"]').click()
+    box = page.locator('.nc-node[data-id="layer2"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(5):                      # the wheel zooms around the pointer: the inside reads
+        page.mouse.wheel(0, -120)
+        page.wait_for_timeout(150)
     shoot(page, out)
 
 
 def block_params(page, out: Path) -> None:
+    page.locator('.nc-btn[data-action="fit"]').click()
     page.locator('.nc-node[data-id="layer2"] .nc-head').click()
     page.locator(".st-key-blk_edit_layer2 button").first.click()
     page.locator('.nc-node[data-id="0"]').wait_for()
