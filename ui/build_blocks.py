@@ -332,6 +332,15 @@ def show_message(ws) -> None:
         st.error(md_literal(text), icon=":material/error:")
 
 
+def _apply(ws, make: Callable[[], dict]) -> None:
+    """The document ``make`` gives as an edit (refused: its message, shown after the rerun); rerun."""
+    try:
+        ws.edit(make(), replace_canvas=True)
+    except BlockEditError as exc:
+        _refused(ws, exc)
+    st.rerun()
+
+
 def _refused(ws, exc: BlockEditError) -> None:
     st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
 
@@ -354,11 +363,7 @@ def unused_panel(ws, view: CanvasView) -> None:
                 st.rerun()
             if c3.button(localized("blocks.delete"), help=localized("blocks.delete_help"), icon=":material/delete:",
                          key=f"blk_unused_delete_{name}", width="stretch"):
-                try:
-                    ws.edit(block_edit.delete_block(ws.tab.doc, name), replace_canvas=True)
-                except BlockEditError as exc:
-                    _refused(ws, exc)
-                st.rerun()
+                _apply(ws, lambda: block_edit.delete_block(ws.tab.doc, name))
 
 
 # -- a block's param declarations (while it is edited) -------------------------------------------------
@@ -508,11 +513,7 @@ def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) ->
         st.rerun()
     if st.button(localized("blocks.ungroup"), help=localized("blocks.ungroup_help"), icon=":material/call_split:",
                  key=f"blk_ungroup_{node['id']}", width="stretch"):
-        try:
-            ws.edit(block_edit.expand(tab.doc, node["id"]), replace_canvas=True)
-        except BlockEditError as exc:
-            _refused(ws, exc)
-        st.rerun()
+        _apply(ws, lambda: block_edit.expand(tab.doc, node["id"]))
     with st.form(key=f"blk_rename_{tab.key}_{node['id']}", border=False):
         typed = st.text_input(localized("blocks.name"), value=name, max_chars=64,
                               key=f"blk_rename_name_{tab.key}_{tab.rev}_{node['id']}")

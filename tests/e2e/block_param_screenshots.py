@@ -10,7 +10,6 @@ for editing with its params panel, the param planes open (block-params-LANG.png)
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,8 +17,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from block_screenshots import idle, shoot, small_pngs, workspace  # noqa: E402
-from servers import CHROMIUM_ARGS, VIEWPORT, find_chromium, launch  # noqa: E402
+from block_screenshots import idle, resnet18_shots, shoot  # noqa: E402
 
 
 def expanded_in_place(page, out: Path) -> None:
@@ -54,35 +52,13 @@ def block_params(page, out: Path) -> None:
 
 
 def main(out_dir: Path) -> list[Path]:
-    from playwright.sync_api import sync_playwright
+    return resnet18_shots(out_dir, steps, Path("/tmp/blockparamshots-st.log"))
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
-        for lang in ("en", "zh"):
-            with tempfile.TemporaryDirectory() as tmp:
-                home = Path(tmp) / "workspace"
-                workspace(home, lang)
-                app = launch(ROOT / "app.py", cwd=ROOT, env={"NETCANVAS_WORKSPACE": str(home),
-                                                            "NETCANVAS_RUNS": str(Path(tmp) / "runs")},
-                             args=["--theme.base", "light", "--client.toolbarMode", "minimal"],
-                             log_path=Path("/tmp/blockparamshots-st.log"))
-                try:
-                    page = browser.new_page(viewport=VIEWPORT)
-                    page.goto(app.url)
-                    page.locator('.nc-node[data-id="layer2"]').wait_for(timeout=60_000)
-                    page.evaluate("document.fonts.ready")
-                    idle(page)
-                    written.append(out_dir / f"resnet18-expanded-inplace-{lang}.png")
-                    expanded_in_place(page, written[-1])
-                    written.append(out_dir / f"block-params-{lang}.png")
-                    block_params(page, written[-1])
-                    page.close()
-                finally:
-                    app.stop()
-        browser.close()
-    small_pngs(written)
+
+def steps(page, out_dir: Path, lang: str) -> list[Path]:
+    written = [out_dir / f"resnet18-expanded-inplace-{lang}.png", out_dir / f"block-params-{lang}.png"]
+    expanded_in_place(page, written[0])
+    block_params(page, written[1])
     return written
 
 
