@@ -200,3 +200,7 @@ def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, tmp_
     wait_until(lambda: "uiCollapsed" not in next(n for n in saved(tmp_path)["nodes"] if n["id"] == "p1"))
     assert saved(tmp_path)["nodes"] == pairs_doc()["nodes"]
     assert generate(saved(tmp_path)).source == code
+    # undo: expanded again
+    undo(page, app_idle)
+    expect(node(page, "p1")).to_have_class(EXPANDED)
+    wait_until(lambda: next(n for n in saved(tmp_path)["nodes"] if n["id"] == "p1").get("uiCollapsed") is False)
