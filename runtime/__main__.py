@@ -1,5 +1,7 @@
 """Command line: ``python -m runtime train G.json --data NAME --epochs N --out DIR [--json]``.
 
+Also ``python -m runtime tune G.json --data NAME --trials N --out DIR`` (hyperparameter search,
+``runtime.tune.cli``).
 Also ``python -m runtime data NAME --save FILE.npz`` (a built-in set as NPZ, for exported
 scripts) and the internal ``run DIR`` / ``worker`` used by the app to start runs.
 Exit codes: 0 trained, 1 a problem with the config, data or training, 2 the graph
@@ -220,6 +222,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="Print a JSON summary as the last line")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="Language of the messages (default: en)")
     p.set_defaults(run=cmd_train)
+    from .tune.cli import add_tune_arguments, cmd_tune, cmd_tune_worker
+    p = sub.add_parser("tune", help="search hyperparameters: a study of trials, each a run (docs/tune-space.md)")
+    p.add_argument("graph", help="the graph file (NetCanvas graph JSON)")
+    add_setting_flags(p)
+    add_tune_arguments(p)
+    p.add_argument("--out", metavar="DIR", required=True, help="The runs folder: trials are runs in it, the study "
+                                                               "is DIR/studies/NAME")
+    p.add_argument("--json", action="store_true", help="Print a JSON summary as the last line")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="Language of the messages (default: en)")
+    p.set_defaults(run=cmd_tune)
+    p = sub.add_parser("tune-worker", help=argparse.SUPPRESS)
+    p.add_argument("folder")
+    p.add_argument("--trials", type=int, required=True)
+    p.add_argument("--index", type=int, default=0)
+    p.set_defaults(run=cmd_tune_worker)
     p = sub.add_parser("data", help="describe a built-in data set or save it as NPZ")
     p.add_argument("name")
     p.add_argument("--save", metavar="FILE.npz")

@@ -207,9 +207,12 @@ def app_run_threads() -> int:
     return cpu_threads()
 
 
-def _spawn(args: list[str], log=None, stdin=subprocess.DEVNULL) -> subprocess.Popen:
-    """``python <args>`` in the project, in its own session (an app restart does not stop it)."""
+def _spawn(args: list[str], log=None, stdin=subprocess.DEVNULL, threads: int | None = None) -> subprocess.Popen:
+    """``python <args>`` in the project, in its own session (an app restart does not stop it);
+    ``threads``: its CPU threads (default: a run's from the app)."""
     env = dict(os.environ)
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = str(threads)
     env.setdefault("OMP_NUM_THREADS", str(app_run_threads()))    # torch reads it when imported
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.Popen([sys.executable, *args], cwd=str(ROOT), env=env, stdin=stdin,
