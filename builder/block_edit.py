@@ -22,7 +22,8 @@ import copy
 import re
 
 from .errors import CodedError
-from .graph import BLOCKS_KEY, BLOCKS_VERSION, CLASS_NAME_RE, INSTANCE, PARAM_REF, VERSION, param_ref
+from .graph import (BLOCKS_KEY, BLOCKS_VERSION, CLASS_NAME_RE, INSTANCE, PARAM_REF, VERSION, block_param_errors,
+                    param_ref)
 
 NODE_W = 200          # the canvas's card width: the grid expanded nodes are laid out on
 STEP_X = 250
@@ -456,6 +457,248 @@ def set_args(doc: dict, instance_id: str, args: dict) -> dict:
     return out
 
 
-__all__ = ["BlockEditError", "PARAM_REF", "add_instance", "blocks", "body_document", "check_name", "definition",
-           "expand", "group", "instance_args", "instance_ids", "rename_block", "replace_definition", "set_args",
-           "suggest_name", "uses"]
+# -- grouping inside a definition ---------------------------------------------------------------------
+def _refs(value) -> set[str]:
+    """The block params that ``value`` (a node's params, at any depth) takes: ``{"$param": name}``."""
+    ref = param_ref(value)
+    if ref is not None:
+        return {ref}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return set().union(*(_refs(v) for v in items))
+
+
+def _declared(block: dict) -> dict:
+    params = block.get("params")
+    return params if isinstance(params, dict) else {}
+
+
+def group_inside(doc: dict, outer: str, node_ids, name: str) -> dict:
+    """The nodes ``node_ids`` of block ``outer``'s definition as a new block ``name``, and one instance
+    of it inside ``outer`` in their place (every instance of ``outer`` follows). The outer block's
+    params that the nodes take become params of the new block, which the outer one passes on:
+    the inner instance's args are ``{"$param": name}``."""
+    block = definition(doc, outer)
+    if block is None:
+        raise BlockEditError("blockedit.unknown_block", block=str(outer))
+    body = {"nodes": _nodes(block), "edges": _edges(block), BLOCKS_KEY: blocks(doc)}
+    grouped = group(body, node_ids, name)
+    inner = grouped[BLOCKS_KEY][-1]
+    taken = set().union(*(_refs(n.get("params")) for n in _nodes(inner)))
+    passed = {p: copy.deepcopy(d) for p, d in _declared(block).items() if p in taken}
+    if passed:
+        inner["params"] = passed
+        inst = next(n for n in grouped["nodes"] if n.get("type") == INSTANCE and _block_of(n) == inner["name"]
+                    and n.get("id") not in {m.get("id") for m in _nodes(block)})
+        inst["params"]["args"] = {p: {PARAM_REF: p} for p in passed}
+    out = copy.deepcopy(doc)
+    for b in blocks(out):
+        if b["name"] == outer:
+            b["nodes"], b["edges"] = grouped["nodes"], grouped["edges"]
+    out[BLOCKS_KEY].append(inner)
+    return out
+
+
+# -- param declarations -------------------------------------------------------------------------------
+def _block_or_refuse(doc: dict, name: str) -> dict:
+    block = definition(doc, name)
+    if block is None:
+        raise BlockEditError("blockedit.unknown_block", block=str(name))
+    return block
+
+
+def _declaration(decl: dict) -> dict:
+    """A declaration as the format writes it: the keys that have a value, in the format's order."""
+    keys = ("kind", "default", "lo", "hi", "choices", "help")
+    return {k: copy.deepcopy(decl[k]) for k in keys if decl.get(k) is not None}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _with_declarations(doc: dict, name: str, params: dict) -> dict:
+    """The document with block ``name``'s declarations ``params``, refused when one is not valid."""
+    for pname, decl in params.items():
+        lo, hi = decl.get("lo"), decl.get("hi")
+        if _is_number(lo) and _is_number(hi) and lo > hi:
+            raise BlockEditError("blockedit.param_bounds", param=pname, lo=lo, hi=hi)
+    errors = block_param_errors(params)
+    if errors:
+        raise BlockEditError(errors[0].code, **errors[0].args)
+    out = copy.deepcopy(doc)
+    for b in blocks(out):
+        if b["name"] == name:
+            if params:
+                b["params"] = params
+            else:
+                b.pop("params", None)
+    return out
+
+
+def _typed(text: str):
+    """A choice as typed: an integer, else a number, else the text."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def param_value(kind: str, field: str, text: str, param: str = ""):
+    """What ``text`` typed into a declaration's ``field`` means for a param of ``kind`` (None: left
+    empty); refused with a message when it is not of that kind."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if field == "choices":
+        return [_typed(t.strip()) for t in text.split(",") if t.strip()]
+    if kind == "choice":
+        return _typed(text)
+    casts = {"int": int, "float": float, "bool": {"true": True, "false": False}.__getitem__}
+    try:
+        return casts[kind](text.lower() if kind == "bool" else text)
+    except (KeyError, ValueError):
+        raise BlockEditError("blockedit.bad_value", param=param, field=field, expected=f"@kind.{kind}",
+                             received=text[:80]) from None
+
+
+def _param_name(doc: dict, block: str, pname, old: str | None = None) -> str:
+    """``pname`` when it can name a new param of ``block`` (or be ``old``'s new name)."""
+    if not isinstance(pname, str) or not CLASS_NAME_RE.match(pname.strip()):
+        raise BlockEditError("block.bad_param_name", received=str(pname)[:80])
+    pname = pname.strip()
+    if pname != old and pname in _declared(_block_or_refuse(doc, block)):
+        raise BlockEditError("blockedit.param_taken", block=block, param=pname)
+    return pname
+
+
+def add_param(doc: dict, block: str, pname: str, decl: dict) -> dict:
+    """Block ``block`` declares one more param ``pname`` (``decl``: kind, default, lo, hi, choices)."""
+    pname = _param_name(doc, block, pname)
+    params = {**copy.deepcopy(_declared(_block_or_refuse(doc, block))), pname: _declaration(decl)}
+    return _with_declarations(doc, block, params)
+
+
+def set_param(doc: dict, block: str, pname: str, decl: dict) -> dict:
+    """Param ``pname`` of block ``block`` declared as ``decl`` (its kind, default, range, choices)."""
+    declared = copy.deepcopy(_declared(_block_or_refuse(doc, block)))
+    if pname not in declared:
+        raise BlockEditError("blockedit.unknown_param", block=block, param=str(pname))
+    declared[pname] = _declaration(decl)
+    return _with_declarations(doc, block, declared)
+
+
+def _rename_ref(value, old: str, new: str):
+    if param_ref(value) == old:
+        return {PARAM_REF: new}
+    if isinstance(value, dict):
+        return {k: _rename_ref(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_ref(v, old, new) for v in value]
+    return value
+
+
+def _instances_of(doc: dict, name: str) -> list[dict]:
+    """Every instance node of block ``name``, in the graph and in every definition."""
+    return [n for c in [doc, *blocks(doc)] for n in _nodes(c) if n.get("type") == INSTANCE and _block_of(n) == name]
+
+
+def _args_of(node: dict) -> dict | None:
+    args = node.get("params", {}).get("args")
+    return args if isinstance(args, dict) else None
+
+
+def rename_param(doc: dict, block: str, old: str, new: str) -> dict:
+    """Param ``old`` of block ``block`` called ``new``: the declaration, its uses inside the definition
+    (``{"$param": old}``) and every instance's ``args``."""
+    declared = _declared(_block_or_refuse(doc, block))
+    if old not in declared:
+        raise BlockEditError("blockedit.unknown_param", block=block, param=str(old))
+    new = _param_name(doc, block, new, old=old)
+    renamed = {(new if k == old else k): copy.deepcopy(v) for k, v in declared.items()}
+    out = _with_declarations(doc, block, renamed)
+    body = definition(out, block)
+    body["nodes"] = [_rename_ref(n, old, new) for n in _nodes(body)]
+    for node in _instances_of(out, block):
+        args = _args_of(node)
+        if args is not None and old in args:
+            node["params"]["args"] = {(new if k == old else k): v for k, v in args.items()}
+    return out
+
+
+def param_uses(doc: dict, block: str, pname: str) -> list[str]:
+    """The ids of the nodes of block ``block``'s definition that take param ``pname``."""
+    return [n.get("id") for n in _nodes(_block_or_refuse(doc, block)) if pname in _refs(n.get("params"))]
+
+
+def delete_param(doc: dict, block: str, pname: str) -> dict:
+    """Param ``pname`` of block ``block`` removed (and from every instance's ``args``); refused while a
+    node of the definition takes it."""
+    declared = _declared(_block_or_refuse(doc, block))
+    if pname not in declared:
+        raise BlockEditError("blockedit.unknown_param", block=block, param=str(pname))
+    used = param_uses(doc, block, pname)
+    if used:
+        raise BlockEditError("blockedit.param_in_use", block=block, param=pname, nodes=used)
+    out = _with_declarations(doc, block, {k: copy.deepcopy(v) for k, v in declared.items() if k != pname})
+    for node in _instances_of(out, block):
+        args = _args_of(node)
+        if args is not None and pname in args:
+            rest = {k: v for k, v in args.items() if k != pname}
+            if rest:
+                node["params"]["args"] = rest
+            else:
+                del node["params"]["args"]
+    return out
+
+
+# -- collapsed and expanded in place ------------------------------------------------------------------
+COLLAPSED = "uiCollapsed"
+
+
+def collapsed(node: dict) -> bool:
+    """Whether the canvas draws instance ``node`` as one card (the format's default) or its inside."""
+    return node.get(COLLAPSED) is not False
+
+
+def inside_grid(block: dict) -> dict[str, tuple[int, int]]:
+    """Where each layer of a definition (not its Inputs and Outputs) stands when an instance is drawn
+    expanded: ``(column, row)``, the column its depth from the inputs."""
+    body = [n for n in _nodes(block) if n.get("type") not in IO_TYPES]
+    depth = _depths(body, _edges(block))
+    rows: dict[int, int] = {}
+    out = {}
+    for n in body:
+        d = depth.get(n["id"], 0)
+        out[n["id"]] = (d, rows.get(d, 0))
+        rows[d] = rows.get(d, 0) + 1
+    return out
+
+
+def set_collapsed(doc: dict, instance_id: str, value: bool, shift: float = 0) -> dict:
+    """Instance ``instance_id`` drawn as one card (``value``) or with its inside, in place: the same
+    instance, so the model does not change. Nodes to its right move ``shift`` to the right (a
+    negative ``shift``: back to the left) to make room for the inside or take it back."""
+    inst = next((n for n in _nodes(doc) if n.get("id") == instance_id), None)
+    if inst is None or inst.get("type") != INSTANCE:
+        raise BlockEditError("blockedit.not_instance", node=str(instance_id))
+    out = copy.deepcopy(doc)
+    at = _pos(inst)
+    for n in _nodes(out):
+        if n.get("id") == instance_id:
+            if value:
+                n.pop(COLLAPSED, None)
+            else:
+                n[COLLAPSED] = False
+            continue
+        p = _pos(n)
+        if shift and p is not None and at is not None and p[0] > at[0] + 1:
+            n["pos"] = [round(p[0] + shift), round(p[1])]
+    return out
+
+
+__all__ = ["BlockEditError", "COLLAPSED", "PARAM_REF", "add_instance", "add_param", "blocks", "body_document",
+           "check_name", "collapsed", "definition", "delete_param", "expand", "group", "group_inside", "inside_grid", "instance_args",
+           "instance_ids", "param_uses", "param_value", "rename_block", "rename_param", "replace_definition", "set_args",
+           "set_collapsed", "set_param", "suggest_name", "uses"]

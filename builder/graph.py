@@ -523,6 +523,13 @@ def _parse_block_params(params, errors: list) -> dict[str, Param]:
     return declared
 
 
+def block_param_errors(params) -> list[CheckError]:
+    """What is wrong with a definition's param declarations (empty: they are fine)."""
+    errors: list[CheckError] = []
+    _parse_block_params(params, errors)
+    return errors
+
+
 def _bad_declaration_field(raw: dict) -> str | None:
     """The first field of a param declaration with a value it may not have (None: all are fine)."""
     kind = raw.get("kind")

@@ -176,6 +176,7 @@ def draw_canvas_and_panels():
         else:
             st.info(localized("build.select_hint"), icon=":material/touch_app:")
             build_blocks.unused_panel(ws, view)
+            build_blocks.params_panel(ws, view)       # the edited block's params
             description = pick(tab.doc.get("meta", {}).get("description"), language)
             if description:
                 st.caption(md_literal(description, multiline=True))

@@ -81,3 +81,29 @@ def test_two_outputs_edge_shapes_come_from_their_output():
     assert ann["nodes"]["two"]["block"]["out"] == ["(4,)", "(8,)"]
     assert ann["edges"]["two->cat:0"]["shape"] == "(4,)"
     assert ann["edges"]["two->cat:1"]["shape"] == "(8,)"
+
+
+def test_an_instance_expanded_in_place_carries_its_inside_with_this_instances_shapes():
+    doc = block_edit.set_collapsed(templates.load("resnet18"), "layer3", False)
+    result = check(doc)
+    ann = build_blocks.annotate(build_view.annotations(result, "en"), result, "en")
+    assert "inside" not in ann["nodes"]["layer2"], "a collapsed instance is one card"
+    inside = ann["nodes"]["layer3"]["inside"]
+    assert [(n["id"], n["title"], n["shape"], n["block"]) for n in inside["nodes"]] == [
+        ("0", "DownBasicBlock", "(256, 14, 14)", True), ("1", "BasicBlock", "(256, 14, 14)", True)]
+    assert inside["edges"] == [["0", "1"]]
+    first, second = inside["nodes"]
+    assert second["x"] >= first["x"] + inside["card_w"], "the second card stands right of the first"
+    assert inside["w"] >= second["x"] + inside["card_w"] and inside["h"] >= first["y"] + inside["card_h"]
+    assert build_blocks.inside_size(block_edit.definition(doc, "DownStage")) == (inside["w"], inside["h"])
+
+
+def test_an_error_inside_an_expanded_instance_marks_its_card():
+    doc = block_edit.set_collapsed(templates.load("resnet18"), "layer1", False)
+    for n in block_edit.definition(doc, "BasicBlock")["nodes"]:
+        if n["id"] == "conv1":
+            n["params"]["kernel_size"] = 200         # larger than the 56x56 image
+    result = check(doc)
+    ann = build_blocks.annotate(build_view.annotations(result, "en"), result, "en")
+    cards = {n["id"]: n["error"] for n in ann["nodes"]["layer1"]["inside"]["nodes"]}
+    assert cards == {"0": True, "1": False}, "the first has the error; what follows it gets no shape to check"

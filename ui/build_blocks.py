@@ -19,7 +19,7 @@ import streamlit as st
 from builder import block_edit
 from builder.block_edit import BlockEditError
 from builder.errors import PATH_SEP, fmt_shape
-from builder.graph import INSTANCE, BlockDef, param_ref
+from builder.graph import BLOCK_PARAM_KINDS, INSTANCE, BlockDef, param_ref
 from builder.i18n import pick, translate
 from builder.shapes import CheckResult
 
@@ -102,6 +102,7 @@ def annotate(ann: dict, result: CheckResult, language: str) -> dict:
             entry["error"] = "\n".join(
                 (f"{PATH_SEP.join(e.path[1:])}: " if e.path and len(e.path) > 1 else "") + e.text(language)
                 for e in errs)
+    _expanded_inside(nodes, result)
     edges = ann.setdefault("edges", {})
     for e in result.graph.edges:
         if e.source_port:
@@ -110,6 +111,50 @@ def annotate(ann: dict, result: CheckResult, language: str) -> dict:
             if key in edges:
                 edges[key]["shape"] = fmt_shape(shape) if shape is not None else None
     return ann
+
+
+# An instance expanded in place is drawn as a frame holding a small card per layer inside (the
+# canvas's blocks.js draws what ``inside_view`` says; these sizes are its pixels).
+MINI_W, MINI_H, MINI_GAP_X, MINI_GAP_Y, MINI_PAD = 150, 46, 34, 12, 12
+
+
+def inside_size(block: dict) -> tuple[int, int]:
+    """The width and height of an expanded instance's inside (at least a card's width)."""
+    grid = block_edit.inside_grid(block).values()
+    cols = 1 + max((c for c, _ in grid), default=0)
+    rows = 1 + max((r for _, r in grid), default=0)
+    width = 2 * MINI_PAD + cols * MINI_W + (cols - 1) * MINI_GAP_X
+    return max(width, block_edit.NODE_W), 2 * MINI_PAD + rows * MINI_H + (rows - 1) * MINI_GAP_Y
+
+
+def inside_view(result: CheckResult, instance_id: str, block: dict) -> dict:
+    """What the canvas draws inside an expanded instance: a card per layer (its type or block, id,
+    shape as this instance sees it, whether it has an error) where ``inside_grid`` puts it, and the
+    edges between them."""
+    inner = result.instances.get(instance_id)
+    failing = {e.path[1] for e in result.errors_for(instance_id) if e.path and len(e.path) > 1}
+    width, height = inside_size(block)
+    cards = []
+    for node_id, (col, row) in block_edit.inside_grid(block).items():
+        node = next(n for n in block["nodes"] if n.get("id") == node_id)
+        shape = inner.shapes.get(node_id) if inner is not None else None
+        cards.append({"id": node_id, "title": (node.get("params") or {}).get("block") or node.get("type"),
+                      "block": node.get("type") == INSTANCE, "shape": fmt_shape(shape) if shape else None,
+                      "error": node_id in failing,
+                      "x": MINI_PAD + col * (MINI_W + MINI_GAP_X), "y": MINI_PAD + row * (MINI_H + MINI_GAP_Y)})
+    ids = {c["id"] for c in cards}
+    edges = [[e.get("source"), e.get("target")] for e in block.get("edges", [])
+             if e.get("source") in ids and e.get("target") in ids]
+    return {"w": width, "h": height, "card_w": MINI_W, "card_h": MINI_H, "nodes": cards, "edges": edges}
+
+
+def _expanded_inside(ann_nodes: dict, result: CheckResult) -> None:
+    """The inside of every instance of ``result``'s graph that is expanded in place."""
+    for node in result.graph.nodes:
+        if node.type == INSTANCE and node.extra.get(block_edit.COLLAPSED) is False:
+            block = result.graph.block((node.params or {}).get("block"))
+            if block is not None:
+                ann_nodes.setdefault(node.id, {})["inside"] = inside_view(result, node.id, block.to_document())
 
 
 def body_result(result: CheckResult, name: str) -> CheckResult | None:
@@ -234,7 +279,11 @@ def stop_editing(ws) -> None:
 
 def shown_doc(ws, name: str | None) -> dict:
     """The document on the canvas: the graph, or block ``name``'s body while it is edited."""
-    return block_edit.body_document(ws.tab.doc, name) if name else ws.tab.doc
+    return shown_doc_of(ws.tab.doc, name)
+
+
+def shown_doc_of(doc: dict, name: str | None) -> dict:
+    return block_edit.body_document(doc, name) if name else doc
 
 
 def apply_canvas_graph(ws, name: str | None, graph: dict) -> None:
@@ -283,6 +332,15 @@ def show_message(ws) -> None:
         st.error(md_literal(text), icon=":material/error:")
 
 
+def _apply(ws, make: Callable[[], dict]) -> None:
+    """The document ``make`` gives as an edit (refused: its message, shown after the rerun); rerun."""
+    try:
+        ws.edit(make(), replace_canvas=True)
+    except BlockEditError as exc:
+        _refused(ws, exc)
+    st.rerun()
+
+
 def _refused(ws, exc: BlockEditError) -> None:
     st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
 
@@ -305,22 +363,104 @@ def unused_panel(ws, view: CanvasView) -> None:
                 st.rerun()
             if c3.button(localized("blocks.delete"), help=localized("blocks.delete_help"), icon=":material/delete:",
                          key=f"blk_unused_delete_{name}", width="stretch"):
-                try:
-                    ws.edit(block_edit.delete_block(ws.tab.doc, name), replace_canvas=True)
-                except BlockEditError as exc:
-                    _refused(ws, exc)
-                st.rerun()
+                _apply(ws, lambda: block_edit.delete_block(ws.tab.doc, name))
+
+
+# -- a block's param declarations (while it is edited) -------------------------------------------------
+def params_panel(ws, view: CanvasView) -> None:
+    """The edited block's params: each one's name, type, default and range (save, delete), and a form
+    to add one. A refused edit is a message; every edit is one undo step."""
+    if not view.editing:
+        return
+    name = view.editing
+    declared = block_edit.definition(ws.tab.doc, name).get("params") or {}
+    with st.container(border=True, key="blk_params"):
+        st.markdown(f"**{localized('blocks.params_title', block=md_literal(name))}**")
+        st.caption(localized("blocks.params_hint") if declared else localized("blocks.params_none"))
+        for pname, decl in declared.items():
+            if isinstance(decl, dict):
+                with st.expander(_param_summary(pname, decl), key=f"blk_param_{pname}"):
+                    _param_form(ws, name, pname, decl)
+        with st.expander(localized("blocks.param_add"), icon=":material/add:", key="blk_param_add"):
+            _param_form(ws, name, None, {"kind": "int"})
+
+
+def _param_summary(pname: str, decl: dict) -> str:
+    bounds = f" [{_text(decl.get('lo'))}, {_text(decl.get('hi'))}]" if "lo" in decl or "hi" in decl else ""
+    return md_literal(f"{pname} · {decl.get('kind')} · {_text(decl.get('default'))}{bounds}")
+
+
+def _text(value) -> str:
+    """A declaration's value as typed in its field."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return ", ".join(_text(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _param_form(ws, block: str, pname: str | None, decl: dict) -> None:
+    """The fields of one declaration (``pname`` None: a new one) and Save (or Add), with Delete."""
+    key = f"blk_pf_{ws.tab.key}_{block}_{pname or ''}"     # the fields' values follow the declaration
+    if pname is not None:
+        used = block_edit.param_uses(ws.tab.doc, block, pname)
+        st.caption(localized("blocks.param_used", nodes=md_literal(", ".join(used))) if used
+                   else localized("blocks.param_unused"))
+    with st.form(key=key, border=False):
+        c1, c2 = st.columns([3, 2])
+        typed = {"name": c1.text_input(localized("blocks.param_name"), value=pname or "", max_chars=64),
+                 "kind": c2.selectbox(localized("blocks.param_kind"), BLOCK_PARAM_KINDS,
+                                      index=BLOCK_PARAM_KINDS.index(decl.get("kind", "int")))}
+        fields = (("default", "blocks.param_default"), ("lo", "blocks.param_lo"), ("hi", "blocks.param_hi"))
+        for column, (field, label) in zip(st.columns(3), fields):
+            typed[field] = column.text_input(localized(label), value=_text(decl.get(field)), max_chars=40)
+        typed["choices"] = st.text_input(localized("blocks.param_choices"), value=_text(decl.get("choices")),
+                                         max_chars=400)
+        saved = st.form_submit_button(localized("blocks.param_save" if pname else "blocks.param_add"),
+                                      icon=":material/check:", width="stretch")
+    deleted = pname is not None and st.button(localized("blocks.param_delete"), icon=":material/delete:",
+                                              key=f"{key}_delete", width="stretch")
+    try:
+        if saved:
+            _edit(ws, _declared_as(ws.tab.doc, block, pname, typed, decl.get("help")))
+        elif deleted:
+            _edit(ws, block_edit.delete_param(ws.tab.doc, block, pname))
+    except BlockEditError as exc:
+        st.error(md_literal(exc.message(lang())), icon=":material/error:")
+
+
+def _declared_as(doc: dict, block: str, pname: str | None, typed: dict, help_text) -> dict:
+    """The document with param ``pname`` of ``block`` declared as typed (added when ``pname`` is None,
+    renamed when the name typed is another)."""
+    kind, name = typed["kind"], typed["name"].strip()
+    decl = {f: block_edit.param_value(kind, f, typed[f], name) for f in ("default", "lo", "hi", "choices")}
+    decl.update(kind=kind, help=help_text)
+    if pname is None:
+        return block_edit.add_param(doc, block, name, decl)
+    doc = block_edit.set_param(doc, block, pname, decl)
+    return block_edit.rename_param(doc, block, pname, name) if name != pname else doc
+
+
+def _edit(ws, doc: dict) -> None:
+    ws.edit(doc, replace_canvas=True)
+    st.rerun()
 
 
 def group_panel(ws, view: CanvasView, ids: list[str]) -> None:
-    """Several nodes of the graph selected: group them into a named block (not inside a block)."""
-    if view.editing:
-        return
+    """Several nodes selected: group them into a named block (while a block is edited, a block nested
+    in it, which takes the params its nodes use from the edited block)."""
     with st.container(border=True):
-        _group_form(ws, ids)
+        _group_form(ws, ids, view.editing)
 
 
-def _group_form(ws, ids: list[str]) -> None:
+def _grouped(doc: dict, ids: list[str], name: str, outer: str | None) -> tuple[dict, list[str]]:
+    """The document with ``ids`` grouped (inside block ``outer`` when given), and the new node's id."""
+    before = {n.get("id") for n in shown_doc_of(doc, outer)["nodes"]}
+    doc = block_edit.group_inside(doc, outer, ids, name) if outer else block_edit.group(doc, ids, name)
+    return doc, [n["id"] for n in shown_doc_of(doc, outer)["nodes"] if n.get("id") not in before]
+
+
+def _group_form(ws, ids: list[str], outer: str | None) -> None:
     tab = ws.tab
     st.markdown(f"**{localized('blocks.group_title')}**")
     st.caption(localized("blocks.group_hint", n=len(ids)))
@@ -331,13 +471,11 @@ def _group_form(ws, ids: list[str]) -> None:
     if not submitted:
         return
     try:
-        doc = block_edit.group(tab.doc, ids, typed)
+        doc, new = _grouped(tab.doc, ids, typed, outer)
     except BlockEditError as exc:
         st.error(md_literal(exc.message(lang())), icon=":material/error:")
         return
-    before = {n.get("id") for n in tab.doc.get("nodes", [])}
     ws.edit(doc, replace_canvas=True)
-    new = [n["id"] for n in doc["nodes"] if n.get("id") not in before]
     if new:
         from .build_errors import show_node
         show_node(new[0])              # the canvas selects the new instance: its panel opens
@@ -368,17 +506,14 @@ def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) ->
     if inside is not None or block.get("params"):
         _args_form(ws, node, block, language)
     c1, c2 = st.columns(2)
-    if c1.button(localized("blocks.expand"), help=localized("blocks.expand_help"), icon=":material/unfold_more:",
-                 key=f"blk_expand_{node['id']}", width="stretch"):
-        try:
-            ws.edit(block_edit.expand(tab.doc, node["id"]), replace_canvas=True)
-        except BlockEditError as exc:
-            _refused(ws, exc)
-        st.rerun()
+    _expand_button(ws, node, block, c1)
     if c2.button(localized("blocks.edit"), help=localized("blocks.edit_help"), icon=":material/edit:",
                  key=f"blk_edit_{node['id']}", width="stretch"):
         start_editing(ws, name)
         st.rerun()
+    if st.button(localized("blocks.ungroup"), help=localized("blocks.ungroup_help"), icon=":material/call_split:",
+                 key=f"blk_ungroup_{node['id']}", width="stretch"):
+        _apply(ws, lambda: block_edit.expand(tab.doc, node["id"]))
     with st.form(key=f"blk_rename_{tab.key}_{node['id']}", border=False):
         typed = st.text_input(localized("blocks.name"), value=name, max_chars=64,
                               key=f"blk_rename_name_{tab.key}_{tab.rev}_{node['id']}")
@@ -390,6 +525,19 @@ def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) ->
             st.error(md_literal(exc.message(language)), icon=":material/error:")
             return
         ws.edit(doc, replace_canvas=True)
+        st.rerun()
+
+
+def _expand_button(ws, node: dict, block: dict, column) -> None:
+    """Expand in place (the canvas draws the instance's inside; nodes to its right make room) or
+    collapse it back to one card: the same instance either way, so the model does not change."""
+    shut = block_edit.collapsed(node)
+    label, tip, icon, key = (("blocks.expand", "blocks.expand_help", ":material/unfold_more:", "blk_expand_") if shut else
+                             ("blocks.collapse", "blocks.collapse_help", ":material/unfold_less:", "blk_collapse_"))
+    if column.button(localized(label), help=localized(tip), icon=icon, key=key + node["id"], width="stretch"):
+        room = inside_size(block)[0] - block_edit.NODE_W
+        ws.edit(block_edit.set_collapsed(ws.tab.doc, node["id"], not shut, room if shut else -room),
+                replace_canvas=True)
         st.rerun()
 
 
@@ -431,5 +579,5 @@ def _args_form(ws, node: dict, block: dict, language: str) -> None:
 
 
 __all__ = ["CanvasView", "annotate", "apply_canvas_event", "apply_canvas_graph", "body_annotations", "canvas_view",
-           "editing", "editing_bar", "group_panel", "instance_panel", "node_panel", "palette_entries", "rev_suffix",
+           "editing", "editing_bar", "group_panel", "instance_panel", "node_panel", "palette_entries", "params_panel", "rev_suffix",
            "shown_doc", "start_editing", "stop_editing", "with_params"]

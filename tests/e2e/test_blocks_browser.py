@@ -148,11 +148,11 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     expect(page.get_by_text("there is already a block named ConvRelu", exact=False)).to_be_visible()
     expect(node(page, "flat")).to_have_count(1)
 
-    # expand the first instance in place: its layers come back with fresh ids
+    # ungroup the first instance: its layers come back with fresh ids
     fit(page)
     click(page, "convrelu")
     app_idle(page)
-    page.locator(".st-key-blk_expand_convrelu button").first.click()
+    page.locator(".st-key-blk_ungroup_convrelu button").first.click()
     node(page, "convrelu_c1").wait_for()
     app_idle(page)
     expect(node(page, "convrelu")).to_have_count(0)

@@ -77,6 +77,7 @@ class BlocksPart {
     }
     v.blockRows = v.body.appendChild(h("div", "nc-block-rows"));
     v.blockKey = null;
+    v.insideKey = undefined; // the body was emptied: an expanded inside is drawn again
     const rows = Math.max(pc.n, nOut, 1);
     v.body.style.minHeight = `${rows * ROW + 2 * PAD}px`;
     const a = own(isObj(this.annotations.nodes) ? this.annotations.nodes : {}, v.id);
@@ -86,6 +87,7 @@ class BlocksPart {
   // The shapes that flow into and out of an instance, as rows under its name.
   applyBlockAnnotation(v, a) {
     if (!v.blockRows) return;
+    this.applyInside(v, a);
     const b = isObj(a) && isObj(a.block) ? a.block : {};
     const ins = Array.isArray(b.in) ? b.in.map(formatShape).map((x) => x || "?") : [];
     const outs = Array.isArray(b.out) ? b.out.map(formatShape).map((x) => x || "?") : [];
@@ -103,5 +105,57 @@ class BlocksPart {
     row(this.t("block_in"), ins);
     row(this.t("block_out"), outs);
     v.h = null;
+  }
+
+  // A card's width: an instance expanded in place is as wide as its inside.
+  width(v) {
+    return v.w || NODE_W;
+  }
+
+  // An instance expanded in place (its uiCollapsed false) is a frame with a small card per layer
+  // inside, as the annotation's "inside" says: {w, h, card_w, card_h, nodes: [{id, title, block,
+  // shape, error, x, y}], edges: [[id, id]]}. The cards are read-only: the instance stays one node.
+  applyInside(v, a) {
+    const inside = isObj(a) && isObj(a.inside) ? a.inside : null;
+    const key = inside ? JSON.stringify(inside) : null;
+    if (key === v.insideKey) return;
+    v.insideKey = key;
+    if (v.insideEl) v.insideEl.remove();
+    v.insideEl = null;
+    v.el.classList.toggle("nc-expanded", !!inside);
+    v.w = inside && finite(inside.w) ? clamp(inside.w, NODE_W, 20000) : null;
+    v.el.style.width = v.w ? `${v.w}px` : "";
+    if (inside) v.insideEl = v.body.appendChild(this.insideEl(inside));
+    v.h = null;
+    for (const ev of (this.adj && this.adj.get(v.id)) || []) this.routeEdge(ev);
+  }
+
+  insideEl(inside) {
+    const box = h("div", "nc-inside");
+    const w = clamp(finite(inside.w) ? inside.w : NODE_W, 1, 20000), ht = clamp(finite(inside.h) ? inside.h : 60, 1, 20000);
+    const cw = finite(inside.card_w) ? inside.card_w : 150, ch = finite(inside.card_h) ? inside.card_h : 46;
+    box.style.height = `${ht}px`;
+    const svg = box.appendChild(s("svg", { class: "nc-inside-edges", width: w, height: ht }));
+    const at = new Map();
+    for (const n of Array.isArray(inside.nodes) ? inside.nodes : []) {
+      if (!isObj(n) || !finite(n.x) || !finite(n.y)) continue;
+      const card = box.appendChild(h("div", "nc-mini"));
+      card.classList.toggle("nc-mini-block", !!n.block);
+      card.classList.toggle("err", !!n.error);
+      card.dataset.inner = String(n.id);
+      card.style.cssText = `left:${n.x}px;top:${n.y}px;width:${cw}px;height:${ch}px`;
+      const head = card.appendChild(h("div", "nc-mini-head"));
+      head.appendChild(h("span", "nc-mini-title", String(n.title)));
+      head.appendChild(h("span", "nc-mini-id", String(n.id)));
+      const shape = card.appendChild(h("div", "nc-mini-shape", typeof n.shape === "string" && n.shape ? n.shape : "?"));
+      card.title = `${n.id} · ${n.title} · ${shape.textContent}`;
+      at.set(String(n.id), [n.x, n.y]);
+    }
+    for (const e of Array.isArray(inside.edges) ? inside.edges : []) {
+      const from = Array.isArray(e) ? at.get(String(e[0])) : null, to = Array.isArray(e) ? at.get(String(e[1])) : null;
+      if (!from || !to) continue;
+      svg.appendChild(s("path", { class: "nc-inside-edge", d: bezier(from[0] + cw, from[1] + ch / 2, to[0], to[1] + ch / 2).d }));
+    }
+    return box;
   }
 }

@@ -304,7 +304,7 @@ class InteractionPart {
       const sel = new Set(d.keep);
       for (const v of this.views.values()) {
         const [x, y] = this.pos(v);
-        if (x < wx1 && x + NODE_W > wx0 && y < wy1 && y + this.height(v) > wy0) sel.add(v.id);
+        if (x < wx1 && x + this.width(v) > wx0 && y < wy1 && y + this.height(v) > wy0) sel.add(v.id);
       }
       this.selNodes = sel;
       if (!d.shift) this.selEdges.clear();
@@ -351,8 +351,8 @@ class InteractionPart {
     for (const v of this.views.values()) {
       const [x, y] = this.pos(v);
       const hh = this.height(v);
-      if (wx < x - reach || wx > x + NODE_W + reach || wy < y - reach || wy > y + hh + reach) continue;
-      const isInside = wx >= x && wx <= x + NODE_W && wy >= y && wy <= y + hh;
+      if (wx < x - reach || wx > x + this.width(v) + reach || wy < y - reach || wy > y + hh + reach) continue;
+      const isInside = wx >= x && wx <= x + this.width(v) && wy >= y && wy <= y + hh;
       if (d.mode === "out") {
         if (v.id === d.src || v.nIn === 0) continue;
         for (let i = 0; i < v.nIn; i++) {

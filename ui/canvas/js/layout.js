@@ -78,6 +78,12 @@ class LayoutPart {
       for (const id of col || []) { lo = Math.min(lo, top.get(id)); hi = Math.max(hi, top.get(id) + hOf(id)); }
       return lo === Infinity ? [0, 0] : [lo, hi];
     });
+    // a column is as wide as its widest card (an instance expanded in place is wider: blocks.js)
+    const colW = cols.map((col) => Math.max(NODE_W, ...(col || []).map((id) => {
+      const v = this.views.get(id);
+      return v ? this.width(v) : NODE_W;
+    })));
+    const spanOf = (c0, c1) => { let w = 0; for (let c = c0; c < c1; c++) w += colW[c] + GAP_X; return w; };
     const W = this.vp.clientWidth || 1000, H = this.vp.clientHeight || 560;
     const bandsFor = (b) => {
       const per = Math.ceil(ncols / b);
@@ -87,7 +93,8 @@ class LayoutPart {
         for (let c = i * per; c < Math.min(ncols, (i + 1) * per); c++) { lo = Math.min(lo, extent[c][0]); hi = Math.max(hi, extent[c][1]); }
         bands.push([lo, hi]);
       }
-      const width = per * NODE_W + (per - 1) * GAP_X;
+      let width = 0;
+      for (let i = 0; i * per < ncols; i++) width = Math.max(width, spanOf(i * per, Math.min(ncols, (i + 1) * per)) - GAP_X);
       const height = bands.reduce((a, [lo, hi]) => a + hi - lo, 0) + (bands.length - 1) * BAND_GAP;
       return { per, bands, k: Math.min((W - 96) / width, (H - 108) / height, 1) };
     };
@@ -103,7 +110,7 @@ class LayoutPart {
       if (only && !only.has(id)) continue;
       const dcol = depth.get(id), band = Math.floor(dcol / best.per);
       const n = this.nodes.get(id);
-      n.pos = [Math.round((dcol - band * best.per) * (NODE_W + GAP_X)), Math.round((top.get(id) || 0) + bandY[band])];
+      n.pos = [Math.round(spanOf(band * best.per, dcol)), Math.round((top.get(id) || 0) + bandY[band])];
       const v = this.views.get(id);
       if (v) this.placeNode(v);
     }

@@ -337,7 +337,7 @@ class RenderPart {
 
   outPortXY(v, k = 0) {
     const [x, y] = this.pos(v);
-    return [x + NODE_W, y + HEAD_H + PAD + ROW * k + ROW / 2];
+    return [x + this.width(v), y + HEAD_H + PAD + ROW * k + ROW / 2]; // width: blocks.js
   }
 
   rebuildEdges() {

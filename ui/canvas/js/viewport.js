@@ -68,7 +68,7 @@ class ViewportPart {
     if (!W || !H) return;
     const [x, y] = this.pos(v);
     const k = this.view.k < 0.7 ? 1 : this.view.k;
-    this.view = { k, x: W / 2 - (x + NODE_W / 2) * k, y: H / 2 - (y + this.height(v) / 2) * k };
+    this.view = { k, x: W / 2 - (x + this.width(v) / 2) * k, y: H / 2 - (y + this.height(v) / 2) * k };
     this.applyView();
   }
 
@@ -78,7 +78,7 @@ class ViewportPart {
       const [x, y] = this.pos(v);
       const hh = this.height(v);
       x0 = Math.min(x0, x); y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x + NODE_W); y1 = Math.max(y1, y + hh);
+      x1 = Math.max(x1, x + this.width(v)); y1 = Math.max(y1, y + hh);
     }
     return x0 === Infinity ? null : { x0, y0, x1, y1 };
   }
