@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder import templates
-from runtime import runs
+from runtime import runfiles, runs
 from runtime import tune
 from ui.workspace import Workspace
 from tests.test_train_page import open_page
@@ -151,6 +151,22 @@ def test_a_studys_trials_figures_and_best_are_shown_in_both_languages(env):
     [status] = [m.value for m in at.markdown if m.value.startswith("**recorded**")]
     assert "已结束 4/4 次试验（3 次完成，1 次剪枝，0 次失败）" in status and "最佳验证损失 0.2（第 1 次试验）" in status
     assert tune.read(folder).best.params == {"lr": 0.01, "fc1.out_features": 200}
+
+
+def test_train_the_best_waits_while_a_run_trains(env):
+    """The Train page's rule, one run at a time, holds on the Tune page too: with a live run, "Train the best"
+    is off and says why; once that run has ended, it is on again."""
+    from tests.test_runs_at_scale import busy, trial_run
+    recorded_study(env["root"])
+    live = trial_run(env["root"], "other", 0)
+    busy(live)
+    at = open_tune()
+    button = at.button(key="tune_train_best")
+    assert button.disabled and "pause or stop it" in button.help
+    status = runfiles.read_json(live / runfiles.STATUS)
+    runfiles.write_json(live / runfiles.STATUS, {**status, "state": "finished"})
+    at = open_tune()
+    assert not at.button(key="tune_train_best").disabled
 
 
 @pytest.mark.slow

@@ -138,8 +138,10 @@ def in_page_language(fig, name: str, metric: str) -> None:
 # -- the best trial ------------------------------------------------------------------------------------------
 def best_actions(folder: Path, view) -> None:
     c1, c2, c3 = st.columns([1, 1.4, 0.6])
+    training = train_live.is_live(train_live.current_run())     # the Train page's rule: one run at a time
     c1.button(localized("tunepage.train_best"), icon=":material/play_arrow:", key="tune_train_best", width="stretch",
-              on_click=train_best, args=(folder, view.name))
+              on_click=train_best, args=(folder, view.name), disabled=training,
+              help=localized("trainpage.one_at_a_time") if training else None)
     c2.button(localized("tunepage.apply_best"), icon=":material/auto_fix_high:", key="tune_apply_best",
               width="stretch", on_click=apply_best, args=(folder,))
     if st.session_state.get(UNDO):
@@ -152,6 +154,9 @@ def best_actions(folder: Path, view) -> None:
 
 def train_best(folder: Path, name: str) -> None:
     """A normal run with the best trial's settings, as Start on the Train page starts one; Train shows it."""
+    if train_live.is_live(train_live.current_run()):      # a run started since the button was drawn
+        st.session_state["tune_said"] = ("error", localized("trainpage.one_at_a_time"))
+        return
     try:
         graph, config = tune.best_graph_and_config(folder)
         run_dir = runs.start(graph, config, root=runs.default_root(),
