@@ -1,0 +1,62 @@
+"""The canvas's JS and CSS reach the browser once per page load, by URL, and never again with an edit's
+messages (Streamlit would send inline source with every rerun that draws the canvas)."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.canvas_helpers import add_from_palette, center, drag, in_port, new_empty_tab, node, out_port
+from tests.e2e.build_app import app, workdir  # noqa: F401 (fixtures)
+from ui.canvas import JS_PARTS, _read
+
+pytestmark = pytest.mark.e2e
+
+ASSETS = "/_stcore/bidi-components/netcanvas.graph_canvas/"
+# A line of the canvas's own source (its entry point) and of its style sheet: text only they hold.
+JS_MARK = next(line for line in _read("js/canvas.js").splitlines() if line.startswith("export default function"))
+CSS_MARK = _read("canvas.css").splitlines()[0]
+
+
+class Traffic:
+    """Requests for the canvas's files, and the websocket messages the page received."""
+
+    def __init__(self, page) -> None:
+        self.assets: list[str] = []
+        self.frames: list[bytes] = []
+        page.on("request", lambda r: self.assets.append(r.url.split(ASSETS, 1)[1]) if ASSETS in r.url else None)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        self.frames.append(payload if isinstance(payload, bytes) else payload.encode("utf-8"))
+
+    def received(self) -> bytes:
+        return b"".join(self.frames)
+
+
+def test_the_canvas_source_is_fetched_once_per_page_and_not_sent_with_edits(app, new_page, app_idle):
+    assert JS_PARTS[-1] == "canvas.js" and len(JS_MARK) > 20 and len(CSS_MARK) > 20
+    page = new_page()
+    traffic = Traffic(page)
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    new_empty_tab(page, app_idle)                                         # a whole-page run: the canvas drawn again
+    js = [a for a in traffic.assets if a.endswith(".js")]
+    css = [a for a in traffic.assets if a.endswith(".css")]
+    assert len(js) == 1 and js[0].startswith("graph_canvas."), traffic.assets
+    assert len(css) <= 1, traffic.assets
+
+    traffic.frames.clear()
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")        # three edits, each a rerun of the canvas part
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    app_idle(page)
+    sent = traffic.received()
+    assert traffic.frames, "no messages were received after the edits"
+    assert JS_MARK.encode() not in sent and CSS_MARK.encode() not in sent   # the source stayed out of them
+    assert [a for a in traffic.assets if a.endswith(".js")] == js          # and was not fetched again
+
+    page.reload()                                                           # a new page loads it again (cached or not)
+    page.locator(".nc-root").wait_for()
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
