@@ -124,10 +124,13 @@ build_fragment.remember_page(ws)
 
 @st.fragment
 def canvas_and_panels():
+    ws = workspace()
+    ws.defer_saves()     # this run's edit is autosaved once all is drawn: not on the way to the canvas
     try:
         draw_canvas_and_panels()
     finally:
-        workspace().flush_history()   # a fragment rerun does not reach app.py's flush: its undo steps, after drawing
+        ws.flush_history()   # a fragment rerun does not reach app.py's flush: the save, its undo steps
+    build_fragment.rerun_page_if_changed(ws)   # the save found another browser tab's version: show it
 
 
 def draw_canvas_and_panels():
@@ -160,7 +163,8 @@ def draw_canvas_and_panels():
         node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
         node = next((n for n in view.doc.get("nodes", []) if n.get("id") == node_id), None)
         if node is not None:
-            def apply_params(nid, params):
+            def apply_params(nid, params):      # a widget's callback, before the fragment's next run
+                ws.defer_saves()
                 ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
             with st.container(border=True, height=560):
                 if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
