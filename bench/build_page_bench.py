@@ -71,12 +71,26 @@ def idle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
-def timed(page, action, ready_js: str, arg) -> float:
+class Received:
+    """Bytes the page received over Streamlit's websocket (each edit's messages: deltas, the canvas's data)."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        self.per_edit: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload) -> None:
+        self.bytes += len(payload)
+
+
+def timed(page, action, ready_js: str, arg, received: Received) -> float:
+    received.bytes = 0
     action()
     t0 = time.perf_counter()
     page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
     ms = (time.perf_counter() - t0) * 1000
     idle(page)
+    received.per_edit.append(received.bytes)
     return ms
 
 
@@ -87,7 +101,7 @@ FIND = """(id) => { for (const h of document.querySelectorAll('*')) { if (!h.sha
 HAS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && n.textContent.includes(text); }"
 
 
-def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
+def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) -> dict:
     page.get_by_text(tab_name, exact=True).first.click()
     node(page, last).wait_for()
     idle(page)
@@ -95,10 +109,10 @@ def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
     for i in range(edits):
         new = f"relu_{i + 1}"
         times["add"].append(timed(page, lambda: drop_from_palette(page, "ReLU", 160 + 30 * i, 60 + 20 * i),
-                                  HAS_TEXT, [new, "needs an input"]))
+                                  HAS_TEXT, [new, "needs an input"], received))
         # wire it to n4, in the first row (in view at any zoom), after the Linear(64) that n1's edits do not touch
         times["connect"].append(timed(page, lambda: drag(page, center(out_port(page, "n4")), center(in_port(page, new))),
-                                      HAS_TEXT, [new, "(64,)"]))
+                                      HAS_TEXT, [new, "(64,)"], received))
         page.mouse.click(*head(page, "n1"))
         field = page.get_by_role("spinbutton", name="out_features *")
         field.wait_for()
@@ -107,7 +121,7 @@ def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
         def change():
             field.fill(str(value))
             field.press("Enter")
-        times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"]))
+        times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"], received))
     return times
 
 
@@ -122,15 +136,17 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT)
+            received = Received(page)
             page.goto(app.url)
             page.locator(".nc-root").wait_for(timeout=60_000)
             idle(page)
             print("edit -> updated labels on the canvas, in the browser (ms; median / worst of "
                   f"{args.repeats}); load average {load()}")
             for name, last in (("chain20", "n18"), ("chain200", "n198")):
-                times = bench_graph(page, name, last, args.repeats)
+                received.per_edit.clear()
+                times = bench_graph(page, name, last, args.repeats, received)
                 row = "  ".join(f"{k} {statistics.median(v):6.0f} / {max(v):6.0f}" for k, v in times.items())
-                print(f"{name:<9} {row}")
+                print(f"{name:<9} {row}   received per edit {statistics.median(received.per_edit) / 1000:.1f} KB")
             print(f"load average at the end {load()} ({os.cpu_count()} CPUs): other jobs slow every edit down")
             browser.close()
     finally:
