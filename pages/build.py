@@ -40,16 +40,7 @@ with bar[0]:
     if choice is not None and choice != ws.active:
         ws.select(choice)
         st.rerun()
-with bar[1]:
-    if st.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not tab.undo, width="stretch",
-                 key="btn_undo"):
-        ws.undo()
-        st.rerun()
-with bar[2]:
-    if st.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not tab.redo, width="stretch",
-                 key="btn_redo"):
-        ws.redo()
-        st.rerun()
+undo_slot, redo_slot = bar[1], bar[2]     # undo and redo: drawn by the fragment below (history_buttons)
 
 
 def close_gallery():
@@ -133,10 +124,27 @@ def canvas_and_panels():
     build_fragment.rerun_page_if_changed(ws)   # the save found another browser tab's version: show it
 
 
+def history_buttons(ws):
+    """Undo and redo in the bar above, drawn by the fragment (a container outside it), so an edit that
+    makes undo possible, and the buttons themselves, rerun only the fragment. Applied in their
+    callbacks: before the fragment draws, with the buttons' state after it."""
+    undo_slot.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not ws.tab.undo,
+                     width="stretch", key="btn_undo", on_click=history_step, args=("undo",))
+    redo_slot.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not ws.tab.redo,
+                     width="stretch", key="btn_redo", on_click=history_step, args=("redo",))
+
+
+def history_step(name: str) -> None:
+    ws = workspace()
+    ws.defer_saves()
+    ws.undo() if name == "undo" else ws.redo()
+
+
 def draw_canvas_and_panels():
     ws = workspace()
     selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit that reran only this
     build_fragment.rerun_page_if_changed(ws)     # it changed what the page above shows: draw it all
+    history_buttons(ws)
 
     # -- check once; everything below shows this result ------------------------------------------------
     tab = ws.tab
