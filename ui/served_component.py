@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,21 +24,28 @@ PROJECT = "netcanvas"   # a served component's name is "netcanvas.<name>" (Strea
 
 
 def asset_folder() -> Path:
-    """Where served sources are written (shared by all NetCanvas servers of this user: the names
-    hold the content's hash, so two servers write the same bytes to the same name)."""
-    return Path(tempfile.gettempdir()) / f"netcanvas-components-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    """Where served sources are written: this user's cache folder (``$XDG_CACHE_HOME/netcanvas/components``,
+    default ``~/.cache/netcanvas/components``), shared by this user's NetCanvas servers: the names hold
+    the content's hash, so two servers write the same bytes to the same name."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "netcanvas" / "components"
 
 
 def write_asset(folder: Path, stem: str, suffix: str, text: str) -> str:
-    """Write ``text`` to ``<stem>.<hash><suffix>`` in ``folder`` (once) and return that file name."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    name = f"{stem}.{digest}{suffix}"
+    """Write ``text`` to ``<stem>.<hash><suffix>`` in ``folder`` and return that file name. A file of that
+    name that holds anything else (cut short, changed by hand) is written again: the browser runs
+    exactly this source."""
+    data = text.encode("utf-8")
+    name = f"{stem}.{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     path = folder / name
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        part = folder / f".{name}.{os.getpid()}.part"
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, path)   # atomic: a server reading it never sees half a file
+    try:
+        if path.read_bytes() == data:
+            return name
+    except OSError:
+        pass
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    part = folder / f".{name}.{os.getpid()}.part"
+    part.write_bytes(data)
+    os.replace(part, path)   # atomic: a server reading it never sees half a file
     return name
 
 
