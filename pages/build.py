@@ -111,6 +111,7 @@ with bar[6]:
 # -- the canvas, its side panel, the summary and the code: a fragment, so an edit on the canvas or in
 # the side panel reruns only this part of the page (ui/build_fragment.py says what else it keeps right)
 build_fragment.remember_page(ws)
+build_errors.style()
 
 
 @st.fragment

@@ -109,6 +109,22 @@ def test_the_first_edit_and_the_undo_and_redo_buttons_rerun_only_the_canvas_part
     assert runs and all(runs), runs                                      # no run of the whole page
 
 
+def test_the_errors_list_keeps_its_look_without_its_style_sent_with_each_edit(app, new_page, app_idle):
+    page = new_page()
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    new_empty_tab(page, app_idle)
+    frames.clear()
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")     # a run of the canvas part only
+    entry = page.get_by_role("button", name=re.compile(r"^node linear_1: "))
+    expect(entry).to_be_visible()
+    assert entry.evaluate("e => getComputedStyle(e).justifyContent") == "flex-start"   # the list's style
+    assert b"st-key-build_errors" not in b"".join(frames)                # drawn once by the page, not per edit
+
+
 def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):
     new_empty_tab(page, app_idle)
     drop_from_palette(page, "Input", 120, 220)
