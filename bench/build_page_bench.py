@@ -8,6 +8,7 @@ Starts ``streamlit run app.py`` on a free port with a workspace holding a 20-nod
   connect  wire it up until its output shape shows on it
   param    change a Linear's out_features in the property panel until the canvas shows the
            new shape downstream
+  undo     the bar's undo button, until the canvas shows that param's shape from before
 Target (issue 13): at most 150 ms at 200 nodes and 100 ms at 20. Prints the median and worst of
 the repeats, and the load average before and after (other jobs on the machine slow every edit).
 
@@ -99,13 +100,14 @@ FIND = """(id) => { for (const h of document.querySelectorAll('*')) { if (!h.sha
   const n = h.shadowRoot.querySelector('.nc-node[data-id="' + id + '"]');
   if (n && n.getClientRects().length) return n; } return null; }"""
 HAS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && n.textContent.includes(text); }"
+LACKS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && !n.textContent.includes(text); }"
 
 
 def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) -> dict:
     page.get_by_text(tab_name, exact=True).first.click()
     node(page, last).wait_for()
     idle(page)
-    times = {"add": [], "connect": [], "param": []}
+    times = {"add": [], "connect": [], "param": [], "undo": []}
     for i in range(edits):
         new = f"relu_{i + 1}"
         times["add"].append(timed(page, lambda: drop_from_palette(page, "ReLU", 160 + 30 * i, 60 + 20 * i),
@@ -122,6 +124,9 @@ def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) 
             field.fill(str(value))
             field.press("Enter")
         times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"], received))
+        # the bar's undo button takes the param edit back (an edit of the page's bar, not of the canvas)
+        times["undo"].append(timed(page, lambda: page.locator(".st-key-btn_undo button").first.click(),
+                                   LACKS_TEXT, ["n1", f"({value},)"], received))
     return times
 
 
