@@ -88,7 +88,10 @@ def timed(page, action, ready_js: str, arg, received: Received) -> float:
     received.bytes = 0
     action()
     t0 = time.perf_counter()
-    page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
+    try:
+        page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
+    except Exception as err:  # noqa: BLE001 - say which edit never showed
+        raise RuntimeError(f"the canvas never showed {arg!r}: {node_text(page, arg[0])!r}") from err
     ms = (time.perf_counter() - t0) * 1000
     idle(page)
     received.per_edit.append(received.bytes)
@@ -101,6 +104,10 @@ FIND = """(id) => { for (const h of document.querySelectorAll('*')) { if (!h.sha
   if (n && n.getClientRects().length) return n; } return null; }"""
 HAS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && n.textContent.includes(text); }"
 LACKS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && !n.textContent.includes(text); }"
+
+
+def node_text(page, node_id: str) -> str | None:
+    return page.evaluate("(id) => { const n = (" + FIND + ")(id); return n && n.textContent; }", node_id)
 
 
 def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) -> dict:
