@@ -22,6 +22,21 @@ Again after the blocks were merged, on the same machine with nothing else runnin
 the bench itself), --repeats 5, two alternated runs each (ms, add / connect / param):
   before (deb8d2b)   20 nodes 152-264 / 180-185 / 165-189    200 nodes 203-295 / 212-267 / 273-325
   after              20 nodes 127-186 / 119-136 / 158-171    200 nodes 150-189 / 136-161 / 191-236
+Issue 13's speed part (branch i13-perf: the canvas's JS and CSS served by URL, the autosave after the
+fragment has drawn, undo and redo drawn by the fragment, the errors list's style sent once), on 2 CPUs
+shared with 4 other developers (load average 5-12 all along: absolute times are high and noisy, the
+ratios and bytes matter), --repeats 5, alternated runs of main (a222d1b) and the branch:
+  three runs each (the branch at 869838e), median of the medians (ms, add / connect / param), KB
+  received per edit
+    before  20 nodes 416 / 275 / 266  113-115 KB    200 nodes 343 / 243 / 421  125-134 KB
+    after   20 nodes 215 / 270 / 211   12-14 KB     200 nodes 254 / 320 / 361   23 KB
+  two runs each with undo (each param edit taken back by the bar's button; the next add then clears
+  redo, which reran the whole page before), mean of the two medians (ms, add / connect / param / undo)
+    before  20 nodes 893 / 292 / 244 / 791    200 nodes 600 / 266 / 394 / 858
+    after   20 nodes 264 / 353 / 293 / 407    200 nodes 308 / 317 / 354 / 329
+What is left, profiled: the fragment's Python is 10-25 ms of an edit at 200 nodes (check 7-15 ms,
+summary table 4-30 ms); in the browser (a Chrome trace of 4 param edits at 200 nodes) paint, pre-paint,
+layerize and commit take ~1.5 s of the main thread's ~3.5 s, scripts ~1 s: mostly the page's redraw.
 """
 from __future__ import annotations
 
