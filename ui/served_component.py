@@ -8,12 +8,15 @@ per page; ``Cache-Control: public``), but only from an ``asset_dir`` that Stream
 a *manifest*, which its start-up scan reads from installed packages' ``pyproject.toml``. NetCanvas
 runs from its folder, so ``ServedComponent`` declares the manifest itself, on the running
 Streamlit's component manager, for a folder where it writes the source under a name holding its
-hash (a changed file gets a new URL: no browser ever runs a stale copy). Without a running
-Streamlit (or with another Streamlit whose internals differ) it mounts the same source inline.
+hash (a changed file gets a new URL: no browser ever runs a stale copy). A style sheet travels in
+the served module too (``ENTRY``), adopted by the component's shadow root before the component
+draws. Without a running Streamlit (or with another Streamlit whose internals differ) it mounts the
+same source inline.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -69,6 +72,22 @@ def _declare(manager: Any, name: str, folder: Path) -> None:
     manager.register_from_manifest(manifest, folder)
 
 
+# The module Streamlit imports when a served component has a style sheet: the sheet is adopted by the
+# component's shadow root before its own module draws (a <link> would load after it, and a drawing that
+# measures its elements would measure them unstyled).
+ENTRY = """import mount from "./%(module)s";
+const sheet = new CSSStyleSheet();
+sheet.replaceSync(%(css)s);
+export default function (component) {
+  const root = component.parentElement;
+  if ("adoptedStyleSheets" in root && !root.adoptedStyleSheets.includes(sheet)) {
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+  return mount(component);
+}
+"""
+
+
 class ServedComponent:
     """``st.components.v2.component(name, js=, css=)`` with the source served by URL when it can be.
     Call it as the mount function ``component()`` returns."""
@@ -76,7 +95,7 @@ class ServedComponent:
     def __init__(self, name: str, *, js: str, css: str | None = None,
                  folder: Callable[[], Path] = asset_folder) -> None:
         self.name, self._js, self._css, self._folder = name, js, css, folder
-        self._files: tuple[Path, str, str | None] | None = None
+        self._files: tuple[Path, str] | None = None
         self._served: Callable[..., Any] | None = None
         self._inline: Callable[..., Any] | None = None
 
@@ -84,12 +103,15 @@ class ServedComponent:
     def served_name(self) -> str:
         return f"{PROJECT}.{self.name}"
 
-    def _write(self) -> tuple[Path, str, str | None]:
+    def _write(self) -> tuple[Path, str]:
+        """The folder and the module Streamlit imports (the JS, or an entry that styles, then imports it)."""
         if self._files is None:
             folder = self._folder()
-            js = write_asset(folder, self.name, ".js", self._js)
-            css = write_asset(folder, self.name, ".css", self._css) if self._css is not None else None
-            self._files = (folder, js, css)
+            module = write_asset(folder, self.name, ".js", self._js)
+            if self._css is not None:
+                entry = ENTRY % {"module": module, "css": json.dumps(self._css)}
+                module = write_asset(folder, f"{self.name}_entry", ".js", entry)
+            self._files = (folder, module)
         return self._files
 
     def mount(self) -> Callable[..., Any]:
@@ -97,12 +119,12 @@ class ServedComponent:
         try:
             manager = _runtime_manager()
             if manager is not None:
-                folder, js, css = self._write()
+                folder, module = self._write()
                 _declare(manager, self.name, folder)
                 if self._served is None:
-                    self._served = st.components.v2.component(self.served_name, js=js, css=css)
+                    self._served = st.components.v2.component(self.served_name, js=module)
                 return self._served
-        except (ImportError, AttributeError, OSError, TypeError):   # another Streamlit, a read-only /tmp
+        except (ImportError, AttributeError, OSError, TypeError):   # another Streamlit, an unwritable cache
             pass
         if self._inline is None:
             self._inline = st.components.v2.component(f"{PROJECT}_{self.name}", js=self._js, css=self._css)

@@ -1,5 +1,6 @@
-"""The canvas's JS and CSS reach the browser once per page load, by URL, and never again with an edit's
-messages (Streamlit would send inline source with every rerun that draws the canvas)."""
+"""The canvas's JS and CSS reach the browser once per page load, by URL (the JS, and an entry module holding
+the CSS), and never again with an edit's messages (Streamlit would send inline source with every rerun
+that draws the canvas)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,10 +47,8 @@ def test_the_canvas_source_is_fetched_once_per_page_and_not_sent_with_edits(app,
     page.locator(".nc-root").wait_for()
     app_idle(page)
     new_empty_tab(page, app_idle)                                         # a whole-page run: the canvas drawn again
-    js = [a for a in traffic.assets if a.endswith(".js")]
-    css = [a for a in traffic.assets if a.endswith(".css")]
-    assert len(js) == 1 and js[0].startswith("graph_canvas."), traffic.assets
-    assert len(css) == 1 and css[0].startswith("graph_canvas."), traffic.assets
+    modules = sorted(traffic.assets)
+    assert len(modules) == 2 and all(a.startswith("graph_canvas") and a.endswith(".js") for a in modules), modules
 
     traffic.frames.clear()
     add_from_palette(page, app_idle, "Input", 120, 220, "input_1")        # three edits, each a rerun of the canvas part
@@ -60,7 +59,8 @@ def test_the_canvas_source_is_fetched_once_per_page_and_not_sent_with_edits(app,
     sent = traffic.received()
     assert traffic.frames, "no messages were received after the edits"
     assert JS_MARK.encode() not in sent and CSS_MARK.encode() not in sent   # the source stayed out of them
-    assert sorted(a for a in traffic.assets if a.endswith((".js", ".css"))) == sorted(js + css)   # not fetched again
+    assert sorted(traffic.assets) == modules                               # and was not fetched again
+    assert node(page, "input_1").evaluate("e => getComputedStyle(e).width") == "200px"   # styled by canvas.css
 
     page.reload()                                                           # a new page loads it again (cached or not)
     page.locator(".nc-root").wait_for()

@@ -1,9 +1,10 @@
 # How the canvas JS is loaded: parts joined here, not ES modules. The parts in ``js/`` are
 # plain source files with one job each, joined by ``_js_source`` in the fixed order of
 # ``JS_PARTS`` into the one module Streamlit loads (no build step, no npm). That module
-# (and canvas.css) is written once under a name holding its hash and served by URL
-# (``ui.served_component``): the browser imports it once per page, where inline source
-# would travel with every rerun's delta.
+# is written once under a name holding its hash and served by URL, with canvas.css in a
+# small entry module that styles the shadow root first (``ui.served_component``): the
+# browser imports them once per page, where inline source would travel with every
+# rerun's delta.
 """The network canvas: a Streamlit custom component (v2) to draw a graph document.
 
 Plain JS and CSS (the parts in ``js/``, ``canvas.css`` next to this file), mounted
