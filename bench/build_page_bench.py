@@ -30,10 +30,10 @@ ratios and bytes matter), --repeats 5, alternated runs of main (a222d1b) and the
   received per edit
     before  20 nodes 416 / 275 / 266  113-115 KB    200 nodes 343 / 243 / 421  125-134 KB
     after   20 nodes 215 / 270 / 211   12-14 KB     200 nodes 254 / 320 / 361   23 KB
-  two runs each with undo (each param edit taken back by the bar's button; the next add then clears
-  redo, which reran the whole page before), mean of the two medians (ms, add / connect / param / undo)
-    before  20 nodes 893 / 292 / 244 / 791    200 nodes 600 / 266 / 394 / 858
-    after   20 nodes 264 / 353 / 293 / 407    200 nodes 308 / 317 / 354 / 329
+  three runs each with undo (each param edit taken back by the bar's button; the next add then clears
+  redo, which reran the whole page before), median of the medians (ms, add / connect / param / undo)
+    before  20 nodes 748 / 336 / 245 / 744    200 nodes 629 / 248 / 392 / 852
+    after   20 nodes 236 / 326 / 190 / 384    200 nodes 279 / 273 / 375 / 296
 What is left, profiled: the fragment's Python is 10-25 ms of an edit at 200 nodes (check 7-15 ms,
 summary table 4-30 ms); in the browser (a Chrome trace of 4 param edits at 200 nodes) paint, pre-paint,
 layerize and commit take ~1.5 s of the main thread's ~3.5 s, scripts ~1 s: mostly the page's redraw.
