@@ -8,6 +8,7 @@ Starts ``streamlit run app.py`` on a free port with a workspace holding a 20-nod
   connect  wire it up until its output shape shows on it
   param    change a Linear's out_features in the property panel until the canvas shows the
            new shape downstream
+  undo     the bar's undo button, until the canvas shows that param's shape from before
 Target (issue 13): at most 150 ms at 200 nodes and 100 ms at 20. Prints the median and worst of
 the repeats, and the load average before and after (other jobs on the machine slow every edit).
 
@@ -21,6 +22,21 @@ Again after the blocks were merged, on the same machine with nothing else runnin
 the bench itself), --repeats 5, two alternated runs each (ms, add / connect / param):
   before (deb8d2b)   20 nodes 152-264 / 180-185 / 165-189    200 nodes 203-295 / 212-267 / 273-325
   after              20 nodes 127-186 / 119-136 / 158-171    200 nodes 150-189 / 136-161 / 191-236
+Issue 13's speed part (branch i13-perf: the canvas's JS and CSS served by URL, the autosave after the
+fragment has drawn, undo and redo drawn by the fragment, the errors list's style sent once), on 2 CPUs
+shared with 4 other developers (load average 5-12 all along: absolute times are high and noisy, the
+ratios and bytes matter), --repeats 5, alternated runs of main (a222d1b) and the branch:
+  three runs each (the branch at 869838e), median of the medians (ms, add / connect / param), KB
+  received per edit
+    before  20 nodes 416 / 275 / 266  113-115 KB    200 nodes 343 / 243 / 421  125-134 KB
+    after   20 nodes 215 / 270 / 211   12-14 KB     200 nodes 254 / 320 / 361   23 KB
+  three runs each with undo (each param edit taken back by the bar's button; the next add then clears
+  redo, which reran the whole page before), median of the medians (ms, add / connect / param / undo)
+    before  20 nodes 748 / 336 / 245 / 744    200 nodes 629 / 248 / 392 / 852
+    after   20 nodes 236 / 326 / 190 / 384    200 nodes 279 / 273 / 375 / 296
+What is left, profiled: the fragment's Python is 10-25 ms of an edit at 200 nodes (check 7-15 ms,
+summary table 4-30 ms); in the browser (a Chrome trace of 4 param edits at 200 nodes) paint, pre-paint,
+layerize and commit take ~1.5 s of the main thread's ~3.5 s, scripts ~1 s: mostly the page's redraw.
 """
 from __future__ import annotations
 
@@ -71,12 +87,29 @@ def idle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
-def timed(page, action, ready_js: str, arg) -> float:
+class Received:
+    """Bytes the page received over Streamlit's websocket (each edit's messages: deltas, the canvas's data)."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        self.per_edit: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload) -> None:
+        self.bytes += len(payload)
+
+
+def timed(page, action, ready_js: str, arg, received: Received) -> float:
+    received.bytes = 0
     action()
     t0 = time.perf_counter()
-    page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
+    try:
+        page.wait_for_function(ready_js, arg=arg, polling="raf", timeout=30_000)
+    except Exception as err:  # noqa: BLE001 - say which edit never showed
+        raise RuntimeError(f"the canvas never showed {arg!r}: {node_text(page, arg[0])!r}") from err
     ms = (time.perf_counter() - t0) * 1000
     idle(page)
+    received.per_edit.append(received.bytes)
     return ms
 
 
@@ -85,20 +118,25 @@ FIND = """(id) => { for (const h of document.querySelectorAll('*')) { if (!h.sha
   const n = h.shadowRoot.querySelector('.nc-node[data-id="' + id + '"]');
   if (n && n.getClientRects().length) return n; } return null; }"""
 HAS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && n.textContent.includes(text); }"
+LACKS_TEXT = "([id, text]) => { const n = (" + FIND + ")(id); return !!n && !n.textContent.includes(text); }"
 
 
-def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
+def node_text(page, node_id: str) -> str | None:
+    return page.evaluate("(id) => { const n = (" + FIND + ")(id); return n && n.textContent; }", node_id)
+
+
+def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) -> dict:
     page.get_by_text(tab_name, exact=True).first.click()
     node(page, last).wait_for()
     idle(page)
-    times = {"add": [], "connect": [], "param": []}
+    times = {"add": [], "connect": [], "param": [], "undo": []}
     for i in range(edits):
         new = f"relu_{i + 1}"
         times["add"].append(timed(page, lambda: drop_from_palette(page, "ReLU", 160 + 30 * i, 60 + 20 * i),
-                                  HAS_TEXT, [new, "needs an input"]))
+                                  HAS_TEXT, [new, "needs an input"], received))
         # wire it to n4, in the first row (in view at any zoom), after the Linear(64) that n1's edits do not touch
         times["connect"].append(timed(page, lambda: drag(page, center(out_port(page, "n4")), center(in_port(page, new))),
-                                      HAS_TEXT, [new, "(64,)"]))
+                                      HAS_TEXT, [new, "(64,)"], received))
         page.mouse.click(*head(page, "n1"))
         field = page.get_by_role("spinbutton", name="out_features *")
         field.wait_for()
@@ -107,7 +145,10 @@ def bench_graph(page, tab_name: str, last: str, edits: int) -> dict:
         def change():
             field.fill(str(value))
             field.press("Enter")
-        times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"]))
+        times["param"].append(timed(page, change, HAS_TEXT, ["n1", f"({value},)"], received))
+        # the bar's undo button takes the param edit back (an edit of the page's bar, not of the canvas)
+        times["undo"].append(timed(page, lambda: page.locator(".st-key-btn_undo button").first.click(),
+                                   LACKS_TEXT, ["n1", f"({value},)"], received))
     return times
 
 
@@ -122,15 +163,17 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=find_chromium(pw), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT)
+            received = Received(page)
             page.goto(app.url)
             page.locator(".nc-root").wait_for(timeout=60_000)
             idle(page)
             print("edit -> updated labels on the canvas, in the browser (ms; median / worst of "
                   f"{args.repeats}); load average {load()}")
             for name, last in (("chain20", "n18"), ("chain200", "n198")):
-                times = bench_graph(page, name, last, args.repeats)
+                received.per_edit.clear()
+                times = bench_graph(page, name, last, args.repeats, received)
                 row = "  ".join(f"{k} {statistics.median(v):6.0f} / {max(v):6.0f}" for k, v in times.items())
-                print(f"{name:<9} {row}")
+                print(f"{name:<9} {row}   received per edit {statistics.median(received.per_edit) / 1000:.1f} KB")
             print(f"load average at the end {load()} ({os.cpu_count()} CPUs): other jobs slow every edit down")
             browser.close()
     finally:

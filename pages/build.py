@@ -40,16 +40,7 @@ with bar[0]:
     if choice is not None and choice != ws.active:
         ws.select(choice)
         st.rerun()
-with bar[1]:
-    if st.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not tab.undo, width="stretch",
-                 key="btn_undo"):
-        ws.undo()
-        st.rerun()
-with bar[2]:
-    if st.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not tab.redo, width="stretch",
-                 key="btn_redo"):
-        ws.redo()
-        st.rerun()
+undo_slot, redo_slot = bar[1], bar[2]     # undo and redo: drawn by the fragment below (history_buttons)
 
 
 def close_gallery():
@@ -120,20 +111,41 @@ with bar[6]:
 # -- the canvas, its side panel, the summary and the code: a fragment, so an edit on the canvas or in
 # the side panel reruns only this part of the page (ui/build_fragment.py says what else it keeps right)
 build_fragment.remember_page(ws)
+build_errors.style()
 
 
 @st.fragment
 def canvas_and_panels():
+    ws = workspace()
+    ws.defer_saves()     # this run's edit is autosaved once all is drawn: not on the way to the canvas
     try:
         draw_canvas_and_panels()
     finally:
-        workspace().flush_history()   # a fragment rerun does not reach app.py's flush: its undo steps, after drawing
+        ws.flush_history()   # a fragment rerun does not reach app.py's flush: the save, its undo steps
+    build_fragment.rerun_page_if_changed(ws)   # the save found another browser tab's version: show it
+
+
+def history_buttons(ws):
+    """Undo and redo in the bar above, drawn by the fragment (a container outside it), so an edit that
+    makes undo possible, and the buttons themselves, rerun only the fragment. Applied in their
+    callbacks: before the fragment draws, with the buttons' state after it."""
+    undo_slot.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not ws.tab.undo,
+                     width="stretch", key="btn_undo", on_click=history_step, args=("undo",))
+    redo_slot.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not ws.tab.redo,
+                     width="stretch", key="btn_redo", on_click=history_step, args=("redo",))
+
+
+def history_step(name: str) -> None:
+    ws = workspace()
+    ws.defer_saves()
+    ws.undo() if name == "undo" else ws.redo()
 
 
 def draw_canvas_and_panels():
     ws = workspace()
     selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit that reran only this
     build_fragment.rerun_page_if_changed(ws)     # it changed what the page above shows: draw it all
+    history_buttons(ws)
 
     # -- check once; everything below shows this result ------------------------------------------------
     tab = ws.tab
@@ -160,7 +172,8 @@ def draw_canvas_and_panels():
         node_id = selected[0] if len(selected) == 1 else (focus if not selected else None)
         node = next((n for n in view.doc.get("nodes", []) if n.get("id") == node_id), None)
         if node is not None:
-            def apply_params(nid, params):
+            def apply_params(nid, params):      # a widget's callback, before the fragment's next run
+                ws.defer_saves()
                 ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
             with st.container(border=True, height=560):
                 if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel

@@ -254,6 +254,38 @@ def test_the_history_is_written_after_the_run_and_never_in_the_autosave(tmp_path
     assert len(history.read_text().splitlines()) == 2
 
 
+def test_deferred_edits_are_saved_by_the_flush_after_the_run_with_their_undo_steps(tmp_path):
+    ws = Workspace(tmp_path)
+    original = ws.tab.doc
+    before = _file(ws, "digits_cnn")
+    ws.defer_saves()                                                # the Build page's fragment: draw first
+    first = _moved(original, "x", [1, 1])
+    ws.edit(first)
+    ws.edit(_moved(first, "x", [2, 2]))
+    assert _file(ws, "digits_cnn") == before                        # not on the edit's path
+    ws.flush_history()
+    assert _on_disk(ws, "digits_cnn")["nodes"][0]["pos"] == [2, 2]
+    assert _file(ws, "digits_cnn")["uiRevision"] > before["uiRevision"]
+    ws.edit(_moved(ws.tab.doc, "x", [3, 3]))                        # after the flush: saved at once again
+    assert _on_disk(ws, "digits_cnn")["nodes"][0]["pos"] == [3, 3]
+    ws.flush_history()
+    again = Workspace(tmp_path)                                     # a reload: the graph and its undo steps
+    assert again.tab.doc["nodes"][0]["pos"] == [3, 3]
+    assert again.undo() and again.tab.doc["nodes"][0]["pos"] == [2, 2]
+    assert again.undo() and again.undo() and again.tab.doc == original and not again.undo()
+
+
+def test_a_deferred_save_still_keeps_the_other_tabs_version(tmp_path):
+    tab_a, tab_b = Workspace(tmp_path), Workspace(tmp_path)
+    tab_b.edit(_without(tab_b.tab.doc, "fc2"))
+    tab_a.defer_saves()
+    tab_a.edit(_moved(tab_a.tab.doc, "x", [7, 7]))
+    assert tab_a.tab.conflict is None                               # not known before the save
+    tab_a.flush_history()
+    assert tab_a.tab.conflict is not None and tab_a.tab.conflict.doc == tab_b.tab.doc
+    assert "fc2" not in {n["id"] for n in _on_disk(tab_a, "digits_cnn")["nodes"]}   # B's delete stands
+
+
 def test_the_history_file_is_trimmed_past_twice_the_limit(tmp_path, monkeypatch):
     from ui import workspace as workspace_module
     monkeypatch.setattr(workspace_module, "MAX_HISTORY", 3)

@@ -50,6 +50,12 @@ def focus_request() -> dict | None:
     return None
 
 
+def style() -> None:
+    """The list's look: drawn once by the page, outside the fragment the list is in (so it is not sent
+    again with every edit)."""
+    st.html(STYLE)
+
+
 def errors_list(result: CheckResult, language: str) -> None:
     """Every error of ``result``: the count, a hint (that the list scrolls, that an entry shows its
     node), and one entry per error. An error on a node or an edge is a link to that node."""
@@ -57,7 +63,6 @@ def errors_list(result: CheckResult, language: str) -> None:
     scrolls = len(errors) > VISIBLE_ROWS
     st.error(localized("build.n_errors", n=len(errors)), icon=":material/error:")
     st.caption(localized("build.errors_scroll", n=len(errors)) if scrolls else localized("build.errors_click"))
-    st.html(STYLE)
     with st.container(key="build_errors_scrolling" if scrolls else "build_errors",
                       height=VISIBLE_ROWS * ROW_PX if scrolls else "content", border=False):
         for i, err in enumerate(errors):

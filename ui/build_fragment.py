@@ -3,10 +3,11 @@ its side panel, the summary and the code), so an edit on the canvas or in the si
 the fragment instead of the whole page.
 
 What the page above the fragment shows from the graph is kept right by ``rerun_page_if_changed``:
-the page remembers what it showed (``remember_page``: the tabs' names, the current tab, whether undo
-and redo can be done, a conflict with another browser tab), and a fragment run whose edit changed any
-of it reruns the whole page. What the page offers to download is made when clicked, from the graph as
-it is then (``document_download``). The code is generated only to be shown (the code view open) or
+the page remembers what it showed (``remember_page``: the tabs' names, the current tab, a conflict
+with another browser tab), and a fragment run whose edit changed any of it reruns the whole page. The
+undo and redo buttons in the page's bar are drawn by the fragment (into the bar's columns), so the
+first edit, which makes undo possible, reruns only the fragment. What the page offers to download is
+made when clicked, from the graph as it is then (``document_download``). The code is generated only to be shown (the code view open) or
 downloaded (``code_download``, when clicked): an edit with the code view closed generates none.
 """
 from __future__ import annotations
@@ -55,10 +56,9 @@ def checked(doc: dict) -> CheckResult:
 
 
 def page_shows(ws) -> tuple:
-    """What the page outside the fragment shows that an edit in the fragment may change."""
-    tab = ws.tab
-    return (ws.active, tuple((t.key, t.name, t.conflict is not None) for t in ws.tabs),
-            bool(tab.undo), bool(tab.redo))
+    """What the page outside the fragment shows that an edit in the fragment may change (not undo and
+    redo: the fragment draws them in the page's bar)."""
+    return ws.active, tuple((t.key, t.name, t.conflict is not None) for t in ws.tabs)
 
 
 def remember_page(ws) -> None:
@@ -68,7 +68,7 @@ def remember_page(ws) -> None:
 
 def rerun_page_if_changed(ws) -> None:
     """After the fragment applied an edit: rerun the whole page if the edit changed what it shows (a
-    tab's name after an undo, the undo button after the first edit, a conflict found on saving)."""
+    tab's name after an undo, a conflict found on saving)."""
     if st.session_state.get(PAGE_SHOWS) != page_shows(ws):
         st.rerun(scope="app")
 

@@ -1,7 +1,8 @@
 """The workspace: named graphs open side by side (tabs), undo/redo, and autosave to a local folder.
 
 Plain Python (no streamlit), so it is tested directly. Every edit is saved at once
-(atomic rename), so a browser reload or an app restart loses nothing.
+(atomic rename), or at the end of the script run that made it (``defer_saves``), so a browser
+reload or an app restart loses nothing.
 
 Each browser session builds its own ``Workspace`` on the one folder (ui/session.py), so two
 browser tabs are two of these. Every save checks first that the file on disk is still the one
@@ -99,6 +100,7 @@ class Workspace:
         self.session_collisions: list[str] = []   # settings another tab had changed too (this tab's were saved)
         self._session_disk: dict = {}     # session.json's settings then (session_merge.fields_of)
         self._session_mine: dict = {}     # this session's settings then
+        self._deferred: list[Tab] | None = None   # tabs edited after ``defer_saves``, saved by ``flush_history``
         self._restore()
 
     # -- persistence -------------------------------------------------------------------
@@ -362,9 +364,29 @@ class Workspace:
 
     # -- undo history on disk (ui/undo_history.py) ----------------------------------------
     def _save_step(self, tab: Tab, step: str, previous: dict) -> None:
-        """Autosave the graph now; its history line waits for ``flush_history`` (after the script run)."""
+        """Autosave the graph now (or in ``flush_history`` after ``defer_saves``); its history line waits for
+        ``flush_history`` (after the script run) and carries the revision the save wrote."""
+        tab.history.pending.append((step, previous, None))
+        if self._deferred is None:
+            self._save_with_steps(tab)
+        elif tab not in self._deferred:
+            self._deferred.append(tab)
+
+    def _save_with_steps(self, tab: Tab) -> None:
         self.save_tab(tab)
-        tab.history.pending.append((step, previous, tab.file_revision))
+        tab.history.pending[:] = [(step, previous, tab.file_revision if revision is None else revision)
+                                  for step, previous, revision in tab.history.pending]
+
+    def defer_saves(self) -> None:
+        """Edits from now on are autosaved by the next ``flush_history`` (the end of the script run):
+        the Build page's fragment draws the canvas first, then writes the file."""
+        if self._deferred is None:
+            self._deferred = []
+
+    def _save_deferred(self) -> None:
+        tabs, self._deferred = self._deferred or [], None
+        for tab in tabs:
+            self._save_with_steps(tab)
 
     def _history_path(self, tab: Tab) -> Path:
         return undo_history.history_path(self.graphs_dir, tab.key)
@@ -385,8 +407,10 @@ class Workspace:
             tab.history.rewrite = replayed.lines > 0     # it leads elsewhere: start it again from here
 
     def flush_history(self) -> None:
-        """Write every tab's new undo steps to its history file (call after the script run: an edit's
-        latency never includes it). A tab in conflict waits until the user settles it."""
+        """Autosave what ``defer_saves`` held back, then write every tab's new undo steps to its history
+        file (call after the script run: an edit's latency never includes it). A tab in conflict
+        waits until the user settles it."""
+        self._save_deferred()
         for tab in self.tabs:
             self._flush_tab_history(tab)
 

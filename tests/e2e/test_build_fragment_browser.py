@@ -8,6 +8,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.e2e.canvas_helpers import (
     add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
@@ -67,6 +68,61 @@ def test_an_edit_on_the_canvas_updates_the_errors_list_the_undo_button_and_the_t
     expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
     page.locator('.nc-btn[data-action="undo"]').click()                 # and then the edge
     expect(page.get_by_role("button", name=re.compile(r"^node linear_1: "))).to_be_visible()
+
+
+def script_runs(page) -> list[bool]:
+    """Each script run the page is sent from now on: True for a run of fragments only, False for the
+    whole page (its ``new_session`` message names no fragment)."""
+    runs: list[bool] = []
+
+    def frame(payload) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        if msg.WhichOneof("type") == "new_session":
+            runs.append(bool(msg.metadata.run.fragment_ids))
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    return runs
+
+
+def test_the_first_edit_and_the_undo_and_redo_buttons_rerun_only_the_canvas_part(app, new_page, app_idle):
+    page = new_page()
+    runs = script_runs(page)
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    new_empty_tab(page, app_idle)
+    undo, redo = page.locator(".st-key-btn_undo button").first, page.locator(".st-key-btn_redo button").first
+    expect(undo).to_be_disabled()
+    runs.clear()
+    add_from_palette(page, app_idle, "ReLU", 420, 220, "relu_1")        # the first edit: undo can be done now
+    expect(undo).to_be_enabled()
+    expect(redo).to_be_disabled()
+    undo.click()                                                         # the bar's buttons
+    expect(node(page, "relu_1")).to_have_count(0)
+    expect(redo).to_be_enabled()
+    expect(undo).to_be_disabled()
+    app_idle(page)
+    redo.click()
+    node(page, "relu_1").wait_for()
+    expect(redo).to_be_disabled()
+    app_idle(page)
+    assert runs and all(runs), runs                                      # no run of the whole page
+
+
+def test_the_errors_list_keeps_its_look_without_its_style_sent_with_each_edit(app, new_page, app_idle):
+    page = new_page()
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    new_empty_tab(page, app_idle)
+    frames.clear()
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")     # a run of the canvas part only
+    entry = page.get_by_role("button", name=re.compile(r"^node linear_1: "))
+    expect(entry).to_be_visible()
+    assert entry.evaluate("e => getComputedStyle(e).justifyContent") == "flex-start"   # the list's style
+    assert b"st-key-build_errors" not in b"".join(frames)                # drawn once by the page, not per edit
 
 
 def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):

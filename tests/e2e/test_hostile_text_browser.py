@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import netcanvas_app
 from tests.hostile import (BAD_ID, BAD_TYPE, CLASSES, COLUMNS, DESCRIPTION, LABEL, NAME, OTHER, hostile_run,
@@ -105,6 +106,6 @@ def test_hostile_names_are_text_on_every_page_and_fetch_nothing(watched_page, ap
     page.locator("[class*='st-key-tabs_'] button").nth(2).click()
     app_idle(page)
     shown_as_typed(page, foreign, BAD_ID, BAD_TYPE)
-    assert BAD_ID in page.locator(".nc-root").inner_text()       # the canvas writes node ids as text
+    expect(page.locator(".nc-root")).to_contain_text(BAD_ID)     # the canvas writes node ids as text (once drawn)
     page.wait_for_timeout(500)                                   # late image requests would show up here
     assert not foreign, f"the browser asked other hosts for {foreign}"

@@ -1,11 +1,10 @@
-# How the canvas JS is loaded: parts joined here, not ES modules.
-# ``st.components.v2.component(js=...)`` takes inline source, or a path under an
-# ``asset_dir`` that only a component of an *installed* package declares (in its
-# pyproject.toml); NetCanvas runs from its folder, so only inline source works. Streamlit
-# imports inline source from a ``blob:`` URL, which has no base a relative
-# ``import "./viewport.js"`` could resolve against. So the parts in ``js/`` are plain
-# source files with one job each, joined by ``_js_source`` in the fixed order of
-# ``JS_PARTS`` into the one module Streamlit loads (no build step, no npm).
+# How the canvas JS is loaded: parts joined here, not ES modules. The parts in ``js/`` are
+# plain source files with one job each, joined by ``_js_source`` in the fixed order of
+# ``JS_PARTS`` into the one module Streamlit loads (no build step, no npm). That module
+# is written once under a name holding its hash and served by URL, with canvas.css in a
+# small entry module that styles the shadow root first (``ui.served_component``): the
+# browser imports them once per page, where inline source would travel with every
+# rerun's delta.
 """The network canvas: a Streamlit custom component (v2) to draw a graph document.
 
 Plain JS and CSS (the parts in ``js/``, ``canvas.css`` next to this file), mounted
@@ -103,6 +102,8 @@ from typing import Any
 
 import streamlit as st
 
+from ..served_component import ServedComponent
+
 __all__ = [
     "COMPONENT_NAME",
     "STRING_KEYS",
@@ -113,7 +114,7 @@ __all__ = [
     "read_canvas_event",
 ]
 
-COMPONENT_NAME = "netcanvas_graph_canvas"
+COMPONENT_NAME = "graph_canvas"   # served as netcanvas.graph_canvas (inline: netcanvas_graph_canvas)
 _HERE = Path(__file__).resolve().parent
 
 # Every label the JS shows (the keys of ``strings``; builder.i18n has them as
@@ -151,12 +152,8 @@ def _js_source() -> str:
     return "\n".join(_read(f"js/{name}") for name in JS_PARTS)
 
 
-_mount = st.components.v2.component(
-    COMPONENT_NAME,
-    html=None,
-    css=_read("canvas.css"),
-    js=_js_source(),
-)
+# Served by URL: the browser fetches the source once per page, not with every rerun's delta.
+_mount = ServedComponent(COMPONENT_NAME, css=_read("canvas.css"), js=_js_source())
 
 
 @dataclass(frozen=True)
