@@ -422,7 +422,8 @@ class EpochViews(Callback):
         self._samples(t, epoch)
 
     def _confusion(self, t, epoch: int) -> None:
-        split = t.data.val
+        # the samples the epoch's record was measured on (epoch 0: a sample of them), predicted once
+        split = t.evaluated if t.evaluated is not None else t.data.val
         pred = t.task.predict(split).cpu()
         true = split.target.cpu()
         wrong = torch.nonzero(pred != true).reshape(-1)[:16]
