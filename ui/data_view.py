@@ -226,8 +226,8 @@ def folder_view(path: str, options: dict) -> DataView:
     """A local image folder's view (``streamed_view``)."""
     from runtime.data import stream
     folder = stream.list_folder(path, **options)
-    return streamed_view(folder, "upload", {"en": "Image folder, streamed from disk", "zh": "图片文件夹，从磁盘流式读取"},
-                         {"source": "folder", "skipped": folder.skipped, "skipped_count": folder.skipped_count})
+    about = {"en": "Image folder, streamed from disk", "zh": "图片文件夹，从磁盘流式读取"}
+    return streamed_view(folder, "upload", about, {"source": "folder", "skipped": folder.skipped, "skipped_count": folder.skipped_count})
 
 
 def streamed_view(images, source: str, description: dict, extra: dict) -> DataView:

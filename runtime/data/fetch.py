@@ -128,8 +128,8 @@ def _same_file(path: Path, opened) -> bool:
 
 def download(file: RemoteFile, folder: Path, progress: Progress | None = None) -> Path:
     """``folder/file.name``, downloaded from the first source that sends the right bytes (once: a
-    download of the same file already under way is waited for, ``_one_download_at_a_time``). A checksum that does not match is refused (nothing is cached, the ``.part`` removed);
-    when no source answers, ``OSError`` (the caller says which files to place where)."""
+    download of the same file already under way is waited for, ``_one_download_at_a_time``). A checksum
+    that does not match is refused (nothing is cached, the ``.part`` removed); when no source answers, ``OSError`` (the caller says which files to place where)."""
     folder.mkdir(parents=True, exist_ok=True)
     final, part = folder / file.name, folder / (file.name + ".part")
     mismatch = None
