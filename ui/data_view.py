@@ -227,7 +227,8 @@ def folder_view(path: str, options: dict) -> DataView:
     from runtime.data import stream
     folder = stream.list_folder(path, **options)
     about = {"en": "Image folder, streamed from disk", "zh": "图片文件夹，从磁盘流式读取"}
-    return streamed_view(folder, "upload", about, {"source": "folder", "skipped": folder.skipped, "skipped_count": folder.skipped_count})
+    return streamed_view(folder, "upload", about,
+                         {"source": "folder", "skipped": folder.skipped, "skipped_count": folder.skipped_count})
 
 
 def streamed_view(images, source: str, description: dict, extra: dict) -> DataView:
