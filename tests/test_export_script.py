@@ -208,13 +208,20 @@ def test_csv_upload_script_reads_the_column_plan(tmp_path):
     assert math.isfinite(summary["train_loss"])
 
 
-def test_image_folder_upload_script(tmp_path):
+def _pet_folder(root: Path) -> Path:
+    """12 grey 12x10 images in two class folders (dark cats, light dogs) and a file that is no image."""
     from PIL import Image
     for label in ("cats", "dogs"):
-        (tmp_path / "imgs" / label).mkdir(parents=True)
+        (root / label).mkdir(parents=True)
         for i in range(6):
             Image.fromarray(np.full((12, 10), 20 * i + (120 if label == "dogs" else 0), np.uint8)).save(
-                tmp_path / "imgs" / label / f"{i}.png")
+                root / label / f"{i}.png")
+    (root / "dogs" / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_image_folder_upload_script(tmp_path):
+    _pet_folder(tmp_path / "imgs")
     record = {"version": 1, "data": "imgs", "kind": "image", "task": "classification",
               "inputs": {"x": {"shape": [1, 8, 8], "dtype": "float32"}}, "fill": {}, "normalize": {}, "target": None,
               "reshape": {"x": {"source": "x", "from": [1, 8, 8], "to": [1, 8, 8]}}, "class_names": ["cats", "dogs"],
@@ -227,18 +234,6 @@ def test_image_folder_upload_script(tmp_path):
     assert float(inputs["x"].max()) <= 1.0
     summary = run_in_process(script, "--data", tmp_path / "imgs", "--steps", 2, "--out", tmp_path / "o")
     assert summary["steps"] == 2
-
-
-def _pet_folder(root: Path) -> Path:
-    """12 grey 12x10 images in two class folders (dark cats, light dogs) and a file that is no image."""
-    from PIL import Image
-    for label in ("cats", "dogs"):
-        (root / label).mkdir(parents=True)
-        for i in range(6):
-            Image.fromarray(np.full((12, 10), 20 * i + (120 if label == "dogs" else 0), np.uint8)).save(
-                root / label / f"{i}.png")
-    (root / "dogs" / "notes.txt").write_text("not an image")
-    return root
 
 
 def test_a_streamed_image_folder_is_streamed_by_the_exported_script(tmp_path):
