@@ -12,8 +12,9 @@ and prints samples/s (median of repeats, interleaved) and the ratios to the plai
 images, bench/cifar_shaped.py) compares monitoring on with the plain loop the same way: both train the
 same model on the same tensors with Adam, batch 64, randperm shuffling and the whole validation split
 evaluated after every epoch; the trainer also measures the untrained model on 256 validation samples
-(the curves' first point), writes metrics, norms at log points, paced snapshots, epoch views and checkpoints. It also measures the time from ``runtime.runs.start()``
-to the first metrics record on disk, with and without a pre-started worker.
+(the curves' first point), writes metrics, norms at log points, paced snapshots, epoch views and
+checkpoints. It also measures the time from ``runtime.runs.start()`` to the first metrics record on
+disk, with and without a pre-started worker.
 """
 from __future__ import annotations
 
