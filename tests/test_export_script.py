@@ -236,6 +236,7 @@ def test_image_folder_upload_script(tmp_path):
     assert summary["steps"] == 2
 
 
+@pytest.mark.slow       # a process of its own, with DataLoader workers
 def test_a_streamed_image_folder_is_streamed_by_the_exported_script(tmp_path):
     """A run that streamed a local folder exports a script that streams it too: the images are listed, not
     read, and decoded (normalised as the record says) by DataLoader workers batch by batch; it trains
