@@ -9,12 +9,17 @@ model, data, batch size, optimizer, shuffling and per-epoch validation:
   on       NetCanvas's Trainer writing a live run folder (metrics, snapshots, checkpoints)
 and prints samples/s (median of repeats, interleaved) and the ratios to the plain loop
 (target: monitoring on >= 0.95x). A CIFAR-shaped run (the small ResNet on synthetic 3x32x32
-images, bench/cifar_shaped.py) compares monitoring on with the plain loop the same way. It also measures the time from ``runtime.runs.start()``
-to the first metrics record on disk, with and without a pre-started worker.
+images, bench/cifar_shaped.py) compares monitoring on with the plain loop the same way: both train the
+same model on the same tensors with Adam, batch 64, randperm shuffling and the whole validation split
+evaluated after every epoch; the trainer also measures the untrained model on 256 validation samples
+(the curves' first point), writes metrics, norms at log points, paced snapshots, epoch views and
+checkpoints. It also measures the time from ``runtime.runs.start()`` to the first metrics record on
+disk, with and without a pre-started worker.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -103,6 +108,7 @@ def bench_cifar(epochs: int, repeats: int, samples: int) -> None:
     print(f"\nCIFAR-shaped: resnet_small on synthetic 3x32x32, {samples} samples, batch {BATCH}, {epochs} epochs, "
           f"median of {repeats} interleaved repeats")
     _, trainer = app_run(graph, prepared, cfg)      # warm-up (first-call costs)
+    load_before = os.getloadavg()
     plain, on = [], []
     for _ in range(repeats):
         plain.append(plain_run(graph, prepared, cfg, like=trainer))
@@ -111,6 +117,8 @@ def bench_cifar(epochs: int, repeats: int, samples: int) -> None:
     p, o = statistics.median(plain), statistics.median(on)
     print(f"  plain {p:.0f} samples/s, monitoring on {o:.0f} samples/s, on/plain {o / p:.3f}; "
           f"median of the pairs' ratios {statistics.median(ratios):.3f} (pairs: {', '.join(f'{r:.3f}' for r in ratios)})")
+    print(f"  machine load (1-minute average) before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} "
+          f"({os.cpu_count()} cores): other processes' load makes single runs noisy")
 
 
 def bench_first_point(repeats: int) -> None:

@@ -296,10 +296,10 @@ SETTINGS: tuple[Setting, ...] = (
             lo=0, hi=2**31 - 1, step=1, group="run", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
     Setting("snapshot_seconds", "float", 1.0, bilingual("Snapshot every (s)", "快照间隔（秒）"),
             bilingual("How often activations and the weight and gradient distributions are recorded "
-                      "(their norms: at every log point). Less often when one recording takes more than 5% of "
+                      "(their norms: at every log point). Less often when one recording takes more than 2% of "
                       "this time, so recording never slows training by more than that.",
                       "多久记录一次激活值以及权重和梯度的分布（它们的范数在每个记录点都会记录）。如果一次记录所用的"
-                      "时间超过这个间隔的 5%，就记录得更少，这样记录拖慢训练不会超过这个比例。"),
+                      "时间超过这个间隔的 2%，就记录得更少，这样记录拖慢训练不会超过这个比例。"),
             lo=0.2, hi=600.0, step=0.5, unit="s", group="run", surfaces=(FORM,)),
     # -- fine-tuning and resuming -----------------------------------------------------------------------------------------------
     Setting("init_from", "text", None, bilingual("Start from", "起始权重"),

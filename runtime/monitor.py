@@ -42,8 +42,9 @@ STATUS_SECONDS = 0.5   # status.json while running (the page polls about once a 
 CHECKPOINT_SECONDS = 10.0
 MAX_CONFUSION_CLASSES = MAX_CLASSES    # a matrix is k x k; above this many classes, the most frequent k
 # Paced diagnostics wait at least their own cost over this share: a slow machine, or a big model, where one
-# snapshot takes 0.5 s gets one every 10 s, not one every second that halves the training speed.
-MONITOR_SHARE = 0.05
+# snapshot takes 0.5 s gets one every 25 s, not one every second that halves the training speed. 2%: all
+# of monitoring (norms at log points, metrics, epoch views, checkpoints too) stays under 5% (bench/train_bench.py).
+MONITOR_SHARE = 0.02
 
 
 def paced_gap(seconds: float, cost: float) -> float:
@@ -422,7 +423,8 @@ class EpochViews(Callback):
         self._samples(t, epoch)
 
     def _confusion(self, t, epoch: int) -> None:
-        split = t.data.val
+        # the samples the epoch's record was measured on (epoch 0: a sample of them), predicted once
+        split = t.evaluated if t.evaluated is not None else t.data.val
         pred = t.task.predict(split).cpu()
         true = split.target.cpu()
         wrong = torch.nonzero(pred != true).reshape(-1)[:16]

@@ -69,6 +69,16 @@ def place(split: Split | None, device, placement: str) -> Split | None:
     return split.to(device)
 
 
+def evenly_spread(split, limit: int):
+    """Up to ``limit`` samples of ``split`` spread evenly over it (every k-th: a split in class order is
+    covered too), as a ``Split`` where ``split`` keeps its batches; ``split`` itself when no bigger."""
+    n = len(split)
+    if n <= limit:
+        return split
+    positions = torch.linspace(0, n - 1, limit).round().long()     # distinct: n > limit
+    return Split(*split.take(positions.to(split.inputs[0].device)))
+
+
 @dataclass
 class Prepared:
     mode: str

@@ -72,11 +72,14 @@ def table_for(name: str, files_folder: Path, base_url: str) -> standard.Standard
 class FileServer:
     """A threaded HTTP server on 127.0.0.1 (a free port) serving ``files`` (name -> bytes).
     ``cut_after[name] = n``: the next response for ``name`` sends only ``n`` bytes of its body
-    and closes the connection. ``requests`` records (path, Range header) of every request."""
+    and closes the connection; ``hold`` cleared keeps responses waiting before their body. ``requests``
+    records (path, Range header) of every request."""
 
     def __init__(self, files: dict[str, bytes]):
         self.files = dict(files)
         self.cut_after: dict[str, int] = {}
+        self.hold = threading.Event()       # cleared: responses wait before their body until it is set
+        self.hold.set()
         self.requests: list[tuple[str, str | None]] = []
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -115,6 +118,7 @@ class FileServer:
                     self.send_response(200)
                 self.send_header("Content-Length", str(len(body) - start))
                 self.end_headers()
+                owner.hold.wait(60)
                 cut = owner.cut_after.pop(name, None)
                 self.wfile.write(body[start:start + cut] if cut is not None else body[start:])
                 if cut is not None:

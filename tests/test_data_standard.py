@@ -9,6 +9,8 @@ import json
 import shutil
 import struct
 import tarfile
+import threading
+import time
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +77,48 @@ def test_a_part_file_left_by_an_earlier_run_is_resumed(served_mnist):
     fetch.download(file, cache)
     assert server.requests == [(file.name, "bytes=50-")]
     assert (cache / file.name).read_bytes() == server.files[file.name]
+
+
+def _until(condition, what: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.01)
+
+
+class LockSpy:
+    """fcntl with its ``flock`` calls counted (a call that blocks is counted before it blocks)."""
+
+    def __init__(self, fcntl):
+        self.calls, self.fcntl, self.LOCK_EX = 0, fcntl, fcntl.LOCK_EX
+
+    def flock(self, fd, how):
+        self.calls += 1
+        self.fcntl.flock(fd, how)
+
+
+def test_two_downloads_of_one_file_at_once_fetch_it_once(served_mnist, monkeypatch):
+    """A second download (another process, or a thread: a lock on the file) waits for the first instead of
+    writing into the same .part, then takes the file the first one verified."""
+    server, cache = served_mnist
+    file = standard.SETS["mnist"].files[0]
+    spy = LockSpy(pytest.importorskip("fcntl"))
+    monkeypatch.setattr(fetch, "fcntl", spy, raising=False)
+    server.hold.clear()                       # the first download's response waits for the second to arrive
+    results = []
+    first = threading.Thread(target=lambda: results.append(fetch.download(file, cache)))
+    first.start()
+    _until(lambda: len(server.requests) == 1, "the first request")
+    second = threading.Thread(target=lambda: results.append(fetch.download(file, cache)))
+    second.start()
+    _until(lambda: spy.calls == 2 or len(server.requests) == 2, "the second download to ask for the lock or the file")
+    server.hold.set()
+    first.join(60)
+    second.join(60)
+    assert results == [cache / file.name] * 2
+    assert server.requests == [(file.name, None)]                 # fetched once
+    assert (cache / file.name).read_bytes() == server.files[file.name]
+    assert sorted(p.name for p in cache.iterdir()) == [file.name]      # no .part, no lock file left
 
 
 def test_a_wrong_checksum_is_refused_and_nothing_is_cached(served_mnist, monkeypatch):

@@ -68,3 +68,26 @@ def test_the_command_line_streams_a_standard_set(tmp_path):
     assert out.returncode == 0 and summary["ok"] and "test_acc" in summary, out.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["data_options"] == {"stream": True}
+
+
+def test_the_preview_of_a_streamed_set_reads_its_labels_and_a_few_images_not_the_whole_set(tmp_path, monkeypatch):
+    """The Data page with "Stream from disk" on: the class balance, the split sizes and the sample grid are
+    those of the set in memory, made from the unpacked arrays without reading the whole set."""
+    import numpy as np
+    from standard_files import N_TEST, N_TRAIN, write_set
+    from ui.data_view import builtin_view, split_sizes
+    monkeypatch.setenv("NETCANVAS_DATA", str(tmp_path))
+    write_set(tmp_path, "cifar10")
+    in_memory = builtin_view("cifar10")
+    standard.unpacked_arrays("cifar10")       # the first streamed use unpacks the files, once
+
+    def whole_set(*_args, **_kwargs):
+        raise AssertionError("the whole set was read")
+    monkeypatch.setattr(standard, "read_arrays", whole_set)
+    streamed = builtin_view("cifar10", {"stream": True})
+    assert streamed.n == in_memory.n == N_TRAIN + N_TEST and streamed.fixed_test == in_memory.fixed_test == N_TEST
+    assert np.array_equal(streamed.labels, in_memory.labels)                       # the class balance
+    assert split_sizes(streamed, 0.2) == split_sizes(in_memory, 0.2)
+    assert np.array_equal(streamed.sample_index, in_memory.sample_index)
+    assert np.allclose(streamed.samples["x"], in_memory.samples["x"])              # the same images shown
+    assert streamed.description == in_memory.description

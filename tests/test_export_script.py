@@ -208,13 +208,20 @@ def test_csv_upload_script_reads_the_column_plan(tmp_path):
     assert math.isfinite(summary["train_loss"])
 
 
-def test_image_folder_upload_script(tmp_path):
+def _pet_folder(root: Path) -> Path:
+    """12 grey 12x10 images in two class folders (dark cats, light dogs) and a file that is no image."""
     from PIL import Image
     for label in ("cats", "dogs"):
-        (tmp_path / "imgs" / label).mkdir(parents=True)
+        (root / label).mkdir(parents=True)
         for i in range(6):
             Image.fromarray(np.full((12, 10), 20 * i + (120 if label == "dogs" else 0), np.uint8)).save(
-                tmp_path / "imgs" / label / f"{i}.png")
+                root / label / f"{i}.png")
+    (root / "dogs" / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_image_folder_upload_script(tmp_path):
+    _pet_folder(tmp_path / "imgs")
     record = {"version": 1, "data": "imgs", "kind": "image", "task": "classification",
               "inputs": {"x": {"shape": [1, 8, 8], "dtype": "float32"}}, "fill": {}, "normalize": {}, "target": None,
               "reshape": {"x": {"source": "x", "from": [1, 8, 8], "to": [1, 8, 8]}}, "class_names": ["cats", "dogs"],
@@ -227,6 +234,35 @@ def test_image_folder_upload_script(tmp_path):
     assert float(inputs["x"].max()) <= 1.0
     summary = run_in_process(script, "--data", tmp_path / "imgs", "--steps", 2, "--out", tmp_path / "o")
     assert summary["steps"] == 2
+
+
+@pytest.mark.slow       # a process of its own, with DataLoader workers
+def test_a_streamed_image_folder_is_streamed_by_the_exported_script(tmp_path):
+    """A run that streamed a local folder exports a script that streams it too: the images are listed, not
+    read, and decoded (normalised as the record says) by DataLoader workers batch by batch; it trains
+    standalone, without NetCanvas, and scores the test split."""
+    folder = _pet_folder(tmp_path / "pets")
+    record = {"version": 1, "data": "pets", "kind": "image", "task": "classification",
+              "inputs": {"x": {"shape": [1, 8, 8], "dtype": "float32"}}, "fill": {},
+              "normalize": {"x": {"mean": [0.5], "std": [0.25], "shape": [1, 1, 1]}}, "target": None,
+              "reshape": {"x": {"source": "x", "from": [1, 8, 8], "to": [1, 8, 8]}}, "class_names": ["cats", "dogs"],
+              "image": {"size": [8, 8], "channels": 1}}
+    graph = chain(("Flatten", {}), ("Linear", {"out_features": 2}), input_shape=(1, 8, 8), name="pets")
+    config = {"upload": str(folder), "mode": "classification", "val_split": 0.25, "test_split": 0.25}
+    script = write_script(tmp_path, graph, config, record)
+    module = load_script(script)
+    inputs, target = module.load_data(str(folder))
+    images = inputs["x"]
+    assert isinstance(images, torch.utils.data.Dataset) and len(images) == 12 and target.tolist().count(1) == 6
+    assert images[0].shape == (1, 8, 8)
+    assert float(images[0].max()) == pytest.approx((0 / 255 - 0.5) / 0.25)    # a black cat, normalised
+    stdout = subprocess.run([sys.executable, str(script), "--data", str(folder), "--epochs", "2",
+                             "--out", str(tmp_path / "o")], capture_output=True, text=True, cwd=tmp_path,
+                            env=_env(), timeout=300, check=True).stdout
+    summary = last_json(stdout)
+    assert summary["epochs"] == 2 and math.isfinite(summary["val_loss"]) and "test_acc" in summary
+    assert (tmp_path / "o" / "model.pt").is_file()
+    assert "zipfile" not in script.read_text() and "DataLoader" in script.read_text()
 
 
 # -- the app's schedules and options ---------------------------------------------------------------
@@ -369,6 +405,8 @@ def _variants():
          {"upload": "a.csv", "mode": "classification", "optimizer": "rmsprop"}, _csv_record(), None),
         (chain(("Flatten", {}), ("Linear", {"out_features": 2}), input_shape=(1, 8, 8), name="i"),
          {"upload": "imgs.zip", "mode": "classification", "optimizer": "adadelta"}, image_record, None),
+        (chain(("Flatten", {}), ("Linear", {"out_features": 2}), input_shape=(1, 8, 8), name="s"),   # streamed
+         {"upload": "/data/imgs", "mode": "classification", "amp": "bf16", "test_split": 0.1}, image_record, None),
         (chain(("Linear", {"out_features": 1}), input_shape=(10,), name="r"),
          {"data": "diabetes", "mode": "regression", "loss": "smooth_l1", "schedule": "step"}, None, None),
     ]

@@ -172,7 +172,7 @@ def test_steps_between_log_points_never_read_the_device(tmp_path, monkeypatch, g
 
 def test_paced_diagnostics_take_at_most_their_share_of_the_time():
     assert monitor.paced_gap(1.0, 0.01) == 1.0                   # cheap: as often as asked
-    assert monitor.paced_gap(1.0, 0.5) == pytest.approx(10.0)   # 0.5 s each: one every 10 s (5%)
+    assert monitor.paced_gap(1.0, 0.5) == pytest.approx(25.0)   # 0.5 s each: one every 25 s (2%)
     pacer = monitor.Pacer()
     first, second = {"epoch": 0}, {"epoch": 1}
     assert pacer.due(first, 1.0)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from runtime.data import builtin
+from runtime.data import builtin, standard
 from runtime.data.augment import AUGMENTATIONS, check_config
 from runtime.data.augment import RANGES as AUGMENT_RANGES
 from runtime.data.dataset import DataSet, split_indices
@@ -192,8 +192,19 @@ def summarize(ds: DataSet, source: str = "builtin") -> DataView:
 
 
 def builtin_view(name: str, options: dict | None = None) -> DataView:
-    """Load a built-in set and summarize it (DataError for unknown names or bad options)."""
-    return summarize(builtin.load(name, **(options or {})), "builtin")
+    """Load a built-in set and summarize it (DataError for unknown names or bad options). A standard set
+    streamed from disk is not loaded: its view comes from the unpacked labels and the preview images."""
+    options = dict(options or {})
+    if options.get("stream") and name in standard.SETS:
+        return _streamed_standard_view(name, options)
+    return summarize(builtin.load(name, **options), "builtin")
+
+
+def _streamed_standard_view(name: str, options: dict) -> DataView:
+    from runtime.data import stream
+    about = builtin.info(name, **options)          # checks the options as loading would
+    images = stream.standard_images(name)          # memory-mapped: nothing read but the labels yet
+    return streamed_view(images, "builtin", about.description, {"options": {**about.options, **options}})
 
 
 def upload_view(path: str, options: dict | None = None) -> DataView:
@@ -212,22 +223,30 @@ def _load_and_summarize(path: str, options: dict) -> DataView:
 
 
 def folder_view(path: str, options: dict) -> DataView:
-    """A local image folder's view: every label (the class balance), the preview images alone decoded."""
+    """A local image folder's view (``streamed_view``)."""
     from runtime.data import stream
     folder = stream.list_folder(path, **options)
-    labels = folder.labels.numpy()
-    index = _preview_order(labels, len(folder), PREVIEW_IMAGES)
-    x, y, readable, _ = stream.collate_readable([folder.dataset()[int(i)] for i in index])
+    about = {"en": "Image folder, streamed from disk", "zh": "图片文件夹，从磁盘流式读取"}
+    return streamed_view(folder, "upload", about,
+                         {"source": "folder", "skipped": folder.skipped, "skipped_count": folder.skipped_count})
+
+
+def streamed_view(images, source: str, description: dict, extra: dict) -> DataView:
+    """The view of a set streamed from disk (``stream.STREAMED``: a listed folder, a standard set's unpacked
+    array): every label (the class balance), and the preview images alone decoded."""
+    from runtime.data import stream
+    labels = images.labels.numpy()
+    index = _preview_order(labels, len(images), PREVIEW_IMAGES)
+    x, y, readable, _ = stream.collate_readable([images.dataset()[int(i)] for i in index])
     if not bool(readable.any()):
-        raise DataError("data.folder_unreadable_images", path=str(path)[-200:], count=len(index))
+        raise DataError("data.folder_unreadable_images", path=str(images.root)[-200:], count=len(index))
     index = index[readable.numpy()]
-    shown = DataSet(folder.name, "image", "classification", {"x": x[readable].float() / 255.0}, y[readable],
-                    class_names=folder.class_names, description={"en": "Image folder, streamed from disk",
-                                                                  "zh": "图片文件夹，从磁盘流式读取"},
-                    extra={"image": {"size": [folder.size] * 2, "channels": folder.channels}, "source": "folder",
-                           "skipped": folder.skipped, "skipped_count": folder.skipped_count})
-    view = summarize(shown, "upload")
-    return replace(view, n=len(folder), labels=labels, sample_index=index[view.sample_index])
+    shown = DataSet(images.name, "image", "classification", {"x": x[readable].float() / 255.0}, y[readable],
+                    class_names=images.class_names, description=description,
+                    extra={"image": {"size": [images.size] * 2, "channels": images.channels}, **extra})
+    view = summarize(shown, source)
+    return replace(view, n=len(images), labels=labels, sample_index=index[view.sample_index],
+                   fixed_test=images.fixed_test)
 
 
 # ----------------------------------------------------------------------------- splits

@@ -37,6 +37,10 @@ class Layout:
 
 CIFAR10 = Layout("cifar-10-batches-bin", tuple(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin",
                  ("batches.meta.txt", "readme.html"), 1, 10_000)
+# CIFAR-100's layout, checked against https://www.cs.toronto.edu/~kriz/cifar.html ("CIFAR-100 binary version":
+# two label bytes, the coarse then the fine class, then 3,072 pixel bytes) and tensorflow/datasets'
+# image_classification/cifar.py (Cifar100: folder cifar-100-binary/, train.bin, test.bin, label names in
+# coarse_label_names.txt and fine_label_names.txt, label keys coarse then fine).
 _TRAIN_100, _TEST_100 = "train.bin test.bin".split()   # one literal: "train.bin" alone looks like a locale key
 CIFAR100 = Layout("cifar-100-binary", (_TRAIN_100,), _TEST_100, ("coarse_label_names.txt", "fine_label_names.txt"),
                   2, 50_000)

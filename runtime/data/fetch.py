@@ -7,6 +7,7 @@ bar below, the app's progress bar).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -18,6 +19,11 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import DataError
+
+try:
+    import fcntl
+except ImportError:       # Windows: no lock; two downloads of one file at once may then clash
+    fcntl = None
 
 Progress = Callable[[int, int, str], None]
 TIMEOUT_S = 30            # per connection attempt and per read
@@ -90,23 +96,56 @@ def _from_source(url: str, part: Path, file: RemoteFile, progress: Progress | No
         raise ChecksumMismatch(url)
 
 
+@contextlib.contextmanager
+def _one_download_at_a_time(folder: Path, name: str):
+    """Held while ``name`` is downloaded into ``folder``: a second process (or thread) asking for the same
+    file waits here instead of writing into the same ``.part``, then finds the file there. An exclusive
+    ``flock`` on ``.<name>.lock`` (released when the file closes or the process ends, however it ends),
+    removed by its holder so nothing is left in the cache folder."""
+    if fcntl is None:
+        yield
+        return
+    path = folder / f".{name}.lock"
+    while True:
+        lock = open(path, "a")
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        if _same_file(path, lock):
+            break
+        lock.close()            # its holder removed it while this one waited: lock the current one
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        lock.close()
+
+
+def _same_file(path: Path, opened) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(opened.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def download(file: RemoteFile, folder: Path, progress: Progress | None = None) -> Path:
-    """``folder/file.name``, downloaded from the first source that sends the right bytes.
-    A checksum that does not match is refused (nothing is cached, the ``.part`` removed);
-    when no source answers, ``OSError`` (the caller says which files to place where)."""
+    """``folder/file.name``, downloaded from the first source that sends the right bytes (once: a
+    download of the same file already under way is waited for, ``_one_download_at_a_time``). A checksum
+    that does not match is refused (nothing is cached, the ``.part`` removed); when no source answers, ``OSError`` (the caller says which files to place where)."""
     folder.mkdir(parents=True, exist_ok=True)
     final, part = folder / file.name, folder / (file.name + ".part")
     mismatch = None
-    for url in file.urls:
-        try:
-            _from_source(url, part, file, progress)
-        except ChecksumMismatch:
-            mismatch = url
-            continue
-        except (OSError, ValueError, urllib.error.URLError):
-            continue
-        os.replace(part, final)
-        return final
+    with _one_download_at_a_time(folder, file.name):
+        if final.is_file():         # another process downloaded it while this one waited
+            return final
+        for url in file.urls:
+            try:
+                _from_source(url, part, file, progress)
+            except ChecksumMismatch:
+                mismatch = url
+                continue
+            except (OSError, ValueError, urllib.error.URLError):
+                continue
+            os.replace(part, final)
+            return final
     if mismatch:
         raise DataError("data.std_checksum", file=file.name, url=mismatch, expected=file.sha256)
     raise OSError(f"no source reachable for {file.name}")

@@ -42,6 +42,7 @@ from builder.shapes import CheckResult
 from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
 from runtime.data import portable
+from runtime.data.uploads import IMAGE_EXTENSIONS
 from runtime.device import cpu_threads
 from runtime.settings import SCRIPT, first_sentence, on
 from runtime.prepare import infer_mode
@@ -169,6 +170,12 @@ def data_source(cfg: TrainConfig, record: dict) -> tuple[str, str | None]:
     if cfg.data in SKLEARN_SETS:
         return "sklearn", None
     return "npz", f"{cfg.data}.npz"
+
+
+def streams_a_folder(plan: Plan) -> bool:
+    """Whether the run streamed a local image folder from disk (a folder path, not a zip), so the script
+    streams it too (``ImageFiles``) rather than load it into memory."""
+    return plan.source == "images" and not plan.data_file.lower().endswith(".zip") and plan.mode == "classification"
 
 
 # =============================================================================================
@@ -389,6 +396,7 @@ def _context(plan: Plan) -> dict:
     cfg = plan.cfg
     return {
         "cfg": cfg, "mode": plan.mode, "source": plan.source, "loss": plan.loss, "record": plan.record,
+        "streamed": streams_a_folder(plan), "image_extensions": IMAGE_EXTENSIONS,
         "model_cls": plan.model_cls, "disc_cls": plan.disc_cls,
         "graph_name": plan.result.graph.name,
         "data_name": plan.data_file if cfg.upload else cfg.data,
