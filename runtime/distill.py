@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from . import checkpoint, runfiles
 from .runs import JOB
 from .config import ConfigError
+from .latency import run_checkpoint
 
 FINISHED = ("finished", "stopped")      # a run that ended with weights it chose to keep
 
@@ -29,10 +30,10 @@ def teacher_checkpoint(run: str | Path) -> Path:
     state = (runfiles.read_json(run_dir / runfiles.STATUS, {}) or {}).get("state", "unknown")
     if state not in FINISHED:
         raise ConfigError("distill.teacher_unfinished", run=str(run), state=state)
-    for name in (runfiles.CKPT_BEST, runfiles.CKPT_LAST):
-        if (run_dir / name).is_file():
-            return run_dir / name
-    raise ConfigError("distill.teacher_no_weights", run=str(run))
+    ckpt = run_checkpoint(run_dir)
+    if ckpt is None:
+        raise ConfigError("distill.teacher_no_weights", run=str(run))
+    return ckpt
 
 
 def output_shape(result) -> tuple:
@@ -82,3 +83,15 @@ def distilled_loss(student: torch.Tensor, teacher: torch.Tensor, hard: torch.Ten
     soft = kd_term(student, teacher, temperature)
     loss = alpha * soft + (1 - alpha) * hard
     return loss, {"kd_loss": soft.detach(), "ce_loss": hard.detach()}
+
+
+def can_teach(info, student_output: tuple) -> bool:
+    """Whether a listed run (``runtime.runs.RunInfo``) can teach a student with this output shape: it
+    finished as a classification run with a checkpoint, and its outputs have that shape."""
+    from builder.shapes import check
+    if info.state not in FINISHED or (info.status.get("mode") or info.config.get("mode")) != "classification":
+        return False
+    if len(student_output) != 1 or student_output == (1,) or run_checkpoint(info.dir) is None:
+        return False
+    result = check(info.job.get("graph") or {})
+    return result.ok and output_shape(result) == tuple(student_output)
