@@ -53,7 +53,7 @@ def test_compare_puts_the_teacher_beside_its_student(env):
     at = AppTest.from_file(APP, default_timeout=90).run()
     at.switch_page(str(PAGES / "train.py")).run()
     assert not at.exception, at.exception
-    [table] = [d.value for d in at.dataframe if "Role" in d.value.columns]
+    [table] = [t.value.reset_index() for t in at.table if "Role" in t.value.columns]
     rows = {r["Role"]: r for r in table.to_dict("records")}
     assert rows["teacher"]["run"] == f"cnn teacher · {teacher.name}" and rows["student"]["run"].startswith("mlp student")
     assert (rows["teacher"]["Parameters"], rows["student"]["Parameters"]) == (_params(cnn), _params(mlp))

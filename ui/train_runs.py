@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from builder.errors import CodedError
@@ -123,7 +124,8 @@ def runs_section(current: runs.RunInfo | None) -> None:
             pairs = train_teacher.side_by_side([by_id[rid] for rid in chosen], infos)
             if pairs:
                 st.caption(localized("trainpage.compare_teacher"))
-                st.dataframe(pairs, hide_index=True, width="stretch", key="tp_compare_teacher")
+                with st.container(key="tp_compare_teacher"):       # a plain table: a few rows, readable as text
+                    st.table(pd.DataFrame(pairs).set_index(localized("trainpage.col.run")))
             tested = {rid: train_state.test_scores(by_id[rid].summary) for rid in chosen}
             tested = {rid: scores for rid, scores in tested.items() if scores}
             if tested:

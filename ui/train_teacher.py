@@ -31,7 +31,9 @@ def teacher_section(resolved: str, result, values: dict, draw_fields) -> dict:
             st.caption(localized("trainpage.teacher_none"))
             return values
         options = ["", *candidates]
-        st.session_state["tp_teacher"] = chosen if chosen in candidates else ""
+        shown = chosen if chosen in candidates else ""
+        if st.session_state.get("tp_teacher") != shown:        # writing an unchanged value resets the widget
+            st.session_state["tp_teacher"] = shown
         picked = st.selectbox(localized("trainpage.teacher"), options, key="tp_teacher",
                               format_func=lambda rid: _teacher_label(candidates.get(rid)),
                               help=localized("trainpage.help.teacher"), on_change=_remember)
