@@ -33,6 +33,22 @@ def app(streamlit_app, tmp_path_factory):
     return app
 
 
+def pick_teacher(page, run_id: str, tries: int = 4) -> None:
+    """Pick the teacher run in its select box: type to filter, click the option. The list can close while
+    charts below still load and move the page: then open it again (a bounded number of times)."""
+    box = page.get_by_role("combobox", name="Teacher run")
+    for attempt in range(tries):
+        box.click()
+        box.fill("cnn")
+        try:
+            page.get_by_role("option").filter(has_text=run_id).click(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the list closed; retry
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+
+
 def test_pick_a_teacher_train_a_student_compare_them(app, new_page, app_idle):
     t0 = time.monotonic()
     page = new_page(app.url + "/train")
@@ -44,10 +60,8 @@ def test_pick_a_teacher_train_a_student_compare_them(app, new_page, app_idle):
     epochs.press("Tab")
     app_idle(page)
     setup.get_by_text("Learn from a teacher run (distillation)").click()
-    box = page.get_by_role("combobox", name="Teacher run")
-    box.click()
-    box.fill("cnn")         # typing filters the options (and opens the list)
-    page.get_by_role("option").filter(has_text=app.teacher.name).click()
+    app_idle(page)
+    pick_teacher(page, app.teacher.name)
     app_idle(page)
     setup.get_by_label("Teacher weight (alpha)", exact=True).wait_for(timeout=30_000)
 
