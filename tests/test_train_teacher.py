@@ -63,3 +63,15 @@ def test_compare_puts_the_teacher_beside_its_student(env):
         assert rows[role]["CPU ms / batch of 64"] == pytest.approx(kept["latency_ms"], abs=1e-3) and kept["latency_ms"] > 0
     summary = json.loads((student / "summary.json").read_text())
     assert rows["student"]["Best val. accuracy (%)"] == pytest.approx(100 * summary["val_acc"], abs=0.01)
+
+
+def test_the_card_of_a_running_student_names_its_teacher(env):
+    from tests.test_train_page import seed_run
+    teacher = env["root"] / "20260101-000001-aaaa"
+    seed_run(env["root"], templates.load("mlp"), {"data": "digits", "teacher": str(teacher), "kd_alpha": 0.7},
+             state="running", label="mlp student")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(str(PAGES / "train.py")).run()
+    assert not at.exception, at.exception
+    card = " ".join(m.value for m in at.markdown)
+    assert "Teacher run" in card and "20260101-000001-aaaa (α 0.7, T 4)" in card

@@ -337,6 +337,9 @@ def run_summary(job: dict, config: dict) -> None:
         rows.append((setting_label("weight_decay"), f"{cfg['weight_decay']:g}"))
     if cfg.get("early_stopping"):
         rows.append((setting_label("early_stopping"), localized("trainpage.es_summary", patience=cfg.get("es_patience"))))
+    if cfg.get("teacher"):
+        rows.append((localized("trainpage.teacher"), f"{str(cfg['teacher']).replace(chr(92), '/').rsplit('/', 1)[-1]} "
+                     f"(α {cfg.get('kd_alpha', 0.5):g}, T {cfg.get('kd_temperature', 4.0):g})"))
     aug = train_config.augment_summary(cfg.get("augment"))
     if aug:
         rows.append((localized("trainpage.augmentation", what=""), ", ".join(localized("trainpage.aug." + k) for k, _ in aug)))
