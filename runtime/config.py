@@ -316,6 +316,24 @@ SETTINGS: tuple[Setting, ...] = (
             bilingual("Continue the optimizer, schedule and epoch count of the checkpoint (the same graph).",
               "接着检查点的优化器、学习率计划和轮数继续训练（同一个图）。"),
             group="finetune", surfaces=(CLI,), applies=Applies(needs="init_from")),
+    # -- knowledge distillation (runtime.distill) ----------------------------------------------------------------------------------
+    Setting("teacher", "text", None, bilingual("Teacher run", "教师运行"),
+            bilingual("Learn from this finished classification run (its folder) as well as from the labels: knowledge "
+                      "distillation.",
+                      "同时向这个已完成的分类运行（它的文件夹）和标签学习：知识蒸馏。"),
+            group="distill", surfaces=(CLI,), metavar="RUN", nullable=True, applies=Applies(modes=("classification",))),
+    Setting("kd_alpha", "share", 0.5, bilingual("Teacher weight (alpha)", "教师权重（α）"),
+            bilingual("Share of the loss that follows the teacher's softened outputs; the rest is cross-entropy with the "
+                      "labels (1: the labels are not used).",
+                      "损失中跟随教师软化输出的比例；其余是与标签的交叉熵（1：完全不用标签）。"),
+            lo=0.0, hi=1.0, step=0.05, group="distill", surfaces=(FORM, CLI), metavar="A",
+            applies=Applies(modes=("classification",), needs="teacher")),
+    Setting("kd_temperature", "float", 4.0, bilingual("Temperature (T)", "温度（T）"),
+            bilingual("Softens both networks' outputs before they are compared; higher shows more of how the teacher "
+                      "ranks the wrong classes.",
+                      "比较前先软化两个网络的输出；越高越能体现教师对错误类别的排序。"),
+            lo=0.05, hi=100.0, step=0.5, group="distill", surfaces=(FORM, CLI), metavar="T",
+            applies=Applies(modes=("classification",), needs="teacher")),
     # -- monitoring (config file only) ------------------------------------------------------------------------------------------
     Setting("monitor", "bool", True, bilingual("Record diagnostics", "记录诊断数据"),
             bilingual("Record activations, weight statistics and the epoch-end views while training.",

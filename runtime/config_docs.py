@@ -15,6 +15,7 @@ GROUP_TITLES = {"top": "What to train", "data": "The data", "basic": "The essent
                 "schedule": "Learning-rate schedule", "regularisation": "Regularisation",
                 "early_stopping": "Early stopping", "mode": "What only some modes have",
                 "run": "Device, speed and reproducibility", "finetune": "Fine-tuning and resuming",
+                "distill": "Knowledge distillation",
                 "monitor": "Monitoring", "internal": "The config file"}
 WHERE = {FORM: "Train page", DATA: "Data page", SCRIPT: "train.py"}
 
@@ -37,7 +38,7 @@ def markdown() -> str:
         "reason, never silently ignored: the *applies to* column says where each one matters.",
         "",
     ]
-    order = ("top", "data", *GROUPS, "finetune", "monitor", "internal")
+    order = ("top", "data", *GROUPS, "finetune", "distill", "monitor", "internal")
     for group in order:
         settings = [s for s in SETTINGS if s.group == group]
         if settings:

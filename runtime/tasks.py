@@ -120,6 +120,14 @@ class SupervisedTask(Task):
     def outputs(self, inputs):
         return _as_tuple(self.net(*inputs))[0]
 
+    def _distilled(self, inputs, out, hard, acc):
+        """A training step's loss when a teacher run is given (runtime.distill): kd_loss and ce_loss logged apart."""
+        from .distill import distilled_loss
+        with torch.no_grad():
+            teacher_out = _as_tuple(self.trainer.teacher(*self.trainer.laid_out(inputs)))[0]
+        loss, parts = distilled_loss(out, teacher_out, hard, self.cfg.kd_alpha, self.cfg.kd_temperature)
+        return loss, {"acc": acc, **parts}
+
     def loss(self, inputs, target, train):
         out = self.outputs(inputs).float()
         if self._seen is not None:
@@ -133,6 +141,8 @@ class SupervisedTask(Task):
             else:
                 loss = self._class_loss(out, target)
                 acc = (out.argmax(1) == target).float().mean()
+                if train and self.trainer.teacher is not None:
+                    return self._distilled(inputs, out, loss, acc)
             return loss, {"acc": acc}
         target = target.reshape(out.shape).float()
         fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]

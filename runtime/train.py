@@ -121,6 +121,7 @@ class Trainer:
         if self.data.mode == "gan":
             self.d_compiled = compile_graph(discriminator, self.data.disc_check)
             self.discriminator = self.d_compiled.build().to(self.device)
+        self.teacher = self._teacher()
         self.channels_last = self._memory_format()
         self.start_epoch, self.step = 0, 0
         self.epochs_completed = 0
@@ -167,9 +168,16 @@ class Trainer:
         d.train, d.val, d.test = (place(s, self.device, where) for s in (d.train, d.val, d.test))
         return where
 
+    def _teacher(self):
+        """The network a distilled run learns from (``cfg.teacher``), else None."""
+        if not self.cfg.teacher:
+            return None
+        from .distill import load_teacher
+        return load_teacher(self.cfg.teacher, self.data.check, self.device)
+
     def _memory_format(self) -> bool:
         """Whether the networks use the channels-last layout (``runtime.device.channels_last``); converts them."""
-        nets = [m for m in (self.module, self.discriminator) if m is not None]
+        nets = [m for m in (self.module, self.discriminator, self.teacher) if m is not None]
         has_conv2d = any(isinstance(layer, torch.nn.Conv2d) for net in nets for layer in net.modules())
         use = channels_last(self.cfg.memory_format, self.device.type, has_conv2d)
         for net in nets if use else ():

@@ -66,7 +66,7 @@ def _metrics():
     out = {"loss", "acc", "mae"}
     for mode in (None, "classification", "regression", "autoencoder", "vae", "gan"):
         out |= {metric for _, metrics in train_state.panels(mode) for metric in metrics}
-    return sorted(out)
+    return sorted(out | set(train_state.KD_PANEL[1]))
 
 
 def _views():
@@ -110,6 +110,7 @@ DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
     "trainpage.state.{}": ("ui/train_live.py, ui/train_runs.py: a run's state", _run_states),
     "trainpage.col.{}": ("ui/train_diagnostics.py: the per-class table's number columns",
                          _listed("precision", "recall", "f1")),
+    "trainpage.role.{}": ("ui/train_teacher.py: teacher and student in Compare", _const("ui.train_teacher", "ROLES")),
     "kind.{}": ("builder/params.py: what a param expects, for every param of every layer", _param_kinds),
     "mode.{}": ("the Train, Data and Build pages: a run's mode, a template's mode", _modes),
     "category.{}": ("ui/build_view.py, ui/property_panel.py: layer categories",

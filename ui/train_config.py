@@ -144,6 +144,8 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: 
     shown = {f.name for f in FIELDS if applies(f.name, resolved, values) and OFFERED.get(f.name, lambda: True)()}
     data = {k: v for k, v in values.items() if k in shown}
     data["mode"] = mode
+    if values.get("teacher"):       # not a form field: the Train page's teacher picker (ui.train_teacher)
+        data["teacher"] = values["teacher"]
     for key in ("data", "data_options", "upload", "upload_options", "val_split", "test_split", "label_noise"):
         if key in data_choice and data_choice[key] is not None:
             data[key] = data_choice[key]

@@ -16,7 +16,7 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
 from runtime.settings import Setting
-from ui import data_download, train_config
+from ui import data_download, train_config, train_teacher
 from ui.literal import html_literal, md_literal
 from ui.nav import page
 from ui.session import device_text, labeller, lang, localized, workspace
@@ -239,6 +239,8 @@ def setup_form(run_live: bool) -> Setup:
         with st.expander(title, icon=icon):
             _fields(fields, resolved, values)
 
+    values = train_teacher.teacher_section(resolved, result, values,
+                                           lambda fields, shown: _fields(fields, resolved, shown))
     config = None
     try:
         config = train_config.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
@@ -335,6 +337,9 @@ def run_summary(job: dict, config: dict) -> None:
         rows.append((setting_label("weight_decay"), f"{cfg['weight_decay']:g}"))
     if cfg.get("early_stopping"):
         rows.append((setting_label("early_stopping"), localized("trainpage.es_summary", patience=cfg.get("es_patience"))))
+    if cfg.get("teacher"):
+        rows.append((localized("trainpage.teacher"), f"{str(cfg['teacher']).replace(chr(92), '/').rsplit('/', 1)[-1]} "
+                     f"(α {cfg.get('kd_alpha', 0.5):g}, T {cfg.get('kd_temperature', 4.0):g})"))
     aug = train_config.augment_summary(cfg.get("augment"))
     if aug:
         rows.append((localized("trainpage.augmentation", what=""), ", ".join(localized("trainpage.aug." + k) for k, _ in aug)))

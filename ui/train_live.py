@@ -222,7 +222,7 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
         text += " · " + localized("trainpage.eta", eta=train_state.clock(p["eta"]))
     if state in ("queued", "starting") and not records:
         text = localized("trainpage.starting")
-    plots = train_state.panels(mode)
+    plots = train_state.panels(mode, records)
     first = plots[0][1][0]
     val_key = "val_" + (plots[1][1][0] if len(plots) > 1 and len(plots[1][1]) == 1 else "loss")
     number_text, latest = train_state.number_text, train_state.latest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from builder.errors import CodedError
@@ -19,6 +20,7 @@ from ui import train_cache
 from ui import train_config
 from ui import train_live
 from ui import train_state
+from ui import train_teacher
 from ui.literal import md_literal
 from ui.session import labeller, lang, localized
 
@@ -119,6 +121,11 @@ def runs_section(current: runs.RunInfo | None) -> None:
                 or metric_opts[0]
             series = [(labels[rid], train_cache.metrics(by_id[rid].dir).records) for rid in chosen]
             st.plotly_chart(figures.overlay(series, metric, language), config=train_cache.PLOT_CONFIG, key="tp_overlay")
+            pairs = train_teacher.side_by_side([by_id[rid] for rid in chosen], infos)
+            if pairs:
+                st.caption(localized("trainpage.compare_teacher"))
+                with st.container(key="tp_compare_teacher"):       # a plain table: a few rows, readable as text
+                    st.table(pd.DataFrame(pairs).set_index(localized("trainpage.col.run")))
             tested = {rid: train_state.test_scores(by_id[rid].summary) for rid in chosen}
             tested = {rid: scores for rid, scores in tested.items() if scores}
             if tested:

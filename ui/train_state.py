@@ -130,8 +130,14 @@ def clock(seconds: float | None) -> str:
 
 
 # -- curves per mode -------------------------------------------------------------------------
-def panels(mode: str | None) -> list[tuple[str, list[str]]]:
-    """The main curves of a mode: (title key, metrics); one metric uses train/val styling."""
+KD_PANEL = ("trainpage.fig_kd_terms", ["kd_loss", "ce_loss"])     # a distilled run's two loss terms
+
+
+def panels(mode: str | None, records: list[dict] = ()) -> list[tuple[str, list[str]]]:
+    """The main curves of a mode: (title key, metrics); one metric uses train/val styling. A distilled run
+    (its step records hold ``kd_loss``) adds its two loss terms."""
+    if mode == "classification" and any("kd_loss" in r for r in records[:4]):
+        return [*panels(mode), KD_PANEL]
     return {
         "classification": [("fig.loss", ["loss"]), ("fig.acc", ["acc"])],
         "regression": [("fig.loss", ["loss"]), ("fig.mae", ["mae"])],
