@@ -97,9 +97,11 @@ def render_form(run_info, lang: str) -> None:
         with st.spinner(translate("compresspage.working", lang)):
             try:
                 made = run_compression(run_info.dir, steps_from(prune_on, amount, structured, quantize, epochs))
-                st.session_state["compressed"] = (run_info.id, *made)
             except CodedError as exc:
                 st.session_state["compressed"] = (run_info.id, None, exc)
+            else:
+                st.session_state["compressed"] = (run_info.id, *made)
+                st.rerun()    # the page's run list (drawn above) then holds the new run
     made = st.session_state.get("compressed")
     if made and made[0] == run_info.id:
         if isinstance(made[2], CodedError):
@@ -110,7 +112,7 @@ def render_form(run_info, lang: str) -> None:
 
 
 def render_report(report: dict, lang: str) -> None:
-    st.dataframe(table_rows(report, lang), hide_index=True, key="cmp_table")
+    st.table(table_rows(report, lang))      # a small HTML table: its numbers are text on the page
     if report.get("float_layers"):
         st.caption(translate("compresspage.float_layers", lang, layers=", ".join(report["float_layers"])))
     st.plotly_chart(sparsity_figure(report, lang), key="cmp_sparsity")
