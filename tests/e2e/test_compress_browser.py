@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from builder import templates
-from tests.e2e.conftest import netcanvas_app
+from tests.e2e.conftest import netcanvas_app, open_export_page
 from tests.trained_runs import trained_run
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +27,7 @@ def _number(text: str) -> float:
 
 
 def test_compress_a_digits_mlp_with_dynamic_int8(app, new_page, app_idle):
-    page = new_page(app.url)
-    page.locator(".nc-root").wait_for()
-    page.get_by_role("link", name="Export").click()
-    page.get_by_text("What to export").wait_for()
-    app_idle(page)
+    page = open_export_page(new_page, app.url)
     expect(page.get_by_role("combobox", name="What to export")).to_have_value(re.compile(SOURCE))
     page.get_by_role("tab", name="Compress").click()
     page.get_by_text("dynamic (Linear layers)").click()
