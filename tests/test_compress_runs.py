@@ -75,6 +75,7 @@ def test_what_cannot_be_done_is_a_message_and_exit_code_1(root, args, code):
     rc, out, err = compress(str(root / "mlp"), *args, "--out", str(root / "refused"))
     assert rc == 1 and out["ok"] is False and out["error"]["code"] == code
     assert "Traceback" not in err and out["error"]["message"] in err
+    assert not (root / "refused").exists()       # nothing half-made in the runs folder
 
 
 def test_an_unknown_run_is_named(root):

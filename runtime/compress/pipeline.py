@@ -14,7 +14,7 @@ from .. import checkpoint, runfiles
 from . import measure
 from .errors import CompressError
 from .prune import check_amount, make_permanent, mask_smallest, shrink_graph
-from .quantize import ao, float_layers, quantize_dynamic, quantize_static
+from .quantize import ao, check_quantizable, float_layers, quantize_dynamic, quantize_static
 
 QUANTIZED_FILE = "model_int8.pt"
 REPORT = "compression.json"
@@ -64,9 +64,14 @@ def compress(source: str | Path, out: str | Path, steps: Steps) -> dict:
         run = load_run(source)
     except ExportError as exc:
         raise CompressError("compress.no_run", path=str(source), detail=exc.message("en")) from None
+    original = run.build().cpu()
+    check_quantizable(original, steps.quantize)     # refused before a run folder is made
+    graph, state, sizes = run.graph, run.state_dict(), {}
+    if steps.prune is not None and steps.structured:
+        graph, state, sizes = shrink_graph(graph, state, steps.prune)
     data = _data(run)
     with trainer_of(out, job=None):
-        return _compress(run, source, out, steps, data)
+        return _compress(run, source, out, steps, data, original, (graph, state, sizes))
 
 
 def _data(run):
@@ -76,16 +81,13 @@ def _data(run):
     return cfg, prepare(cfg, run.graph)
 
 
-def _compress(run, source: Path, out: Path, steps: Steps, data) -> dict:
+def _compress(run, source: Path, out: Path, steps: Steps, data, original, shrunk) -> dict:
     cfg, prepared = data
     val = prepared.val or prepared.train
     classification = prepared.mode == "classification"
-    original = run.build().cpu()
     before = measure.table(original, val.inputs, val.target, classification)
     layers_before = measure.per_layer(original)
-    graph, state, sizes = run.graph, run.state_dict(), {}
-    if steps.prune is not None and steps.structured:
-        graph, state, sizes = shrink_graph(graph, state, steps.prune)
+    graph, state, sizes = shrunk
     _write_job(out, run, source, graph, steps)
     magnitude = steps.prune if not steps.structured else None
     model, summary = _module(graph, state), {}

@@ -33,10 +33,17 @@ def ao():
         yield quantization
 
 
+def check_quantizable(module: nn.Module, mode: str | None) -> None:
+    """Refuse a quantization the model has no layer for: dynamic needs a Linear, static a Conv."""
+    if mode == "dynamic" and not any(isinstance(m, DYNAMIC_TYPES) for m in module.modules()):
+        raise CompressError("compress.no_dynamic_layers")
+    if mode == "static" and not any(isinstance(m, CONV_TYPES) for m in module.modules()):
+        raise CompressError("compress.static_needs_conv")
+
+
 def quantize_dynamic(module: nn.Module) -> nn.Module:
     """Linear layers with int8 weights (activations quantized on the fly)."""
-    if not any(isinstance(m, DYNAMIC_TYPES) for m in module.modules()):
-        raise CompressError("compress.no_dynamic_layers")
+    check_quantizable(module, "dynamic")
     with ao() as q:
         return q.quantize_dynamic(module.cpu().eval(), set(DYNAMIC_TYPES), dtype=torch.qint8)
 
@@ -44,8 +51,7 @@ def quantize_dynamic(module: nn.Module) -> nn.Module:
 def quantize_static(module: nn.Module, calibration: list[tuple[torch.Tensor, ...]]) -> nn.Module:
     """Int8 weights and activations (FX graph mode), the activation ranges observed on ``calibration``
     (tuples of model inputs, training samples)."""
-    if not any(isinstance(m, CONV_TYPES) for m in module.modules()):
-        raise CompressError("compress.static_needs_conv")
+    check_quantizable(module, "static")
     with ao() as q:
         from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
         torch.backends.quantized.engine = ENGINE
