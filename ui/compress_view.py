@@ -114,7 +114,7 @@ def render_form(run_info, lang: str) -> None:
 def render_report(report: dict, lang: str) -> None:
     st.table(table_rows(report, lang))      # a small HTML table: its numbers are text on the page
     if report.get("float_layers"):
-        st.caption(translate("compresspage.float_layers", lang, layers=", ".join(report["float_layers"])))
+        st.caption(md_literal(translate("compresspage.float_layers", lang, layers=", ".join(report["float_layers"]))))
     st.plotly_chart(sparsity_figure(report, lang), key="cmp_sparsity")
     layers = list(report["layers"]["before"])
     if layers:
@@ -126,7 +126,7 @@ def render(run_info, lang: str) -> None:
     """The tab: a compressed run's report, else the form to compress the run."""
     report = report_of(run_info.dir)
     if report is not None:
-        st.caption(translate("compresspage.compressed_from", lang, run=report.get("source", "?")))
+        st.caption(md_literal(translate("compresspage.compressed_from", lang, run=report.get("source", "?"))))
         render_report(report, lang)
     else:
         render_form(run_info, lang)
