@@ -14,7 +14,7 @@ from runtime.export import (
     state_dict_bytes,
     training_script,
 )
-from ui import export_view, try_model
+from ui import compress_view, export_view, try_model
 from ui.literal import md_literal
 from ui.nav import page
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -59,7 +59,8 @@ if not result.ok:   # exports of invalid graphs are refused with the checker's m
     st.stop()
 
 TAB_WORDS = {"code": "exportpage.tab_code", "script": "exportpage.tab_script", "weights": "exportpage.tab_weights",
-             "onnx": "exportpage.tab_onnx", "bundle": "exportpage.tab_bundle", "try": "export.try_model"}
+             "onnx": "exportpage.tab_onnx", "bundle": "exportpage.tab_bundle", "try": "export.try_model",
+             "compress": "compresspage.tab"}
 tab_labels = {name: localized(key) for name, key in TAB_WORDS.items()}
 # The open tab is remembered by name, not label: a language switch redraws the tabs with new labels (a new
 # widget per language) and they open where they were.
@@ -72,7 +73,7 @@ def remember_tab() -> None:
 
 
 open_tab = st.session_state.get("export_open_tab", "code")
-tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try = st.tabs(
+tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try, tab_compress = st.tabs(
     list(tab_labels.values()), default=tab_labels.get(open_tab, tab_labels["code"]), key=tabs_key, on_change=remember_tab)
 stem = (graph.get("name") or "model").replace(" ", "_")
 
@@ -152,3 +153,7 @@ with tab_bundle:
 with tab_try:
     if not needs_run():
         try_model.render(run, run_info.id, language)
+
+with tab_compress:
+    if not needs_run():
+        compress_view.render(run_info, language)

@@ -2,6 +2,8 @@
 
 Also ``python -m runtime tune G.json --data NAME --trials N --out DIR`` (hyperparameter search,
 ``runtime.tune.cli``).
+Also ``python -m runtime compress RUN [--prune AMOUNT] [--structured] [--quantize dynamic|static]
+[--finetune-epochs N] --out DIR [--json]`` (``runtime.compress.cli``).
 Also ``python -m runtime data NAME --save FILE.npz`` (a built-in set as NPZ, for exported
 scripts) and the internal ``run DIR`` / ``worker`` used by the app to start runs.
 Exit codes: 0 trained, 1 a problem with the config, data or training, 2 the graph
@@ -237,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int, required=True)
     p.add_argument("--index", type=int, default=0)
     p.set_defaults(run=cmd_tune_worker)
+    from .compress.cli import add_compress_arguments, cmd_compress
+    p = sub.add_parser("compress", help="prune and quantize a trained run into a new run (docs/compression.md)")
+    add_compress_arguments(p)
+    p.set_defaults(run=cmd_compress)
     p = sub.add_parser("data", help="describe a built-in data set or save it as NPZ")
     p.add_argument("name")
     p.add_argument("--save", metavar="FILE.npz")

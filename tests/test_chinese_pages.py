@@ -36,7 +36,7 @@ ALLOWED = {
     "CSV", "NPZ", "JSON", "ZIP", "PNG", "GPU", "CPU", "CUDA", "MPS",
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Nesterov", "Huber", "Xavier", "Kaiming", "DCGAN",
     "GAN", "VAE", "RNN", "LSTM", "GRU", "MLP", "CNN", "ROC", "AUC", "NaN", "KL", "DNA", "softmax",
-    "bfloat16", "float16", "float32", "int64", "torch.compile", "torchvision",
+    "bfloat16", "float16", "float32", "int64", "int8", "torch.compile", "torchvision",
     "English", "Language", "TPE", "Hyperband",
 }
 # allowed only where the same text says in Chinese what it means

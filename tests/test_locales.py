@@ -99,6 +99,10 @@ def _listed(*names):
 
 
 DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
+    "compresspage.row_{}": ("ui/compress_view.py: the before/after table's measures", _const("ui.compress_view", "ROWS")),
+    "compresspage.{}": ("ui/compress_view.py: the two sides of a comparison", _listed("before", "after")),
+    "compresspage.quantize_{}": ("ui/compress_view.py: the quantization choices",
+                                 _const("ui.compress_view", "QUANTIZE_CHOICES")),
     "trainpage.group.{}": ("ui/train_form.py: the expanders (every group but the basic one)",
                            lambda: [g for g in _const("ui.train_config", "GROUPS")() if g != "basic"]),
     "trainpage.aug.{}": ("ui/train_form.py: the augmentations switched on", _augment_keys),

@@ -7,6 +7,7 @@
     config.json         the training config
     preprocess.json     how the data were prepared (normalisation, classes, vocabulary)
     README.md           how to run it
+    quantize.py, model_int8.pt   a compressed run's int8 model (quantized.py)
     GAN runs also hold discriminator.json / discriminator.py / discriminator.safetensors / discriminator.pt;
     with ``onnx=True``, model.onnx.
 
@@ -24,6 +25,7 @@ from builder.i18n import DEFAULT_LANG, translate
 
 from . import weights
 from .common import Run, dumps, generated, load_run, preprocess_file
+from .quantized import quantized_files
 from .script import training_script
 
 DATE = (2024, 1, 1, 0, 0, 0)
@@ -50,6 +52,7 @@ def bundle_files(source, *, lang: str = DEFAULT_LANG, onnx: bool = False) -> dic
         if run.checkpoint.get("discriminator_state_dict"):
             files["discriminator.safetensors"] = weights.safetensors_bytes(run, "discriminator")
             files["discriminator.pt"] = weights.state_dict_bytes(run, "discriminator")
+    files.update(quantized_files(run))
     if onnx:
         from .onnx_export import export_onnx
         files["model.onnx"] = export_onnx(run, check=False).data
@@ -90,6 +93,8 @@ def readme(run: Run, lang: str = DEFAULT_LANG, onnx: bool = False) -> str:
         lines.append(f"- `discriminator.*`: {translate('export.readme_discriminator', lang)}")
     if onnx:
         lines.append(f"- `model.onnx`: {translate('export.readme_onnx', lang)}")
+    if run.checkpoint.get("quantization"):
+        lines.append(f"- `quantize.py`, `model_int8.pt`: {translate('export.readme_int8', lang)}")
     lines += ["", "## " + translate("export.readme_use", lang), "", "```python", "import torch",
               "from safetensors.torch import load_file", f"from model import {cls}", "",
               f"model = {cls}()",

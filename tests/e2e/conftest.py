@@ -144,6 +144,16 @@ def app_idle():
     return wait_for_app_idle
 
 
+def open_export_page(new_page, url: str):
+    """A new page on the app, then Export through the navigation, idle."""
+    page = new_page(url)
+    page.locator(".nc-root").wait_for()
+    page.get_by_role("link", name="Export").click()
+    page.get_by_text("What to export").wait_for()
+    wait_for_app_idle(page)
+    return page
+
+
 def open_data_page(browser, url: str):
     """A browser session on the app's start page, then Data through the navigation, as a user gets
     there; returns (context, page). One per test module: opening the app costs seconds."""

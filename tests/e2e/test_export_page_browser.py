@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from builder import templates
 from runtime import runs
-from tests.e2e.conftest import netcanvas_app
+from tests.e2e.conftest import netcanvas_app, open_export_page
 from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
@@ -41,13 +41,8 @@ def app(streamlit_app, trained):
 
 
 @pytest.fixture
-def page(app, new_page, app_idle):
-    p = new_page(app.url)
-    p.locator(".nc-root").wait_for()
-    p.get_by_role("link", name="Export").click()
-    p.get_by_text("What to export").wait_for()
-    app_idle(p)
-    return p
+def page(app, new_page):
+    return open_export_page(new_page, app.url)
 
 
 def test_download_the_bundle(page, trained, app_idle):

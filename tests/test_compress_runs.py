@@ -1,0 +1,115 @@
+"""``python -m runtime compress`` on real trained digits runs: the JSON line, the messages and exit
+codes, the compressed run as a normal run folder, and its export used without NetCanvas."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from runtime import runs
+from runtime.compress.pipeline import load_quantized
+from runtime.compress.quantize import quantize_static
+from runtime.export import bundle_bytes, export_onnx, load_run
+from tests.trained_runs import trained_run
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def template(name: str) -> dict:
+    return json.loads((ROOT / "builder" / "templates" / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    trained_run(root, {"data": "digits", "epochs": 5}, template("mlp"), run_id="mlp")
+    trained_run(root, {"data": "digits", "epochs": 4}, template("digits_cnn"), run_id="cnn")
+    return root
+
+
+def compress(*args: str) -> tuple[int, dict, str]:
+    proc = subprocess.run([sys.executable, "-m", "runtime", "compress", *args, "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return proc.returncode, json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+
+
+def test_dynamic_int8_of_a_digits_mlp_prints_before_and_after_and_writes_a_normal_run(root):
+    code, out, _ = compress(str(root / "mlp"), "--quantize", "dynamic", "--out", str(root / "mlp-int8"))
+    assert code == 0 and out["ok"] is True
+    before, after = out["before"], out["after"]
+    assert set(before) == set(after) == {"params", "nonzero", "bytes", "latency_ms", "val_acc"}
+    assert after["params"] == before["params"] == 64 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
+    assert after["bytes"] <= 0.35 * before["bytes"]
+    assert (root / "mlp-int8" / "model_int8.pt").stat().st_size < 0.4 * (root / "mlp" / "checkpoint_best.pt").stat().st_size
+    assert abs(after["val_acc"] - before["val_acc"]) <= 0.01
+    job = json.loads((root / "mlp-int8" / "job.json").read_text())
+    assert job["compressed_from"] == "mlp" and job["compression"] == [{"step": "quantize", "mode": "dynamic"}]
+    listed = {info.id: info.state for info in runs.list_runs(root)}
+    assert listed["mlp-int8"] == "finished"          # in the Runs list like any run
+
+
+def test_magnitude_pruning_with_finetuning_halves_the_nonzero_parameters(root):
+    code, out, _ = compress(str(root / "mlp"), "--prune", "0.5", "--finetune-epochs", "2", "--out", str(root / "mlp-p50"))
+    assert code == 0
+    sd = load_run(root / "mlp-p50").state_dict()
+    nonzero = sum(int(torch.count_nonzero(v)) for v in sd.values())
+    assert nonzero == out["after"]["nonzero"] <= 0.5 * out["before"]["params"]
+    assert abs(out["after"]["val_acc"] - out["before"]["val_acc"]) <= 0.01
+    epochs = [json.loads(line) for line in (root / "mlp-p50" / "metrics.jsonl").read_text().splitlines()]
+    assert max(r["epoch"] for r in epochs if r["kind"] == "epoch") == 2     # fine-tuned by the normal trainer
+
+
+@pytest.mark.parametrize("args,code", [(["--quantize", "static"], "compress.static_needs_conv"),
+                                       (["--prune", "1.2"], "compress.amount"),
+                                       (["--structured"], "compress.structured_needs_amount"),
+                                       ([], "compress.nothing_asked")])
+def test_what_cannot_be_done_is_a_message_and_exit_code_1(root, args, code):
+    rc, out, err = compress(str(root / "mlp"), *args, "--out", str(root / "refused"))
+    assert rc == 1 and out["ok"] is False and out["error"]["code"] == code
+    assert "Traceback" not in err and out["error"]["message"] in err
+    assert not (root / "refused").exists()       # nothing half-made in the runs folder
+
+
+def test_an_unknown_run_is_named(root):
+    rc, out, _ = compress(str(root / "no-such-run"), "--prune", "0.5", "--out", str(root / "refused2"))
+    assert rc == 1 and "no-such-run" in out["error"]["message"]
+
+
+def test_structured_static_int8_cnn_exports_and_runs_without_netcanvas(root, tmp_path):
+    out_dir = root / "cnn-small-int8"
+    code, out, _ = compress(str(root / "cnn"), "--prune", "0.5", "--structured", "--quantize", "static",
+                            "--out", str(out_dir))
+    assert code == 0 and out["after"]["params"] < 0.5 * out["before"]["params"]
+    run = load_run(out_dir)
+    with zipfile.ZipFile(__import__("io").BytesIO(bundle_bytes(out_dir))) as zf:
+        assert {"model.py", "weights.pt", "quantize.py", "model_int8.pt"} <= set(zf.namelist())
+        zf.extractall(tmp_path)
+    source = (tmp_path / "model.py").read_text()          # the generated code has the pruned sizes
+    assert "nn.Conv2d(1, 8," in source and "nn.Conv2d(8, 16," in source and "nn.Linear(64, 32)" in source
+    x = torch.randn(8, 1, 8, 8)
+    np.save(tmp_path / "x.npy", x.numpy())
+    (tmp_path / "check.py").write_text("""
+import importlib.util, json, numpy as np, torch
+assert importlib.util.find_spec("builder") is None and importlib.util.find_spec("runtime") is None
+from quantize import int8_model
+x = torch.from_numpy(np.load("x.npy"))
+print(json.dumps(int8_model()(x).tolist()))
+""")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    proc = subprocess.run([sys.executable, "-E", "-s", "check.py"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    standalone = torch.tensor(json.loads(proc.stdout))
+    in_app = quantize_static(run.build(), [(x,)])
+    in_app.load_state_dict(load_quantized(out_dir))
+    assert torch.allclose(standalone, in_app(x), atol=1e-5)
+    onnx = export_onnx(out_dir)       # the float (pruned) model, checked in onnxruntime
+    assert onnx.max_abs_diff < 1e-4
