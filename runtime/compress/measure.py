@@ -3,17 +3,15 @@ parameters, bytes of the saved weights, CPU latency per batch of 64 (median, one
 validation accuracy or loss; per layer: sparsity and a weight histogram (data for plots)."""
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-LATENCY_BATCH = 64
-LATENCY_REPEATS = 15
+from ..latency import BATCH, median_latency_ms   # one latency measure: Compare's and this table's
+
 HISTOGRAM_BINS = 41
 
 
@@ -55,28 +53,10 @@ def saved_bytes(module: nn.Module) -> int:
         return path.stat().st_size
 
 
-def latency_ms(module: nn.Module, batch: tuple[torch.Tensor, ...], repeats: int = LATENCY_REPEATS) -> float:
-    """Median milliseconds of one forward pass on ``batch`` on the CPU with one thread (the
-    caller's thread count is restored after)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        times = []
-        with torch.inference_mode():
-            module(*batch)        # warm-up: first-call allocations and kernel choice
-            for _ in range(repeats):
-                start = time.perf_counter()
-                module(*batch)
-                times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
-    finally:
-        torch.set_num_threads(threads)
-
-
 def latency_batch(inputs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """The first 64 samples (repeated when the split is smaller)."""
     n = inputs[0].shape[0]
-    idx = torch.arange(LATENCY_BATCH) % n
+    idx = torch.arange(BATCH) % n
     return tuple(x[idx].cpu() for x in inputs)
 
 
@@ -113,5 +93,5 @@ def table(module: nn.Module, inputs: list[torch.Tensor], target: torch.Tensor, c
     """The whole-model row of the before/after table."""
     params, nonzero = count(module)
     return {"params": params, "nonzero": nonzero, "bytes": saved_bytes(module),
-            "latency_ms": round(latency_ms(module, latency_batch(inputs)), 4),
+            "latency_ms": round(median_latency_ms(module, list(latency_batch(inputs))), 4),
             **score(module, inputs, target, classification)}
