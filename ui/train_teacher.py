@@ -11,7 +11,7 @@ from runtime.config import BY_NAME
 from runtime.distill import can_teach, output_shape
 from runtime.latency import run_latency
 from ui import runs_bulk
-from ui.session import localized
+from ui.session import lang, localized
 
 CHOSEN = "tp_teacher_choice"      # the teacher's run id, kept while the form is hidden (a run training)
 ROLES = ("teacher", "student", "other")
@@ -32,11 +32,13 @@ def teacher_section(resolved: str, result, values: dict, draw_fields) -> dict:
             return values
         options = ["", *candidates]
         shown = chosen if chosen in candidates else ""
-        if st.session_state.get("tp_teacher") != shown:        # writing an unchanged value resets the widget
-            st.session_state["tp_teacher"] = shown
-        picked = st.selectbox(localized("trainpage.teacher"), options, key="tp_teacher",
-                              format_func=lambda rid: _teacher_label(candidates.get(rid)),
-                              help=localized("trainpage.help.teacher"), on_change=_remember)
+        key = teacher_key()
+        if st.session_state.get(key) != shown:        # writing an unchanged value resets the widget
+            st.session_state[key] = shown
+        # the labels are made now: Streamlit may call format_func outside this run, where the language is unknown
+        labels = {rid: _teacher_label(candidates.get(rid)) for rid in options}
+        picked = st.selectbox(localized("trainpage.teacher"), options, key=key, format_func=labels.__getitem__,
+                              help=localized("trainpage.help.teacher"), on_change=_remember, args=(key,))
         if not picked:
             return values
         values = {**values, "teacher": str(candidates[picked].dir)}
@@ -44,8 +46,14 @@ def teacher_section(resolved: str, result, values: dict, draw_fields) -> dict:
     return values
 
 
-def _remember() -> None:
-    st.session_state[CHOSEN] = st.session_state.get("tp_teacher") or None
+def teacher_key() -> str:
+    """The select's key, one per language: Streamlit keeps a keyed select's option texts from the language
+    it was first drawn in, so after a switch its value would not be among the new texts."""
+    return f"tp_teacher_{lang()}"
+
+
+def _remember(key: str) -> None:
+    st.session_state[CHOSEN] = st.session_state.get(key) or None
 
 
 def _teacher_label(info) -> str:
