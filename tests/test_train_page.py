@@ -323,6 +323,18 @@ def compare_box(at):
     return next(box for box in at.multiselect if box.label == "Compare runs")
 
 
+def test_compare_picks_the_newest_of_two_runs_started_in_the_same_second(env):
+    """Run ids name the second and end in a random suffix: the newer of two runs of one second can have the
+    smaller id. Compare starts from the run started last (it picked the larger id: a student distilled in
+    the second its teacher ended was compared without it, at random)."""
+    older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older", run_id="20260101-000000-ffff")
+    newer = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newer", run_id="20260101-000000-0000")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(str(PAGES / "train.py")).run()
+    assert not at.exception, at.exception
+    assert compare_box(at).value == [newer.name] != [older.name]
+
+
 def test_compare_picks_the_newest_run_and_each_new_one(env):
     older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older")
     time.sleep(1.1)     # run ids are per second

@@ -105,7 +105,7 @@ def runs_section(current: runs.RunInfo | None) -> None:
     with compare_col:
         # a widget per newest run: a new run opens a new one with it picked; the page never writes the widget's
         # value (a write that a rerun overtakes would come back from the browser as the user's pick)
-        newest = max(by_id)         # run ids start with their start time
+        newest = infos[0].id        # list_runs: newest first (ids name the second; within one, the job's creation time)
         key = f"tp_compare::{newest}"
         chosen = st.multiselect(localized("trainpage.compare"), list(by_id), default=compared(list(by_id)),
                                 format_func=labels.get, key=key, help=localized("trainpage.help.compare"),
@@ -159,7 +159,7 @@ def runs_table(infos: list[runs.RunInfo], language: str, key: str) -> None:
 def compared(ids: list[str]) -> list[str]:
     """The runs to compare: the newest run until the user picks; then the user's pick (of the runs that
     still exist), and the newest run if it came after that pick (a run just started)."""
-    newest = max(ids)
+    newest = ids[0]            # ids newest first, as runs.list_runs orders them
     choice = st.session_state.get("tp_compare_choice")
     if choice is None:
         return [newest]
