@@ -22,7 +22,7 @@ from runtime.compress import CompressError
 from runtime.compress.measure import count, saved_bytes
 from runtime.compress.prune import make_permanent, mask_smallest, shrink_graph
 from runtime.compress.quantize import ao, float_layers, quantize_dynamic, quantize_static
-from runtime.compress.rnn_cells import load_plain_state_dict, plain_state_dict
+from runtime.compress.rnn_cells import load_plain_state_dict, plain_state_dict, quantize_dynamic_as_saved
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "builder" / "templates"
@@ -159,3 +159,18 @@ def test_lstm_and_gru_get_int8_weights_saved_as_plain_tensors_that_load_back_exa
     with torch.inference_mode():
         assert torch.allclose(loaded(x), q(x), atol=1e-6)
         assert torch.allclose(q(x), model(x), atol=0.05)
+
+
+def test_a_file_saved_when_lstm_stayed_float_still_loads_with_its_float_layers_named(tmp_path):
+    model = built(template("text_lstm"))
+    with ao() as q:
+        old = q.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)     # how such runs were quantized
+        torch.save(old.state_dict(), tmp_path / "model_int8.pt")
+        state = torch.load(tmp_path / "model_int8.pt", weights_only=True)
+        loaded = load_plain_state_dict(quantize_dynamic_as_saved(built(template("text_lstm"), seed=1), ["embed", "lstm"]), state)
+        as_saved_now = quantize_dynamic_as_saved(built(template("text_lstm")))    # nothing named: LSTM int8 too
+    assert type(loaded.lstm) is nn.LSTM and float_layers(loaded) == ["embed", "lstm"]
+    x = torch.randint(1, 256, (8, 16))
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), old(x), atol=1e-6)
+        assert torch.allclose(as_saved_now(x), quantize_dynamic(model)(x), atol=1e-6)

@@ -15,7 +15,7 @@ from . import measure
 from .errors import CompressError
 from .prune import check_amount, make_permanent, mask_smallest, shrink_graph
 from .quantize import ao, check_quantizable, float_layers, quantize_dynamic, quantize_static, static_template
-from .rnn_cells import load_plain_state_dict, plain_state_dict
+from .rnn_cells import load_plain_state_dict, plain_state_dict, quantize_dynamic_as_saved
 
 QUANTIZED_FILE = "model_int8.pt"
 REPORT = "compression.json"
@@ -199,11 +199,11 @@ def load_quantized(run_dir: str | Path) -> torch.nn.Module:
     from ..export.common import load_run
     from ..export.quantized import input_shapes, quantization
     run = load_run(run_dir)
-    model = run.build().cpu().eval()
-    if quantization(run)["mode"] == "dynamic":
-        model = quantize_dynamic(model)
-    else:
-        model = static_template(model, tuple(torch.zeros(1, *shape) for shape in input_shapes(run)))
-    with ao():     # loading quantized tensors repeats torch's deprecation notices
+    model, record = run.build().cpu().eval(), quantization(run)
+    with ao():     # quantizing and loading quantized tensors repeat torch's deprecation notices
+        if record["mode"] == "dynamic":
+            model = quantize_dynamic_as_saved(model, record.get("float_layers") or [])
+        else:
+            model = static_template(model, tuple(torch.zeros(1, *shape) for shape in input_shapes(run)))
         state = torch.load(Path(run_dir) / QUANTIZED_FILE, map_location="cpu", weights_only=True)
         return load_plain_state_dict(model, state).eval()

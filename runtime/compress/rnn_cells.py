@@ -29,6 +29,16 @@ def plain_state_dict(model):
     return state
 
 
+def quantize_dynamic_as_saved(model, float_layers=()):
+    """``model`` with dynamic int8 Linear/LSTM/GRU, the structure ``model_int8.pt`` loads into; the
+    layers named in ``float_layers`` stay float (runs compressed when LSTM/GRU stayed float list them)."""
+    import torch
+    import torch.ao.quantization as q
+    spec = {kind: q.default_dynamic_qconfig for kind in (torch.nn.Linear, torch.nn.LSTM, torch.nn.GRU)}
+    spec.update({name: None for name in float_layers})     # a name's qconfig wins over its type's
+    return q.quantize_dynamic(model, spec, dtype=torch.qint8)
+
+
 def load_plain_state_dict(model, state):
     """Load what ``plain_state_dict`` gave into ``model`` (the same network, quantized the same way)."""
     metadata = getattr(state, "_metadata", None)    # the modules' format versions: Linear's reads them

@@ -38,7 +38,7 @@ def int8_model(weights="model_int8.pt"):
         import torch.ao.quantization as q
         model = {cls}().eval()
         if MODE == "dynamic":
-            model = q.quantize_dynamic(model, {{torch.nn.Linear, torch.nn.LSTM, torch.nn.GRU}}, dtype=torch.qint8)
+            model = quantize_dynamic_as_saved(model, FLOAT_LAYERS)
         else:
             from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
             torch.backends.quantized.engine = "x86"
