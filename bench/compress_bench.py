@@ -1,13 +1,16 @@
 """Compression benchmark: what pruning and int8 quantization buy on the digits templates, measured by
 ``runtime.compress`` (the same table as ``python -m runtime compress --json``).
 
-    python bench/compress_bench.py [--mlp-epochs N] [--cnn-epochs N]
+    python bench/compress_bench.py [--mlp-epochs N] [--cnn-epochs N] [--text-epochs N]
 
-Trains the digits MLP and the digits CNN templates (runs in a temporary folder), then checks:
+Trains the digits MLP, the digits CNN and the text LSTM (sentiment) templates (runs in a temporary
+folder), then checks:
 1. digits MLP, dynamic int8: bytes of the saved weights <= 0.35x, validation accuracy within 1 point;
 2. digits CNN, static int8 (calibrated on 512 training samples): bytes <= 0.45x, within 1 point;
 3. digits MLP, 50% magnitude pruning + 2 epochs of fine-tuning: non-zero parameters <= 0.5x after
-   ``prune.remove``, within 1 point.
+   ``prune.remove``, within 1 point;
+4. text LSTM (Embedding, LSTM, Linear), dynamic int8 (LSTM and Linear int8, the Embedding float):
+   bytes <= 0.5x, within 1 point.
 Latency (one thread, batch of 64, median of 15) is printed as a ratio too, not a target: on a machine
 shared with other work it moves.
 """
@@ -26,14 +29,16 @@ CASES = [  # (name, template, compression steps, {key: largest after/before rati
     ("digits MLP, dynamic int8", "mlp", {"quantize": "dynamic"}, {"bytes": 0.35}),
     ("digits CNN, static int8", "digits_cnn", {"quantize": "static"}, {"bytes": 0.45}),
     ("digits MLP, 50% pruning + 2 epochs", "mlp", {"prune": 0.5, "finetune_epochs": 2}, {"nonzero": 0.5}),
+    ("sentiment text LSTM, dynamic int8", "text_lstm", {"quantize": "dynamic"}, {"bytes": 0.5}),
 ]
+DATA = {"mlp": "digits", "digits_cnn": "digits", "text_lstm": "sentiment"}
 ACCURACY_POINTS = 1.0
 
 
 def train(root: Path, template: str, epochs: int) -> Path:
     from tests.trained_runs import trained_run
     graph = json.loads((ROOT / "builder" / "templates" / f"{template}.json").read_text())
-    return trained_run(root, {"data": "digits", "epochs": epochs}, graph, run_id=template)
+    return trained_run(root, {"data": DATA[template], "epochs": epochs}, graph, run_id=template)
 
 
 def check(name: str, report: dict, limits: dict) -> bool:
@@ -61,8 +66,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mlp-epochs", type=int, default=20)
     parser.add_argument("--cnn-epochs", type=int, default=10)
+    parser.add_argument("--text-epochs", type=int, default=2)
     args = parser.parse_args()
-    epochs = {"mlp": args.mlp_epochs, "digits_cnn": args.cnn_epochs}
+    epochs = {"mlp": args.mlp_epochs, "digits_cnn": args.cnn_epochs, "text_lstm": args.text_epochs}
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

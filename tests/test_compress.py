@@ -22,6 +22,7 @@ from runtime.compress import CompressError
 from runtime.compress.measure import count, saved_bytes
 from runtime.compress.prune import make_permanent, mask_smallest, shrink_graph
 from runtime.compress.quantize import ao, float_layers, quantize_dynamic, quantize_static
+from runtime.compress.rnn_cells import load_plain_state_dict, plain_state_dict, quantize_dynamic_as_saved
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "builder" / "templates"
@@ -130,11 +131,46 @@ def test_saved_bytes_is_the_size_of_the_state_dict_file(tmp_path):
     assert saved_bytes(model) == (tmp_path / "weights.pt").stat().st_size
 
 
-def test_recurrent_layers_stay_float_and_are_listed():
-    q = quantize_dynamic(built(template("gru_sequence")))
-    assert float_layers(q) == ["rnn"]
-    buf = io.BytesIO()
+@pytest.mark.parametrize("name,rnn,kept_float", [("text_lstm", "lstm", ["embed"]), ("gru_sequence", "rnn", [])])
+def test_lstm_and_gru_get_int8_weights_saved_as_plain_tensors_that_load_back_exactly(tmp_path, name, rnn, kept_float):
+    model = built(template(name))
+    q = quantize_dynamic(model)
+    with ao():
+        from torch.ao.nn.quantized.dynamic import GRU as DynamicInt8GRU, LSTM as DynamicInt8LSTM
+    assert isinstance(getattr(q, rnn), (DynamicInt8LSTM, DynamicInt8GRU))
+    assert float_layers(q) == kept_float                      # the Embedding is all that stays float
+    floats = {k: v.detach() for k, v in getattr(model, rnn).named_parameters()}
+    for key, w in getattr(q, rnn).get_weight().items():       # int8, within half a step of the float weight
+        assert w.dtype == torch.qint8 and float((w.dequantize() - floats[key]).abs().max()) <= w.q_scale() / 2 + 1e-6
+    path = tmp_path / "model_int8.pt"
     with ao():       # saving and loading int8 tensors repeats torch's deprecation notices
-        torch.save(q.state_dict(), buf)
-        buf.seek(0)
-        torch.load(buf, weights_only=True)      # the file loads safely: no TorchScript objects in it
+        torch.save(plain_state_dict(q), path)
+        state = torch.load(path, weights_only=True)         # no TorchScript objects in the file
+    assert all(isinstance(v, (torch.Tensor, tuple, torch.dtype)) for v in state.values())
+    assert saved_bytes(q, path.name) == path.stat().st_size < 0.5 * saved_bytes(model)
+    packed = tmp_path / "packed" / path.name                # torch's own form, with the packed cells
+    packed.parent.mkdir()
+    with ao():
+        torch.save(q.state_dict(), packed)
+    assert path.stat().st_size <= packed.stat().st_size      # plain tensors cost no bytes over it
+    loaded = load_plain_state_dict(quantize_dynamic(built(template(name), seed=1)), state)   # other weights first
+    assert isinstance(getattr(loaded, rnn), type(getattr(q, rnn)))
+    x = torch.randint(1, 256, (8, 16)) if name == "text_lstm" else torch.randn(8, 20, 1)
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), q(x), atol=1e-6)
+        assert torch.allclose(q(x), model(x), atol=0.05)
+
+
+def test_a_file_saved_when_lstm_stayed_float_still_loads_with_its_float_layers_named(tmp_path):
+    model = built(template("text_lstm"))
+    with ao() as q:
+        old = q.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)     # how such runs were quantized
+        torch.save(old.state_dict(), tmp_path / "model_int8.pt")
+        state = torch.load(tmp_path / "model_int8.pt", weights_only=True)
+        loaded = load_plain_state_dict(quantize_dynamic_as_saved(built(template("text_lstm"), seed=1), ["embed", "lstm"]), state)
+        as_saved_now = quantize_dynamic_as_saved(built(template("text_lstm")))    # nothing named: LSTM int8 too
+    assert type(loaded.lstm) is nn.LSTM and float_layers(loaded) == ["embed", "lstm"]
+    x = torch.randint(1, 256, (8, 16))
+    with torch.inference_mode():
+        assert torch.allclose(loaded(x), old(x), atol=1e-6)
+        assert torch.allclose(as_saved_now(x), quantize_dynamic(model)(x), atol=1e-6)

@@ -15,7 +15,7 @@ import torch
 
 from runtime import runs
 from runtime.compress.pipeline import load_quantized
-from runtime.compress.quantize import quantize_static
+from runtime.compress.quantize import ao, quantize_dynamic
 from runtime.export import bundle_bytes, export_onnx, load_run
 from tests.trained_runs import trained_run
 
@@ -32,6 +32,7 @@ def root(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     trained_run(root, {"data": "digits", "epochs": 5}, template("mlp"), run_id="mlp")
     trained_run(root, {"data": "digits", "epochs": 4}, template("digits_cnn"), run_id="cnn")
+    trained_run(root, {"data": "sentiment", "epochs": 2}, template("text_lstm"), run_id="text")
     return root
 
 
@@ -88,15 +89,23 @@ def test_structured_static_int8_cnn_exports_and_runs_without_netcanvas(root, tmp
     code, out, _ = compress(str(root / "cnn"), "--prune", "0.5", "--structured", "--quantize", "static",
                             "--out", str(out_dir))
     assert code == 0 and out["after"]["params"] < 0.5 * out["before"]["params"]
-    run = load_run(out_dir)
     with zipfile.ZipFile(__import__("io").BytesIO(bundle_bytes(out_dir))) as zf:
         assert {"model.py", "weights.pt", "quantize.py", "model_int8.pt"} <= set(zf.namelist())
         zf.extractall(tmp_path)
     source = (tmp_path / "model.py").read_text()          # the generated code has the pruned sizes
     assert "nn.Conv2d(1, 8," in source and "nn.Conv2d(8, 16," in source and "nn.Linear(64, 32)" in source
     x = torch.randn(8, 1, 8, 8)
-    np.save(tmp_path / "x.npy", x.numpy())
-    (tmp_path / "check.py").write_text("""
+    standalone = standalone_outputs(tmp_path, x)
+    assert torch.allclose(standalone, load_quantized(out_dir)(x), atol=1e-5)
+    onnx = export_onnx(out_dir)       # the float (pruned) model, checked in onnxruntime
+    assert onnx.max_abs_diff < 1e-4
+
+
+def standalone_outputs(folder: Path, x: torch.Tensor) -> torch.Tensor:
+    """What the extracted bundle's ``quantize.int8_model()`` gives for ``x``, run where neither
+    builder nor runtime can be imported."""
+    np.save(folder / "x.npy", x.numpy())
+    (folder / "check.py").write_text("""
 import importlib.util, json, numpy as np, torch
 assert importlib.util.find_spec("builder") is None and importlib.util.find_spec("runtime") is None
 from quantize import int8_model
@@ -104,12 +113,29 @@ x = torch.from_numpy(np.load("x.npy"))
 print(json.dumps(int8_model()(x).tolist()))
 """)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    proc = subprocess.run([sys.executable, "-E", "-s", "check.py"], cwd=tmp_path, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-E", "-s", "check.py"], cwd=folder, env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    standalone = torch.tensor(json.loads(proc.stdout))
-    in_app = quantize_static(run.build(), [(x,)])
-    in_app.load_state_dict(load_quantized(out_dir))
-    assert torch.allclose(standalone, in_app(x), atol=1e-5)
-    onnx = export_onnx(out_dir)       # the float (pruned) model, checked in onnxruntime
-    assert onnx.max_abs_diff < 1e-4
+    return torch.tensor(json.loads(proc.stdout))
+
+
+def test_dynamic_int8_text_lstm_quantizes_the_lstm_and_loads_the_same_in_app_and_standalone(root, tmp_path):
+    out_dir = root / "text-int8"
+    code, out, _ = compress(str(root / "text"), "--quantize", "dynamic", "--out", str(out_dir))
+    assert code == 0 and out["float_layers"] == ["embed"]          # the LSTM is int8 now, not listed
+    weights = out_dir / "model_int8.pt"
+    assert out["after"]["bytes"] == weights.stat().st_size < 0.5 * out["before"]["bytes"]
+    assert abs(out["after"]["val_acc"] - out["before"]["val_acc"]) <= 0.02
+    with ao():
+        from torch.ao.nn.quantized.dynamic import LSTM as DynamicInt8LSTM, Linear as DynamicInt8Linear
+        torch.load(weights, weights_only=True)                      # no extra safe globals needed
+    loaded = load_quantized(out_dir)
+    assert isinstance(loaded.lstm, DynamicInt8LSTM) and isinstance(loaded.fc, DynamicInt8Linear)
+    in_app = quantize_dynamic(load_run(out_dir).build())           # what the app quantized: the run's float weights
+    x = torch.randint(1, 256, (8, 16))
+    with torch.inference_mode():
+        expected = in_app(x)
+        assert torch.allclose(loaded(x), expected, atol=1e-6)
+    with zipfile.ZipFile(__import__("io").BytesIO(bundle_bytes(out_dir))) as zf:
+        zf.extractall(tmp_path)
+    assert torch.allclose(standalone_outputs(tmp_path, x), expected, atol=1e-5)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..latency import BATCH, median_latency_ms   # one latency measure: Compare's and this table's
+from .rnn_cells import plain_state_dict
 
 HISTOGRAM_BINS = 41
 
@@ -45,11 +46,12 @@ def count(module: nn.Module) -> tuple[int, int]:
     return total, nonzero
 
 
-def saved_bytes(module: nn.Module) -> int:
-    """Size of ``torch.save(state_dict)``: what the weights file of this model weighs."""
+def saved_bytes(module: nn.Module, file_name: str = "weights.pt") -> int:
+    """Size of ``torch.save(state_dict)`` (int8 LSTM/GRU cells as plain tensors): what the weights
+    file ``file_name`` of this model weighs (the archive holds the name, so it counts too)."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "weights.pt"
-        torch.save(module.state_dict(), path)
+        path = Path(tmp) / file_name
+        torch.save(plain_state_dict(module), path)
         return path.stat().st_size
 
 
@@ -89,9 +91,10 @@ def histogram(w: torch.Tensor, edges: list | None = None) -> dict:
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
-def table(module: nn.Module, inputs: list[torch.Tensor], target: torch.Tensor, classification: bool) -> dict:
-    """The whole-model row of the before/after table."""
+def table(module: nn.Module, inputs: list[torch.Tensor], target: torch.Tensor, classification: bool,
+          file_name: str = "weights.pt") -> dict:
+    """The whole-model row of the before/after table; ``bytes`` as saved in ``file_name``."""
     params, nonzero = count(module)
-    return {"params": params, "nonzero": nonzero, "bytes": saved_bytes(module),
+    return {"params": params, "nonzero": nonzero, "bytes": saved_bytes(module, file_name),
             "latency_ms": round(median_latency_ms(module, list(latency_batch(inputs))), 4),
             **score(module, inputs, target, classification)}

@@ -14,7 +14,8 @@ from .. import checkpoint, runfiles
 from . import measure
 from .errors import CompressError
 from .prune import check_amount, make_permanent, mask_smallest, shrink_graph
-from .quantize import ao, check_quantizable, float_layers, quantize_dynamic, quantize_static
+from .quantize import ao, check_quantizable, float_layers, quantize_dynamic, quantize_static, static_template
+from .rnn_cells import load_plain_state_dict, plain_state_dict, quantize_dynamic_as_saved
 
 QUANTIZED_FILE = "model_int8.pt"
 REPORT = "compression.json"
@@ -97,7 +98,8 @@ def _compress(run, source: Path, out: Path, steps: Steps, data, original, shrunk
         mask_smallest(model, magnitude)
     make_permanent(model)
     final, kept_float = _quantized(model, steps.quantize, prepared)
-    after = measure.table(final, val.inputs, val.target, classification)
+    after = measure.table(final, val.inputs, val.target, classification,
+                          QUANTIZED_FILE if steps.quantize else "weights.pt")   # bytes: the file's own size
     report = {"source": source.name, "steps": steps.record(), "before": before, "after": after,
               "sizes": {k: list(v) for k, v in sizes.items()}, "float_layers": kept_float,
               "measured_on": "validation" if prepared.val is not None else "training",
@@ -159,12 +161,12 @@ def _write_job(out: Path, run, source: Path, graph: dict, steps: Steps) -> None:
 
 def _write_run(out: Path, run, cfg, graph, model, quantized, prepared, report: dict, summary: dict) -> None:
     """The run folder's files as a finished run has them; checkpoints hold the float (pruned) weights,
-    ``model_int8.pt`` the quantized state dict."""
+    ``model_int8.pt`` the quantized state dict (LSTM/GRU cells as plain tensors: rnn_cells.py)."""
     from builder.graph import write_document
     runfiles.write_json(out / runfiles.CONFIG, cfg.to_dict())
     runfiles.write_text(out / runfiles.GRAPH, write_document(graph))
     if quantized is not None:
-        torch.save(quantized.state_dict(), out / QUANTIZED_FILE)
+        torch.save(plain_state_dict(quantized), out / QUANTIZED_FILE)
     content = {k: run.checkpoint.get(k) for k in ("epoch", "step", "config", "preprocess", "class_names",
                                                    "input_names", "output_names", "mode")}
     content.update(state_dict=checkpoint.unwrap_state_dict(model), graph=graph,
@@ -191,7 +193,17 @@ def _quantization_record(report: dict) -> dict:
     return {"mode": mode, "file": QUANTIZED_FILE, "float_layers": report["float_layers"]}
 
 
-def load_quantized(run_dir: str | Path) -> dict:
-    """The quantized state dict of a compressed run, read with ``weights_only=True``."""
-    with ao():     # loading quantized tensors repeats torch's deprecation notices
-        return torch.load(Path(run_dir) / QUANTIZED_FILE, map_location="cpu", weights_only=True)
+def load_quantized(run_dir: str | Path) -> torch.nn.Module:
+    """The int8 model of a compressed run: its network quantized the way its checkpoint's record says
+    (dynamic or static structure), with ``model_int8.pt`` read with ``weights_only=True``."""
+    from ..export.common import load_run
+    from ..export.quantized import input_shapes, quantization
+    run = load_run(run_dir)
+    model, record = run.build().cpu().eval(), quantization(run)
+    with ao():     # quantizing and loading quantized tensors repeat torch's deprecation notices
+        if record["mode"] == "dynamic":
+            model = quantize_dynamic_as_saved(model, record.get("float_layers") or [])
+        else:
+            model = static_template(model, tuple(torch.zeros(1, *shape) for shape in input_shapes(run)))
+        state = torch.load(Path(run_dir) / QUANTIZED_FILE, map_location="cpu", weights_only=True)
+        return load_plain_state_dict(model, state).eval()

@@ -12,9 +12,8 @@ from torch import nn
 
 from .errors import CompressError
 
-# LSTM/GRU could be dynamic int8 too, but their packed weights are TorchScript objects that
-# torch.load(weights_only=True) refuses: they stay float (and are listed as such).
-DYNAMIC_TYPES = (nn.Linear,)
+# LSTM/GRU int8 weights are saved as plain tensors (rnn_cells.py): weights_only=True reads them.
+DYNAMIC_TYPES = (nn.Linear, nn.LSTM, nn.GRU)
 CONV_TYPES = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 ENGINE = "x86"
 CALIBRATION_BATCHES = 8
@@ -34,7 +33,7 @@ def ao():
 
 
 def check_quantizable(module: nn.Module, mode: str | None) -> None:
-    """Refuse a quantization the model has no layer for: dynamic needs a Linear, static a Conv."""
+    """Refuse a quantization the model has no layer for: dynamic needs a Linear/LSTM/GRU, static a Conv."""
     if mode == "dynamic" and not any(isinstance(m, DYNAMIC_TYPES) for m in module.modules()):
         raise CompressError("compress.no_dynamic_layers")
     if mode == "static" and not any(isinstance(m, CONV_TYPES) for m in module.modules()):
@@ -42,7 +41,7 @@ def check_quantizable(module: nn.Module, mode: str | None) -> None:
 
 
 def quantize_dynamic(module: nn.Module) -> nn.Module:
-    """Linear layers with int8 weights (activations quantized on the fly)."""
+    """Linear, LSTM and GRU layers with int8 weights (activations quantized on the fly)."""
     check_quantizable(module, "dynamic")
     with ao() as q:
         return q.quantize_dynamic(module.cpu().eval(), set(DYNAMIC_TYPES), dtype=torch.qint8)

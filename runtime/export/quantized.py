@@ -4,8 +4,10 @@ and the weights file. ONNX cannot hold torch.ao's quantized modules: the bundle'
 is the float model before quantization (pruned sizes and zeros included)."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
+from ..compress import rnn_cells
 from .common import Run, generated
 
 QUANTIZED_FILE = "model_int8.pt"
@@ -17,6 +19,7 @@ with the weights of model_int8.pt. Needs only torch.
     model = int8_model()
 """
 import warnings
+from collections import OrderedDict
 
 import torch
 
@@ -26,6 +29,7 @@ MODE = {mode!r}
 INPUT_SHAPES = {shapes!r}   # one sample of each input, without the batch dimension
 FLOAT_LAYERS = {float_layers!r}   # layers that stay float
 
+{cells}
 
 def int8_model(weights="model_int8.pt"):
     with warnings.catch_warnings():
@@ -34,7 +38,7 @@ def int8_model(weights="model_int8.pt"):
         import torch.ao.quantization as q
         model = {cls}().eval()
         if MODE == "dynamic":
-            model = q.quantize_dynamic(model, {{torch.nn.Linear}}, dtype=torch.qint8)
+            model = quantize_dynamic_as_saved(model, FLOAT_LAYERS)
         else:
             from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
             torch.backends.quantized.engine = "x86"
@@ -42,7 +46,7 @@ def int8_model(weights="model_int8.pt"):
             model = prepare_fx(model, q.get_default_qconfig_mapping("x86"), example)
             model(*example)   # the structure only: scales and zero points come from the weights file
             model = convert_fx(model)
-        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        load_plain_state_dict(model, torch.load(weights, map_location="cpu", weights_only=True))
     return model.eval()
 
 
@@ -59,13 +63,23 @@ def quantization(run: Run) -> dict | None:
     return record if isinstance(record, dict) else None
 
 
-def quantize_script(run: Run) -> str:
+def input_shapes(run: Run) -> list[list[int]]:
+    """One sample of each model input, without the batch dimension, in the forward's order."""
     from builder.shapes import check
-    record = quantization(run)
     result = check(run.graph)
-    shapes = [list(result.shapes[nid]) for nid in result.input_nodes()]
-    return SCRIPT.format(cls=generated(run.graph).class_name, mode=record["mode"], shapes=shapes,
-                         float_layers=list(record.get("float_layers") or []))
+    return [list(result.shapes[nid]) for nid in result.input_nodes()]
+
+
+def cells_source() -> str:
+    """rnn_cells.py's code without its docstring and imports (the script has those)."""
+    source = inspect.getsource(rnn_cells)
+    return source[source.index("CELLS = "):].rstrip() + "\n"
+
+
+def quantize_script(run: Run) -> str:
+    record = quantization(run)
+    return SCRIPT.format(cls=generated(run.graph).class_name, mode=record["mode"], shapes=input_shapes(run),
+                         float_layers=list(record.get("float_layers") or []), cells=cells_source())
 
 
 def quantized_files(run: Run) -> dict[str, bytes]:
