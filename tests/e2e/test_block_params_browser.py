@@ -138,6 +138,8 @@ def test_edit_a_blocks_param_declarations(streamlit_app, tmp_path, new_page, app
     # change k's default; a value of the wrong kind is a message
     fill_param(page, app_idle, "blk_param_k", Default="5")
     wait_until(lambda: declared(tmp_path)["k"]["default"] == 5)
+    expect(panel).to_contain_text("k · int · 5 [1, 7]")     # the form redrawn with it before typing again
+    app_idle(page)
     fill_param(page, app_idle, "blk_param_k", Default="five")
     expect(page.get_by_text("param k: default must be an integer; received five")).to_be_visible()
     assert declared(tmp_path)["k"]["default"] == 5
