@@ -28,7 +28,7 @@ from .literal import md_literal
 from .session import lang, localized
 
 EDITING = "block_editing"       # session state: {tab key: the block being edited}
-MESSAGE = "block_message"       # session state: {tab key: a refused edit's message}, shown once
+MESSAGE = "block_message"       # session state: {tab key: (a refused edit's message, the tab's rev then)}
 BLOCK_COLOR = "#0f766e"
 
 
@@ -325,11 +325,14 @@ def param_refs(node: dict, language: str) -> None:
 
 # -- the side panel -----------------------------------------------------------------------------------
 def show_message(ws) -> None:
-    """The message of an edit that was refused in the last run, once."""
+    """The message of a refused edit, until the graph changes: the reruns that follow a click (the canvas,
+    the fragment) must not take it away before it is read."""
     messages = st.session_state.get(MESSAGE) or {}
-    text = messages.pop(ws.tab.key, None)
-    if text:
+    text, rev = messages.get(ws.tab.key, (None, None))
+    if text and rev == ws.tab.rev:
         st.error(md_literal(text), icon=":material/error:")
+    elif text:
+        messages.pop(ws.tab.key, None)
 
 
 def _apply(ws, make: Callable[[], dict]) -> None:
@@ -342,7 +345,7 @@ def _apply(ws, make: Callable[[], dict]) -> None:
 
 
 def _refused(ws, exc: BlockEditError) -> None:
-    st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: exc.message(lang())}
+    st.session_state[MESSAGE] = {**(st.session_state.get(MESSAGE) or {}), ws.tab.key: (exc.message(lang()), ws.tab.rev)}
 
 
 def unused_panel(ws, view: CanvasView) -> None:
@@ -426,7 +429,8 @@ def _param_form(ws, block: str, pname: str | None, decl: dict) -> None:
         elif deleted:
             _edit(ws, block_edit.delete_param(ws.tab.doc, block, pname))
     except BlockEditError as exc:
-        st.error(md_literal(exc.message(lang())), icon=":material/error:")
+        _refused(ws, exc)
+        st.rerun()
 
 
 def _declared_as(doc: dict, block: str, pname: str | None, typed: dict, help_text) -> dict:
@@ -473,8 +477,8 @@ def _group_form(ws, ids: list[str], outer: str | None) -> None:
     try:
         doc, new = _grouped(tab.doc, ids, typed, outer)
     except BlockEditError as exc:
-        st.error(md_literal(exc.message(lang())), icon=":material/error:")
-        return
+        _refused(ws, exc)
+        st.rerun()
     ws.edit(doc, replace_canvas=True)
     if new:
         from .build_errors import show_node
@@ -522,8 +526,8 @@ def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) ->
         try:
             doc = block_edit.rename_block(tab.doc, name, typed)
         except BlockEditError as exc:
-            st.error(md_literal(exc.message(language)), icon=":material/error:")
-            return
+            _refused(ws, exc)
+            st.rerun()
         ws.edit(doc, replace_canvas=True)
         st.rerun()
 
