@@ -136,6 +136,28 @@ def test_the_grid_sampler_needs_steps(tmp_path):
     assert info.value.code == "tune.grid_needs_steps" and "lr" in info.value.message("en")
 
 
+def test_new_studies_start_from_one_blank_file_and_work(tmp_path, monkeypatch):
+    """Each new study's SQLite file is a copy of a blank one made once per Optuna version (a half-made one
+    left by a killed process is not used): the copies hold working, separate studies."""
+    monkeypatch.setenv("NETCANVAS_DATA", str(tmp_path / "cache"))
+    blank = tmp_path / "cache" / "optuna" / f"blank-{optuna.__version__}.db"
+    blank.parent.mkdir(parents=True)
+    (blank.parent / f"{blank.name}.999.part").write_bytes(b"half")
+    first = studies.create(mlp(), QUICK, LR_AND_UNITS[:1], n_trials=1, sampler="random", root=tmp_path / "a")
+    made = blank.stat().st_mtime_ns
+    second = studies.create(mlp(), QUICK, LR_AND_UNITS[:1], n_trials=1, sampler="random", root=tmp_path / "b")
+    assert blank.stat().st_mtime_ns == made
+    for folder in (first, second):
+        _, study = studies.load(folder)
+        study.enqueue_trial({"lr": 0.01})
+        assert [s.study_name for s in optuna.get_all_study_summaries(studies.open_storage(read_url(folder)))] \
+            == [folder.name]
+
+
+def read_url(folder: Path) -> str:
+    return studies.read_spec(folder)["storage"]
+
+
 def test_the_default_metric_is_what_checkpointing_watches():
     assert studies.default_metric(QUICK) == "val_loss"
     assert studies.default_metric({"val_split": 0.0}) == "train_loss"

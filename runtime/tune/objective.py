@@ -23,13 +23,15 @@ class Pruning(Callback):
 
     def __init__(self, trial: optuna.Trial, metric: str):
         self.trial, self.metric = trial, metric
+        # no pruner: the question costs a read of the trial from storage each epoch, and the answer is no
+        self.may_prune = not isinstance(trial.study.pruner, optuna.pruners.NopPruner)
 
     def on_epoch_end(self, trainer, record):
         value = record.get(self.metric)
         if not record["epoch"] or value is None or not math.isfinite(value):
             return
         self.trial.report(value, record["epoch"])
-        if self.trial.should_prune():
+        if self.may_prune and self.trial.should_prune():
             trainer.should_stop = True
             trainer.stop_reason = PRUNED
 
