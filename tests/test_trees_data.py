@@ -105,3 +105,16 @@ def test_the_tree_view_draws_every_node_once_root_on_top_with_file_tokens_as_tex
     ys = list(nodes.y)
     assert ys[0] == max(ys) and ys[1] == ys[2] > ys[3] == ys[4]          # one row per depth, the root on top
     assert nodes.x[3] < nodes.x[4]                                       # children keep their order
+
+
+def test_uploads_read_trees_from_a_flat_npz_and_from_json(tmp_path):
+    from runtime.data.uploads import load_upload
+    ds = builtin.load("expr_trees", n_samples=30, max_depth=2)
+    trees.write_npz(tmp_path / "mine.npz", ds)
+    back = load_upload(tmp_path / "mine.npz")
+    assert back.kind == "trees" and back.name == "mine" and torch.equal(back.target, ds.target)
+    doc = {"format": "netcanvas.trees", "vocab": ["a", "b"],
+           "samples": [{"tree": {"token": "a", "children": [{"token": "b"}]}, "label": "yes"}]}
+    (tmp_path / "small.json").write_text(json.dumps(doc))
+    small = load_upload(tmp_path / "small.json")
+    assert small.class_names == ["yes"] and small.inputs["x"].tolist() == [[[1, 0, 0], [2, 0, 1]]]

@@ -109,10 +109,18 @@ def dataset(name: str, tokens, parents, offsets, labels, vocab: list[str], class
 def read_npz(name: str, source) -> DataSet:
     """An NPZ of flat arrays: tokens, parents, offsets, y, optional vocab and classes (no pickles)."""
     with np.load(source, allow_pickle=False) as z:
-        missing = [k for k in ("tokens", "parents", "offsets", "y") if k not in z.files]
-        if missing:
-            raise DataError("trees.npz_keys", missing=missing, found=sorted(z.files))
-        arrays = {k: z[k] for k in z.files}
+        return from_arrays(name, {k: z[k] for k in z.files})
+
+
+def is_flat(arrays: dict) -> bool:
+    """Whether an NPZ's arrays are trees in the flat form (an upload is read by ``from_arrays``)."""
+    return {"tokens", "parents", "offsets"} <= set(arrays)
+
+
+def from_arrays(name: str, arrays: dict) -> DataSet:
+    missing = [k for k in ("tokens", "parents", "offsets", "y") if k not in arrays]
+    if missing:
+        raise DataError("trees.npz_keys", missing=missing, found=sorted(arrays)[:20])
     tokens = arrays["tokens"]
     vocab = [str(v) for v in arrays["vocab"]] if "vocab" in arrays else \
         [PAD, *(str(i) for i in range(1, int(tokens.max(initial=0)) + 1))]
