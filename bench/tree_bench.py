@@ -1,7 +1,7 @@
 """Acceptance bench for issue 21: the tree_lstm template on expr_trees (depth <= 4), trained on
 the CPU by NetCanvas's own CLI, must reach >= 95% validation accuracy within 2 minutes.
 
-    python bench/tree_bench.py [--epochs 30] [--budget 120] [--threads 1]
+    python bench/tree_bench.py [--epochs 12] [--budget 120] [--threads 1]
 
 It runs ``python -m runtime train builder/templates/tree_lstm.json --data expr_trees`` (8,000
 expressions, 20% validation) with Adam, lr 3e-3, batch 128, reads the run's metrics.jsonl and
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--budget", type=float, default=120.0, help="seconds of training allowed")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (small matrices: 1 is fastest)")
     args = ap.parse_args()
