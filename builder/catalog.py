@@ -48,6 +48,8 @@ class LayerSpec:
     key_params: tuple[str, ...] = ()            # shown on the canvas node
     check: Callable[[dict], None] | None = None  # cross-param rules that need no input shape
     starter: dict = field(default_factory=dict)  # params of a node freshly dropped on the canvas
+    support: Callable[[], str] | None = None     # source of the module class a custom layer needs in the file
+    example_input: str | None = None            # example_inputs' expression for the Input feeding it ({slots}, params)
 
     def __post_init__(self):
         assert self.category in CATEGORIES, self.category

@@ -171,6 +171,7 @@ def generate(doc: dict | Graph, result: CheckResult | None = None, taken: frozen
         "from torch import nn",
         "",
         "",
+        *_support_lines(result),
         *block_lines,
         f"class {cls}(nn.Module):",
     ]
@@ -215,7 +216,10 @@ def generate(doc: dict | Graph, result: CheckResult | None = None, taken: frozen
               "    return ("]
     for n in inputs:
         shape = ", ".join(str(d) for d in result.shapes[n])
-        if result.dtypes[n] == "int64":
+        special = _example_input(result, n)
+        if special:
+            lines.append(f"        {special},")
+        elif result.dtypes[n] == "int64":
             lines.append(f"        torch.randint(0, {_token_limit(result, n)}, (batch_size, {shape})),")
         else:
             lines.append(f"        torch.randn(batch_size, {shape}),")
@@ -652,6 +656,30 @@ def _decoder_is_one_stretch(body: list[str], nodes: list[str]) -> bool:
     """forward may call decode only when the decoder's lines run together: then every layer,
     and every random draw, comes in the same order as written out."""
     return bool(nodes) and body.index(nodes[-1]) - body.index(nodes[0]) == len(nodes) - 1
+
+
+def _layer_types(result: CheckResult) -> set[str]:
+    """Every layer type the model uses, inside block instances too."""
+    types_ = {n.type for n in result.graph.nodes}
+    for inside in result.instances.values():
+        types_ |= _layer_types(inside)
+    return types_
+
+
+def _support_lines(result: CheckResult) -> list[str]:
+    """The module classes custom layers (the tree layers) bring into the file, each source once."""
+    sources = dict.fromkeys(spec.support() for spec in map(catalog.get, sorted(_layer_types(result)))
+                            if spec is not None and spec.support is not None)
+    return [line for source in sources for line in (source.rstrip("\n").split("\n") + ["", ""])]
+
+
+def _example_input(result: CheckResult, input_id: str) -> str | None:
+    """A layer's own example for the Input that feeds it directly (the tree layers' random trees)."""
+    for nxt in result.graph.nx().successors(input_id):
+        spec = catalog.get(result.graph.node(nxt).type)
+        if spec is not None and spec.example_input:
+            return spec.example_input.format(slots=result.shapes[input_id][0], **result.params[nxt])
+    return None
 
 
 def _token_limit(result: CheckResult, input_id: str) -> int:

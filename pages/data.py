@@ -25,7 +25,7 @@ ensure_app_shell()
 ws = workspace()
 language = lang()
 choice = ws.data_choice()
-KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "ratings")
+KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "trees", "ratings")
 INFOS = {i.name: i for i in builtin.list_builtin()}
 NAMES = sorted(INFOS, key=lambda n: (KIND_ORDER.index(INFOS[n].kind) if INFOS[n].kind in KIND_ORDER else 99,
                                      builtin.names().index(n)))

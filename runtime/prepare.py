@@ -156,12 +156,13 @@ def graph_inputs(result: CheckResult) -> list[dict]:
     """What data must feed a checked graph: one ``{"name", "shape", "dtype", "max_token"}`` per
     Input, in the model's argument order (``max_token``: the largest token id an int64 Input
     takes, else None). ``runtime.data.binding`` binds a data set's arrays to these."""
-    from builder.codegen import _token_limit   # the same limit the generated smoke test uses
+    from builder.codegen import _example_input, _token_limit   # the same limit the generated smoke test uses
     out = []
     for node_id in result.input_nodes():
         dtype = result.dtypes[node_id]
+        ids = dtype == "int64" and _example_input(result, node_id) is None   # a tree's rows are not all token ids
         out.append({"name": result.io_name(node_id), "shape": tuple(result.shapes[node_id]), "dtype": dtype,
-                    "max_token": _token_limit(result, node_id) if dtype == "int64" else None})
+                    "max_token": _token_limit(result, node_id) if ids else None})
     return out
 
 

@@ -150,10 +150,11 @@ MULTI = {
     "Reparameterize": st.tuples(st.lists(st.sampled_from([(4,), (4,), (2,)]), min_size=2, max_size=2), st.just({})),
 }
 STRUCTURAL_ONLY = {"Input", "Output"}   # covered by every graph here
+OWN_TESTS = {"TreeRNN", "TreeLSTM"}      # not torch.nn layers: tests/test_trees_layers.py
 
 
 def test_every_catalog_layer_has_a_property_test():
-    covered = set(CASES) | set(MULTI) | STRUCTURAL_ONLY
+    covered = set(CASES) | set(MULTI) | STRUCTURAL_ONLY | OWN_TESTS
     assert covered == {s.type for s in catalog.all_specs()}
 
 

@@ -17,6 +17,7 @@ from . import figures
 from .data_upload import csv_head, signature
 from .data_view import DataView, builtin_view, dna_letters, fmt_num, mosaic_titles, table_frame, text_rows, upload_view
 from .literal import md_literal
+from .tree_view import render_trees
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -99,6 +100,8 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
                                     "ids": st.column_config.TextColumn(translate("datapage.col_ids", lang), width="medium")})
         st.caption(translate("datapage.tokens_note", lang, vocab=len(view.vocab or []),
                      seq_len=view.sample_shape[0] if view.sample_shape else "?", n=f"{view.n:,}"))
+    elif kind == "trees":
+        render_trees(view, lang, plot)
     elif kind == "dna":
         alphabet = view.extra.get("alphabet") or "ACGT"
         motif = (view.extra.get("options") or {}).get("motif")

@@ -18,7 +18,7 @@ from runtime.data import uploads
 from runtime.data.stream import MAX_STREAM_IMAGES  # noqa: F401 - the Data page names the limit
 from runtime.data.errors import DataError
 
-EXTENSIONS = (".csv", ".tsv", ".txt", ".npz", ".zip")
+EXTENSIONS = (".csv", ".tsv", ".txt", ".npz", ".zip", ".json")
 TASKS = ("auto", "classification", "regression")
 IMAGE_SIZES = (8, 16, 28, 32, 48, 64, 96, 128, 224, 256)
 COLORS = ("grey", "rgb")
@@ -47,6 +47,8 @@ def kind_of(name: str | Path) -> str:
         return "npz"
     if ext == ".zip":
         return "zip"
+    if ext == ".json":
+        return "json"
     raise DataError("data.unknown_format", ext=ext or "?")
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import drawn_shapes, sequences, sklearn_sets, standard, synthetic, text
+from . import drawn_shapes, sequences, sklearn_sets, standard, synthetic, text, trees
 from .dataset import DataSet
 from builder.params import bilingual
 
@@ -268,6 +268,13 @@ REGISTRY: dict[str, _Entry] = {
         "生成的灰度图：随机位置、大小的圆、正方形、三角形、十字和圆环。"),
         {"n_samples": 3000, "size": 28, "noise": 0.0}, lambda o: {"x": (1, o["size"], o["size"])},
         lambda o: _shapes("shapes", o), lambda o: list(drawn_shapes.CLASSES)),
+    "expr_trees": _Entry("trees", "classification", _d(
+        "Arithmetic expression trees (digits 1-9 with +, −, ×, depth up to `max_depth`); label: is the value "
+        "negative or positive? The order of the operands matters, so a tree network is needed. Balanced classes.",
+        "算术表达式树（数字 1-9 与 +、−、×，深度不超过 `max_depth`）；标签：值为负还是正？"
+        "操作数的顺序很重要，因此需要树形网络。两类样本数相同。"),
+        {"n_samples": 8000, "max_depth": 4}, lambda o: {"x": (trees.slots_for_depth(o["max_depth"]), 3)},
+        lambda o: trees.expr_dataset("expr_trees", o), lambda o: list(trees.SIGN_CLASSES), {"x": "int64"}),
     "mnist": _standard_entry("mnist", "MNIST: 70,000 handwritten digits, 28×28 grey, 10 classes.",
                              "MNIST：70000 张手写数字，28×28 灰度图，共 10 类。"),
     "fashion_mnist": _standard_entry(
@@ -316,6 +323,8 @@ DATA_OPTIONS: tuple[Setting, ...] = (
              "them all in memory (the files are unpacked once). For machines short of memory.",
              "训练时由工作进程从缓存文件夹逐批读取图像，而不是全部放进内存（文件只解包一次）。适合内存不足的电脑。"),
             None, None, None, "bool"),
+    _option("max_depth", ("Tree depth", "树的深度"), ("Deepest level of a tree (the root is level 0).",
+                                                    "树的最深层级（根为第 0 层）。"), 1, 6, 1),
     _option("seed", ("Seed", "随机种子"), ("Same seed, same data: change it for a fresh draw.",
                                          "种子相同，数据就相同；换一个种子可重新生成。"), 0, 2**31 - 1, 1, default=0),
 )

@@ -15,7 +15,7 @@ import torch
 from . import portable
 from .errors import DataError
 
-KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points")
+KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points", "trees")
 TASKS = ("classification", "regression", "unsupervised")
 # Kinds whose samples are channels-first (C, ...): statistics per channel (dim 1).
 CHANNELS_FIRST = ("image", "dna")

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import tables
+from . import tables, trees
 from .classes import SOURCE_CSV, SOURCE_NPZ, SOURCE_ZIP, check_classes
 from .dataset import KINDS, TASKS, DataSet
 from .errors import DataError
@@ -361,6 +361,8 @@ def load_npz(src, name: str | None = None) -> DataSet:
     if data[:6] == b"\x93NUMPY":
         raise DataError("data.npz_bad", detail="a single .npy array, not an .npz archive")
     arrays = _read_npz(data)
+    if trees.is_flat(arrays):   # trees in the flat form with offsets (docs/design.md)
+        return trees.from_arrays(str(name or _stem(fname, "upload"))[:60], arrays)
     meta = _meta(arrays)
     x_keys = ["x"] if "x" in arrays else sorted(k for k in arrays if k.startswith("x_"))
     saved_names = _str_list(meta, "input_names")
@@ -645,11 +647,18 @@ def check_option_names(loader, options: dict) -> None:
                             expected=[f"{n}=…" for n in names])
 
 
+def load_trees_json(src, name: str | None = None) -> DataSet:
+    """Trees as JSON (``{"format": "netcanvas.trees", ...}``, docs/design.md)."""
+    data, fname = read_source(src)
+    return trees.read_json(str(name or _stem(fname, "upload"))[:60], data)
+
+
 def load_upload(src, filename: str | None = None, **options) -> DataSet:
     """Pick the loader by file extension: .csv/.tsv/.txt, .npz, .zip."""
     fname = filename or (str(src) if isinstance(src, (str, os.PathLike)) else getattr(src, "name", None))
     ext = Path(str(fname or "")).suffix.lower()
-    loaders = {".csv": load_csv, ".tsv": load_csv, ".txt": load_csv, ".npz": load_npz, ".zip": load_image_zip}
+    loaders = {".csv": load_csv, ".tsv": load_csv, ".txt": load_csv, ".npz": load_npz, ".zip": load_image_zip,
+               ".json": load_trees_json}
     if ext not in loaders:
         raise DataError("data.unknown_format", ext=ext or "?")
     check_option_names(loaders[ext], options)
