@@ -62,7 +62,7 @@ def import_source(source: str, shapes_json: str | None = None, *, weights: str |
         imported.state_dict = renamed_weights(read_state_dict(weights), imported)
     if output:
         Path(output).write_text(write_document(imported.graph), encoding="utf-8")
-        if imported.state_dict is not None and weights:
+        if imported.state_dict is not None:
             imported.weights_path = save_weights(imported, str(Path(output).with_suffix(".weights.pt")))
     return imported
 

@@ -267,3 +267,35 @@ def test_weights_that_do_not_fit_are_named(tmp_path):
     with pytest.raises(CodedError) as info:
         renamed_weights(state, imported)
     assert info.value.code == "import.weights_missing" and "fc.weight" in info.value.message("en")
+
+
+def _onnx_file(tmp_path, model, example) -> str:
+    path = str(tmp_path / "model.onnx")
+    torch.onnx.export(model, (example,), path, dynamo=False, input_names=["x"])   # the quick exporter
+    return path
+
+
+@pytest.mark.slow
+def test_onnx_imports_with_its_weights_and_names_unknown_operators(tmp_path):
+    import warnings
+    from builder.onnx_import import import_onnx
+    model = compile_graph(templates.load("lenet5")).build().eval()
+    x = torch.randn(2, 1, 28, 28)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imported = import_onnx(_onnx_file(tmp_path, model, x))
+    assert imported.params == sum(p.numel() for p in model.parameters())
+    assert [n["type"] for n in imported.graph["nodes"]][1:4] == ["Conv2d", "Tanh", "AvgPool2d"]
+    twin = compile_graph(imported.graph).build().eval()
+    twin.load_state_dict(imported.state_dict)
+    with torch.no_grad():
+        torch.testing.assert_close(twin(x), model(x))
+
+    class Exp(torch.nn.Module):
+        def forward(self, x):
+            return torch.exp(x).sum(dim=1)
+    with warnings.catch_warnings(), pytest.raises(CodedError) as info:
+        warnings.simplefilter("ignore")
+        import_onnx(_onnx_file(tmp_path, Exp(), torch.randn(2, 3)))
+    assert info.value.code == "import.onnx_unsupported"
+    assert "Exp (" in info.value.message("en") and "ReduceSum (" in info.value.message("en")
