@@ -9,8 +9,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
 from .codegen import compile_graph
 from .graph import write_document
 from .pyimport import ImportRefused, import_python
