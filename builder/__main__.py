@@ -1,4 +1,5 @@
-"""Command line: ``python -m builder check G.json [--json]`` and ``python -m builder export G.json -o model.py``.
+"""Command line: ``python -m builder check G.json [--json]``, ``python -m builder export G.json -o model.py`` and
+``python -m builder import FILE.py:ClassName [--args JSON] [--weights W] -o graph.json`` (or ``FILE.onnx``).
 
 Exit codes: 0 valid, 1 the graph has errors, 2 the file is not a graph we can read
 (not JSON, another format, an unknown version, too large or too deeply nested).
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .codegen import generate
-from .errors import CheckError, FormatError, fmt_shape
+from .errors import CheckError, CodedError, FormatError, fmt_shape
 from .graph import INSTANCE, read_file
 from .i18n import LANGS, translate
 from .shapes import check
@@ -67,6 +68,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .importing import import_source   # torch only for this command
+    try:
+        imported = import_source(args.source, args.args, weights=args.weights, output=args.output)
+    except CodedError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
+        return 1
+    print(translate("import.cli_done", args.lang, path=args.output, nodes=imported.nodes,
+                    params=f"{imported.params:,}"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m builder", description="Check and export NetCanvas graphs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", help="output .py file (default: standard output)")
     p.add_argument("--lang", choices=LANGS, default="en")
     p.set_defaults(run=cmd_export)
+    p = sub.add_parser("import", help="a PyTorch nn.Module (FILE.py:ClassName; runs the file's code) or an ONNX "
+                                      "file as a graph")
+    p.add_argument("source", help="FILE.py:ClassName or FILE.onnx")
+    p.add_argument("--args", help='input shapes without the batch dimension, as JSON: {"x": [1, 28, 28]}')
+    p.add_argument("--weights", help="a state dict (.safetensors, or .pt read with weights_only=True) to bring along")
+    p.add_argument("-o", "--output", required=True, help="graph JSON file to write")
+    p.add_argument("--lang", choices=LANGS, default="en")
+    p.set_defaults(run=cmd_import)
     args = parser.parse_args(argv)
     return args.run(args)
 

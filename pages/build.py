@@ -8,7 +8,7 @@ from builder import templates
 from builder.errors import FormatError
 from builder.graph import read_document
 from builder.i18n import pick
-from ui import build_blocks, build_errors, build_fragment, build_rename, build_view, property_panel, workspace_view
+from ui import build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, property_panel, workspace_view
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -91,12 +91,18 @@ with bar[4].popover(localized("build.file"), icon=":material/folder_open:", widt
             st.session_state["upload_error"] = exc.message(language)
     if st.session_state.get("upload_error"):
         st.error(localized("build.upload_failed", error=md_literal(st.session_state["upload_error"])))
+    if st.button(localized("import.ui_open"), icon=":material/upload_file:", width="stretch", key="btn_import"):
+        st.session_state[build_import.OPEN] = True
     st.markdown(f"**{localized('build.saved')}**")
     for item in ws.saved_graphs()[:20]:
         if st.button(md_literal(item["key"]), key=f"saved_{item['key']}", disabled=item["open"],
                      icon=":material/description:"):
             ws.open_saved(item["key"])
             st.rerun()
+
+if st.session_state.get(build_import.OPEN):
+    build_import.import_dialog(ws)
+build_import.weights_note()
 
 with bar[5]:
     if st.button("", icon=":material/add:", help=localized("build.new"), width="stretch", key="btn_new"):
