@@ -91,7 +91,7 @@ def fit_length(x: torch.Tensor, n: int) -> torch.Tensor:
     return torch.nn.functional.pad(x, (0, n - x.shape[-1]))
 
 
-def decode_wav(data: bytes, rate: int = SAMPLE_RATE, seconds: float = CLIP_SECONDS) -> torch.Tensor | None:
+def decode_wav(data: bytes, rate: int, seconds: float) -> torch.Tensor | None:
     """A WAV file's bytes -> one mono clip of ``rate * seconds`` samples at ``rate`` Hz; None when
     it is not a PCM WAV file."""
     try:
