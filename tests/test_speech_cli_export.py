@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from runtime.__main__ import main as runtime_cli
@@ -31,6 +32,7 @@ GRAPH = {"format": "netcanvas.graph", "version": 1, "name": "tones",
                    {"source": "flat", "target": "fc"}, {"source": "fc", "target": "y"}]}
 
 
+@pytest.mark.slow       # trains twice (the CLI, then the exported script)
 def test_a_wav_folder_trains_from_the_cli_and_the_exported_script_reads_it_the_same(tmp_path):
     folder = _tones(tmp_path / "tones")
     graph = tmp_path / "g.json"
