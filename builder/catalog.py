@@ -18,7 +18,7 @@ Shape = tuple[int, ...]
 
 # Category keys in palette order; their labels live in the translation table ("category.<key>").
 CATEGORIES = ("io", "core", "conv", "pool", "norm", "regular", "activation",
-              "recurrent", "attention", "merge", "reshape", "generative")
+              "recurrent", "attention", "merge", "reshape", "generative", "audio")
 
 
 def _no_params(ins, p) -> int:
@@ -48,7 +48,7 @@ class LayerSpec:
     key_params: tuple[str, ...] = ()            # shown on the canvas node
     check: Callable[[dict], None] | None = None  # cross-param rules that need no input shape
     starter: dict = field(default_factory=dict)  # params of a node freshly dropped on the canvas
-    support: Callable[[], str] | None = None     # source of the module class a custom layer needs in the file
+    helper: tuple[str, ...] = ()                # classes the generated file defines for ``module`` (not torch.nn)
     example_input: str | None = None            # example_inputs' expression for the Input feeding it ({slots}, params)
 
     def __post_init__(self):

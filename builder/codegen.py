@@ -36,7 +36,8 @@ register_state_dict_pre_hook requires_grad_ set_extra_state set_submodule share_
 to_empty train training type xpu zero_grad
 """.split())
 GENERATED_NAMES = frozenset({"torch", "nn", "self", "example_inputs", "input_names", "output_names",
-                             "input_shapes", "output_shapes", "latent_shape", "decode"})
+                             "input_shapes", "output_shapes", "latent_shape", "decode",
+                             "Spectrogram", "MelSpectrogram"})   # classes a catalog entry's ``helper`` defines
 RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) \
     | NN_MODULE_ATTRS | GENERATED_NAMES
 
@@ -171,7 +172,7 @@ def generate(doc: dict | Graph, result: CheckResult | None = None, taken: frozen
         "from torch import nn",
         "",
         "",
-        *_support_lines(result),
+        *_helper_lines(result),
         *block_lines,
         f"class {cls}(nn.Module):",
     ]
@@ -231,6 +232,21 @@ def generate(doc: dict | Graph, result: CheckResult | None = None, taken: frozen
         block_classes.setdefault(block_class.block.name, []).append(block_class.name)
     return Generated(source=source, class_name=cls, result=result, names=names, values=values,
                      module_paths=_module_paths(result, names, class_of), block_classes=block_classes)
+
+
+def _helper_lines(result: CheckResult) -> list[str]:
+    """The classes the layers used (block insides too) need defined in the file, each once, in order."""
+    sources: dict[str, None] = {}
+
+    def gather(outer: CheckResult) -> None:
+        for node in outer.graph.nodes:
+            if node.id in outer.instances:
+                gather(outer.instances[node.id])
+            elif (spec := catalog.get(node.type)) is not None:
+                sources.update(dict.fromkeys(spec.helper))
+
+    gather(result)
+    return [line for source in sources for line in (*source.splitlines(), "", "")]
 
 
 def value_key(node_id: str, port: int = 0) -> str:
@@ -664,13 +680,6 @@ def _layer_types(result: CheckResult) -> set[str]:
     for inside in result.instances.values():
         types_ |= _layer_types(inside)
     return types_
-
-
-def _support_lines(result: CheckResult) -> list[str]:
-    """The module classes custom layers (the tree layers) bring into the file, each source once."""
-    sources = dict.fromkeys(spec.support() for spec in map(catalog.get, sorted(_layer_types(result)))
-                            if spec is not None and spec.support is not None)
-    return [line for source in sources for line in (source.rstrip("\n").split("\n") + ["", ""])]
 
 
 def _example_input(result: CheckResult, input_id: str) -> str | None:

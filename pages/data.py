@@ -12,7 +12,7 @@ from runtime.data import builtin
 from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
 from ui import data_download
-from ui import data_preview
+from ui import data_audio, data_preview
 from ui import data_upload
 from ui import data_view
 from ui import figures
@@ -25,7 +25,7 @@ ensure_app_shell()
 ws = workspace()
 language = lang()
 choice = ws.data_choice()
-KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "trees", "ratings")
+KIND_ORDER = ("image", "tabular", "points2d", "points", "sequence", "dna", "tokens", "trees", "ratings", "audio")
 INFOS = {i.name: i for i in builtin.list_builtin()}
 NAMES = sorted(INFOS, key=lambda n: (KIND_ORDER.index(INFOS[n].kind) if INFOS[n].kind in KIND_ORDER else 99,
                                      builtin.names().index(n)))
@@ -327,13 +327,13 @@ with right:
         cols[2].metric(localized("datapage.m_target"), f"{data_view.fmt_num(view.targets.min())} … {data_view.fmt_num(view.targets.max())}")
     else:
         cols[2].metric(localized("datapage.m_target"), localized("datapage.m_none"))
-    if view.is_image:
+    if view.is_image or view.kind == "audio":
         n_aug = len([k for k in choice["augment"] if k in data_view.AUGMENT_KEYS])
         cols[3].metric(localized("datapage.m_augment"), localized("datapage.m_aug_on", n=n_aug) if n_aug else localized("datapage.m_aug_off"))
 
     # -- look at it: only the open tab's content is built (its figures are most of a run) ------------
     names = [localized("datapage.tab_samples"), localized("datapage.tab_classes")]
-    if view.is_image:
+    if view.is_image or view.kind == "audio":
         names.append(localized("datapage.tab_augment"))
     tabs = st.tabs(names, key="data_tab", on_change="rerun")
     if tabs[0].open:
@@ -342,14 +342,15 @@ with right:
     if tabs[1].open:
         with tabs[1]:
             data_preview.render_balance(view, sizes, language)
-    if view.is_image and tabs[2].open:
+    if (view.is_image or view.kind == "audio") and tabs[2].open:
         with tabs[2]:
             stored = dict(choice["augment"] or {})
             c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")
             c_top[0].caption(localized("datapage.augment_intro"))
-            padding = c_top[1].selectbox(localized("datapage.aug_padding"), ["zeros", "border", "reflection"],
-                                         index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
-                                         format_func=labeller("datapage.padding."), key="aug_padding")
+            padding = "zeros" if view.kind == "audio" else c_top[1].selectbox(
+                localized("datapage.aug_padding"), ["zeros", "border", "reflection"],
+                index=["zeros", "border", "reflection"].index(stored.get("padding", "zeros")),
+                format_func=labeller("datapage.padding."), key="aug_padding")
             if c_top[2].button(localized("datapage.aug_redraw"), icon=":material/casino:", key="aug_redraw",
                                width="stretch"):
                 st.session_state["aug_seed"] = st.session_state.get("aug_seed", 0) + 1
@@ -361,7 +362,7 @@ with right:
                 st.rerun()
             grid = st.columns(3)
             values = {"padding": padding}
-            for i, aug in enumerate(data_view.AUGMENTATIONS):
+            for i, aug in enumerate(data_audio.augmentations_for(view)):
                 k = aug.name
                 fmt = "%d°" if k == "rotation" else "%.2f"
                 with grid[i % 3]:
@@ -375,6 +376,8 @@ with right:
             except DataError as exc:
                 st.error(md_literal(exc.message(language)))
                 wanted = data_view.clean_augment(stored)
+            if view.kind == "audio":
+                data_audio.render_augment_preview(view, wanted, st.session_state.get("aug_seed", 0), language)
             pair = data_view.augment_preview(view, wanted, seed=st.session_state.get("aug_seed", 0))
             if pair is not None:
                 before, after = pair

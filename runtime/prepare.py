@@ -104,12 +104,16 @@ class Prepared:
 
 def load_dataset(cfg: TrainConfig):
     try:
+        if cfg.upload:
+            from .data import audio, uploads    # the upload readers import their libraries on first use
+        if cfg.upload and is_folder(cfg.upload) and audio.is_audio_folder(cfg.upload):   # class folders of WAV files
+            uploads.check_option_names(audio.load_audio_folder, cfg.upload_options)
+            return audio.load_audio_folder(cfg.upload, **cfg.upload_options)
         if cfg.upload and is_folder(cfg.upload):     # a local image folder: streamed from disk
-            from .data import stream, uploads
+            from .data import stream
             uploads.check_option_names(stream.list_folder, cfg.upload_options)
             return stream.list_folder(cfg.upload, **cfg.upload_options)
         if cfg.upload:
-            from .data import uploads
             return uploads.load_upload(cfg.upload, **cfg.upload_options)
         if cfg.data_options.get("stream") is True:       # a standard set read from disk batch by batch
             from .data import stream
@@ -195,7 +199,8 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
         preprocess=preprocess, class_names=dataset.class_names, data_kind=dataset.kind,
         data_name=dataset.name, check=result, disc_check=disc,
     )
-    prepared.image_inputs = [len(x.shape) == 4 and x.is_floating_point() for x in prepared.train.inputs]
+    prepared.image_inputs = [x.is_floating_point() and (len(x.shape) == 4 or (dataset.kind == "audio" and len(x.shape) == 2))
+                             for x in prepared.train.inputs]     # what augmentation applies to: images, waveforms
     check_fit(prepared, result, disc)
     return prepared
 

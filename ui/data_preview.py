@@ -68,7 +68,10 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
     kind = view.kind
     first = next(iter(view.samples.values()))
     shown = len(first)
-    if view.is_image:
+    if kind == "audio":
+        from .data_audio import render_samples as render_sounds
+        render_sounds(view, lang)
+    elif view.is_image:
         plot(image_grid(view), key="data_grid")
         st.caption(translate("datapage.samples_images", lang, shown=shown, n=f"{view.n:,}"))
     elif kind in ("points2d", "points") and view.points is not None:

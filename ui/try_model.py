@@ -46,6 +46,8 @@ def render(run, run_id: str, language: str) -> None:
         predictor = Predictor(run)
         show = {"draw": _draw, "features": _features, "text": _text, "generate": _generate}.get(
             export_view.try_kind(predictor), _pick_sample)
+        if (predictor.record or {}).get("audio"):      # sounds: the microphone or a WAV file
+            from .data_audio import try_sound as show
         show(predictor, run, run_id, language)
     except CodedError as exc:
         st.error(md_literal(exc.message(language)))

@@ -73,6 +73,6 @@ for _t in ("TreeRNN", "TreeLSTM"):
         type=_t, category="recurrent", title=_TEXT[_t][0], help=_TEXT[_t][1], explain=_TEXT[_t][2],
         params=_params(), dtype_in="int", infer=_infer(_t), count=_count(_t),
         module=_t, positional=("num_embeddings", "embedding_dim", "hidden_size"),
-        support=support_source, example_input="random_trees(batch_size, {slots}, {num_embeddings})",
+        helper=(support_source(),), example_input="random_trees(batch_size, {slots}, {num_embeddings})",
         key_params=("hidden_size",), starter={"num_embeddings": 13, "hidden_size": 64},
     ))

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from builder.params import bilingual
 
 from ..settings import CLI, DATA, Setting
+from .audio_augment import AUDIO_AUGMENTATIONS, augment_waves
 from .errors import DataError
 
 # Every augmentation, declared once: its strength's range, step and words (docs/config.md, the Data page).
@@ -52,7 +53,7 @@ AUGMENTATIONS: tuple[Setting, ...] = (
     Setting("contrast", "float", 0.0, bilingual("Contrast (±)", "对比度（±）"),       # scale by uniform [1 - s, 1 + s]
             bilingual("Strengthen or weaken the contrast by up to this factor.", "增强或减弱对比度，最多这个比例。"),
             lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
-)
+) + AUDIO_AUGMENTATIONS          # waveforms (B, T): time_shift, snr_noise, time_mask, freq_mask
 RANGES: dict[str, tuple[float, float]] = {s.name: (s.lo, s.hi) for s in AUGMENTATIONS}
 PADDING = ("zeros", "border", "reflection")
 
@@ -227,6 +228,9 @@ class Augmenter:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if not self.enabled:
             return x
+        images_on = any(self.config[s.name] > 0 for s in AUGMENTATIONS if s not in AUDIO_AUGMENTATIONS)
+        if isinstance(x, torch.Tensor) and x.dim() == 2 and x.is_floating_point() and not images_on:   # waveforms
+            return augment_waves(x, self.config, self.generator(x.device))
         _check_images(x)
         cfg, g, b = self.config, self.generator(x.device), x.shape[0]
         if cfg["pad_crop"]:

@@ -15,7 +15,7 @@ import torch
 from . import portable
 from .errors import DataError
 
-KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points", "trees")
+KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points", "trees", "audio")
 TASKS = ("classification", "regression", "unsupervised")
 # Kinds whose samples are channels-first (C, ...): statistics per channel (dim 1).
 CHANNELS_FIRST = ("image", "dna")
@@ -107,6 +107,8 @@ def split_indices(ds: DataSet, val_fraction: float = 0.2, test_fraction: float =
     labels = ds.target if stratify and ds.task == "classification" and ds.target is not None else None
     if ds.fixed_test:
         return portable.split_with_test_part(len(ds), labels, val_fraction, ds.fixed_test, seed)
+    if ds.extra.get("fixed_val"):
+        return portable.split_with_val_part(len(ds), labels, test_fraction, ds.extra["fixed_val"], seed)
     return portable.split_indices(n, labels, val_fraction, test_fraction, seed)
 
 
@@ -179,7 +181,8 @@ def base_record(ds: DataSet) -> dict:
         "tokens": ds.extra.get("tokens"),
         "csv": ds.extra.get("csv"),
         "image": ds.extra.get("image"),
-    } | ({"fixed_test": ds.fixed_test} if ds.fixed_test else {})   # the last N samples: the official test set
+    } | ({"fixed_test": ds.fixed_test} if ds.fixed_test else {}) \
+      | {k: ds.extra[k] for k in ("audio", "fixed_val") if k in ds.extra}   # sounds: rate, held-out voices
 
 
 def split(ds: DataSet, val_fraction: float = 0.2, test_fraction: float = 0.0, seed: int = 0,

@@ -73,6 +73,14 @@ def split_with_test_part(n, labels, val_fraction, n_test, seed):
     return train, val, torch.arange(n_pool, n)
 
 
+def split_with_val_part(n, labels, test_fraction, n_val, seed):
+    """(train, val, test) index tensors for data whose last ``n_val`` samples are the validation set
+    (voices training must not hear): test and train split the rest as ``split_indices``."""
+    n_pool = n - n_val
+    train, _, test = split_indices(n_pool, None if labels is None else labels[:n_pool], 0.0, test_fraction, seed)
+    return train, torch.arange(n_pool, n), test
+
+
 # -- the record, applied ------------------------------------------------------------------
 def fill_missing(x, rec):
     """NaN -> the training split's median, per feature."""

@@ -349,7 +349,8 @@ def _input_tensor(key: str, a: np.ndarray, kind: str | None) -> tuple[torch.Tens
 
 
 # what save_npz keeps of DataSet.extra (JSON-able notes the preprocess record needs)
-_KEEP_EXTRA = ("tokens", "image", "pixels", "n_users", "n_items", "alphabet", "normalize_target", "csv", "norm_features")
+_KEEP_EXTRA = ("tokens", "image", "pixels", "n_users", "n_items", "alphabet", "normalize_target", "csv", "norm_features",
+               "audio", "fixed_val")
 
 
 def load_npz(src, name: str | None = None) -> DataSet:
@@ -661,6 +662,11 @@ def load_upload(src, filename: str | None = None, **options) -> DataSet:
                ".json": load_trees_json}
     if ext not in loaders:
         raise DataError("data.unknown_format", ext=ext or "?")
+    if ext == ".zip":
+        from . import audio
+        if audio.zip_holds_audio(src):      # class folders of WAV files: sounds, not images
+            check_option_names(audio.load_audio_zip, options)
+            return audio.load_audio_zip(src, **options)
     check_option_names(loaders[ext], options)
     return loaders[ext](src, **options)
 

@@ -41,7 +41,7 @@ from builder.codegen import Generated
 from builder.shapes import CheckResult
 from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
-from runtime.data import portable
+from runtime.data import audio, portable
 from runtime.data.uploads import IMAGE_EXTENSIONS
 from runtime.device import cpu_threads
 from runtime.settings import SCRIPT, first_sentence, on
@@ -166,7 +166,7 @@ def data_source(cfg: TrainConfig, record: dict) -> tuple[str, str | None]:
             return "csv", name
         if low.endswith(".npz"):
             return "npz", name
-        return "images", name
+        return ("audio" if record.get("audio") else "images"), name
     if cfg.data in SKLEARN_SETS:
         return "sklearn", None
     return "npz", f"{cfg.data}.npz"
@@ -316,7 +316,7 @@ def _config_view(plan: Plan) -> dict:
 def _record_view(plan: Plan) -> dict:
     """The parts of the preprocess record the script uses (vocabularies stay in preprocess.json)."""
     rec = plan.record
-    keep = ("data", "kind", "task", "inputs", "fill", "normalize", "target", "reshape", "fixed_test")
+    keep = ("data", "kind", "task", "inputs", "fill", "normalize", "target", "reshape", "fixed_test", "fixed_val", "audio")
     view = {k: rec.get(k) for k in keep if k in rec}
     for k in ("fill", "normalize", "reshape"):
         view[k] = view.get(k) or {}
@@ -375,7 +375,8 @@ def _argument(s) -> str:
 
 
 # -- the template and what it is given -----------------------------------------------------------------
-PASTED = (portable.allocate, portable.split_indices, portable.split_with_test_part, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
+PASTED = (audio.pcm_to_float, audio.resample, audio.fit_length, audio.decode_wav, portable.split_with_val_part,
+          portable.allocate, portable.split_indices, portable.split_with_test_part, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
           portable._is_blank, portable.csv_features, portable.csv_target, portable.csv_rows_with_target, cpu_threads, bounded)
 
 
@@ -397,6 +398,7 @@ def _context(plan: Plan) -> dict:
     return {
         "cfg": cfg, "mode": plan.mode, "source": plan.source, "loss": plan.loss, "record": plan.record,
         "streamed": streams_a_folder(plan), "image_extensions": IMAGE_EXTENSIONS,
+        "max_file_samples": audio.MAX_FILE_SAMPLES,
         "model_cls": plan.model_cls, "disc_cls": plan.disc_cls,
         "graph_name": plan.result.graph.name,
         "data_name": plan.data_file if cfg.upload else cfg.data,
