@@ -12,14 +12,18 @@ from builder.i18n import translate
 
 from .. import checkpoint, runfiles
 from ..callbacks import Callback
-from ..monitor import STATUS_SECONDS, MetricsWriter
+from ..monitor import STATUS_SECONDS, MetricsWriter, paced_gap
+
+EPISODE = "episode.webp"        # the latest rendered greedy episode (runtime.rl.render)
+PREVIEW_SECONDS = 5.0           # at most this often (less often when rendering takes more than 2% of it)
+PREVIEW_SEED = 3_000_000
 
 
 def run_callbacks(run_dir: Path) -> list[Callback]:
     """In the order the hooks must run: the status last, so "finished" is written after everything."""
     run_dir.mkdir(parents=True, exist_ok=True)
     metrics = MetricsWriter(run_dir)
-    return [metrics, AgentRecord(run_dir), AgentStatus(run_dir, metrics)]
+    return [metrics, AgentRecord(run_dir), EpisodePreview(run_dir), AgentStatus(run_dir, metrics)]
 
 
 class AgentRecord(Callback):
@@ -41,6 +45,36 @@ class AgentRecord(Callback):
         checkpoint.save(self.dir / runfiles.CKPT_LAST, **t.checkpoint_content())
         checkpoint.save(self.dir / runfiles.CKPT_BEST, **t.checkpoint_content(), best_metric="eval_return")
         runfiles.write_json(self.dir / runfiles.SUMMARY, summary)
+
+
+class EpisodePreview(Callback):
+    """episode.webp: a greedy episode of the current network, rendered, at the start, every few seconds and at
+    the end (then on the weights the run ends with), with a ``{"kind": "preview"}`` record in metrics.jsonl."""
+
+    def __init__(self, run_dir: Path):
+        self.dir, self.last, self.cost, self.count = run_dir, 0.0, 0.0, 0
+        self.metrics = None
+
+    def on_fit_start(self, t):
+        self.metrics = next((cb for cb in t.callbacks if isinstance(cb, MetricsWriter)), None)
+        self.render(t)
+
+    def on_log(self, t, record):
+        if time.time() - self.last >= paced_gap(PREVIEW_SECONDS, self.cost):
+            self.render(t)
+
+    def on_fit_end(self, t, summary):
+        self.render(t)
+
+    def render(self, t) -> None:
+        from .render import greedy_episode, webp
+        started = time.time()
+        frames, total, length = greedy_episode(t.module, t.cfg.env, t.cfg.seed + PREVIEW_SEED + self.count, t.obs_shape)
+        runfiles.write_bytes(self.dir / EPISODE, webp(frames))
+        self.count += 1
+        self.last, self.cost = time.time(), time.time() - started
+        if self.metrics is not None:
+            self.metrics.on_log(t, {"kind": "preview", "episode": t.episode, "return": total, "length": length})
 
 
 class AgentStatus(Callback):

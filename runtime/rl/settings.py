@@ -14,7 +14,7 @@ from ..settings import CLI, DATA, FORM, SCRIPT, Applies, Setting
 ENV_NAMES = ("CartPole-v1", "Acrobot-v1", "MountainCar-v0")
 ALGOS = ("reinforce", "dqn")
 RL = Applies(modes=("rl",))
-RL_LR = {"rl": 1e-3}        # the learning rate's default for mode rl (bench/rl_bench.py)
+RL_LR = {"rl": 3e-3}        # the learning rate's default for mode rl (bench/rl_bench.py)
 
 
 def _rl(name, kind, default, label, help_, **kw) -> Setting:
@@ -42,7 +42,7 @@ RL_SETTINGS: tuple[Setting, ...] = (
         bilingual("How much a reward one step later is worth now (0.99: the agent plans far ahead).",
                   "晚一步得到的奖励现在值多少（0.99：智能体会考虑很远的将来）。"),
         lo=0.0, hi=1.0, step=0.01, surfaces=(FORM, CLI, SCRIPT)),
-    _rl("rollouts", "int", 8, bilingual("Episodes per update", "每次更新的回合数"),
+    _rl("rollouts", "int", 4, bilingual("Episodes per update", "每次更新的回合数"),
         bilingual("REINFORCE plays this many episodes side by side, then makes one update from all of them; their "
                   "mean return is the baseline.",
                   "REINFORCE 同时玩这么多回合，然后用它们一起做一次更新；它们的平均回报就是基线。"),
@@ -55,21 +55,21 @@ RL_SETTINGS: tuple[Setting, ...] = (
         bilingual("DQN acts at random this many steps to fill its buffer before it learns.",
                   "DQN 先随机行动这么多步来填充经验回放，再开始学习。"),
         lo=1, hi=10_000_000, step=100, unit="steps", surfaces=(FORM, CLI), metavar="N"),
-    _rl("learn_every", "int", 4, bilingual("Learn every (steps)", "每隔几步学习一次"),
+    _rl("learn_every", "int", 2, bilingual("Learn every (steps)", "每隔几步学习一次"),
         bilingual("DQN makes one update from a random batch of its buffer every this many steps it plays.",
                   "DQN 每玩这么多步，就从经验回放中随机抽一批做一次更新。"),
         lo=1, hi=10_000, step=1, unit="steps", surfaces=(FORM, CLI), metavar="N"),
-    _rl("target_every", "int", 500, bilingual("Target network update", "目标网络更新间隔"),
+    _rl("target_every", "int", 100, bilingual("Target network update", "目标网络更新间隔"),
         bilingual("DQN copies its network into the target network every this many steps.",
                   "DQN 每隔这么多步把网络复制到目标网络。"),
         lo=1, hi=10_000_000, step=100, unit="steps", surfaces=(FORM, CLI), metavar="N"),
     _rl("eps_start", "share", 1.0, bilingual("Exploration at the start (ε)", "初始探索率（ε）"),
         bilingual("DQN's share of random actions at the start.", "DQN 开始时随机动作的比例。"),
         lo=0.0, hi=1.0, step=0.05, surfaces=(FORM, CLI)),
-    _rl("eps_end", "share", 0.05, bilingual("Exploration at the end (ε)", "最终探索率（ε）"),
+    _rl("eps_end", "share", 0.04, bilingual("Exploration at the end (ε)", "最终探索率（ε）"),
         bilingual("DQN's share of random actions after the decay.", "衰减结束后 DQN 随机动作的比例。"),
         lo=0.0, hi=1.0, step=0.01, surfaces=(FORM, CLI)),
-    _rl("eps_decay_steps", "int", 10_000, bilingual("Exploration decay", "探索衰减步数"),
+    _rl("eps_decay_steps", "int", 8000, bilingual("Exploration decay", "探索衰减步数"),
         bilingual("Steps over which ε falls in a straight line from its start to its end value.",
                   "ε 在这么多步内从初始值线性降到最终值。"),
         lo=1, hi=100_000_000, step=1000, unit="steps", surfaces=(FORM, CLI), metavar="N"),
