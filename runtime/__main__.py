@@ -101,7 +101,7 @@ def cmd_train(args) -> int:
     from builder.errors import CodedError
     from builder.i18n import translate
     from .config import ConfigError, TrainConfig
-    from .progress import ConsoleProgress
+    from .rl import is_rl
     from .runs import FileControl, job_record, new_run_id, trainer_of
     from .train import train
 
@@ -122,13 +122,14 @@ def cmd_train(args) -> int:
                 raise ConfigError("train.config_file", path=args.config, detail=str(exc)[:200]) from None
         base.update(given_settings(args))
         cfg = TrainConfig.from_dict(base)
-        if not cfg.upload:
+        agent = is_rl(cfg, graph)          # an agent in an environment (runtime/rl): no data set to fetch
+        if not cfg.upload and not agent:
             download_with_bar(cfg.data)
         out = Path(args.out) if args.out else Path("runs") / new_run_id()
         control = FileControl(out)
         control.install_signal_handlers()
         with trainer_of(out, job=job_record(cfg, graph, disc)):   # the folder's one trainer; job.json as the app's
-            trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[ConsoleProgress(lang=args.lang)])
+            trainer, summary = train(cfg, graph, disc, run_dir=out, control=control, callbacks=[progress(agent, args.lang)])
     except CodedError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         if args.json:
@@ -140,9 +141,20 @@ def cmd_train(args) -> int:
         return 0
     if args.json:
         print(json.dumps(summary))
+    elif agent:
+        print(translate("rl.done", args.lang, episodes=summary["episodes"], eval_return=summary["eval_return"], out=out))
     else:
         print(translate("train.done", args.lang, epochs=summary["epochs"], out=out))
     return 0
+
+
+def progress(agent: bool, lang: str):
+    """The console's progress: epochs and losses, or an agent's episodes and returns."""
+    if agent:
+        from .rl.record import AgentProgress
+        return AgentProgress(lang=lang)
+    from .progress import ConsoleProgress
+    return ConsoleProgress(lang=lang)
 
 
 def _parse_option(text: str):

@@ -23,7 +23,7 @@ from builder.params import bilingual
 
 from .settings import CLI, DATA, FORM, SCRIPT, Applies, Setting
 
-MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan")
+MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan", "rl")
 CONCRETE_MODES = MODES[1:]
 SUPERVISED = ("classification", "regression", "autoencoder", "vae")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
@@ -54,6 +54,9 @@ MNIST_LIKE = ("mnist", "fashion_mnist", "kmnist")
 CIFAR_LIKE = ("cifar10", "cifar100")
 STANDARD_SETS = (*MNIST_LIKE, *CIFAR_LIKE)
 CIFAR_AUGMENT = {"pad_crop": 4.0, "hflip": 0.5}
+
+
+from .rl.settings import RL_LR, RL_SETTINGS  # noqa: E402  (reinforcement learning: mode rl)
 
 
 def _choices(**labels) -> dict:
@@ -132,8 +135,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lr", "rate", 2e-3, bilingual("Learning rate", "学习率"),
             bilingual("Step size of each update. Too high: the loss jumps or becomes NaN; too low: it barely moves. Adam: try "
               "1e-3 to 3e-3.", "每次更新的步长。太大：损失会跳动甚至变成 NaN；太小：几乎不下降。Adam 可试 1e-3 到 3e-3。"),
-            lo=1e-12, hi=10.0, step=1e-4, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=SUPERVISED),
-            mode_defaults={"regression": 1e-3, "autoencoder": 1e-3, "vae": 1e-3},
+            lo=1e-12, hi=10.0, step=1e-4, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=(*SUPERVISED, "rl")),
+            mode_defaults={"regression": 1e-3, "autoencoder": 1e-3, "vae": 1e-3, **RL_LR},
             data_defaults={"iris": 0.02, **dict.fromkeys(POINTS_2D, 0.01), **dict.fromkeys(CIFAR_LIKE, 1e-3),
                            "spoken_digits": 0.01}),
     Setting("g_lr", "rate", 2e-4, bilingual("Generator learning rate", "生成器学习率"),
@@ -261,6 +264,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("d_steps", "int", 1, bilingual("Discriminator steps", "判别器步数"),
             bilingual("Discriminator updates per generator update.", "每次更新生成器前判别器更新的次数。"),
             lo=1, hi=100, step=1, group="mode", surfaces=(FORM, CLI), applies=Applies(modes=("gan",))),
+    *RL_SETTINGS,
     # -- device, speed, reproducibility ----------------------------------------------------------------------------------------
     Setting("device", "choice", "auto", bilingual("Device", "设备"),
             bilingual("Automatic uses a GPU when there is one (CUDA or Apple MPS), else the CPU.",

@@ -18,7 +18,7 @@ import torch
 from builder.codegen import compile_graph
 from builder.errors import CodedError
 
-from . import checkpoint, distributed
+from . import checkpoint, distributed, rl
 from .batches import close_workers, epoch_batches, samples_in, unreadable_files
 from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
@@ -530,6 +530,8 @@ class EarlyStopping(Callback):
 def train(cfg: TrainConfig, graph: dict, discriminator: dict | None = None, run_dir: str | Path | None = None,
           callbacks: list[Callback] | None = None, control: Control | None = None) -> tuple[Trainer, dict]:
     """Train a graph; with ``run_dir`` the run folder is written (metrics, snapshots, checkpoints)."""
+    if rl.is_rl(cfg, graph):        # an agent in an environment (runtime/rl, docs/design.md)
+        return rl.train_agent(cfg, graph, run_dir=run_dir, callbacks=callbacks, control=control)
     callbacks = list(callbacks or [])
     if cfg.early_stopping:
         callbacks.append(EarlyStopping(cfg.es_metric, cfg.es_patience, cfg.es_min_delta))

@@ -133,7 +133,7 @@ def test_the_train_form_shows_every_form_setting_with_its_range_and_default(app_
             widget.set_value(value).run()
         assert not at.exception, at.exception
         seen.update(_widgets(at))
-    for mode in ("regression", "autoencoder", "vae", "gan"):
+    for mode in ("regression", "autoencoder", "vae", "gan", "rl"):
         at.selectbox(key="tp_mode").set_value(mode).run()
         seen.update(_widgets(at))
     for s in train_config.FIELDS:

@@ -16,6 +16,7 @@ ORDER = ("digits_cnn", "perceptron", "mlp", "lenet5", "fashion_cnn", "vgg_blocks
          "lstm_sequence", "gru_sequence", "text_lstm", "tree_lstm", "dna_motif",
          "speech_cnn", "speech_gru", "recommender", "autoencoder",
          "conv_autoencoder", "vae", "gan_generator", "gan_discriminator", "vgg11_cifar", "resnet18_cifar",
+         "cartpole_policy", "cartpole_dqn",
          "resnet18", "vgg16")
 DEFAULT = "digits_cnn"
 
