@@ -28,7 +28,7 @@ CONCRETE_MODES = MODES[1:]
 SUPERVISED = ("classification", "regression", "autoencoder", "vae")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "exponential", "cosine", "plateau", "onecycle")
-LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll")
+LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll", "huber", "kl_div")
 AMP = ("off", "auto", "bf16", "fp16")
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -144,13 +144,25 @@ SETTINGS: tuple[Setting, ...] = (
             lo=1e-12, hi=10.0, step=1e-5, surfaces=(FORM, CLI, SCRIPT), metavar="RATE", applies=Applies(modes=("gan",))),
     Setting("loss", "choice", "auto", bilingual("Loss", "损失函数"),
             bilingual("What the network minimises. Automatic: cross-entropy for classes, mean squared error for numbers and "
-              "reconstructions.", "网络要最小化的目标。自动：分类用交叉熵，数值和重建用均方误差。"),
+              "reconstructions. Huber: squared for errors below δ, linear above, so outliers pull less. KL divergence: "
+              "for targets that are probability distributions (soft labels), not class labels.",
+              "网络要最小化的目标。自动：分类用交叉熵，数值和重建用均方误差。Huber：误差小于 δ 时取平方，大于 δ 时取线性，"
+              "离群值的影响更小。KL 散度：用于目标本身是概率分布（软标签）的情形，不用于类别标签。"),
             choices=LOSSES, surfaces=(FORM, CLI), applies=Applies(modes=SUPERVISED),
             choice_labels=_choices(auto=("automatic", "自动"), cross_entropy=("cross-entropy", "交叉熵"),
                                    bce=("binary cross-entropy", "二元交叉熵"), mse=("mean squared error", "均方误差"),
                                    l1=("mean absolute error (L1)", "平均绝对误差（L1）"),
-                                   smooth_l1=("smooth L1 (Huber)", "平滑 L1（Huber）"),
-                                   nll=("negative log-likelihood", "负对数似然"))),
+                                   smooth_l1=("smooth L1 (Huber with δ = 1)", "平滑 L1（δ = 1 的 Huber）"),
+                                   nll=("negative log-likelihood", "负对数似然"),
+                                   huber=("Huber (δ below)", "Huber（δ 见下）"),
+                                   kl_div=("KL divergence (target distributions)", "KL 散度（目标为分布）"))),
+    Setting("huber_delta", "float", 1.0, bilingual("Huber δ", "Huber δ"),
+            bilingual("Where the Huber loss turns from squared to linear: errors smaller than δ count like mean squared "
+                      "error, larger ones like L1 (in the target's units, standardised for tables).",
+                      "Huber 损失从平方变为线性的分界：小于 δ 的误差按均方误差计，更大的按 L1 计"
+                      "（单位与目标相同，表格数据为标准化后的单位）。"),
+            lo=1e-6, hi=1e6, step=0.1, surfaces=(FORM, CLI, SCRIPT), metavar="DELTA",
+            applies=Applies(modes=("regression", "autoencoder"), losses=("huber",))),
     Setting("max_steps", "int", 0, bilingual("Step limit", "步数上限"),
             bilingual("Stop after this many steps (0: no limit besides the epochs).", "训练这么多步后停止（0：只按轮数）。"),
             lo=0, hi=10**9, unit="steps", surfaces=(CLI, SCRIPT), flags=("--max-steps", "--steps"), metavar="N"),
@@ -477,6 +489,8 @@ def applies(name: str, mode: str | None, values: dict) -> bool:
         return False
     if rule.schedules and values.get("schedule") not in rule.schedules:
         return False
+    if rule.losses and values.get("loss") not in rule.losses:
+        return False
     return not rule.needs or bool(values.get(rule.needs))
 
 
@@ -508,6 +522,9 @@ def refuse_inapplicable(cfg, mode: str | None) -> None:
         if rule.schedules and cfg.schedule not in rule.schedules:
             raise ConfigError("train.not_applicable_schedule", key=name, value=shown, schedule=cfg.schedule,
                               where=", ".join(rule.schedules))
+        if rule.losses and cfg.loss not in rule.losses:
+            raise ConfigError("train.not_applicable_loss", key=name, value=shown, loss=cfg.loss,
+                              where=", ".join(rule.losses))
         raise ConfigError("train.not_applicable_needs", key=name, value=shown, needs=rule.needs)
 
 
