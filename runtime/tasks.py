@@ -129,6 +129,9 @@ class SupervisedTask(Task):
         self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
         if self.kind == "kl_div":
             check_distributions(self.data.train.target)
+        # The baseline a regression must beat: every sample predicted as the training targets' mean.
+        target = self.data.train.target
+        self.target_mean = None if self.classify or target is None else target.float().mean(0)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
         self.smoothing = self.cfg.label_smoothing
         self._seen: list | None = None      # outputs collected while evaluating
@@ -170,10 +173,20 @@ class SupervisedTask(Task):
                     return self._distilled(inputs, out, loss, acc)
             return loss, {"acc": acc}
         target = target.reshape(out.shape).float()
+        extra = {} if train else {"baseline": self._baseline(target)}
         if self.kind == "kl_div":      # out: logits of a distribution; mae between the two distributions
             log_p = F.log_softmax(out, dim=1)
-            return F.kl_div(log_p, target, reduction="batchmean"), {"mae": (log_p.exp() - target).abs().mean().detach()}
-        return point_loss(self.kind, out, target, self.cfg.huber_delta), {"mae": (out - target).abs().mean().detach()}
+            return F.kl_div(log_p, target, reduction="batchmean"), \
+                {"mae": (log_p.exp() - target).abs().mean().detach(), **extra}
+        return point_loss(self.kind, out, target, self.cfg.huber_delta), \
+            {"mae": (out - target).abs().mean().detach(), **extra}
+
+    def _baseline(self, target: torch.Tensor) -> torch.Tensor:
+        """The loss of predicting the training mean for every sample of this batch (the same loss function)."""
+        mean = self.target_mean.to(target.device).reshape(1, -1).expand(len(target), -1).reshape(target.shape)
+        if self.kind == "kl_div":
+            return F.kl_div(mean.clamp_min(1e-12).log(), target, reduction="batchmean")
+        return point_loss(self.kind, mean, target, self.cfg.huber_delta)
 
     def evaluate(self, split: Split) -> dict:
         """As ``Task.evaluate``, keeping the outputs: the epoch's views then predict the same split with the
@@ -280,6 +293,12 @@ class VAETask(Task):
         return rec + self.cfg.beta * kl, {"recon": rec.detach(), "kl": kl.detach()}
 
 
+def spread(samples: torch.Tensor) -> float:
+    """Sample diversity: each value's standard deviation across the samples, averaged over the values.
+    Near 0 when a GAN collapses (every sample alike); near the real data's own spread when it does not."""
+    return float(samples.float().flatten(1).std(0).mean()) if len(samples) > 1 else 0.0
+
+
 class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
     """Generator = the trainer's model; discriminator = trainer.discriminator. Non-saturating loss."""
 
@@ -338,7 +357,8 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t.module.train()
         t.discriminator.train()
         return {"loss": float(g_loss), "d_loss": float(d_loss), "g_loss": float(g_loss),
-                "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean())}
+                "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean()),
+                "spread": spread(fake), "real_spread": spread(real)}
 
 
 TASKS = {"classification": SupervisedTask, "regression": SupervisedTask, "autoencoder": AutoencoderTask,
