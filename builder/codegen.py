@@ -23,6 +23,7 @@ from . import catalog
 from .errors import PATH_SEP, CheckError
 from .graph import INSTANCE, BlockDef, Graph, param_ref
 from .shapes import CheckResult, check
+from .weight_init import init_lines
 
 # Public attributes of nn.Module (torch 2.13): a layer named "train" must not replace a method.
 NN_MODULE_ATTRS = frozenset("""
@@ -194,6 +195,7 @@ def generate(doc: dict | Graph, result: CheckResult | None = None, taken: frozen
     for node_id in body:
         if constructors[node_id]:
             lines.append(f"        self.{names[node_id]} = {constructors[node_id]}")
+            lines += _init_lines(result, node_id, names[node_id])
     if not any(constructors.values()):
         lines.append("        # no learnable layers")
 
@@ -483,6 +485,8 @@ def _sequential_chain(block: BlockDef, inside: CheckResult) -> list[str] | None:
                 return None
         elif catalog.get(node.type).module is None or catalog.get(node.type).forward is not None:
             return None
+        elif inside.params[node_id].get("init", "default") != "default":
+            return None   # nn.Sequential has no __init__ of ours to call nn.init in
     return ids
 
 
@@ -500,7 +504,15 @@ def _class_signature(inside: CheckResult, attrs: dict, class_of: dict) -> tuple:
                 ins = [values[value_key(*source)] for source in inside.sources(node_id)]
                 out.append((node_id, *spec.forward(values[node_id], ins, attrs[node_id], inside.params[node_id],
                                                    inside.input_shapes(node_id))))
+            if inside.params[node_id].get("init", "default") != "default":
+                out.append((node_id, "init", inside.params[node_id]["init"]))   # __init__ reads differently
     return tuple(out)
+
+
+def _init_lines(result: CheckResult, node_id: str, attr: str) -> list[str]:
+    """__init__'s nn.init lines for a node's ``init`` param (none at its default)."""
+    init = result.params[node_id].get("init", "default")
+    return ["        " + line for line in init_lines(result.graph.node(node_id).type, attr, init)]
 
 
 def _block_class_lines(block_class: _BlockClass, class_of: dict) -> list[str]:
@@ -521,6 +533,7 @@ def _block_class_lines(block_class: _BlockClass, class_of: dict) -> list[str]:
         constructor = _constructor(scope, block.node(node_id), attrs, class_of)
         if constructor:
             init.append(f"        self.{attrs[node_id]} = {constructor}")
+            init += _init_lines(first, node_id, attrs[node_id])
     steps = [_node_step(scope, attrs, values, n) for n in nodes]
     returned = [value_key(*first.sources(n)[0]) for n in first.output_nodes()]
     forward = [f"    def forward(self, {', '.join(values[n] for n in first.input_nodes())}):"]

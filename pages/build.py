@@ -8,7 +8,8 @@ from builder import templates
 from builder.errors import FormatError
 from builder.graph import read_document
 from builder.i18n import pick
-from ui import build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, property_panel, workspace_view
+from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, init_compare_view,
+                property_panel, workspace_view)
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, localized, workspace
@@ -215,6 +216,7 @@ def draw_canvas_and_panels():
         c1.metric(localized("build.total_params"), f"{result.total_params:,}")
         c2.metric(localized("build.size"), f"{build_view.model_size_mb(result):.2f} MB")
         c3.metric(localized("build.layers"), len(tab.doc.get("nodes", [])))
+        init_compare_view.render(tab.doc, result)
     with right:
         st.subheader(localized("build.code"))
         if result.ok:

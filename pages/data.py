@@ -365,9 +365,14 @@ with right:
             for i, aug in enumerate(data_audio.augmentations_for(view)):
                 k = aug.name
                 fmt = "%d°" if k == "rotation" else "%.2f"
+                grey = data_view.colour_refused(view, k)      # hue/saturation on grayscale: off, and why
                 with grid[i % 3]:
                     values[k] = st.slider(pick(aug.label, language), float(aug.lo), float(aug.hi), float(stored.get(k, 0.0)),
-                                          step=aug.step, format=fmt, key=f"aug_{k}", help=pick(aug.help, language))
+                                          step=aug.step, format=fmt, key=f"aug_{k}", help=pick(aug.help, language),
+                                          disabled=grey is not None)
+                    if grey is not None:
+                        values[k] = 0.0
+                        st.caption(localized("datapage.aug_rgb_only", channels=grey))
             try:
                 wanted = data_view.clean_augment(values)
                 if wanted != data_view.clean_augment(stored):

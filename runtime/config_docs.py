@@ -87,6 +87,8 @@ def _applies(rule: Applies) -> str:
         parts.append("optimizers " + ", ".join(rule.optimizers))
     if rule.schedules:
         parts.append("schedules " + ", ".join(rule.schedules))
+    if rule.losses:
+        parts.append("losses " + ", ".join(rule.losses))
     if rule.needs:
         parts.append(f"with `{rule.needs}`")
     return "; ".join(parts) or "all"

@@ -460,7 +460,9 @@ class EpochViews(Callback):
             fake = t.module(self.fixed_noise)
             t.module.train()
             real = t.data.train.inputs[0][:256]
-            self._merge_samples(epoch=np.array(epoch), generated=_to_numpy(fake), real=_to_numpy(real))
+            measured = t.history[-1] if t.history else {}      # the epoch's sample diversity (GANTask.evaluate)
+            spreads = {k: np.array(measured[f"val_{k}"]) for k in ("spread", "real_spread") if f"val_{k}" in measured}
+            self._merge_samples(epoch=np.array(epoch), generated=_to_numpy(fake), real=_to_numpy(real), **spreads)
         elif mode in ("autoencoder", "vae"):
             split = t.data.val or t.data.train
             inputs, _ = split.take(slice(0, 8))

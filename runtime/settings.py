@@ -34,6 +34,7 @@ class Applies:
     modes: tuple = ()           # the (resolved) training modes it applies to; empty: all
     optimizers: tuple = ()      # the optimizers that read it; empty: all
     schedules: tuple = ()       # the schedules that read it; empty: all
+    losses: tuple = ()          # the losses that read it; empty: all
     needs: str | None = None    # a setting that must be on (truthy) for it to matter
 
 

@@ -16,6 +16,7 @@ from .config import ConfigError, TrainConfig
 from .prepare import Prepared, Split
 
 EVAL_BATCH = 512
+REGRESSION_LOSSES = ("mse", "l1", "smooth_l1", "huber", "kl_div")
 
 
 def _as_tuple(out):
@@ -38,10 +39,12 @@ def loss_kind(cfg: TrainConfig, mode: str, result) -> str:
                 kind = "bce" if shape == (1,) else ("nll" if last == "LogSoftmax" else "cross_entropy")
             else:
                 kind = "mse"
-        allowed = ("cross_entropy", "nll", "bce") if mode == "classification" else ("mse", "l1", "smooth_l1")
+        if mode == "classification" and kind == "kl_div":
+            raise ConfigError("train.kl_div_labels")
+        allowed = ("cross_entropy", "nll", "bce") if mode == "classification" else REGRESSION_LOSSES
     elif mode == "autoencoder":
         kind = "mse" if kind == "auto" else kind
-        allowed = ("mse", "l1", "smooth_l1", "bce")
+        allowed = ("mse", "l1", "smooth_l1", "huber", "bce")
     elif mode == "vae":
         allowed = ("auto", "bce", "mse")
     else:
@@ -99,11 +102,36 @@ class Task(abc.ABC):
         return {k: float(v) / n for k, v in totals.items()}
 
 
+def point_loss(kind: str, out: torch.Tensor, target: torch.Tensor, huber_delta: float) -> torch.Tensor:
+    """A loss of each value against its target, averaged: mse, l1, smooth_l1 (Huber at δ = 1, divided by δ) or huber."""
+    if kind == "huber":
+        return F.huber_loss(out, target, delta=huber_delta)
+    return {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[kind](out, target)
+
+
+def check_distributions(target: torch.Tensor | None) -> None:
+    """kl_div compares distributions: every target row must be non-negative and sum to 1."""
+    if target is None or target.ndim != 2 or target.shape[1] < 2:
+        shape = "none" if target is None else str(list(target.shape[1:]))
+        raise ConfigError("train.kl_div_shape", shape=shape)
+    target = target.double()
+    if bool((target < 0).any()):
+        raise ConfigError("train.kl_div_negative", min=f"{float(target.min()):.3g}")
+    sums = target.sum(1)
+    if bool(((sums - 1).abs() > 1e-3).any()):
+        raise ConfigError("train.kl_div_sums", lo=f"{float(sums.min()):.4g}", hi=f"{float(sums.max()):.4g}")
+
+
 class SupervisedTask(Task):
     def __init__(self, trainer):
         super().__init__(trainer)
         self.classify = self.data.mode == "classification"
         self.kind = loss_kind(self.cfg, self.data.mode, self.data.check)
+        if self.kind == "kl_div":
+            check_distributions(self.data.train.target)
+        # The baseline a regression must beat: every sample predicted as the training targets' mean.
+        target = self.data.train.target
+        self.target_mean = None if self.classify or target is None else target.float().mean(0)
         self.metric_names = ("loss", "acc") if self.classify else ("loss", "mae")
         self.smoothing = self.cfg.label_smoothing
         self._seen: list | None = None      # outputs collected while evaluating
@@ -145,8 +173,20 @@ class SupervisedTask(Task):
                     return self._distilled(inputs, out, loss, acc)
             return loss, {"acc": acc}
         target = target.reshape(out.shape).float()
-        fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[self.kind]
-        return fn(out, target), {"mae": (out - target).abs().mean().detach()}
+        extra = {} if train else {"baseline": self._baseline(target)}
+        if self.kind == "kl_div":      # out: logits of a distribution; mae between the two distributions
+            log_p = F.log_softmax(out, dim=1)
+            return F.kl_div(log_p, target, reduction="batchmean"), \
+                {"mae": (log_p.exp() - target).abs().mean().detach(), **extra}
+        return point_loss(self.kind, out, target, self.cfg.huber_delta), \
+            {"mae": (out - target).abs().mean().detach(), **extra}
+
+    def _baseline(self, target: torch.Tensor) -> torch.Tensor:
+        """The loss of predicting the training mean for every sample of this batch (the same loss function)."""
+        mean = self.target_mean.to(target.device).reshape(1, -1).expand(len(target), -1).reshape(target.shape)
+        if self.kind == "kl_div":
+            return F.kl_div(mean.clamp_min(1e-12).log(), target, reduction="batchmean")
+        return point_loss(self.kind, mean, target, self.cfg.huber_delta)
 
     def evaluate(self, split: Split) -> dict:
         """As ``Task.evaluate``, keeping the outputs: the epoch's views then predict the same split with the
@@ -196,7 +236,7 @@ class SupervisedTask(Task):
                     prob = torch.softmax(out, 1) if self.kind == "cross_entropy" else out.exp()   # nll: log-probs
                     scores.append(prob[:, 1])
             else:
-                preds.append(out)
+                preds.append(torch.softmax(out, 1) if self.kind == "kl_div" else out)   # kl_div: the distribution
         self.model.train(was)
         return torch.cat(preds), (torch.cat(scores) if scores else None)
 
@@ -214,8 +254,7 @@ class AutoencoderTask(Task):
         kind = loss_kind(self.cfg, "autoencoder", self.data.check)
         if kind == "bce":
             return F.binary_cross_entropy(recon.clamp(1e-6, 1 - 1e-6), clean.clamp(0, 1)), {}
-        fn = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}[kind]
-        return fn(recon, clean), {}
+        return point_loss(kind, recon, clean, self.cfg.huber_delta), {}
 
     @torch.no_grad()
     def reconstruct(self, inputs):
@@ -252,6 +291,12 @@ class VAETask(Task):
         rec = rec.flatten(1).sum(1).mean()
         kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).flatten(1).sum(1).mean()
         return rec + self.cfg.beta * kl, {"recon": rec.detach(), "kl": kl.detach()}
+
+
+def spread(samples: torch.Tensor) -> float:
+    """Sample diversity: each value's standard deviation across the samples, averaged over the values.
+    Near 0 when a GAN collapses (every sample alike); near the real data's own spread when it does not."""
+    return float(samples.float().flatten(1).std(0).mean()) if len(samples) > 1 else 0.0
 
 
 class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
@@ -312,7 +357,8 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
         t.module.train()
         t.discriminator.train()
         return {"loss": float(g_loss), "d_loss": float(d_loss), "g_loss": float(g_loss),
-                "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean())}
+                "d_real": float(torch.sigmoid(d_real).mean()), "d_fake": float(torch.sigmoid(d_fake).mean()),
+                "spread": spread(fake), "real_spread": spread(real)}
 
 
 TASKS = {"classification": SupervisedTask, "regression": SupervisedTask, "autoencoder": AutoencoderTask,

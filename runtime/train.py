@@ -255,7 +255,7 @@ class Trainer:
                 p.requires_grad_(False)
 
     def _augmenter(self):
-        from .data.augment import Augmenter, check_config
+        from .data.augment import Augmenter, check_channels, check_config
         from .data.errors import DataError
         try:
             check_config(self.cfg.augment)
@@ -265,6 +265,11 @@ class Trainer:
             return None
         if not any(self.data.image_inputs):     # augmentation is for images: refused, not ignored
             raise ConfigError("train.augment_needs_images", data=self.data.data_name, kind=self.data.data_kind)
+        try:     # hue and saturation: RGB inputs only (the graph's shape, as the batches reach the model)
+            for node, is_image in zip(self.data.check.input_nodes(), self.data.image_inputs):
+                check_channels(self.cfg.augment, self.data.check.shapes[node][0] if is_image else 3)
+        except DataError as exc:
+            raise ConfigError(exc.code, **exc.args) from None
         return Augmenter(self.cfg.augment, seed=self.cfg.seed)
 
     # -- the step machinery the tasks use ----------------------------------------------

@@ -136,6 +136,9 @@ def test_the_train_form_shows_every_form_setting_with_its_range_and_default(app_
     for mode in ("regression", "autoencoder", "vae", "gan", "rl"):
         at.selectbox(key="tp_mode").set_value(mode).run()
         seen.update(_widgets(at))
+        if mode == "regression":        # huber_delta is offered once the Huber loss is chosen
+            next(w for w in at.get("selectbox") if w.key == "tp_regression_loss").set_value("huber").run()
+            seen.update(_widgets(at))
     for s in train_config.FIELDS:
         if s.name == "devices":         # offered only where more than one GPU is there to share the work
             continue

@@ -349,6 +349,14 @@ def clean_augment(values: dict) -> dict:
     return out
 
 
+def colour_refused(view: DataView, name: str) -> int | None:
+    """The channel count when augmentation ``name`` needs RGB and these images are not; else None."""
+    from runtime.data.augment import RGB_ONLY
+    if name not in RGB_ONLY or view.augment_samples is None or view.augment_samples.shape[1] == 3:
+        return None
+    return int(view.augment_samples.shape[1])
+
+
 def augment_preview(view: DataView, config: dict, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
     """(before, after) images for the preview, shrunk for display; None for non-image data."""
     if view.augment_samples is None:

@@ -250,6 +250,9 @@ def draw_generated(run_dir: Path, version, samples: dict) -> None:
     generated = samples["generated"]
     real = samples.get("real")
     st.caption(localized("trainpage.generated_hint", epoch=int(samples.get("epoch", 0))))
+    if "spread" in samples and "real_spread" in samples:      # mode collapse shows as a spread near 0
+        st.caption(localized("gandiv.spread", fake=f"{float(samples['spread']):.3f}",
+                             real=f"{float(samples['real_spread']):.3f}"))
     if generated.ndim == 2 and generated.shape[1] <= 2:
         train_cache.chart(train_cache.figure("generated", (str(run_dir), version, language),
                                              lambda: figures.generated_points(generated, real, language)), "tp_generated")

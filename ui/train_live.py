@@ -231,8 +231,13 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
               number_text(latest(records, val_key, "epoch"), pct=val_key.endswith("acc"))),
              (localized("fig.speed"), number_text(p["samples_per_s"], digits=0)),
              (localized("fig.lr"), number_text(latest(records, "lr", "step"), sci=True))]
+    baseline = latest(records, "val_baseline", "epoch")      # regression: the loss of predicting the mean
+    if baseline is not None:
+        tiles.insert(2, (localized("baseline.tile"), number_text(baseline)))
     with st.container(key="tp_status"):
         st.markdown(status_html(state, run_dir.name, p, text, tiles), unsafe_allow_html=True)
+        if baseline is not None:
+            st.caption(localized("baseline.explain"))
 
     # the curves: big, side by side
     version = (run_dir.name, tail.version, language)

@@ -5,6 +5,7 @@ from ..catalog import LayerSpec, register
 from ..errors import GraphError
 from ..params import MAX_UNITS, bilingual, Param, bias, dilation, kernel, padding, stride, units
 from ..shape_math import checked, conv_out, conv_transpose_out, expect_rank, tup
+from ..weight_init import weight_init
 
 _GROUPS = Param("groups", "int", 1, bilingual("Split channels into independent groups.", "把通道分成互不相连的若干组。"),
                 lo=1, hi=MAX_UNITS)
@@ -53,7 +54,7 @@ def _conv(n: int, title: dict, help: dict, explain: dict, starter: dict):
     register(LayerSpec(
         type=layer, category="conv", title=title, help=help, explain=explain,
         params=(units("out_channels", "Number of filters (output channels).", "卷积核个数（输出通道数）。"),
-                kernel(n), stride(n), padding(n, strings=("same", "valid")), dilation(n), _GROUPS, bias()),
+                kernel(n), stride(n), padding(n, strings=("same", "valid")), dilation(n), _GROUPS, bias(), weight_init()),
         check=_check_same, infer=_conv_infer(layer, n), count=_conv_count(n),
         module=f"nn.{layer}", size_args=lambda ins, p: [ins[0][0]], size_names=("in_channels",), positional=("out_channels",),
         key_params=("out_channels", "kernel_size", "stride", "padding"), starter=starter,
@@ -102,7 +103,7 @@ register(LayerSpec(
     params=(units("out_channels", "Number of output channels.", "输出通道数。"), kernel(2), stride(2), padding(2),
             Param("output_padding", "size", 0, bilingual("Extra size added to one side of the output.", "在输出一侧额外增加的尺寸。"),
                   lo=0, hi=1024, n=2),
-            _GROUPS, bias(), dilation(2)),
+            _GROUPS, bias(), dilation(2), weight_init()),
     check=_check_output_padding, infer=_tconv_infer,
     count=lambda ins, p: ins[0][0] * (p["out_channels"] // p["groups"]) * prod(tup(p["kernel_size"], 2))
     + (p["out_channels"] if p["bias"] else 0),

@@ -3,6 +3,7 @@ from ..catalog import LayerSpec, register
 from ..errors import GraphError
 from ..params import MAX_VOCAB, bilingual, Param, bias, units
 from ..shape_math import checked
+from ..weight_init import weight_init
 
 register(LayerSpec(
     type="Linear", category="core",
@@ -11,7 +12,7 @@ register(LayerSpec(
     explain=bilingual("A fully connected layer: y = x·Wᵀ + b over the last dimension. Stacking Linear layers with "
               "activations in between gives a multilayer perceptron (MLP).",
               "全连接层：在最后一维上计算 y = x·Wᵀ + b。多个全连接层之间加入激活函数，就构成多层感知机（MLP）。"),
-    params=(units("out_features", "Number of output units.", "输出单元的个数。"), bias()),
+    params=(units("out_features", "Number of output units.", "输出单元的个数。"), bias(), weight_init()),
     infer=lambda ins, p: checked("Linear", ins[0][:-1] + (p["out_features"],)),
     count=lambda ins, p: ins[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
     module="nn.Linear", size_args=lambda ins, p: [ins[0][-1]], size_names=("in_features",), positional=("out_features",),

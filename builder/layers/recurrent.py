@@ -3,6 +3,7 @@ from ..catalog import LayerSpec, register
 from ..errors import GraphError
 from ..params import MAX_LAYERS, bilingual, Param, bias, units
 from ..shape_math import checked, expect_rank
+from ..weight_init import weight_init
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
@@ -17,7 +18,8 @@ def _params(type_):
           Param("return", "choice", "sequence",
                 bilingual("sequence: the output at every step; last: the final hidden state.",
                   "sequence：每一步的输出；last：最后的隐藏状态。"),
-                choices=("sequence", "last"), torch_arg=False))
+                choices=("sequence", "last"), torch_arg=False),
+          weight_init())
     if type_ == "RNN":
         ps = ps[:1] + (Param("nonlinearity", "choice", "tanh", bilingual("Activation of the hidden state.", "隐藏状态的激活函数。"),
                              choices=("tanh", "relu")),) + ps[1:]

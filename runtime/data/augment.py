@@ -53,7 +53,26 @@ AUGMENTATIONS: tuple[Setting, ...] = (
     Setting("contrast", "float", 0.0, bilingual("Contrast (±)", "对比度（±）"),       # scale by uniform [1 - s, 1 + s]
             bilingual("Strengthen or weaken the contrast by up to this factor.", "增强或减弱对比度，最多这个比例。"),
             lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
+    Setting("zoom_out", "float", 0.0, bilingual("Zoom out (up to ×1/(1+s))", "缩小（最多 ×1/(1+s)）"),
+            bilingual("Shrink the image by a random factor down to 1/(1 + this) and place it at a random spot, the rest "
+                      "filled as the padding says: the network learns smaller objects (the opposite of a crop).",
+                      "把图像随机缩小，最小到原来的 1/(1 + 该值)，放在随机位置，其余部分按填充方式补齐："
+                      "让网络学会识别更小的物体（与裁剪相反）。"),
+            lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
+    Setting("hue", "float", 0.0, bilingual("Hue (± share of the colour wheel)", "色相（± 色轮的比例）"),
+            bilingual("Turn every colour around the colour wheel by a random share of a full turn up to this, greys "
+                      "stay grey (red becomes orange or purple). RGB images only.",
+                      "把每种颜色沿色轮随机旋转，最多为整圈的这一比例，灰色保持不变（红色会变成橙色或紫色）。"
+                      "只用于 RGB 彩色图像。"),
+            lo=0.0, hi=0.5, step=0.02, group="augment", surfaces=(DATA, CLI)),
+    Setting("saturation", "float", 0.0, bilingual("Saturation (±)", "饱和度（±）"),
+            bilingual("Make colours more vivid or more grey by up to this factor (1: can turn an image fully grey). "
+                      "RGB images only.",
+                      "让颜色更鲜艳或更灰，最多这个比例（为 1 时图像可能完全变灰）。只用于 RGB 彩色图像。"),
+            lo=0.0, hi=1.0, step=0.05, group="augment", surfaces=(DATA, CLI)),
 ) + AUDIO_AUGMENTATIONS          # waveforms (B, T): time_shift, snr_noise, time_mask, freq_mask
+RGB_ONLY = ("hue", "saturation")          # they move colours: meaningless on one channel
+LUMA = (0.299, 0.587, 0.114)              # ITU-R 601 weights of R, G, B in grey (as torchvision's rgb_to_grayscale)
 RANGES: dict[str, tuple[float, float]] = {s.name: (s.lo, s.hi) for s in AUGMENTATIONS}
 PADDING = ("zeros", "border", "reflection")
 
@@ -80,6 +99,13 @@ def check_config(config: dict | None) -> dict:
             raise DataError("data.augment_range", name=key, value=str(value)[:20], low=lo, high=hi)
         out[key] = float(value)
     return out
+
+
+def check_channels(config: dict | None, channels: int) -> None:
+    """Hue and saturation need RGB images: refused, with the reason, for other channel counts."""
+    asked = [k for k in RGB_ONLY if (config or {}).get(k)]
+    if asked and channels != 3:
+        raise DataError("data.augment_rgb", name=asked[0], channels=channels)
 
 
 def _check_images(x: torch.Tensor) -> None:
@@ -152,6 +178,22 @@ def random_pad_crop(x: torch.Tensor, pad: int, g: torch.Generator | None, paddin
     return padded[batch, channel, rows, cols]
 
 
+def zoom_out(x: torch.Tensor, view: torch.Tensor, centre: torch.Tensor, padding: str = "zeros") -> torch.Tensor:
+    """Shrink each image to 1/``view`` of its side (``view`` (B,) >= 1), its centre moved by ``centre``
+    (B, 2; x then y, in [-1, 1] units of the output); the rest filled as ``padding`` says."""
+    zero = torch.zeros_like(view)
+    return affine(x, rotation_theta(zero, view, -centre * view.unsqueeze(1)), padding)
+
+
+def random_zoom_out(x: torch.Tensor, g: torch.Generator | None, strength: float, padding: str = "zeros") -> torch.Tensor:
+    """Shrink by a random factor down to 1/(1 + strength), placed anywhere the whole image still fits."""
+    b = x.shape[0]
+    view = _rand(g, b, x, 1.0, 1.0 + strength)
+    room = (1.0 - 1.0 / view).unsqueeze(1)            # how far the shrunk image's centre may move
+    centre = _rand(g, 2 * b, x, -1.0, 1.0).view(b, 2) * room
+    return zoom_out(x, view, centre, padding)
+
+
 def random_flip(x: torch.Tensor, p: float, g: torch.Generator | None, dim: int = -1) -> torch.Tensor:
     """Flip each image along ``dim`` (-1 left-right, -2 up-down) with probability ``p``."""
     if p <= 0:
@@ -197,6 +239,26 @@ def adjust_contrast(x: torch.Tensor, factor) -> torch.Tensor:
     return (x - mean) * f + mean
 
 
+def rotate_hue(x: torch.Tensor, turns) -> torch.Tensor:
+    """Turn each RGB image's colours around the grey axis R = G = B by ``turns`` (a number or (B,)
+    tensor; 1/3 sends red to green and green to blue). Greys and each pixel's mean stay as they are."""
+    t = torch.as_tensor(turns, dtype=x.dtype, device=x.device).expand(x.shape[0]) * (2 * math.pi)
+    cos, sin = torch.cos(t), torch.sin(t)
+    third, root = 1.0 / 3.0, math.sqrt(1.0 / 3.0)
+    a = cos + (1 - cos) * third                 # Rodrigues' rotation about (1, 1, 1)/√3
+    b = (1 - cos) * third - root * sin
+    c = (1 - cos) * third + root * sin
+    m = torch.stack([torch.stack([a, b, c], 1), torch.stack([c, a, b], 1), torch.stack([b, c, a], 1)], 1)   # (B, 3, 3)
+    return torch.einsum("bij,bjhw->bihw", m, x)
+
+
+def adjust_saturation(x: torch.Tensor, factor) -> torch.Tensor:
+    """Blend each RGB image with its grey version: ``factor`` 0 is grey, 1 unchanged, 2 twice as vivid."""
+    f = torch.as_tensor(factor, dtype=x.dtype, device=x.device).expand(x.shape[0]).view(-1, 1, 1, 1)
+    grey = torch.einsum("c,bchw->bhw", torch.tensor(LUMA, dtype=x.dtype, device=x.device), x).unsqueeze(1)
+    return (x - grey) * f + grey
+
+
 def gaussian_noise(x: torch.Tensor, std: float, g: torch.Generator | None) -> torch.Tensor:
     if std <= 0:
         return x
@@ -207,8 +269,8 @@ def gaussian_noise(x: torch.Tensor, std: float, g: torch.Generator | None) -> to
 
 class Augmenter:
     """Applies the enabled augmentations of ``config`` (see ``RANGES``) to training
-    batches: pad-and-crop, one affine resampling (rotation, crop, translation), flips, blur,
-    brightness/contrast, then noise. Deterministic given ``seed`` on a given device."""
+    batches: pad-and-crop, one affine resampling (rotation, crop, translation), zoom-out, flips, blur,
+    brightness/contrast, hue/saturation (RGB), then noise. Deterministic given ``seed`` on a given device."""
 
     def __init__(self, config: dict | None = None, seed: int = 0):
         self.config = check_config(config)
@@ -237,6 +299,8 @@ class Augmenter:
             x = random_pad_crop(x, int(round(cfg["pad_crop"])), g, cfg["padding"])
         if cfg["rotation"] or cfg["crop"] or cfg["translate"]:
             x = random_affine(x, g, cfg["rotation"], cfg["crop"], cfg["translate"], cfg["padding"])
+        if cfg["zoom_out"]:
+            x = random_zoom_out(x, g, cfg["zoom_out"], cfg["padding"])
         x = random_flip(x, cfg["hflip"], g, -1)
         x = random_flip(x, cfg["vflip"], g, -2)
         if cfg["blur"]:
@@ -245,6 +309,11 @@ class Augmenter:
             x = adjust_brightness(x, _rand(g, b, x, -cfg["brightness"], cfg["brightness"]))
         if cfg["contrast"]:
             x = adjust_contrast(x, _rand(g, b, x, 1.0 - cfg["contrast"], 1.0 + cfg["contrast"]))
+        check_channels(cfg, x.shape[1])
+        if cfg["hue"]:
+            x = rotate_hue(x, _rand(g, b, x, -cfg["hue"], cfg["hue"]))
+        if cfg["saturation"]:
+            x = adjust_saturation(x, _rand(g, b, x, 1.0 - cfg["saturation"], 1.0 + cfg["saturation"]))
         return gaussian_noise(x, cfg["noise"], g)
 
 
