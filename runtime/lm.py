@@ -11,7 +11,6 @@ import math
 import time
 from pathlib import Path
 
-import torch
 
 from . import runfiles
 from .callbacks import Callback

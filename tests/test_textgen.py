@@ -2,12 +2,10 @@
 language_model mode with perplexity, sampling and the CLI's --generate."""
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -19,9 +17,9 @@ from runtime.config import ConfigError, TrainConfig
 from runtime.data import builtin, corpora, uploads
 from runtime.data.errors import DataError
 from runtime.data.textgen import lm_decode, lm_encode, lm_sample, lm_tokens, next_token_loss
+from runtime.export.__main__ import main as export_main
 from runtime.train import train
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def lm_graph(seq_len=16, vocab=76, layers=()):
@@ -150,7 +148,7 @@ def test_next_token_loss_is_the_mean_cross_entropy_over_every_position():
 
 
 @pytest.mark.slow
-def test_a_tiny_language_model_trains_and_reports_perplexity(tmp_path):
+def test_a_tiny_language_model_trains_and_reports_perplexity(tmp_path, capsys):
     graph = lm_graph(seq_len=16, layers=[("GRU", {"hidden_size": 32})])
     cfg = TrainConfig.from_dict({"data": "shakespeare", "data_options": {"n_chars": 12000, "seq_len": 16},
                                  "epochs": 3, "batch_size": 32, "lr": 0.01, "seed": 0})
@@ -166,13 +164,23 @@ def test_a_tiny_language_model_trains_and_reports_perplexity(tmp_path):
     sample = json.loads((tmp_path / "sample.json").read_text(encoding="utf-8"))
     assert sample["step"] == summary["steps"] and len(sample["text"]) == 240
     # the CLI writes on from a prompt, the same text for the same seed
-    cmd = [sys.executable, "-m", "runtime.export", str(tmp_path), "--generate", "ROMEO:", "--tokens", "40",
-           "--temperature", "0.5", "--seed", "3"]
-    first = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert first.returncode == 0, first.stderr
-    assert len(first.stdout.rstrip("\n")) >= 30
-    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert again.stdout == first.stdout
+    args = [str(tmp_path), "--generate", "ROMEO:", "--tokens", "40", "--temperature", "0.5", "--seed", "3"]
+    assert export_main(args) == 0
+    first = capsys.readouterr().out
+    assert len(first.rstrip("\n")) >= 30
+    assert export_main(args) == 0 and capsys.readouterr().out == first
+    # the exported train.py reads a text file, trains the same way and writes on from --prompt
+    script = tmp_path / "train.py"
+    assert export_main([str(tmp_path), "--script", str(script)]) == 0
+    (tmp_path / "small.txt").write_text(corpora.read("shakespeare")[:6000], encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), "--data", str(tmp_path / "small.txt"), "--epochs", "1",
+                           "--out", str(tmp_path / "out"), "--prompt", "KING:", "--tokens", "30"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert summary["val_ppl"] == pytest.approx(math.exp(summary["val_loss"]))
+    assert any(line.startswith("KING:") for line in lines)
 
 
 def test_greedy_sampling_takes_the_likeliest_next_token_each_time():
@@ -205,9 +213,8 @@ def test_wrong_pairings_of_graph_mode_and_data_are_messages():
 
 
 @pytest.mark.slow
-def test_generating_from_a_classifier_run_is_refused(tmp_path):
+def test_generating_from_a_classifier_run_is_refused(tmp_path, capsys):
     run = tmp_path / "iris"
     train(TrainConfig.from_dict({"data": "iris", "epochs": 1}), templates.load("perceptron"), run_dir=run)
-    done = subprocess.run([sys.executable, "-m", "runtime.export", str(run), "--generate", "hello"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 1 and "only a language model" in done.stderr and "Traceback" not in done.stderr
+    assert export_main([str(run), "--generate", "hello"]) == 1
+    assert "only a language model" in capsys.readouterr().err
