@@ -39,7 +39,8 @@ class LayerSpec:
     dtype_in: str = "float"                     # "float", "int" (token ids) or "any"
     dtype_out: str = "float"                    # "float" or "same" (as the input)
     count: Callable[[list[Shape], dict], int] = _no_params  # trainable parameters, no allocation
-    module: str | None = None                   # "nn.Conv2d": created in __init__; None: inline code
+    module: str | Callable[[dict], str | None] | None = None  # "nn.Conv2d": created in __init__; None: inline
+                                                # code; a function of the params when only some settings need one
     size_args: Callable[[list[Shape], dict], list] | None = None  # inferred sizes, positional
     size_names: tuple[str, ...] = ()            # the torch names of those sizes (in_channels): names in block classes
     positional: tuple[str, ...] = ()            # params written positionally after the sizes
@@ -55,6 +56,10 @@ class LayerSpec:
         assert self.category in CATEGORIES, self.category
         names = [p.name for p in self.params]
         assert len(names) == len(set(names)), self.type
+
+    def module_for(self, params: dict) -> str | None:
+        """The torch module a node with ``params`` makes in __init__ (None: its code is inline)."""
+        return self.module(params) if callable(self.module) else self.module
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

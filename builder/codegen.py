@@ -483,7 +483,7 @@ def _sequential_chain(block: BlockDef, inside: CheckResult) -> list[str] | None:
             inner = inside.instances.get(node_id)
             if inner is None or len(inner.input_nodes()) != 1 or len(inner.output_nodes()) != 1:
                 return None
-        elif catalog.get(node.type).module is None or catalog.get(node.type).forward is not None:
+        elif catalog.get(node.type).module_for(inside.params[node.id]) is None or catalog.get(node.type).forward is not None:
             return None
         elif inside.params[node_id].get("init", "default") != "default":
             return None   # nn.Sequential has no __init__ of ours to call nn.init in
@@ -547,10 +547,10 @@ def _constructor(scope: _Scope, node, names: dict, class_of: dict) -> str | None
     if node.type == INSTANCE:
         return _instance_constructor(scope, node, class_of)
     spec = catalog.get(node.type)
-    if spec.module is None:
-        return None
     first = scope.occurrences[0]
     p = first.params[node.id]
+    if spec.module_for(p) is None:
+        return None
     refs = {key: param_ref(value) for key, value in node.params.items() if param_ref(value) is not None}
     args = []
     if spec.size_args:
@@ -567,7 +567,7 @@ def _constructor(scope: _Scope, node, names: dict, class_of: dict) -> str | None
         elif value != param.default or (param.always_render and value is not None):
             args.append(f"{param.name}={render(value)}")
     args += [f"{k}={render(v)}" for k, v in spec.fixed_kwargs]
-    return f"{spec.module}({', '.join(args)})"
+    return f"{spec.module_for(p)}({', '.join(args)})"
 
 
 def _instance_constructor(scope: _Scope, node, class_of: dict) -> str:
@@ -595,7 +595,7 @@ def _module_paths(result: CheckResult, names: dict, class_of: dict, prefix: tupl
     for node in result.graph.nodes:
         inside = result.instances.get(node.id)
         spec = catalog.get(node.type)
-        if inside is None and (spec is None or spec.module is None):
+        if inside is None and (spec is None or spec.module_for(result.params[node.id]) is None):
             continue
         path, where = prefix + (node.id,), dotted + names[node.id]
         out[path] = where

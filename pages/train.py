@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import live_plot, train_form, train_live, train_runs
+from ui import live_plot, textgen_view, train_form, train_live, train_runs
 from ui.session import ensure_app_shell, localized
 
 ensure_app_shell()
@@ -36,6 +36,7 @@ with setup_col:
                     st.rerun()
 with live_col:
     train_live.live_panel(run)
+    textgen_view.live_sample(run)             # a language model: what it writes now
 
 train_live.insights(run)
 train_runs.runs_section(run)

@@ -23,9 +23,9 @@ from builder.params import bilingual
 
 from .settings import CLI, DATA, FORM, SCRIPT, Applies, Setting
 
-MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan", "rl")
+MODES = ("auto", "classification", "regression", "autoencoder", "vae", "gan", "rl", "language_model")
 CONCRETE_MODES = MODES[1:]
-SUPERVISED = ("classification", "regression", "autoencoder", "vae")
+SUPERVISED = ("classification", "regression", "autoencoder", "vae", "language_model")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "exponential", "cosine", "plateau", "onecycle")
 LOSSES = ("auto", "cross_entropy", "bce", "mse", "l1", "smooth_l1", "nll", "huber", "kl_div")

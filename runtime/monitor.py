@@ -58,8 +58,9 @@ def run_callbacks(run_dir: Path) -> list[Callback]:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     metrics = MetricsWriter(run_dir)
+    from .lm import LiveSample
     return [metrics, Snapshots(run_dir), EpochViews(run_dir), Checkpointer(run_dir), RunRecord(run_dir),
-            StatusWriter(run_dir, metrics)]
+            LiveSample(run_dir), StatusWriter(run_dir, metrics)]
 
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:

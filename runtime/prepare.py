@@ -149,9 +149,9 @@ def infer_mode(cfg: TrainConfig, result: CheckResult, has_discriminator: bool, d
     outs = [result.io_name(n) for n in result.output_nodes()]
     if "Reparameterize" in types and {"recon", "mu", "logvar"} <= set(outs):
         return "vae"
-    if meta_mode in ("autoencoder", "vae", "classification", "regression"):
+    if meta_mode in ("autoencoder", "vae", "classification", "regression", "language_model"):
         return meta_mode
-    if data_task in ("classification", "regression"):
+    if data_task in ("classification", "regression", "language_model"):
         return data_task
     return "autoencoder"
 
@@ -251,6 +251,9 @@ def check_fit(p: Prepared, result: CheckResult, disc: CheckResult | None) -> Non
         if _numel(recon) != _numel(p.train.inputs[0].shape[1:]):
             raise ConfigError("train.recon_mismatch", output="recon", shape=str(recon),
                               data_shape=str(tuple(p.train.inputs[0].shape[1:])))
+    elif p.mode == "language_model":
+        from .lm import check_fit as check_lm_fit
+        check_lm_fit(p, result, outs[0], first)
     elif p.mode == "gan":
         g_in = result.input_nodes()
         if len(g_in) != 1 or result.dtypes[g_in[0]] != "float32":

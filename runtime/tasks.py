@@ -47,6 +47,9 @@ def loss_kind(cfg: TrainConfig, mode: str, result) -> str:
         allowed = ("mse", "l1", "smooth_l1", "huber", "bce")
     elif mode == "vae":
         allowed = ("auto", "bce", "mse")
+    elif mode == "language_model":
+        kind = "cross_entropy" if kind == "auto" else kind
+        allowed = ("cross_entropy",)
     else:
         return "bce"
     if kind not in allowed:
@@ -363,6 +366,14 @@ class GANTask(Task):  # noqa: B024 (its step is adversarial; loss() is not used)
 
 TASKS = {"classification": SupervisedTask, "regression": SupervisedTask, "autoencoder": AutoencoderTask,
          "vae": VAETask, "gan": GANTask}
+
+
+def _language_model_task(trainer):
+    from .lm import LanguageModelTask      # lm imports this module: looked up when a run needs it
+    return LanguageModelTask(trainer)
+
+
+TASKS["language_model"] = _language_model_task
 
 
 def finite(values: dict) -> bool:

@@ -110,7 +110,11 @@ CASES = {
     "TransformerEncoderLayer": st.tuples(st.tuples(small, st.sampled_from([4, 6, 8])),
                                          params(nhead=st.sampled_from([1, 2, 3, 4]), dim_feedforward=opt(st.integers(1, 16)),
                                                 dropout=opt(st.floats(0.0, 0.5)), activation=opt(st.sampled_from(["relu", "gelu"])),
-                                                norm_first=opt(st.booleans()), bias=opt(st.booleans()))),
+                                                norm_first=opt(st.booleans()), bias=opt(st.booleans()),
+                                                causal=opt(st.booleans()))),
+    "PositionalEncoding": st.tuples(st.one_of(st.tuples(small, small), st.tuples(size)),
+                                    params(kind=opt(st.sampled_from(["sinusoidal", "learned"])),
+                                           max_len=opt(st.integers(1, 12)))),
 }
 
 for _n in (1, 2):
@@ -204,6 +208,9 @@ INLINE = {   # structural nodes: the torch expressions graph-format.md defines t
     "Permute": lambda xs, p, training: xs[0].permute(*p["dims"]),
     "Reparameterize": lambda xs, p, training: (xs[0] + torch.exp(0.5 * xs[1]) * torch.randn_like(xs[0])
                                                if training else xs[0]),
+    # one vector per position, for at most max_len positions (its values: tests/test_textgen.py)
+    "PositionalEncoding": lambda xs, p, training: xs[0] + torch.zeros(p.get("max_len", 512), xs[0].shape[2])[
+        torch.arange(xs[0].shape[1])],
 }
 
 
@@ -223,7 +230,7 @@ class TorchLayer(nn.Module):
         super().__init__()
         self.layer, self.params = layer, dict(params)
         if layer not in INLINE:
-            kwargs = {**_graph_defaults(layer, params), **{k: v for k, v in params.items() if k != "return"}}
+            kwargs = {**_graph_defaults(layer, params), **{k: v for k, v in params.items() if k not in ("return", "causal")}}
             if layer in BATCH_FIRST:
                 kwargs["batch_first"] = True
             sizes = [sample[TORCH_SIZE_DIM[layer]]] if layer in TORCH_SIZE_DIM else []

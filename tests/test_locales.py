@@ -64,7 +64,8 @@ def _metrics():
     # the status tiles (first curve, validation metric) and the compare picker of the Train page
     from ui import train_state
     out = {"loss", "acc", "mae"}
-    for mode in (None, "classification", "regression", "autoencoder", "vae", "gan"):
+    from runtime.config import CONCRETE_MODES
+    for mode in (None, *CONCRETE_MODES):
         out |= {metric for _, metrics in train_state.panels(mode) for metric in metrics}
     return sorted(out | set(train_state.KD_PANEL[1]))
 

@@ -105,6 +105,9 @@ def render_samples(view: DataView, lang: str, upload_path: str | None = None) ->
                      seq_len=view.sample_shape[0] if view.sample_shape else "?", n=f"{view.n:,}"))
     elif kind == "trees":
         render_trees(view, lang, plot)
+    elif kind == "corpus":
+        from ui.textgen_view import corpus_preview
+        corpus_preview(view, lang)
     elif kind == "dna":
         alphabet = view.extra.get("alphabet") or "ACGT"
         motif = (view.extra.get("options") or {}).get("motif")

@@ -144,6 +144,7 @@ def panels(mode: str | None, records: list[dict] = ()) -> list[tuple[str, list[s
         "autoencoder": [("fig.loss", ["loss"])],
         "vae": [("fig.loss", ["loss"]), ("trainpage.fig_vae_terms", ["recon", "kl"])],
         "gan": [("trainpage.fig_gan_losses", ["d_loss", "g_loss"]), ("trainpage.fig_gan_scores", ["d_real", "d_fake"])],
+        "language_model": [("fig.loss", ["loss"]), ("textgen.fig_ppl", ["ppl"])],
     }.get(mode or "", [("fig.loss", ["loss"])])
 
 

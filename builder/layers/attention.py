@@ -20,6 +20,14 @@ def _count(ins, p):
     return attention + feedforward + norms
 
 
+def _forward(out, ins, attr, p, in_shapes):
+    if not p["causal"]:
+        return [f"{out} = self.{attr}({ins[0]})"]
+    x = ins[0]
+    return [f"{out} = self.{attr}({x}, src_mask=nn.Transformer.generate_square_subsequent_mask({x}.shape[1], "
+            f"device={x}.device), is_causal=True)  # position t attends to positions <= t"]
+
+
 register(LayerSpec(
     type="TransformerEncoderLayer", category="attention",
     title=bilingual("Transformer encoder layer", "Transformer 编码器层"),
@@ -36,8 +44,12 @@ register(LayerSpec(
             Param("layer_norm_eps", "float", 1e-5, bilingual("Epsilon of the layer norms.", "层归一化的 epsilon。"),
                   lo=0.0, hi=1.0, lo_open=True),
             Param("norm_first", "bool", False, bilingual("Normalise before attention (pre-norm).", "在注意力之前做归一化（pre-norm）。")),
-            bias()),
-    infer=_infer, count=_count,
+            bias(),
+            Param("causal", "bool", False, bilingual("Each position sees only itself and the positions before it "
+                                                     "(a language model must not read the next token).",
+                                                     "每个位置只看到自己和之前的位置（语言模型不能偷看下一个词元）。"),
+                  torch_arg=False)),
+    infer=_infer, count=_count, forward=_forward,
     module="nn.TransformerEncoderLayer", size_args=lambda ins, p: [ins[0][1]], size_names=("d_model",), positional=("nhead",),
     fixed_kwargs=(("batch_first", True),), key_params=("nhead", "dim_feedforward"),
     starter={"nhead": 4, "dim_feedforward": 128},

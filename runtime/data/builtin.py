@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import drawn_shapes, sequences, sklearn_sets, spoken_digits, standard, synthetic, text, trees
+from . import corpora, drawn_shapes, sequences, sklearn_sets, spoken_digits, standard, synthetic, text, trees
 from .dataset import DataSet
 from builder.params import bilingual
 
@@ -300,6 +300,8 @@ REGISTRY: dict[str, _Entry] = {
                                "CIFAR-10：60000 张小尺寸彩色照片，32×32 RGB，共 10 类。"),
     "cifar100": _standard_entry("cifar100", "CIFAR-100: 60,000 small colour photos, 32×32 RGB, 100 fine classes.",
                                 "CIFAR-100：60000 张小尺寸彩色照片，32×32 RGB，共 100 个细分类。"),
+    **{name: _Entry("corpus", "language_model", _d(*corpora.DESCRIPTIONS[name]), corpora.DEFAULTS, corpora.windows_shape,
+                    lambda o, name=name: corpora.builtin(name, o), dtypes={"x": "int64"}) for name in corpora.NAMES},
 }
 
 
@@ -339,6 +341,7 @@ DATA_OPTIONS: tuple[Setting, ...] = (
             None, None, None, "bool"),
     _option("max_depth", ("Tree depth", "树的深度"), ("Deepest level of a tree (the root is level 0).",
                                                     "树的最深层级（根为第 0 层）。"), 1, 6, 1),
+    *corpora.options(_option),
     _option("seed", ("Seed", "随机种子"), ("Same seed, same data: change it for a fresh draw.",
                                          "种子相同，数据就相同；换一个种子可重新生成。"), 0, 2**31 - 1, 1, default=0),
 )

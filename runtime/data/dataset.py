@@ -15,8 +15,8 @@ import torch
 from . import portable
 from .errors import DataError
 
-KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points", "trees", "audio")
-TASKS = ("classification", "regression", "unsupervised")
+KINDS = ("image", "tabular", "points2d", "sequence", "tokens", "ratings", "dna", "points", "trees", "audio", "corpus")
+TASKS = ("classification", "regression", "unsupervised", "language_model")
 # Kinds whose samples are channels-first (C, ...): statistics per channel (dim 1).
 CHANNELS_FIRST = ("image", "dna")
 RECORD_VERSION = 1

@@ -11,6 +11,7 @@ import csv
 import contextlib
 import io
 import json
+import functools
 import os
 import re
 import stat
@@ -660,6 +661,10 @@ def load_upload(src, filename: str | None = None, **options) -> DataSet:
     ext = Path(str(fname or "")).suffix.lower()
     loaders = {".csv": load_csv, ".tsv": load_csv, ".txt": load_csv, ".npz": load_npz, ".zip": load_image_zip,
                ".json": load_trees_json}
+    options = dict(options)
+    if ext == ".txt" and options.pop("corpus", False) in (True, "true"):    # a corpus for a language model
+        from .corpora import load_text
+        loaders[".txt"] = functools.partial(load_text, name=Path(str(fname)).name)
     if ext not in loaders:
         raise DataError("data.unknown_format", ext=ext or "?")
     if ext == ".zip":

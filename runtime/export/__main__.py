@@ -5,6 +5,7 @@
     python -m runtime.export RUN_DIR --script train.py        # the standalone training script
     python -m runtime.export RUN_DIR --safetensors w.safetensors --state-dict w.pt --model model.py
     python -m runtime.export RUN_DIR --predict inputs.npy     # try the model: one JSON object per line
+    python -m runtime.export RUN_DIR --generate "PROMPT" [--tokens N] [--temperature T] [--seed S]   # a language model writes on
     python -m runtime.export --graph G.json [--config C.json] [--discriminator D.json] --script train.py
 
 Exit codes: 0 exported, 1 the export was refused (invalid graph, bad checkpoint, ...), 2 a file
@@ -47,6 +48,26 @@ def _jsonable(value):
     return value
 
 
+def add_generate_arguments(parser) -> None:
+    from runtime.export.script import bounded
+    parser.add_argument("--generate", metavar="PROMPT", help="language model: print the text it writes after PROMPT")
+    parser.add_argument("--tokens", type=bounded(int, 1, 100_000), default=200, metavar="N",
+                        help="--generate: how many tokens to write (default 200)")
+    parser.add_argument("--temperature", type=bounded(float, 0.0, 5.0), default=0.8, metavar="T",
+                        help="--generate: 0 takes the likeliest token; higher is bolder (default 0.8)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="--generate: the same seed writes the same text")
+
+
+def generate_from_run(run, args) -> str:
+    from runtime.lm import MODE, generate_text
+    from runtime.config import ConfigError
+    if run.mode != MODE:
+        raise ConfigError("textgen.not_a_language_model", mode=run.mode)
+    from .predict import Predictor
+    predictor = Predictor(run)
+    return generate_text(predictor.module, predictor.record, args.generate, args.tokens, args.temperature, args.seed)
+
+
 def main(argv=None) -> int:
     from builder.i18n import translate
 
@@ -65,6 +86,7 @@ def main(argv=None) -> int:
     parser.add_argument("--state-dict", metavar="OUT.pt", help="weights as a PyTorch state dict")
     parser.add_argument("--predict", metavar="FILE", help="inputs to try the model on (.npy .npz .csv .txt .json)")
     parser.add_argument("--sample", type=int, metavar="N", help="VAE / GAN: N generated samples as JSON")
+    add_generate_arguments(parser)
     parser.add_argument("--graph", help="without a run: the graph file (for --script or --model)")
     parser.add_argument("--config", help="without a run: the training config JSON (for --script)")
     parser.add_argument("--discriminator", help="without a run: the GAN discriminator graph (for --script)")
@@ -139,6 +161,9 @@ def main(argv=None) -> int:
             result = export_onnx(run, args.onnx, part=args.part, dynamic_batch=args.fixed_batch is None,
                                  batch_size=args.fixed_batch or 1, with_preprocess=args.with_preprocess)
             wrote(args.onnx, diff=result.max_abs_diff)
+            did = True
+        if args.generate is not None:
+            print(generate_from_run(run, args))
             did = True
         if args.predict or args.sample:
             from .predict import Predictor

@@ -41,7 +41,7 @@ from builder.codegen import Generated
 from builder.shapes import CheckResult
 from runtime.config import SETTINGS, ConfigError, TrainConfig, applies
 
-from runtime.data import audio, portable
+from runtime.data import audio, portable, textgen
 from runtime.data.uploads import IMAGE_EXTENSIONS
 from runtime.device import cpu_threads
 from runtime.settings import SCRIPT, first_sentence, on
@@ -159,6 +159,8 @@ def default_record(cfg: TrainConfig, graph: dict, discriminator: dict | None) ->
 
 def data_source(cfg: TrainConfig, record: dict) -> tuple[str, str | None]:
     """(how the script loads data, the default ``--data`` path)."""
+    if record.get("kind") == "corpus":     # a language model reads the text itself
+        return "text", (re.split(r"[\\/]", cfg.upload.rstrip("/\\"))[-1] if cfg.upload else f"{cfg.data}.txt")
     if cfg.upload:
         name = re.split(r"[\\/]", cfg.upload.rstrip("/\\"))[-1] or "data"
         low = name.lower()
@@ -324,6 +326,8 @@ def _record_view(plan: Plan) -> dict:
         view["csv"] = rec.get("csv")
     if plan.source == "images":
         view["image"] = rec.get("image")
+    if plan.source == "text":     # the script turns the text into token ids itself
+        view.update(tokens=rec.get("tokens"), vocab=rec.get("vocab"))
     return view
 
 
@@ -377,7 +381,9 @@ def _argument(s) -> str:
 # -- the template and what it is given -----------------------------------------------------------------
 PASTED = (audio.pcm_to_float, audio.resample, audio.fit_length, audio.decode_wav, portable.split_with_val_part,
           portable.allocate, portable.split_indices, portable.split_with_test_part, portable.fill_missing, portable.normalize, portable.to_model_inputs, portable.target_standardize,
-          portable._is_blank, portable.csv_features, portable.csv_target, portable.csv_rows_with_target, cpu_threads, bounded)
+          portable._is_blank, portable.csv_features, portable.csv_target, portable.csv_rows_with_target, cpu_threads, bounded,
+          textgen.lm_tokens, textgen.lm_encode, textgen.lm_prompt_ids, textgen.lm_decode, textgen.lm_windows,
+          textgen.lm_sample, textgen.next_token_loss)
 
 
 @functools.cache
@@ -413,6 +419,7 @@ def _context(plan: Plan) -> dict:
         "batchnorm": _has_batchnorm(plan.result) or (plan.disc_result is not None and _has_batchnorm(plan.disc_result)),
         "floor_at_min_lr": _uses_min_lr(cfg),
         "missing": portable.MISSING,
+        "word_token": textgen.WORD_TOKEN.pattern, "unk": textgen.UNK,
         "src": {fn.__name__: _src(fn) for fn in PASTED},
         "arguments": [_argument(s) for s in script_settings(plan)],
     }
