@@ -78,13 +78,13 @@ def by_layer(rows: list[dict], names: dict[str, str], frozen: list[str] = ()) ->
     return list(layers.values())
 
 
-def report(source_state: dict, graph: dict, grow: tuple[str, ...] = (), frozen: list[str] = ()) -> list[dict]:
+def report(source_state: dict, graph: dict, grow_nodes: tuple[str, ...] = (), frozen: list[str] = ()) -> list[dict]:
     """What starting ``graph`` from ``source_state`` (a state dict) would do, per layer, before any
-    training: the Train page shows this; the trainer saves the same rows in the run."""
-    result = check(graph)
-    compiled = compile_graph(graph, result)
+    training (``grow_nodes``: the output layer of a class-incremental run): the Train page shows this;
+    the trainer saves the same rows in the run."""
+    compiled = compile_graph(graph, check(graph))
     own = compiled.build().state_dict()
-    _, rows = match(source_state, own, grow)
+    _, rows = match(source_state, own, tuple(compiled.generated.module_path(n) for n in grow_nodes))
     return by_layer(rows, layer_names(compiled.generated), frozen)
 
 
