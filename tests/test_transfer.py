@@ -43,14 +43,16 @@ def test_a_run_starts_from_another_graphs_weights_with_the_report_first(env, tmp
     assert box.options[1].startswith("narrow source")
     box.set_value(source.name).run()
     assert not at.exception, at.exception
-    [report] = [t.value for t in at.dataframe if "Why" in t.value.columns]
-    rows = {r["Layer"]: r for r in report.to_dict("records")}
-    assert [rows[k]["Weights"] for k in ("conv1", "conv2", "fc1", "fc2")] == ["loaded", "skipped", "skipped", "loaded"]
-    assert rows["conv2"]["Why"] == "weight: 8×16×3×3 in the run, 32×16×3×3 here: the shapes differ"
-    assert rows["fc1"]["Why"] == "weight: 64×32 in the run, 64×128 here: the shapes differ"
+    lines = [m.value for m in at.markdown if m.value.startswith("- **")]
+    assert lines == ["- **conv1** · loaded: same id and shape \\(16×1×3×3\\)",
+                     "- **conv2** · skipped: weight: 8×16×3×3 in the run, 32×16×3×3 here: the shapes differ",
+                     "- **fc1** · skipped: weight: 64×32 in the run, 64×128 here: the shapes differ",
+                     "- **fc2** · loaded: same id and shape \\(10×64\\)"]
     freeze = by_label(at.multiselect, "Freeze layers")
     assert freeze.options == ["conv1", "fc2"]          # only the layers that take the run's weights
     freeze.set_value(["conv1"]).run()
+    assert [m.value for m in at.markdown if m.value.startswith("- **conv1**")] == [
+        "- **conv1** ❄ · loaded: same id and shape \\(16×1×3×3\\)"]
     start_button(at).click().run()
     assert not at.exception, at.exception
     cfg = env["started"][0]["config"]

@@ -151,7 +151,10 @@ def _report_table(layers: list[dict], run_id: str) -> list[str]:
     taking = [layer["layer"] for layer in own if layer["status"] in (transfer.LOADED, transfer.GROWN)]
     frozen = st.multiselect(pick(BY_NAME["freeze"].label, language), taking, key=f"tp_transfer_freeze_{run_id}",
                             help=pick(BY_NAME["freeze"].help, language))
-    report_frame([{**layer, "frozen": layer["layer"] in frozen} for layer in own], "tp_transfer_report")
+    with st.container(key="tp_transfer_report"):
+        for layer in own:       # a list, not a table: the setup column is narrow and the reasons are long
+            mark = " ❄" if layer["layer"] in frozen else ""
+            st.markdown(f"- **{md_literal(layer['layer'])}**{mark} · {status_text(layer)}: {md_literal(why_text(layer))}")
     unused = [layer["layer"] for layer in layers if layer["status"] == transfer.UNUSED]
     if unused:
         st.caption(localized("transfer.unused", layers=md_literal(", ".join(unused))))
