@@ -29,9 +29,20 @@ def locale_file(lang: str) -> Path:
 def _table() -> dict[str, dict[str, str]]:
     """``{key: {lang: text}}``, keys in the order of the default language's file."""
     import tomllib      # here, not at the top: importing this module reads nothing
-    by_lang = {lang: tomllib.loads(locale_file(lang).read_text(encoding="utf-8")) for lang in LANGS}
+    by_lang = {lang: flat(tomllib.loads(locale_file(lang).read_text(encoding="utf-8"))) for lang in LANGS}
     keys = dict.fromkeys(k for lang in (DEFAULT_LANG, *LANGS) for k in by_lang[lang])
     return {key: {lang: by_lang[lang][key] for lang in LANGS if key in by_lang[lang]} for key in keys}
+
+
+def flat(doc: dict, prefix: str = "") -> dict[str, str]:
+    """A locale file's keys as dotted keys: a feature's ``[table]`` holds ``table.name`` keys."""
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
 
 
 def __getattr__(name: str):

@@ -18,15 +18,20 @@ import sys
 from pathlib import Path
 
 # Flags whose value is not the setting's own: --early-stopping PATIENCE switches early stopping on
-# with that patience; --augment NAME[=STRENGTH] is repeatable; --freeze takes ID[,ID...].
+# with that patience; --augment NAME[=STRENGTH] is repeatable; --freeze and --classes take A[,B...].
 FLAG_VALUES = {
     "early_stopping": (int, lambda v: {"early_stopping": True, "es_patience": v}),
     "augment": (str, lambda items: {"augment": dict(_parse_augment(a) for a in items)}),
-    "freeze": (str, lambda v: {"freeze": [n.strip() for n in v.split(",") if n.strip()]}),
+    "freeze": (str, lambda v: {"freeze": _comma_list(v)}),
+    "classes": (str, lambda v: {"classes": _comma_list(v)}),
     "upload_options": (str, lambda items: {"upload_options": dict(_parse_option(a) for a in items)}),
     "data_options": (str, lambda items: {"data_options": dict(_parse_option(a) for a in items)}),
 }
 TYPES = {"int": int, "float": float, "rate": float, "share": float, "choice": str, "text": str}
+
+
+def _comma_list(value: str) -> list[str]:
+    return [n.strip() for n in value.split(",") if n.strip()]
 
 
 def add_setting_flags(parser) -> None:

@@ -341,6 +341,23 @@ SETTINGS: tuple[Setting, ...] = (
             bilingual("Continue the optimizer, schedule and epoch count of the checkpoint (the same graph).",
               "接着检查点的优化器、学习率计划和轮数继续训练（同一个图）。"),
             group="finetune", surfaces=(CLI,), applies=Applies(needs="init_from")),
+    # -- class-incremental training (runtime.incremental) ---------------------------------------------------------------------
+    Setting("classes", "list", [], bilingual("Classes to learn", "要学习的类别"),
+            bilingual("Train on these classes only; continued from a classification run (init_from), the output layer "
+                      "grows by the new classes and keeps the old classes' rows.",
+                      "只用这些类别训练；从一个分类运行继续（init_from）时，输出层为新类别增加行，并保留旧类别的行。"),
+            group="finetune", surfaces=(CLI,), metavar="CLASS[,CLASS...]", applies=Applies(modes=("classification",))),
+    Setting("replay", "int", 0, bilingual("Replay per old class", "每个旧类别回放的样本数"),
+            bilingual("Train this many samples of each old class beside the new classes, against forgetting.",
+                      "在学习新类别的同时，用每个旧类别的这么多样本一起训练，以防遗忘。"),
+            lo=0, hi=20, unit="samples", group="finetune", surfaces=(CLI,), metavar="N",
+            applies=Applies(modes=("classification",), needs="classes")),
+    Setting("ewc", "float", 0.0, bilingual("EWC strength", "EWC 强度"),
+            bilingual("Elastic weight consolidation: keeps the weights that mattered for the old classes near their "
+                      "values (0: off).",
+                      "弹性权重巩固：让对旧类别重要的权重保持在原来的值附近（0：关闭）。"),
+            lo=0.0, hi=1e6, step=10.0, group="finetune", surfaces=(CLI,), metavar="LAMBDA",
+            applies=Applies(modes=("classification",), needs="classes")),
     # -- knowledge distillation (runtime.distill) ----------------------------------------------------------------------------------
     Setting("teacher", "text", None, bilingual("Teacher run", "教师运行"),
             bilingual("Learn from this finished classification run (its folder) as well as from the labels: knowledge "

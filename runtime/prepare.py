@@ -14,6 +14,7 @@ import torch
 from builder.shapes import CheckResult, check
 
 from .config import refuse_inapplicable, ConfigError, TrainConfig
+from . import incremental
 from .data import builtin
 from .data.dataset import add_label_noise, split
 from .data.binding import bind
@@ -96,6 +97,8 @@ class Prepared:
     check: CheckResult | None = None
     disc_check: CheckResult | None = None
     latent_shape: tuple | None = None     # GAN generator input
+    graph: dict | None = None             # the graph trained, when not the one given (a grown output layer)
+    incremental: incremental.ClassPlan | None = None     # the classes of a class-incremental run
 
     @property
     def n_classes(self) -> int | None:
@@ -171,9 +174,14 @@ def graph_inputs(result: CheckResult) -> list[dict]:
 
 
 def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) -> Prepared:
+    class_plan = incremental.plan(cfg)
+    if class_plan is not None:      # the output layer sized to the classes, the data to them
+        graph = incremental.grown_graph(graph, class_plan)
     result = _checked(graph, "model")
     disc = _checked(discriminator, "discriminator") if discriminator is not None else None
     dataset = load_dataset(cfg)
+    if class_plan is not None:
+        dataset = incremental.select(dataset, class_plan)
     mode = infer_mode(cfg, result, disc is not None, dataset.task)
     if mode == "gan" and disc is None:
         raise ConfigError("train.gan_needs_discriminator")
@@ -187,7 +195,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
         if isinstance(dataset, STREAMED):
             train, val, test, preprocess = streamed_splits(dataset, cfg, bind_to)
         else:
-            train, val, test, preprocess = _in_memory_splits(dataset, cfg, bind_to)
+            train, val, test, preprocess = _in_memory_splits(dataset, cfg, bind_to, class_plan)
     except DataError as exc:
         raise ConfigError(exc.code, **exc.args) from None
 
@@ -197,7 +205,7 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
         mode=mode, task=dataset.task, input_names=input_names, output_names=output_names,
         train=train, val=val, test=test,
         preprocess=preprocess, class_names=dataset.class_names, data_kind=dataset.kind,
-        data_name=dataset.name, check=result, disc_check=disc,
+        data_name=dataset.name, check=result, disc_check=disc, graph=graph, incremental=class_plan,
     )
     prepared.image_inputs = [x.is_floating_point() and (len(x.shape) == 4 or (dataset.kind == "audio" and len(x.shape) == 2))
                              for x in prepared.train.inputs]     # what augmentation applies to: images, waveforms
@@ -205,12 +213,16 @@ def prepare(cfg: TrainConfig, graph: dict, discriminator: dict | None = None) ->
     return prepared
 
 
-def _in_memory_splits(dataset, cfg: TrainConfig, bind_to: list[dict]):
+def _in_memory_splits(dataset, cfg: TrainConfig, bind_to: list[dict], class_plan=None):
     splits = split(dataset, val_fraction=cfg.val_split, test_fraction=cfg.test_split, seed=cfg.seed)
     if cfg.label_noise > 0:
         splits = add_label_noise(splits, cfg.label_noise, seed=cfg.seed)
     bound = bind(splits, bind_to)
-    return _split(bound.train), _split(bound.val), _split(bound.test), bound.preprocess
+    train = _split(bound.train)
+    if class_plan is not None:      # the new classes and the replayed old ones
+        kept, old = incremental.split_train(train, class_plan, cfg.replay, cfg.ewc, cfg.seed)
+        train, class_plan.old_samples = Split(*kept), old
+    return train, _split(bound.val), _split(bound.test), bound.preprocess
 
 
 def _split(view) -> Split | None:

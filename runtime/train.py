@@ -18,7 +18,7 @@ import torch
 from builder.codegen import compile_graph
 from builder.errors import CodedError
 
-from . import checkpoint, distributed, rl
+from . import checkpoint, distributed, incremental, rl, transfer
 from .batches import close_workers, epoch_batches, samples_in, unreadable_files
 from .callbacks import Callback, Control
 from .config import ConfigError, TrainConfig
@@ -103,6 +103,7 @@ class Trainer:
         distributed.init(self.dist, self.device)
         seed_everything(cfg.seed)
         self.data = (prepared or prepare(cfg, graph, discriminator))
+        graph = self.graph = self.data.graph or graph      # a class-incremental run's output layer is grown
         # what was not given takes the defaults for this run's mode and data set (runtime.config)
         self.cfg = cfg = cfg.resolved(self.data.mode, None if cfg.upload else cfg.data)
         self.augmenter = self._augmenter()
@@ -128,6 +129,9 @@ class Trainer:
         self.log_step = False       # whether the step under way ends at a log point (callbacks read it)
         self.init_info = self._init_from_checkpoint()
         self._freeze()
+        self.ewc = incremental.ewc_for(self)
+        if self.data.incremental is not None and self.dist.main:
+            self.callbacks.append(incremental.IncrementalReport())
         self.steps_per_epoch = self._steps_per_epoch()
         self.total_steps = self.steps_per_epoch * cfg.epochs
         if cfg.max_steps:
@@ -209,12 +213,10 @@ class Trainer:
             return {}
         state = checkpoint.load(self.cfg.init_from)
         own = self.module.state_dict()
-        loaded, skipped = {}, []
-        for key, value in state["state_dict"].items():
-            if key in own and own[key].shape == value.shape:
-                loaded[key] = value
-            else:
-                skipped.append(key)
+        plan = self.data.incremental
+        grow = (self.compiled.generated.module_path(plan.head),) if plan is not None else ()
+        loaded, rows = transfer.match(state["state_dict"], own, grow)
+        skipped = [row["key"] for row in rows if row["status"] in (transfer.SHAPE, transfer.UNUSED)]
         if self.cfg.resume and (skipped or len(loaded) != len(own)):
             raise ConfigError("train.resume_mismatch", path=self.cfg.init_from)
         if not loaded:
@@ -226,7 +228,8 @@ class Trainer:
             self.start_epoch = self.epochs_completed = int(state.get("epoch", 0))
             self.step = int(state.get("step", 0))
         self._resume_state = state if self.cfg.resume else None
-        return {"loaded": len(loaded), "skipped": skipped}
+        layers = transfer.by_layer(rows, transfer.layer_names(self.compiled.generated), self.cfg.freeze)
+        return {"loaded": len(loaded), "skipped": skipped, "layers": layers}
 
     def _restore_optimizers(self) -> None:
         state = getattr(self, "_resume_state", None)
@@ -283,6 +286,8 @@ class Trainer:
         if self.cfg.l1 > 0:
             params = [p for g in optimizer.param_groups for p in g["params"] if p.ndim > 1]
             loss = loss + self.cfg.l1 * sum(p.abs().sum() for p in params)
+        if self.ewc is not None and optimizer is self.optimizer:
+            loss = loss + self.ewc.penalty(self.module)
         self.scaler.scale(loss).backward()
         for cb in self.callbacks:
             cb.on_after_backward(self)
@@ -429,6 +434,8 @@ class Trainer:
             out.update(self.test_report["metrics"])
         if self.advice:
             out["advice"] = [a.to_json("en") for a in self.advice]
+        if self.init_info.get("layers") and not self.cfg.resume:
+            out["transfer"] = {"source": self.cfg.init_from, "layers": self.init_info["layers"]}
         unreadable = unreadable_files(self.data)
         if unreadable:
             out["unreadable_files"] = unreadable

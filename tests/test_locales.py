@@ -148,7 +148,7 @@ DYNAMIC = {   # pattern -> where the code builds it, what fills the {}
 # -- the files and the code --------------------------------------------------------------------------
 @cache
 def _files() -> dict[str, dict[str, str]]:
-    return {lang: tomllib.loads(i18n.locale_file(lang).read_text(encoding="utf-8")) for lang in i18n.LANGS}
+    return {lang: i18n.flat(tomllib.loads(i18n.locale_file(lang).read_text(encoding="utf-8"))) for lang in i18n.LANGS}
 
 
 def _text() -> dict[str, dict[str, str]]:

@@ -146,6 +146,7 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: 
     data["mode"] = mode
     if values.get("teacher"):       # not a form field: the Train page's teacher picker (ui.train_teacher)
         data["teacher"] = values["teacher"]
+    data.update({k: values[k] for k in ("init_from", "freeze", "classes", "replay", "ewc") if values.get(k)})  # ui.train_transfer
     for key in ("data", "data_options", "upload", "upload_options", "val_split", "test_split", "label_noise"):
         if key in data_choice and data_choice[key] is not None:
             data[key] = data_choice[key]

@@ -21,6 +21,7 @@ from runtime.config import BY_NAME
 from ui import figures
 from ui import train_cache
 from ui import train_state
+from ui import train_transfer
 from ui.session import labeller, lang, localized
 
 MAX_SNAPSHOTS = 240         # weight and gradient statistics drawn, evenly spread over the run
@@ -318,4 +319,8 @@ VIEWS: tuple[DiagnosticView, ...] = (
     DiagnosticView("latent", reads=runfiles.SAMPLES, draw=draw_latent, modes=("vae",), needs=("latent",)),
     DiagnosticView("generated", reads=runfiles.SAMPLES, draw=draw_generated, modes=("gan",), needs=("generated",)),
     DiagnosticView("test", reads=runfiles.TEST, draw=draw_test_report, only_once_written=True, waiting=None),
+    DiagnosticView("incremental", reads=runfiles.SUMMARY, draw=train_transfer.draw_incremental,
+                   modes=("classification",), needs=("incremental",), only_once_written=True, waiting=None),
+    DiagnosticView("transfer", reads=runfiles.SUMMARY, draw=train_transfer.draw_transfer, needs=("transfer",),
+                   only_once_written=True, waiting=None),
 )

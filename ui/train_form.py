@@ -16,7 +16,7 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
 from runtime.settings import Setting
-from ui import data_download, train_config, train_teacher
+from ui import data_download, train_config, train_teacher, train_transfer
 from ui.literal import html_literal, md_literal
 from ui.nav import page
 from ui.session import device_text, labeller, lang, localized, workspace
@@ -241,6 +241,7 @@ def setup_form(run_live: bool) -> Setup:
 
     values = train_teacher.teacher_section(resolved, result, values,
                                            lambda fields, shown: _fields(fields, resolved, shown))
+    values = train_transfer.transfer_section(resolved, result, graph, data_choice, values)
     config = None
     try:
         config = train_config.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
