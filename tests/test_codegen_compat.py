@@ -21,7 +21,8 @@ BEFORE = SAVED["sources"]
 GRAPHS = SAVED["graphs"]    # the templates as they were: a template may change later (rnn_sequence did)
 BIG = {"vgg16", "resnet18"}   # millions of parameters, twice, and 224x224 inputs: seconds
 SINCE_ISSUE11 = {"fashion_cnn", "vgg11_cifar", "resnet18_cifar",    # templates added later: no earlier code
-                 "char_lstm", "char_transformer"}
+                 "char_lstm", "char_transformer", "tree_lstm", "speech_cnn", "speech_gru", "cartpole_policy",
+                 "cartpole_dqn"}
 
 
 def _old_class(key: str):
