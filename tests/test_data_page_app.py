@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from runtime.data.audio_augment import AUDIO_AUGMENTATIONS
 from runtime.data.augment import AUGMENTATIONS
 from tests.shown import shown
 from ui.workspace import Workspace
@@ -118,7 +119,7 @@ def test_only_the_open_tab_is_built(tmp_path, monkeypatch):
     [balance] = at.get("plotly_chart")
     assert balance.proto.spec != grid.proto.spec and "Samples per class" in balance.proto.spec
     open_tab(at, "Augmentation")
-    assert len([s for s in at.slider if s.key and s.key.startswith("aug_")]) == len(AUGMENTATIONS)
+    assert len([s for s in at.slider if s.key and s.key.startswith("aug_")]) == len(AUGMENTATIONS) - len(AUDIO_AUGMENTATIONS)
     at.selectbox(key="data_builtin").select("iris").run()           # no Augmentation tab: back to Samples
     assert not at.exception and at.dataframe and not at.get("plotly_chart")
 

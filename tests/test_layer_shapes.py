@@ -154,7 +154,8 @@ MULTI = {
     "Reparameterize": st.tuples(st.lists(st.sampled_from([(4,), (4,), (2,)]), min_size=2, max_size=2), st.just({})),
 }
 STRUCTURAL_ONLY = {"Input", "Output"}   # covered by every graph here
-OWN_TESTS = {"TreeRNN", "TreeLSTM"}      # not torch.nn layers: tests/test_trees_layers.py
+OWN_TESTS = {"TreeRNN", "TreeLSTM",      # not torch.nn layers: tests/test_trees_layers.py
+             "Spectrogram", "MelSpectrogram"}   # tests/test_speech_layers.py (against numpy's FFT)
 
 
 def test_every_catalog_layer_has_a_property_test():

@@ -118,7 +118,8 @@ def test_three_hundred_runs_are_grouped_by_study_with_disk_use(env):
     assert any(t.startswith("Study **lr\\-search** · 150 trials · best validation loss 0.1 · ") for t in titles), titles
     assert any(t.startswith("Study **width** · 140 trials · best validation loss 0.4 · ") for t in titles), titles
     [lr_title] = [t for t in titles if "lr" in t]
-    assert lr_title.endswith(f" · {lr_size / 1024:.0f} KB"), (lr_title, lr_size)
+    shown = f"{lr_size / 1024:.0f} KB" if lr_size < 1024 ** 2 else f"{lr_size / 1024 ** 2:.1f} MB"   # ~1 MB: either
+    assert lr_title.endswith(f" · {shown}"), (lr_title, lr_size)
     assert len(width_table) == 140
     assert list(lr_table["trial"]) == list(range(150))
     one = lr_table.iloc[0]

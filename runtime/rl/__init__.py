@@ -8,10 +8,13 @@ from __future__ import annotations
 
 
 def is_rl(cfg, graph: dict) -> bool:
-    """Whether a run trains an agent: mode rl, an environment given, or a graph made for one (meta.mode rl)."""
+    """Whether a run trains an agent: mode rl, a graph made for one (meta.mode rl), or an environment given
+    without a data set. (A config read back from a run's job.json has every field set: ``env`` being
+    there says nothing then; ``data`` being there means a data set.)"""
     if cfg.mode != "auto":
         return cfg.mode == "rl"
-    return "env" in cfg.model_fields_set or (graph.get("meta") or {}).get("mode") == "rl"
+    given = cfg.model_fields_set
+    return (graph.get("meta") or {}).get("mode") == "rl" or ("env" in given and "data" not in given)
 
 
 def for_agent(cfg, graph: dict):
