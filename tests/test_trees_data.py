@@ -118,3 +118,15 @@ def test_uploads_read_trees_from_a_flat_npz_and_from_json(tmp_path):
     (tmp_path / "small.json").write_text(json.dumps(doc))
     small = load_upload(tmp_path / "small.json")
     assert small.class_names == ["yes"] and small.inputs["x"].tolist() == [[[1, 0, 0], [2, 0, 1]]]
+
+
+def test_the_tree_view_keeps_each_depth_in_preorder_so_no_edges_cross():
+    from ui.tree_view import tree_figure
+    ds = builtin.load("expr_trees", n_samples=40, max_depth=4, seed=0)
+    for sample in ds.inputs["x"][:20]:
+        _, nodes = tree_figure(sample, ds.vocab, "t").data
+        by_row: dict[float, list[tuple[float, int]]] = {}
+        for i, (px, py) in enumerate(zip(nodes.x, nodes.y)):
+            by_row.setdefault(round(py, 6), []).append((px, i))
+        for row in by_row.values():
+            assert [i for _, i in sorted(row)] == sorted(i for _, i in row)   # left to right = preorder

@@ -28,7 +28,7 @@ def tree_graph(sample, vocab: list[str]) -> nx.DiGraph:
 
 def tree_figure(sample, vocab: list[str], title: str) -> go.Figure:
     g = tree_graph(sample, vocab)
-    pos = nx.multipartite_layout(g, subset_key="depth", align="horizontal")
+    pos = _preorder_layers(g, nx.multipartite_layout(g, subset_key="depth", align="horizontal"))
     pos = {n: (x, -y if _top_down(pos, g) else y) for n, (x, y) in pos.items()}
     edge_x, edge_y = [], []
     for a, b in g.edges:
@@ -47,6 +47,19 @@ def tree_figure(sample, vocab: list[str], title: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
+
+
+def _preorder_layers(g: nx.DiGraph, pos: dict) -> dict:
+    """The layout's places in each layer, given out left to right in preorder (node number): networkx
+    3.6 does not keep a layer's nodes in the order they were added, and edges then cross."""
+    layers: dict[int, list[int]] = {}
+    for n in g.nodes:
+        layers.setdefault(g.nodes[n]["depth"], []).append(n)
+    out = {}
+    for nodes in layers.values():
+        for n, (x, y) in zip(sorted(nodes), sorted((pos[m] for m in nodes), key=lambda p: p[0])):
+            out[n] = (x, y)
+    return out
 
 
 def _top_down(pos: dict, g: nx.DiGraph) -> bool:

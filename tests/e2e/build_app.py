@@ -21,6 +21,6 @@ def app(streamlit_app, workdir):
 @pytest.fixture
 def page(app, new_page, app_idle):
     p = new_page(app.url)
-    p.locator(".nc-root").wait_for()
-    app_idle(p)
+    p.locator(".nc-root").wait_for(timeout=120_000)   # a fresh app's first page imports torch: slow on busy cores
+    app_idle(p, timeout=60_000)
     return p
