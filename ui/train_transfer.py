@@ -92,6 +92,7 @@ def _incremental_fields(data_choice: dict, run_id: str) -> dict:
         return {}
     st.caption(localized("incremental.hint"))
     classes = st.multiselect(pick(CLASSES.label, language), names, key=f"tp_inc_classes_{run_id}",
+                             placeholder=localized("transfer.pick_classes"),
                              help=pick(CLASSES.help, language))
     if not classes:
         return {}
@@ -150,6 +151,7 @@ def _report_table(layers: list[dict], run_id: str) -> list[str]:
     own = [layer for layer in layers if layer["status"] != transfer.UNUSED]
     taking = [layer["layer"] for layer in own if layer["status"] in (transfer.LOADED, transfer.GROWN)]
     frozen = st.multiselect(pick(BY_NAME["freeze"].label, language), taking, key=f"tp_transfer_freeze_{run_id}",
+                            placeholder=localized("transfer.pick_layers"),
                             help=pick(BY_NAME["freeze"].help, language))
     with st.container(key="tp_transfer_report"):
         for layer in own:       # a list, not a table: the setup column is narrow and the reasons are long

@@ -45,6 +45,16 @@ def shot(page, path: Path, anchor: str | None = None) -> None:
 def main(out_dir: Path, steps: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with app_page(Path(tempfile.mkdtemp(prefix="nc-shots-"))) as page:
+        try:
+            _shots(page, out_dir, steps)
+        except Exception:
+            page.screenshot(path=str(out_dir / "textgen-failed.png"), full_page=True)   # what the page showed
+            raise
+    _quantize(out_dir)
+
+
+def _shots(page, out_dir: Path, steps: int) -> None:
+    if True:
         page.locator(".nc-root").wait_for(timeout=120_000)
         idle(page)
         page.get_by_role("button", name="Templates").click()
@@ -79,6 +89,9 @@ def main(out_dir: Path, steps: int) -> None:
         page.get_by_role("button", name="接着写").click()
         page.locator("[data-testid='stCode']").filter(has_text="ROMEO:").wait_for(timeout=120_000)
         shot(page, out_dir / "textgen-try-zh.png")
+
+
+def _quantize(out_dir: Path) -> None:
     names = ("textgen-train-en.png", "textgen-train-zh.png", "textgen-try-en.png", "textgen-try-zh.png")
     try:  # smaller files: 8-bit palette PNGs
         from PIL import Image

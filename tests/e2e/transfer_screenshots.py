@@ -89,6 +89,7 @@ def shoot(page, lang: str, out_dir: Path) -> None:
         raise
     controls = page.get_by_role("radio", name=words["view"])
     chart.evaluate("e => e.scrollIntoView({block: 'end'})")     # below the page's sticky navigation
+    page.mouse.move(5, page.viewport_size["height"] - 5)         # off the chart: no plotly toolbar over the legend
     time.sleep(2.0)
     top, bottom = controls.bounding_box(), chart.bounding_box()
     page.screenshot(path=str(out_dir / f"incremental-{lang}.png"),
