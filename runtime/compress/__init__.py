@@ -6,4 +6,6 @@ before and after; the result is a normal run folder (docs/compression.md). No st
 """
 from .errors import CompressError
 
+QUANTIZE_MODES = ("dynamic", "static")     # here, not in pipeline: the command line's parser needs it without torch
+
 __all__ = ["CompressError"]

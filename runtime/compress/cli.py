@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .pipeline import QUANTIZE_MODES
+from . import QUANTIZE_MODES
 
 KEYS = ("params", "nonzero", "bytes", "latency_ms", "val_acc", "val_loss")
 

@@ -15,11 +15,11 @@ from . import measure
 from .errors import CompressError
 from .prune import check_amount, make_permanent, mask_smallest, shrink_graph
 from .quantize import ao, check_quantizable, float_layers, quantize_dynamic, quantize_static, static_template
+from . import QUANTIZE_MODES
 from .rnn_cells import load_plain_state_dict, plain_state_dict, quantize_dynamic_as_saved
 
 QUANTIZED_FILE = "model_int8.pt"
 REPORT = "compression.json"
-QUANTIZE_MODES = ("dynamic", "static")
 CALIBRATION_SAMPLES = 512
 
 
