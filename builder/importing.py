@@ -81,6 +81,7 @@ def finish(graph: dict, modules: dict | None = None, state_dict: dict | None = N
 def read_state_dict(path: str) -> dict:
     """A state dict from ``.safetensors`` or a ``.pt`` read with ``weights_only=True`` (a checkpoint's
     ``state_dict`` too); nothing in the file is executed."""
+    import torch      # here, so that the Build page loads without torch
     try:
         if path.lower().endswith(".safetensors"):
             from safetensors.torch import load_file

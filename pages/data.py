@@ -315,7 +315,8 @@ with right:
             st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
 
     # -- numbers --------------------------------------------------------------------------------
-    cols = st.columns(4 if view.is_image else 3)
+    augmentable = view.is_image or view.kind == "audio"
+    cols = st.columns(4 if augmentable else 3)
     cols[0].metric(localized("datapage.m_samples"), f"{view.n:,}")
     shapes = list(view.input_shapes.items())
     cols[1].metric(localized("datapage.m_shape"), data_view.fmt_shape(shapes[0][1]) if len(shapes) == 1 else
@@ -327,13 +328,13 @@ with right:
         cols[2].metric(localized("datapage.m_target"), f"{data_view.fmt_num(view.targets.min())} … {data_view.fmt_num(view.targets.max())}")
     else:
         cols[2].metric(localized("datapage.m_target"), localized("datapage.m_none"))
-    if view.is_image or view.kind == "audio":
+    if augmentable:
         n_aug = len([k for k in choice["augment"] if k in data_view.AUGMENT_KEYS])
         cols[3].metric(localized("datapage.m_augment"), localized("datapage.m_aug_on", n=n_aug) if n_aug else localized("datapage.m_aug_off"))
 
     # -- look at it: only the open tab's content is built (its figures are most of a run) ------------
     names = [localized("datapage.tab_samples"), localized("datapage.tab_classes")]
-    if view.is_image or view.kind == "audio":
+    if augmentable:
         names.append(localized("datapage.tab_augment"))
     tabs = st.tabs(names, key="data_tab", on_change="rerun")
     if tabs[0].open:
@@ -342,7 +343,7 @@ with right:
     if tabs[1].open:
         with tabs[1]:
             data_preview.render_balance(view, sizes, language)
-    if (view.is_image or view.kind == "audio") and tabs[2].open:
+    if augmentable and tabs[2].open:
         with tabs[2]:
             stored = dict(choice["augment"] or {})
             c_top = st.columns([2.6, 1.3, 1.15, 0.95], vertical_alignment="bottom")
