@@ -37,7 +37,7 @@ ALLOWED = {
     "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Nesterov", "Huber", "Xavier", "Kaiming", "DCGAN",
     "GAN", "VAE", "RNN", "LSTM", "GRU", "MLP", "CNN", "ROC", "AUC", "NaN", "KL", "DNA", "softmax",
     "bfloat16", "float16", "float32", "int64", "int8", "torch.compile", "torchvision",
-    "English", "Language", "TPE", "Hyperband",
+    "English", "Language", "TPE", "Hyperband", "REINFORCE", "DQN", "CartPole", "Gymnasium",
 }
 # allowed only where the same text says in Chinese what it means
 EXPLAINED = {"MAE": "平均绝对误差", "RMSE": "均方根误差"}
