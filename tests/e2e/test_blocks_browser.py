@@ -93,7 +93,7 @@ def group(page, app_idle, name: str, instance: str) -> None:
     field.wait_for()
     field.fill(name)
     page.get_by_role("button", name="Group", exact=True).click()
-    node(page, instance).wait_for()
+    node(page, instance).wait_for(timeout=60_000)        # a rerun that regenerates the code: slow on 2 busy cores
     app_idle(page)
 
 

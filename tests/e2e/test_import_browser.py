@@ -57,7 +57,7 @@ def test_import_a_pytorch_file_onto_the_canvas(page, app_idle, tmp_path):
     _shoot(page, "import-en.png")
     run.click()
     expect(dialog).to_have_count(0, timeout=120_000)     # the import ran in its own process
-    expect(page.get_by_text("tiny_net")).to_be_visible()
+    expect(page.get_by_role("radio", name="tiny_net")).to_be_visible()      # the new graph tab
     for layer in ("conv", "relu", "flatten", "fc"):
         expect(page.locator(f'.nc-node[data-id="{layer}"]')).to_be_visible()
     if os.environ.get("NETCANVAS_SCREENSHOTS"):
