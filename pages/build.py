@@ -12,7 +12,7 @@ from ui import (build_blocks, build_errors, build_fragment, build_import, build_
                 property_panel, workspace_view)
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
-from ui.session import ensure_app_shell, lang, localized, workspace
+from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
 
 ensure_app_shell()
 ws = workspace()
@@ -224,8 +224,8 @@ def draw_canvas_and_panels():
             st.download_button(localized("build.download_code"), data=build_fragment.code_download(tab.doc, result),
                                file_name=f"{tab.key}.py", mime="text/x-python", icon=":material/download:",
                                width="stretch")
-            code_view = st.expander(localized("build.show_code"), expanded=False, icon=":material/code:",
-                                    key=build_fragment.CODE_VIEW_KEY, on_change="rerun")
+            code_view = lasting_expander(localized("build.show_code"), build_fragment.CODE_VIEW_KEY,
+                                         icon=":material/code:")
             if code_view.open:
                 with code_view:
                     st.code(build_fragment.source(tab.doc, result), language="python", line_numbers=True)

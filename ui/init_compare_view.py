@@ -11,7 +11,7 @@ from builder.i18n import translate
 from builder.weight_init import INITS
 from ui.figures import PALETTE, _layout
 from ui.literal import md_literal, plotly_literal
-from ui.session import lang, localized
+from ui.session import lang, lasting_expander, localized
 
 VIEW_KEY = "build_init_view"
 MAX_LAYERS = 8          # rows of the figure; a deeper net shows its first ones
@@ -19,8 +19,7 @@ MAX_LAYERS = 8          # rows of the figure; a deeper net shows its first ones
 
 def render(doc: dict, result) -> None:
     """The expander; the comparison is made only while it is open and a graph checks."""
-    view = st.expander(localized("initcmp.title"), expanded=False, icon=":material/stacked_bar_chart:",
-                       key=VIEW_KEY, on_change="rerun")
+    view = lasting_expander(localized("initcmp.title"), VIEW_KEY, icon=":material/stacked_bar_chart:")
     if not view.open:
         return
     with view:

@@ -43,6 +43,18 @@ def device_text(facts: dict) -> str:
     return str(facts.get("device") or "")
 
 
+def lasting_expander(label: str, key: str, **kwargs):
+    """A keyed expander that stays open or closed when its label changes (the language switch).
+
+    Streamlit counts the label in a widget's identity, so a new label is a new, closed expander: the state
+    is also kept under ``key + "__open"`` and given back as ``expanded``.
+    """
+    remembered = f"{key}__open"
+    view = st.expander(label, expanded=st.session_state.get(remembered, False), key=key, on_change="rerun", **kwargs)
+    st.session_state[remembered] = view.open
+    return view
+
+
 def language_switch() -> None:
     ws = workspace()
 
