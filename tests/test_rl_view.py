@@ -50,7 +50,7 @@ def test_the_form_trains_an_agent_with_the_settings_its_loop_reads():
     values = train_config.restore_values("rl", {"episodes": 40, "epochs": 3}, None)
     shown = {f.name for f in train_config.visible_fields("rl", values)}
     assert {"algo", "episodes", "discount", "lr"} <= shown
-    assert not shown & {"epochs", "batch_size", "schedule", "early_stopping", "amp"}
+    assert not shown & {"epochs", "schedule", "early_stopping", "amp"}
     cfg = train_config.build_config(values, {}, mode="rl", resolved="rl").merged(env=rl_view.graph_env(graph))
     given = cfg.to_dict(given_only=True)
     assert (given["mode"], given["env"], given["episodes"]) == ("rl", "CartPole-v1", 40)

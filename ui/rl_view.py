@@ -239,7 +239,8 @@ def play(predictor, run, run_id: str, language: str) -> None:
         return
     movie, total, length = played
     with st.container(key="rl_try_result"):
-        a, b = st.columns(2)
-        a.metric(localized("rlview.played_return"), f"{total:g}")
-        b.metric(localized("rlview.played_length"), f"{length:,}")
-        animation("data:image/webp;base64," + base64.b64encode(movie).decode("ascii"), localized("rlview.play"))
+        shown, numbers = st.columns([1.3, 1], vertical_alignment="center")
+        with shown.container(border=True):
+            animation("data:image/webp;base64," + base64.b64encode(movie).decode("ascii"), localized("rlview.play"))
+        numbers.metric(localized("rlview.played_return"), f"{total:g}")
+        numbers.metric(localized("rlview.played_length"), f"{length:,}")

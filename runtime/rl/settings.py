@@ -18,7 +18,7 @@ RL_LR = {"rl": 3e-3}        # the learning rate's default for mode rl (bench/rl_
 
 
 # the Train form's settings the agent's loop does not read (it runs on the CPU, an episode at a time)
-UNUSED_BY_AGENTS = ("epochs", "batch_size", "schedule", "warmup_epochs", "l1", "early_stopping", "device", "amp",
+UNUSED_BY_AGENTS = ("epochs", "max_steps", "schedule", "warmup_epochs", "l1", "early_stopping", "device", "amp",
                     "memory_format", "compile", "snapshot_seconds")
 
 
