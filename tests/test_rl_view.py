@@ -55,3 +55,35 @@ def test_the_form_trains_an_agent_with_the_settings_its_loop_reads():
     given = cfg.to_dict(given_only=True)
     assert (given["mode"], given["env"], given["episodes"]) == ("rl", "CartPole-v1", 40)
     assert "epochs" not in given
+
+
+class _Balancer:
+    """A hand-made CartPole policy (push towards where the pole falls): it keeps the pole up for hundreds of steps."""
+    training = False
+
+    def eval(self):
+        return self
+
+    def train(self, mode=True):
+        return self
+
+    def __call__(self, obs):
+        import torch
+        push_right = (obs[:, 2] + 0.5 * obs[:, 3] > 0).float()
+        return torch.stack([1 - push_right, push_right], dim=-1)
+
+
+def test_the_preview_draws_the_frames_of_the_episode_it_played():
+    """The rendered episode is played twice from its seed (to draw only the shown frames): the frames are those
+    of drawing every step and keeping every k-th."""
+    import numpy as np
+    from runtime.rl import envs
+    from runtime.rl.loop import play_greedy
+    from runtime.rl.render import MAX_FRAMES, greedy_episode, shown
+    frames, total, length = greedy_episode(_Balancer(), "CartPole-v1", 7, (4,))
+    every: list = []
+    env = envs.make("CartPole-v1", 7, render=True)
+    assert play_greedy(_Balancer(), env, (4,), every) == (total, length)
+    env.close()
+    assert length > MAX_FRAMES and len(frames) == MAX_FRAMES
+    assert all(np.array_equal(a, b) for a, b in zip(frames, shown(every)))
