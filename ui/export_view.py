@@ -58,6 +58,8 @@ def script_config(choice: dict, graph: dict) -> dict:
 def try_kind(predictor) -> str:
     """How a person feeds this model: draw, type features or text, pick a sample, or generate."""
     mode = predictor.mode
+    if mode == "rl":
+        return "play"           # an agent: play an episode in its environment (ui/rl_view.py)
     if mode == "language_model":
         return "write"
     if mode == "gan":

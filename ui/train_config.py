@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runtime.config import CONCRETE_MODES, GROUPS, MODES, SETTINGS, TrainConfig, applies
+from runtime.rl.settings import UNUSED_BY_AGENTS
 from runtime.settings import FORM, Setting, on
 
 FIELDS: tuple[Setting, ...] = tuple(s for s in on(SETTINGS, FORM) if s.group != "top")   # mode: drawn apart
@@ -74,13 +75,15 @@ def fits(f: Setting, value) -> bool:
 def visible_fields(mode: str, values: dict, group: str | None = None) -> list[Setting]:
     """The fields that have an effect for ``mode`` and the other values (momentum only for momentum SGD, ...)."""
     return [f for f in FIELDS if (group is None or f.group == group) and applies(f.name, mode, values)
-            and OFFERED.get(f.name, lambda: True)()]
+            and OFFERED.get(f.name, lambda: True)() and not (mode == "rl" and f.name in UNUSED_BY_AGENTS)]
 
 
 def resolve_mode(mode: str, graph: dict, discriminator: dict | None, data_choice: dict) -> str:
     """What "auto" becomes for this graph and data (the trainer decides the same way)."""
     if mode != "auto":
         return mode
+    if (graph.get("meta") or {}).get("mode") == "rl":      # an agent's graph (runtime.rl.is_rl)
+        return "rl"
     from builder.shapes import check
     from runtime.prepare import infer_mode
     result = check(graph)
@@ -141,7 +144,7 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: 
     Only what has an effect is sent: the fields shown for the ``resolved`` mode (hidden ones keep
     their values in the form but are not trained with), and augmentation only for images."""
     resolved = resolved or (None if mode == "auto" else mode)
-    shown = {f.name for f in FIELDS if applies(f.name, resolved, values) and OFFERED.get(f.name, lambda: True)()}
+    shown = {f.name for f in visible_fields(resolved, values)}
     data = {k: v for k, v in values.items() if k in shown}
     data["mode"] = mode
     if values.get("teacher"):       # not a form field: the Train page's teacher picker (ui.train_teacher)

@@ -16,7 +16,7 @@ from builder.i18n import pick
 from builder.shapes import check
 from runtime.config import BY_NAME, ConfigError, TrainConfig, defaults
 from runtime.settings import Setting
-from ui import data_download, train_config, train_teacher, train_transfer
+from ui import data_download, rl_view, train_config, train_teacher, train_transfer
 from ui.literal import html_literal, md_literal
 from ui.nav import page
 from ui.session import device_text, labeller, lang, localized, workspace
@@ -217,8 +217,13 @@ def setup_form(run_live: bool) -> Setup:
                 except Exception:  # noqa: BLE001 - the page runs without navigation in some tests
                     st.caption(localized("trainpage.fix_on_build"))
 
-    data_summary(data_choice, language)
-    data_name = None if data_choice.get("upload") else data_choice.get("data")
+    env = None
+    if resolved == rl_view.MODE:        # an agent acts in an environment, not on a data set
+        env, fit_error = rl_view.environment_line(graph, result)
+        errors += [fit_error] if fit_error else []
+    else:
+        data_summary(data_choice, language)
+    data_name = None if data_choice.get("upload") or env else data_choice.get("data")
     if data_name and data_download.needs_download(data_name):    # fetched here, with its progress, not in the run
         errors.append(localized("trainpage.download_first", name=md_literal(data_name)))
         data_download.panel(data_name)
@@ -245,7 +250,8 @@ def setup_form(run_live: bool) -> Setup:
     config = None
     try:
         config = train_config.build_config(values, data_choice, mode=mode if mode != "auto" or not wants_gan else "gan",
-                                 resolved=resolved)
+                                 resolved=resolved) if env is None else \
+            train_config.build_config(values, {}, mode=rl_view.MODE, resolved=rl_view.MODE).merged(env=env)
     except ConfigError as exc:
         errors.append(md_literal(exc.message(language)))
         st.error(errors[-1], icon=":material/error:")
@@ -327,13 +333,16 @@ def run_summary(job: dict, config: dict) -> None:
         rows.append((localized("trainpage.discriminator"), job["discriminator"].get("name", "")))
     data = cfg.get("upload") and str(cfg["upload"]).replace("\\", "/").rsplit("/", 1)[-1] or cfg.get("data", "")
     rate = "g_lr" if gan else "lr"
-    rows += [(localized("trainpage.data"), data),
-             (setting_label("mode"), localized("mode." + mode)),
-             (setting_label("optimizer"), choice_label("optimizer", cfg.get("optimizer", "adam"))),
-             (setting_label(rate), f"{cfg.get(rate, 0):g}"),
-             (setting_label("batch_size"), cfg.get("batch_size")),
-             (setting_label("epochs"), cfg.get("epochs")),
-             (setting_label("schedule"), choice_label("schedule", cfg.get("schedule", "none")))]
+    if mode == rl_view.MODE:
+        rows = rl_view.summary_rows(job, cfg, setting_label, choice_label)
+    else:
+        rows += [(localized("trainpage.data"), data),
+                 (setting_label("mode"), localized("mode." + mode)),
+                 (setting_label("optimizer"), choice_label("optimizer", cfg.get("optimizer", "adam"))),
+                 (setting_label(rate), f"{cfg.get(rate, 0):g}"),
+                 (setting_label("batch_size"), cfg.get("batch_size")),
+                 (setting_label("epochs"), cfg.get("epochs")),
+                 (setting_label("schedule"), choice_label("schedule", cfg.get("schedule", "none")))]
     if cfg.get("weight_decay"):
         rows.append((setting_label("weight_decay"), f"{cfg['weight_decay']:g}"))
     if cfg.get("early_stopping"):

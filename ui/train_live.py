@@ -18,6 +18,7 @@ from builder.i18n import in_sentence
 from runtime import runs
 from ui import figures
 from ui import live_plot
+from ui import rl_view
 from ui import train_cache
 from ui import train_state
 from ui.literal import html_literal, md_literal
@@ -214,6 +215,8 @@ def _panel(run_dir: Path, job: dict, every: float | None, drawn_state: str) -> N
     if every == FIRST_POINT_EVERY and records and len(records) > 2:
         st.rerun()      # the run is under way: back to the calm refresh rate
     mode = status.get("mode") or train_state.run_mode(run_dir, job)
+    if mode == rl_view.MODE:                # an agent: returns per episode and what it does now
+        return rl_view.live(run_dir, status, tail, every, language)
 
     p = train_state.progress(status, records)
     text = localized("trainpage.progress", done=p["done"], epochs=p["epochs"] or "?", step=p["step"],
@@ -280,6 +283,8 @@ def insights(run: runs.RunInfo | None) -> None:
     """Activation maps and diagnostics: one fragment, refreshed every few seconds while the run is live
     (a layer click, a layer pick or a diagnostics tab reruns just this part of the page)."""
     every = SLOW_EVERY if is_live(run) else None
+    if run is not None and train_state.run_mode(run.dir, run.job) == rl_view.MODE:
+        return      # an agent's run has no steps, learning-rate schedule or activations to show: its view is above
 
     @st.fragment(run_every=every)
     def body():

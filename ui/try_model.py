@@ -44,8 +44,10 @@ def render(run, run_id: str, language: str) -> None:
     """Feed the trained model new input the way its data looks, and show what it says."""
     try:
         predictor = Predictor(run)
+        from .rl_view import play
         from .textgen_view import write_on
-        show = {"draw": _draw, "features": _features, "text": _text, "generate": _generate, "write": write_on}.get(
+        show = {"draw": _draw, "features": _features, "text": _text, "generate": _generate, "write": write_on,
+                "play": play}.get(
             export_view.try_kind(predictor), _pick_sample)
         if (predictor.record or {}).get("audio"):      # sounds: the microphone or a WAV file
             from .data_audio import try_sound as show

@@ -82,7 +82,7 @@ def readme(run: Run, lang: str = DEFAULT_LANG, onnx: bool = False) -> str:
     gen = generated(run.graph)
     cls = gen.class_name
     record = run.preprocess or {}
-    data = record.get("data") or run.config.get("data") or "?"
+    data = record.get("data") or record.get("env") or run.config.get("data") or "?"
     lines = [f"# {_md(run.name)}", "", translate("export.readme_intro", lang, mode=run.mode, data=_md(str(data))), "",
              "## " + translate("export.readme_files", lang), ""]
     for name, key in (("model.py", "export.readme_model"), ("weights.safetensors, weights.pt", "export.readme_weights"),
@@ -104,7 +104,7 @@ def readme(run: Run, lang: str = DEFAULT_LANG, onnx: bool = False) -> str:
     lines += [translate("export.readme_inputs", lang), ""]
     for name, rec in (record.get("normalize") or {}).items():
         lines.append(f"- `{_md(name)}`: (x - mean) / std, " + translate("export.readme_stats", lang))
-    if record.get("reshape"):
+    if record.get("reshape") and run.mode != "rl":     # an agent's record binds its environment (runtime/rl)
         for gname, b in record["reshape"].items():
             if b["from"] != b["to"]:
                 lines.append(f"- `{_md(b['source'])}` {tuple(b['from'])} -> `{_md(gname)}` {tuple(b['to'])}")
@@ -112,11 +112,16 @@ def readme(run: Run, lang: str = DEFAULT_LANG, onnx: bool = False) -> str:
         lines.append("- " + translate("export.readme_target", lang))
     if run.class_names:
         lines.append("- " + translate("export.readme_classes", lang, n=len(run.class_names)))
-    lines += ["", "## " + translate("export.readme_retrain", lang), "", "```bash", "pip install torch numpy"
-              + (" scikit-learn" if "from sklearn import" in training_script_imports(run) else ""),
-              "python model.py                          # " + translate("export.readme_smoke", lang),
-              "python train.py --epochs 20              # " + translate("export.readme_one_device", lang),
-              "torchrun --nproc_per_node=2 train.py     # " + translate("export.readme_ddp", lang), "```", ""]
+    if run.mode == "rl":        # an agent's train.py plays its environment (runtime/export/rl_script.py)
+        retrain = ['pip install torch numpy "gymnasium[classic-control]==1.4.0"',
+                   "python train.py --episodes 300          # " + translate("export.readme_one_device", lang)]
+    else:
+        retrain = ["pip install torch numpy" + (" scikit-learn" if "from sklearn import" in training_script_imports(run)
+                                                else ""),
+                   "python model.py                          # " + translate("export.readme_smoke", lang),
+                   "python train.py --epochs 20              # " + translate("export.readme_one_device", lang),
+                   "torchrun --nproc_per_node=2 train.py     # " + translate("export.readme_ddp", lang)]
+    lines += ["", "## " + translate("export.readme_retrain", lang), "", "```bash", *retrain, "```", ""]
     return "\n".join(lines)
 
 

@@ -187,6 +187,9 @@ def training_script(graph: dict, config: dict, preprocess: dict | None, discrimi
     """A standalone ``train.py`` for ``graph`` trained with ``config`` on the data ``preprocess``
     describes (the run's record; None: the record the data would get). Invalid graphs are
     refused with the checker's messages (``ExportError.errors``)."""
+    from .rl_script import agent_script, wants_agent
+    if wants_agent(graph, config):      # an agent trains in an environment (runtime/export/rl_script.py)
+        return agent_script(graph, config)
     plan = _plan(graph, config, preprocess, discriminator)
     return _templates().get_template("train.py.j2").render(_context(plan))
 

@@ -54,11 +54,12 @@ def greedy_returns(model, env_name: str, seed: int, episodes: int, obs_shape: tu
         env.close()
 
 
-def play_greedy(model, env, obs_shape: tuple, frames: list | None = None) -> tuple[float, int]:
-    """One greedy episode: (return, length); with ``frames``, each rendered frame is appended to it."""
+def play_greedy(model, env, obs_shape: tuple, frames: list | None = None, keep=None) -> tuple[float, int]:
+    """One greedy episode: (return, length); with ``frames``, each rendered frame (each whose step number is in
+    ``keep``, when given) is appended to it."""
     obs, total, length = env.reset(), 0.0, 0
     while True:
-        if frames is not None:
+        if frames is not None and (keep is None or length in keep):
             frames.append(env.render())
         with torch.no_grad():
             action = int(model(envs.observations([obs], obs_shape)).argmax(-1)[0])

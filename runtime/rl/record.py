@@ -12,10 +12,11 @@ from builder.i18n import translate
 
 from .. import checkpoint, runfiles
 from ..callbacks import Callback
-from ..monitor import STATUS_SECONDS, MetricsWriter, paced_gap
+from ..monitor import STATUS_SECONDS, MetricsWriter
 
 EPISODE = "episode.webp"        # the latest rendered greedy episode (runtime.rl.render)
-PREVIEW_SECONDS = 5.0           # at most this often (less often when rendering takes more than 2% of it)
+PREVIEW_SECONDS = 5.0           # at most this often (less often when drawing takes more than PREVIEW_SHARE of it)
+PREVIEW_SHARE = 0.1             # an agent's rendered episode is its main view: up to 10% of the time goes to it
 PREVIEW_SEED = 3_000_000
 
 
@@ -60,7 +61,7 @@ class EpisodePreview(Callback):
         self.render(t)
 
     def on_log(self, t, record):
-        if time.time() - self.last >= paced_gap(PREVIEW_SECONDS, self.cost):
+        if time.time() - self.last >= max(PREVIEW_SECONDS, self.cost / PREVIEW_SHARE):
             self.render(t)
 
     def on_fit_end(self, t, summary):

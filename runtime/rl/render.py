@@ -12,26 +12,41 @@ FRAME_MS = 40               # per shown frame: a 100-frame animation lasts 4 s
 
 
 def greedy_episode(model, env_name: str, seed: int, obs_shape: tuple) -> tuple[list, float, int]:
-    """The rendered frames, return and length of one greedy episode of ``model``."""
+    """The rendered frames (those shown), return and length of one greedy episode of ``model``.
+
+    The episode is played twice from the same seed, first without drawing to learn its length, then drawing
+    only the frames the animation shows: drawing is most of the cost, and a 500-step episode shows 100."""
     from .loop import play_greedy
-    env = envs.make(env_name, seed, render=True)
-    frames: list = []
     was = model.training
     model.eval()
     try:
-        total, length = play_greedy(model, env, obs_shape, frames)
+        env = envs.make(env_name, seed)
+        try:
+            total, length = play_greedy(model, env, obs_shape)
+        finally:
+            env.close()
+        env = envs.make(env_name, seed, render=True)
+        frames: list = []
+        try:
+            play_greedy(model, env, obs_shape, frames, keep=set(shown_indices(length)))
+        finally:
+            env.close()
     finally:
         model.train(was)
-        env.close()
     return frames, total, length
+
+
+def shown_indices(count: int) -> list[int]:
+    """Which of ``count`` frames an animation shows: at most ``MAX_FRAMES``, evenly spaced, the last one always."""
+    if count <= MAX_FRAMES:
+        return list(range(count))
+    step = (count - 1) / (MAX_FRAMES - 1)
+    return [round(i * step) for i in range(MAX_FRAMES)]
 
 
 def shown(frames: list) -> list:
     """At most ``MAX_FRAMES`` of ``frames``, evenly spaced, the last one always among them."""
-    if len(frames) <= MAX_FRAMES:
-        return list(frames)
-    step = (len(frames) - 1) / (MAX_FRAMES - 1)
-    return [frames[round(i * step)] for i in range(MAX_FRAMES)]
+    return [frames[i] for i in shown_indices(len(frames))]
 
 
 def webp(frames: list) -> bytes:

@@ -17,9 +17,14 @@ RL = Applies(modes=("rl",))
 RL_LR = {"rl": 3e-3}        # the learning rate's default for mode rl (bench/rl_bench.py)
 
 
-def _rl(name, kind, default, label, help_, **kw) -> Setting:
+# the Train form's settings the agent's loop does not read (it runs on the CPU, an episode at a time)
+UNUSED_BY_AGENTS = ("epochs", "max_steps", "schedule", "warmup_epochs", "l1", "early_stopping", "device", "amp",
+                    "memory_format", "compile", "snapshot_seconds")
+
+
+def _rl(name, kind, default, label, help_, group="mode", **kw) -> Setting:
     """A setting that applies to mode rl only (given in another mode, it is refused)."""
-    return Setting(name, kind, default, label, help_, group="mode", applies=RL, **kw)
+    return Setting(name, kind, default, label, help_, group=group, applies=RL, **kw)
 
 
 RL_SETTINGS: tuple[Setting, ...] = (
@@ -33,11 +38,11 @@ RL_SETTINGS: tuple[Setting, ...] = (
                   "DQN: the graph gives each action's value, trained from a replay buffer against a target network.",
                   "REINFORCE：图是策略（动作的 logits），用带基线的策略梯度训练。DQN：图给出每个动作的价值，"
                   "用经验回放和目标网络训练。"),
-        choices=ALGOS, surfaces=(FORM, CLI, SCRIPT),
+        choices=ALGOS, surfaces=(FORM, CLI, SCRIPT), group="basic",
         choice_labels={"reinforce": bilingual("REINFORCE", "REINFORCE"), "dqn": bilingual("DQN", "DQN")}),
     _rl("episodes", "int", 500, bilingual("Episodes", "回合数"),
         bilingual("How many episodes the agent plays while it learns.", "智能体在学习中玩的回合数。"),
-        lo=1, hi=1_000_000, step=10, unit="episodes", surfaces=(FORM, CLI, SCRIPT), metavar="N"),
+        lo=1, hi=1_000_000, step=10, unit="episodes", surfaces=(FORM, CLI, SCRIPT), metavar="N", group="basic"),
     _rl("discount", "float", 0.99, bilingual("Discount (gamma)", "折扣因子（γ）"),
         bilingual("How much a reward one step later is worth now (0.99: the agent plans far ahead).",
                   "晚一步得到的奖励现在值多少（0.99：智能体会考虑很远的将来）。"),

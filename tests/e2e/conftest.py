@@ -166,3 +166,29 @@ def open_data_page(browser, url: str):
     page.get_by_text("Where the data comes from").wait_for(timeout=60_000)
     wait_for_app_idle(page, timeout=60_000)
     return context, page
+
+
+def fresh_app(streamlit_app, folder: Path):
+    """The app on a fresh workspace and runs folder under ``folder`` (``.runs_root`` says where the runs go);
+    started with a long timeout: busy machines start it slowly."""
+    served = streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, timeout=300,
+                           env={"NETCANVAS_WORKSPACE": str(folder / "workspace"), "NETCANVAS_RUNS": str(folder / "runs")})
+    served.runs_root = folder / "runs"
+    return served
+
+
+def template_on_train_page(new_page, url: str, template: str):
+    """A new page on the app, the ``template`` opened from Build's Templates menu, then the Train page, idle
+    with its Start button; waits are generous (a machine busy with other work)."""
+    page = new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url, timeout=120_000)
+    page.locator(".nc-root").wait_for(timeout=120_000)
+    wait_for_app_idle(page, timeout=60_000)
+    page.get_by_role("button", name="Templates").click()
+    page.locator(f".st-key-tpl_{template} button").click()
+    wait_for_app_idle(page, timeout=60_000)
+    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    wait_for_app_idle(page, timeout=60_000)
+    return page

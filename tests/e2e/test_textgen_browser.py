@@ -9,35 +9,20 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import fresh_app, template_on_train_page
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def app(streamlit_app, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("textgen")
-    served = streamlit_app(REPO_ROOT / "app.py", cwd=REPO_ROOT, timeout=300,      # busy machines start it slowly
-                           env={"NETCANVAS_WORKSPACE": str(folder / "workspace"), "NETCANVAS_RUNS": str(folder / "runs")})
-    served.runs_root = folder / "runs"
-    return served
+    return fresh_app(streamlit_app, tmp_path_factory.mktemp("textgen"))
 
 
 def test_train_a_char_lstm_and_read_what_it_writes(app, new_page, app_idle):
     t0 = time.monotonic()
-    page = new_page()
-    page.set_default_timeout(60_000)       # a machine busy with other work: the waits below say how long at most
-    page.goto(app.url, timeout=120_000)
-    page.locator(".nc-root").wait_for(timeout=120_000)
-    app_idle(page, timeout=60_000)
-    page.get_by_role("button", name="Templates").click()
-    page.locator(".st-key-tpl_char_lstm button").click()
-    app_idle(page, timeout=60_000)
-
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+    page = template_on_train_page(new_page, app.url, "char_lstm")
     start = page.get_by_role("button", name="Start training")
-    start.wait_for(timeout=60_000)
-    app_idle(page, timeout=60_000)
     expect(page.locator(".st-key-tp_setup")).to_contain_text("shakespeare")
     start.click()
 

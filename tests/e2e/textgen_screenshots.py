@@ -91,8 +91,8 @@ def _shots(page, out_dir: Path, steps: int) -> None:
         shot(page, out_dir / "textgen-try-zh.png")
 
 
-def _quantize(out_dir: Path) -> None:
-    names = ("textgen-train-en.png", "textgen-train-zh.png", "textgen-try-en.png", "textgen-try-zh.png")
+def _quantize(out_dir: Path, names=("textgen-train-en.png", "textgen-train-zh.png", "textgen-try-en.png",
+                                    "textgen-try-zh.png")) -> None:
     try:  # smaller files: 8-bit palette PNGs
         from PIL import Image
 
