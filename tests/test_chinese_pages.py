@@ -22,6 +22,7 @@ from graphs import chain
 from runtime import runfiles
 from runtime import runs
 from runtime.data import builtin
+from runtime.rl import envs
 from ui import train_config, train_diagnostics
 from trained_runs import trained_run
 from visible_text import texts
@@ -93,8 +94,8 @@ def runs_root(tmp_path_factory):
 
 def user_words(root: Path) -> set[str]:
     """Names that come from the user or the data, shown as they are: graph, node and run names, layer
-    types, data set names, feature and class names (the runs', iris's, every template's)."""
-    names = {spec.type for spec in catalog.all_specs()} | set(builtin.names())
+    types, data set and environment names, feature and class names (the runs', iris's, every template's)."""
+    names = {spec.type for spec in catalog.all_specs()} | set(builtin.names()) | set(envs.ENVS)   # + Gymnasium's ids
     names |= {p.name for spec in catalog.all_specs() for p in spec.params}    # PyTorch's argument names (Build, Tune)
     graphs = [template.doc for template in templates.list_templates()]
     for run_dir in root.iterdir():
