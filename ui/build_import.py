@@ -20,6 +20,13 @@ from ui.session import lang, localized
 
 OPEN = "import_open"
 ERROR = "import_error"
+MENU = "build_file_menu"     # the Build page's File popover, which holds Import model…
+
+
+def open_dialog() -> None:
+    """Import model…'s callback: the dialog opens and the File menu closes (it would cover the dialog)."""
+    st.session_state[OPEN] = True
+    st.session_state[MENU] = False
 
 
 def close() -> None:
