@@ -53,9 +53,13 @@ def _import(ws, source, class_name: str, shapes: str, weights) -> None:
         st.session_state["import_weights_path"] = save_weights(imported, str(weights_file(ws.home, tab.key)))
 
 
-@st.dialog(localized("import.ui_title"), width="large", on_dismiss=close)
 def import_dialog(ws) -> None:
-    """Open while ``st.session_state[OPEN]``."""
+    """Open while ``st.session_state[OPEN]``; made on each run, titled in the session's language (a decorator
+    runs once, at this module's import, and would keep the first session's language)."""
+    st.dialog(localized("import.ui_title"), width="large", on_dismiss=close)(_dialog_body)(ws)
+
+
+def _dialog_body(ws) -> None:
     st.caption(localized("import.ui_intro"))
     source = st.file_uploader(localized("import.ui_source"), type=["py", "onnx"], key="import_source")
     python = source is not None and source.name.lower().endswith(".py")
