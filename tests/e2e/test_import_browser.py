@@ -12,25 +12,10 @@ import torch
 from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
+from tests.e2e.test_transfer_browser import open_transfer_picker
+from tests.test_import import DIGITS_NET
 
 pytestmark = pytest.mark.e2e
-
-MODEL = '''
-import torch.nn.functional as F
-from torch import nn
-
-
-class TinyNet(nn.Module):
-    input_shapes = {"x": (1, 8, 8)}
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
-        self.fc = nn.Linear(4 * 8 * 8, 10)
-
-    def forward(self, x):
-        return self.fc(F.relu(self.conv(x)).flatten(1))
-'''
 
 # True when the element is in view and no open popover (the File menu) lies over any part of it. A point
 # test (elementFromPoint) cannot tell: under a modal dialog the popover's layer takes no pointer events.
@@ -45,9 +30,9 @@ UNCOVERED_JS = """el => {
 
 
 def model_files(folder) -> tuple:
-    """The user's file and a state dict of its model (torch.save, as people keep weights)."""
+    """The user's file (a small digits CNN) and a state dict of its model (torch.save, as people keep weights)."""
     source = folder / "tiny.py"
-    source.write_text(MODEL)
+    source.write_text(DIGITS_NET)
     spec = importlib.util.spec_from_file_location("netcanvas_e2e_tiny", source)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -82,12 +67,7 @@ def test_import_a_pytorch_file_with_weights_and_start_training_from_them(page, a
     expect(page.get_by_text("The imported weights are saved as the checkpoint")).to_be_visible()
     imported = time.monotonic() - t0
 
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-    page.locator(".st-key-tp_start").wait_for(timeout=60_000)
-    app_idle(page, timeout=60_000)
-    setup = page.locator(".st-key-tp_setup")
-    setup.get_by_text("Start from a finished run's weights").click()
-    box = setup.get_by_role("combobox", name="Start from run")
+    setup, box = open_transfer_picker(page, app_idle)
     box.click()
     page.get_by_role("option", name="Imported model: tiny_net").click()
     app_idle(page, timeout=60_000)
