@@ -15,6 +15,8 @@ from .pyimport import ImportRefused, import_python
 from .shapes import check
 
 MAX_WEIGHT_KEYS_SHOWN = 3
+WEIGHTS_FOLDER = "imported"        # in the app's workspace: imported models' weights, checkpoints to start from
+WEIGHTS_SUFFIX = ".weights.pt"
 
 
 @dataclass
@@ -135,8 +137,28 @@ def loaded_into_model(state: dict, imported: Imported) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+def weights_file(home: Path, key: str) -> Path:
+    """Where the app keeps the weights imported with the graph ``key``."""
+    return Path(home) / WEIGHTS_FOLDER / f"{key}{WEIGHTS_SUFFIX}"
+
+
+def imported_weights(home: Path) -> list[Path]:
+    """The workspace's imported weights, newest first: the Train page offers them as a start."""
+    found = (Path(home) / WEIGHTS_FOLDER).glob(f"*{WEIGHTS_SUFFIX}")
+    return sorted(found, key=lambda path: path.stat().st_mtime, reverse=True)
+
+
+def imported_name(path: str | Path) -> str | None:
+    """The graph's key an imported weights file belongs to; None for any other checkpoint (a run's)."""
+    path = Path(path)
+    if path.parent.name != WEIGHTS_FOLDER or not path.name.endswith(WEIGHTS_SUFFIX):
+        return None
+    return path.name[: -len(WEIGHTS_SUFFIX)]
+
+
 def save_weights(imported: Imported, path: str) -> str:
     """A NetCanvas checkpoint (the runtime's ``init_from`` reads it: fine-tune the imported model)."""
     from runtime import checkpoint          # the runtime's format; imported here so builder stays light
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     checkpoint.save(Path(path), state_dict=imported.state_dict, graph=imported.graph, epoch=0, step=0)
     return path

@@ -77,7 +77,9 @@ with bar[3]:
 if st.session_state.get("gallery_open"):
     template_gallery()
 
-with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch"):
+# tracked (a rerun on open and close) so that Import can close it: left open, it covers the dialog's warning
+with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch", key=build_import.MENU,
+                    on_change="rerun"):
     build_rename.rename_form(ws)
     st.download_button(localized("build.download"), data=build_fragment.document_download(tab), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")
@@ -92,8 +94,8 @@ with bar[4].popover(localized("build.file"), icon=":material/folder_open:", widt
             st.session_state["upload_error"] = exc.message(language)
     if st.session_state.get("upload_error"):
         st.error(localized("build.upload_failed", error=md_literal(st.session_state["upload_error"])))
-    if st.button(localized("import.ui_open"), icon=":material/upload_file:", width="stretch", key="btn_import"):
-        st.session_state[build_import.OPEN] = True
+    st.button(localized("import.ui_open"), icon=":material/upload_file:", width="stretch", key="btn_import",
+              on_click=build_import.open_dialog)
     st.markdown(f"**{localized('build.saved')}**")
     for item in ws.saved_graphs()[:20]:
         if st.button(md_literal(item["key"]), key=f"saved_{item['key']}", disabled=item["open"],

@@ -328,8 +328,9 @@ SETTINGS: tuple[Setting, ...] = (
             lo=0.2, hi=600.0, step=0.5, unit="s", group="run", surfaces=(FORM,)),
     # -- fine-tuning and resuming -----------------------------------------------------------------------------------------------
     Setting("init_from", "text", None, bilingual("Start from", "起始权重"),
-            bilingual("Start from this checkpoint's weights (layers matched by name and shape).",
-              "从这个检查点的权重开始（按名称和形状匹配层）。"),
+            bilingual("Start from this checkpoint's weights: a run's, or the .weights.pt of an imported model "
+                      "(layers matched by name and shape).",
+              "从这个检查点的权重开始：某个运行的检查点，或导入模型的 .weights.pt（按名称和形状匹配层）。"),
             group="finetune", surfaces=(CLI, SCRIPT), metavar="CHECKPOINT", nullable=True,
             applies=Applies(modes=SUPERVISED)),
     Setting("freeze", "list", [], bilingual("Freeze layers", "冻结的层"),

@@ -22,6 +22,7 @@ from builder.codegen import compile_graph, generate
 from builder.errors import CodedError
 from builder.fx_import import ImportFailure, import_module
 from builder.importing import finish, renamed_weights
+from tests.test_train_page import env  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -299,3 +300,76 @@ def test_onnx_imports_with_its_weights_and_names_unknown_operators(tmp_path):
         import_onnx(_onnx_file(tmp_path, Exp(), torch.randn(2, 3)))
     assert info.value.code == "import.onnx_unsupported"
     assert "Exp (" in info.value.message("en") and "ReduceSum (" in info.value.message("en")
+
+
+DIGITS_NET = '''
+import torch.nn.functional as F
+from torch import nn
+
+
+class TinyNet(nn.Module):
+    input_shapes = {"x": (1, 8, 8)}
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.fc(F.relu(self.conv(x)).flatten(1))
+'''
+
+
+def _trained_on_digits(model: torch.nn.Module) -> torch.nn.Module:
+    """The user's model after a little plain-PyTorch training on 512 of scikit-learn's digits (about 90% right)."""
+    from runtime.data import sklearn_sets     # the files scikit-learn ships, without importing it (seconds)
+    x, y, _ = sklearn_sets.load("digits")
+    x, y = torch.tensor(x[:512] / 16, dtype=torch.float32).view(-1, 1, 8, 8), torch.tensor(y[:512])
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    model.train()
+    for _ in range(20):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    return model.eval()
+
+
+@pytest.mark.slow
+def test_a_model_imported_with_weights_trains_on_from_them_in_the_app(env, tmp_path):
+    """Imported with its weights (as File > Import saves them), the model is offered on the Train page as a
+    start with the per-layer report; the run's first evaluation is the user's own model's on the same data."""
+    from builder.importing import save_weights, weights_file
+    from runtime.train import train
+    from tests.test_train_page import by_label, open_train, start_button
+    from ui.workspace import Workspace
+    reference = _trained_on_digits(_user_model(tmp_path, DIGITS_NET, "TinyNet"))
+    answer = _import_file(tmp_path, DIGITS_NET, "TinyNet")
+    imported = finish(answer["graph"], modules=answer["modules"])
+    imported.state_dict = renamed_weights(reference.state_dict(), imported)
+    tab = Workspace(env["home"]).open_doc(imported.graph)
+    saved = save_weights(imported, str(weights_file(env["home"], tab.key)))
+
+    at = open_train()
+    box = by_label(at.selectbox, "Start from run")
+    assert "Imported model: tiny_net" in box.options
+    box.set_value("imported:tiny_net.weights.pt").run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.markdown if m.value.startswith("- **")] == [
+        "- **conv** · loaded: same id and shape \\(4×1×3×3\\)", "- **fc** · loaded: same id and shape \\(10×256\\)"]
+    start_button(at).click().run()
+    assert not at.exception, at.exception
+    cfg = env["started"][0]["config"]
+    assert cfg.init_from == saved
+
+    # a validation set under the first evaluation's sample size: that evaluation is of the whole set
+    trainer, summary = train(cfg.merged(epochs=1, max_steps=1, monitor=False, val_split=0.1),
+                             env["started"][0]["graph"])
+    first, val = trainer.history[0], trainer.data.val
+    assert first["epoch"] == 0 and first["val_samples"] == len(val)
+    with torch.no_grad():
+        logits = reference(val.inputs[0].cpu())
+    target = val.target.cpu()
+    assert first["val_loss"] == pytest.approx(torch.nn.functional.cross_entropy(logits, target).item(), rel=1e-4)
+    assert first["val_acc"] == pytest.approx((logits.argmax(1) == target).float().mean().item())
+    assert first["val_acc"] > 0.8          # the user's trained model, not a fresh start
+    assert {row["status"] for row in summary["transfer"]["layers"]} == {"loaded"}

@@ -13,13 +13,20 @@ from pathlib import Path
 import streamlit as st
 
 from builder.errors import CodedError
-from builder.importing import import_source, save_weights
+from builder.importing import imported_name, import_source, save_weights, weights_file
 from builder.pyimport import MEMORY_MB, TIMEOUT_S
 from ui.literal import md_literal
 from ui.session import lang, localized
 
 OPEN = "import_open"
 ERROR = "import_error"
+MENU = "build_file_menu"     # the Build page's File popover, which holds Import model…
+
+
+def open_dialog() -> None:
+    """Import model…'s callback: the dialog opens and the File menu closes (it would cover the dialog)."""
+    st.session_state[OPEN] = True
+    st.session_state[MENU] = False
 
 
 def close() -> None:
@@ -42,15 +49,17 @@ def _import(ws, source, class_name: str, shapes: str, weights) -> None:
         weights_path = str(_saved_upload(weights, Path(folder), "weights.pt")) if weights is not None else None
         imported = import_source(spec, shapes.strip() or None, weights=weights_path)
     tab = ws.open_doc(imported.graph)
-    if imported.state_dict is not None:    # kept beside the workspace's graphs: a checkpoint to start from
-        folder = ws.home / "imported"
-        folder.mkdir(parents=True, exist_ok=True)
-        st.session_state["import_weights_path"] = save_weights(imported, str(folder / f"{tab.key}.weights.pt"))
+    if imported.state_dict is not None:    # kept beside the workspace's graphs: the Train page starts from them
+        st.session_state["import_weights_path"] = save_weights(imported, str(weights_file(ws.home, tab.key)))
 
 
-@st.dialog(localized("import.ui_title"), width="large", on_dismiss=close)
 def import_dialog(ws) -> None:
-    """Open while ``st.session_state[OPEN]``."""
+    """Open while ``st.session_state[OPEN]``; made on each run, titled in the session's language (a decorator
+    runs once, at this module's import, and would keep the first session's language)."""
+    st.dialog(localized("import.ui_title"), width="large", on_dismiss=close)(_dialog_body)(ws)
+
+
+def _dialog_body(ws) -> None:
     st.caption(localized("import.ui_intro"))
     source = st.file_uploader(localized("import.ui_source"), type=["py", "onnx"], key="import_source")
     python = source is not None and source.name.lower().endswith(".py")
@@ -79,4 +88,5 @@ def weights_note() -> None:
     """Where the last import's weights went and how to fine-tune from them (once, after the import)."""
     path = st.session_state.pop("import_weights_path", None)
     if path:
-        st.info(localized("import.ui_weights_saved", path=md_literal(path)), icon=":material/check:")
+        st.info(localized("import.ui_weights_saved", path=md_literal(path), name=md_literal(imported_name(path))),
+                icon=":material/check:")

@@ -10,14 +10,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from builder.i18n import pick
+from builder.importing import imported_name, imported_weights
 from runtime import incremental, runfiles, runs, transfer
 from runtime.config import BY_NAME, SUPERVISED, ConfigError, TrainConfig
 from ui import runs_bulk, train_cache
 from ui.figures import PALETTE, _layout
 from ui.literal import md_literal, plotly_literal
-from ui.session import lang, localized
+from ui.session import lang, localized, workspace
 
 CHOSEN = "tp_transfer_choice"       # the source run's id, kept while the form is hidden (a run training)
+IMPORTED = "imported:"              # the id of an imported model's weights in the picker: this and the file name
 REPLAY, EWC, CLASSES = BY_NAME["replay"], BY_NAME["ewc"], BY_NAME["classes"]
 STATUS = {"loaded": "transfer.status.loaded", "grown": "transfer.status.grown", "shape": "transfer.status.shape",
           "absent": "transfer.status.absent", "unused": "transfer.status.unused"}
@@ -38,9 +40,14 @@ def checkpoint_of(info: runs.RunInfo) -> Path | None:
     return None
 
 
-def sources() -> dict[str, runs.RunInfo]:
-    """The finished runs with weights, newest first."""
-    return {i.id: i for i in runs.list_runs(runs.default_root()) if i.state == "finished" and checkpoint_of(i)}
+def sources(home: Path) -> dict[str, tuple[str, Path]]:
+    """Where a run can start from, id -> (its name in the picker, its checkpoint): the finished runs with
+    weights, newest first, then the models imported with weights into the workspace ``home``."""
+    found = {i.id: (runs_bulk.run_label(i), ckpt) for i in runs.list_runs(runs.default_root())
+             if i.state == "finished" and (ckpt := checkpoint_of(i))}
+    for path in imported_weights(home):
+        found[IMPORTED + path.name] = (localized("import_tune.source", name=imported_name(path)), path)
+    return found
 
 
 def transfer_section(resolved: str, result, graph: dict, data_choice: dict, values: dict) -> dict:
@@ -49,10 +56,11 @@ def transfer_section(resolved: str, result, graph: dict, data_choice: dict, valu
     each layer would take from it."""
     if resolved not in SUPERVISED or not result.ok:
         return values
-    candidates = sources()
+    candidates = sources(workspace().home)
     chosen = st.session_state.get(CHOSEN)
     with st.expander(localized("transfer.title"), icon=":material/move_down:", expanded=chosen in candidates):
         st.caption(localized("transfer.hint"))
+        st.caption(localized("import_tune.hint"))
         if not candidates:
             st.caption(localized("transfer.none"))
             return values
@@ -61,15 +69,14 @@ def transfer_section(resolved: str, result, graph: dict, data_choice: dict, valu
         shown = chosen if chosen in candidates else ""
         if st.session_state.get(key) != shown:
             st.session_state[key] = shown
-        labels = {rid: runs_bulk.run_label(candidates[rid]) if rid else localized("transfer.from_scratch")
-                  for rid in options}
+        labels = {rid: candidates[rid][0] if rid else localized("transfer.from_scratch") for rid in options}
         picked = st.selectbox(localized("transfer.source"), options, key=key, format_func=labels.__getitem__,
                               on_change=_remember, args=(key,))
         if not picked:
             return values
-        ckpt = str(checkpoint_of(candidates[picked]))
+        ckpt = str(candidates[picked][1])
         values = {**values, "init_from": ckpt}
-        if resolved == "classification":
+        if resolved == "classification" and not picked.startswith(IMPORTED):   # imported weights name no classes
             values.update(_incremental_fields(data_choice, picked))
         try:
             layers = _report(ckpt, graph, values.get("classes") or [])
@@ -177,7 +184,11 @@ def report_frame(layers: list[dict], key: str) -> None:
 def draw_transfer(run_dir: Path, version, summary: dict) -> None:
     """The report the run saved: what each layer took from the source run."""
     record = summary["transfer"]
-    st.caption(localized("transfer.saved_from", source=md_literal(_run_name(record.get("source")))))
+    imported = imported_name(str(record.get("source") or ""))
+    if imported is not None:
+        st.caption(localized("import_tune.saved_from", name=md_literal(imported)))
+    else:
+        st.caption(localized("transfer.saved_from", source=md_literal(_run_name(record.get("source")))))
     report_frame(record["layers"], "tp_transfer_saved")
 
 

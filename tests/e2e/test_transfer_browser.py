@@ -27,19 +27,26 @@ def app(streamlit_app, tmp_path_factory):
     return netcanvas_app(streamlit_app, root)
 
 
+def open_transfer_picker(page, app_idle):
+    """The Train page through the navigation with "Start from a finished run's weights" open: the setup
+    column and the picker of the run (or imported model) to start from."""
+    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+    page.locator(".st-key-tp_start").wait_for(timeout=60_000)
+    app_idle(page, timeout=60_000)
+    setup = page.locator(".st-key-tp_setup")
+    setup.get_by_text("Start from a finished run's weights").click()
+    box = setup.get_by_role("combobox", name="Start from run")
+    expect(box).to_be_visible()
+    app_idle(page, timeout=60_000)      # a rerun under way would redraw the picker and close its list
+    return setup, box
+
+
 def test_pick_a_finished_run_and_read_the_layer_report(app, new_page, app_idle):
     t0 = time.monotonic()
     page = new_page(app.url)
     page.locator(".nc-root").wait_for(timeout=60_000)
     app_idle(page, timeout=60_000)
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-    page.locator(".st-key-tp_start").wait_for(timeout=60_000)
-    app_idle(page, timeout=60_000)
-
-    setup = page.locator(".st-key-tp_setup")
-    setup.get_by_text("Start from a finished run's weights").click()
-    box = setup.get_by_role("combobox", name="Start from run")
-    expect(box).to_be_visible()
+    setup, box = open_transfer_picker(page, app_idle)
     box.click()
     page.get_by_role("option").filter(has_text="narrow cnn").first.click()
     app_idle(page, timeout=60_000)
