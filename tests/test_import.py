@@ -82,9 +82,11 @@ def test_exported_code_imports_back_to_the_same_code_and_graph(tmp_path, name):
     source = generate(doc).source
     imported = _import_file(tmp_path, source, _class_name(source))["graph"]
     assert _code(generate(imported).source) == _code(source)
-    if name in ID_NOT_IN_CODE:
-        return
     expected = _graph_view(doc)
+    if name in ID_NOT_IN_CODE:       # exactly one node comes back under another id: give it its old one
+        (lost,), (given,) = set(expected["nodes"]) - {n["id"] for n in imported["nodes"]}, \
+            {n["id"] for n in imported["nodes"]} - set(expected["nodes"])
+        imported = json.loads(json.dumps(imported).replace(f'"{given}"', f'"{lost}"'))
     got = _graph_view(imported)
     for view in (expected, got):   # a Reshape's -1 is written out in the code as the size it stands for
         for type_, params in [*view["nodes"].values(), *(n for b in view["blocks"].values() for n in b["nodes"].values())]:
