@@ -141,6 +141,8 @@ def test_a_run_writes_attention_npz_for_the_train_page(tmp_path):
     assert arrays["weights__attn"].shape == (4, 16, 16) and arrays["tokens"].shape == (4, 16)
     padded = arrays["tokens"] == 0
     assert padded.any() and np.all(arrays["weights__attn"][padded[:, None, :].repeat(16, 1)] == 0)
+    from ui.attention_view import vocab_of      # the page labels the positions with the data's words
+    assert vocab_of(runfiles.read_json(tmp_path / runfiles.PREPROCESS))[:3] == ["<pad>", "<unk>", "a"]
 
 
 def test_the_transformer_template_has_at_most_half_the_lstm_parameters():

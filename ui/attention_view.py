@@ -43,6 +43,11 @@ def attention_figure(weights: np.ndarray, tokens: np.ndarray | None, vocab: list
     return figures._layout(fig, translate("attention.title", language), height=200 + 22 * len(rows))
 
 
+def vocab_of(preprocess: dict) -> list | None:
+    """The data's token table from a run's preprocess.json (None for data that is not tokens)."""
+    return (preprocess.get("preprocess") or {}).get("vocab")
+
+
 def draw_attention(run_dir: Path, version, arrays: dict) -> None:
     layers = [key[len(PREFIX):] for key in arrays if key.startswith(PREFIX)]
     language = lang()
@@ -54,7 +59,7 @@ def draw_attention(run_dir: Path, version, arrays: dict) -> None:
     sample = right.selectbox(localized("attention.sample"), list(range(1, len(weights) + 1)),
                              key="tp_attention_sample") - 1
     tokens = arrays["tokens"][sample] if "tokens" in arrays else None
-    vocab = train_cache.preprocess(run_dir).get("vocab")
+    vocab = vocab_of(train_cache.preprocess(run_dir))
     train_cache.chart(train_cache.figure("attention", (str(run_dir), version, layer, sample, language),
                                          lambda: attention_figure(weights[sample], tokens, vocab, language)),
                       "tp_attention")
