@@ -4,8 +4,6 @@ compiled model computes, the trainer records the attention weights, and the text
 most half the text_lstm template's parameters (its accuracy is measured in bench/attention_bench.py)."""
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
@@ -19,6 +17,7 @@ from runtime.attention_record import attention_layers, attention_weights
 from runtime.config import TrainConfig
 from runtime.train import train
 from tests.graphs import doc
+from tests.test_codegen import _import_file
 
 
 def self_attention_graph(length=6, width=8, heads=2, **params):
@@ -107,9 +106,7 @@ def test_the_exported_file_computes_what_the_compiled_model_computes(tmp_path):
     assert "key_padding_mask" in source and "import torch" in source
     path = tmp_path / "model.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location("exported_attention", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _import_file(path, "exported_attention")
     torch.manual_seed(3)
     compiled = build_model(graph).eval()
     exported = module.Test().eval()

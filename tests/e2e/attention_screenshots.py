@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,25 +17,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from train_screenshots import app_page, idle  # noqa: E402
+from train_screenshots import app_page, train_page_in_each_language, view_screenshot  # noqa: E402
 
-WORDS = {"en": {"train": "Train", "view": "attention"}, "zh": {"train": "训练", "view": "注意力"}}
-
-
-def shoot(page, lang: str, out_dir: Path) -> None:
-    view_button = page.get_by_role("radio", name=WORDS[lang]["view"])
-    if view_button.get_attribute("aria-checked") != "true":          # a second click would unselect it
-        view_button.click()
-        idle(page)
-    chart = page.locator(".st-key-tp_attention")
-    chart.wait_for(timeout=60_000)
-    chart.evaluate("e => e.scrollIntoView({block: 'end'})")     # below the page's sticky navigation
-    page.mouse.move(5, page.viewport_size["height"] - 5)         # off the chart: no plotly toolbar
-    time.sleep(2.0)
-    top, bottom = view_button.bounding_box(), chart.bounding_box()
-    page.screenshot(path=str(out_dir / f"attention-{lang}.png"),
-                    clip={"x": 0, "y": top["y"] - 8, "width": page.viewport_size["width"],
-                          "height": bottom["y"] + bottom["height"] - top["y"] + 16})
+WORDS = {"en": {"train": "Train", "view": "Attention"}, "zh": {"train": "训练", "view": "注意力"}}
 
 
 def main(out_dir: Path) -> None:
@@ -47,14 +30,8 @@ def main(out_dir: Path) -> None:
     trained_run(folder / "runs", {"data": "sentiment", "data_options": {"n_samples": 1500}, "epochs": 8},
                 templates.load("text_transformer"), label="text transformer")
     with app_page(folder) as page:
-        for lang in ("en", "zh"):
-            if lang == "zh":
-                page.get_by_role("radio", name="简体中文").click()
-                idle(page)
-            page.get_by_test_id("stTopNavLink").filter(has_text=WORDS[lang]["train"]).click()
-            page.locator(".st-key-tp_start").wait_for()
-            idle(page)
-            shoot(page, lang, out_dir)
+        for lang in train_page_in_each_language(page, {k: w["train"] for k, w in WORDS.items()}):
+            view_screenshot(page, WORDS[lang]["view"], "tp_attention", out_dir / f"attention-{lang}.png")
     for lang in ("en", "zh"):
         print(out_dir / f"attention-{lang}.png")
 
