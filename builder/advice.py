@@ -16,7 +16,7 @@ LINEAR_LAST_DIM = "advice.linear_last_dim"
 
 # Layers whose output is a sequence of positions, each a vector: a Linear after them is meant to act
 # on each position (per-step classifiers, token heads, the feed-forward part of a Transformer).
-SEQUENCE_LAYERS = ("RNN", "LSTM", "GRU", "TransformerEncoderLayer", "Embedding")
+SEQUENCE_LAYERS = ("RNN", "LSTM", "GRU", "TransformerEncoderLayer", "Embedding", "MultiheadAttention", "PositionalEncoding")
 # Layers that keep the positions of their input where they are (element-wise, per position, or
 # merging inputs of one layout): walking back through them finds where a layout came from.
 LAYOUT_KEEPING_CATEGORIES = ("activation", "regular", "norm", "merge")

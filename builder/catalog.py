@@ -46,6 +46,8 @@ class LayerSpec:
     positional: tuple[str, ...] = ()            # params written positionally after the sizes
     fixed_kwargs: tuple[tuple[str, Any], ...] = ()  # always written (batch_first=True)
     forward: Callable | None = None             # custom forward lines (see codegen)
+    extra_inputs: Callable | None = None        # (check result, node id) -> (value keys forward also reads, params
+                                                # for forward): MultiheadAttention's token ids for its padding mask
     key_params: tuple[str, ...] = ()            # shown on the canvas node
     check: Callable[[dict], None] | None = None  # cross-param rules that need no input shape
     starter: dict = field(default_factory=dict)  # params of a node freshly dropped on the canvas

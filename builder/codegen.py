@@ -626,8 +626,12 @@ def _node_step(scope: _Scope, names: dict, values: dict, node_id: str) -> _Step:
         return _Step(code, reads, shape)
     spec = catalog.get(node.type)
     out = values[node_id]
+    params = first.params[node_id]
+    if spec.extra_inputs is not None:
+        more_reads, more_params = spec.extra_inputs(first, node_id)
+        reads, ins, params = reads + more_reads, ins + [values[k] for k in more_reads], {**params, **more_params}
     if spec.forward is not None:
-        code = spec.forward(out, ins, names[node_id], first.params[node_id], first.input_shapes(node_id))
+        code = spec.forward(out, ins, names[node_id], params, first.input_shapes(node_id))
     else:
         code = [f"{out} = self.{names[node_id]}({ins[0]})"]
     return _Step(code, reads, scope.shape_comment([o.shapes[node_id] for o in scope.occurrences]))

@@ -29,6 +29,7 @@ from builder.graph import write_document
 
 from . import checkpoint
 from . import runfiles
+from .attention_record import attention_layers, write_attention
 from .callbacks import Callback
 from .data.classes import MAX_CLASSES
 
@@ -404,6 +405,8 @@ class EpochViews(Callback):
 
     def on_fit_start(self, trainer):
         t = trainer
+        self.attention = {} if t.data.mode == "gan" else attention_layers(
+            watched_modules(t.data.check, t.compiled.generated, t.module), t.module)
         if t.data.mode == "gan":        # the same latent batch after every epoch: watch noise become digits
             gen = torch.Generator(device=t.device).manual_seed(t.cfg.seed + 7)
             self.fixed_noise = torch.randn((16, *t.data.latent_shape), device=t.device, generator=gen)
@@ -422,6 +425,8 @@ class EpochViews(Callback):
             self._confusion(t, epoch)
             self._boundary(t, epoch)
         self._samples(t, epoch)
+        if self.attention:
+            write_attention(self.dir, t, self.attention, epoch)
 
     def _confusion(self, t, epoch: int) -> None:
         # the samples the epoch's record was measured on (epoch 0: a sample of them), predicted once

@@ -22,7 +22,7 @@ GRAPHS = SAVED["graphs"]    # the templates as they were: a template may change 
 BIG = {"vgg16", "resnet18"}   # millions of parameters, twice, and 224x224 inputs: seconds
 SINCE_ISSUE11 = {"fashion_cnn", "vgg11_cifar", "resnet18_cifar",    # templates added later: no earlier code
                  "char_lstm", "char_transformer", "tree_lstm", "speech_cnn", "speech_gru", "cartpole_policy",
-                 "cartpole_dqn"}
+                 "cartpole_dqn", "text_transformer"}
 
 
 def _old_class(key: str):

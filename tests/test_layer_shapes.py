@@ -155,6 +155,7 @@ MULTI = {
 }
 STRUCTURAL_ONLY = {"Input", "Output"}   # covered by every graph here
 OWN_TESTS = {"TreeRNN", "TreeLSTM",      # not torch.nn layers: tests/test_trees_layers.py
+             "MultiheadAttention",      # two ports, a padding mask: tests/test_attention.py
              "Spectrogram", "MelSpectrogram"}   # tests/test_speech_layers.py (against numpy's FFT)
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 from runtime import runfiles
 from runtime import runs
 from runtime.config import BY_NAME
+from ui import attention_view
 from ui import figures
 from ui import train_cache
 from ui import train_state
@@ -318,6 +319,8 @@ VIEWS: tuple[DiagnosticView, ...] = (
                    modes=("autoencoder", "vae"), needs=("inputs", "recon")),
     DiagnosticView("latent", reads=runfiles.SAMPLES, draw=draw_latent, modes=("vae",), needs=("latent",)),
     DiagnosticView("generated", reads=runfiles.SAMPLES, draw=draw_generated, modes=("gan",), needs=("generated",)),
+    DiagnosticView("attention", reads=runfiles.ATTENTION, draw=attention_view.draw_attention, needs=("epoch",),
+                   only_once_written=True, waiting=None),
     DiagnosticView("test", reads=runfiles.TEST, draw=draw_test_report, only_once_written=True, waiting=None),
     DiagnosticView("incremental", reads=runfiles.SUMMARY, draw=train_transfer.draw_incremental,
                    modes=("classification",), needs=("incremental",), only_once_written=True, waiting=None),

@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 
 # Gallery order: from the simplest network to the biggest.
 ORDER = ("digits_cnn", "perceptron", "mlp", "lenet5", "fashion_cnn", "vgg_blocks", "resnet_small", "rnn_sequence",
-         "lstm_sequence", "gru_sequence", "text_lstm", "char_lstm", "char_transformer", "tree_lstm", "dna_motif",
+         "lstm_sequence", "gru_sequence", "text_lstm", "char_lstm", "char_transformer", "text_transformer", "tree_lstm", "dna_motif",
          "speech_cnn", "speech_gru", "recommender", "autoencoder",
          "conv_autoencoder", "vae", "gan_generator", "gan_discriminator", "vgg11_cifar", "resnet18_cifar",
          "cartpole_policy", "cartpole_dqn",

@@ -54,6 +54,39 @@ def app_page(folder: Path):
         app.stop()
 
 
+def view_screenshot(page, view: str, chart_key: str, path: Path) -> None:
+    """The Train page's diagnostics view ``view`` (its control's label) opened, from its control down to the
+    bottom of its chart ``.st-key-<chart_key>``, saved to ``path``."""
+    view_button = page.get_by_role("radio", name=view)
+    if view_button.get_attribute("aria-checked") != "true":          # a second click would unselect it
+        view_button.click()
+        idle(page)
+    chart = page.locator(f".st-key-{chart_key}")
+    try:
+        chart.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(path.with_name("failed-" + path.name)), full_page=True)
+        raise
+    chart.evaluate("e => e.scrollIntoView({block: 'end'})")     # below the page's sticky navigation
+    page.mouse.move(5, page.viewport_size["height"] - 5)         # off the chart: no plotly toolbar over the legend
+    time.sleep(2.0)
+    top, bottom = view_button.bounding_box(), chart.bounding_box()
+    page.screenshot(path=str(path), clip={"x": 0, "y": top["y"] - 8, "width": page.viewport_size["width"],
+                                          "height": bottom["y"] + bottom["height"] - top["y"] + 16})
+
+
+def train_page_in_each_language(page, train_words: dict):
+    """Yields "en" then "zh" with the Train page open in that language (``train_words``: its nav label in each)."""
+    for lang in ("en", "zh"):
+        if lang == "zh":
+            page.get_by_role("radio", name="简体中文").click()
+            idle(page)
+        page.get_by_test_id("stTopNavLink").filter(has_text=train_words[lang]).click()
+        page.locator(".st-key-tp_start").wait_for()
+        idle(page)
+        yield lang
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with app_page(Path(tempfile.mkdtemp(prefix="nc-shots-"))) as page:

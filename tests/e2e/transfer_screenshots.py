@@ -21,7 +21,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from train_screenshots import app_page, idle  # noqa: E402
+from train_screenshots import app_page, idle, train_page_in_each_language, view_screenshot  # noqa: E402
 
 WORDS = {"en": {"train": "Train", "title": "Start from a finished run's weights", "source": "Start from run",
                 "freeze": "Freeze layers", "view": "old and new classes"},
@@ -77,24 +77,7 @@ def shoot(page, lang: str, out_dir: Path) -> None:
     box = setup.bounding_box()
     page.screenshot(path=str(out_dir / f"transfer-{lang}.png"),
                     clip={"x": box["x"], "y": 0, "width": box["width"], "height": page.viewport_size["height"]})
-    view_button = page.get_by_role("radio", name=words["view"])     # the diagnostics view of the run shown
-    if view_button.get_attribute("aria-checked") != "true":          # a second click would unselect it
-        view_button.click()
-        idle(page)
-    chart = page.locator(".st-key-tp_incremental")
-    try:
-        chart.wait_for(timeout=60_000)
-    except Exception:
-        page.screenshot(path=str(out_dir / f"failed-{lang}.png"), full_page=True)
-        raise
-    controls = page.get_by_role("radio", name=words["view"])
-    chart.evaluate("e => e.scrollIntoView({block: 'end'})")     # below the page's sticky navigation
-    page.mouse.move(5, page.viewport_size["height"] - 5)         # off the chart: no plotly toolbar over the legend
-    time.sleep(2.0)
-    top, bottom = controls.bounding_box(), chart.bounding_box()
-    page.screenshot(path=str(out_dir / f"incremental-{lang}.png"),
-                    clip={"x": 0, "y": top["y"] - 8, "width": page.viewport_size["width"],
-                          "height": bottom["y"] + bottom["height"] - top["y"] + 16})
+    view_screenshot(page, words["view"], "tp_incremental", out_dir / f"incremental-{lang}.png")
 
 
 def main(out_dir: Path) -> None:
@@ -102,13 +85,7 @@ def main(out_dir: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="nc-transfer-"))
     trained_runs(folder / "runs")
     with app_page(folder) as page:
-        for lang in ("en", "zh"):
-            if lang == "zh":
-                page.get_by_role("radio", name="简体中文").click()
-                idle(page)
-            page.get_by_test_id("stTopNavLink").filter(has_text=WORDS[lang]["train"]).click()
-            page.locator(".st-key-tp_start").wait_for()
-            idle(page)
+        for lang in train_page_in_each_language(page, {k: w["train"] for k, w in WORDS.items()}):
             shoot(page, lang, out_dir)
     for lang in ("en", "zh"):
         for name in (f"transfer-{lang}.png", f"incremental-{lang}.png"):
