@@ -12,13 +12,12 @@ from runtime.data import builtin
 from runtime.data.builtin import OPTIONS_BY_NAME
 from runtime.data.errors import DataError
 from ui import data_download
-from ui import data_audio, data_preview
+from ui import data_audio, data_env, data_preview
 from ui import data_upload
-from ui import data_view
+from ui import data_verdict, data_view
 from ui import figures
 from ui.data_fit import fit_check
 from ui.literal import md_literal
-from ui.nav import page
 from ui.session import ensure_app_shell, labeller, lang, localized, workspace
 
 ensure_app_shell()
@@ -72,10 +71,17 @@ left, right = st.columns([1.22, 2.78], gap="large")
 with left:
     card = st.container(border=True)
 with card:
-    source = st.segmented_control(localized("datapage.source"), ["builtin", "upload"], required=True,
-                                  default="upload" if choice["upload"] else "builtin",
-                                  format_func=labeller("datapage.source_"), key="data_source", width="stretch")
-    if source == "builtin":
+    source_label = labeller("datapage.source_")
+    source = st.segmented_control(localized("datapage.source"), ["builtin", "upload", "env"], required=True,
+                                  default="upload" if choice["upload"] else "env" if choice["env"] else "builtin",
+                                  format_func=lambda s: localized("dataenv.source") if s == "env" else source_label(s),
+                                  key="data_source", width="stretch")
+    if source != "env" and choice["env"]:       # a data set again: the environment is no longer the choice
+        ws.set_data_choice(env=None)
+        choice = ws.data_choice()
+    if source == "env":
+        env_name = data_env.choose(ws, choice)
+    elif source == "builtin":
         if choice["upload"]:                      # back to the built-in set chosen before the upload
             ws.set_data_choice(upload=None, upload_options={})
             choice = ws.data_choice()
@@ -191,6 +197,11 @@ with card:
                         st.session_state["data_upload_error"] = None if outcome.ok else outcome.message(language)
                         st.rerun()
 
+if source == "env":                 # an agent's environment: no split, no samples
+    with right:
+        data_env.panel(ws, env_name, language)
+    st.stop()
+
 # ---------------------------------------------------------------------------- the chosen data
 view = None
 load_error = None
@@ -278,41 +289,8 @@ with right:
 
     # -- does the current graph fit? ---------------------------------------------------------
     others = [t_.doc for i, t_ in enumerate(ws.tabs) if i != ws.active]
-    fit = fit_check(view, ws.tab.doc, others)
-    graph = fit.graph
-    if fit.ok:
-        lines = [localized("datapage.fit_ok", graph=md_literal(graph), mode=localized("mode." + (fit.mode or "auto")))]
-        for b in fit.bindings:
-            key = "datapage.fit_input_same" if b["from"] == b["to"] else "datapage.fit_input_reshape"
-            lines.append(localized(key, src=data_view.fmt_shape(b["from"]), dst=data_view.fmt_shape(b["to"]), input=md_literal(b["input"]),
-                            source=md_literal(b["source"])))
-        out = fit.output or {}
-        if "classes" in out:
-            lines.append(localized("datapage.fit_classes", classes=out["classes"], output=md_literal(out["name"]),
-                            shape=data_view.fmt_shape(out["shape"])))
-        elif "width" in out:
-            lines.append(localized("datapage.fit_regression", width=out["width"], output=md_literal(out["name"]),
-                            shape=data_view.fmt_shape(out["shape"])))
-        elif out:
-            lines.append(localized("datapage.fit_output", output=md_literal(out["name"]), shape=data_view.fmt_shape(out["shape"])))
-        st.success("  \n".join(lines), icon=":material/check_circle:")
-    elif fit.status == "graph_invalid":
-        st.warning(localized("datapage.fit_graph_invalid", graph=md_literal(graph), n=fit.n_graph_errors),
-                   icon=":material/warning:")
-        st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
-    else:
-        text = [localized("datapage.fit_no", graph=md_literal(graph)), md_literal(fit.error.message(language))]
-        if fit.hint_key:
-            text.append(localized(fit.hint_key, **{k: md_literal(v) for k, v in fit.hint_args().items()}))
-        st.error("  \n".join(text), icon=":material/block:")
-        made_for = [] if choice["upload"] else [t for t in templates.gallery() if t.meta.get("data") == choice["data"]]
-        with st.container(horizontal=True, vertical_alignment="center"):
-            for t in made_for:          # a template made for this set: one click to a graph that fits
-                if st.button(localized("datapage.open_template", name=t.name), key=f"open_template_{t.key}",
-                             icon=":material/library_add:", help=pick(t.meta.get("description"), language)):
-                    ws.open_doc(t.document())
-                    st.rerun()
-            st.page_link(page("build"), label=localized("datapage.go_build"), icon=":material/account_tree:")
+    made_for = [] if choice["upload"] else [t for t in templates.gallery() if t.meta.get("data") == choice["data"]]
+    data_verdict.show(ws, fit_check(view, ws.tab.doc, others), made_for, language)
 
     # -- numbers --------------------------------------------------------------------------------
     augmentable = view.is_image or view.kind == "audio"

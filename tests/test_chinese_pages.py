@@ -174,6 +174,8 @@ def test_no_english_word_is_left_on_a_chinese_page(runs_root, tmp_path, monkeypa
     scan.read(at, "data: digits")
     at.selectbox(key="data_builtin").select("iris").run()
     scan.read(at, "data: iris")
+    at.segmented_control(key="data_source").set_value("env").run()      # an environment (issue 20)
+    scan.read(at, "data: CartPole-v1")
 
     at.switch_page(str(PAGES / "train.py")).run()
     for mode in train_config.MODES:         # each mode's settings in the form

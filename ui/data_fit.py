@@ -129,3 +129,20 @@ def fit_check(view: DataView, doc: dict, other_docs: list[dict] | None = None, m
     elif run_mode == "regression":
         fit.output["width"] = int(bound.target[0].numel()) if bound.target is not None else None
     return fit
+
+
+def env_fit_check(env_name: str, doc: dict) -> Fit:
+    """Check ``doc`` against environment ``env_name`` (runtime.rl.envs): the observation binds to the graph's
+    Input and the actions to its Output, as a run checks them."""
+    from runtime.rl import envs
+    name = str(doc.get("name", "graph"))
+    result = check(doc)
+    if not result.ok:
+        return Fit("graph_invalid", name, n_graph_errors=len(result.errors))
+    try:
+        bound = envs.check_fit(result, env_name)
+    except ConfigError as exc:
+        return Fit("no_fit", name, mode="rl", error=exc)
+    binding = {"input": result.io_name(bound["input"]), "source": env_name, "from": bound["from"], "to": bound["to"]}
+    output = {"name": result.io_name(bound["output"]), "shape": [bound["actions"]], "actions": bound["actions"]}
+    return Fit("fits", name, mode="rl", bindings=[binding], output=output)

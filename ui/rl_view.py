@@ -31,15 +31,17 @@ SIGNAL_NAMES = {"loss": "rlview.loss", "entropy": "rlview.entropy", "epsilon": "
 
 
 # -- the Train form ----------------------------------------------------------------------------------------
-def graph_env(graph: dict) -> str:
-    """The environment an agent's graph names (its meta.data), else CartPole-v1."""
-    named = (graph.get("meta") or {}).get("data")
+def graph_env(graph: dict, data_choice: dict | None = None) -> str:
+    """The environment chosen on the Data page (``data_choice["env"]``, ui.workspace), else the one an agent's
+    graph names (its meta.data), else CartPole-v1."""
+    chosen = (data_choice or {}).get("env")
+    named = chosen if chosen in envs.ENVS else (graph.get("meta") or {}).get("data")
     return named if named in envs.ENVS else "CartPole-v1"
 
 
-def environment_line(graph: dict, result) -> tuple[str, str | None]:
+def environment_line(graph: dict, result, data_choice: dict | None = None) -> tuple[str, str | None]:
     """Draw what the agent acts in (instead of the data set) and whether the graph fits it; (env, error)."""
-    name = graph_env(graph)
+    name = graph_env(graph, data_choice)
     spec = envs.spec(name)
     st.markdown(f":material/sports_esports: **{localized('rlview.environment')}: {md_literal(name)}**")
     st.caption(localized("rlview.env_line", shape=envs.shape_text(spec.obs_shape), actions=spec.actions,

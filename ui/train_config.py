@@ -82,7 +82,7 @@ def resolve_mode(mode: str, graph: dict, discriminator: dict | None, data_choice
     """What "auto" becomes for this graph and data (the trainer decides the same way)."""
     if mode != "auto":
         return mode
-    if (graph.get("meta") or {}).get("mode") == "rl":      # an agent's graph (runtime.rl.is_rl)
+    if (graph.get("meta") or {}).get("mode") == "rl" or data_choice.get("env"):   # an agent's graph or environment
         return "rl"
     from builder.shapes import check
     from runtime.prepare import infer_mode

@@ -219,7 +219,7 @@ def setup_form(run_live: bool) -> Setup:
 
     env = None
     if resolved == rl_view.MODE:        # an agent acts in an environment, not on a data set
-        env, fit_error = rl_view.environment_line(graph, result)
+        env, fit_error = rl_view.environment_line(graph, result, data_choice)
         errors += [fit_error] if fit_error else []
     else:
         data_summary(data_choice, language)

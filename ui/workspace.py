@@ -269,15 +269,20 @@ class Workspace:
     # -- the data the next run trains on (chosen on the Data page, used by the Train page) ------
     def data_choice(self) -> dict:
         """``{"data", "data_options", "upload", "upload_options", "augment", "val_split", "test_split",
-        "label_noise"}``: the TrainConfig fields of the same names.
+        "label_noise", "env"}``: the TrainConfig fields of the same names.
 
         Until the user picks a data set, it follows the current graph: the built-in set its
-        template names (so the default template and data fit each other), else digits.
+        template names (so the default template and data fit each other), else digits. ``env`` (an
+        agent's environment, runtime.rl.envs) likewise: the one chosen, else the one an agent's graph names.
         """
         from runtime.data import builtin
+        from runtime.rl import envs
         choice = {"data": None, "data_options": {}, "upload": None, "upload_options": {}, "augment": {},
-                  "val_split": 0.2, "test_split": 0.0, "label_noise": 0.0}
+                  "val_split": 0.2, "test_split": 0.0, "label_noise": 0.0, "env": None}
         choice.update({k: v for k, v in self.data.items() if k in choice})
+        if "env" not in self.data and not choice["upload"]:
+            named = (self.tab.doc.get("meta") or {}).get("data")
+            choice["env"] = named if named in envs.ENVS else None
         if not choice["data"] and not choice["upload"]:
             named = (self.tab.doc.get("meta") or {}).get("data")
             choice["data"] = named if named in builtin.names() else "digits"
