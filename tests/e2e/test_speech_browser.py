@@ -14,7 +14,7 @@ import torch
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (CHROMIUM_ARGS, NO_CHROMIUM_HINT, VIEWPORT, _skip_or_fail, find_chromium, netcanvas_app,
-                                wait_for_app_idle)
+                                open_train_page, wait_for_app_idle)
 
 pytestmark = pytest.mark.e2e
 
@@ -96,12 +96,7 @@ def _see_the_clips_and_the_augmentations(page) -> None:
 
 def _train_a_little(page, runs_root):
     """Start training, and stop it once the curve has its first points: the stopped run keeps its weights."""
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-    start = page.get_by_role("button", name="Start training")
-    start.wait_for(timeout=60_000)
-    wait_for_app_idle(page, timeout=60_000)
-    expect(page.locator(".st-key-tp_setup")).to_contain_text("spoken_digits")
-    start.click()
+    open_train_page(page, "spoken_digits").click()
     page.wait_for_function(CURVE_JS, timeout=180_000)
     page.locator(".st-key-tp_stop button").click()
     page.locator(".st-key-tp_run_card").get_by_text("stopped").first.wait_for(timeout=180_000)
@@ -131,6 +126,7 @@ def _try_a_wav_file_then_the_microphone(page, wav) -> None:
     _see_the_prediction(page)
     page.get_by_test_id("stFileChipDeleteBtn").click()
     expect(waiting).to_be_visible()                          # no sound to classify now
+    wait_for_app_idle(page, timeout=60_000)                  # a click on Record during the rerun can be lost
     mic = page.get_by_test_id("stAudioInput")
     mic.get_by_role("button", name="Record").click()
     expect(mic.get_by_role("button", name="Stop recording")).to_be_visible()

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO_ROOT
+from tests.e2e.conftest import REPO_ROOT, open_train_page
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +34,7 @@ def test_train_a_char_lstm_and_read_what_it_writes(app, new_page, app_idle):
     page.locator(".st-key-tpl_char_lstm button").click()
     app_idle(page, timeout=60_000)
 
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-    start = page.get_by_role("button", name="Start training")
-    start.wait_for(timeout=60_000)
-    app_idle(page, timeout=60_000)
-    expect(page.locator(".st-key-tp_setup")).to_contain_text("shakespeare")
-    start.click()
+    open_train_page(page, "shakespeare").click()
 
     # the first sample comes after the first step: characters, drawn from an untrained model
     live = page.locator(".st-key-tg_live")
