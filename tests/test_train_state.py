@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -77,6 +78,29 @@ def test_gan_tabs_default_to_generator_and_its_partner():
     assert train_config.pick_graphs(docs, 1) == (1, 2)
     assert train_config.pick_graphs(docs, 2) == (1, 2)       # the discriminator's tab is active: train its generator
     assert train_config.pick_graphs(docs, 0) == (0, 2)       # not a GAN: the discriminator is only offered
+
+
+def test_the_run_gets_the_augmentation_that_fits_its_data(tmp_path):
+    """The Data page keeps every slider's value; a run trains with the sound ones on sounds (built-in, a WAV
+    folder, a zip of WAVs) and the picture ones on pictures, and with none on a table."""
+    chosen = {"time_shift": 0.1, "snr_noise": 20.0, "rotation": 15.0, "padding": "zeros"}
+    values = train_config.defaults_for("classification")
+    sounds = {"time_shift": 0.1, "snr_noise": 20.0}
+    assert train_config.build_config(values, {"data": "spoken_digits", "augment": chosen}).augment == sounds
+    assert train_config.build_config(values, {"data": "digits", "augment": chosen}).augment == \
+        {"rotation": 15.0, "padding": "zeros"}
+    assert train_config.build_config(values, {"data": "moons", "augment": chosen}).augment == {}
+    (tmp_path / "words" / "yes").mkdir(parents=True)
+    (tmp_path / "words" / "yes" / "a.wav").write_bytes(b"RIFF")      # the name is what tells sounds apart
+    with zipfile.ZipFile(tmp_path / "words.zip", "w") as z:
+        z.writestr("yes/a.wav", b"RIFF")
+    (tmp_path / "shapes" / "round").mkdir(parents=True)
+    (tmp_path / "shapes" / "round" / "a.png").write_bytes(b"")
+    for upload, kind in (("words", "audio"), ("words.zip", "audio"), ("shapes", "image")):
+        choice = {"upload": str(tmp_path / upload), "augment": chosen}
+        assert train_config.data_kind(choice) == kind
+        assert train_config.effective_augment(choice) == (sounds if kind == "audio" else
+                                                          {"rotation": 15.0, "padding": "zeros"})
 
 
 def test_augment_summary_lists_what_is_on():

@@ -60,11 +60,11 @@ def waveform_figure(wave: np.ndarray, rate: int, title: str, lang: str) -> go.Fi
     return fig
 
 
-def spectrogram_figure(mel: np.ndarray, seconds: float, rate: int, title: str, lang: str) -> go.Figure:
+def spectrogram_figure(mel: np.ndarray, seconds: float, title: str, lang: str) -> go.Figure:
     t = np.linspace(0, seconds, mel.shape[1])
     fig = go.Figure(go.Heatmap(z=mel, x=t, colorscale="Magma", showscale=False))
     figures._layout(fig, title, height=190, xaxis_title=translate("speech.seconds", lang),
-                    yaxis_title=translate("speech.mel_bands", lang, rate=rate // 2))
+                    yaxis_title=translate("speech.mel_bands", lang))
     return fig
 
 
@@ -74,8 +74,8 @@ def render_clip(wave: np.ndarray, rate: int, label: str, lang: str, key: str) ->
     left, right = st.columns(2)
     left.plotly_chart(waveform_figure(wave, rate, translate("speech.waveform", lang, label=label), lang),
                       key=f"{key}_wave", config={"displayModeBar": False})
-    right.plotly_chart(spectrogram_figure(log_mel(wave, rate), seconds, rate,
-                                          translate("speech.spectrogram", lang, label=label), lang),
+    right.plotly_chart(spectrogram_figure(log_mel(wave, rate), seconds,
+                                          translate("speech.spectrogram", lang, label=label, rate=rate // 2), lang),
                        key=f"{key}_spec", config={"displayModeBar": False})
     st.audio(encode_wav(wave, rate), format="audio/wav")
 

@@ -142,7 +142,7 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: 
     """The TrainConfig for the form's values and the Data page's choice. Raises ConfigError.
 
     Only what has an effect is sent: the fields shown for the ``resolved`` mode (hidden ones keep
-    their values in the form but are not trained with), and augmentation only for images."""
+    their values in the form but are not trained with), and the augmentation that fits the data."""
     resolved = resolved or (None if mode == "auto" else mode)
     shown = {f.name for f in visible_fields(resolved, values)}
     data = {k: v for k, v in values.items() if k in shown}
@@ -160,20 +160,28 @@ def build_config(values: dict, data_choice: dict, mode: str = "auto", resolved: 
 
 
 def effective_augment(data_choice: dict) -> dict:
-    """The Data page's augmentation when the data are images (the page keeps it while other data are
-    chosen, and offers it only for images); nothing otherwise."""
+    """The Data page's augmentation that applies to the data: the picture ones for images, the sound ones
+    for sounds (the page keeps its values while other data are chosen); nothing for other data."""
     augment = data_choice.get("augment") or {}
-    return dict(augment) if augment and data_kind(data_choice) in ("image", None) else {}
+    kind = data_kind(data_choice)
+    if not augment or kind not in ("image", "audio", None):
+        return {}
+    from runtime.data.audio_augment import AUDIO_KEYS
+    return {k: v for k, v in augment.items() if (k in AUDIO_KEYS) == (kind == "audio")}
 
 
 def data_kind(data_choice: dict) -> str | None:
-    """image / tabular / ... for a built-in set or an upload; None when only loading it can tell (NPZ)."""
+    """image / audio / tabular / ... for a built-in set or an upload; None when only loading it can tell (NPZ)."""
     upload = data_choice.get("upload")
     if upload and Path(upload).is_dir():
-        return "image"
+        from runtime.data.audio import is_audio_folder
+        return "audio" if is_audio_folder(upload) else "image"
     if upload:
         suffix = str(upload).lower().rsplit(".", 1)[-1]
-        return {"zip": "image", "csv": "tabular"}.get(suffix)
+        if suffix == "zip":
+            from runtime.data.audio import zip_holds_audio
+            return "audio" if zip_holds_audio(upload) else "image"
+        return {"csv": "tabular"}.get(suffix)
     from runtime.data import builtin
     try:
         return builtin.info(data_choice.get("data") or "digits").kind

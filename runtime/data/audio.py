@@ -124,10 +124,17 @@ def mulaw_encode(x: np.ndarray) -> np.ndarray:
     return np.round((y + 1) / 2 * MU).astype(np.uint8)
 
 
-def mulaw_decode(codes: np.ndarray) -> np.ndarray:
-    """uint8 mu-law codes -> floats in [-1, 1]."""
-    y = codes.astype(np.float32) / MU * 2 - 1
+def _mulaw_table() -> np.ndarray:
+    y = np.arange(256, dtype=np.float32) / MU * 2 - 1
     return (np.sign(y) * np.expm1(np.abs(y) * np.log1p(MU)) / MU).astype(np.float32)
+
+
+def mulaw_decode(codes: np.ndarray) -> np.ndarray:
+    """uint8 mu-law codes -> floats in [-1, 1], looked up (spoken_digits' 19M codes in a fraction of the time)."""
+    return _MULAW_TABLE[codes]
+
+
+_MULAW_TABLE = _mulaw_table()
 
 
 # ----------------------------------------------------------------------------- zips and folders

@@ -192,3 +192,12 @@ def template_on_train_page(new_page, url: str, template: str):
     page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
     wait_for_app_idle(page, timeout=60_000)
     return page
+def open_train_page(page, data_name: str):
+    """Train through the navigation, idle, with ``data_name`` in the run's setup; returns the Start button."""
+    from playwright.sync_api import expect
+    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+    start = page.get_by_role("button", name="Start training")
+    start.wait_for(timeout=60_000)
+    wait_for_app_idle(page, timeout=60_000)
+    expect(page.locator(".st-key-tp_setup")).to_contain_text(data_name)
+    return start
