@@ -124,6 +124,13 @@ def test_language_switch_changes_every_label(app):
     assert "检查通过" in app.success[0].value
 
 
+def test_clicking_the_language_already_chosen_keeps_it_chosen(app):
+    app.segmented_control(key="lang_switch").set_value("zh").run()
+    app.segmented_control(key="lang_switch").set_value(None).run()      # what a second click on 简体中文 sends
+    assert app.segmented_control(key="lang_switch").value == "zh"
+    assert any(s.value == "模型概要" for s in app.subheader)
+
+
 def test_an_empty_or_hostile_workspace_file_does_not_break_the_page(tmp_path, monkeypatch):
     monkeypatch.setenv("NETCANVAS_WORKSPACE", str(tmp_path / "ws"))
     ws = Workspace(tmp_path / "ws")

@@ -62,6 +62,8 @@ def language_switch() -> None:
         choice = st.session_state.get("lang_switch")
         if choice in LANG_LABELS:
             ws.set_lang(choice)
+        else:       # a click on the language already chosen unselects it: keep it chosen
+            st.session_state["lang_switch"] = ws.lang
 
     # The label names both languages, so it never changes (and the widget keeps its identity).
     st.segmented_control("Language · 语言", options=list(LANG_LABELS), format_func=LANG_LABELS.get,
