@@ -1,6 +1,6 @@
 """An agent in a real browser, the way a person gets there: open the cartpole_policy template, train it for a
 few episodes, watch the returns chart (each episode, their moving average, the greedy evaluations) and the
-rendered greedy episode, then play an episode in Try the model. Waits are on what the page shows."""
+rendered greedy episode, play an episode in Try the model, and find the environment on the Data page. Waits are on what the page shows."""
 from __future__ import annotations
 
 import re
@@ -62,5 +62,11 @@ def test_train_a_cartpole_policy_watch_it_and_play_an_episode(app, new_page, app
     page.wait_for_function(ANIMATION_JS, arg="rl_try_result", timeout=120_000)
     values = page.locator(".st-key-rl_try_result [data-testid=stMetricValue]").all_inner_texts()
     assert len(values) == 2 and values[0] == values[1].replace(",", "") and int(values[0]) >= 8
+
+    # the Data page: the environment the graph names, with the same fit verdict as a data set
+    page.get_by_role("link", name="Data").click()
+    expect(page.get_by_text("Fits the graph").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Observation 4 → Input").first).to_be_visible()
+    expect(page.get_by_text("2 actions → Output").first).to_be_visible()
 
     print(f"\nwhole test {time.monotonic() - t0:.1f} s")
