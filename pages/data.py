@@ -74,7 +74,7 @@ with card:
     source_label = labeller("datapage.source_")
     source = st.segmented_control(localized("datapage.source"), ["builtin", "upload", "env"], required=True,
                                   default="upload" if choice["upload"] else "env" if choice["env"] else "builtin",
-                                  format_func=lambda s: localized("dataenv.source") if s == "env" else source_label(s),
+                                  format_func=lambda s, env=localized("dataenv.source"): env if s == "env" else source_label(s),
                                   key="data_source", width="stretch")
     if source != "env" and choice["env"]:       # a data set again: the environment is no longer the choice
         ws.set_data_choice(env=None)
