@@ -111,9 +111,23 @@ def streamlit_app(tmp_path_factory):
         started[cache_key] = app
         return app
 
+    start.started = started
     yield start
     for app in started.values():
         app.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_the_modules_own_servers(streamlit_app):
+    """At the end of a test module, stop the servers it started on its own folders (an ``env`` or ``cwd``
+    given): no later module asks for them, and each idle one holds ~400 MB and some CPU for the rest of the
+    session. Harness apps started without either are shared by modules and live to the session's end."""
+    before = set(streamlit_app.started)
+    yield
+    for key, app in list(streamlit_app.started.items()):
+        own = key[1] != "None" or key[2]          # (script, cwd, env items, args)
+        if key not in before and own:
+            app.stop()
 
 
 def netcanvas_app(streamlit_app, folder: Path) -> StreamlitApp:

@@ -12,7 +12,7 @@ import torch
 from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
-from tests.e2e.test_transfer_browser import open_transfer_picker
+from tests.e2e.test_transfer_browser import open_transfer_picker, pick_source
 from tests.test_import import DIGITS_NET
 
 pytestmark = pytest.mark.e2e
@@ -68,8 +68,7 @@ def test_import_a_pytorch_file_with_weights_and_start_training_from_them(page, a
     imported = time.monotonic() - t0
 
     setup, box = open_transfer_picker(page, app_idle)
-    box.click()
-    page.get_by_role("option", name="Imported model: tiny_net").click()
+    pick_source(page, box, page.get_by_role("option", name="Imported model: tiny_net"))
     app_idle(page, timeout=60_000)
     report = page.locator(".st-key-tp_transfer_report")
     for layer, shape in (("conv", "4×1×3×3"), ("fc", "10×256")):

@@ -7,6 +7,7 @@ import copy
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from builder import templates
@@ -41,14 +42,27 @@ def open_transfer_picker(page, app_idle):
     return setup, box
 
 
+def pick_source(page, box, option) -> None:
+    """Open the picker and click ``option``; a rerun that lands just after the list opens redraws the picker
+    and closes the list, so open it again (up to three times) rather than wait on a closed list."""
+    for _ in range(3):
+        box.click()
+        try:
+            option.click(timeout=8_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    box.click()
+    option.click()
+
+
 def test_pick_a_finished_run_and_read_the_layer_report(app, new_page, app_idle):
     t0 = time.monotonic()
     page = new_page(app.url)
     page.locator(".nc-root").wait_for(timeout=60_000)
     app_idle(page, timeout=60_000)
     setup, box = open_transfer_picker(page, app_idle)
-    box.click()
-    page.get_by_role("option").filter(has_text="narrow cnn").first.click()
+    pick_source(page, box, page.get_by_role("option").filter(has_text="narrow cnn").first)
     app_idle(page, timeout=60_000)
 
     report = page.locator(".st-key-tp_transfer_report")
