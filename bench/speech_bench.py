@@ -1,5 +1,5 @@
 """Acceptance bench for issue 17: speech_cnn on spoken_digits, trained the way the app trains it
-(``python -m runtime train``, the set's defaults: 12 epochs, Adam, one-cycle schedule to lr 0.01),
+(``python -m runtime train``, the set's defaults: 40 epochs, Adam, one-cycle schedule to lr 0.01),
 on the CPU with 2 threads.
 
     python bench/speech_bench.py [--budget 120]

@@ -126,7 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
             lo=1, hi=10_000, step=1, unit="epochs", surfaces=(FORM, CLI, SCRIPT), metavar="N",
             mode_defaults={"regression": 30, "autoencoder": 20, "vae": 30, "gan": 60},
             data_defaults={"iris": 100, **dict.fromkeys(POINTS_2D, 60), "mnist": 3, "kmnist": 3, "fashion_mnist": 5,
-                           **dict.fromkeys(CIFAR_LIKE, 30), "spoken_digits": 12}),
+                           **dict.fromkeys(CIFAR_LIKE, 30), "spoken_digits": 40}),
     Setting("batch_size", "int", 64, bilingual("Batch size", "批大小"),
             bilingual("Samples per step. Larger batches give smoother but fewer updates per epoch.",
               "每一步使用的样本数。批越大，每轮的更新越少但越平稳。"),
