@@ -109,9 +109,11 @@ def streamlit_app(tmp_path_factory):
         log_path = Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log", dir=log_dir)[1])
         app = launch(script, cwd=workdir, env=env, args=args, log_path=log_path, timeout=timeout)
         started[cache_key] = app
+        if cwd is not None or env:
+            start.own.add(cache_key)
         return app
 
-    start.started = started
+    start.started, start.own = started, set()   # own: servers on a caller's folders (a cwd or env given)
     yield start
     for app in started.values():
         app.stop()
@@ -124,10 +126,8 @@ def stop_the_modules_own_servers(streamlit_app):
     session. Harness apps started without either are shared by modules and live to the session's end."""
     before = set(streamlit_app.started)
     yield
-    for key, app in list(streamlit_app.started.items()):
-        own = key[1] != "None" or key[2]          # (script, cwd, env items, args)
-        if key not in before and own:
-            app.stop()
+    for key in streamlit_app.own - before:
+        streamlit_app.started[key].stop()
 
 
 def netcanvas_app(streamlit_app, folder: Path) -> StreamlitApp:
@@ -202,16 +202,18 @@ def template_on_train_page(new_page, url: str, template: str):
     page.get_by_role("button", name="Templates").click()
     page.locator(f".st-key-tpl_{template} button").click()
     wait_for_app_idle(page, timeout=60_000)
-    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
-    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
-    wait_for_app_idle(page, timeout=60_000)
+    open_train_page(page)
     return page
-def open_train_page(page, data_name: str):
-    """Train through the navigation, idle, with ``data_name`` in the run's setup; returns the Start button."""
+
+
+def open_train_page(page, data_name: str | None = None):
+    """Train through the navigation, idle (with ``data_name`` in the run's setup, if given); returns the Start
+    button."""
     from playwright.sync_api import expect
     page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
     start = page.get_by_role("button", name="Start training")
     start.wait_for(timeout=60_000)
     wait_for_app_idle(page, timeout=60_000)
-    expect(page.locator(".st-key-tp_setup")).to_contain_text(data_name)
+    if data_name is not None:
+        expect(page.locator(".st-key-tp_setup")).to_contain_text(data_name)
     return start
