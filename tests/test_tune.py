@@ -341,7 +341,8 @@ def test_a_killed_worker_loses_no_finished_trial(tmp_path, monkeypatch):
     assert len(failed) == 1 and view.count("COMPLETE") == len(view.trials) - 1
     if failed[0].run and (Path(failed[0].run) / runfiles.STATUS).exists():
         status = runs.read_status(Path(failed[0].run))
-        assert status["state"] == "died" and status["pid"] == pid
+        # died with its worker; or its run had just finished when the kill came before Optuna heard of it
+        assert status["pid"] == pid and status["state"] in ("died", "finished"), status
 
 
 @pytest.mark.slow

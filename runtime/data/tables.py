@@ -3,9 +3,13 @@
 feature matrix a trained model expects."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import torch
+
+if TYPE_CHECKING:       # pandas is imported where a table is read: half a second off every trainer's start
+    import pandas as pd
 
 from .errors import DataError
 
@@ -16,6 +20,7 @@ AUTO_CLASSES = 20            # integer targets with at most this many values: cl
 
 def _numeric(series: pd.Series) -> tuple[pd.Series, bool]:
     """The column as floats (NaN for missing), and whether every present value is a number."""
+    import pandas as pd
     present = series.notna()
     nums = pd.to_numeric(series.where(present), errors="coerce")
     ok = bool((nums.notna() | ~present).all())
@@ -143,6 +148,7 @@ def features(plan: dict, df: pd.DataFrame) -> torch.Tensor:
         if col["type"] == "numeric":
             nums, ok = _numeric(df[name])
             if not ok:
+                import pandas as pd
                 bad = df[name][pd.to_numeric(df[name], errors="coerce").isna() & df[name].notna()]
                 raise DataError("data.csv_not_numeric", column=name, value=str(bad.iloc[0])[:40])
             blocks.append(nums.to_numpy(dtype="float64")[:, None])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, StreamlitApp, find_chromium, launch  # noqa: F401 - shared
+from servers import CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, StreamlitApp, find_chromium, launch, stop_all  # noqa: F401 - shared
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
 
@@ -115,8 +115,7 @@ def streamlit_app(tmp_path_factory):
 
     start.started, start.own = started, set()   # own: servers on a caller's folders (a cwd or env given)
     yield start
-    for app in started.values():
-        app.stop()
+    stop_all(started.values())
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -126,8 +125,7 @@ def stop_the_modules_own_servers(streamlit_app):
     session. Harness apps started without either are shared by modules and live to the session's end."""
     before = set(streamlit_app.started)
     yield
-    for key in streamlit_app.own - before:
-        streamlit_app.started[key].stop()
+    stop_all(streamlit_app.started[key] for key in streamlit_app.own - before)
 
 
 def netcanvas_app(streamlit_app, folder: Path) -> StreamlitApp:
@@ -217,3 +215,23 @@ def open_train_page(page, data_name: str | None = None):
     if data_name is not None:
         expect(page.locator(".st-key-tp_setup")).to_contain_text(data_name)
     return start
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select box labelled ``label``: type its first word (it is the first
+    option left), Enter. (No click on the option: a component mounting after a rerun can redraw the list
+    under the pointer.)"""
+    from playwright.sync_api import expect
+    box = page.get_by_role("combobox", name=label, exact=True)
+    for attempt in range(3):    # a rerun that lands while typing closes the list, or before Enter redraws the box
+        box.click()
+        box.fill(option.split(" ")[0])
+        try:
+            expect(page.get_by_role("option", name=option, exact=True)).to_be_visible(timeout=10_000)
+            box.press("Enter")
+            expect(box).to_have_value(option, timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            box.press("Escape")

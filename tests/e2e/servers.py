@@ -73,8 +73,10 @@ class StreamlitApp:
             return ""
 
     def stop(self) -> None:
+        stop_all([self])
+
+    def _finish(self) -> None:
         if self.proc.poll() is None:
-            self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -82,6 +84,17 @@ class StreamlitApp:
                 self.proc.wait(timeout=10)
         if self._log is not None:
             self._log.close()
+
+
+def stop_all(apps) -> None:
+    """Stop servers together: each is told first, then each is waited for (one by one, a server with open
+    sessions can take seconds to end, and the session's end stopped ~10 of them)."""
+    apps = list(apps)
+    for app in apps:
+        if app.proc.poll() is None:
+            app.proc.terminate()
+    for app in apps:
+        app._finish()
 
 
 def launch(script: Path, *, cwd: Path, env: dict | None = None, args=(), log_path: Path | None = None,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import choose
+
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,14 +48,6 @@ def progress(page, key: str = "tp_curve_0") -> float:
 def wait_progress(page, beyond: float, key: str = "tp_curve_0", timeout: float = 30_000) -> float:
     page.wait_for_function(f"() => ({PROGRESS_JS})({key!r}) > {beyond}", timeout=timeout)
     return progress(page, key)
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit select box labelled ``label``: type to filter, click the option."""
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option.split(" ")[0])
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_start_watch_pick_a_layer_stop(train_app, new_page, app_idle):

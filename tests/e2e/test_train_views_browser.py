@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from builder import templates
 from runtime import runfiles
 from runtime import runs
+from tests.e2e.conftest import choose
 from tests.trained_runs import trained_run
 
 pytestmark = pytest.mark.e2e
@@ -68,24 +69,6 @@ def train_page(train_app, new_page, app_idle):
 
 def status_text(page) -> str:
     return page.locator(".st-key-tp_status").inner_text()
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit select box labelled ``label``: type its first word (it is the first
-    option left), Enter. (No click on the option: a component mounting after a rerun can redraw the list
-    under the pointer.)"""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    for attempt in range(3):    # a rerun that lands between typing and Enter redraws the box: pick again
-        box.click()
-        box.fill(option.split(" ")[0])
-        expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
-        box.press("Enter")
-        try:
-            expect(box).to_have_value(option, timeout=5_000)
-            return
-        except AssertionError:
-            if attempt == 2:
-                raise
 
 
 def show_run(page, app_idle, label: str, run_dir: Path) -> None:
