@@ -1,4 +1,5 @@
 """Shared test set-up: a steady hypothesis profile, and the project root on sys.path."""
+import gc
 import os
 import sys
 from pathlib import Path
@@ -32,3 +33,8 @@ def standard_sets_offline(tmp_path_factory):
         os.environ.pop("NETCANVAS_DATA", None)
     else:
         os.environ["NETCANVAS_DATA"] = before
+
+
+def pytest_unconfigure(config):
+    """The run is over: no last garbage collections at exit (seconds with torch._dynamo loaded)."""
+    gc.freeze()
