@@ -256,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--trials", type=int, required=True)
     p.add_argument("--index", type=int, default=0)
+    p.add_argument("--pool")
     p.set_defaults(run=cmd_tune_worker)
     from .compress.cli import add_compress_arguments, cmd_compress
     p = sub.add_parser("compress", help="prune and quantize a trained run into a new run (docs/compression.md)")

@@ -48,7 +48,7 @@ def start(graph: dict, config: dict, space: list | None = None, *, n_trials: int
     folder = studies.create(graph, config, space, n_trials=n_trials, timeout=timeout, metric=metric, sampler=sampler,
                             pruner=pruner, root=root, study=study, storage=storage,
                             keep_checkpoints=keep_checkpoints, seed=seed)
-    studies.spawn_workers(folder, studies.shares(n_trials, workers))
+    studies.spawn_workers(folder, min(workers, n_trials), studies.open_pool(folder, n_trials), n_trials)
     return folder
 
 

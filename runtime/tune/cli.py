@@ -110,12 +110,13 @@ def run_here(args, folder: Path) -> bool:
         studies.request_stop(folder)
         signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGINT, on_ctrl_c)
-    counts = studies.shares(args.trials, args.workers)
-    others = studies.spawn_workers(folder, counts[1:], first_index=1) if len(counts) > 1 else []
+    workers = min(args.workers, args.trials)
+    pool = studies.open_pool(folder, args.trials)
+    others = studies.spawn_workers(folder, workers - 1, pool, args.trials, first_index=1)
     studies.record_workers(folder, [os.getpid()])
     printer = TrialLines(sys.stderr if args.json else sys.stdout, args.lang)
     printer.done = {t.number for t in studies.load(folder)[1].get_trials(deepcopy=False, states=studies.FINISHED)}
-    study = studies.run_worker(folder, counts[0], on_trial=lambda s, _t: printer.new(s))
+    study = studies.run_worker(folder, args.trials, pool=pool, on_trial=lambda s, _t: printer.new(s))
     while any(_alive(pid) for pid in others):
         printer.new(study)
         time.sleep(0.5)
@@ -182,5 +183,5 @@ def _shown(value) -> str:
 
 def cmd_tune_worker(args) -> int:
     from .study import run_worker
-    run_worker(Path(args.folder), args.trials, index=args.index)
+    run_worker(Path(args.folder), args.trials, index=args.index, pool=Path(args.pool) if args.pool else None)
     return 0

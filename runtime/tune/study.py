@@ -2,7 +2,8 @@
 
 The study folder is ``<runs root>/studies/<name>/`` (docs/tune-space.md): ``study.json`` (the spec),
 ``study.db`` (the default SQLite storage), ``workers.json`` (the worker processes' pids),
-``stop.json`` (written by ``stop``) and ``worker-<i>.log``. Its trials are normal runs in the runs root.
+``stop.json`` (written by ``stop``), ``worker-<i>.log`` and, while workers run, ``pool-<id>/`` (the tickets of
+the trials still to start). Its trials are normal runs in the runs root.
 """
 from __future__ import annotations
 
@@ -248,9 +249,12 @@ def make_pruner(spec: dict):
 
 
 # -- a worker: trials in this process --------------------------------------------------------------------------
-def run_worker(folder: Path, n_trials: int, index: int = 0, pruner=None, on_trial=None) -> optuna.Study:
-    """Run ``n_trials`` trials of the study in ``folder`` in this process, one after another (several
-    processes may run this on one study); ``on_trial(study, trial)`` after each. Returns the study."""
+def run_worker(folder: Path, n_trials: int, index: int = 0, pruner=None, on_trial=None,
+               pool: Path | None = None) -> optuna.Study:
+    """Run up to ``n_trials`` trials of the study in ``folder`` in this process, one after another (several
+    processes may run this on one study); with a ``pool`` (``open_pool``), each trial first takes one of its
+    tickets, so the workers together run exactly the pool's trials, each as many as it gets to.
+    ``on_trial(study, trial)`` after each. Returns the study."""
     import torch
     folder = Path(folder)
     spec = read_spec(folder)
@@ -266,13 +270,60 @@ def run_worker(folder: Path, n_trials: int, index: int = 0, pruner=None, on_tria
         if on_trial is not None:
             on_trial(study, trial)
 
-    try:
+    def optimize(count: int, timeout: float | None) -> None:
         study.optimize(lambda trial: run_trial(trial, spec, space, root, lambda: stop_requested(folder)),
-                       n_trials=n_trials, timeout=spec.get("timeout"), catch=(CodedError,), callbacks=[after_trial],
+                       n_trials=count, timeout=timeout, catch=(CodedError,), callbacks=[after_trial],
                        gc_after_trial=False)
+
+    try:
+        if pool is None:
+            optimize(n_trials, spec.get("timeout"))
+        else:
+            _optimize_from_pool(optimize, folder, Path(pool), n_trials, spec.get("timeout"))
     finally:
         torch.set_num_threads(threads)      # a caller's own threads (the CLI's process, a test's)
     return study
+
+
+def _optimize_from_pool(optimize, folder: Path, pool: Path, n_trials: int, timeout: float | None) -> None:
+    """One trial per ticket taken, until the pool is empty, the study is asked to stop or ``timeout`` s
+    (from now) have passed."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for _ in range(n_trials):
+        left = None if deadline is None else deadline - time.monotonic()
+        if (left is not None and left <= 0) or stop_requested(folder) or not take_ticket(pool):
+            return
+        optimize(1, left)
+
+
+def open_pool(folder: Path, n_trials: int) -> Path:
+    """A pool of ``n_trials`` tickets for the workers of one start of the study (a folder of empty files).
+    A worker that takes one runs one more trial: a fast or early worker runs more, none waits on a fixed share
+    (pruned trials end early; a worker process starts seconds after the first)."""
+    from ..runs import new_run_id
+    pool = Path(folder) / f"pool-{new_run_id()}-{os.getpid()}"
+    pool.mkdir()
+    for i in range(n_trials):
+        (pool / f"{i:06d}").touch()
+    return pool
+
+
+def take_ticket(pool: Path) -> bool:
+    """Take one of the pool's tickets (removing its file: one process succeeds for each); False when none is
+    left (the empty pool's folder is then removed)."""
+    try:
+        names = sorted(os.listdir(pool))
+    except FileNotFoundError:
+        return False
+    for name in names:
+        try:
+            os.unlink(pool / name)
+            return True
+        except FileNotFoundError:      # another worker took it
+            continue
+    with contextlib.suppress(OSError):
+        pool.rmdir()
+    return False
 
 
 def keep_best_checkpoints(study: optuna.Study, keep: int) -> None:
@@ -298,20 +349,15 @@ def stop_requested(folder: Path) -> bool:
     return (Path(folder) / STOP).exists()
 
 
-def shares(n_trials: int, workers: int) -> list[int]:
-    """``n_trials`` split over ``workers`` as evenly as can be (the total is exactly ``n_trials``)."""
-    counts = [n_trials // workers + (i < n_trials % workers) for i in range(workers)]
-    return [c for c in counts if c]
-
-
-def spawn_workers(folder: Path, counts: list[int], first_index: int = 0) -> list[int]:
-    """Start a worker process per count (``python -m runtime tune-worker``), logging into the study folder; pids."""
+def spawn_workers(folder: Path, workers: int, pool: Path, n_trials: int, first_index: int = 0) -> list[int]:
+    """Start ``workers`` worker processes (``python -m runtime tune-worker``) on the study's ``pool`` of at most
+    ``n_trials`` trials, each logging into the study folder; their pids."""
     from ..runs import _spawn
     pids = []
-    for i, count in enumerate(counts, start=first_index):
+    for i in range(first_index, first_index + workers):
         with open(Path(folder) / f"worker-{i}.log", "ab") as log:
-            proc = _spawn(["-m", "runtime", "tune-worker", str(folder), "--trials", str(count), "--index", str(i)],
-                          log=log, threads=THREADS_PER_TRIAL)
+            proc = _spawn(["-m", "runtime", "tune-worker", str(folder), "--trials", str(n_trials), "--index", str(i),
+                           "--pool", str(pool)], log=log, threads=THREADS_PER_TRIAL)
         pids.append(proc.pid)
     record_workers(folder, pids)
     return pids
