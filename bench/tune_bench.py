@@ -1,17 +1,19 @@
 """Hyperparameter search benchmark: what a study costs beyond its trials, and what a second worker buys.
 
-    python bench/tune_bench.py [--trials N] [--epochs E] [--repeats R]
+    python bench/tune_bench.py [--trials N] [--epochs E] [--repeats R] [--worker-trials N] [--worker-epochs E]
 
 1. Overhead: a study of N trials (the MLP template on digits, the learning rate searched, random
    sampler, no pruning, SQLite storage, run in this process) against the same N trials, with the
    study's own learning rates, trained one after another with ``runtime.train.train()`` in one
    process into run folders of their own. Both use one torch thread. Prints the wall-time ratio
-   (target: <= 1.15x), the median of R interleaved repeats.
+   (target: <= 1.15x), the median of R interleaved repeats. 30 epochs make trials of about a second: a
+   study's fixed costs per trial (Optuna's ask and tell in SQLite, ~20-40 ms) against a trial's length.
 2. Workers: ``python -m runtime tune ... --workers 2`` against ``--workers 1`` (the same study,
-   each from the command line, process start-up included), on trials of a few seconds (the digits
-   CNN, --worker-epochs): a worker process takes ~3 s to start (torch, Optuna), so trials of a
-   fraction of a second measure start-up, not search. Prints the wall-time ratio (target on 2 free
-   cores: <= 0.65x).
+   each from the command line, process start-up included), 20 trials (the app's default study) of
+   the digits CNN for 12 epochs (~1.5 s each): a worker process takes ~3-4 s to start (torch, Optuna),
+   so trials of a fraction of a second measure start-up, not search. The workers share one pool of
+   trials (the one started in the command's own process runs more while the other starts). Prints the
+   wall-time ratio (target on 2 free cores: <= 0.65x).
 Times are wall-clock: on a machine shared with other work the figures move; say so with them.
 """
 from __future__ import annotations
@@ -81,10 +83,11 @@ def timed_cli(root: Path, trials: int, epochs: int, workers: int, template: str)
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--worker-trials", type=int, default=20)
     parser.add_argument("--worker-template", default="digits_cnn")
-    parser.add_argument("--worker-epochs", type=int, default=4)
+    parser.add_argument("--worker-epochs", type=int, default=12)
     args = parser.parse_args()
     ratios, workers = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,13 +100,13 @@ def main() -> None:
             plain_s = timed_plain_trials(root / "plain", rates, args.epochs)
             ratios.append(study_s / plain_s)
             print(f"repeat {r}: study {study_s:.2f} s, plain train() {plain_s:.2f} s, ratio {ratios[-1]:.3f}")
-            one = timed_cli(root, args.trials, args.worker_epochs, 1, args.worker_template)
-            two = timed_cli(root, args.trials, args.worker_epochs, 2, args.worker_template)
+            one = timed_cli(root, args.worker_trials, args.worker_epochs, 1, args.worker_template)
+            two = timed_cli(root, args.worker_trials, args.worker_epochs, 2, args.worker_template)
             workers.append(two / one)
             print(f"repeat {r}: --workers 1 {one:.2f} s, --workers 2 {two:.2f} s, ratio {workers[-1]:.3f}")
     print(f"study overhead (SQLite, {args.trials} trials x {args.epochs} epochs): "
           f"{statistics.median(ratios):.3f}x plain train() (target <= 1.15x)")
-    print(f"--workers 2 / --workers 1 ({args.trials} trials of {args.worker_template} x {args.worker_epochs} epochs): "
+    print(f"--workers 2 / --workers 1 ({args.worker_trials} trials of {args.worker_template} x {args.worker_epochs} epochs): "
           f"{statistics.median(workers):.3f}x (target <= 0.65x on 2 free cores)")
 
 
