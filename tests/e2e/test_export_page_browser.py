@@ -4,16 +4,15 @@ from __future__ import annotations
 import io
 import re
 import json
-import time
 import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
 from builder import templates
-from runtime import runs
 from tests.e2e.conftest import netcanvas_app, open_export_page
 from tests.graphs import chain
+from tests.trained_runs import started_run
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +24,11 @@ def trained(tmp_path_factory):
     rows = ["width,height,kind"] + [f"{i % 7},{i % 5},{'tall' if i % 5 > 2 else 'flat'}" for i in range(80)]
     (root / "boxes.csv").write_text("\n".join(rows) + "\n")
     table = chain(("Linear", {"out_features": 2}), input_shape=(2,), name="boxes_net")
-    csv_run = runs.start(table, {"upload": str(root / "boxes.csv"), "upload_options": {"target": "kind"}, "epochs": 2},
-                         root=root / "runs")
-    assert runs.wait(csv_run, 300)["state"] == "finished"
-    time.sleep(1.1)     # run ids are per second
-    run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 4, "lr": 3e-3}, root=root / "runs")
-    assert runs.wait(run_dir, 300)["state"] == "finished"
+    # trained in this process (the run folders are as the app's runs write them); ids in the order of the runs
+    started_run(root / "runs", table, {"upload": str(root / "boxes.csv"), "upload_options": {"target": "kind"},
+                                       "epochs": 2}, run_id="20260101-000001-csv0")
+    run_dir = started_run(root / "runs", templates.load("digits_cnn"), {"data": "digits", "epochs": 2, "lr": 3e-3},
+                          run_id="20260101-000002-cnn0")
     return root, run_dir
 
 
