@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from builder import templates
-from tests.e2e.conftest import netcanvas_app, open_export_page
+from tests.e2e.conftest import VIEWPORT, netcanvas_app, open_export_page
 from tests.graphs import chain
 from tests.trained_runs import started_run
 
@@ -38,9 +38,20 @@ def app(streamlit_app, trained):
     return netcanvas_app(streamlit_app, root)
 
 
-@pytest.fixture
-def page(app, new_page):
-    return open_export_page(new_page, app.url)
+@pytest.fixture(scope="module")
+def page(app, browser):
+    """One Export page for the tests that read the default run's tabs (each leaves it usable: opening the app
+    costs seconds); the test that edits the workspace opens its own, last."""
+    context = browser.new_context(viewport=VIEWPORT)
+
+    def new_page(url):
+        p = context.new_page()
+        p.set_default_timeout(20_000)
+        p.goto(url)
+        return p
+
+    yield open_export_page(new_page, app.url)
+    context.close()
 
 
 def test_download_the_bundle(page, trained, app_idle):
@@ -95,21 +106,6 @@ def test_draw_a_digit_and_see_a_prediction(page, app_idle):
     assert page.get_by_text("Draw something on the pad").count() == 0
 
 
-def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page, app_idle, trained):
-    root, _ = trained
-    from ui.workspace import Workspace
-    ws = Workspace(root / "workspace")
-    bad = templates.load("mlp")
-    bad["nodes"][2]["params"]["out_features"] = 0
-    ws.open_doc(bad)
-    p = new_page(app.url + "/export")
-    box = p.get_by_role("combobox", name="What to export")
-    box.click()
-    p.get_by_role("option", name=re.compile("not trained yet")).click()
-    expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
-    expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()
-
-
 def test_a_run_on_an_uploaded_csv_is_named_by_its_data(page):
     page.get_by_role("combobox", name="What to export").click()
     option = page.get_by_role("option", name=re.compile("boxes_net"))
@@ -129,3 +125,18 @@ def test_switching_language_keeps_the_open_tab(page, app_idle):
     page.get_by_role("radio", name="English").click()      # the workspace keeps the language: back to English
     expect(page.get_by_role("tab", name="Try the model")).to_have_attribute("aria-selected", "true")
     expect(page.locator(".nd-pad")).to_be_visible()
+
+
+def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page, app_idle, trained):
+    root, _ = trained
+    from ui.workspace import Workspace
+    ws = Workspace(root / "workspace")
+    bad = templates.load("mlp")
+    bad["nodes"][2]["params"]["out_features"] = 0
+    ws.open_doc(bad)
+    p = new_page(app.url + "/export")
+    box = p.get_by_role("combobox", name="What to export")
+    box.click()
+    p.get_by_role("option", name=re.compile("not trained yet")).click()
+    expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
+    expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()
