@@ -3,6 +3,8 @@ with the canvas drawn. Import them into a module (``from tests.e2e.build_app imp
 each module gets its own folder and app."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.e2e.conftest import netcanvas_app
@@ -24,3 +26,12 @@ def page(app, new_page, app_idle):
     p.locator(".nc-root").wait_for(timeout=120_000)   # a fresh app's first page imports torch: slow on busy cores
     app_idle(p, timeout=60_000)
     return p
+
+
+@pytest.fixture
+def fresh_workdir(workdir):
+    """The module's folder with its workspace emptied: each test of a module that shares one app on ``workdir``
+    starts on a fresh workspace (what a test writes there before it opens a page is what the app shows: a new
+    browser session reads the workspace anew). Costs no server start, unlike an app per test."""
+    shutil.rmtree(workdir / "workspace", ignore_errors=True)
+    return workdir

@@ -2,7 +2,7 @@
 nested in it, taking the params it uses), edit a block's param declarations (add, rename, change the
 default, delete; undo), and expand an instance in place and collapse it back (the same instance).
 
-Each test starts the app on its own workspace holding one graph: Input -> p1 -> p2 -> Flatten ->
+Each test opens the module's one app on a fresh workspace holding one graph: Input -> p1 -> p2 -> Flatten ->
 Linear -> Output, where p1 and p2 are instances of ConvPair(planes) with planes 8 and 4.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from builder import block_edit
 from builder.codegen import generate
+from tests.e2e.build_app import fresh_workdir, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import node
 from tests.e2e.test_blocks_browser import click, fit, group, open_build, redo, saved, select, start, undo, wait_until
 
@@ -57,9 +58,9 @@ def checks_out(page) -> str:
     return line.inner_text()
 
 
-def test_group_inside_an_edited_block_makes_a_nested_block_with_its_params(streamlit_app, tmp_path, new_page,
+def test_group_inside_an_edited_block_makes_a_nested_block_with_its_params(streamlit_app, fresh_workdir, new_page,
                                                                             app_idle):
-    app = start(streamlit_app, tmp_path, pairs_doc())
+    app = start(streamlit_app, fresh_workdir, pairs_doc())
     page = open_build(new_page, app, app_idle, first="p1")
     params_before = checks_out(page)
     code_before = generate(pairs_doc()).source
@@ -72,8 +73,8 @@ def test_group_inside_an_edited_block_makes_a_nested_block_with_its_params(strea
         expect(node(page, gone)).to_have_count(0)
     # the nested instance shows the shapes its first instance (p1, planes 8) gives it
     expect(node(page, "convrelu").locator(".nc-block-rows")).to_contain_text("(8, 16, 16)")
-    wait_until(lambda: block_edit.definition(saved(tmp_path), "ConvRelu") is not None)
-    doc = saved(tmp_path)
+    wait_until(lambda: block_edit.definition(saved(fresh_workdir), "ConvRelu") is not None)
+    doc = saved(fresh_workdir)
     assert block_edit.definition(doc, "ConvRelu")["params"] == {"planes": PLANES}
     inner = next(n for n in block_edit.definition(doc, "ConvPair")["nodes"] if n["id"] == "convrelu")
     assert inner["params"] == {"block": "ConvRelu", "args": {"planes": {"$param": "planes"}}}
@@ -89,10 +90,10 @@ def test_group_inside_an_edited_block_makes_a_nested_block_with_its_params(strea
 
     # undo: no nested block; redo: back
     undo(page, app_idle)
-    wait_until(lambda: block_edit.definition(saved(tmp_path), "ConvRelu") is None)
-    assert generate(saved(tmp_path)).source == code_before
+    wait_until(lambda: block_edit.definition(saved(fresh_workdir), "ConvRelu") is None)
+    assert generate(saved(fresh_workdir)).source == code_before
     redo(page, app_idle)
-    wait_until(lambda: block_edit.definition(saved(tmp_path), "ConvRelu") is not None)
+    wait_until(lambda: block_edit.definition(saved(fresh_workdir), "ConvRelu") is not None)
 
 
 def fill_param(page, app_idle, expander: str, **fields) -> None:
@@ -112,8 +113,8 @@ def declared(workdir) -> dict:
     return block_edit.definition(saved(workdir), "ConvPair").get("params") or {}
 
 
-def test_edit_a_blocks_param_declarations(streamlit_app, tmp_path, new_page, app_idle):
-    app = start(streamlit_app, tmp_path, pairs_doc())
+def test_edit_a_blocks_param_declarations(streamlit_app, fresh_workdir, new_page, app_idle):
+    app = start(streamlit_app, fresh_workdir, pairs_doc())
     page = open_build(new_page, app, app_idle, first="p1")
     edit_block(page, app_idle, "p1", "c1")
     panel = page.locator(".st-key-blk_params")
@@ -122,13 +123,13 @@ def test_edit_a_blocks_param_declarations(streamlit_app, tmp_path, new_page, app
 
     # add a param
     fill_param(page, app_idle, "blk_param_add", Name="k", Default="3", Lowest="1", Highest="7")
-    wait_until(lambda: declared(tmp_path).get("k") == {"kind": "int", "default": 3, "lo": 1, "hi": 7})
+    wait_until(lambda: declared(fresh_workdir).get("k") == {"kind": "int", "default": 3, "lo": 1, "hi": 7})
     expect(panel).to_contain_text("k · int · 3 [1, 7]")
 
     # rename planes: the nodes that take it and the instances' args follow; the shapes stay
     fill_param(page, app_idle, "blk_param_planes", Name="width")
-    wait_until(lambda: list(declared(tmp_path)) == ["width", "k"])
-    doc = saved(tmp_path)
+    wait_until(lambda: list(declared(fresh_workdir)) == ["width", "k"])
+    doc = saved(fresh_workdir)
     assert next(n for n in block_edit.definition(doc, "ConvPair")["nodes"]
                 if n["id"] == "c1")["params"]["out_channels"] == {"$param": "width"}
     assert [n["params"].get("args") for n in doc["nodes"] if n["id"] in ("p1", "p2")] == [{"width": 8}, {"width": 4}]
@@ -137,30 +138,30 @@ def test_edit_a_blocks_param_declarations(streamlit_app, tmp_path, new_page, app
 
     # change k's default; a value of the wrong kind is a message
     fill_param(page, app_idle, "blk_param_k", Default="5")
-    wait_until(lambda: declared(tmp_path)["k"]["default"] == 5)
+    wait_until(lambda: declared(fresh_workdir)["k"]["default"] == 5)
     expect(panel).to_contain_text("k · int · 5 [1, 7]")     # the form redrawn with it before typing again
     app_idle(page)
     fill_param(page, app_idle, "blk_param_k", Default="five")
     expect(page.get_by_text("param k: default must be an integer; received five")).to_be_visible()
-    assert declared(tmp_path)["k"]["default"] == 5
+    assert declared(fresh_workdir)["k"]["default"] == 5
 
     # delete: a used param is refused naming its users; an unused one goes; undo brings it back
     page.locator(".st-key-blk_param_width summary").click()      # (k's stays open)
     page.locator('[class*="st-key-blk_pf_"][class*="_width_delete"] button').click()
     app_idle(page)
     expect(page.get_by_text("param width of block ConvPair is used by c1, c2", exact=False)).to_be_visible()
-    assert "width" in declared(tmp_path)
+    assert "width" in declared(fresh_workdir)
     page.locator('[class*="st-key-blk_pf_"][class*="_k_delete"] button').click()
     app_idle(page)
-    wait_until(lambda: list(declared(tmp_path)) == ["width"])
+    wait_until(lambda: list(declared(fresh_workdir)) == ["width"])
     expect(panel).not_to_contain_text("k · int")
     undo(page, app_idle)
-    wait_until(lambda: list(declared(tmp_path)) == ["width", "k"])
+    wait_until(lambda: list(declared(fresh_workdir)) == ["width", "k"])
     expect(panel).to_contain_text("k · int · 5 [1, 7]")
 
 
-def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, tmp_path, new_page, app_idle):
-    app = start(streamlit_app, tmp_path, pairs_doc())
+def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, fresh_workdir, new_page, app_idle):
+    app = start(streamlit_app, fresh_workdir, pairs_doc())
     page = open_build(new_page, app, app_idle, first="p1")
     code = generate(pairs_doc()).source
     fit(page)
@@ -180,8 +181,8 @@ def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, tmp_
     fit(page)
     frame, after = card.bounding_box(), node(page, "p2").bounding_box()
     assert after["x"] >= frame["x"] + frame["width"], (frame, after)
-    wait_until(lambda: next(n for n in saved(tmp_path)["nodes"] if n["id"] == "p1").get("uiCollapsed") is False)
-    doc = saved(tmp_path)
+    wait_until(lambda: next(n for n in saved(fresh_workdir)["nodes"] if n["id"] == "p1").get("uiCollapsed") is False)
+    doc = saved(fresh_workdir)
     assert [n["id"] for n in doc["nodes"]] == [n["id"] for n in pairs_doc()["nodes"]], "the same instance"
     assert generate(doc).source == code, "expanding to look changes no code"
 
@@ -199,10 +200,10 @@ def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, tmp_
     page.locator(".st-key-blk_collapse_p1 button").first.click()
     expect(node(page, "p1")).not_to_have_class(EXPANDED)
     expect(node(page, "p1").locator(".nc-mini")).to_have_count(0)
-    wait_until(lambda: "uiCollapsed" not in next(n for n in saved(tmp_path)["nodes"] if n["id"] == "p1"))
-    assert saved(tmp_path)["nodes"] == pairs_doc()["nodes"]
-    assert generate(saved(tmp_path)).source == code
+    wait_until(lambda: "uiCollapsed" not in next(n for n in saved(fresh_workdir)["nodes"] if n["id"] == "p1"))
+    assert saved(fresh_workdir)["nodes"] == pairs_doc()["nodes"]
+    assert generate(saved(fresh_workdir)).source == code
     # undo: expanded again
     undo(page, app_idle)
     expect(node(page, "p1")).to_have_class(EXPANDED)
-    wait_until(lambda: next(n for n in saved(tmp_path)["nodes"] if n["id"] == "p1").get("uiCollapsed") is False)
+    wait_until(lambda: next(n for n in saved(fresh_workdir)["nodes"] if n["id"] == "p1").get("uiCollapsed") is False)

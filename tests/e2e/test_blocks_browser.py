@@ -2,8 +2,8 @@
 undo and redo, reuse a block from My blocks, edit a definition (every instance follows), rename a
 block, and a reload that keeps them.
 
-Each test starts the app on its own workspace folder holding one small graph (two rows of layers,
-with positions) and drives the canvas and the side panel as a user does.
+Each test writes a fresh workspace holding one small graph (two rows of layers, with positions), opens
+the module's one app on it in a new browser session and drives the canvas and the side panel as a user does.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from builder import block_edit
+from tests.e2e.build_app import fresh_workdir, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import center, drop_from_palette, node
 from tests.e2e.conftest import netcanvas_app
 
@@ -111,8 +112,8 @@ def block_rows(page, node_id: str) -> str:
     return node(page, node_id).locator(".nc-block-rows").inner_text()
 
 
-def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_idle):
-    app = start(streamlit_app, tmp_path, chain_doc())
+def test_group_collapse_expand_undo_redo(streamlit_app, fresh_workdir, new_page, app_idle):
+    app = start(streamlit_app, fresh_workdir, chain_doc())
     page = open_build(new_page, app, app_idle)
 
     # group the first conv and its ReLU: one card with the block's name, shapes in and out
@@ -127,8 +128,8 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     expect(card.locator(".nc-block-rows")).to_contain_text("(8, 16, 16)")
     expect(card.locator(".nc-pcount")).to_contain_text("224")
     expect(page.locator('.nc-pal-item[data-type="block:ConvRelu"]')).to_have_count(1)
-    wait_until(lambda: saved(tmp_path).get("version") == 2)
-    doc = saved(tmp_path)
+    wait_until(lambda: saved(fresh_workdir).get("version") == 2)
+    doc = saved(fresh_workdir)
     assert [b["name"] for b in doc["blocks"]] == ["ConvRelu"]
     assert {"source": "x", "target": "convrelu"} in doc["edges"]
     assert {"source": "convrelu", "target": "c2"} in doc["edges"]
@@ -137,7 +138,7 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     select(page, app_idle, ["c2", "r2"])
     group(page, app_idle, "ConvRelu2", "convrelu2")
     expect(page.get_by_text("Checks out", exact=False)).to_be_visible()
-    wait_until(lambda: len(saved(tmp_path).get("blocks", [])) == 2)
+    wait_until(lambda: len(saved(fresh_workdir).get("blocks", [])) == 2)
 
     # a name that is taken is refused with a message, nothing changes
     select(page, app_idle, ["flat", "fc"])
@@ -157,7 +158,7 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     app_idle(page)
     expect(node(page, "convrelu")).to_have_count(0)
     expect(node(page, "convrelu_r1")).to_have_count(1)
-    wait_until(lambda: "convrelu_c1" in {n["id"] for n in saved(tmp_path)["nodes"]})
+    wait_until(lambda: "convrelu_c1" in {n["id"] for n in saved(fresh_workdir)["nodes"]})
 
     # undo: collapsed again; undo twice more: the graph as it was, without blocks; redo: grouped
     undo(page, app_idle)
@@ -169,17 +170,17 @@ def test_group_collapse_expand_undo_redo(streamlit_app, tmp_path, new_page, app_
     undo(page, app_idle)
     node(page, "c1").wait_for()
     expect(node(page, "convrelu")).to_have_count(0)
-    wait_until(lambda: saved(tmp_path).get("version") == 1 and "blocks" not in saved(tmp_path))
+    wait_until(lambda: saved(fresh_workdir).get("version") == 1 and "blocks" not in saved(fresh_workdir))
     redo(page, app_idle)
     node(page, "convrelu").wait_for()
     expect(node(page, "c1")).to_have_count(0)
-    wait_until(lambda: len(saved(tmp_path).get("blocks", [])) == 1)
+    wait_until(lambda: len(saved(fresh_workdir).get("blocks", [])) == 1)
 
 
 
-def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_page, app_idle):
+def test_reuse_edit_definition_rename_and_reload(streamlit_app, fresh_workdir, new_page, app_idle):
     doc = block_edit.group(chain_doc(), ["c1", "r1"], "ConvRelu")
-    app = start(streamlit_app, tmp_path, doc)
+    app = start(streamlit_app, fresh_workdir, doc)
     page = open_build(new_page, app, app_idle, first="convrelu")
 
     # reuse: drop the block from My blocks, twice; each drop adds an instance
@@ -188,7 +189,7 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
         node(page, new_id).wait_for()
         app_idle(page)
         expect(node(page, new_id).locator(".nc-title")).to_have_text("ConvRelu")
-    wait_until(lambda: len(block_edit.instance_ids(saved(tmp_path), "ConvRelu")) == 3)
+    wait_until(lambda: len(block_edit.instance_ids(saved(fresh_workdir), "ConvRelu")) == 3)
 
     # open the block for editing: the canvas shows its body; change the conv's channels
     click(page, "convrelu")
@@ -206,7 +207,7 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
     field.press("Enter")
     app_idle(page)
     expect(node(page, "c1").locator(".nc-shape")).to_have_text("(16, 16, 16)")
-    wait_until(lambda: next(n for n in block_edit.definition(saved(tmp_path), "ConvRelu")["nodes"]
+    wait_until(lambda: next(n for n in block_edit.definition(saved(fresh_workdir), "ConvRelu")["nodes"]
                             if n["id"] == "c1")["params"]["out_channels"] == 16)
     # undo and redo while the block is open: the canvas stays on the block
     undo(page, app_idle)
@@ -222,9 +223,9 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
     page.mouse.up()
     app_idle(page)
     before = next(n for n in doc["blocks"][0]["nodes"] if n["id"] == "r1")["pos"]
-    wait_until(lambda: next(n for n in block_edit.definition(saved(tmp_path), "ConvRelu")["nodes"]
+    wait_until(lambda: next(n for n in block_edit.definition(saved(fresh_workdir), "ConvRelu")["nodes"]
                             if n["id"] == "r1").get("pos") != before)
-    assert len(block_edit.instance_ids(saved(tmp_path), "ConvRelu")) == 3
+    assert len(block_edit.instance_ids(saved(fresh_workdir), "ConvRelu")) == 3
 
     # back to the graph: every instance follows the definition
     page.locator(".st-key-blk_back button").first.click()
@@ -247,7 +248,7 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
         expect(node(page, node_id).locator(".nc-title")).to_have_text("Stem")
     expect(page.locator('.nc-pal-item[data-type="block:Stem"]')).to_have_count(1)
     expect(page.locator('.nc-pal-item[data-type="block:ConvRelu"]')).to_have_count(0)
-    wait_until(lambda: block_edit.definition(saved(tmp_path), "Stem") is not None)
+    wait_until(lambda: block_edit.definition(saved(fresh_workdir), "Stem") is not None)
 
     # undo the rename, redo it
     undo(page, app_idle)
@@ -267,12 +268,12 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, tmp_path, new_pa
     expect(node(page, "convrelu").locator(".nc-title")).to_have_text("ConvRelu")
 
 
-def test_error_inside_a_block_marks_the_instance(streamlit_app, tmp_path, new_page, app_idle):
+def test_error_inside_a_block_marks_the_instance(streamlit_app, fresh_workdir, new_page, app_idle):
     doc = block_edit.group(chain_doc(), ["c1", "r1"], "ConvRelu")
     for n in block_edit.definition(doc, "ConvRelu")["nodes"]:
         if n["id"] == "c1":
             n["params"]["kernel_size"] = 40        # larger than the 16x16 image
-    app = start(streamlit_app, tmp_path, doc)
+    app = start(streamlit_app, fresh_workdir, doc)
     page = open_build(new_page, app, app_idle, first="convrelu")
     card = node(page, "convrelu")
     expect(card).to_have_class(ERROR)
@@ -284,10 +285,10 @@ def test_error_inside_a_block_marks_the_instance(streamlit_app, tmp_path, new_pa
 
 
 
-def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, tmp_path, new_page, app_idle):
+def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, fresh_workdir, new_page, app_idle):
     from builder import templates
     from tests.e2e.canvas_helpers import zoom
-    app = start(streamlit_app, tmp_path, templates.load("resnet18"), key="resnet18")
+    app = start(streamlit_app, fresh_workdir, templates.load("resnet18"), key="resnet18")
     page = open_build(new_page, app, app_idle, first="layer1")
     assert page.locator(".nc-node").count() <= 15
     assert zoom(page) >= 0.45, "fit to view draws the collapsed network large enough to read"
@@ -324,12 +325,12 @@ def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, t
     app_idle(page)
     expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
     expect(node(page, "layer3").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
-    assert next(n for n in saved(tmp_path, "resnet18")["nodes"] if n["id"] == "layer2")["params"]["args"]["planes"] == 96
+    assert next(n for n in saved(fresh_workdir, "resnet18")["nodes"] if n["id"] == "layer2")["params"]["args"]["planes"] == 96
     undo(page, app_idle)
     expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(128, 28, 28)")
 
 
-def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
+def test_a_block_with_two_outputs(streamlit_app, fresh_workdir, new_page, app_idle):
     doc = {"format": "netcanvas.graph", "version": 1, "name": "two", "nodes": [
         {"id": "x", "type": "Input", "params": {"shape": [16]}, "pos": [0, 0]},
         {"id": "a", "type": "Linear", "params": {"out_features": 8}, "pos": [260, 0]},
@@ -339,7 +340,7 @@ def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
         "edges": [{"source": "x", "target": "a"}, {"source": "a", "target": "b"},
                   {"source": "b", "target": "cat"}, {"source": "a", "target": "cat", "port": 1},
                   {"source": "cat", "target": "y"}]}
-    app = start(streamlit_app, tmp_path, doc, key="two")
+    app = start(streamlit_app, fresh_workdir, doc, key="two")
     page = open_build(new_page, app, app_idle, first="a")
     select(page, app_idle, ["a", "b"])
     group(page, app_idle, "Pair", "pair")
@@ -352,15 +353,15 @@ def test_a_block_with_two_outputs(streamlit_app, tmp_path, new_page, app_idle):
     assert starts[1] - starts[0] == 20, f"the edge of output 1 leaves from the second port: {starts}"
     expect(page.get_by_text("Checks out", exact=False)).to_be_visible()
     outs = sorted((e["target"], e.get("port", 0), e.get("source_port", 0))
-                  for e in saved(tmp_path, "two")["edges"] if e["source"] == "pair")
+                  for e in saved(fresh_workdir, "two")["edges"] if e["source"] == "pair")
     assert outs == [("cat", 0, 0), ("cat", 1, 1)]
     # rewire: the second output into the Output directly (drag from out port 1 to y's input)
     from tests.e2e.canvas_helpers import drag, in_port
     fit(page)
     drag(page, center(card.locator('.nc-port.nc-out[data-port="1"]')), center(in_port(page, "y")))
     app_idle(page)
-    wait_until(lambda: {"source": "pair", "target": "y", "source_port": 1, "port": 0} in saved(tmp_path, "two")["edges"]
-               or {"source": "pair", "target": "y", "source_port": 1} in saved(tmp_path, "two")["edges"])
+    wait_until(lambda: {"source": "pair", "target": "y", "source_port": 1, "port": 0} in saved(fresh_workdir, "two")["edges"]
+               or {"source": "pair", "target": "y", "source_port": 1} in saved(fresh_workdir, "two")["edges"])
     expect(node(page, "y").locator(".nc-shape")).to_have_text("(8,)")
     page.reload()
     node(page, "pair").wait_for(timeout=60_000)
@@ -377,14 +378,14 @@ def edge_starts(page, source: str) -> dict[int, float]:
     return {port: float(re.match(r"M[-\d.]+,([-\d.]+)", d).group(1)) for port, d in found}
 
 
-def test_a_block_without_instances_can_be_opened_and_deleted_and_undo_brings_it_back(streamlit_app, tmp_path,
+def test_a_block_without_instances_can_be_opened_and_deleted_and_undo_brings_it_back(streamlit_app, fresh_workdir,
                                                                                        new_page, app_idle):
     # ConvRelu's only instance was deleted (and x wired to c2): the block is left in My blocks
     doc = block_edit.group(chain_doc(), ["c1", "r1"], "ConvRelu")
     doc["nodes"] = [n for n in doc["nodes"] if n["id"] != "convrelu"]
     doc["edges"] = [e for e in doc["edges"] if "convrelu" not in (e["source"], e["target"])] + \
         [{"source": "x", "target": "c2"}]
-    app = start(streamlit_app, tmp_path, doc)
+    app = start(streamlit_app, fresh_workdir, doc)
     page = open_build(new_page, app, app_idle, first="c2")
     item = page.locator('.nc-pal-item[data-type="block:ConvRelu"]')
     expect(item).to_have_count(1)
@@ -405,9 +406,9 @@ def test_a_block_without_instances_can_be_opened_and_deleted_and_undo_brings_it_
     page.locator(".st-key-blk_unused").get_by_role("button", name="Delete", exact=True).click()
     expect(item).to_have_count(0)
     expect(page.locator(".st-key-blk_unused")).to_have_count(0)
-    wait_until(lambda: saved(tmp_path).get("version") == 1 and "blocks" not in saved(tmp_path))
+    wait_until(lambda: saved(fresh_workdir).get("version") == 1 and "blocks" not in saved(fresh_workdir))
     app_idle(page)
     undo(page, app_idle)
     expect(item).to_have_count(1)
     expect(page.locator(".st-key-blk_unused")).to_contain_text("ConvRelu")
-    wait_until(lambda: [b["name"] for b in saved(tmp_path).get("blocks", [])] == ["ConvRelu"])
+    wait_until(lambda: [b["name"] for b in saved(fresh_workdir).get("blocks", [])] == ["ConvRelu"])

@@ -4,16 +4,15 @@ from __future__ import annotations
 import io
 import re
 import json
-import time
 import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
 from builder import templates
-from runtime import runs
-from tests.e2e.conftest import netcanvas_app, open_export_page
+from tests.e2e.conftest import VIEWPORT, netcanvas_app, open_export_page
 from tests.graphs import chain
+from tests.trained_runs import started_run
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +24,11 @@ def trained(tmp_path_factory):
     rows = ["width,height,kind"] + [f"{i % 7},{i % 5},{'tall' if i % 5 > 2 else 'flat'}" for i in range(80)]
     (root / "boxes.csv").write_text("\n".join(rows) + "\n")
     table = chain(("Linear", {"out_features": 2}), input_shape=(2,), name="boxes_net")
-    csv_run = runs.start(table, {"upload": str(root / "boxes.csv"), "upload_options": {"target": "kind"}, "epochs": 2},
-                         root=root / "runs")
-    assert runs.wait(csv_run, 300)["state"] == "finished"
-    time.sleep(1.1)     # run ids are per second
-    run_dir = runs.start(templates.load("digits_cnn"), {"data": "digits", "epochs": 4, "lr": 3e-3}, root=root / "runs")
-    assert runs.wait(run_dir, 300)["state"] == "finished"
+    # trained in this process (the run folders are as the app's runs write them); ids in the order of the runs
+    started_run(root / "runs", table, {"upload": str(root / "boxes.csv"), "upload_options": {"target": "kind"},
+                                       "epochs": 2}, run_id="20260101-000001-csv0")
+    run_dir = started_run(root / "runs", templates.load("digits_cnn"), {"data": "digits", "epochs": 2, "lr": 3e-3},
+                          run_id="20260101-000002-cnn0")
     return root, run_dir
 
 
@@ -40,9 +38,20 @@ def app(streamlit_app, trained):
     return netcanvas_app(streamlit_app, root)
 
 
-@pytest.fixture
-def page(app, new_page):
-    return open_export_page(new_page, app.url)
+@pytest.fixture(scope="module")
+def page(app, browser):
+    """One Export page for the tests that read the default run's tabs (each leaves it usable: opening the app
+    costs seconds); the test that edits the workspace opens its own, last."""
+    context = browser.new_context(viewport=VIEWPORT)
+
+    def new_page(url):
+        p = context.new_page()
+        p.set_default_timeout(20_000)
+        p.goto(url)
+        return p
+
+    yield open_export_page(new_page, app.url)
+    context.close()
 
 
 def test_download_the_bundle(page, trained, app_idle):
@@ -97,21 +106,6 @@ def test_draw_a_digit_and_see_a_prediction(page, app_idle):
     assert page.get_by_text("Draw something on the pad").count() == 0
 
 
-def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page, app_idle, trained):
-    root, _ = trained
-    from ui.workspace import Workspace
-    ws = Workspace(root / "workspace")
-    bad = templates.load("mlp")
-    bad["nodes"][2]["params"]["out_features"] = 0
-    ws.open_doc(bad)
-    p = new_page(app.url + "/export")
-    box = p.get_by_role("combobox", name="What to export")
-    box.click()
-    p.get_by_role("option", name=re.compile("not trained yet")).click()
-    expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
-    expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()
-
-
 def test_a_run_on_an_uploaded_csv_is_named_by_its_data(page):
     page.get_by_role("combobox", name="What to export").click()
     option = page.get_by_role("option", name=re.compile("boxes_net"))
@@ -131,3 +125,18 @@ def test_switching_language_keeps_the_open_tab(page, app_idle):
     page.get_by_role("radio", name="English").click()      # the workspace keeps the language: back to English
     expect(page.get_by_role("tab", name="Try the model")).to_have_attribute("aria-selected", "true")
     expect(page.locator(".nd-pad")).to_be_visible()
+
+
+def test_invalid_graph_export_is_refused_with_the_checker_messages(app, new_page, app_idle, trained):
+    root, _ = trained
+    from ui.workspace import Workspace
+    ws = Workspace(root / "workspace")
+    bad = templates.load("mlp")
+    bad["nodes"][2]["params"]["out_features"] = 0
+    ws.open_doc(bad)
+    p = new_page(app.url + "/export")
+    box = p.get_by_role("combobox", name="What to export")
+    box.click()
+    p.get_by_role("option", name=re.compile("not trained yet")).click()
+    expect(p.get_by_text("does not check, so it cannot be exported")).to_be_visible()
+    expect(p.get_by_text("node fc1: out_features must be in [1, 65536]; received 0")).to_be_visible()

@@ -36,18 +36,19 @@ TITLE_JS = """(key) => {
 }"""
 
 
-def finished_run(root: Path, label: str, template: str, config: dict) -> Path:
-    run_dir = trained_run(root, config, templates.load(template), label=label)
-    time.sleep(1.1)     # run ids are per second
-    return run_dir
+def finished_run(root: Path, label: str, template: str, config: dict, run_id: str) -> Path:
+    return trained_run(root, config, templates.load(template), label=label, run_id=run_id)
 
 
 @pytest.fixture(scope="module")
 def train_app(streamlit_app, tmp_path_factory):
     runs_root = tmp_path_factory.mktemp("runs")
     # cut short by a step limit: 23 steps an epoch, so one epoch done of three
-    cut = finished_run(runs_root, "cut short", "digits_cnn", {"data": "digits", "epochs": 3, "max_steps": 30})
-    short = finished_run(runs_root, "short mlp", "mlp", {"data": "digits", "epochs": 1})     # 23 steps, about a second
+    # ids in the order of the runs (older than any run the page starts): no waiting for the next second
+    cut = finished_run(runs_root, "cut short", "digits_cnn", {"data": "digits", "epochs": 3, "max_steps": 30},
+                       run_id="20240101-000001-cut0")
+    short = finished_run(runs_root, "short mlp", "mlp", {"data": "digits", "epochs": 1},     # 23 steps, about a second
+                         run_id="20240101-000002-mlp0")
     app = streamlit_app(REPO_ROOT / "app.py", cwd=tmp_path_factory.mktemp("cwd"),
                         env={"NETCANVAS_WORKSPACE": str(tmp_path_factory.mktemp("workspace")),
                              "NETCANVAS_RUNS": str(runs_root)},

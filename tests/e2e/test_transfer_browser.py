@@ -23,8 +23,9 @@ def app(streamlit_app, tmp_path_factory):
     root = tmp_path_factory.mktemp("transfer_page")
     narrow = copy.deepcopy(templates.load("digits_cnn"))       # the app's default graph, conv2 narrower
     next(n for n in narrow["nodes"] if n["id"] == "conv2")["params"]["out_channels"] = 8
-    trained_run(root / "runs", {"data": "digits", "epochs": 1, "monitor": False}, narrow, label="narrow cnn",
-                run_id=SOURCE)
+    # a few steps: the page needs a finished run with weights, not a good one
+    trained_run(root / "runs", {"data": "digits", "epochs": 1, "max_steps": 3, "monitor": False}, narrow,
+                label="narrow cnn", run_id=SOURCE)
     return netcanvas_app(streamlit_app, root)
 
 

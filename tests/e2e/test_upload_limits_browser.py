@@ -100,15 +100,14 @@ def test_decode_bomb_is_refused_at_once_and_the_page_stays_usable(page, app_idle
 def test_a_run_with_40_classes_shows_the_30_most_frequent_in_its_confusion_matrix(app, new_page, app_idle,
                                                                                       tmp_path):
     from builder import templates
-    from runtime import runs
     from runtime import runfiles
+    from tests.trained_runs import started_run
 
     graph = templates.load("perceptron")
     graph["nodes"][0]["params"]["shape"] = [2]
     graph["nodes"][1]["params"]["out_features"] = N_CLASSES
     data = many_classes_npz(tmp_path / "classes40.npz")
-    run_dir = runs.start(graph, {"data": "iris", "upload": str(data), "epochs": 2}, root=app.runs_root)
-    assert runs.wait(run_dir, timeout=120)["state"] == "finished", (run_dir / runfiles.LOG).read_text()[-2000:]
+    run_dir = started_run(app.runs_root, graph, {"data": "iris", "upload": str(data), "epochs": 2})   # in this process
     confusion = runfiles.read_json(run_dir / runfiles.CONFUSION)
     assert confusion["classes_total"] == N_CLASSES and len(confusion["matrix"]) == N_CLASSES
 
