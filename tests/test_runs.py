@@ -13,7 +13,9 @@ import torch
 from builder import templates
 from runtime import checkpoint, runs
 from runtime import runfiles
+from runtime.__main__ import main as runtime_main
 from tests.graphs import chain
+from tests.inproc import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,8 +141,14 @@ def test_delete_removes_the_folder(tmp_path):
 
 # -- the command line -------------------------------------------------------------------------
 def cli(*args, cwd=ROOT):
+    """A real ``python -m runtime`` process."""
     return subprocess.run([sys.executable, "-m", "runtime", *map(str, args)], cwd=cwd, capture_output=True, text=True,
                           timeout=300)
+
+
+def cli_here(capsys, *args):
+    """The same command in this process: for what it prints, writes and returns (``cli`` keeps the process's own)."""
+    return run_main(runtime_main, args, capsys)
 
 
 @pytest.mark.slow
@@ -161,23 +169,23 @@ def test_cli_train_json_summary(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_config_file_and_flags_override_it(tmp_path):
+def test_cli_config_file_and_flags_override_it(tmp_path, capsys):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("perceptron")))
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"data": "iris", "epochs": 50, "optimizer": "sgd", "lr": 0.1}))
-    proc = cli("train", graph, "--config", config, "--epochs", "2", "--out", tmp_path / "r", "--json")
+    proc = cli_here(capsys, "train", graph, "--config", config, "--epochs", "2", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
     saved = json.loads((tmp_path / "r" / runfiles.CONFIG).read_text())
     assert saved["epochs"] == 2 and saved["optimizer"] == "sgd" and saved["data"] == "iris"
 
 
 @pytest.mark.slow
-def test_cli_gan(tmp_path):
+def test_cli_gan(tmp_path, capsys):
     g, d = tmp_path / "g.json", tmp_path / "d.json"
     g.write_text(json.dumps(templates.load("gan_generator")))
     d.write_text(json.dumps(templates.load("gan_discriminator")))
-    proc = cli("train", g, "--discriminator", d, "--data", "digits", "--epochs", "1", "--out", tmp_path / "r", "--json")
+    proc = cli_here(capsys, "train", g, "--discriminator", d, "--data", "digits", "--epochs", "1", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["mode"] == "gan"
     assert runfiles.read_npz(tmp_path / "r" / runfiles.SAMPLES)["generated"].shape == (16, 1, 8, 8)
@@ -189,17 +197,17 @@ def test_cli_gan(tmp_path):
     (["--data", "digits", "--lr", "-1"], 1, "lr"),
     (["--data", "digits", "--optimizer", "lion"], 1, "lion"),
 ])
-def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, args, code, text):
+def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, args, code, text):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("digits_cnn")))
-    proc = cli("train", graph, "--epochs", "1", "--out", tmp_path / "r", *args)
+    proc = cli_here(capsys, "train", graph, "--epochs", "1", "--out", tmp_path / "r", *args)
     assert proc.returncode == code and text in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_cli_unreadable_graph_exit_2(tmp_path):
+def test_cli_unreadable_graph_exit_2(tmp_path, capsys):
     bad = tmp_path / "g.json"
     bad.write_text("{nope")
-    proc = cli("train", bad, "--data", "digits")
+    proc = cli_here(capsys, "train", bad, "--data", "digits")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
