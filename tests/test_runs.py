@@ -16,6 +16,7 @@ from runtime import runfiles
 from runtime.__main__ import main as runtime_main
 from tests.graphs import chain
 from tests.inproc import run_main
+from tests.trained_runs import trained_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +90,7 @@ def test_two_runs_at_once_do_not_interfere(tmp_path):
 
 @pytest.mark.slow
 def test_metrics_are_readable_while_being_written(tmp_path):
-    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 30, "log_points_per_epoch": 40},
+    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 8, "log_points_per_epoch": 40},
                          root=tmp_path)
     offset, seen = 0, []
     deadline = time.time() + 120
@@ -116,8 +117,8 @@ def test_a_failed_run_reports_a_message_not_a_traceback(tmp_path):
 
 @pytest.mark.slow
 def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
-    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 2}, root=tmp_path)
-    runs.wait(run_dir, 120)
+    # trained here, as the app's trainer would (a run's own process: the first test); continued and fine-tuned in theirs
+    run_dir = trained_run(tmp_path, {"data": "digits", "epochs": 2}, templates.load("mlp"))
     runs.continue_run(run_dir, epochs=4)
     status = runs.wait(run_dir, 120)
     assert status["state"] == "finished"
@@ -133,8 +134,7 @@ def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
 
 @pytest.mark.slow
 def test_delete_removes_the_folder(tmp_path):
-    run_dir = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 1}, root=tmp_path)
-    runs.wait(run_dir, 120)
+    run_dir = trained_run(tmp_path, {"data": "iris", "epochs": 1}, templates.load("perceptron"))
     runs.delete(run_dir)
     assert not run_dir.exists() and runs.list_runs(tmp_path) == []
 
