@@ -43,7 +43,12 @@ def compress(*args: str, capsys=None) -> tuple[int, dict, str]:
     one with ``capsys`` (a process costs seconds; the first test keeps the command's own process)."""
     argv = ["compress", *args, "--json"]
     if capsys is not None:
-        proc = run_main(runtime_main, argv, capsys)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)        # as the process's OMP_NUM_THREADS=1 (2 threads on 2 busy cores: slower)
+        try:
+            proc = run_main(runtime_main, argv, capsys)
+        finally:
+            torch.set_num_threads(threads)
     else:
         proc = subprocess.run([sys.executable, "-m", "runtime", *argv], cwd=ROOT, capture_output=True, text=True,
                               timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
