@@ -17,6 +17,8 @@ from runtime import runs
 from runtime.compress.pipeline import load_quantized
 from runtime.compress.quantize import ao, quantize_dynamic
 from runtime.export import bundle_bytes, export_onnx, load_run
+from runtime.__main__ import main as runtime_main
+from tests.inproc import run_main
 from tests.trained_runs import trained_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +38,20 @@ def root(tmp_path_factory):
     return root
 
 
-def compress(*args: str) -> tuple[int, dict, str]:
-    proc = subprocess.run([sys.executable, "-m", "runtime", "compress", *args, "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+def compress(*args: str, capsys=None) -> tuple[int, dict, str]:
+    """``python -m runtime compress ARGS --json``: its exit code, JSON line and stderr. A real process, or this
+    one with ``capsys`` (a process costs seconds; the first test keeps the command's own process)."""
+    argv = ["compress", *args, "--json"]
+    if capsys is not None:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)        # as the process's OMP_NUM_THREADS=1 (2 threads on 2 busy cores: slower)
+        try:
+            proc = run_main(runtime_main, argv, capsys)
+        finally:
+            torch.set_num_threads(threads)
+    else:
+        proc = subprocess.run([sys.executable, "-m", "runtime", *argv], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
     return proc.returncode, json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 
@@ -57,8 +70,9 @@ def test_dynamic_int8_of_a_digits_mlp_prints_before_and_after_and_writes_a_norma
     assert listed["mlp-int8"] == "finished"          # in the Runs list like any run
 
 
-def test_magnitude_pruning_with_finetuning_halves_the_nonzero_parameters(root):
-    code, out, _ = compress(str(root / "mlp"), "--prune", "0.5", "--finetune-epochs", "2", "--out", str(root / "mlp-p50"))
+def test_magnitude_pruning_with_finetuning_halves_the_nonzero_parameters(root, capsys):
+    code, out, _ = compress(str(root / "mlp"), "--prune", "0.5", "--finetune-epochs", "2", "--out", str(root / "mlp-p50"),
+                            capsys=capsys)
     assert code == 0
     sd = load_run(root / "mlp-p50").state_dict()
     nonzero = sum(int(torch.count_nonzero(v)) for v in sd.values())
@@ -72,22 +86,22 @@ def test_magnitude_pruning_with_finetuning_halves_the_nonzero_parameters(root):
                                        (["--prune", "1.2"], "compress.amount"),
                                        (["--structured"], "compress.structured_needs_amount"),
                                        ([], "compress.nothing_asked")])
-def test_what_cannot_be_done_is_a_message_and_exit_code_1(root, args, code):
-    rc, out, err = compress(str(root / "mlp"), *args, "--out", str(root / "refused"))
+def test_what_cannot_be_done_is_a_message_and_exit_code_1(root, capsys, args, code):
+    rc, out, err = compress(str(root / "mlp"), *args, "--out", str(root / "refused"), capsys=capsys)
     assert rc == 1 and out["ok"] is False and out["error"]["code"] == code
     assert "Traceback" not in err and out["error"]["message"] in err
     assert not (root / "refused").exists()       # nothing half-made in the runs folder
 
 
-def test_an_unknown_run_is_named(root):
-    rc, out, _ = compress(str(root / "no-such-run"), "--prune", "0.5", "--out", str(root / "refused2"))
+def test_an_unknown_run_is_named(root, capsys):
+    rc, out, _ = compress(str(root / "no-such-run"), "--prune", "0.5", "--out", str(root / "refused2"), capsys=capsys)
     assert rc == 1 and "no-such-run" in out["error"]["message"]
 
 
-def test_structured_static_int8_cnn_exports_and_runs_without_netcanvas(root, tmp_path):
+def test_structured_static_int8_cnn_exports_and_runs_without_netcanvas(root, capsys, tmp_path):
     out_dir = root / "cnn-small-int8"
     code, out, _ = compress(str(root / "cnn"), "--prune", "0.5", "--structured", "--quantize", "static",
-                            "--out", str(out_dir))
+                            "--out", str(out_dir), capsys=capsys)
     assert code == 0 and out["after"]["params"] < 0.5 * out["before"]["params"]
     with zipfile.ZipFile(__import__("io").BytesIO(bundle_bytes(out_dir))) as zf:
         assert {"model.py", "weights.pt", "quantize.py", "model_int8.pt"} <= set(zf.namelist())
@@ -119,9 +133,9 @@ print(json.dumps(int8_model()(x).tolist()))
     return torch.tensor(json.loads(proc.stdout))
 
 
-def test_dynamic_int8_text_lstm_quantizes_the_lstm_and_loads_the_same_in_app_and_standalone(root, tmp_path):
+def test_dynamic_int8_text_lstm_quantizes_the_lstm_and_loads_the_same_in_app_and_standalone(root, capsys, tmp_path):
     out_dir = root / "text-int8"
-    code, out, _ = compress(str(root / "text"), "--quantize", "dynamic", "--out", str(out_dir))
+    code, out, _ = compress(str(root / "text"), "--quantize", "dynamic", "--out", str(out_dir), capsys=capsys)
     assert code == 0 and out["float_layers"] == ["embed"]          # the LSTM is int8 now, not listed
     weights = out_dir / "model_int8.pt"
     assert out["after"]["bytes"] == weights.stat().st_size < 0.5 * out["before"]["bytes"]

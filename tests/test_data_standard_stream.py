@@ -55,15 +55,14 @@ def test_stream_is_an_option_of_the_standard_sets_only():
     assert "stream" in err.value.message()
 
 
-def test_the_command_line_streams_a_standard_set(tmp_path):
+def test_the_command_line_streams_a_standard_set(tmp_path, capsys):
     import json
-    import subprocess
-    import sys
     from pathlib import Path
+    from runtime.__main__ import main
+    from tests.inproc import run_main
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-m", "runtime", "train", str(root / "builder/templates/lenet5.json"),
-                          "--data", "mnist", "--data-option", "stream=true", "--epochs", "1", "--json",
-                          "--out", str(tmp_path / "run")], cwd=root, capture_output=True, text=True, timeout=120)
+    out = run_main(main, ["train", root / "builder/templates/lenet5.json", "--data", "mnist", "--data-option",
+                          "stream=true", "--epochs", "1", "--json", "--out", tmp_path / "run"], capsys)
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert out.returncode == 0 and summary["ok"] and "test_acc" in summary, out.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "config.json").read_text())

@@ -21,6 +21,7 @@ from runtime.data import stream
 from runtime.data.errors import DataError
 from runtime.train import train
 from tests.graphs import chain
+from tests.inproc import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = 8
@@ -209,26 +210,29 @@ def test_a_corrupt_image_is_left_out_and_named_and_a_folder_of_them_is_a_message
     assert "None of the 1 images sampled" in err and str(bad) in err
 
 
-def _cli_train(tmp_path: Path, folder: Path, *flags: str) -> subprocess.CompletedProcess:
+def _cli_train(tmp_path: Path, folder: Path, *flags: str, capsys=None) -> subprocess.CompletedProcess:
+    """``python -m runtime train`` on ``folder``: a real process, or this one with ``capsys`` (for its messages)."""
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(GRAPH))
     conf = tmp_path / "c.json"
     conf.write_text(json.dumps({"upload_options": {"size": SIDE, "normalize": True}}))
-    return subprocess.run([sys.executable, "-m", "runtime", "train", str(graph), "--upload", str(folder), "--config",
-                           str(conf), "--out", str(tmp_path / "run"), *flags],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    argv = ["train", str(graph), "--upload", str(folder), "--config", str(conf), "--out", str(tmp_path / "run"), *flags]
+    if capsys is not None:
+        return run_main(runtime_cli, argv, capsys)
+    return subprocess.run([sys.executable, "-m", "runtime", *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.mark.slow
-def test_the_command_line_trains_on_a_folder_and_prints_its_summary(tmp_path):
+def test_the_command_line_trains_on_a_folder_and_prints_its_summary(tmp_path, capsys):
     folder = image_folder(tmp_path / "imgs")
     status = _cli_train(tmp_path, folder, "--epochs", "3", "--lr", "0.02", "--test-split", "0.2", "--json")
     assert status.returncode == 0, status.stderr
     summary = json.loads(status.stdout.strip().splitlines()[-1])
     assert summary["epochs"] == 3 and summary["val_acc"] >= 0.9 and "test_acc" in summary
-    typo = _cli_train(tmp_path, folder, "--upload-option", "colour=rgb")
+    typo = _cli_train(tmp_path, folder, "--upload-option", "colour=rgb", capsys=capsys)
     assert typo.returncode == 1 and 'Option "colour" = rgb is not accepted' in typo.stderr and "color=…" in typo.stderr
-    missing = _cli_train(tmp_path, tmp_path / "no_such_folder")
+    missing = _cli_train(tmp_path, tmp_path / "no_such_folder", capsys=capsys)
     assert missing.returncode == 1 and "There is no folder at" in missing.stderr and "Traceback" not in missing.stderr
 
 

@@ -18,6 +18,7 @@ from graphs import chain
 from builder.errors import CodedError
 from runtime.export import ExportError, Predictor, bundle_bytes, load_run, training_script
 from runtime.data import portable
+from tests.inproc import run_main
 
 BASE_FILES = {"README.md", "graph.json", "model.py", "train.py", "weights.safetensors", "weights.pt", "config.json",
               "preprocess.json"}
@@ -227,19 +228,19 @@ def test_prediction_errors_are_messages(runs):
 
 # -- the command line ------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_cli_exports_a_run(runs, tmp_path):
+def test_cli_exports_a_run(runs, tmp_path, capsys):
+    from runtime.export.__main__ import main
     out = tmp_path / "cli"
     out.mkdir()
-    cmd = [sys.executable, "-m", "runtime.export", str(runs["digits_cnn"]), "--zip", str(out / "b.zip"),
+    # in this process (python -m runtime.export's own process: test_compat_v1's export of a run)
+    cmd = [str(runs["digits_cnn"]), "--zip", str(out / "b.zip"),
            "--script", str(out / "train.py"), "--safetensors", str(out / "w.safetensors"),
            "--state-dict", str(out / "w.pt"), "--model", str(out / "model.py"), "--onnx", str(out / "m.onnx")]
-    proc = subprocess.run(cmd, cwd=ROOT, env={**_env(), "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                          timeout=180)
+    proc = run_main(main, cmd, capsys)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for name in ("b.zip", "train.py", "w.safetensors", "w.pt", "model.py", "m.onnx"):
         assert (out / name).stat().st_size > 0, name
     assert "onnxruntime matches PyTorch" in proc.stdout
-    from runtime.export.__main__ import main
     images, _ = _digits()
     np.save(tmp_path / "x.npy", images[:3, None])
     with contextlib.redirect_stdout(io.StringIO()) as buf:

@@ -25,6 +25,7 @@ from runtime.__main__ import main as cli_main
 from runtime.config import ConfigError, TrainConfig
 from runtime.export import ExportError, load_run, load_weights
 from tests.disk_faults import FaultyDisk, fails, no_new_files_after, read_only_after
+from tests.inproc import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 IRIS = {"data": "iris", "epochs": 3, "seed": 0}
@@ -216,7 +217,7 @@ def test_stale_temporary_files_are_removed_when_runs_are_listed_and_when_a_run_s
 
 # -- one trainer per folder --------------------------------------------------------------------------
 @pytest.mark.slow
-def test_a_second_trainer_on_a_live_run_folder_is_refused_and_touches_nothing(tmp_path):
+def test_a_second_trainer_on_a_live_run_folder_is_refused_and_touches_nothing(tmp_path, capsys):
     run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 400}, root=tmp_path)
     try:
         status = wait_for(lambda: (s := runs.read_status(run_dir)) and s.get("state") == "running" and s)
@@ -230,9 +231,9 @@ def test_a_second_trainer_on_a_live_run_folder_is_refused_and_touches_nothing(tm
                                 text=True, timeout=120)
         assert second.returncode == 1 and "another training process is working in" in second.stderr
         assert "Traceback" not in second.stderr
-        cli = subprocess.run([sys.executable, "-m", "runtime", "train", str(graph_file(tmp_path, "mlp")), "--data",
-                              "digits", "--out", str(run_dir), "--json"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=120)
+        # the command line (here in this process; its own process is the trainer's above): refused the same way
+        cli = run_main(cli_main, ["train", graph_file(tmp_path, "mlp"), "--data", "digits", "--out", run_dir, "--json"],
+                       capsys)
         assert cli.returncode == 1 and last_json_line(cli.stdout)["error"]["code"] == "run.busy"
         assert (run_dir / runs.JOB).read_bytes() == job_before
         now = runs.read_status(run_dir)
@@ -272,12 +273,11 @@ def test_the_lock_is_the_processs_and_goes_with_it(tmp_path):
 
 # -- runs made by the command line ------------------------------------------------------------------
 @pytest.mark.slow
-def test_a_cli_run_under_the_runs_root_is_listed_continued_and_exported(tmp_path):
+def test_a_cli_run_under_the_runs_root_is_listed_continued_and_exported(tmp_path, capsys):
     from ui import export_view
     root = tmp_path / "runs"
     out = root / "20250101-000000-c11a"
-    proc = subprocess.run([sys.executable, "-m", "runtime", "train", str(graph_file(tmp_path)), "--data", "iris",
-                           "--epochs", "2", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = run_main(cli_main, ["train", graph_file(tmp_path), "--data", "iris", "--epochs", "2", "--out", out], capsys)
     assert proc.returncode == 0, proc.stderr
     [info] = runs.list_runs(root)
     assert (info.id, info.label, info.state) == (out.name, "perceptron", "finished")

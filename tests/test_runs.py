@@ -13,7 +13,10 @@ import torch
 from builder import templates
 from runtime import checkpoint, runs
 from runtime import runfiles
+from runtime.__main__ import main as runtime_main
 from tests.graphs import chain
+from tests.inproc import run_main
+from tests.trained_runs import trained_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +90,7 @@ def test_two_runs_at_once_do_not_interfere(tmp_path):
 
 @pytest.mark.slow
 def test_metrics_are_readable_while_being_written(tmp_path):
-    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 30, "log_points_per_epoch": 40},
+    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 8, "log_points_per_epoch": 40},
                          root=tmp_path)
     offset, seen = 0, []
     deadline = time.time() + 120
@@ -114,8 +117,8 @@ def test_a_failed_run_reports_a_message_not_a_traceback(tmp_path):
 
 @pytest.mark.slow
 def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
-    run_dir = runs.start(templates.load("mlp"), {"data": "digits", "epochs": 2}, root=tmp_path)
-    runs.wait(run_dir, 120)
+    # trained here, as the app's trainer would (a run's own process: the first test); continued and fine-tuned in theirs
+    run_dir = trained_run(tmp_path, {"data": "digits", "epochs": 2}, templates.load("mlp"))
     runs.continue_run(run_dir, epochs=4)
     status = runs.wait(run_dir, 120)
     assert status["state"] == "finished"
@@ -131,16 +134,21 @@ def test_continue_a_stopped_run_and_fine_tune_from_it(tmp_path):
 
 @pytest.mark.slow
 def test_delete_removes_the_folder(tmp_path):
-    run_dir = runs.start(templates.load("perceptron"), {"data": "iris", "epochs": 1}, root=tmp_path)
-    runs.wait(run_dir, 120)
+    run_dir = trained_run(tmp_path, {"data": "iris", "epochs": 1}, templates.load("perceptron"))
     runs.delete(run_dir)
     assert not run_dir.exists() and runs.list_runs(tmp_path) == []
 
 
 # -- the command line -------------------------------------------------------------------------
 def cli(*args, cwd=ROOT):
+    """A real ``python -m runtime`` process."""
     return subprocess.run([sys.executable, "-m", "runtime", *map(str, args)], cwd=cwd, capture_output=True, text=True,
                           timeout=300)
+
+
+def cli_here(capsys, *args):
+    """The same command in this process: for what it prints, writes and returns (``cli`` keeps the process's own)."""
+    return run_main(runtime_main, args, capsys)
 
 
 @pytest.mark.slow
@@ -161,23 +169,23 @@ def test_cli_train_json_summary(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_config_file_and_flags_override_it(tmp_path):
+def test_cli_config_file_and_flags_override_it(tmp_path, capsys):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("perceptron")))
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"data": "iris", "epochs": 50, "optimizer": "sgd", "lr": 0.1}))
-    proc = cli("train", graph, "--config", config, "--epochs", "2", "--out", tmp_path / "r", "--json")
+    proc = cli_here(capsys, "train", graph, "--config", config, "--epochs", "2", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
     saved = json.loads((tmp_path / "r" / runfiles.CONFIG).read_text())
     assert saved["epochs"] == 2 and saved["optimizer"] == "sgd" and saved["data"] == "iris"
 
 
 @pytest.mark.slow
-def test_cli_gan(tmp_path):
+def test_cli_gan(tmp_path, capsys):
     g, d = tmp_path / "g.json", tmp_path / "d.json"
     g.write_text(json.dumps(templates.load("gan_generator")))
     d.write_text(json.dumps(templates.load("gan_discriminator")))
-    proc = cli("train", g, "--discriminator", d, "--data", "digits", "--epochs", "1", "--out", tmp_path / "r", "--json")
+    proc = cli_here(capsys, "train", g, "--discriminator", d, "--data", "digits", "--epochs", "1", "--out", tmp_path / "r", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["mode"] == "gan"
     assert runfiles.read_npz(tmp_path / "r" / runfiles.SAMPLES)["generated"].shape == (16, 1, 8, 8)
@@ -189,17 +197,17 @@ def test_cli_gan(tmp_path):
     (["--data", "digits", "--lr", "-1"], 1, "lr"),
     (["--data", "digits", "--optimizer", "lion"], 1, "lion"),
 ])
-def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, args, code, text):
+def test_cli_bad_input_is_a_message_and_exit_1(tmp_path, capsys, args, code, text):
     graph = tmp_path / "g.json"
     graph.write_text(json.dumps(templates.load("digits_cnn")))
-    proc = cli("train", graph, "--epochs", "1", "--out", tmp_path / "r", *args)
+    proc = cli_here(capsys, "train", graph, "--epochs", "1", "--out", tmp_path / "r", *args)
     assert proc.returncode == code and text in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_cli_unreadable_graph_exit_2(tmp_path):
+def test_cli_unreadable_graph_exit_2(tmp_path, capsys):
     bad = tmp_path / "g.json"
     bad.write_text("{nope")
-    proc = cli("train", bad, "--data", "digits")
+    proc = cli_here(capsys, "train", bad, "--data", "digits")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 

@@ -337,9 +337,9 @@ def test_compare_picks_the_newest_of_two_runs_started_in_the_same_second(env):
 
 
 def test_compare_picks_the_newest_run_and_each_new_one(env):
-    older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older")
-    time.sleep(1.1)     # run ids are per second
-    newer = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newer")
+    # run ids name the second a run started: three seconds, one after the other (not slept through)
+    older = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="older", run_id="20260101-000001-aaaa")
+    newer = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newer", run_id="20260101-000002-aaaa")
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page(str(PAGES / "train.py")).run()
     at.session_state["tp_current"] = older.name       # the page shows the older run
@@ -349,7 +349,7 @@ def test_compare_picks_the_newest_run_and_each_new_one(env):
     assert compare_box(at).value == [older.name]
     at.run()
     assert compare_box(at).value == [older.name]                # taken out: stays out
-    time.sleep(1.1)
-    newest = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newest")
+    newest = seed_run(env["root"], templates.load("mlp"), {"data": "digits"}, label="newest",
+                      run_id="20260101-000003-aaaa")
     at.run()
     assert compare_box(at).value == [older.name, newest.name]
