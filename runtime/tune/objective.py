@@ -3,8 +3,6 @@ best of the study's metric over the run's epochs, stopped with reason ``pruned``
 from __future__ import annotations
 
 import math
-import queue
-import threading
 import time
 from pathlib import Path
 
@@ -21,58 +19,21 @@ PRUNED = "pruned"       # the run's stop reason (status.json, summary.json) when
 
 
 class Pruning(Callback):
-    """Reports each epoch's value of the study's metric to the trial; stops the run when it should prune.
-    Without a pruner nothing waits on the answer: the values are written by a thread beside the training
-    (``finish`` waits for them), as each report is a database transaction (~4 ms in SQLite, 10% of a trial
-    of 40 ms epochs)."""
+    """Reports each epoch's value of the study's metric to the trial; stops the run when it should prune."""
 
     def __init__(self, trial: optuna.Trial, metric: str):
         self.trial, self.metric = trial, metric
-        # no pruner: no question to ask (it costs a read of the trial from storage, and the answer is no)
+        # no pruner: the question costs a read of the trial from storage each epoch, and the answer is no
         self.may_prune = not isinstance(trial.study.pruner, optuna.pruners.NopPruner)
-        self.writer = None if self.may_prune else ReportWriter(trial)
 
     def on_epoch_end(self, trainer, record):
         value = record.get(self.metric)
         if not record["epoch"] or value is None or not math.isfinite(value):
             return
-        if self.writer is not None:
-            self.writer.put(value, record["epoch"])
-            return
         self.trial.report(value, record["epoch"])
-        if self.trial.should_prune():
+        if self.may_prune and self.trial.should_prune():
             trainer.should_stop = True
             trainer.stop_reason = PRUNED
-
-    def finish(self) -> Exception | None:
-        """Every value reported is in the storage (before the trial is told its end); the error that stopped
-        the writer, if one did."""
-        return self.writer.close() if self.writer is not None else None
-
-
-class ReportWriter:
-    """A thread that reports (value, epoch) pairs to the trial in their order."""
-
-    def __init__(self, trial: optuna.Trial):
-        self.trial, self.queue, self.error = trial, queue.SimpleQueue(), None
-        self.thread = threading.Thread(target=self._write, name="trial-reports", daemon=True)
-        self.thread.start()
-
-    def put(self, value: float, epoch: int) -> None:
-        self.queue.put((value, epoch))
-
-    def close(self) -> Exception | None:
-        self.queue.put(None)
-        self.thread.join()
-        return self.error
-
-    def _write(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.trial.report(*item)
-                except Exception as exc:      # as a report in the training's own thread would have raised
-                    self.error = exc
 
 
 class StudyStop(Callback):
@@ -146,15 +107,9 @@ def _trained_value(trial: optuna.Trial, spec: dict, space: list, root: Path, sto
     run_dir = new_trial_folder(root)
     trial.set_user_attr("run", str(run_dir))
     job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
-    pruning = Pruning(trial, spec["metric"])
-    try:
-        with trainer_of(run_dir, job=job):
-            trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
-                               callbacks=[pruning, StudyStop(stop_requested)])
-    finally:
-        report_error = pruning.finish()
-    if report_error is not None:
-        raise report_error
+    with trainer_of(run_dir, job=job):
+        trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
+                           callbacks=[Pruning(trial, spec["metric"]), StudyStop(stop_requested)])
     if trainer.stop_reason == PRUNED:
         raise optuna.TrialPruned()
     if trainer.stop_reason == "stopped":
