@@ -287,17 +287,17 @@ def internal_parser() -> argparse.ArgumentParser:
     the other commands need (Optuna for tune: ~0.3 s)."""
     parser = argparse.ArgumentParser(prog="python -m runtime")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run").add_argument("run_dir")
-    sub.add_parser("worker")
+    run = sub.add_parser("run")
+    run.add_argument("run_dir")
+    run.set_defaults(run=cmd_run)
+    sub.add_parser("worker").set_defaults(run=cmd_worker)
     return parser
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] in (["run"], ["worker"]):
-        args = internal_parser().parse_args(argv)
-        return (cmd_run if args.command == "run" else cmd_worker)(args)
-    args = build_parser().parse_args(argv)
+    parser = internal_parser() if argv[:1] in (["run"], ["worker"]) else build_parser()
+    args = parser.parse_args(argv)
     return args.run(args)
 
 
