@@ -77,9 +77,8 @@ with bar[3]:
 if st.session_state.get("gallery_open"):
     template_gallery()
 
-# tracked (a rerun on open and close) so that Import can close it: left open, it covers the dialog's warning
-with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch", key=build_import.MENU,
-                    on_change="rerun"):
+# keyed anew by Import model… so that it closes: left open, it covers the dialog's warning
+with bar[4].popover(localized("build.file"), icon=":material/folder_open:", width="stretch", key=build_import.menu_key()):
     build_rename.rename_form(ws)
     st.download_button(localized("build.download"), data=build_fragment.document_download(tab), file_name=f"{tab.key}.json",
                        mime="application/json", icon=":material/download:", width="stretch")

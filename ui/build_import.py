@@ -23,10 +23,18 @@ ERROR = "import_error"
 MENU = "build_file_menu"     # the Build page's File popover, which holds Import model…
 
 
+def menu_key() -> str:
+    """The File popover's key: a new one each time Import model… opens the dialog, so the browser draws the
+    menu anew, closed (left open it covers the dialog). Closing it by its state instead (a tracked popover set
+    to closed) left it open on a busy server, most likely when the run that heard of it being open was cut
+    short by Import model…'s own click: a popover told "closed" that was never told "open" stays open."""
+    return f"{MENU}_{st.session_state.get(MENU, 0)}"
+
+
 def open_dialog() -> None:
     """Import model…'s callback: the dialog opens and the File menu closes (it would cover the dialog)."""
     st.session_state[OPEN] = True
-    st.session_state[MENU] = False
+    st.session_state[MENU] = st.session_state.get(MENU, 0) + 1
 
 
 def close() -> None:
