@@ -165,6 +165,45 @@ def test_the_default_metric_is_what_checkpointing_watches():
     assert studies.direction_of("val_acc") == "maximize" and studies.direction_of("val_loss") == "minimize"
 
 
+# -- a trial's epoch values ------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")   # trials asked for outside optimize()
+def test_values_written_together_read_back_as_values_reported_one_by_one(tmp_path):
+    from runtime.tune.objective import report_values
+    url = f"sqlite:///{tmp_path / 'values.db'}"
+    study = optuna.create_study(storage=studies.open_storage(url), study_name="values")
+    one_by_one, together = study.ask(), study.ask()
+    values = {1: 0.5, 2: 0.25, 3: 1e-30, 5: float("inf")}
+    for step, value in values.items():
+        one_by_one.report(value, step)
+    report_values(together, values)
+    assert together.should_prune() is False          # the trial still reads its values as a pruner would
+    study.tell(one_by_one, 1.0)
+    study.tell(together, 1.0)
+    a, b = optuna.load_study(study_name="values", storage=url).trials     # read anew from the file
+    assert a.intermediate_values == b.intermediate_values == values
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")   # trials asked for outside optimize()
+def test_without_a_pruner_epoch_values_are_written_each_second_and_when_the_run_ends(tmp_path):
+    from runtime.tune.objective import Pruning
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    storage = studies.open_storage(url)
+    trial = optuna.create_study(storage=storage, study_name="live", pruner=optuna.pruners.NopPruner()).ask()
+    stored = lambda: storage.get_trial(trial._trial_id).intermediate_values     # noqa: E731 - what the page reads
+    pruning = Pruning(trial, "val_loss")
+    pruning.on_epoch_end(None, {"epoch": 0, "val_loss": 9.0})       # the untrained model: not a trial's epoch
+    pruning.on_epoch_end(None, {"epoch": 1, "val_loss": 3.0})
+    pruning.on_epoch_end(None, {"epoch": 2, "val_loss": 2.0})
+    assert stored() == {}                               # within the second: kept
+    pruning.written -= Pruning.WRITE_EVERY_S
+    pruning.on_epoch_end(None, {"epoch": 3, "val_loss": 1.5})
+    assert stored() == {1: 3.0, 2: 2.0, 3: 1.5}         # a second on: written together
+    pruning.on_epoch_end(None, {"epoch": 4, "val_loss": float("nan")})    # not a value
+    pruning.on_epoch_end(None, {"epoch": 5, "val_loss": 1.25})
+    pruning.flush()                                     # the run ended
+    assert stored() == {1: 3.0, 2: 2.0, 3: 1.5, 5: 1.25}
+
+
 # -- a study --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def five_trials(tmp_path_factory):

@@ -19,21 +19,65 @@ PRUNED = "pruned"       # the run's stop reason (status.json, summary.json) when
 
 
 class Pruning(Callback):
-    """Reports each epoch's value of the study's metric to the trial; stops the run when it should prune."""
+    """Reports each epoch's value of the study's metric to the trial; stops the run when it should prune.
+
+    With a pruner each value is written as it comes (the pruner reads it at once). Without one, only the Tune
+    page's chart of intermediate values reads them while the trial trains: they are written together, at
+    most every ``WRITE_EVERY_S`` and when the run ends (``flush``). Optuna writes each reported value in a
+    transaction of its own (~3-4 ms of SQLAlchemy on SQLite), and one per epoch was most of what a study
+    cost beyond its trainings (bench/tune_bench.py)."""
+
+    WRITE_EVERY_S = 1.0
 
     def __init__(self, trial: optuna.Trial, metric: str):
         self.trial, self.metric = trial, metric
         # no pruner: the question costs a read of the trial from storage each epoch, and the answer is no
         self.may_prune = not isinstance(trial.study.pruner, optuna.pruners.NopPruner)
+        self.pending: dict[int, float] = {}
+        self.written = time.monotonic()
 
     def on_epoch_end(self, trainer, record):
         value = record.get(self.metric)
         if not record["epoch"] or value is None or not math.isfinite(value):
             return
+        if not self.may_prune:
+            self.pending[record["epoch"]] = float(value)
+            if time.monotonic() - self.written >= self.WRITE_EVERY_S:
+                self.flush()
+            return
         self.trial.report(value, record["epoch"])
-        if self.may_prune and self.trial.should_prune():
+        if self.trial.should_prune():
             trainer.should_stop = True
             trainer.stop_reason = PRUNED
+
+    def flush(self) -> None:
+        """Write the values not written yet."""
+        if self.pending:
+            report_values(self.trial, self.pending)
+            self.pending = {}
+        self.written = time.monotonic()
+
+
+def report_values(trial: optuna.Trial, values: dict[int, float]) -> None:
+    """``trial.report(value, step)`` for each of ``values`` ({step: value}, steps not reported before), in one
+    statement on a database storage. Optuna 5.0 has no public call for several values; this writes the rows
+    its ``set_trial_intermediate_value`` writes (tests/test_tune.py compares the two)."""
+    from optuna.storages import RDBStorage
+    backend = getattr(trial.storage, "_backend", trial.storage)    # the RDBStorage under Optuna's cache
+    if not isinstance(backend, RDBStorage):
+        for step, value in values.items():
+            trial.report(value, step)
+        return
+    import sqlalchemy
+    from optuna.storages._rdb.models import TrialIntermediateValueModel as Row
+    rows = []
+    for step, value in values.items():
+        stored, kind = Row.intermediate_value_to_stored_repr(value)
+        rows.append({"trial_id": trial._trial_id, "step": step, "intermediate_value": stored,
+                     "intermediate_value_type": kind})
+    with backend.engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(Row), rows)
+    trial._cached_frozen_trial.intermediate_values.update(values)      # as report() keeps them
 
 
 class StudyStop(Callback):
@@ -107,9 +151,13 @@ def _trained_value(trial: optuna.Trial, spec: dict, space: list, root: Path, sto
     run_dir = new_trial_folder(root)
     trial.set_user_attr("run", str(run_dir))
     job = dict(job_record(cfg, graph), study=spec["name"], trial=trial.number)
+    pruning = Pruning(trial, spec["metric"])
     with trainer_of(run_dir, job=job):
-        trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
-                           callbacks=[Pruning(trial, spec["metric"]), StudyStop(stop_requested)])
+        try:
+            trainer, _ = train(cfg, graph, run_dir=run_dir, control=FileControl(run_dir),
+                               callbacks=[pruning, StudyStop(stop_requested)])
+        finally:
+            pruning.flush()      # the epochs trained, whatever ended the run
     if trainer.stop_reason == PRUNED:
         raise optuna.TrialPruned()
     if trainer.stop_reason == "stopped":
