@@ -117,7 +117,8 @@ def test_a_run_with_40_classes_shows_the_30_most_frequent_in_its_confusion_matri
     page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
     app_idle(page, timeout=60_000)
     page.get_by_role("radio", name="Confusion matrix").click()
-    page.wait_for_function(f"() => ({SUBTITLE_JS})('tp_confusion') !== null", timeout=30_000)
+    for chart in ("tp_confusion", "tp_perclass"):      # drawn one after the other: the second may come later
+        page.wait_for_function(f"() => ({SUBTITLE_JS})('{chart}') !== null", timeout=30_000)
     assert page.evaluate(SUBTITLE_JS, "tp_confusion") == "showing the 30 most frequent of 40 classes"
     assert page.evaluate(SUBTITLE_JS, "tp_perclass") == "showing the 30 most frequent of 40 classes"
     rows = page.evaluate("() => document.querySelector('.st-key-tp_confusion .js-plotly-plot').data[0].y")
