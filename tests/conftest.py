@@ -8,6 +8,14 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# One torch thread in each test process and in every process it starts (they inherit it), as the app gives
+# its runs on 2 cores (runtime.device.cpu_threads): tests run in parallel (pytest-xdist), and torch's
+# threads spin-wait for each other, so two processes of 2 threads each on 2 cores made small trainings up
+# to 15x slower (iris for 150 epochs: 3.4 s alone, 50 s beside another worker).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+if "torch" in sys.modules:      # already imported (a plugin): it read the variable before we set it
+    sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -33,6 +41,17 @@ def standard_sets_offline(tmp_path_factory):
         os.environ.pop("NETCANVAS_DATA", None)
     else:
         os.environ["NETCANVAS_DATA"] = before
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pytest.ini): a worker per core, at most 4 (each browser test starts a server and a
+    browser of its own), at least 2 (the 2-core CI: tests wait on servers, browsers and trainers more than
+    they compute)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:      # not on Linux
+        cores = os.cpu_count() or 2
+    return max(2, min(4, cores))
 
 
 def pytest_unconfigure(config):
