@@ -11,6 +11,9 @@ Starts ``streamlit run app.py`` on a free port with a workspace holding a 20-nod
   undo     the bar's undo button, until the canvas shows that param's shape from before
 Target (issue 13): at most 150 ms at 200 nodes and 100 ms at 20. Prints the median and worst of
 the repeats, and the load average before and after (other jobs on the machine slow every edit).
+It also times the same kind of edit in a bare Streamlit app (bench/fragment_floor_app.py: a fragment
+with one number input and the line showing its value), the least any edit costs in this Streamlit on
+this machine, and prints each edit's ratio to it.
 
 Measured 2026-11-30 on 2 CPUs shared with other jobs (load average 1-4), --repeats 5, the median
 of three alternated runs each (ms, add / connect / param):
@@ -37,6 +40,12 @@ ratios and bytes matter), --repeats 5, alternated runs of main (a222d1b) and the
 What is left, profiled: the fragment's Python is 10-25 ms of an edit at 200 nodes (check 7-15 ms,
 summary table 4-30 ms); in the browser (a Chrome trace of 4 param edits at 200 nodes) paint, pre-paint,
 layerize and commit take ~1.5 s of the main thread's ~3.5 s, scripts ~1 s: mostly the page's redraw.
+With the floor (2026-11-30, quiet machine, load 1.6-2 from the bench itself, --repeats 5): a bare
+fragment's edit takes 99 ms, so issue 13's 100 ms at 20 nodes is this Streamlit's floor itself; the
+Build page's edits were 2.3-2.9x the floor at 20 nodes and 3.2-4.1x at 200 (ms, add / connect / param /
+undo: 20 nodes 286 / 227 / 268 / 227, 200 nodes 401 / 315 / 329 / 384). Of a param edit at 200 nodes
+(websocket frames timed): ~15 ms until the browser sends it, 160-250 ms until the last message of the
+fragment's run arrives (its Python ~40-50 ms: the check ~15-25, the autosave ~10), 0-140 ms of redraw.
 """
 from __future__ import annotations
 
@@ -125,6 +134,30 @@ def node_text(page, node_id: str) -> str | None:
     return page.evaluate("(id) => { const n = (" + FIND + ")(id); return n && n.textContent; }", node_id)
 
 
+SHOWS_TEXT = "(text) => document.body.innerText.includes(text)"
+
+
+def floor_ms(browser, edits: int) -> list[float]:
+    """An edit in the bare fragment app, timed as the Build page's param edits are."""
+    app = launch(Path(__file__).with_name("fragment_floor_app.py"), cwd=ROOT, env={})
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        received = Received(page)
+        page.goto(app.url)
+        page.get_by_text("shown 0").wait_for(timeout=60_000)
+        field = page.get_by_role("spinbutton", name="value")
+        times = []
+        for i in range(1, 2 * edits + 1):       # twice the edits: each takes a fraction of the page's
+            def change():
+                field.fill(str(i))
+                field.press("Enter")
+            times.append(timed(page, change, SHOWS_TEXT, f"shown {i}", received))
+        return times
+    finally:
+        page.close()
+        app.stop()
+
+
 def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) -> dict:
     page.get_by_text(tab_name, exact=True).first.click()
     node(page, last).wait_for()
@@ -169,11 +202,17 @@ def main() -> None:
             idle(page)
             print("edit -> updated labels on the canvas, in the browser (ms; median / worst of "
                   f"{args.repeats}); load average {load()}")
+            results = {}
             for name, last in (("chain20", "n18"), ("chain200", "n198")):
                 received.per_edit.clear()
-                times = bench_graph(page, name, last, args.repeats, received)
-                row = "  ".join(f"{k} {statistics.median(v):6.0f} / {max(v):6.0f}" for k, v in times.items())
+                results[name] = bench_graph(page, name, last, args.repeats, received)
+                row = "  ".join(f"{k} {statistics.median(v):6.0f} / {max(v):6.0f}" for k, v in results[name].items())
                 print(f"{name:<9} {row}   received per edit {statistics.median(received.per_edit) / 1000:.1f} KB")
+            floor = statistics.median(floor_ms(browser, args.repeats))
+            print(f"a bare Streamlit fragment (one number input): {floor:.0f} ms, the floor of any edit here")
+            for name, times in results.items():
+                print(f"{name:<9} " + "  ".join(f"{k} {statistics.median(v) / floor:5.2f}x" for k, v in times.items())
+                      + "  the floor")
             print(f"load average at the end {load()} ({os.cpu_count()} CPUs): other jobs slow every edit down")
             browser.close()
     finally:
