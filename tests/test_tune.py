@@ -204,6 +204,18 @@ def test_without_a_pruner_epoch_values_are_written_each_second_and_when_the_run_
     assert stored() == {1: 3.0, 2: 2.0, 3: 1.5, 5: 1.25}
 
 
+@pytest.mark.slow
+def test_a_trial_without_a_pruner_holds_each_epochs_value_of_its_run(tmp_path):
+    folder = studies.create(mlp(), dict(QUICK, epochs=4), LR_AND_UNITS[:1], n_trials=1, pruner="none",
+                            root=tmp_path, seed=0)
+    studies.run_worker(folder, 1)
+    (trial,) = tune.read(folder).trials
+    epochs = [r for r in runfiles.read_jsonl(Path(trial.run) / runfiles.METRICS)[0]
+              if r["kind"] == "epoch" and r["epoch"]]
+    assert trial.state == "COMPLETE" and trial.intermediate == {r["epoch"]: r["val_loss"] for r in epochs}
+    assert list(trial.intermediate) == [1, 2, 3, 4]
+
+
 # -- a study --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def five_trials(tmp_path_factory):

@@ -62,9 +62,8 @@ def report_values(trial: optuna.Trial, values: dict[int, float]) -> None:
     """``trial.report(value, step)`` for each of ``values`` ({step: value}, steps not reported before), in one
     statement on a database storage. Optuna 5.0 has no public call for several values; this writes the rows
     its ``set_trial_intermediate_value`` writes (tests/test_tune.py compares the two)."""
-    from optuna.storages import RDBStorage
     backend = getattr(trial.storage, "_backend", trial.storage)    # the RDBStorage under Optuna's cache
-    if not isinstance(backend, RDBStorage):
+    if not isinstance(backend, optuna.storages.RDBStorage):
         for step, value in values.items():
             trial.report(value, step)
         return
