@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui import data_warmup
+from ui import memory
 from ui import plotly_preload
 from ui import workspace_view
 from ui.nav import FAVICON, all_pages
@@ -25,3 +26,4 @@ finally:
     workspace().flush_history()     # this run's undo steps, after the page is drawn (never on an edit's path)
 data_warmup.start_for_session()     # the Data page's imports and data, in the background, once
 plotly_preload.preload_in_browser()   # the charts' JavaScript, when the browser is idle, once a session
+memory.freeze_imports()     # after the page's imports: full garbage collections then skip their objects
