@@ -380,12 +380,21 @@ def test_named_ports_feed_the_right_input(open_harness):
         ("n0", 0), ("n1", 1)]
 
 
+_CANVAS_ROOT = "document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot"
+_TAG_ELEMENTS = f"() => {{ for (const el of {_CANVAS_ROOT}.querySelectorAll('.nc-edge, .nc-node')) el._before = true; }}"
+# [how many, how many of them were there before] for the edges and the nodes on the canvas
+_COUNT_KEPT = (f"() => {{ const r = {_CANVAS_ROOT}; const count = (sel) => {{ const all = [...r.querySelectorAll(sel)]; "
+               "return [all.length, all.filter((el) => el._before).length]; }; "
+               "return {edges: count('.nc-edge'), nodes: count('.nc-node')}; }")
+
+
 def test_param_edit_from_python_keeps_selection_and_view(open_harness):
     page = open_harness("graph=chain&panel=1")
     page.mouse.click(*head(page, "n1"))
     s = wait_state(page, "s => s.selection.length === 1")
     view = _view(page)
     assert node(page, "n1").locator(".nc-v").text_content() == "32"
+    page.evaluate(_TAG_ELEMENTS)
     page.get_by_role("button", name="Double out_features of the selection").click()
     s = wait_state(page, f"s => s.rev === {s['rev'] + 1}")
     assert s["graph"]["nodes"][1]["params"] == {"out_features": 64}
@@ -393,6 +402,10 @@ def test_param_edit_from_python_keeps_selection_and_view(open_harness):
                            ".querySelector('.nc-node[data-id=n1] .nc-v').textContent === '64'")
     assert "sel" in node(page, "n1").get_attribute("class")
     assert _view(page) == view
+    # what the edit did not change kept its elements: every edge, every node but the edited one
+    kept = page.evaluate(_COUNT_KEPT)
+    assert kept["edges"] == [len(s["graph"]["edges"])] * 2, kept
+    assert kept["nodes"] == [len(s["graph"]["nodes"]), len(s["graph"]["nodes"]) - 1], kept
     # the next edit is made on the new rev and lands (keys reach the canvas when it has focus)
     page.mouse.click(*head(page, "n1"))
     page.keyboard.press("Delete")

@@ -340,9 +340,12 @@ class RenderPart {
     return [x + this.width(v), y + HEAD_H + PAD + ROW * k + ROW / 2]; // width: blocks.js
   }
 
+  // The edges drawn for the graph as it is now. An edge still there (the same key, ends and ports) keeps
+  // its view: its DOM is left alone, its path set again only if it moved. (Made anew each time, the 600
+  // elements of a 200-node graph's edges were laid out and painted again after every param edit.)
   rebuildEdges() {
-    this.edgeLayer.replaceChildren();
-    this.labelLayer.replaceChildren();
+    const old = new Map();
+    for (const ev of this.edgeViews.values()) old.set(ev.key, ev);
     this.edgeViews = new Map();
     this.adj = new Map();
     const seen = new Set();
@@ -356,15 +359,13 @@ class RenderPart {
       const key = edgeKey(e);
       if (seen.has(key)) continue;
       seen.add(key);
-      const g = s("g", { class: "nc-edge" });
-      const hit = g.appendChild(s("path", { class: "nc-edge-hit" }));
-      const path = g.appendChild(s("path", { class: "nc-edge-path", "marker-end": "url(#nc-arrow)" }));
-      const label = h("div", "nc-edge-label");
-      label.hidden = true;
-      const ev = { edge: e, key, g, hit, path, label, sv, tv, port, ann: { shape: undefined, error: undefined } };
-      g._edge = ev;
-      this.edgeLayer.appendChild(g);
-      this.labelLayer.appendChild(label);
+      let ev = old.get(key);
+      if (ev) {
+        old.delete(key);
+        Object.assign(ev, { edge: e, sv, tv, port });
+      } else {
+        ev = this.createEdgeView(e, key, sv, tv, port);
+      }
       this.edgeViews.set(e, ev);
       for (const id of [e.source, e.target]) {
         if (!this.adj.has(id)) this.adj.set(id, []);
@@ -372,12 +373,28 @@ class RenderPart {
       }
       this.routeEdge(ev);
     }
+    for (const ev of old.values()) { ev.g.remove(); ev.label.remove(); }
+  }
+
+  createEdgeView(e, key, sv, tv, port) {
+    const g = s("g", { class: "nc-edge" });
+    const hit = g.appendChild(s("path", { class: "nc-edge-hit" }));
+    const path = g.appendChild(s("path", { class: "nc-edge-path", "marker-end": "url(#nc-arrow)" }));
+    const label = h("div", "nc-edge-label");
+    label.hidden = true;
+    const ev = { edge: e, key, g, hit, path, label, sv, tv, port, ann: { shape: undefined, error: undefined } };
+    g._edge = ev;
+    this.edgeLayer.appendChild(g);
+    this.labelLayer.appendChild(label);
+    return ev;
   }
 
   routeEdge(ev) {
     const [x1, y1] = this.outPortXY(ev.sv, sourcePortOf(ev.edge)); // a block's n-th output: blocks.js
     const [x2, y2] = this.inPortXY(ev.tv, ev.port);
     const b = bezier(x1 + 5, y1, x2 - 6, y2);
+    if (ev.d === b.d) return;
+    ev.d = b.d;
     ev.path.setAttribute("d", b.d);
     ev.hit.setAttribute("d", b.d);
     ev.label.style.transform = `translate(${b.mx.toFixed(1)}px, ${b.my.toFixed(1)}px) translate(-50%, -50%)`;
