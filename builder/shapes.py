@@ -445,8 +445,10 @@ def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResul
             result.errors.append(CheckError("graph.unreachable", {}, node=node.id))
         elif outputs and node.id not in reaches:
             result.errors.append(CheckError("graph.dead_end", {}, node=node.id))
-    dag = g.copy()
-    dag.remove_nodes_from(on_cycle)
+    dag = g
+    if on_cycle:
+        dag = g.copy()
+        dag.remove_nodes_from(on_cycle)
     result.order = list(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
 
 
