@@ -116,8 +116,9 @@ with bar[6]:
         ws.close(ws.active)
         st.rerun()
 
-# -- the canvas, its side panel, the summary and the code: a fragment, so an edit on the canvas or in
-# the side panel reruns only this part of the page (ui/build_fragment.py says what else it keeps right)
+# -- the canvas and its side panel: a fragment, so an edit on the canvas or in the side panel reruns only
+# this part of the page; the summary and code below follow in a run of their own once the canvas has
+# drawn (ui/build_fragment.py says how, and what else it keeps right)
 build_fragment.remember_page(ws)
 build_errors.style()
 
@@ -165,7 +166,8 @@ def draw_canvas_and_panels():
         build_blocks.editing_bar(ws, view)
         graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
                      strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
-                     focus=build_errors.focus_request(), view_key=view.view_key)
+                     focus=build_errors.focus_request(), view_key=view.view_key,
+                     drawn=build_fragment.summary_request(result), on_drawn=build_fragment.rerun_summary)
 
     with side:
         if result.ok:
@@ -202,7 +204,14 @@ def draw_canvas_and_panels():
             if description:
                 st.caption(md_literal(description, multiline=True))
 
-    # -- summary and code ------------------------------------------------------------------------------
+
+# -- summary and code: a fragment of their own, updated after the canvas has drawn an edit --------------
+@st.fragment(key=build_fragment.SUMMARY_KEY)
+def summary_and_code():
+    ws = workspace()
+    tab = ws.tab
+    result = build_fragment.checked(tab.doc)      # the canvas's fragment checked this graph already
+    build_fragment.summary_shows(result)
     left, right = st.columns([3.2, 1.3], gap="medium")
     with left:
         st.subheader(localized("build.summary"))
@@ -236,3 +245,4 @@ def draw_canvas_and_panels():
 
 
 canvas_and_panels()
+summary_and_code()

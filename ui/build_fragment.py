@@ -1,6 +1,12 @@
-"""The Build page in two parts: the page (the workspace bar, conflicts) and a fragment (the canvas,
-its side panel, the summary and the code), so an edit on the canvas or in the side panel reruns only
-the fragment instead of the whole page.
+"""The Build page in three parts: the page (the workspace bar, conflicts) and two fragments, one with
+the canvas and its side panel, one with the summary and the code below them. An edit on the canvas or
+in the side panel reruns only the canvas's fragment instead of the whole page.
+
+The summary is then updated by a run of its own fragment, after the canvas has drawn: while it shows
+an older check, the canvas's fragment asks the canvas to say when its payload is on the screen
+(``summary_request``), and that trigger's callback reruns the summary's fragment alone
+(``rerun_summary``). The edit's result reaches the canvas without waiting for the summary's ~17
+elements to be sent and rendered first; a click that only selects a node reruns no summary.
 
 What the page above the fragment shows from the graph is kept right by ``rerun_page_if_changed``:
 the page remembers what it showed (``remember_page``: the tabs' names, the current tab, a conflict
@@ -21,11 +27,13 @@ from builder import codegen
 from builder.graph import write_document
 from builder.shapes import CheckResult, check
 
-from .canvas import read_canvas_event
+from .canvas import in_fragment_rerun, read_canvas_event
 
 PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the fragment was drawn with
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
-CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult)
+CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult, its number)
+SUMMARY_KEY = "build_summary"       # the summary and code's fragment: st.rerun(SUMMARY_KEY) reruns it alone
+SUMMARY_SHOWS = "build_summary_shows"   # session state: the CheckResult the summary was last drawn with
 
 
 def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
@@ -51,8 +59,29 @@ def checked(doc: dict) -> CheckResult:
     if kept is not None and kept[0] == doc:
         return kept[1]
     result = check(doc)
-    st.session_state[CHECKED] = (copy.deepcopy(doc), result)
+    st.session_state[CHECKED] = (copy.deepcopy(doc), result, (kept[2] + 1) if kept is not None else 1)
     return result
+
+
+def summary_request(result: CheckResult) -> str | None:
+    """What the canvas is to say once drawn (``graph_canvas(drawn=...)``): in a run of the canvas's
+    fragment alone, while the summary shows another check than ``result``, a name of this check; else
+    None (a whole-page run draws the summary itself, after the canvas)."""
+    if not in_fragment_rerun() or st.session_state.get(SUMMARY_SHOWS) is result:
+        return None
+    kept = st.session_state.get(CHECKED)
+    return f"check-{kept[2]}" if kept is not None and kept[1] is result else "check"
+
+
+def summary_shows(result: CheckResult) -> None:
+    """Called by the summary's fragment: the check it is drawn with."""
+    st.session_state[SUMMARY_SHOWS] = result
+
+
+def rerun_summary() -> None:
+    """The canvas drew a payload that asked for it (a widget callback): rerun the summary's fragment
+    alone, instead of the canvas's."""
+    st.rerun(SUMMARY_KEY)
 
 
 def page_shows(ws) -> tuple:

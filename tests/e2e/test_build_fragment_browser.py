@@ -84,6 +84,62 @@ def script_runs(page) -> list[bool]:
     return runs
 
 
+def elements_by_run(page) -> list[set[str]]:
+    """Each script run the page is sent from now on, as the kinds of elements it draws."""
+    runs: list[set[str]] = []
+
+    def frame(payload) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+        if msg.WhichOneof("type") == "new_session":
+            runs.append(set())
+        elif runs and msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            runs[-1].add(msg.delta.new_element.WhichOneof("type"))
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    return runs
+
+
+def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_selects_reruns_none(
+        app, new_page, app_idle):
+    page = new_page()
+    runs = elements_by_run(page)
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    page.locator("[class*=\"st-key-tabs_\"]").get_by_role("radio", name="digits_cnn").click()
+    node(page, "fc2").wait_for()
+    app_idle(page)
+    total = page.locator('[data-testid="stMetric"]').filter(has_text="Trainable parameters").locator(
+        '[data-testid="stMetricValue"]')
+    checks_out = page.get_by_text(re.compile(r"^Checks out: "))
+    before = total.text_content()
+    assert before in checks_out.text_content()
+
+    runs.clear()
+    page.mouse.click(*head(page, "fc2"))                                 # a click that only selects
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    app_idle(page)
+    assert runs and not any(run & {"dataframe", "metric"} for run in runs), runs     # no summary drawn again
+
+    runs.clear()
+    field.fill("7")
+    field.press("Enter")
+    expect(node(page, "fc2")).to_contain_text("(7,)")
+    expect(total).not_to_have_text(before)                               # the summary follows the edit ...
+    after = total.text_content()
+    assert after in checks_out.text_content()                            # ... to the count the check gives
+    app_idle(page)
+    canvas = next(i for i, run in enumerate(runs) if "bidi_component" in run)
+    summary = next(i for i, run in enumerate(runs) if "dataframe" in run)
+    assert summary > canvas and "metric" not in runs[canvas] and "bidi_component" not in runs[summary], runs
+
+    page.locator(".st-key-btn_undo button").first.click()               # and it follows the bar's undo
+    expect(node(page, "fc2")).to_contain_text("(10,)")
+    expect(total).to_have_text(before)
+    app_idle(page)
+
+
 def test_the_first_edit_and_the_undo_and_redo_buttons_rerun_only_the_canvas_part(app, new_page, app_idle):
     page = new_page()
     runs = script_runs(page)

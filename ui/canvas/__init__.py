@@ -21,7 +21,7 @@ mount the canvas with fresh annotations in the same run (one edit = one rerun).
 
 Data sent to the browser on every run (``data``)
 ------------------------------------------------
-``{"graph", "rev", "palette", "annotations", "strings", "ack", "focus", "view_key"}``
+``{"graph", "rev", "palette", "annotations", "strings", "ack", "focus", "view_key", "drawn"}``
 
 * ``graph`` is taken by the canvas only when ``rev`` differs from the rev it last
   took (template loaded, undo/redo, a param edited in a side panel, a file loaded).
@@ -40,6 +40,10 @@ Data sent to the browser on every run (``data``)
 * ``view_key`` (optional): which document is shown (a tab). Pan and zoom are remembered per
   key in the browser: showing a key again (another tab was shown, or the page was left and
   opened again) restores its view instead of fitting the graph.
+* ``drawn`` (optional, a string): send trigger ``drawn`` with it once this payload is on the
+  screen, once per value. The Build page asks so while the summary below the canvas shows an
+  older check: it is updated by a run of its own after the canvas has drawn, not before
+  (``ui/build_fragment.py``).
 * ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
   In a run of a fragment that holds the canvas (it stays mounted), only what changed since
   payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
@@ -59,6 +63,7 @@ never a delta, because ``setStateValue`` keeps only the latest value.
   the canvas does not know kept as they were.
 * state ``selection = {"seq": m, "ids": [node ids], "edges": [edge keys]}`` when the
   selection changes (its own counter; it is never acknowledged).
+* trigger ``drawn = <the data's drawn>`` once a payload that asked for it is drawn.
 * trigger ``command = {"name": "undo" | "redo", "seq": n}`` for Ctrl+Z,
   Ctrl+Shift+Z / Ctrl+Y and the toolbar buttons. The canvas never edits locally
   for these: Python owns the history and answers with a new ``rev``. Until Python
@@ -98,7 +103,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -111,6 +116,7 @@ __all__ = [
     "canvas_strings",
     "event_from_state",
     "graph_canvas",
+    "in_fragment_rerun",
     "read_canvas_event",
 ]
 
@@ -252,12 +258,14 @@ def _clean_strings(strings: dict | None) -> dict[str, str]:
 def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
                  strings: dict, ack: int, key: str = "canvas",
                  height: int = 620, focus: dict | None = None,
-                 view_key: str | None = None) -> CanvasEvent | None:
+                 view_key: str | None = None, drawn: str | None = None,
+                 on_drawn: Callable[[], None] | None = None) -> CanvasEvent | None:
     """Mount the canvas and return what it sent (see the module docstring).
 
     The returned event is computed against ``ack``: a page that already applied
     ``read_canvas_event`` and passes the new ``ack`` gets an event with
-    ``seq is None`` (nothing new), never the same edit twice.
+    ``seq is None`` (nothing new), never the same edit twice. ``on_drawn`` is called (a widget
+    callback, before the next run) when the canvas says a payload with ``drawn`` is on the screen.
     """
     data = {
         "graph": graph,
@@ -268,6 +276,7 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         "ack": int(ack),
         "focus": focus,
         "view_key": view_key,
+        "drawn": drawn,
     }
     try:
         json.dumps(data, allow_nan=False)
@@ -286,6 +295,7 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         on_selection_change=_noop,
         on_command_change=_noop,
         on_resync_change=_noop,
+        on_drawn_change=on_drawn or _noop,
     )
     return event_from_state(dict(result or {}), rev=rev, ack=ack, graph=graph)
 
@@ -303,7 +313,7 @@ def _send(key: str, data: dict) -> dict:
         resync = isinstance(dict(state or {}).get("resync"), dict)
     except Exception:  # noqa: BLE001 - a key of another widget type, etc.
         resync = False
-    whole = resync or not _in_fragment_rerun()
+    whole = resync or not in_fragment_rerun()
     out, record = payload_for(st.session_state.get(SENT_STATE + key), data, whole=whole)
     st.session_state[SENT_STATE + key] = record
     return out
@@ -329,7 +339,7 @@ def payload_for(sent: dict | None, data: dict, *, whole: bool) -> tuple[dict, di
               "strings": strings, "annotations": annotations}
     if whole or not isinstance(sent, dict):
         return dict(data, payload={"id": pid, "base": None}), record
-    out = {k: data.get(k) for k in ("rev", "ack", "focus", "view_key")}
+    out = {k: data.get(k) for k in ("rev", "ack", "focus", "view_key", "drawn")}
     out["payload"] = {"id": pid, "base": sent["id"]}
     if data.get("rev") != sent["rev"] or data.get("view_key") != sent["view_key"]:
         out["graph"] = data.get("graph")
@@ -352,7 +362,7 @@ def _annotations_patch(before: dict, after: dict) -> dict:
     return patch
 
 
-def _in_fragment_rerun() -> bool:
+def in_fragment_rerun() -> bool:
     """Whether this run reruns fragments only (the rest of the page, and the canvas, stay mounted)."""
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx

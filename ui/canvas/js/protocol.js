@@ -17,7 +17,10 @@ class ProtocolPart {
   update(d) {
     const t0 = performance.now();
     const whole = this.takePayload(d);
-    if (whole) this.updateInner(whole);
+    if (whole) {
+      this.updateInner(whole);
+      this.tellDrawn(whole.drawn);
+    }
     this.stats.updates += 1;
     this.stats.updateMsLast = performance.now() - t0;
   }
@@ -107,6 +110,14 @@ class ProtocolPart {
       paletteChanged = true;
     }
     return paletteChanged;
+  }
+
+  // Python asks to hear when this payload is on the screen (the Build page's summary is updated by a
+  // run of its own after the canvas has drawn): once per value.
+  tellDrawn(token) {
+    if (typeof token !== "string" || token === this.drawnSent) return;
+    this.drawnSent = token;
+    this.api.setTriggerValue("drawn", token);
   }
 
   // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
