@@ -116,6 +116,18 @@ def test_augmentation_strength_changes_the_preview(page, app_idle, app):
 PLOTLY_FETCHES_JS = "() => performance.getEntriesByType('resource').filter(e => /PlotlyChart\\./.test(e.name)).length"
 
 
+def test_the_plotly_bundle_waits_while_the_user_works_on_the_canvas(app, new_page, app_idle):
+    page = new_page(app.url)
+    page.locator(".nc-root").wait_for(timeout=60_000)
+    box = page.locator(".nc-viewport").bounding_box()
+    end = time.monotonic() + 4
+    while time.monotonic() < end:                     # a user at work: the pointer on the canvas
+        page.mouse.move(box["x"] + 100 + 200 * (end - time.monotonic()), box["y"] + 150)
+        time.sleep(0.25)
+    assert page.evaluate(PLOTLY_FETCHES_JS) == 0, "the bundle was run under the user"
+    page.wait_for_function(f"() => ({PLOTLY_FETCHES_JS})() > 0", timeout=30_000)    # and once they stop
+
+
 def test_the_plotly_bundle_is_loaded_while_the_start_page_is_idle(app, new_page, app_idle):
     page = new_page(app.url)
     app_idle(page, timeout=60_000)
