@@ -11,6 +11,7 @@ from ui.session import language_switch, localized, workspace
 st.set_page_config(page_title="NetCanvas", page_icon=FAVICON, layout="wide",
                    initial_sidebar_state="collapsed")
 
+data_warmup.touch()     # a run: the Data page's warm-up (below) waits for the user to pause
 nav = st.navigation(all_pages(), position="top")
 # Less empty space between the top navigation and the page.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:4.4rem;}</style>")
@@ -24,6 +25,6 @@ try:
     nav.run()
 finally:
     workspace().flush_history()     # this run's undo steps, after the page is drawn (never on an edit's path)
-data_warmup.start_for_session()     # the Data page's imports and data, in the background, once
+data_warmup.start_for_session()     # the Data page's imports and data, in the background once quiet, once
 plotly_preload.preload_in_browser()   # the charts' JavaScript, when the browser is idle, once a session
 memory.freeze_imports()     # after the page's imports: full garbage collections then skip their objects

@@ -8,8 +8,8 @@ from builder import templates
 from builder.errors import FormatError
 from builder.graph import read_document
 from builder.i18n import pick
-from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, init_compare_view,
-                property_panel, workspace_view)
+from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, data_warmup,
+                init_compare_view, property_panel, workspace_view)
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
@@ -125,6 +125,7 @@ build_errors.style()
 
 @st.fragment
 def canvas_and_panels():
+    data_warmup.touch()     # the user is at work: a warm-up still to come waits (ui/data_warmup.py)
     ws = workspace()
     ws.defer_saves()     # this run's edit is autosaved once all is drawn: not on the way to the canvas
     try:
@@ -244,5 +245,9 @@ def summary_and_code():
         st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
 
 
+import time as _t2
+_a = _t2.perf_counter()
 canvas_and_panels()
+_b = _t2.perf_counter()
 summary_and_code()
+open("/tmp/app_times.log", "a").write(f"canvas {(_b - _a) * 1000:.0f} summary {(_t2.perf_counter() - _b) * 1000:.0f}\n")

@@ -3,7 +3,9 @@ in the workspace's data choice, a bad upload changes nothing, and the fit check 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -205,6 +207,23 @@ def test_the_app_starts_one_warm_up_per_process_for_the_sessions_data(tmp_path, 
     assert data_warmup.finished(timeout=10)
     assert [(c["data"], c["data_options"]) for c in choices] == [("moons", {"noise": 0.3})]
     assert not data_warmup.start_once({"data": "iris"})
+
+
+def test_the_warm_up_waits_until_no_run_has_started_for_a_while(monkeypatch):
+    from ui import data_warmup
+    started = []
+    monkeypatch.setattr(data_warmup, "_thread", None)
+    monkeypatch.setattr(data_warmup, "QUIET_S", 0.4)
+    monkeypatch.setattr(data_warmup, "warm_up", lambda choice: started.append(time.monotonic()))
+    data_warmup.touch()
+    assert data_warmup.start_once({"data": "iris"})
+    for _ in range(6):                      # a user at work: a run every 0.2 s
+        time.sleep(0.2)
+        data_warmup.touch()
+        last = time.monotonic()
+    assert not started, "the warm-up's imports would hold the runs of a user at work"
+    assert data_warmup.finished(timeout=5)
+    assert started[0] - last >= 0.4 - 0.01  # once they paused
 
 
 def test_a_warm_up_on_a_set_that_does_not_load_leaves_it_to_the_page(counted_builds):

@@ -8,13 +8,34 @@ and loads the session's data choice (and builds its image grid, the process's fi
 figure) through the same cached functions the page calls, so a first visit finds them ready.
 A visit while the warm-up is still importing waits for the modules it needs (Python's import
 lock), never longer than it would without a warm-up.
+
+The thread starts with the session's first run but waits until no run has started for 2 s
+(``touch``: app.py's runs and the Build page's fragments call it). ``import torch`` holds the
+interpreter for most of its ~1.5-2.5 s (its libraries load with it held): begun at once, it kept
+the first page's run going 2.5 s after the canvas was drawn, and the user's first edits waited
+for it (a first drop on the canvas took 1.1-1.4 s to show its checks, the later ones 0.15-0.25 s).
 """
 from __future__ import annotations
 
 import threading
+import time
+from typing import Callable
 
+QUIET_S = 2.0      # the warm-up starts once no run has started for this long
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+_last_run = time.monotonic()
+
+
+def touch() -> None:
+    """A run starts (the user is at work): the warm-up waits ``QUIET_S`` from now."""
+    global _last_run
+    _last_run = time.monotonic()
+
+
+def _wait_for_quiet() -> None:
+    while (left := QUIET_S - (time.monotonic() - _last_run)) > 0:
+        time.sleep(left)
 
 
 def start_for_session() -> bool:
@@ -22,19 +43,25 @@ def start_for_session() -> bool:
     if _thread is not None:
         return False
     from .session import workspace
-    return start_once(workspace().data_choice())
+    return start_once(workspace().data_choice)     # asked in the thread: it imports runtime.data, and torch
 
 
-def start_once(choice: dict) -> bool:
-    """Warm up for ``choice`` (a workspace's data choice) unless this process has started a
-    warm-up already; True when this call started it."""
+def start_once(choice: dict | Callable[[], dict]) -> bool:
+    """Warm up for ``choice`` (a workspace's data choice, or what gives it) unless this process has
+    started a warm-up already; True when this call started it."""
     global _thread
     with _lock:
         if _thread is not None:
             return False
-        _thread = threading.Thread(target=warm_up, args=(dict(choice),), name="data-page-warm-up", daemon=True)
+        _thread = threading.Thread(target=_when_quiet, args=(warm_up, choice if callable(choice) else dict(choice)), name="data-page-warm-up",
+                                   daemon=True)
     _thread.start()
     return True
+
+
+def _when_quiet(work, choice) -> None:
+    _wait_for_quiet()
+    work(dict(choice() if callable(choice) else choice))
 
 
 def warm_up(choice: dict) -> None:
