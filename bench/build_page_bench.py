@@ -46,6 +46,19 @@ Build page's edits were 2.3-2.9x the floor at 20 nodes and 3.2-4.1x at 200 (ms, 
 undo: 20 nodes 286 / 227 / 268 / 227, 200 nodes 401 / 315 / 329 / 384). Of a param edit at 200 nodes
 (websocket frames timed): ~15 ms until the browser sends it, 160-250 ms until the last message of the
 fragment's run arrives (its Python ~40-50 ms: the check ~15-25, the autosave ~10), 0-140 ms of redraw.
+Later the same day (quiet machine, load 1.7-3.8 from the bench itself, --repeats 7, two alternated runs
+each, medians, ms, add / connect / param / undo):
+  before (42d7475)  20 nodes 267-286 / 216-254 / 282-312 / 254-303   200 nodes 351-414 / 324-358 / 357-434 / 356-362
+  after  (96f9355) 20 nodes 179-197 / 143-161 / 179-202 / 175-179   200 nodes 256-318 / 241-254 / 273-319 / 213-275
+  the first add of a session, worst of 7: 1,168-1,419 ms before, 198-228 ms after
+What changed: Streamlit's full garbage collection after every run is off and the imports' objects are
+frozen (it took 130-150 ms with torch loaded; 50 ms in the bare app, whose floor went from 77-86 to 26-40
+ms with the project's .streamlit/config.toml); an edge keeps its elements across a new rev; check() 40%
+faster; the summary and code are a fragment of their own, updated after the canvas has drawn; the Data
+page's warm-up and the Plotly preload wait for the user to pause (they held the first edits ~1 s).
+What is left, from a Chrome trace of param edits at 200 nodes: the canvas fragment's run until its last
+message ~90-130 ms after the edit is sent (its Python ~30 ms), React's render of its ~23 elements 30-60 ms,
+the canvas's update 4-13 ms, then Chrome's software raster on 2 cores 30-80 ms before the frame shows it.
 """
 from __future__ import annotations
 
