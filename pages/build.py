@@ -165,10 +165,6 @@ def draw_canvas_and_panels():
     main, side = st.columns([3.2, 1.3], gap="medium")
     with main:
         build_blocks.editing_bar(ws, view)
-        graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
-                     strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
-                     focus=build_errors.focus_request(), view_key=view.view_key,
-                     drawn=build_fragment.summary_request(result), on_drawn=build_fragment.rerun_summary)
 
     with side:
         if result.ok:
@@ -205,14 +201,23 @@ def draw_canvas_and_panels():
             if description:
                 st.caption(md_literal(description, multiline=True))
 
+    # The canvas is drawn last: once it shows an edit, the summary's run follows (summary_request), and
+    # nothing of this run is left to draw by then.
+    with main:
+        graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
+                     strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
+                     focus=build_errors.focus_request(), view_key=view.view_key,
+                     drawn=build_fragment.summary_request(result))
+
 
 # -- summary and code: a fragment of their own, updated after the canvas has drawn an edit --------------
-@st.fragment(key=build_fragment.SUMMARY_KEY)
+@st.fragment
 def summary_and_code():
     ws = workspace()
     tab = ws.tab
     result = build_fragment.checked(tab.doc)      # the canvas's fragment checked this graph already
     build_fragment.summary_shows(result)
+    build_fragment.follow_the_canvas()            # reruns this fragment once the canvas has drawn an edit
     left, right = st.columns([3.2, 1.3], gap="medium")
     with left:
         st.subheader(localized("build.summary"))

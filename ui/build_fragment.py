@@ -3,10 +3,13 @@ the canvas and its side panel, one with the summary and the code below them. An 
 in the side panel reruns only the canvas's fragment instead of the whole page.
 
 The summary is then updated by a run of its own fragment, after the canvas has drawn: while it shows
-an older check, the canvas's fragment asks the canvas to say when its payload is on the screen
-(``summary_request``), and that trigger's callback reruns the summary's fragment alone
-(``rerun_summary``). The edit's result reaches the canvas without waiting for the summary's ~17
-elements to be sent and rendered first; a click that only selects a node reruns no summary.
+an older check, the canvas's fragment asks the canvas to announce when its payload is on the screen
+(``summary_request``), and a follower in the summary's fragment (``follow_the_canvas``, an invisible
+component listening for it) sets a trigger of its own, which reruns its own fragment. The edit's
+result reaches the canvas without waiting for the summary's ~17 elements to be sent and rendered
+first; a click that only selects a node reruns no summary. Being a plain widget of that fragment, the
+follower's rerun joins any other the user asks for at the same moment (Streamlit runs the union of
+the fragments asked for): no click is lost to it, and it cuts no run short.
 
 What the page above the fragment shows from the graph is kept right by ``rerun_page_if_changed``:
 the page remembers what it showed (``remember_page``: the tabs' names, the current tab, a conflict
@@ -32,7 +35,6 @@ from .canvas import in_fragment_rerun, read_canvas_event
 PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the fragment was drawn with
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
 CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult, its number)
-SUMMARY_KEY = "build_summary"       # the summary and code's fragment: st.rerun(SUMMARY_KEY) reruns it alone
 SUMMARY_SHOWS = "build_summary_shows"   # session state: the CheckResult the summary was last drawn with
 
 
@@ -78,10 +80,32 @@ def summary_shows(result: CheckResult) -> None:
     st.session_state[SUMMARY_SHOWS] = result
 
 
-def rerun_summary() -> None:
-    """The canvas drew a payload that asked for it (a widget callback): rerun the summary's fragment
-    alone, instead of the canvas's."""
-    st.rerun(SUMMARY_KEY)
+# The summary's follower: the canvas announces on window what it drew (ui/canvas, ``drawn``); each
+# value not told yet becomes a trigger of this component, which reruns the fragment it is in. A value
+# announced while it was not listening (between two of its runs) is left on window for it.
+FOLLOWER_JS = """
+export default function ({ setTriggerValue }) {
+  const tell = (token) => {
+    if (typeof token !== "string" || token === window.__netcanvasDrawnTold) return;
+    window.__netcanvasDrawnTold = token;
+    setTriggerValue("drawn", token);
+  };
+  const hear = (event) => tell(event.detail);
+  window.addEventListener("netcanvas:drawn", hear);
+  tell(window.__netcanvasDrawn);
+  return () => window.removeEventListener("netcanvas:drawn", hear);
+}
+"""
+_follower = st.components.v2.component("netcanvas_summary_follower", html="", js=FOLLOWER_JS)
+
+
+def _noop() -> None:
+    pass
+
+
+def follow_the_canvas() -> None:
+    """Called in the summary's fragment: rerun it when the canvas has drawn a check it does not show."""
+    _follower(key="summary_follower", data={}, height=0, on_drawn_change=_noop)
 
 
 def page_shows(ws) -> tuple:

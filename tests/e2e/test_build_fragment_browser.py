@@ -84,17 +84,17 @@ def script_runs(page) -> list[bool]:
     return runs
 
 
-def elements_by_run(page) -> list[set[str]]:
-    """Each script run the page is sent from now on, as the kinds of elements it draws."""
-    runs: list[set[str]] = []
+def elements_by_run(page) -> list[list[str]]:
+    """Each script run the page is sent from now on, as the kinds of the elements it draws, in order."""
+    runs: list[list[str]] = []
 
     def frame(payload) -> None:
         msg = ForwardMsg()
         msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
         if msg.WhichOneof("type") == "new_session":
-            runs.append(set())
+            runs.append([])
         elif runs and msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            runs[-1].add(msg.delta.new_element.WhichOneof("type"))
+            runs[-1].append(msg.delta.new_element.WhichOneof("type"))
     page.on("websocket", lambda ws: ws.on("framereceived", frame))
     return runs
 
@@ -120,7 +120,7 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
     field = page.get_by_role("spinbutton", name="out_features *")
     field.wait_for()
     app_idle(page)
-    assert runs and not any(run & {"dataframe", "metric"} for run in runs), runs     # no summary drawn again
+    assert runs and not any({"dataframe", "metric"} & set(run) for run in runs), runs     # no summary drawn again
 
     runs.clear()
     field.fill("7")
@@ -130,9 +130,10 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
     after = total.text_content()
     assert after in checks_out.text_content()                            # ... to the count the check gives
     app_idle(page)
-    canvas = next(i for i, run in enumerate(runs) if "bidi_component" in run)
+    canvas = next(i for i, run in enumerate(runs) if "bidi_component" in run and "dataframe" not in run)
     summary = next(i for i, run in enumerate(runs) if "dataframe" in run)
-    assert summary > canvas and "metric" not in runs[canvas] and "bidi_component" not in runs[summary], runs
+    assert summary > canvas and "metric" not in runs[canvas], runs
+    assert runs[canvas][-1] == "bidi_component", runs[canvas]     # the canvas drawn last, once all is ready
 
     page.locator(".st-key-btn_undo button").first.click()               # and it follows the bar's undo
     expect(node(page, "fc2")).to_contain_text("(10,)")

@@ -40,10 +40,11 @@ Data sent to the browser on every run (``data``)
 * ``view_key`` (optional): which document is shown (a tab). Pan and zoom are remembered per
   key in the browser: showing a key again (another tab was shown, or the page was left and
   opened again) restores its view instead of fitting the graph.
-* ``drawn`` (optional, a string): send trigger ``drawn`` with it once this payload is on the
-  screen, once per value. The Build page asks so while the summary below the canvas shows an
-  older check: it is updated by a run of its own after the canvas has drawn, not before
-  (``ui/build_fragment.py``).
+* ``drawn`` (optional, a string): once this payload is on the screen, announce it in the page,
+  once per value: ``window.__netcanvasDrawn = drawn`` and a ``netcanvas:drawn`` event on
+  ``window`` with it as ``detail``. The Build page asks so while the summary below the canvas
+  shows an older check: its follower hears it and reruns the summary's fragment, after the
+  canvas has drawn, not before (``ui/build_fragment.py``).
 * ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
   In a run of a fragment that holds the canvas (it stays mounted), only what changed since
   payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
@@ -63,7 +64,6 @@ never a delta, because ``setStateValue`` keeps only the latest value.
   the canvas does not know kept as they were.
 * state ``selection = {"seq": m, "ids": [node ids], "edges": [edge keys]}`` when the
   selection changes (its own counter; it is never acknowledged).
-* trigger ``drawn = <the data's drawn>`` once a payload that asked for it is drawn.
 * trigger ``command = {"name": "undo" | "redo", "seq": n}`` for Ctrl+Z,
   Ctrl+Shift+Z / Ctrl+Y and the toolbar buttons. The canvas never edits locally
   for these: Python owns the history and answers with a new ``rev``. Until Python
@@ -103,7 +103,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
@@ -258,14 +258,12 @@ def _clean_strings(strings: dict | None) -> dict[str, str]:
 def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
                  strings: dict, ack: int, key: str = "canvas",
                  height: int = 620, focus: dict | None = None,
-                 view_key: str | None = None, drawn: str | None = None,
-                 on_drawn: Callable[[], None] | None = None) -> CanvasEvent | None:
+                 view_key: str | None = None, drawn: str | None = None) -> CanvasEvent | None:
     """Mount the canvas and return what it sent (see the module docstring).
 
     The returned event is computed against ``ack``: a page that already applied
     ``read_canvas_event`` and passes the new ``ack`` gets an event with
-    ``seq is None`` (nothing new), never the same edit twice. ``on_drawn`` is called (a widget
-    callback, before the next run) when the canvas says a payload with ``drawn`` is on the screen.
+    ``seq is None`` (nothing new), never the same edit twice.
     """
     data = {
         "graph": graph,
@@ -295,7 +293,6 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         on_selection_change=_noop,
         on_command_change=_noop,
         on_resync_change=_noop,
-        on_drawn_change=on_drawn or _noop,
     )
     return event_from_state(dict(result or {}), rev=rev, ack=ack, graph=graph)
 

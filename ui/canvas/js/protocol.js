@@ -112,12 +112,14 @@ class ProtocolPart {
     return paletteChanged;
   }
 
-  // Python asks to hear when this payload is on the screen (the Build page's summary is updated by a
-  // run of its own after the canvas has drawn): once per value.
+  // Python asks that the page hear when this payload is on the screen (the Build page's summary is then
+  // updated by a run of its own): announced once per value, on window (the summary's follower listens,
+  // ui/build_fragment.py), and left there for a follower that was not listening at that moment.
   tellDrawn(token) {
     if (typeof token !== "string" || token === this.drawnSent) return;
     this.drawnSent = token;
-    this.api.setTriggerValue("drawn", token);
+    window.__netcanvasDrawn = token;
+    window.dispatchEvent(new CustomEvent("netcanvas:drawn", { detail: token }));
   }
 
   // Python asks to show a node (an error clicked beside the canvas): select it and centre it, once
