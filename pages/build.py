@@ -250,9 +250,5 @@ def summary_and_code():
         st.caption(localized("build.autosaved", path=md_literal(ws.graphs_dir / f"{tab.key}.json")))
 
 
-import time as _t2
-_a = _t2.perf_counter()
 canvas_and_panels()
-_b = _t2.perf_counter()
 summary_and_code()
-open("/tmp/app_times.log", "a").write(f"canvas {(_b - _a) * 1000:.0f} summary {(_t2.perf_counter() - _b) * 1000:.0f}\n")
