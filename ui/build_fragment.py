@@ -67,12 +67,11 @@ def checked(doc: dict) -> CheckResult:
 
 def summary_request(result: CheckResult) -> str | None:
     """What the canvas is to say once drawn (``graph_canvas(drawn=...)``): in a run of the canvas's
-    fragment alone, while the summary shows another check than ``result``, a name of this check; else
-    None (a whole-page run draws the summary itself, after the canvas)."""
+    fragment alone, while the summary shows another check than ``result`` (what ``checked`` gave in
+    this run), a name of this check; else None (a whole-page run draws the summary itself)."""
     if not in_fragment_rerun() or st.session_state.get(SUMMARY_SHOWS) is result:
         return None
-    kept = st.session_state.get(CHECKED)
-    return f"check-{kept[2]}" if kept is not None and kept[1] is result else "check"
+    return f"check-{st.session_state[CHECKED][2]}"     # ``result`` is the one ``checked`` kept
 
 
 def summary_shows(result: CheckResult) -> None:

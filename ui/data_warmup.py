@@ -53,15 +53,15 @@ def start_once(choice: dict | Callable[[], dict]) -> bool:
     with _lock:
         if _thread is not None:
             return False
-        _thread = threading.Thread(target=_when_quiet, args=(warm_up, choice if callable(choice) else dict(choice)), name="data-page-warm-up",
-                                   daemon=True)
+        given = choice if callable(choice) else (lambda kept=dict(choice): kept)
+        _thread = threading.Thread(target=_when_quiet, args=(warm_up, given), name="data-page-warm-up", daemon=True)
     _thread.start()
     return True
 
 
-def _when_quiet(work, choice) -> None:
+def _when_quiet(work: Callable[[dict], None], choice: Callable[[], dict]) -> None:
     _wait_for_quiet()
-    work(dict(choice() if callable(choice) else choice))
+    work(dict(choice()))
 
 
 def warm_up(choice: dict) -> None:

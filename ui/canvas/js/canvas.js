@@ -45,7 +45,7 @@ class Canvas {
     this.wheelGesture = null; // {pans, at}: how the current wheel gesture navigates (viewport.js)
     this.pendingFit = false;
     this.focusSeq = null; // the last request of Python to show a node (protocol.js)
-    this.drawnSent = null; // the last "drawn" Python asked for and was told (protocol.js)
+    this.drawnSent = null; // the last "drawn" Python asked for, announced on window (protocol.js)
     this.tool = "select";
     this.spaceDown = false;
     this.drag = null;
