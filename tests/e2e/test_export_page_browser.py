@@ -89,9 +89,33 @@ def settled_box(page, locator, steady_ms: int = 600, timeout_ms: int = 20_000) -
     raise AssertionError(f"{locator} never stayed in place for {steady_ms} ms")
 
 
+_COUNT_RUNS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__runs = 0;
+  new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def test_a_tab_click_keeps_the_tabs_elements_so_a_file_dropped_at_once_is_not_lost(page, app_idle):
+    """A tab click reruns the page (it remembers the open tab for a language switch). The tabs and what
+    they hold stay the same elements: they used to be made anew by that run, and a WAV dropped on Try the
+    model while it uploaded was lost with the uploader that held it (a CI run once)."""
+    page.get_by_role("tab", name="Model code").click()
+    app_idle(page)
+    page.evaluate(_COUNT_RUNS)
+    page.locator('[data-testid="stTabs"], .st-key-dl_model').evaluate_all("els => els.forEach(e => e.__kept = true)")
+    page.get_by_role("tab", name="Try the model").click()
+    page.wait_for_function("() => window.__runs >= 1")
+    app_idle(page)
+    page.wait_for_timeout(300)                  # the run's last deltas drawn
+    assert page.locator('[data-testid="stTabs"], .st-key-dl_model').evaluate_all(
+        "els => els.map(e => e.__kept === true)") == [True, True]
+
+
 def test_draw_a_digit_and_see_a_prediction(page, app_idle):
     page.get_by_role("tab", name="Try the model").click()
-    app_idle(page)          # the tab click reruns the page, which draws the tabs anew: draw on the pad then shown
+    app_idle(page)
     expect(page.get_by_text("Draw something on the pad")).to_be_visible()
     box = settled_box(page, page.locator(".nd-pad"))
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
