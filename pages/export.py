@@ -17,7 +17,7 @@ from runtime.export import (
 from ui import compress_view, export_view, try_model
 from ui.literal import md_literal
 from ui.nav import page
-from ui.session import ensure_app_shell, lang, localized, workspace
+from ui.session import ensure_app_shell, lang, localized, made_with, workspace
 from ui.literal import md_literal
 
 ensure_app_shell()
@@ -72,15 +72,10 @@ def remember_tab() -> None:
     st.session_state["export_open_tab"] = next((name for name, text in tab_labels.items() if text == label), "code")
 
 
-# The tabs' default is part of their identity: it is chosen when this language's tabs are made and kept
-# while they are shown. Changed with the open tab, each tab click made all the tabs anew and what they held
-# was lost with them (a file still uploading, a field being typed in).
-tab_defaults = st.session_state.setdefault("export_tab_defaults", {})
-if tabs_key not in st.session_state:          # new tabs: a first visit, a language switch, a return to the page
-    tab_defaults[tabs_key] = st.session_state.get("export_open_tab", "code")
+# New tabs open on the remembered tab; while shown they keep the default they were made with (made_with).
+open_tab = made_with(tabs_key, st.session_state.get("export_open_tab", "code"))
 tab_code, tab_script, tab_weights, tab_onnx, tab_bundle, tab_try, tab_compress = st.tabs(
-    list(tab_labels.values()), default=tab_labels.get(tab_defaults[tabs_key], tab_labels["code"]), key=tabs_key,
-    on_change=remember_tab)
+    list(tab_labels.values()), default=tab_labels.get(open_tab, tab_labels["code"]), key=tabs_key, on_change=remember_tab)
 stem = (graph.get("name") or "model").replace(" ", "_")
 
 with tab_code:

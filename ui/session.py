@@ -43,14 +43,31 @@ def device_text(facts: dict) -> str:
     return str(facts.get("device") or "")
 
 
+def made_with(key: str, value, *identity):
+    """What the widget under ``key`` is made with, for a parameter Streamlit counts in its identity
+    (``st.tabs``' ``default``, ``st.expander``'s ``expanded``): ``value`` when the widget is new (not in
+    session state: a first run, a return to the page; or ``identity``, its other counted parameters such as
+    the label, changed), else what it was made with.
+
+    Passing the current value on every run changed the widget's identity whenever the user used it:
+    Streamlit made it anew in the next run, and everything inside with it (a file still uploading, the
+    focus of a field)."""
+    made = st.session_state.setdefault("_made_with", {})
+    kept = made.get(key)
+    if key not in st.session_state or kept is None or kept[0] != identity:
+        kept = made[key] = (identity, value)
+    return kept[1]
+
+
 def lasting_expander(label: str, key: str, **kwargs):
     """A keyed expander that stays open or closed when its label changes (the language switch).
 
     Streamlit counts the label in a widget's identity, so a new label is a new, closed expander: the state
-    is also kept under ``key + "__open"`` and given back as ``expanded``.
+    is also kept under ``key + "__open"`` and given back as ``expanded`` when one is made.
     """
     remembered = f"{key}__open"
-    view = st.expander(label, expanded=st.session_state.get(remembered, False), key=key, on_change="rerun", **kwargs)
+    view = st.expander(label, expanded=made_with(key, st.session_state.get(remembered, False), label), key=key,
+                       on_change="rerun", **kwargs)
     st.session_state[remembered] = view.open
     return view
 
