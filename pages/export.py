@@ -18,7 +18,6 @@ from ui import compress_view, export_view, try_model
 from ui.literal import md_literal
 from ui.nav import page
 from ui.session import ensure_app_shell, lang, localized, made_with, workspace
-from ui.literal import md_literal
 
 ensure_app_shell()
 ws = workspace()
