@@ -99,6 +99,17 @@ def elements_by_run(page) -> list[list[str]]:
     return runs
 
 
+# What node ``id`` showed in the last frame drawn, each time the canvas tells the page it has drawn
+_SHOWN_WHEN_TOLD = """(id) => {
+  const host = [...document.querySelectorAll('*')].find(h => h.shadowRoot && h.shadowRoot.querySelector('.nc-root'));
+  const text = () => { const n = host.shadowRoot.querySelector('.nc-node[data-id="' + id + '"]'); return n && n.textContent; };
+  window.__shownWhenTold = [];
+  const frame = () => { window.__lastFrameShowed = text(); requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+  window.addEventListener('netcanvas:drawn', () => window.__shownWhenTold.push(window.__lastFrameShowed));
+}"""
+
+
 def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_selects_reruns_none(
         app, new_page, app_idle):
     page = new_page()
@@ -123,10 +134,13 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
     assert runs and not any({"dataframe", "metric"} & set(run) for run in runs), runs     # no summary drawn again
 
     runs.clear()
+    page.evaluate(_SHOWN_WHEN_TOLD, "fc2")
     field.fill("7")
     field.press("Enter")
     expect(node(page, "fc2")).to_contain_text("(7,)")
     expect(total).not_to_have_text(before)                               # the summary follows the edit ...
+    told = page.evaluate("window.__shownWhenTold")
+    assert told and "(7,)" in told[-1], told     # ... asked once a frame showed the edit, not before it
     after = total.text_content()
     assert after in checks_out.text_content()                            # ... to the count the check gives
     app_idle(page)
