@@ -184,7 +184,7 @@ def draw_canvas_and_panels():
                 ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
             with st.container(border=True, height=560):
                 if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
-                    property_panel.render(node, f"prop:{language}:{tab.key}:{tab.rev}:{view.editing or ''}:{node['id']}",
+                    property_panel.render(node, f"prop:{language}:{tab.key}:{view.editing or ''}:{node['id']}",
                                           apply_params)
                 for err in result.errors_for(node["id"]):
                     st.error(md_literal(err.text(language)))

@@ -77,6 +77,21 @@ def test_property_panel_edits_params_and_rechecks(app, tmp_path):
     assert any("What this layer does" in m.value for m in app.markdown)
 
 
+def test_the_panel_keeps_its_fields_and_shows_what_undo_and_redo_bring_back(app):
+    app.session_state["focus_node"] = "fc2"
+    app.run()
+    field = next(w for w in app.number_input if w.key and w.key.endswith(":fc2:out_features"))
+    key = field.key
+    field.set_value(5).run()
+    app.button(key="btn_undo").click().run()
+    assert app.number_input(key=key).value == 10          # the same field, given the graph's value back
+    assert metric(app, "Trainable parameters") == "13,706"
+    app.button(key="btn_redo").click().run()
+    assert app.number_input(key=key).value == 5
+    app.number_input(key=key).set_value(7).run()          # and it still edits
+    assert metric(app, "Trainable parameters") == "13,511"       # 64*7+7 in place of 64*10+10
+
+
 def test_a_bad_param_value_shows_the_error_on_that_node(app, tmp_path):
     ws = Workspace(tmp_path / "ws")
     doc = copy.deepcopy(ws.tab.doc)

@@ -135,9 +135,13 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
 
     runs.clear()
     page.evaluate(_SHOWN_WHEN_TOLD, "fc2")
+    field.evaluate("e => e.__kept = true")
     field.fill("7")
     field.press("Enter")
     expect(node(page, "fc2")).to_contain_text("(7,)")
+    app_idle(page)
+    # the form is not made anew by the edit: the same field, still with the focus, to type on
+    assert field.evaluate("e => e.__kept === true && document.activeElement === e")
     expect(total).not_to_have_text(before)                               # the summary follows the edit ...
     told = page.evaluate("window.__shownWhenTold")
     assert told and "(7,)" in told[-1], told     # ... asked once a frame showed the edit, not before it
@@ -152,6 +156,7 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
     page.locator(".st-key-btn_undo button").first.click()               # and it follows the bar's undo
     expect(node(page, "fc2")).to_contain_text("(10,)")
     expect(total).to_have_text(before)
+    expect(field).to_have_value("10")                                    # as does the form
     app_idle(page)
 
 
