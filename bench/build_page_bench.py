@@ -59,6 +59,16 @@ page's warm-up and the Plotly preload wait for the user to pause (they held the 
 What is left, from a Chrome trace of param edits at 200 nodes: the canvas fragment's run until its last
 message ~90-130 ms after the edit is sent (its Python ~30 ms), React's render of its ~23 elements 30-60 ms,
 the canvas's update 4-13 ms, then Chrome's software raster on 2 cores 30-80 ms before the frame shows it.
+2026-12-01 (load 1.6-3.2 from the bench itself, --repeats 7, two alternated runs each, medians, ms,
+add / connect / param / undo; the floor, a bare fragment's edit, measured 31-53 ms in the same runs):
+  before (5fa1c6a)  20 nodes 164-219 / 167-177 / 190-193 / 172-178   200 nodes 193-234 / 170-250 / 232-280 / 207-325
+  after  (9c844c2)  20 nodes 169-170 / 158-163 / 176-186 / 143-144   200 nodes 232-248 / 224-264 / 203-207 / 138-215
+What changed: the canvas tells the page it has drawn once the frame showing the edit is painted (the
+summary's run came back first and React drew the summary before that frame); the property panel's
+fields keep their keys across edits (keyed by the graph's version, the whole form was made anew in the
+browser after every edit, and the field being typed in lost the focus). Add and connect did not move:
+what is left there is the fragment's run (~50-65 ms on the server at 200 nodes: check 12-25, the side
+panel 6-13, the autosave 5-10) and two redraws of the page in the browser (React 30-40 ms, paint 40-80).
 """
 from __future__ import annotations
 
