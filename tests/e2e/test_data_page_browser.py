@@ -106,7 +106,8 @@ def test_augmentation_strength_changes_the_preview(page, app_idle, app):
     thumb.focus()
     for _ in range(6):                       # 6 steps of 5 degrees
         page.keyboard.press("ArrowRight")
-    page.get_by_text("After augmentation (one random draw)").wait_for(timeout=30_000)
+    # each step redraws the preview: a chart being replaced may still be in the page, hidden, beside it
+    page.get_by_text("After augmentation (one random draw)").filter(visible=True).first.wait_for(timeout=30_000)
     app_idle(page)
     assert stored(app)["augment"] == {"rotation": 30.0}
     assert page.locator('[data-testid="stMetric"]').filter(has_text="Augmentation").inner_text().endswith("1 on")
