@@ -25,7 +25,7 @@ from builder.shapes import CheckResult
 
 from .canvas import read_canvas_event
 from .literal import md_literal
-from .session import lang, localized
+from .session import graph_value, lang, localized
 
 EDITING = "block_editing"       # session state: {tab key: the block being edited}
 MESSAGE = "block_message"       # session state: {tab key: (a refused edit's message, the tab's rev then)}
@@ -546,14 +546,24 @@ def _expand_button(ws, node: dict, block: dict, column) -> None:
 
 
 def _args_form(ws, node: dict, block: dict, language: str) -> None:
-    """The instance's block params (``args``), one widget each."""
+    """The instance's block params (``args``), one widget each. An edit is applied in the widget's
+    callback, before the fragment's next run draws it; the fields keep their keys across edits and show
+    what the graph holds (``session.graph_value``)."""
     declared = block.get("params") if isinstance(block.get("params"), dict) else {}
     if not declared:
         return
     st.markdown(f"**{localized('blocks.args')}**")
     args = block_edit.instance_args(ws.tab.doc, node)
     given = dict((node.get("params") or {}).get("args") or {})
-    key = f"blk_args_{ws.tab.key}_{ws.tab.rev}_{node['id']}"
+    key = f"blk_args_{ws.tab.key}_{node['id']}"
+
+    def apply(pname: str, wkey: str) -> None:
+        if st.session_state.get(wkey) == args.get(pname):
+            return                       # a field re-reporting what the graph holds is no edit
+        ws.defer_saves()
+        ws.edit(block_edit.set_args(ws.tab.doc, node["id"], {**given, pname: st.session_state[wkey]}),
+                replace_canvas=True)
+
     for pname, decl in declared.items():
         if not isinstance(decl, dict):
             continue
@@ -561,25 +571,22 @@ def _args_form(ws, node: dict, block: dict, language: str) -> None:
         help_text = pick(decl.get("help"), language) or None
         kind = decl.get("kind")
         wkey = f"{key}_{pname}"
+        common = {"help": help_text, "key": wkey, "on_change": apply, "args": (pname, wkey)}
         if kind == "bool":
-            new = st.toggle(pname, value=bool(value), help=help_text, key=wkey)
+            st.toggle(pname, value=graph_value(wkey, bool(value)), **common)
         elif kind == "choice" and isinstance(decl.get("choices"), list) and decl["choices"]:
             choices = decl["choices"]
-            new = st.selectbox(pname, choices, index=choices.index(value) if value in choices else 0,
-                               help=help_text, key=wkey)
+            index = choices.index(value) if value in choices else 0
+            graph_value(wkey, choices[index])
+            st.selectbox(pname, choices, index=index, **common)
         elif kind in ("int", "float") and isinstance(value, (int, float)) and not isinstance(value, bool):
             cast = int if kind == "int" else float
             lo, hi = decl.get("lo"), decl.get("hi")
-            new = st.number_input(pname, value=cast(value), min_value=cast(lo) if lo is not None else None,
-                                  max_value=cast(hi) if hi is not None else None, step=cast(1) if kind == "int" else None,
-                                  help=help_text, key=wkey)
+            st.number_input(pname, value=graph_value(wkey, cast(value)), min_value=cast(lo) if lo is not None else None,
+                            max_value=cast(hi) if hi is not None else None, step=cast(1) if kind == "int" else None,
+                            **common)
         else:
             st.caption(f"{md_literal(pname)} = {md_literal(str(value))}")
-            continue
-        if new != value:
-            given[pname] = new
-            ws.edit(block_edit.set_args(ws.tab.doc, node["id"], given), replace_canvas=True)
-            st.rerun()
 
 
 __all__ = ["CanvasView", "annotate", "apply_canvas_event", "apply_canvas_graph", "body_annotations", "canvas_view",

@@ -14,7 +14,7 @@ from builder.i18n import pick, translate
 from builder.params import Param, parse_int_list
 
 from .literal import md_literal
-from .session import lang, localized
+from .session import graph_value, lang, localized
 
 
 def _effective(spec, params: dict):
@@ -34,7 +34,7 @@ def _valid(param: Param, value):
 
 def render(node: dict, key_prefix: str, on_change) -> None:
     """The form for one node (``node`` as in the graph document). ``key_prefix`` names the node, not a
-    version of the graph: the widgets stay the same widgets across edits (``_shown``)."""
+    version of the graph: the widgets stay the same widgets across edits (``session.graph_value``)."""
     spec = catalog.get(node.get("type"))
     language = lang()
     if spec is None:
@@ -72,23 +72,6 @@ def render(node: dict, key_prefix: str, on_change) -> None:
 
 _UNSET = object()   # a widget's value meaning "leave the param out" (use the default)
 _KEEP = object()    # a widget's value meaning "no edit": what was typed cannot be used
-_NOTHING = object()
-
-
-def _shown(key: str, value):
-    """``value``, what the graph holds for the widget under ``key``, put into the widget when the graph
-    changed it since the widget last showed it (an undo, an edit on the canvas, another param that
-    changed this one), or when the widget is new; then passed to it as its value too.
-
-    The widgets keep their keys across edits. Keyed by the graph's version, every edit made the whole
-    form anew in the browser: remounting its inputs took most of the page's redraw after an edit, and
-    the field being typed in lost the focus. What the user typed and the graph did not take (a list
-    that does not read) stays in the field: the graph did not change."""
-    shown_key = key + ":shown"
-    if key not in st.session_state or st.session_state.get(shown_key, _NOTHING) != value:
-        st.session_state[key] = value
-        st.session_state[shown_key] = value
-    return value
 
 
 def _widget(param: Param, params: dict, key: str, setter) -> None:
@@ -100,7 +83,7 @@ def _widget(param: Param, params: dict, key: str, setter) -> None:
 
     if param.nullable:
         auto = checked is None
-        use_auto = st.toggle(localized("panel.auto", name=param.name), value=_shown(key + ":auto", auto), key=key + ":auto",
+        use_auto = st.toggle(localized("panel.auto", name=param.name), value=graph_value(key + ":auto", auto), key=key + ":auto",
                              help=help_text,
                              on_change=setter(param.name, lambda: None if st.session_state[key + ":auto"] else _UNSET))
         if use_auto:
@@ -110,21 +93,21 @@ def _widget(param: Param, params: dict, key: str, setter) -> None:
 
     kind = param.kind
     if kind == "bool":
-        st.toggle(label, value=_shown(key, bool(checked)), key=key, help=help_text,
+        st.toggle(label, value=graph_value(key, bool(checked)), key=key, help=help_text,
                   on_change=setter(param.name, lambda: st.session_state[key]))
     elif kind == "choice":
         options = list(param.choices)
         index = options.index(checked) if checked in options else 0
-        _shown(key, options[index])
+        graph_value(key, options[index])
         st.selectbox(label, options, index=index, key=key, help=help_text,
                      on_change=setter(param.name, lambda: st.session_state[key]))
     elif kind == "int":
-        st.number_input(label, value=_shown(key, int(checked if checked is not None else _fallback(param))), step=1,
+        st.number_input(label, value=graph_value(key, int(checked if checked is not None else _fallback(param))), step=1,
                         min_value=int(param.lo) if param.lo is not None else None,
                         max_value=int(param.hi) if param.hi is not None else None, key=key, help=help_text,
                         on_change=setter(param.name, lambda: int(st.session_state[key])))
     elif kind == "float":
-        st.number_input(label, value=_shown(key, float(checked if checked is not None else _fallback(param))), format="%g",
+        st.number_input(label, value=graph_value(key, float(checked if checked is not None else _fallback(param))), format="%g",
                         min_value=float(param.lo) if param.lo is not None and not param.lo_open else None,
                         max_value=float(param.hi) if param.hi is not None and not param.hi_open else None,
                         key=key, help=help_text, on_change=setter(param.name, lambda: float(st.session_state[key])))
@@ -133,7 +116,7 @@ def _widget(param: Param, params: dict, key: str, setter) -> None:
     elif kind in ("shape", "dims"):
         _list_widget(param, checked, label, key, help_text, setter)
     elif kind == "name":
-        st.text_input(label, value=_shown(key, checked or ""), key=key, help=help_text,
+        st.text_input(label, value=graph_value(key, checked or ""), key=key, help=help_text,
                       on_change=setter(param.name, lambda: st.session_state[key] or None))
 
 
@@ -151,7 +134,7 @@ def _list_widget(param: Param, value, label: str, key: str, help_text: str, sett
         st.session_state.pop(problem_key, None)
         return values
 
-    st.text_input(label, value=_shown(key, ", ".join(str(v) for v in (value or []))), key=key,
+    st.text_input(label, value=graph_value(key, ", ".join(str(v) for v in (value or []))), key=key,
                   help=help_text + " " + localized("panel.list_hint"), on_change=setter(param.name, read))
     problem = st.session_state.get(problem_key)
     if problem is not None:
@@ -179,7 +162,7 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
     modes = ["number"] + list(param.strings)
     if param.strings:
         mode = value if isinstance(value, str) else "number"
-        _shown(key + ":mode", mode)
+        graph_value(key + ":mode", mode)
         st.selectbox(label, modes, index=modes.index(mode), key=key + ":mode", help=help_text,
                      format_func=lambda m, number=localized("panel.size_number"): number if m == "number" else m,
                      on_change=setter(param.name, lambda shown=value: _mode_value(param, shown, st.session_state[key + ":mode"])))
@@ -192,7 +175,7 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
     lo = int(param.lo) if param.lo is not None else 0
     hi = int(param.hi) if param.hi is not None else None
     if param.n == 1:
-        st.number_input(label, value=_shown(key, int(dims[0])), min_value=lo, max_value=hi, step=1, key=key, help=help_text,
+        st.number_input(label, value=graph_value(key, int(dims[0])), min_value=lo, max_value=hi, step=1, key=key, help=help_text,
                         on_change=setter(param.name, lambda: int(st.session_state[key])))
         return
     cols = st.columns(param.n)
@@ -203,5 +186,5 @@ def _size_widget(param: Param, value, label: str, key: str, help_text: str, sett
         return vals[0] if len(set(vals)) == 1 else vals
 
     for i, col in enumerate(cols):
-        col.number_input(f"{label} ({'HW'[i] if param.n == 2 else i})", value=_shown(keys[i], int(dims[i])), min_value=lo,
+        col.number_input(f"{label} ({'HW'[i] if param.n == 2 else i})", value=graph_value(keys[i], int(dims[i])), min_value=lo,
                          max_value=hi, step=1, key=keys[i], help=help_text, on_change=setter(param.name, read))

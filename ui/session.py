@@ -59,6 +59,26 @@ def made_with(key: str, value, *identity):
     return kept[1]
 
 
+_NOTHING = object()
+
+
+def graph_value(key: str, value):
+    """``value``, what the graph holds for the widget under ``key``, put into the widget when the graph
+    changed it since the widget last showed it (an undo, an edit on the canvas, another field that
+    changed this one), or when the widget is new; returned, to be passed to the widget as its value too.
+
+    So a form on the graph (the property panel, a block instance's params) keeps its keys across edits.
+    Keyed by the graph's version, every edit made the whole form anew in the browser: remounting its
+    inputs took much of the page's redraw after an edit, and the field being typed in lost the focus.
+    What the user typed and the graph did not take (a list that does not read) stays in the field: the
+    graph did not change."""
+    shown_key = key + ":shown"
+    if key not in st.session_state or st.session_state.get(shown_key, _NOTHING) != value:
+        st.session_state[key] = value
+        st.session_state[shown_key] = value
+    return value
+
+
 def lasting_expander(label: str, key: str, **kwargs):
     """A keyed expander that stays open or closed when its label changes (the language switch).
 

@@ -335,14 +335,17 @@ def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, f
     field = page.locator('[class*="st-key-blk_args_"][class*="_layer2_planes"] input').first
     field.wait_for()
     app_idle(page)
+    field.evaluate("e => e.__kept = true")
     field.fill("96")
     field.press("Enter")
     app_idle(page)
     expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
     expect(node(page, "layer3").locator(".nc-block-rows")).to_contain_text("(96, 28, 28)")
     assert next(n for n in saved(fresh_workdir, "resnet18")["nodes"] if n["id"] == "layer2")["params"]["args"]["planes"] == 96
+    assert field.evaluate("e => e.__kept === true && document.activeElement === e")   # the same field, to type on
     undo(page, app_idle)
     expect(node(page, "layer2").locator(".nc-block-rows")).to_contain_text("(128, 28, 28)")
+    expect(field).to_have_value("128")                                  # the field shows what undo brought back
 
 
 def test_a_block_with_two_outputs(streamlit_app, fresh_workdir, new_page, app_idle):
