@@ -31,6 +31,7 @@ from builder.graph import write_document
 from builder.shapes import CheckResult, check
 
 from .canvas import in_fragment_rerun, read_canvas_event
+from .served_component import reported
 
 PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the fragment was drawn with
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
@@ -98,13 +99,9 @@ export default function ({ setTriggerValue }) {
 _follower = st.components.v2.component("netcanvas_summary_follower", html="", js=FOLLOWER_JS)
 
 
-def _noop() -> None:
-    pass
-
-
 def follow_the_canvas() -> None:
     """Called in the summary's fragment: rerun it when the canvas has drawn a check it does not show."""
-    _follower(key="summary_follower", data={}, height=0, on_drawn_change=_noop)
+    _follower(key="summary_follower", data={}, height=0, on_drawn_change=reported)
 
 
 def page_shows(ws) -> tuple:

@@ -26,6 +26,11 @@ import streamlit as st
 PROJECT = "netcanvas"   # a served component's name is "netcanvas.<name>" (Streamlit's manifest naming)
 
 
+def reported() -> None:
+    """The ``on_<name>_change`` callback of a component value the page reads from the component's result:
+    Streamlit 1.67 keeps a component's state and trigger values only for the names given a callback."""
+
+
 def asset_folder() -> Path:
     """Where served sources are written: this user's cache folder (``$XDG_CACHE_HOME/netcanvas/components``,
     default ``~/.cache/netcanvas/components``), shared by this user's NetCanvas servers: the names hold

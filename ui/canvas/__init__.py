@@ -107,7 +107,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..served_component import ServedComponent
+from ..served_component import ServedComponent, reported
 
 __all__ = [
     "COMPONENT_NAME",
@@ -289,10 +289,10 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         key=key,
         data=data,
         height=int(height),
-        on_doc_change=_noop,
-        on_selection_change=_noop,
-        on_command_change=_noop,
-        on_resync_change=_noop,
+        on_doc_change=reported,
+        on_selection_change=reported,
+        on_command_change=reported,
+        on_resync_change=reported,
     )
     return event_from_state(dict(result or {}), rev=rev, ack=ack, graph=graph)
 
@@ -377,7 +377,3 @@ def _finite(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_finite(x) for x in v]
     return v
-
-
-def _noop() -> None:
-    return None

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from ..served_component import reported
+
 _HERE = Path(__file__).resolve().parent
 _mount = st.components.v2.component(
     "netcanvas_drawing_pad",
@@ -35,10 +37,6 @@ def image_from_state(state, size: tuple[int, int]) -> np.ndarray | None:
     return np.clip(np.nan_to_num(arr), 0.0, 1.0)
 
 
-def _noop() -> None:
-    return None
-
-
 def drawing_pad(size: tuple[int, int], strings: dict, key: str = "drawing_pad") -> np.ndarray | None:
-    result = _mount(key=key, data={"size": list(size), "strings": strings}, height=270, on_image_change=_noop)
+    result = _mount(key=key, data={"size": list(size), "strings": strings}, height=270, on_image_change=reported)
     return image_from_state(result, size)
