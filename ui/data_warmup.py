@@ -54,14 +54,14 @@ def start_once(choice: dict | Callable[[], dict]) -> bool:
         if _thread is not None:
             return False
         given = choice if callable(choice) else (lambda kept=dict(choice): kept)
-        _thread = threading.Thread(target=_when_quiet, args=(warm_up, given), name="data-page-warm-up", daemon=True)
+        _thread = threading.Thread(target=_when_quiet, args=(given,), name="data-page-warm-up", daemon=True)
     _thread.start()
     return True
 
 
-def _when_quiet(work: Callable[[dict], None], choice: Callable[[], dict]) -> None:
+def _when_quiet(choice: Callable[[], dict]) -> None:
     _wait_for_quiet()
-    work(dict(choice()))
+    warm_up(dict(choice()))
 
 
 def warm_up(choice: dict) -> None:

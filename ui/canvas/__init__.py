@@ -41,8 +41,8 @@ Data sent to the browser on every run (``data``)
   key in the browser: showing a key again (another tab was shown, or the page was left and
   opened again) restores its view instead of fitting the graph.
 * ``drawn`` (optional, a string): once this payload is on the screen (the frame that shows it
-  painted), announce it in the page, once per value: ``window.__netcanvasDrawn = drawn`` and a ``netcanvas:drawn`` event on
-  ``window`` with it as ``detail``. The Build page asks so while the summary below the canvas
+  painted), announce it in the page, once per value: ``window.__netcanvasDrawn = drawn`` and a
+  ``netcanvas:drawn`` event on ``window`` with it as ``detail``. The Build page asks so while the summary below the canvas
   shows an older check: its follower hears it and reruns the summary's fragment, after the
   canvas has drawn, not before (``ui/build_fragment.py``).
 * ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
