@@ -45,16 +45,25 @@ def open_transfer_picker(page, app_idle):
 
 def pick_source(page, box, option) -> None:
     """Open the picker and click ``option``; a rerun that lands just after the list opens redraws the picker
-    and closes the list, so open it again (up to three times) rather than wait on a closed list."""
+    and closes the list, so open it again (up to three times) rather than wait on a closed list. A rerun
+    that lands just after the click may also show the picker as it was (a full run once showed no pick
+    20 s later): pick again until the picker shows it."""
     for _ in range(3):
         box.click()
         try:
+            text = option.inner_text(timeout=8_000).strip()
             option.click(timeout=8_000)
-            return
         except PlaywrightTimeoutError:
             continue
+        try:
+            expect(box).to_have_value(text, timeout=5_000)
+            return
+        except AssertionError:
+            continue
     box.click()
+    text = option.inner_text().strip()
     option.click()
+    expect(box).to_have_value(text, timeout=20_000)
 
 
 def test_pick_a_finished_run_and_read_the_layer_report(app, new_page, app_idle):
