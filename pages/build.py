@@ -10,7 +10,7 @@ from builder.graph import read_document
 from builder.i18n import pick
 from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, data_warmup,
                 init_compare_view, property_panel, workspace_view)
-from ui.canvas import canvas_strings, graph_canvas
+from ui.canvas import canvas_strings, graph_canvas, steady_container
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
 
@@ -121,6 +121,7 @@ with bar[6]:
 # drawn (ui/build_fragment.py says how, and what else it keeps right)
 build_fragment.remember_page(ws)
 build_errors.style()
+steady_container(CANVAS_KEY)
 
 
 @st.fragment

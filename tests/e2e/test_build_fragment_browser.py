@@ -201,6 +201,52 @@ def test_the_errors_list_keeps_its_look_without_its_style_sent_with_each_edit(ap
     assert b"st-key-build_errors" not in b"".join(frames)                # drawn once by the page, not per edit
 
 
+# Hands the page each websocket message at least ``window.__paceMs`` after the one before (0: at once), so
+# that it shows what it shows between a run's start and that run's elements, as during a slow run
+_PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
+  window.__paceMs = 0;
+  window.WebSocket = class extends Base {
+    addEventListener(type, listener, ...rest) {
+      if (type !== 'message') return super.addEventListener(type, listener, ...rest);
+      return super.addEventListener(type, (e) => {
+        const pace = window.__paceMs;
+        if (!pace) return listener(e);
+        last = Math.max(performance.now(), last + pace);
+        setTimeout(() => listener(e), last - performance.now());
+      }, ...rest);
+    }
+  };
+})()"""
+
+# How the canvas's element is styled each time Streamlit marks it stale (its run has not reached it yet)
+_STALE_LOOKS = """() => {
+  const el = document.querySelector('.stElementContainer.st-key-canvas');
+  window.__staleLooks = [];
+  new MutationObserver(() => { if (el.dataset.stale !== 'true') return; const s = getComputedStyle(el);
+      window.__staleLooks.push([s.opacity, s.transitionProperty, s.transitionDuration]); })
+    .observe(el, {attributes: true, attributeFilter: ['data-stale']});
+}"""
+
+
+def test_the_canvas_is_neither_faded_nor_animated_while_an_edit_reruns_it(app, new_page, app_idle):
+    # Streamlit's delayed fade of a stale element made Chrome paint the whole canvas anew twice per edit
+    page = new_page()
+    page.add_init_script(_PACED_MESSAGES)
+    page.goto(app.url)
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    new_empty_tab(page, app_idle)
+    page.evaluate(_STALE_LOOKS)
+    page.evaluate("window.__paceMs = 60")      # a slow run: its elements come one by one
+    drop_from_palette(page, "ReLU", 420, 220)
+    expect(node(page, "relu_1")).to_contain_text("needs an input")     # the run's check, drawn on the canvas
+    app_idle(page)
+    page.evaluate("window.__paceMs = 0")
+    looks = page.evaluate("window.__staleLooks")
+    assert looks, "the edit's run never marked the canvas stale: nothing was checked"
+    assert all(opacity == "1" and (prop == "none" or duration == "0s") for opacity, prop, duration in looks), looks
+
+
 def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):
     new_empty_tab(page, app_idle)
     drop_from_palette(page, "Input", 120, 220)
