@@ -120,15 +120,41 @@ def idle(page) -> None:
 
 
 class Received:
-    """Bytes the page received over Streamlit's websocket (each edit's messages: deltas, the canvas's data)."""
+    """Bytes the page received over Streamlit's websocket (each edit's messages: deltas, the canvas's data),
+    and when the last message went either way."""
 
     def __init__(self, page) -> None:
         self.bytes = 0
         self.per_edit: list[int] = []
-        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+        self.last = time.monotonic()
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws) -> None:
+        ws.on("framereceived", self._add)
+        ws.on("framesent", self._sent)
 
     def _add(self, payload) -> None:
         self.bytes += len(payload)
+        self.last = time.monotonic()
+
+    def _sent(self, payload) -> None:
+        self.last = time.monotonic()
+
+
+QUIET_S = 0.3    # no message either way for this long: the runs an edit leads to are over
+
+
+def settle(page, received: Received) -> None:
+    """Wait until the page is quiet: no run going and no message for ``QUIET_S``. The status widget alone
+    is not enough: the summary's run that follows the canvas's (ui/build_fragment.py) starts after it
+    is gone, and an edit timed while it runs would wait for it (an edit made at once after another)."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        idle(page)
+        quiet_for = time.monotonic() - received.last
+        if quiet_for >= QUIET_S:
+            return
+        page.wait_for_timeout((QUIET_S - quiet_for) * 1000 + 10)
 
 
 def timed(page, action, ready_js: str, arg, received: Received) -> float:
@@ -140,7 +166,7 @@ def timed(page, action, ready_js: str, arg, received: Received) -> float:
     except Exception as err:  # noqa: BLE001 - say which edit never showed
         raise RuntimeError(f"the canvas never showed {arg!r}: {node_text(page, arg[0])!r}") from err
     ms = (time.perf_counter() - t0) * 1000
-    idle(page)
+    settle(page, received)
     received.per_edit.append(received.bytes)
     return ms
 
@@ -187,7 +213,7 @@ def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) 
     if tabs.get_by_role("radio", checked=True).text_content() != tab_name:
         tabs.get_by_role("radio", name=tab_name).click()
     node(page, last).wait_for()
-    idle(page)
+    settle(page, received)
     times = {"add": [], "connect": [], "param": [], "undo": []}
     for i in range(edits):
         new = f"relu_{i + 1}"
@@ -199,6 +225,7 @@ def bench_graph(page, tab_name: str, last: str, edits: int, received: Received) 
         page.mouse.click(*head(page, "n1"))
         field = page.get_by_role("spinbutton", name="out_features *")
         field.wait_for()
+        settle(page, received)      # the click's run (a node selected) is over
         value = 40 + i
 
         def change():
