@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import copy
 
 import streamlit as st
 
@@ -241,10 +240,9 @@ def with_params(ws, view: CanvasView, node_id: str, params: dict) -> dict:
             if n.get("id") == node_id:
                 n["params"] = params
         return block_edit.replace_definition(ws.tab.doc, view.editing, body)
-    doc = copy.deepcopy(ws.tab.doc)
-    for n in doc["nodes"]:
-        if isinstance(n, dict) and n.get("id") == node_id:
-            n["params"] = params
+    doc = dict(ws.tab.doc)      # the other nodes shared: the workspace keeps a copy of what it is given
+    doc["nodes"] = [{**n, "params": params} if isinstance(n, dict) and n.get("id") == node_id else n
+                    for n in doc["nodes"]]
     return doc
 
 

@@ -21,13 +21,12 @@ downloaded (``code_download``, when clicked): an edit with the code view closed 
 """
 from __future__ import annotations
 
-import copy
 from typing import Callable
 
 import streamlit as st
 
 from builder import codegen
-from builder.graph import write_document
+from builder.graph import copy_document, write_document
 from builder.shapes import CheckResult, check
 
 from .canvas import in_fragment_rerun, read_canvas_event
@@ -62,7 +61,7 @@ def checked(doc: dict) -> CheckResult:
     if kept is not None and kept[0] == doc:
         return kept[1]
     result = check(doc)
-    st.session_state[CHECKED] = (copy.deepcopy(doc), result, (kept[2] + 1) if kept is not None else 1)
+    st.session_state[CHECKED] = (copy_document(doc), result, (kept[2] + 1) if kept is not None else 1)
     return result
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from builder import templates
 from builder.errors import FormatError
-from builder.graph import read_document, write_document
+from builder.graph import copy_document, read_document, write_document
 from runtime.runfiles import read_json as _read_json, write_json as _write_json
 
 from . import session_merge, undo_history
@@ -331,7 +331,7 @@ class Workspace:
         tab.undo.append(previous)
         del tab.undo[:-MAX_HISTORY]
         tab.redo.clear()
-        tab.doc = copy.deepcopy(doc)
+        tab.doc = copy_document(doc)
         if replace_canvas:
             tab.rev += 1
         self._save_step(tab, "edit", previous)
