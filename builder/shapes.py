@@ -12,8 +12,9 @@ shapes share one check.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -415,41 +416,71 @@ def _check_ports(graph: Graph, specs: dict, result: CheckResult) -> set:
     return blocked
 
 
+# The structure's verdict of the last few graphs checked, by what it depends on: an edit of a node's
+# params (most edits in the property panel, and their undo) leaves it as it was. Shared by every
+# session of the process (each runs in its own thread).
+_STRUCTURES: OrderedDict = OrderedDict()
+STRUCTURES_KEPT = 16
+_structures_lock = threading.Lock()
+
+
 def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResult) -> None:
-    """Cycles, and every node reachable from an Input and reaching an Output; the acyclic part's order."""
+    """``_structure_of`` the graph, kept for the next check of a graph with the same structure."""
+    missing_input = frozenset(e.node for e in result.errors if e.code == "graph.missing_input")
+    key = (tuple((n.id, n.type) for n in graph.nodes), tuple((e.source, e.target, e.port) for e in graph.edges),
+           missing_input)
+    with _structures_lock:
+        kept = _STRUCTURES.get(key)
+        if kept is not None:
+            _STRUCTURES.move_to_end(key)
+    if kept is None:
+        kept = _structure_of(graph, missing_input)
+        with _structures_lock:
+            _STRUCTURES[key] = kept
+            while len(_STRUCTURES) > STRUCTURES_KEPT:
+                _STRUCTURES.popitem(last=False)
+    errors, order = kept
+    result.errors.extend(replace(e, args=dict(e.args)) for e in errors)    # copies: a result's errors are its own
+    result.order = list(order)
+
+
+def _structure_of(graph: Graph, missing_input: frozenset) -> tuple[tuple[CheckError, ...], tuple[str, ...]]:
+    """Cycles, and every node reachable from an Input and reaching an Output (the errors); the acyclic
+    part's order. It depends on the nodes' ids, order and types, the edges, and the nodes that miss an
+    input (``missing_input``), nothing else."""
+    errors: list[CheckError] = []
     g = graph.nx()
     inputs = [n.id for n in graph.nodes if n.type == "Input"]
     outputs = [n.id for n in graph.nodes if n.type == "Output"]
     if not graph.nodes:
-        result.errors.append(CheckError("graph.empty", {}))
+        errors.append(CheckError("graph.empty", {}))
     else:
         if not inputs:
-            result.errors.append(CheckError("graph.no_input", {}))
+            errors.append(CheckError("graph.no_input", {}))
         if not outputs:
-            result.errors.append(CheckError("graph.no_output", {}))
+            errors.append(CheckError("graph.no_output", {}))
     position = {n.id: i for i, n in enumerate(graph.nodes)}
     on_cycle = set()
     for scc in nx.strongly_connected_components(g):
         if len(scc) > 1 or g.has_edge(next(iter(scc)), next(iter(scc))):
             members = sorted(scc, key=position.__getitem__)
             cycle = [u for u, _, *_ in nx.find_cycle(g.subgraph(scc), source=members[0])]
-            result.errors.append(CheckError("graph.cycle", {"path": cycle + [cycle[0]]}, node=members[0]))
+            errors.append(CheckError("graph.cycle", {"path": cycle + [cycle[0]]}, node=members[0]))
             on_cycle |= scc
     reached = _reach(g, inputs, forward=True)
     reaches = _reach(g, outputs, forward=False)
-    missing_input = {e.node for e in result.errors if e.code == "graph.missing_input"}
     for node in graph.nodes:
         if node.id in on_cycle or node.id in missing_input:
             continue
         if inputs and node.id not in reached:
-            result.errors.append(CheckError("graph.unreachable", {}, node=node.id))
+            errors.append(CheckError("graph.unreachable", {}, node=node.id))
         elif outputs and node.id not in reaches:
-            result.errors.append(CheckError("graph.dead_end", {}, node=node.id))
+            errors.append(CheckError("graph.dead_end", {}, node=node.id))
     dag = g
     if on_cycle:
         dag = g.copy()
         dag.remove_nodes_from(on_cycle)
-    result.order = list(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
+    return tuple(errors), tuple(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
 
 
 def _check_structure_once(block: BlockDef, specs: dict, blocked: set, result: CheckResult, scope: _Scope) -> None:

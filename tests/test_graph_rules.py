@@ -1,13 +1,17 @@
 """Graph rules and hostile documents: every problem is a message naming its node or edge."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from builder import shapes, templates
 from builder.errors import FormatError
-from builder.graph import MAX_BYTES, read_document
-from builder.shapes import check
+from builder.graph import MAX_BYTES, copy_document, read_document
+from builder.shapes import _structure_of, check
 from tests.graphs import chain, doc
 
 
@@ -198,3 +202,81 @@ def test_structure_errors_do_not_raise():
                 {"nodes": [{"id": "a", "type": "Input", "params": []}]}, {"meta": {"mode": "chaos"}}]:
         d = {"format": "netcanvas.graph", "version": 1, **bad}
         assert not check(d).ok
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                            lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                            | st.dictionaries(st.text(max_size=4), inner, max_size=4), max_leaves=30)
+
+
+def _mutables(value) -> list:
+    """Every dict and list inside ``value``, itself included."""
+    found = [value] if isinstance(value, (dict, list)) else []
+    for inner in (value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()):
+        found += _mutables(inner)
+    return found
+
+
+@given(_json_values)
+def test_a_documents_copy_is_equal_and_shares_nothing_mutable_with_it(value):
+    before = copy.deepcopy(value)
+    copied = copy_document(value)
+    assert copied == value and type(copied) is type(value)
+    assert not {id(x) for x in _mutables(copied)} & {id(x) for x in _mutables(value)}
+    for inner in _mutables(copied):             # changing the copy leaves the original as it was
+        inner.clear()
+    assert value == before
+
+
+def test_a_copy_of_a_template_is_what_deepcopy_gives():
+    d = templates.get("resnet18").document()
+    assert copy_document(d) == copy.deepcopy(d) == d
+
+
+@st.composite
+def _any_structure(draw):
+    """A small graph of any structure (cycles, dead ends, unreachable nodes, missing inputs included)."""
+    count = draw(st.integers(1, 7))
+    types = ["Input"] + [draw(st.sampled_from(["Linear", "ReLU", "Add", "Output", "Input"])) for _ in range(count - 1)]
+    params = {"Input": {"shape": [4]}, "Linear": {"out_features": 4}}
+    wires = draw(st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1), st.integers(0, 1)),
+                          max_size=10, unique=True))
+    return doc([(f"v{i}", t, dict(params.get(t, {}))) for i, t in enumerate(types)],
+               [(f"v{a}", f"v{b}", port) for a, b, port in wires])
+
+
+def _verdict(result):
+    return ([(e.code, e.args, e.node, e.edge) for e in result.errors], result.order, result.shapes, result.total_params)
+
+
+def _edited(d, change: str, at: int, width: int) -> dict:
+    """``d`` after one small edit: a param (the structure stays), an edge's port, an edge gone, a type."""
+    d = copy.deepcopy(d)
+    if change == "param":
+        for n in d["nodes"]:
+            if n["type"] == "Linear":
+                n["params"]["out_features"] = width
+    elif change == "port" and d["edges"]:
+        e = d["edges"][at % len(d["edges"])]
+        e["port"] = 1 - e.get("port", 0)
+    elif change == "unwire" and d["edges"]:
+        del d["edges"][at % len(d["edges"])]
+    elif change == "type":
+        n = d["nodes"][at % len(d["nodes"])]
+        n["type"], n["params"] = ("ReLU", {}) if n["type"] != "ReLU" else ("Output", {})
+    return d
+
+
+@given(_any_structure(), st.sampled_from(["param", "port", "unwire", "type"]), st.integers(0, 20), st.integers(1, 9))
+def test_a_check_after_another_gives_the_verdict_of_a_check_from_scratch(d, change, at, width):
+    shapes._STRUCTURES.clear()
+    check(d)
+    edited = _edited(d, change, at, width)
+    worked_out = []
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(shapes, "_structure_of", lambda *a: worked_out.append(1) or _structure_of(*a))
+        after = check(edited)
+    if change == "param":
+        assert not worked_out                   # the structure checked just before was reused
+    shapes._STRUCTURES.clear()
+    assert _verdict(after) == _verdict(check(edited))
