@@ -10,7 +10,7 @@ from builder.graph import read_document
 from builder.i18n import pick
 from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, data_warmup,
                 init_compare_view, property_panel, workspace_view)
-from ui.canvas import canvas_strings, graph_canvas, steady_container
+from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
 
@@ -121,7 +121,7 @@ with bar[6]:
 # drawn (ui/build_fragment.py says how, and what else it keeps right)
 build_fragment.remember_page(ws)
 build_errors.style()
-steady_container(CANVAS_KEY)
+build_fragment.steady_style()
 
 
 @st.fragment
@@ -141,9 +141,9 @@ def history_buttons(ws):
     makes undo possible, and the buttons themselves, rerun only the fragment. Applied in their
     callbacks: before the fragment draws, with the buttons' state after it."""
     undo_slot.button("", icon=":material/undo:", help=localized("build.undo"), disabled=not ws.tab.undo,
-                     width="stretch", key="btn_undo", on_click=history_step, args=("undo",))
+                     width="stretch", key=build_fragment.UNDO_KEY, on_click=history_step, args=("undo",))
     redo_slot.button("", icon=":material/redo:", help=localized("build.redo"), disabled=not ws.tab.redo,
-                     width="stretch", key="btn_redo", on_click=history_step, args=("redo",))
+                     width="stretch", key=build_fragment.REDO_KEY, on_click=history_step, args=("redo",))
 
 
 def history_step(name: str) -> None:
@@ -163,7 +163,7 @@ def draw_canvas_and_panels():
     result = build_fragment.checked(tab.doc)
     view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
 
-    main, side = st.columns([3.2, 1.3], gap="medium")
+    main, side = st.container(key=build_fragment.WORK_KEY).columns([3.2, 1.3], gap="medium")
     with main:
         build_blocks.editing_bar(ws, view)
 

@@ -36,6 +36,22 @@ PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the f
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
 CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult, its number)
 SUMMARY_SHOWS = "build_summary_shows"   # session state: the CheckResult the summary was last drawn with
+WORK_KEY = "build_work"             # the container of the canvas and its side panel, in the fragment
+UNDO_KEY, REDO_KEY = "btn_undo", "btn_redo"   # the fragment's buttons in the page's bar
+
+
+def steady_style() -> None:
+    """The canvas, its side panel and the bar's undo and redo are never faded while a run redraws them:
+    drawn once by the page, outside the fragment they are in.
+
+    Streamlit fades an element its current run has not reached yet with an opacity transition (delayed
+    0.5 s, so a quick run never shows it). Starting it when a run began and cancelling it when the
+    element came made Chrome paint each of them anew twice per edit: the whole canvas, 30-50 ms each
+    at 200 nodes with software raster. The canvas shows its own state and stays usable during a run;
+    the status widget says a run is going on.
+    """
+    steady = [f".st-key-{WORK_KEY} .stElementContainer"] + [f".stElementContainer.st-key-{k}" for k in (UNDO_KEY, REDO_KEY)]
+    st.html(f"<style>{', '.join(steady)} {{ opacity: 1 !important; transition: none !important; }}</style>")
 
 
 def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:

@@ -218,17 +218,22 @@ _PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
   };
 })()"""
 
-# How the canvas's element is styled each time Streamlit marks it stale (its run has not reached it yet)
+# How each element of the canvas's fragment is styled each time Streamlit marks it stale (a run has not
+# reached it yet): [which ("canvas", "side" or "undo"), opacity, transition-property, transition-duration]
 _STALE_LOOKS = """() => {
-  const el = document.querySelector('.stElementContainer.st-key-canvas');
   window.__staleLooks = [];
-  new MutationObserver(() => { if (el.dataset.stale !== 'true') return; const s = getComputedStyle(el);
-      window.__staleLooks.push([s.opacity, s.transitionProperty, s.transitionDuration]); })
-    .observe(el, {attributes: true, attributeFilter: ['data-stale']});
+  const which = (el) => el.classList.contains('st-key-canvas') ? 'canvas'
+      : el.classList.contains('st-key-btn_undo') ? 'undo' : el.closest('.st-key-build_work') ? 'side' : null;
+  new MutationObserver((changes) => { for (const { target: el } of changes) {
+      if (el.dataset.stale !== 'true' || !which(el)) continue;
+      const s = getComputedStyle(el);
+      window.__staleLooks.push([which(el), s.opacity, s.transitionProperty, s.transitionDuration]); } })
+    .observe(document.body, {attributes: true, attributeFilter: ['data-stale'], subtree: true});
 }"""
 
 
-def test_the_canvas_is_neither_faded_nor_animated_while_an_edit_reruns_it(app, new_page, app_idle):
+def test_the_canvas_and_its_side_panel_are_neither_faded_nor_animated_while_an_edit_reruns_them(
+        app, new_page, app_idle):
     # Streamlit's delayed fade of a stale element made Chrome paint the whole canvas anew twice per edit
     page = new_page()
     page.add_init_script(_PACED_MESSAGES)
@@ -236,15 +241,16 @@ def test_the_canvas_is_neither_faded_nor_animated_while_an_edit_reruns_it(app, n
     page.locator(".nc-root").wait_for()
     app_idle(page)
     new_empty_tab(page, app_idle)
+    add_from_palette(page, app_idle, "ReLU", 300, 220, "relu_1")    # undo is enabled: in the fragment's runs
     page.evaluate(_STALE_LOOKS)
     page.evaluate("window.__paceMs = 60")      # a slow run: its elements come one by one
     drop_from_palette(page, "ReLU", 420, 220)
-    expect(node(page, "relu_1")).to_contain_text("needs an input")     # the run's check, drawn on the canvas
+    expect(node(page, "relu_2")).to_contain_text("needs an input")     # the run's check, drawn on the canvas
     app_idle(page)
     page.evaluate("window.__paceMs = 0")
     looks = page.evaluate("window.__staleLooks")
-    assert looks, "the edit's run never marked the canvas stale: nothing was checked"
-    assert all(opacity == "1" and (prop == "none" or duration == "0s") for opacity, prop, duration in looks), looks
+    assert {"canvas", "side", "undo"} <= {look[0] for look in looks}, looks    # each was stale a while
+    assert all(opacity == "1" and (prop == "none" or duration == "0s") for _, opacity, prop, duration in looks), looks
 
 
 def test_two_edits_in_a_row_then_a_reload_keep_both(page, app_idle, workdir):

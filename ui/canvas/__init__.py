@@ -118,7 +118,6 @@ __all__ = [
     "graph_canvas",
     "in_fragment_rerun",
     "read_canvas_event",
-    "steady_container",
 ]
 
 COMPONENT_NAME = "graph_canvas"   # served as netcanvas.graph_canvas (inline: netcanvas_graph_canvas)
@@ -254,19 +253,6 @@ def _clean_strings(strings: dict | None) -> dict[str, str]:
         if isinstance(k, str) and isinstance(v, str):
             out[k[len("canvas."):] if k.startswith("canvas.") else k] = v
     return out
-
-
-def steady_container(key: str = "canvas") -> None:
-    """Keep the canvas of ``key`` as it is while a run redraws it: drawn once by the page, outside
-    the fragment the canvas is in.
-
-    Streamlit fades an element its current run has not reached yet with an opacity transition
-    (delayed 0.5 s, so a quick run never shows it). Starting and cancelling that transition made
-    Chrome paint the whole canvas anew twice per edit, 30-50 ms each at 200 nodes with software
-    raster. The canvas shows its own state and stays usable during a run, so it is never faded.
-    """
-    st.html(f"<style>.stElementContainer.st-key-{key} {{ opacity: 1 !important; transition: none !important; }}"
-            "</style>")
 
 
 def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
