@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -281,6 +282,45 @@ def test_200_node_graph_loads_and_drags(open_harness):
           f"last data update in JS {stats['updateMsLast']:.1f} ms")
     assert drag_s < 5
     assert stats["frameMsMax"] < 16, "one drag frame must fit in a 60 Hz frame"
+
+
+# What is under the pointer at (x, y) in the canvas, and the cursor there; with a node's own cursor
+_UNDER = """([x, y, id]) => { const root = document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot;
+  const el = root.elementFromPoint(x, y); const n = root.querySelector('.nc-node[data-id="' + id + '"]');
+  return [el.className, getComputedStyle(el).cursor, getComputedStyle(n).cursor, root.querySelector('.nc-root').className]; }"""
+
+
+def test_a_layer_dragged_from_the_palette_shows_grabbing_over_the_canvas_without_restyling_its_nodes(open_harness):
+    # A class on the canvas's root styled every element for that cursor: each drag's start and drop
+    # restyled the whole canvas, ~40 ms at 200 nodes before the drop's edit was sent.
+    page = open_harness("graph=chain")
+    item = page.locator('.nc-pal-item[data-type="ReLU"]')
+    x, y = head(page, "n1")
+    page.mouse.move(*center(item))
+    page.mouse.down()
+    page.mouse.move(x, y, steps=6)
+    under, cursor, node_cursor, root = page.evaluate(_UNDER, [x, y, "n1"])
+    assert cursor == "grabbing", (under, cursor)             # over the node, the drag's cursor
+    assert node_cursor == "grab" and "dragging" not in root, (node_cursor, root)   # the node itself as it was
+    vp = page.locator(".nc-viewport").bounding_box()
+    page.mouse.move(vp["x"] + 420, vp["y"] + 320, steps=4)       # dropped clear of the nodes
+    page.mouse.up()
+    s = wait_state(page, "s => s.graph.nodes.some(n => n.id === 'relu_1')")
+    assert s["selection"] == ["relu_1"]
+    under, cursor, _, _ = page.evaluate(_UNDER, [x, y, "n1"])
+    assert "nc-drag-cover" not in under                      # the canvas takes clicks again
+    page.mouse.click(x, y)
+    wait_state(page, "s => s.selection.length === 1 && s.selection[0] === 'n1'")
+
+
+def test_a_wire_drawn_leaves_no_port_glowing(open_harness):
+    page = open_harness("graph=chain")
+    drop_from_palette(page, "ReLU", 420, 300)
+    wait_state(page, "s => s.graph.nodes.some(n => n.id === 'relu_1')")
+    drag(page, center(out_port(page, "n1")), center(in_port(page, "relu_1")))
+    wait_state(page, "s => s.graph.edges.some(e => e.target === 'relu_1')")
+    root = page.locator(".nc-root")
+    expect(root).not_to_have_class(re.compile(r"\bwiring"))   # the compatible ports glow no more
 
 
 def test_edit_to_rerun_latency(open_harness, app_idle):

@@ -267,7 +267,7 @@ class InteractionPart {
       g.appendChild(h("span", "nc-pal-bar"));
       g.appendChild(h("span", "nc-ghost-name", typeof d.entry.title === "string" && d.entry.title ? d.entry.title : d.entry.type));
       g.hidden = false;
-      this.el.classList.add("dragging-palette");
+      this.cover.hidden = false;
     }
   }
 
@@ -452,11 +452,15 @@ class InteractionPart {
   clearDragUi() {
     this.band.hidden = true;
     this.ghost.hidden = true;
+    this.cover.hidden = true;
     this.wire.style.display = "none";
     if (this.candEl) this.candEl.classList.remove("target");
     if (this.candNode) this.candNode.classList.remove("drop-target");
     this.candEl = this.candNode = null;
-    this.el.classList.remove("panning", "wiring", "wiring-out", "wiring-in", "dragging-palette");
+    // After the edit is sent (Streamlit sends it from a timer of its own, queued first): these classes
+    // restyle every node and port (the ports a wire may reach glow), ~20 ms at 200 nodes, and taken
+    // off at once that restyle ran before the send.
+    setTimeout(() => { if (!this.drag) this.el.classList.remove("panning", "wiring", "wiring-out", "wiring-in"); }, 0);
   }
 
   restoreDrag(d) {
