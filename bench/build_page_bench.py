@@ -69,6 +69,20 @@ fields keep their keys across edits (keyed by the graph's version, the whole for
 browser after every edit, and the field being typed in lost the focus). Add and connect did not move:
 what is left there is the fragment's run (~50-65 ms on the server at 200 nodes: check 12-25, the side
 panel 6-13, the autosave 5-10) and two redraws of the page in the browser (React 30-40 ms, paint 40-80).
+Later on 2026-12-01, with each edit timed from a quiet page (``settle``: before, the next edit often
+began while the summary's run after the last one went on, and waited for it), both trees timed by this
+bench, --repeats 7, two alternated runs each, medians, ms, add / connect / param / undo (floor 27-32):
+  before (1466446)  20 nodes 183-192 / 117-163 / 159-162 / 144-145   200 nodes 233-275 / 238-273 / 286-295 / 249-256
+  after  (5271dcb)  20 nodes 158-181 / 127-153 / 138-147 / 108-127   200 nodes 198-202 / 164-169 / 168-171 / 134-153
+What changed: the canvas, its side panel and undo/redo are never faded while a run redraws them
+(Streamlit's delayed fade of a stale element started and cancelled a transition that repainted the
+whole canvas twice per edit, 30-50 ms each at 200 nodes); a palette drop no longer restyles every
+element of the canvas before its edit is sent (drop to send 69-77 -> 31 ms at 200 nodes); check()
+reuses the structure's verdict across param edits and the edit path copies documents 3x faster.
+What is left at 20 nodes, per edit: ~15-25 ms from the input to the websocket send (Streamlit sends a
+widget's change from a timer, after the frame the input causes), ~25-35 ms of the fragment's run on
+the server, then React rendering the run's elements twice (stale, then new: 20-40 ms each, in
+Streamlit's frontend) and the frames that show the canvas's update.
 """
 from __future__ import annotations
 
