@@ -9,6 +9,7 @@ writes as it always did.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -268,7 +269,6 @@ def copy_document(value):
         return tuple(copy_document(v) for v in value)
     if kind in (str, int, float, bool) or value is None:
         return value
-    import copy
     return copy.deepcopy(value)     # anything else a caller put in (a document read from JSON has none)
 
 

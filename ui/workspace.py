@@ -363,9 +363,7 @@ class Workspace:
         return True
 
     def rename(self, name: str) -> None:
-        doc = copy.deepcopy(self.tab.doc)
-        doc["name"] = name
-        self.edit(doc, replace_canvas=True)
+        self.edit({**self.tab.doc, "name": name}, replace_canvas=True)    # edit keeps a copy of its own
 
     # -- undo history on disk (ui/undo_history.py) ----------------------------------------
     def _save_step(self, tab: Tab, step: str, previous: dict) -> None:
