@@ -122,6 +122,10 @@ with bar[6]:
 build_fragment.remember_page(ws)
 build_errors.style()
 build_fragment.steady_style()
+# The canvas's column and the side panel's, made by the page: both fragments draw into them. At the top
+# of the side panel, the check's verdict (all is well, or every problem) is drawn by the summary's fragment.
+main, side = st.container(key=build_fragment.WORK_KEY).columns([3.2, 1.3], gap="medium")
+verdict_slot = side.container(key=build_fragment.VERDICT_KEY)
 
 
 @st.fragment
@@ -163,17 +167,10 @@ def draw_canvas_and_panels():
     result = build_fragment.checked(tab.doc)
     view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
 
-    main, side = st.container(key=build_fragment.WORK_KEY).columns([3.2, 1.3], gap="medium")
     with main:
         build_blocks.editing_bar(ws, view)
 
-    with side:
-        if result.ok:
-            st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
-                       icon=":material/check_circle:")
-        else:
-            build_errors.errors_list(result, language)
-
+    with side:      # below the verdict (verdict_slot)
         build_blocks.show_message(ws)
         selected = [n for n in selection if view.doc and any(x.get("id") == n for x in view.doc.get("nodes", []))]
         focus = st.session_state.get(build_errors.FOCUS_NODE)
@@ -211,14 +208,26 @@ def draw_canvas_and_panels():
                      drawn=build_fragment.summary_request(result))
 
 
-# -- summary and code: a fragment of their own, updated after the canvas has drawn an edit --------------
+# -- the verdict, summary and code: a fragment of their own, updated after the canvas has drawn an edit ----
+def verdict(result):
+    """All is well (the parameter count), or every problem, each a link to its node."""
+    if result.ok:
+        st.success(localized("build.ok", params=f"{result.total_params:,}", mb=f"{build_view.model_size_mb(result):.2f}"),
+                   icon=":material/check_circle:")
+    else:
+        build_errors.errors_list(result, language)
+
+
 @st.fragment
 def summary_and_code():
     ws = workspace()
     tab = ws.tab
     result = build_fragment.checked(tab.doc)      # the canvas's fragment checked this graph already
     build_fragment.summary_shows(result)
-    build_fragment.follow_the_canvas()            # reruns this fragment once the canvas has drawn an edit
+    # reruns this fragment once the canvas has drawn an edit; passes on a problem clicked in the verdict
+    build_fragment.follow_the_canvas(focus=build_errors.focus_request())
+    with verdict_slot:
+        verdict(result)
     left, right = st.columns([3.2, 1.3], gap="medium")
     with left:
         st.subheader(localized("build.summary"))

@@ -33,16 +33,17 @@ STYLE = """<style>
 
 
 def show_node(node_id: str) -> None:
-    """Ask the canvas to select ``node_id`` and bring it into view (an on_click callback, so the
-    canvas drawn in the same run gets the request)."""
+    """Ask the canvas to select ``node_id`` and bring it into view (an on_click callback, so the run
+    that follows passes the request on: to the canvas it draws, or by the summary's follower,
+    ui/build_fragment.py, when the list is in that fragment)."""
     previous = st.session_state.get(FOCUS_REQUEST) or {}
     st.session_state[FOCUS_NODE] = node_id
     st.session_state[FOCUS_REQUEST] = {"id": node_id, "seq": int(previous.get("seq", 0)) + 1}
 
 
 def focus_request() -> dict | None:
-    """The request for the canvas drawn in this run, taken once (a canvas mounted later, after a
-    visit to another page, must not jump to an old problem)."""
+    """The request for the canvas, taken once by the first who passes it on in a run (a canvas
+    mounted later, after a visit to another page, must not jump to an old problem)."""
     request = st.session_state.get(FOCUS_REQUEST)
     if request and not request.get("sent"):
         st.session_state[FOCUS_REQUEST] = dict(request, sent=True)

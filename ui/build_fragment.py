@@ -1,13 +1,16 @@
-"""The Build page in three parts: the page (the workspace bar, conflicts) and two fragments, one with
-the canvas and its side panel, one with the summary and the code below them. An edit on the canvas or
-in the side panel reruns only the canvas's fragment instead of the whole page.
+"""The Build page in three parts: the page (the workspace bar, conflicts, the canvas's and side panel's
+columns) and two fragments, one with the canvas and the side panel's node form, one with the check's
+verdict (at the top of the side panel: all is well, or every problem), the summary and the code below.
+An edit on the canvas or in the side panel reruns only the canvas's fragment instead of the whole page.
 
-The summary is then updated by a run of its own fragment, after the canvas has drawn: while it shows
-an older check, the canvas's fragment asks the canvas to announce when its payload is on the screen
-(``summary_request``), and a follower in the summary's fragment (``follow_the_canvas``, an invisible
-component listening for it) sets a trigger of its own, which reruns its own fragment. The edit's
-result reaches the canvas without waiting for the summary's ~17 elements to be sent and rendered
-first; a click that only selects a node reruns no summary. Being a plain widget of that fragment, the
+The verdict and summary are then updated by a run of their own fragment, after the canvas has drawn:
+while it shows an older check, the canvas's fragment asks the canvas to announce when its payload is on
+the screen (``summary_request``), and a follower in the summary's fragment (``follow_the_canvas``, an
+invisible component listening for it) sets a trigger of its own, which reruns its own fragment. The
+edit's result reaches the canvas without waiting for the verdict's and summary's ~20 elements to be
+sent and rendered first (the canvas marks each problem on its node at once); a click that only selects
+a node reruns neither. A problem clicked in the verdict is passed on to the canvas by the follower,
+which selects and centres its node. Being a plain widget of that fragment, the
 follower's rerun joins any other the user asks for at the same moment (Streamlit runs the union of
 the fragments asked for): no click is lost to it, and it cuts no run short.
 
@@ -36,7 +39,8 @@ PAGE_SHOWS = "build_page_shows"     # session state: what the page outside the f
 CODE_VIEW_KEY = "build_code_view"   # the code expander (its state says whether it is open)
 CHECKED = "build_checked"           # session state: (a copy of the graph last checked, its CheckResult, its number)
 SUMMARY_SHOWS = "build_summary_shows"   # session state: the CheckResult the summary was last drawn with
-WORK_KEY = "build_work"             # the container of the canvas and its side panel, in the fragment
+WORK_KEY = "build_work"             # the container of the canvas and its side panel (made by the page)
+VERDICT_KEY = "build_verdict"       # the top of the side panel: the check's verdict, drawn by the summary's fragment
 UNDO_KEY, REDO_KEY = "btn_undo", "btn_redo"   # the fragment's buttons in the page's bar
 
 
@@ -98,8 +102,11 @@ def summary_shows(result: CheckResult) -> None:
 # The summary's follower: the canvas announces on window what it drew (ui/canvas, ``drawn``); each
 # value not told yet becomes a trigger of this component, which reruns the fragment it is in. A value
 # announced while it was not listening (between two of its runs) is left on window for it.
+# The other way, a request to show a node (a problem clicked in the verdict, which this fragment
+# draws) is passed on to the canvas as a window event, once per request: the canvas selects and
+# centres the node as for its own ``focus`` (ui/canvas/js/protocol.js), without a run of its fragment.
 FOLLOWER_JS = """
-export default function ({ setTriggerValue }) {
+export default function ({ data, setTriggerValue }) {
   const tell = (token) => {
     if (typeof token !== "string" || token === window.__netcanvasDrawnTold) return;
     window.__netcanvasDrawnTold = token;
@@ -108,15 +115,21 @@ export default function ({ setTriggerValue }) {
   const hear = (event) => tell(event.detail);
   window.addEventListener("netcanvas:drawn", hear);
   tell(window.__netcanvasDrawn);
+  const focus = data && data.focus;
+  if (focus && typeof focus === "object" && focus.seq !== window.__netcanvasFocusTold) {
+    window.__netcanvasFocusTold = focus.seq;
+    window.dispatchEvent(new CustomEvent("netcanvas:focus", { detail: focus }));
+  }
   return () => window.removeEventListener("netcanvas:drawn", hear);
 }
 """
 _follower = st.components.v2.component("netcanvas_summary_follower", html="", js=FOLLOWER_JS)
 
 
-def follow_the_canvas() -> None:
-    """Called in the summary's fragment: rerun it when the canvas has drawn a check it does not show."""
-    _follower(key="summary_follower", data={}, height=0, on_drawn_change=reported)
+def follow_the_canvas(focus: dict | None) -> None:
+    """Called in the summary's fragment: rerun it when the canvas has drawn a check it does not show;
+    ``focus``: a node the canvas is to show (``build_errors.focus_request``), or None."""
+    _follower(key="summary_follower", data={"focus": focus}, height=0, on_drawn_change=reported)
 
 
 def page_shows(ws) -> tuple:

@@ -151,6 +151,8 @@ def test_the_summary_follows_an_edit_in_a_run_after_the_canvas_and_a_click_that_
     canvas = next(i for i, run in enumerate(runs) if "bidi_component" in run and "dataframe" not in run)
     summary = next(i for i, run in enumerate(runs) if "dataframe" in run)
     assert summary > canvas and "metric" not in runs[canvas], runs
+    # the verdict beside the canvas ("Checks out: ...") comes with the summary, not on the canvas's way
+    assert "alert" not in runs[canvas] and "alert" in runs[summary], runs
     assert runs[canvas][-1] == "bidi_component", runs[canvas]     # the canvas drawn last, once all is ready
 
     page.locator(".st-key-btn_undo button").first.click()               # and it follows the bar's undo

@@ -45,6 +45,9 @@ class Canvas {
     this.wheelGesture = null; // {pans, at}: how the current wheel gesture navigates (viewport.js)
     this.pendingFit = false;
     this.focusSeq = null; // the last request of Python to show a node (protocol.js)
+    // ... also passed on as a window event by the fragment that draws the problems list (ui/build_fragment.py)
+    this.onFocusAsked = (event) => this.takeFocus(event.detail);
+    window.addEventListener("netcanvas:focus", this.onFocusAsked);
     this.drawnSent = null; // the last "drawn" Python asked for, announced on window (protocol.js)
     this.tool = "select";
     this.spaceDown = false;
@@ -75,6 +78,7 @@ class Canvas {
     this.destroyed = true;
     this.ro.disconnect();
     this.endWindowListeners();
+    window.removeEventListener("netcanvas:focus", this.onFocusAsked);
     if (this.raf) cancelAnimationFrame(this.raf);
     STATES.delete(this.root);
   }
