@@ -77,6 +77,17 @@ def test_property_panel_edits_params_and_rechecks(app, tmp_path):
     assert any("What this layer does" in m.value for m in app.markdown)
 
 
+def test_the_node_panel_draws_its_texts_in_few_elements(app):
+    # each element of the side panel is sent and drawn again with every edit on the canvas: the title
+    # and the node's id line are one element, the explanation and its heading another
+    app.session_state["focus_node"] = "fc2"
+    app.run()
+    texts = [m.value for m in app.markdown]
+    assert any(t.startswith("#### Linear") and "fc2 · Core" in t for t in texts), texts
+    assert any("What this layer does" in t and "fully connected layer" in t for t in texts), texts
+    assert not any("fc2" in c.value for c in app.caption)
+
+
 def test_the_panel_keeps_its_fields_and_shows_what_undo_and_redo_bring_back(app):
     app.session_state["focus_node"] = "fc2"
     app.run()

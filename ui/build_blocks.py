@@ -21,6 +21,7 @@ from builder.graph import BLOCK_PARAM_KINDS, INSTANCE, BlockDef, param_ref
 from builder.i18n import pick, translate
 from builder.shapes import CheckResult
 
+from . import property_panel
 from .canvas import read_canvas_event
 from .literal import md_literal
 from .session import graph_value, lang, localized
@@ -491,8 +492,8 @@ def instance_panel(ws, node: dict, result: CheckResult, nested: bool = False) ->
     name = (node.get("params") or {}).get("block")
     name = name if isinstance(name, str) else ""
     block = block_edit.definition(tab.doc, name)
-    st.markdown(f"#### {localized('blocks.instance_of', block=md_literal(name))}")
-    st.caption(f"{md_literal(node['id'])} · {localized('blocks.uses', n=block_edit.uses(tab.doc, name))}")
+    property_panel.heading(localized("blocks.instance_of", block=md_literal(name)),
+                           f"{md_literal(node['id'])} · {localized('blocks.uses', n=block_edit.uses(tab.doc, name))}")
     if block is None:
         return
     if nested:

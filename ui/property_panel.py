@@ -32,6 +32,12 @@ def _valid(param: Param, value):
         return None
 
 
+def heading(title: str, detail: str) -> None:
+    """A node's panel's title and the small line below it (markdown), as one element: each element of
+    the side panel is sent and drawn again with every edit on the canvas (its fragment's run)."""
+    st.markdown(f"#### {title}\n:gray[:small[{detail}]]")
+
+
 def render(node: dict, key_prefix: str, on_change) -> None:
     """The form for one node (``node`` as in the graph document). ``key_prefix`` names the node, not a
     version of the graph: the widgets stay the same widgets across edits (``session.graph_value``)."""
@@ -40,8 +46,7 @@ def render(node: dict, key_prefix: str, on_change) -> None:
     if spec is None:
         st.warning(localized("panel.unknown_type", type=md_literal(str(node.get("type"))[:60])))
         return
-    st.markdown(f"#### {pick(spec.title, language)}")
-    st.caption(f"{md_literal(node['id'])} · {translate('category.' + spec.category, language)}")
+    heading(pick(spec.title, language), f"{md_literal(node['id'])} · {translate('category.' + spec.category, language)}")
     params = dict(node.get("params") or {})
 
     def setter(name: str, read):
@@ -65,9 +70,7 @@ def render(node: dict, key_prefix: str, on_change) -> None:
         st.caption(localized("panel.no_params"))
     for param in spec.params:
         _widget(param, params, f"{key_prefix}:{param.name}", setter)
-    st.divider()
-    st.markdown(f"**{localized('panel.what_it_does')}**")
-    st.write(pick(spec.explain, language))
+    st.markdown(f"---\n**{localized('panel.what_it_does')}**\n\n{pick(spec.explain, language)}")   # one element
 
 
 _UNSET = object()   # a widget's value meaning "leave the param out" (use the default)
