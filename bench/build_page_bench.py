@@ -83,6 +83,21 @@ What is left at 20 nodes, per edit: ~15-25 ms from the input to the websocket se
 widget's change from a timer, after the frame the input causes), ~25-35 ms of the fragment's run on
 the server, then React rendering the run's elements twice (stale, then new: 20-40 ms each, in
 Streamlit's frontend) and the frames that show the canvas's update.
+Later on 2026-12-01 (d7bf999..564ef44): the check's verdict beside the canvas (all is well, or every
+problem) is drawn by the summary's fragment after the canvas has drawn, and the node panel's texts are
+two elements instead of five. This bench cannot tell them apart from the machine's noise (the same tree
+measured 77-150 ms, mean of the four medians at 20 nodes, within the hour), so each step was timed by
+an A/B script that runs both trees' apps at once and alternates every single edit between them (9-11
+repeats, mean of the four medians, ms; an A/A run differs by 12-22):
+  verdict moved     20 nodes 131 -> 124, 150 -> 136    200 nodes 191 -> 175, 193 -> 174
+  panel texts       20 nodes 139 -> 129                200 nodes 154 -> 140
+  both (d7bf999 -> 564ef44)  20 nodes 138 -> 124       200 nodes 154 -> 151
+What is left, counted with a React DevTools hook in the page: at 20 nodes, 1,500-2,300 component
+renders from a param edit's keypress to the canvas's update, in 4-9 commits (the run's start, its
+status, the elements in batches of Streamlit's 10 ms buffer, its end), each rendering the whole page
+again (~730 components: the top navigation ~120, the summary and code ~190). Tried without a
+measurable gain: the canvas first in its run instead of last; the bar, the header and the summary's
+figures as horizontal containers instead of columns (component renders -22%, latency within the noise).
 """
 from __future__ import annotations
 
