@@ -16,7 +16,9 @@ from builder import block_edit
 from builder.codegen import generate
 from tests.e2e.build_app import fresh_workdir, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import node
-from tests.e2e.test_blocks_browser import click, fit, group, open_build, redo, saved, select, start, undo, wait_until
+from tests.e2e.test_blocks_browser import (
+    click, fit, group, open_build, press_in_panel, redo, saved, select, start, undo, wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +47,7 @@ def pairs_doc() -> dict:
 def edit_block(page, app_idle, instance: str, first_inside: str) -> None:
     fit(page)
     click(page, instance)
-    app_idle(page)
-    page.locator(f".st-key-blk_edit_{instance} button").first.click()
+    press_in_panel(page, app_idle, page.locator(f".st-key-blk_edit_{instance} button").first)
     node(page, first_inside).wait_for()
     app_idle(page)
 
@@ -176,8 +177,7 @@ def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, fres
     code = generate(pairs_doc()).source
     fit(page)
     click(page, "p1")
-    app_idle(page)
-    page.locator(".st-key-blk_expand_p1 button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_expand_p1 button").first)
     card = node(page, "p1")
     expect(card).to_have_class(EXPANDED)
     app_idle(page)
@@ -206,8 +206,7 @@ def test_expand_in_place_and_collapse_keep_the_same_instance(streamlit_app, fres
     # collapse: one card again, the same instance, the document as it was
     fit(page)
     click(page, "p1")
-    app_idle(page)
-    page.locator(".st-key-blk_collapse_p1 button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_collapse_p1 button").first)
     expect(node(page, "p1")).not_to_have_class(EXPANDED)
     expect(node(page, "p1").locator(".nc-mini")).to_have_count(0)
     wait_until(lambda: "uiCollapsed" not in next(n for n in saved(fresh_workdir)["nodes"] if n["id"] == "p1"))

@@ -75,6 +75,15 @@ def click(page, node_id: str) -> None:
     page.mouse.click(*center(node(page, node_id)))
 
 
+def press_in_panel(page, app_idle, button) -> None:
+    """Press a button of the side panel that a click on a node brings, once the run that draws it is over:
+    app_idle alone may look before that run has started (the canvas sends the selection from a timer),
+    and a press that lands while a run redraws the panel can be lost."""
+    expect(button).to_be_visible()
+    app_idle(page)
+    button.click()
+
+
 def select(page, app_idle, ids: list[str]) -> None:
     """Fit the graph in view, click the first node, Shift+click the others (as a user selects
     several layers)."""
@@ -167,8 +176,7 @@ def test_group_collapse_expand_undo_redo(streamlit_app, fresh_workdir, new_page,
     # ungroup the first instance: its layers come back with fresh ids
     fit(page)
     click(page, "convrelu")
-    app_idle(page)
-    page.locator(".st-key-blk_ungroup_convrelu button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_ungroup_convrelu button").first)
     node(page, "convrelu_c1").wait_for()
     app_idle(page)
     expect(node(page, "convrelu")).to_have_count(0)
@@ -208,8 +216,7 @@ def test_reuse_edit_definition_rename_and_reload(streamlit_app, fresh_workdir, n
 
     # open the block for editing: the canvas shows its body; change the conv's channels
     click(page, "convrelu")
-    app_idle(page)
-    page.locator(".st-key-blk_edit_convrelu button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_edit_convrelu button").first)
     node(page, "c1").wait_for()
     app_idle(page)
     expect(page.get_by_text("Editing block ConvRelu", exact=False)).to_be_visible()
@@ -311,15 +318,13 @@ def test_resnet18_collapsed_reads_at_fit_and_nested_blocks_open(streamlit_app, f
     # open Stage (layer1), then the BasicBlock inside it, then back
     fit(page)
     click(page, "layer1")
-    app_idle(page)
-    page.locator(".st-key-blk_edit_layer1 button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_edit_layer1 button").first)
     node(page, "0").wait_for()
     app_idle(page)
     expect(page.get_by_text("Editing block Stage", exact=False)).to_be_visible()
     expect(node(page, "0").locator(".nc-title")).to_have_text("BasicBlock")
     click(page, "0")
-    app_idle(page)
-    page.locator(".st-key-blk_edit_nested_0 button").first.click()
+    press_in_panel(page, app_idle, page.locator(".st-key-blk_edit_nested_0 button").first)
     node(page, "conv1").wait_for()
     app_idle(page)
     expect(page.get_by_text("Editing block BasicBlock", exact=False)).to_be_visible()
