@@ -174,9 +174,9 @@ def _check_body(graph: Graph, scope: _Scope, errors: list[CheckError]) -> CheckR
     specs = _check_params(graph, result, scope)
     blocked = _check_ports(graph, specs, result)
     if scope.block is None:
-        _check_structure(graph, specs, blocked, result)
+        _check_structure(graph, result)
     else:
-        _check_structure_once(graph, specs, blocked, result, scope)
+        _check_structure_once(graph, result, scope)
     _infer(graph, specs, blocked, result, scope)
     _check_totals(graph, result, scope)
     return result
@@ -424,7 +424,7 @@ STRUCTURES_KEPT = 16
 _structures_lock = threading.Lock()
 
 
-def _check_structure(graph: Graph, specs: dict, blocked: set, result: CheckResult) -> None:
+def _check_structure(graph: Graph, result: CheckResult) -> None:
     """``_structure_of`` the graph, kept for the next check of a graph with the same structure."""
     missing_input = frozenset(e.node for e in result.errors if e.code == "graph.missing_input")
     key = (tuple((n.id, n.type) for n in graph.nodes), tuple((e.source, e.target, e.port) for e in graph.edges),
@@ -483,14 +483,14 @@ def _structure_of(graph: Graph, missing_input: frozenset) -> tuple[tuple[CheckEr
     return tuple(errors), tuple(nx.lexicographical_topological_sort(dag, key=position.__getitem__))
 
 
-def _check_structure_once(block: BlockDef, specs: dict, blocked: set, result: CheckResult, scope: _Scope) -> None:
+def _check_structure_once(block: BlockDef, result: CheckResult, scope: _Scope) -> None:
     """``_check_structure`` of a definition, done once per check: it depends on the definition alone
     (its edges, and which nodes miss an input, which the definition's own types decide), not on the
     args or the shapes of an instance."""
     key = ("structure", id(block))
     before = len(result.errors)
     if key not in scope.memo:
-        _check_structure(block, specs, blocked, result)
+        _check_structure(block, result)
         scope.memo[key] = (result.errors[before:], result.order)
     else:
         errors, order = scope.memo[key]
