@@ -8,8 +8,8 @@ from builder import templates
 from builder.errors import FormatError
 from builder.graph import read_document
 from builder.i18n import pick
-from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, data_warmup,
-                init_compare_view, property_panel, workspace_view)
+from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, canvas_check,
+                data_warmup, init_compare_view, property_panel, workspace_view)
 from ui.canvas import canvas_strings, graph_canvas
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
@@ -136,7 +136,7 @@ def canvas_and_panels():
     try:
         draw_canvas_and_panels()
     finally:
-        ws.flush_history()   # a fragment rerun does not reach app.py's flush: the save, its undo steps
+        ws.flush_history()   # a fragment rerun does not reach ui/shell.py's flush: the save, its undo steps
     build_fragment.rerun_page_if_changed(ws)   # the save found another browser tab's version: show it
 
 
@@ -205,7 +205,8 @@ def draw_canvas_and_panels():
         graph_canvas(view.doc, rev=canvas_rev(), palette=view.palette, annotations=view.annotations,
                      strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
                      focus=build_errors.focus_request(), view_key=view.view_key,
-                     drawn=build_fragment.summary_request(result))
+                     drawn=build_fragment.summary_request(result),
+                     quick_check=None if view.editing else {"url": canvas_check.CHECK_PATH, "lang": language})
 
 
 # -- the verdict, summary and code: a fragment of their own, updated after the canvas has drawn an edit ----

@@ -141,7 +141,8 @@ def test_a_canvas_edit_sends_no_graph_palette_or_strings_and_only_the_changed_an
     ann = {"nodes": {"a": ANN["nodes"]["a"], "c": {"shape": "(5,)", "params": 0, "error": None}},
            "edges": {}, "graph_errors": ["no output"]}
     out, record2 = payload_for(record, data(annotations=ann, ack=4), whole=False)
-    assert out == {"rev": "t:1", "ack": 4, "focus": None, "view_key": "t", "drawn": None, "payload": {"id": 2, "base": 1},
+    assert out == {"rev": "t:1", "ack": 4, "focus": None, "view_key": "t", "drawn": None, "quick_check": None,
+                   "payload": {"id": 2, "base": 1},
                    "annotations_patch": {"nodes": {"c": ann["nodes"]["c"], "b": None}, "edges": {"a->b:0": None},
                                          "graph_errors": ["no output"]}}
     assert record2["id"] == 2 and record2["annotations"] == ann
@@ -152,6 +153,13 @@ def test_a_request_to_hear_when_drawn_is_sent_in_every_payload_that_has_one():
     out, record = payload_for(record, data(drawn="check-2"), whole=False)
     assert out["drawn"] == "check-2" and "graph" not in out
     assert payload_for(record, data(drawn="check-2"), whole=True)[0]["drawn"] == "check-2"
+
+
+def test_where_the_check_socket_is_goes_with_every_payload():
+    quick = {"url": "/netcanvas/check", "lang": "zh"}
+    _, record = payload_for(None, data(quick_check=quick), whole=False)
+    assert payload_for(record, data(quick_check=quick), whole=False)[0]["quick_check"] == quick
+    assert payload_for(record, data(quick_check=None), whole=False)[0]["quick_check"] is None   # a block's body shown
 
 
 def test_a_new_rev_or_another_tab_sends_the_graph_and_new_labels_send_the_strings():

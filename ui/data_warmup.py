@@ -2,7 +2,7 @@
 
 No other page imports torch in the server process, so the first visit of the Data page used
 to pay for it: about 1.1 s for ``import torch`` and 0.3 s for the data modules, before
-loading and summarizing the chosen set. ``start_for_session`` (app.py calls it after each run)
+loading and summarizing the chosen set. ``start_for_session`` (ui/shell.py calls it after each run)
 does that work once per server process, in a daemon thread: it imports the page's modules
 and loads the session's data choice (and builds its image grid, the process's first Plotly
 figure) through the same cached functions the page calls, so a first visit finds them ready.
@@ -10,7 +10,7 @@ A visit while the warm-up is still importing waits for the modules it needs (Pyt
 lock), never longer than it would without a warm-up.
 
 The thread starts with the session's first run but waits until no run has started for 2 s
-(``touch``: app.py's runs and the Build page's fragments call it). ``import torch`` holds the
+(``touch``: the app's runs (ui/shell.py) and the Build page's fragments call it). ``import torch`` holds the
 interpreter for most of its ~1.5-2.5 s (its libraries load with it held): begun at once, it kept
 the first page's run going 2.5 s after the canvas was drawn, and the user's first edits waited
 for it (a first drop on the canvas took 1.1-1.4 s to show its checks, the later ones 0.15-0.25 s).
@@ -67,7 +67,7 @@ def _when_quiet(choice: Callable[[], dict]) -> None:
 def warm_up(choice: dict) -> None:
     """Import the Data page's modules and put ``choice``'s summary, and its sample grid when it is
     an image set, into the page's caches. A set that does not load is left for the page to report."""
-    from runtime.data.errors import DataError      # importing runtime.data imports torch: here, not in app.py
+    from runtime.data.errors import DataError      # importing runtime.data imports torch: here, not in ui/shell.py
 
     from . import data_fit, data_upload, figures  # noqa: F401 - imported now for what importing them costs
     from . import data_download, data_preview

@@ -1,4 +1,4 @@
-"""The app's pages, in navigation order: app.py builds st.navigation from them, and pages link
+"""The app's pages, in navigation order: ui/shell.py (the app's script) builds st.navigation from them, and pages link
 to each other through them (Page objects, so links work whatever the entry script's folder)."""
 from __future__ import annotations
 

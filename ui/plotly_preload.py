@@ -3,7 +3,7 @@
 The first page of a browser session that draws a Plotly figure (Data, Train) waits for Streamlit's
 Plotly bundle: about 4.7 MB of JavaScript, a second or more of CPU to compile and run on a small
 machine, more than the rest of the Data page's first visit together. ``preload_in_browser``
-(app.py calls it after each run) sends, on a session's first run, an invisible component that
+(ui/shell.py calls it after each run) sends, on a session's first run, an invisible component that
 imports that bundle once the browser is idle and the user has not touched the page (pointer,
 keys, wheel) for 2 s, at least 0.3 s after the first page is drawn. Running the bundle holds the
 browser for about a second, so it must not start under a user who is already at work: on the

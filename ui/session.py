@@ -108,11 +108,11 @@ def language_switch() -> None:
 
 
 def ensure_app_shell() -> None:
-    """Run pages inside app.py's navigation even when the very first request opens a page URL.
+    """Run pages inside the app's navigation (ui/shell.py) even when the very first request opens a page URL.
 
-    Streamlit falls back to its old pages/-folder mode until some session has run app.py's
+    Streamlit falls back to its old pages/-folder mode until some session has run ui/shell.py's
     ``st.navigation`` (e.g. a reload of /train right after the server started): that mode
-    would skip app.py (header, language, our page list). Switch it off and rerun once.
+    would skip ui/shell.py (header, language, our page list). Switch it off and rerun once.
     """
     from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:

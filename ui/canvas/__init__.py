@@ -21,7 +21,8 @@ mount the canvas with fresh annotations in the same run (one edit = one rerun).
 
 Data sent to the browser on every run (``data``)
 ------------------------------------------------
-``{"graph", "rev", "palette", "annotations", "strings", "ack", "focus", "view_key", "drawn"}``
+``{"graph", "rev", "palette", "annotations", "strings", "ack", "focus", "view_key", "drawn",
+"quick_check"}``
 
 * ``graph`` is taken by the canvas only when ``rev`` differs from the rev it last
   took (template loaded, undo/redo, a param edited in a side panel, a file loaded).
@@ -45,6 +46,10 @@ Data sent to the browser on every run (``data``)
   ``netcanvas:drawn`` event on ``window`` with it as ``detail``. The Build page asks so while the summary below the canvas
   shows an older check: its follower hears it and reruns the summary's fragment, after the
   canvas has drawn, not before (``ui/build_fragment.py``).
+* ``quick_check`` (optional, ``{"url", "lang"}``): the path of the check socket
+  (``ui/canvas_check.py``) and the language of its answers. After each edit the canvas sends
+  the graph there too and shows the shapes and errors it answers until this edit's own
+  ``annotations`` come (``ack`` reaches its ``seq``). None: no socket (a block's definition shown).
 * ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
   In a run of a fragment that holds the canvas (it stays mounted), only what changed since
   payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
@@ -145,6 +150,7 @@ JS_PARTS = (
     "interaction.js",  # listeners: pointer gestures, keys, toolbar
     "protocol.js",     # data in, state out: graph + seq, rev, acknowledgements
     "blocks.js",       # block instances: their palette entries, cards, output ports, in/out shapes
+    "quick.js",        # the check socket: an edit's shapes and errors before the fragment's run
     "canvas.js",       # the Canvas class, its life cycle, the component entry point
 )
 
@@ -258,7 +264,8 @@ def _clean_strings(strings: dict | None) -> dict[str, str]:
 def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dict,
                  strings: dict, ack: int, key: str = "canvas",
                  height: int = 620, focus: dict | None = None,
-                 view_key: str | None = None, drawn: str | None = None) -> CanvasEvent | None:
+                 view_key: str | None = None, drawn: str | None = None,
+                 quick_check: dict | None = None) -> CanvasEvent | None:
     """Mount the canvas and return what it sent (see the module docstring).
 
     The returned event is computed against ``ack``: a page that already applied
@@ -275,6 +282,7 @@ def graph_canvas(graph: dict, *, rev: int, palette: list[dict], annotations: dic
         "focus": focus,
         "view_key": view_key,
         "drawn": drawn,
+        "quick_check": quick_check,
     }
     try:
         json.dumps(data, allow_nan=False)
@@ -336,7 +344,7 @@ def payload_for(sent: dict | None, data: dict, *, whole: bool) -> tuple[dict, di
               "strings": strings, "annotations": annotations}
     if whole or not isinstance(sent, dict):
         return dict(data, payload={"id": pid, "base": None}), record
-    out = {k: data.get(k) for k in ("rev", "ack", "focus", "view_key", "drawn")}
+    out = {k: data.get(k) for k in ("rev", "ack", "focus", "view_key", "drawn", "quick_check")}
     out["payload"] = {"id": pid, "base": sent["id"]}
     if data.get("rev") != sent["rev"] or data.get("view_key") != sent["view_key"]:
         out["graph"] = data.get("graph")

@@ -80,7 +80,7 @@ class BlocksPart {
     v.insideKey = undefined; // the body was emptied: an expanded inside is drawn again
     const rows = Math.max(pc.n, nOut, 1);
     v.body.style.minHeight = `${rows * ROW + 2 * PAD}px`;
-    const a = own(isObj(this.annotations.nodes) ? this.annotations.nodes : {}, v.id);
+    const a = own(nodesOf(this.shown()), v.id);
     this.applyBlockAnnotation(v, a);
   }
 

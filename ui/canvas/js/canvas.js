@@ -48,6 +48,10 @@ class Canvas {
     // ... also passed on as a window event by the fragment that draws the problems list (ui/build_fragment.py)
     this.onFocusAsked = (event) => this.takeFocus(event.detail);
     window.addEventListener("netcanvas:focus", this.onFocusAsked);
+    this.quickCfg = null; // the check socket (quick.js): where, and its answer shown until Python's
+    this.quickWs = null;
+    this.quick = null;
+    this.acked = 0; // the highest seq Python has acknowledged
     this.drawnSent = null; // the last "drawn" Python asked for, announced on window (protocol.js)
     this.tool = "select";
     this.spaceDown = false;
@@ -79,13 +83,14 @@ class Canvas {
     this.ro.disconnect();
     this.endWindowListeners();
     window.removeEventListener("netcanvas:focus", this.onFocusAsked);
+    this.closeQuickSocket();
     if (this.raf) cancelAnimationFrame(this.raf);
     STATES.delete(this.root);
   }
 }
 
 // Each part is a class used only as a bag of methods: copy them onto Canvas.
-for (const part of [RenderPart, ViewportPart, LayoutPart, EditPart, InteractionPart, ProtocolPart, BlocksPart]) {
+for (const part of [RenderPart, ViewportPart, LayoutPart, EditPart, InteractionPart, ProtocolPart, BlocksPart, QuickPart]) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name !== "constructor") Object.defineProperty(Canvas.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
   }

@@ -72,11 +72,14 @@ class ProtocolPart {
     const paletteChanged = d.palette !== undefined && this.takePalette(d.palette);
     const ack = Number.isInteger(d.ack) ? d.ack : 0;
     if (ack > this.seq) this.seq = ack;
+    this.acked = ack;
+    if (d.quick_check !== undefined) this.takeQuickCheck(d.quick_check);   // quick.js
     if (this.pendingCmd && ack >= this.pendingCmd.seq) {
       this.pendingCmd = null;
       this.sendQueuedCommand();
     }
     this.annotations = isObj(d.annotations) ? d.annotations : {};
+    if (this.quick && this.quick.seq <= ack) this.quick = null;   // Python's own for that edit are here
     const viewKey = typeof d.view_key === "string" ? d.view_key : null;
     const otherDocument = !this.taken || viewKey !== this.viewKey;
     this.viewKey = viewKey;
@@ -253,6 +256,7 @@ class ProtocolPart {
     }
     this.seq += 1;
     this.api.setStateValue("doc", { seq: this.seq, rev: this.rev, graph: this.doc });
+    this.quickCheck(); // quick.js: its shapes and errors from the check socket, before the fragment's run
     this.flushSelection();
     this.updateEmpty();
     this.updateSummary();

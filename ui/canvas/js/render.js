@@ -419,7 +419,8 @@ class RenderPart {
   // ------------------------------------------------------------ annotations
   applyAnnotations() {
     for (const v of this.views.values()) this.applyNodeAnnotation(v, false);
-    const edgesA = isObj(this.annotations.edges) ? this.annotations.edges : {};
+    const shown = this.shown();
+    const edgesA = isObj(shown.edges) ? shown.edges : {};
     for (const ev of this.edgeViews.values()) {
       const a = own(edgesA, ev.key);
       const shape = isObj(a) ? formatShape(a.shape) : null;
@@ -434,7 +435,7 @@ class RenderPart {
       this.markEdge(ev);
     }
     // Graph-level errors
-    const errs = Array.isArray(this.annotations.graph_errors) ? this.annotations.graph_errors.map((x) => String(x)) : [];
+    const errs = Array.isArray(shown.graph_errors) ? shown.graph_errors.map((x) => String(x)) : [];
     const ek = JSON.stringify(errs);
     if (ek !== this.errKey) {
       this.errKey = ek;
@@ -451,7 +452,7 @@ class RenderPart {
   }
 
   applyNodeAnnotation(v, force) {
-    const nodesA = isObj(this.annotations.nodes) ? this.annotations.nodes : {};
+    const nodesA = nodesOf(this.shown());
     const a = own(nodesA, v.id);
     this.applyBlockAnnotation(v, a); // blocks.js
     const shape = isObj(a) ? formatShape(a.shape) : null;
@@ -479,7 +480,7 @@ class RenderPart {
   }
 
   updateSummary() {
-    const nodesA = isObj(this.annotations.nodes) ? this.annotations.nodes : {};
+    const nodesA = nodesOf(this.shown());
     let total = 0, any = false;
     for (const id of this.nodes.keys()) {
       const a = own(nodesA, id);

@@ -102,6 +102,8 @@ function icon(name, size = 16) {
 }
 function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
 function own(o, k) { return isObj(o) && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined; }
+// The node entries of a set of annotations ({} when it has none).
+function nodesOf(annotations) { return isObj(annotations) && isObj(annotations.nodes) ? annotations.nodes : {}; }
 function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 function finite(v) { return typeof v === "number" && Number.isFinite(v); }
 function validPos(p) { return Array.isArray(p) && p.length >= 2 && finite(p[0]) && finite(p[1]); }
