@@ -4,6 +4,14 @@ from __future__ import annotations
 import re
 
 
+STREAM = "/_stcore/stream"      # Streamlit's websocket (the canvas's check socket, ui/canvas_check.py, is another)
+
+
+def on_streamlit_frames(page, handler) -> None:
+    """Call ``handler(payload)`` with each message the page gets on Streamlit's websocket (a ForwardMsg)."""
+    page.on("websocket", lambda ws: ws.on("framereceived", handler) if ws.url.split("?")[0].endswith(STREAM) else None)
+
+
 def center(locator) -> tuple[float, float]:
     box = locator.bounding_box()
     assert box, f"{locator} has no box"

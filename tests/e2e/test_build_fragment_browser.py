@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.e2e.canvas_helpers import (
-    add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
+    add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, on_streamlit_frames, out_port,
 )
 from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
 
@@ -80,7 +80,7 @@ def script_runs(page) -> list[bool]:
         msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
         if msg.WhichOneof("type") == "new_session":
             runs.append(bool(msg.metadata.run.fragment_ids))
-    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    on_streamlit_frames(page, frame)
     return runs
 
 
@@ -95,7 +95,7 @@ def elements_by_run(page) -> list[list[str]]:
             runs.append([])
         elif runs and msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
             runs[-1].append(msg.delta.new_element.WhichOneof("type"))
-    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    on_streamlit_frames(page, frame)
     return runs
 
 
@@ -190,7 +190,7 @@ def test_the_first_edit_and_the_undo_and_redo_buttons_rerun_only_the_canvas_part
 def test_the_errors_list_keeps_its_look_without_its_style_sent_with_each_edit(app, new_page, app_idle):
     page = new_page()
     frames: list[bytes] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(p if isinstance(p, bytes) else p.encode())))
+    on_streamlit_frames(page, lambda p: frames.append(p if isinstance(p, bytes) else p.encode()))
     page.goto(app.url)
     page.locator(".nc-root").wait_for()
     app_idle(page)
@@ -247,7 +247,10 @@ def test_the_canvas_and_its_side_panel_are_neither_faded_nor_animated_while_an_e
     page.evaluate(_STALE_LOOKS)
     page.evaluate("window.__paceMs = 60")      # a slow run: its elements come one by one
     drop_from_palette(page, "ReLU", 420, 220)
-    expect(node(page, "relu_2")).to_contain_text("needs an input")     # the run's check, drawn on the canvas
+    expect(node(page, "relu_2")).to_contain_text("needs an input")     # the check socket's answer, then the run's
+    # the run's messages come slowly: wait until it has reached the canvas and the undo button
+    page.wait_for_function("() => ['canvas', 'undo'].every(w => window.__staleLooks.some(l => l[0] === w))",
+                           timeout=30_000)
     app_idle(page)
     page.evaluate("window.__paceMs = 0")
     looks = page.evaluate("window.__staleLooks")
