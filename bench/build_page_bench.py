@@ -98,6 +98,19 @@ status, the elements in batches of Streamlit's 10 ms buffer, its end), each rend
 again (~730 components: the top navigation ~120, the summary and code ~190). Tried without a
 measurable gain: the canvas first in its run instead of last; the bar, the header and the summary's
 figures as horizontal containers instead of columns (component renders -22%, latency within the noise).
+2026-12-01, the check socket (ui/canvas_check.py, cb5b609 -> e109d16): an edit on the canvas also
+goes to a websocket served beside Streamlit (app.py, st.App), which answers with the same check and
+annotations as the fragment's run; the canvas draws them at once. Why: every Streamlit run, even a
+fragment's, makes the browser render the whole page 3-5 times (its new_session, its status, its elements,
+its end: 15-40 ms each on 2 cores, ~1,150-1,600 React components each), and the run's own annotations
+came after them. --repeats 7, two alternated runs each, medians, ms, add / connect / param / undo (floor
+29-33; load 1.5-2.2, the bench itself):
+  before (cb5b609)  20 nodes 158-202 / 101-141 / 146-177 / 125-136   200 nodes 208-229 / 157-169 / 167-180 / 139-158
+  after  (e109d16)  20 nodes  55-58  /  59-65  / 138-155 / 108-123   200 nodes  76-112 / 124-129 / 170-179 / 144-179
+Param and undo are Streamlit widgets' edits (the property panel, the bar's undo): they still wait for the
+fragment's run. Received per edit grows by the socket's answer (14.5 -> 16.3 KB at 20 nodes, 35 -> 48 KB at
+200). Measured without a gain: the summary drawn only while an expander is open (-270 components per
+render; param 144 -> 135, undo 123 -> 123 at 20 nodes in an A/B, within the noise).
 """
 from __future__ import annotations
 
