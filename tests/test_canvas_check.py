@@ -62,6 +62,15 @@ def test_a_hostile_graph_is_answered_with_errors_never_run(graph):
     assert reply is None or json.loads(reply)["seq"] == 1
 
 
+def test_a_fault_of_the_checker_is_no_answer_and_the_socket_goes_on(monkeypatch):
+    import ui.canvas_check as socket_module
+
+    def broken(doc, lang):
+        raise KeyError("a bug")
+    monkeypatch.setattr(socket_module, "annotations_for", broken)
+    assert answer(json.dumps({"seq": 1, "lang": "en", "graph": {"nodes": []}})) is None
+
+
 def test_a_page_of_another_site_may_not_use_the_socket():
     assert same_origin({"origin": "http://localhost:8501", "host": "localhost:8501"})
     assert same_origin({"host": "localhost:8501"})      # not a browser

@@ -18,6 +18,7 @@ Message out: ``{"seq": n, "annotations": {...}}`` (what ``graph_canvas(annotatio
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urlsplit
 
 from builder.i18n import LANGS
@@ -28,6 +29,7 @@ from .build_blocks import annotate
 
 CHECK_PATH = "/netcanvas/check"     # app.py's route (at the server's root, beside Streamlit's own)
 MAX_CHARS = 4_000_000               # a 2,000-node graph is ~250 KB; larger messages are not answered
+_LOG = logging.getLogger(__name__)
 
 
 def annotations_for(doc: dict, lang: str) -> dict:
@@ -56,6 +58,9 @@ def answer(text: str) -> str | None:
         return json.dumps({"seq": seq, "annotations": annotations_for(msg["graph"], lang)}, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
         return None     # a number JSON cannot hold, a graph nested past reason: the fragment's run shows it
+    except Exception:   # noqa: BLE001 - a fault of the checker: the fragment's run shows the graph as it can,
+        _LOG.exception("the check socket could not answer")   # and the socket stays open for the next edit
+        return None
 
 
 def same_origin(headers) -> bool:
