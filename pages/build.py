@@ -10,7 +10,7 @@ from builder.graph import read_document
 from builder.i18n import pick
 from ui import (build_blocks, build_errors, build_fragment, build_import, build_rename, build_view, canvas_check,
                 data_warmup, init_compare_view, property_panel, workspace_view)
-from ui.canvas import canvas_strings, graph_canvas
+from ui.canvas import canvas_strings, graph_canvas, push_payload
 from ui.literal import md_literal
 from ui.session import ensure_app_shell, lang, lasting_expander, localized, workspace
 
@@ -153,12 +153,33 @@ def history_buttons(ws):
 def history_step(name: str) -> None:
     ws = workspace()
     ws.defer_saves()
-    ws.undo() if name == "undo" else ws.redo()
+    if ws.undo() if name == "undo" else ws.redo():
+        push_to_canvas(ws)
+
+
+def push_to_canvas(ws) -> None:
+    """Called in the callback of an edit made beside the canvas (a param, undo, redo), or as the
+    fragment's run applies the canvas's own undo or redo: the canvas gets the new graph and its
+    annotations over its socket at once (ui/canvas_check.py), not after the run's start, status and
+    elements have been rendered. ``ack``: the canvas's last edit or command applied."""
+    token = build_fragment.listen_token()
+    if not canvas_check.listening(token):
+        return
+    language = lang()
+    result = build_fragment.checked(ws.tab.doc)     # kept: the run that follows does not check it again
+    view = build_blocks.canvas_view(ws, result, language, build_view.palette(language), build_view.annotations)
+    if view.editing:        # the socket's canvas shows the graph, not a block's definition
+        return
+    canvas_check.push(token, push_payload(CANVAS_KEY, graph=view.doc, rev=canvas_rev(), palette=view.palette,
+                                          annotations=view.annotations, view_key=view.view_key, ack=ws.tab.seq))
 
 
 def draw_canvas_and_panels():
     ws = workspace()
+    shown_rev = canvas_rev()
     selection = build_blocks.apply_canvas_event(ws, CANVAS_KEY, canvas_rev)   # an edit that reran only this
+    if canvas_rev() != shown_rev:     # the canvas's undo or redo: it waits for the graph it brings back
+        push_to_canvas(ws)
     build_fragment.rerun_page_if_changed(ws)     # it changed what the page above shows: draw it all
     history_buttons(ws)
 
@@ -180,6 +201,7 @@ def draw_canvas_and_panels():
             def apply_params(nid, params):      # a widget's callback, before the fragment's next run
                 ws.defer_saves()
                 ws.edit(build_blocks.with_params(ws, view, nid, params), replace_canvas=True)
+                push_to_canvas(ws)
             with st.container(border=True, height=560):
                 if not build_blocks.node_panel(ws, view, node, result):      # a block instance: its own panel
                     property_panel.render(node, f"prop:{language}:{tab.key}:{view.editing or ''}:{node['id']}",
@@ -206,7 +228,8 @@ def draw_canvas_and_panels():
                      strings=canvas_strings(language), ack=tab.seq, key=CANVAS_KEY, height=view.height,
                      focus=build_errors.focus_request(), view_key=view.view_key,
                      drawn=build_fragment.summary_request(result),
-                     quick_check=None if view.editing else {"url": canvas_check.CHECK_PATH, "lang": language})
+                     quick_check=None if view.editing else {"url": canvas_check.CHECK_PATH, "lang": language,
+                                                            "listen": build_fragment.listen_token()})
 
 
 # -- the verdict, summary and code: a fragment of their own, updated after the canvas has drawn an edit ----

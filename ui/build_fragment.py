@@ -24,6 +24,7 @@ downloaded (``code_download``, when clicked): an edit with the code view closed 
 """
 from __future__ import annotations
 
+import secrets
 from typing import Callable
 
 import streamlit as st
@@ -42,6 +43,7 @@ SUMMARY_SHOWS = "build_summary_shows"   # session state: the CheckResult the sum
 WORK_KEY = "build_work"             # the container of the canvas and its side panel (made by the page)
 VERDICT_KEY = "build_verdict"       # the top of the side panel: the check's verdict, drawn by the summary's fragment
 UNDO_KEY, REDO_KEY = "btn_undo", "btn_redo"   # the fragment's buttons in the page's bar
+LISTEN_KEY = "build_canvas_listen"  # session state: the token the canvas listens with (ui/canvas_check.py)
 
 
 def steady_style() -> None:
@@ -72,6 +74,15 @@ def apply_canvas_event(ws, key: str, rev_of: Callable[[], str]) -> list[str]:
         elif event.command == "redo":
             ws.redo()
     return event.selection if event is not None else []
+
+
+def listen_token() -> str:
+    """This session's token for the canvas's socket: pushes made with it reach this session's canvas
+    alone (another browser tab is another session)."""
+    token = st.session_state.get(LISTEN_KEY)
+    if not isinstance(token, str):
+        token = st.session_state[LISTEN_KEY] = secrets.token_urlsafe(18)
+    return token
 
 
 def checked(doc: dict) -> CheckResult:

@@ -14,11 +14,20 @@ from the fragment's run.
 
 Message in:  ``{"seq": n, "lang": "en" | "zh", "graph": {...}}`` (text, at most ``MAX_CHARS``)
 Message out: ``{"seq": n, "annotations": {...}}`` (what ``graph_canvas(annotations=...)`` takes)
+
+The other way, an edit made beside the canvas (a param in the side panel, the bar's undo and redo) is
+pushed to the canvas over its socket from that edit's callback, before the fragment's run draws it
+(``push``): a canvas that says ``{"listen": token}`` (its session's token, given in its data) gets
+``{"push": {"rev", "view_key", "graph", "annotations"[, "palette"]}}``, the run's own payload ahead of
+time (ui/canvas/js/quick.js draws it unless the canvas has an edit of its own on the way).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
+import threading
 from urllib.parse import urlsplit
 
 from builder.i18n import LANGS
@@ -30,6 +39,7 @@ from .build_blocks import annotate
 CHECK_PATH = "/netcanvas/check"     # app.py's route (at the server's root, beside Streamlit's own)
 MAX_CHARS = 4_000_000               # a 2,000-node graph is ~250 KB; larger messages are not answered
 _LOG = logging.getLogger(__name__)
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")   # a session's listen token (secrets.token_urlsafe)
 
 
 def annotations_for(doc: dict, lang: str) -> dict:
@@ -72,9 +82,74 @@ def same_origin(headers) -> bool:
     return urlsplit(origin).netloc.lower() == (headers.get("host") or "").lower()
 
 
+class _Socket:
+    """One canvas's open socket: its sends, from its own loop and from a script thread's push, one
+    at a time (a websocket takes one message at a time)."""
+
+    def __init__(self, websocket, loop: asyncio.AbstractEventLoop) -> None:
+        self.websocket, self.loop = websocket, loop
+        self.lock = asyncio.Lock()
+
+    async def send(self, text: str) -> None:
+        try:
+            async with self.lock:
+                await self.websocket.send_text(text)
+        except Exception:  # noqa: BLE001 - closed on the way: the fragment's run shows the edit
+            pass
+
+
+_LISTENING: dict[str, set[_Socket]] = {}    # a session's token -> its canvases' open sockets
+_LISTENING_LOCK = threading.Lock()         # taken by the server's loop and by script threads
+
+
+def listen_message(text) -> str | None:
+    """The token of a ``{"listen": token}`` message, else None."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        return None
+    token = msg.get("listen") if isinstance(msg, dict) else None
+    return token if isinstance(token, str) and TOKEN.fullmatch(token) else None
+
+
+def _listen(token: str, sock: _Socket) -> None:
+    with _LISTENING_LOCK:
+        _LISTENING.setdefault(token, set()).add(sock)
+
+
+def _forget(sock: _Socket) -> None:
+    with _LISTENING_LOCK:
+        for token in [t for t, socks in _LISTENING.items() if sock in socks]:
+            _LISTENING[token].discard(sock)
+            if not _LISTENING[token]:
+                del _LISTENING[token]
+
+
+def listening(token: str | None) -> bool:
+    """Whether a canvas of the session with ``token`` has its socket open (then ``push`` reaches it)."""
+    with _LISTENING_LOCK:
+        return bool(token) and bool(_LISTENING.get(token))
+
+
+def push(token: str | None, payload: dict) -> int:
+    """Send ``{"push": payload}`` to the canvases listening with ``token``, from any thread, without
+    waiting for it to go out; the number of sockets it was handed to."""
+    with _LISTENING_LOCK:
+        socks = list(_LISTENING.get(token or "", ()))
+    if not socks:
+        return 0
+    text = json.dumps({"push": payload}, allow_nan=False)
+    for sock in socks:
+        asyncio.run_coroutine_threadsafe(sock.send(text), sock.loop)
+    return len(socks)
+
+
 async def check_socket(websocket) -> None:
     """Starlette websocket endpoint: answer each message (``answer``) in a worker thread, so the
-    server's event loop keeps sending Streamlit's messages while a large graph is checked."""
+    server's event loop keeps sending Streamlit's messages while a large graph is checked; a
+    ``{"listen": token}`` message makes the socket one that ``push`` reaches."""
     from starlette.concurrency import run_in_threadpool
     from starlette.websockets import WebSocketDisconnect
 
@@ -82,13 +157,21 @@ async def check_socket(websocket) -> None:
         await websocket.close(code=1008)
         return
     await websocket.accept()
+    sock = _Socket(websocket, asyncio.get_running_loop())
     try:
         while True:
             message = await websocket.receive()
             if message.get("type") == "websocket.disconnect":
                 return
-            reply = await run_in_threadpool(answer, message.get("text"))
+            text = message.get("text")
+            token = listen_message(text)
+            if token is not None:
+                _listen(token, sock)
+                continue
+            reply = await run_in_threadpool(answer, text)
             if reply is not None:
-                await websocket.send_text(reply)
+                await sock.send(reply)
     except WebSocketDisconnect:
         return
+    finally:
+        _forget(sock)

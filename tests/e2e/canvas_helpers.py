@@ -67,3 +67,21 @@ def add_from_palette(page, app_idle, type_: str, dx: float, dy: float, node_id: 
     drop_from_palette(page, type_, dx, dy)
     node(page, node_id).wait_for()
     app_idle(page)
+
+
+# Hands the page each websocket message at least ``window.__paceMs`` after the one before (0: at once), so
+# that it shows what it shows between a run's start and that run's elements, as during a slow run
+PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
+  window.__paceMs = 0;
+  window.WebSocket = class extends Base {
+    addEventListener(type, listener, ...rest) {
+      if (type !== 'message') return super.addEventListener(type, listener, ...rest);
+      return super.addEventListener(type, (e) => {
+        const pace = window.__paceMs;
+        if (!pace) return listener(e);
+        last = Math.max(performance.now(), last + pace);
+        setTimeout(() => listener(e), last - performance.now());
+      }, ...rest);
+    }
+  };
+})()"""

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.e2e.canvas_helpers import (
-    add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, on_streamlit_frames, out_port,
+    PACED_MESSAGES, add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node,
+    on_streamlit_frames, out_port,
 )
 from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
 
@@ -203,23 +204,6 @@ def test_the_errors_list_keeps_its_look_without_its_style_sent_with_each_edit(ap
     assert b"st-key-build_errors" not in b"".join(frames)                # drawn once by the page, not per edit
 
 
-# Hands the page each websocket message at least ``window.__paceMs`` after the one before (0: at once), so
-# that it shows what it shows between a run's start and that run's elements, as during a slow run
-_PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
-  window.__paceMs = 0;
-  window.WebSocket = class extends Base {
-    addEventListener(type, listener, ...rest) {
-      if (type !== 'message') return super.addEventListener(type, listener, ...rest);
-      return super.addEventListener(type, (e) => {
-        const pace = window.__paceMs;
-        if (!pace) return listener(e);
-        last = Math.max(performance.now(), last + pace);
-        setTimeout(() => listener(e), last - performance.now());
-      }, ...rest);
-    }
-  };
-})()"""
-
 # How each element of the canvas's fragment is styled each time Streamlit marks it stale (a run has not
 # reached it yet): [which ("canvas", "side" or "undo"), opacity, transition-property, transition-duration]
 _STALE_LOOKS = """() => {
@@ -238,7 +222,7 @@ def test_the_canvas_and_its_side_panel_are_neither_faded_nor_animated_while_an_e
         app, new_page, app_idle):
     # Streamlit's delayed fade of a stale element made Chrome paint the whole canvas anew twice per edit
     page = new_page()
-    page.add_init_script(_PACED_MESSAGES)
+    page.add_init_script(PACED_MESSAGES)
     page.goto(app.url)
     page.locator(".nc-root").wait_for()
     app_idle(page)

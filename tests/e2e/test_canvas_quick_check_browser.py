@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, workdir  # noqa: F401 (fixtures)
-from tests.e2e.canvas_helpers import add_from_palette, center, drag, drop_from_palette, in_port, new_empty_tab, node, out_port
+from tests.e2e.canvas_helpers import (
+    PACED_MESSAGES, add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
+)
 from ui.canvas_check import CHECK_PATH
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +45,8 @@ def test_the_canvas_draws_the_sockets_answer_then_the_runs(app, new_page, app_id
     def fake_socket(ws):
         def on_message(message):
             msg = json.loads(message)
+            if "listen" in msg:             # the canvas listens for pushes: none in this test
+                return
             asked.append(msg)
             ids = [n["id"] for n in msg["graph"]["nodes"]]
             stale = {"nodes": {i: {"shape": "(99, 99)", "params": 0} for i in ids}, "edges": {}, "graph_errors": []}
@@ -77,8 +81,80 @@ def test_the_real_socket_answers_each_edit_with_its_check(app, new_page, app_idl
     drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
     expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
     app_idle(page)
-    assert len(frames["sent"]) == 3, [f["seq"] for f in frames["sent"]]       # one per edit
+    checks = [f for f in frames["sent"] if "seq" in f]
+    assert len(checks) == 3, frames["sent"]                                       # one per edit
+    assert [f for f in frames["sent"] if "seq" not in f] == [{"listen": frames["sent"][0]["listen"]}]
     last = frames["received"][-1]
-    assert last["seq"] == frames["sent"][-1]["seq"]
+    assert last["seq"] == checks[-1]["seq"]
     assert last["annotations"]["nodes"]["linear_1"]["shape"] == "(1, 8, 64)"
     assert last["annotations"]["edges"]["input_1->linear_1:0"]["shape"] == "(1, 8, 8)"
+
+
+# Each text node linear_1 showed, with how many payloads and pushes the canvas had taken by then.
+WATCH_TAKEN = """root => { window.__ncTaken = []; const sr = root.getRootNode();
+  new MutationObserver(() => { const n = sr.querySelector('.nc-node[data-id="linear_1"]');
+      if (n) window.__ncTaken.push([n.textContent, root._ncStats.updates, root._ncStats.pushes]); })
+    .observe(sr, {subtree: true, childList: true, characterData: true}); }"""
+
+
+def first_showing(page, text: str) -> list:
+    """[text, payloads taken, pushes taken] when linear_1 first showed ``text``."""
+    return next((t for t in page.evaluate("window.__ncTaken") if text in t[0]), None)
+
+
+def taken(root) -> list[int]:
+    return root.evaluate("r => [r._ncStats.updates, r._ncStats.pushes]")
+
+
+def wait_for_a_payload(page, root, payloads: int) -> None:
+    page.wait_for_function("([r, n]) => r._ncStats.updates > n", arg=[root.element_handle(), payloads])
+
+
+def test_a_param_edit_and_undo_beside_the_canvas_are_pushed_to_it_before_their_run(app, new_page, app_idle):
+    """The side panel's edit and the bar's undo are Streamlit widgets: their runs draw the canvas last,
+    after the run's start, status and elements have been rendered (here slowed down). The canvas shows the
+    new shape before that run's payload: pushed over its socket from the edit's callback. The same for
+    the canvas's own undo and redo, pushed as the run applies them."""
+    page = open_build_page(new_page, app, app_idle, lambda p: p.add_init_script(PACED_MESSAGES))
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    app_idle(page)
+    page.mouse.click(*head(page, "linear_1"))
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    app_idle(page)
+    root = page.locator(".nc-root")
+    root.evaluate(WATCH_TAKEN)
+    payloads, pushes = taken(root)
+    page.evaluate("window.__paceMs = 100")      # the runs' messages come slowly
+    field.fill("20")
+    field.press("Enter")
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 20)")
+    assert first_showing(page, "(1, 8, 20)")[1:] == [payloads, pushes + 1], page.evaluate("window.__ncTaken")
+    app_idle(page)
+    wait_for_a_payload(page, root, payloads)      # the run's own, which changed nothing the push drew
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 20)")
+
+    payloads, pushes = taken(root)
+    page.evaluate("window.__ncTaken = []")
+    page.locator(".st-key-btn_undo button").first.click()
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    assert first_showing(page, "(1, 8, 64)")[1:] == [payloads, pushes + 1], page.evaluate("window.__ncTaken")
+    app_idle(page)
+    wait_for_a_payload(page, root, payloads)
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    expect(field).to_have_value("64")
+
+    # the canvas's own undo and redo: a command the fragment's run applies, pushed as soon as it is
+    for action, shows in (("undo", "needs an input"), ("redo", "(1, 8, 64)")):    # the wire taken back, then again
+        payloads, pushes = taken(root)
+        page.evaluate("window.__ncTaken = []")
+        page.locator(f'.nc-btn[data-action="{action}"]').click()
+        expect(node(page, "linear_1")).to_contain_text(shows)
+        assert first_showing(page, shows)[1:] == [payloads, pushes + 1], page.evaluate("window.__ncTaken")
+        app_idle(page)
+        wait_for_a_payload(page, root, payloads)
+        expect(node(page, "linear_1")).to_contain_text(shows)
+    page.evaluate("window.__paceMs = 0")

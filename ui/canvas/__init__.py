@@ -50,6 +50,8 @@ Data sent to the browser on every run (``data``)
   (``ui/canvas_check.py``) and the language of its answers. After each edit the canvas sends
   the graph there too and shows the shapes and errors it answers until this edit's own
   ``annotations`` come (``ack`` reaches its ``seq``). None: no socket (a block's definition shown).
+  With ``"listen": token`` the canvas also says it listens for pushes (``push_payload``: a new
+  rev of the graph, made beside the canvas, drawn before its run comes).
 * ``payload = {"id", "base"}``: in a whole-page run all of the above is sent (``base`` None).
   In a run of a fragment that holds the canvas (it stays mounted), only what changed since
   payload ``base`` is: no ``graph`` unless ``rev`` or ``view_key`` changed, no ``palette`` or
@@ -354,6 +356,24 @@ def payload_for(sent: dict | None, data: dict, *, whole: bool) -> tuple[dict, di
         out["strings"] = data.get("strings")
     out["annotations_patch"] = _annotations_patch(sent["annotations"], annotations)
     return out, record
+
+
+def push_payload(key: str, *, graph: dict, rev: Any, palette: list[dict], annotations: dict,
+                 view_key: str | None, ack: int) -> dict:
+    """What the canvas of ``key`` is pushed over its socket ahead of a run (ui/canvas_check.py,
+    ``push``): the run's payload for a new ``rev`` before the run draws it: the graph and its
+    annotations, and the palette only when it is not the one last sent; ``ack`` as in
+    ``graph_canvas``. The canvas draws it unless it has sent an edit or command that ``ack`` does not
+    cover, and keeps its annotations apart until the run's own come (ui/canvas/js/quick.js)."""
+    sent = st.session_state.get(SENT_STATE + key)
+    data = {"graph": graph, "rev": rev, "annotations": annotations or {}, "view_key": view_key, "ack": int(ack)}
+    if not isinstance(sent, dict) or json.dumps(palette, sort_keys=True) != sent.get("palette"):
+        data["palette"] = palette
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError:
+        data = _finite(data)    # as graph_canvas sends it
+    return data
 
 
 def _annotations_patch(before: dict, after: dict) -> dict:

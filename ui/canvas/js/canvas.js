@@ -62,7 +62,7 @@ class Canvas {
     this.labelEls = []; // [el, key, prop]
     this.destroyed = false;
     // Timings a test (or a curious developer) can read from the root element.
-    this.stats = { updates: 0, updateMsLast: 0, frames: 0, frameMsMax: 0, frameMsTotal: 0 };
+    this.stats = { updates: 0, updateMsLast: 0, frames: 0, frameMsMax: 0, frameMsTotal: 0, pushes: 0 };
     this.buildDom(); // render.js
     this.bindEvents(); // interaction.js
     this.observeSize(); // viewport.js
