@@ -158,3 +158,35 @@ def test_a_param_edit_and_undo_beside_the_canvas_are_pushed_to_it_before_their_r
         wait_for_a_payload(page, root, payloads)
         expect(node(page, "linear_1")).to_contain_text(shows)
     page.evaluate("window.__paceMs = 0")
+
+
+# Streamlit's websocket slowed on the way out while window.__sendLagMs is set: each message the page
+# sends leaves that much later, in order (a slow network), so an edit's rerun and the press after it
+# reach the server together.
+LAGGED_SENDS = """(() => { const Base = window.WebSocket; let last = 0;
+  window.__sendLagMs = 0;
+  window.WebSocket = class extends Base {
+    send(data) {
+      const lag = window.__sendLagMs;
+      if (!lag || String(this.url).includes('/netcanvas/check')) return super.send(data);
+      last = Math.max(performance.now() + lag, last);
+      setTimeout(() => super.send(data), last - performance.now());
+    }
+  };
+})()"""
+
+
+def test_an_edit_followed_at_once_by_another_pages_link_is_kept(app, new_page, app_idle):
+    """The press on the Train page's link reaches the server with the edit's rerun (a slow network): the
+    edit's fragment run is not cut short by the Train page's run, and the edit is on the canvas after."""
+    page = open_build_page(new_page, app, app_idle, lambda p: p.add_init_script(LAGGED_SENDS))
+    page.evaluate("window.__sendLagMs = 400")
+    drop_from_palette(page, "ReLU", 300, 220)
+    page.get_by_test_id("stTopNavLink").filter(has_text="Train").click()
+    page.wait_for_timeout(600)
+    page.evaluate("window.__sendLagMs = 0")
+    app_idle(page)
+    page.get_by_test_id("stTopNavLink").filter(has_text="Build").click()
+    page.locator(".nc-root").wait_for()
+    app_idle(page)
+    expect(node(page, "relu_1")).to_contain_text("needs an input")
