@@ -111,6 +111,22 @@ Param and undo are Streamlit widgets' edits (the property panel, the bar's undo)
 fragment's run. Received per edit grows by the socket's answer (14.5 -> 16.3 KB at 20 nodes, 35 -> 48 KB at
 200). Measured without a gain: the summary drawn only while an expander is open (-270 components per
 render; param 144 -> 135, undo 123 -> 123 at 20 nodes in an A/B, within the noise).
+2026-12-01, pushes (8822c61 -> 709010e): a param edit in the side panel, the bar's undo and redo and the
+canvas's own undo and redo send the new graph and its annotations to the canvas over its check socket
+(ui/canvas_check.py ``push``) as their callback applies them, before the fragment's run is rendered.
+--repeats 7, medians, ms, add / connect / param / undo (floor 35-52; load 1.5-3, the bench itself):
+  before (8822c61)  20 nodes 111 / 93 / 192 / 177, 64 / 68 / 158 / 133, 63 / 90 / 173 / 160
+                    200 nodes 131 / 176 / 209 / 219, 116 / 154 / 197 / 162, 132 / 148 / 192 / 174
+  after  (709010e)  20 nodes 61 / 71 / 75 / 56, 73 / 74 / 77 / 72, 46 / 62 / 68 / 64
+                    200 nodes 120 / 135 / 99 / 92, 108 / 143 / 115 / 102, 108 / 104 / 119 / 96
+The same trees again on a fresh, quiet machine (load 0.6-2.6, the bench itself; floor 23-28):
+  before (8822c61)  20 nodes 34 / 46 / 97 / 91      200 nodes 46 / 87 / 123 / 88
+  after             20 nodes 35 / 33 / 51 / 33, 37 / 31 / 45 / 29      200 nodes 47 / 65 / 70 / 60, 56 / 67 / 65 / 46
+  ratios to the floor, after: 1.3-2.1x at 20 nodes, 1.9-2.9x at 200 (before: param 3.4x and 4.4x)
+Received per edit grows by the push, which carries the graph (16.4 -> 18.9 KB at 20 nodes, 48 -> 72 KB at
+200). Tried and left out: holding an edit's state back from Python until the socket's answer was painted
+(at most 150 ms; add 29-31 ms at 20 nodes, 61-72 at 200): an edit held when the user pressed another
+page's link was lost, and the targets were met without it.
 """
 from __future__ import annotations
 

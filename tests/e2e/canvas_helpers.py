@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 
 STREAM = "/_stcore/stream"      # Streamlit's websocket (the canvas's check socket, ui/canvas_check.py, is another)
 
@@ -67,6 +69,20 @@ def add_from_palette(page, app_idle, type_: str, dx: float, dy: float, node_id: 
     drop_from_palette(page, type_, dx, dy)
     node(page, node_id).wait_for()
     app_idle(page)
+
+
+def input_to_linear_panel(page, app_idle):
+    """Input -> Linear drawn and wired on an empty canvas, the Linear selected: its out_features field."""
+    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
+    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")   # the view settles before we aim at the ports
+    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
+    # Python checks the graph and sends the shape back onto the node: (1, 8, 8) -> Linear(64).
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    app_idle(page)
+    page.mouse.click(*head(page, "linear_1"))
+    field = page.get_by_role("spinbutton", name="out_features *")
+    field.wait_for()
+    return field
 
 
 # Hands the page each websocket message at least ``window.__paceMs`` after the one before (0: at once), so

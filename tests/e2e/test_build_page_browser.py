@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, page, workdir  # noqa: F401 (fixtures)
-from tests.e2e.canvas_helpers import add_from_palette, center, drag, head, in_port, new_empty_tab, node, out_port
+from tests.e2e.canvas_helpers import (
+    add_from_palette, center, drag, head, in_port, input_to_linear_panel, new_empty_tab, node, out_port,
+)
 from tests.graphs import chain
 
 pytestmark = pytest.mark.e2e
@@ -20,17 +22,8 @@ def graph_file(workdir, key):
 
 def test_draw_connect_edit_error_undo(page, app_idle, workdir):
     new_empty_tab(page, app_idle)      # a fresh tab with an empty canvas
-    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
-    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")   # the view settles before we aim at the ports
-    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
-    # Python checks the graph and sends the shape back onto the node: (1, 8, 8) -> Linear(64).
-    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
-
+    field = input_to_linear_panel(page, app_idle)
     # Edit a param in the property panel: the shape label follows.
-    app_idle(page)
-    page.mouse.click(*head(page, "linear_1"))
-    field = page.get_by_role("spinbutton", name="out_features *")
-    field.wait_for()
     field.fill("10")
     field.press("Enter")
     expect(node(page, "linear_1")).to_contain_text("(1, 8, 10)")

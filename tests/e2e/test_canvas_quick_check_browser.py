@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import (
-    PACED_MESSAGES, add_from_palette, center, drag, drop_from_palette, head, in_port, new_empty_tab, node, out_port,
+    PACED_MESSAGES, add_from_palette, center, drag, drop_from_palette, in_port, input_to_linear_panel, new_empty_tab,
+    node, out_port,
 )
 from ui.canvas_check import CHECK_PATH
 
@@ -116,14 +117,7 @@ def test_a_param_edit_and_undo_beside_the_canvas_are_pushed_to_it_before_their_r
     new shape before that run's payload: pushed over its socket from the edit's callback. The same for
     the canvas's own undo and redo, pushed as the run applies them."""
     page = open_build_page(new_page, app, app_idle, lambda p: p.add_init_script(PACED_MESSAGES))
-    add_from_palette(page, app_idle, "Input", 120, 220, "input_1")
-    add_from_palette(page, app_idle, "Linear", 420, 220, "linear_1")
-    drag(page, center(out_port(page, "input_1")), center(in_port(page, "linear_1")))
-    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
-    app_idle(page)
-    page.mouse.click(*head(page, "linear_1"))
-    field = page.get_by_role("spinbutton", name="out_features *")
-    field.wait_for()
+    field = input_to_linear_panel(page, app_idle)
     app_idle(page)
     root = page.locator(".nc-root")
     root.evaluate(WATCH_TAKEN)
