@@ -71,7 +71,9 @@ def test_gan_matches_a_gaussian_mixture_mean_and_std():
 
 @pytest.mark.slow
 def test_lstm_learns_a_sequence_task_chance_is_half():
-    _, s = fit(templates.load("lstm_sequence"), data="parity", epochs=12, lr=5e-3, batch_size=64)
+    # Parity is learned in a jump after a plateau: here at epoch 4-7 of 16 seeds (lr 1e-2), at 6-8 with lr 5e-3.
+    # One CI machine was still on the plateau at epoch 12 with 5e-3 (0.59), so the larger rate and two epochs more.
+    _, s = fit(templates.load("lstm_sequence"), data="parity", epochs=14, lr=1e-2, batch_size=64)
     assert s["val_acc"] >= 0.90, s
 
 
