@@ -184,3 +184,71 @@ def test_an_edit_followed_at_once_by_another_pages_link_is_kept(app, new_page, a
     page.locator(".nc-root").wait_for()
     app_idle(page)
     expect(node(page, "relu_1")).to_contain_text("needs an input")
+
+
+
+
+# Streamlit's messages to the page held back while window.__hold is set, then handed over in order by
+# window.__release(): the runs the server has made reach the page only then.
+HELD_MESSAGES = """(() => { const Base = window.WebSocket; const held = [];
+  window.__hold = false;
+  window.__release = () => { window.__hold = false; held.splice(0).forEach(f => f()); };
+  window.WebSocket = class extends Base {
+    addEventListener(type, listener, ...rest) {
+      if (type !== 'message' || String(this.url).includes('/netcanvas/check')) return super.addEventListener(type, listener, ...rest);
+      return super.addEventListener(type, (e) => {
+        if (window.__hold || held.length) held.push(() => listener(e)); else listener(e);
+      }, ...rest);
+    }
+  };
+})()"""
+
+
+def test_a_push_that_comes_after_an_edit_on_the_canvas_is_not_drawn_over_it(app, new_page, app_idle):
+    """A param edit beside the canvas is pushed to it; here the push is held on the way (a slow socket)
+    until the user has dropped a layer on the canvas. The push does not know that drop: it is not drawn
+    (the drop would vanish until the runs are over), and both edits are on the canvas in the end."""
+    held, route = [], {"hold": False}
+
+    def slow_pushes(ws):
+        route["ws"] = ws
+        server = ws.connect_to_server()
+
+        def from_server(message):
+            if route["hold"] and '"push"' in str(message):
+                held.append(message)
+            else:
+                ws.send(message)
+        server.on_message(from_server)
+
+    def before(p):
+        p.route_web_socket("**" + CHECK_PATH, slow_pushes)
+        p.add_init_script(HELD_MESSAGES)
+
+    page = open_build_page(new_page, app, app_idle, before)
+    field = input_to_linear_panel(page, app_idle)
+    app_idle(page)
+    root = page.locator(".nc-root")
+    pushes = taken(root)[1]
+    page.evaluate("window.__hold = true")       # the param edit's run reaches the page only when released
+    route["hold"] = True
+    field.fill("20")
+    field.press("Enter")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, held
+    drop_from_palette(page, "ReLU", 300, 360)
+    expect(node(page, "relu_1")).to_contain_text("needs an input")     # the socket's answer to the drop
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")      # the param edit's run has not drawn yet
+    route["hold"] = False
+    route["ws"].send(held.pop())
+    page.wait_for_timeout(300)
+    assert taken(root)[1] == pushes             # not taken: it would have drawn the graph without relu_1
+    expect(node(page, "relu_1")).to_be_visible()
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 64)")
+    page.evaluate("window.__release()")
+    app_idle(page)
+    expect(node(page, "relu_1")).to_contain_text("needs an input")
+    expect(node(page, "linear_1")).to_contain_text("(1, 8, 20)")
