@@ -85,14 +85,20 @@ def input_to_linear_panel(page, app_idle):
     return field
 
 
-# Hands the page each websocket message at least ``window.__paceMs`` after the one before (0: at once), so
-# that it shows what it shows between a run's start and that run's elements, as during a slow run
-PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
+# Streamlit's messages to the page (its websocket only: not the canvas's check socket), slowed or held: each
+# handed over at least ``window.__paceMs`` after the one before (0: at once), so that the page shows what it
+# shows between a run's start and that run's elements, as during a slow run; or, while ``window.__hold`` is
+# set, kept until ``window.__release()`` hands them over in order (the runs made meanwhile reach it only then).
+PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0; const held = [];
   window.__paceMs = 0;
+  window.__hold = false;
+  window.__release = () => { window.__hold = false; held.splice(0).forEach(f => f()); };
   window.WebSocket = class extends Base {
     addEventListener(type, listener, ...rest) {
-      if (type !== 'message') return super.addEventListener(type, listener, ...rest);
+      if (type !== 'message' || !String(this.url).includes('STREAM'))
+        return super.addEventListener(type, listener, ...rest);
       return super.addEventListener(type, (e) => {
+        if (window.__hold || held.length) return held.push(() => listener(e));
         const pace = window.__paceMs;
         if (!pace) return listener(e);
         last = Math.max(performance.now(), last + pace);
@@ -100,4 +106,4 @@ PACED_MESSAGES = """(() => { const Base = window.WebSocket; let last = 0;
       }, ...rest);
     }
   };
-})()"""
+})()""".replace("STREAM", STREAM)

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.build_app import app, workdir  # noqa: F401 (fixtures)
 from tests.e2e.canvas_helpers import (
-    PACED_MESSAGES, add_from_palette, center, drag, drop_from_palette, in_port, input_to_linear_panel, new_empty_tab,
-    node, out_port,
+    PACED_MESSAGES, STREAM, add_from_palette, center, drag, drop_from_palette, in_port, input_to_linear_panel,
+    new_empty_tab, node, out_port,
 )
 from ui.canvas_check import CHECK_PATH
 
@@ -162,12 +162,12 @@ LAGGED_SENDS = """(() => { const Base = window.WebSocket; let last = 0;
   window.WebSocket = class extends Base {
     send(data) {
       const lag = window.__sendLagMs;
-      if (!lag || String(this.url).includes('/netcanvas/check')) return super.send(data);
+      if (!lag || !String(this.url).includes('STREAM')) return super.send(data);
       last = Math.max(performance.now() + lag, last);
       setTimeout(() => super.send(data), last - performance.now());
     }
   };
-})()"""
+})()""".replace("STREAM", STREAM)
 
 
 def test_an_edit_followed_at_once_by_another_pages_link_is_kept(app, new_page, app_idle):
@@ -184,24 +184,6 @@ def test_an_edit_followed_at_once_by_another_pages_link_is_kept(app, new_page, a
     page.locator(".nc-root").wait_for()
     app_idle(page)
     expect(node(page, "relu_1")).to_contain_text("needs an input")
-
-
-
-
-# Streamlit's messages to the page held back while window.__hold is set, then handed over in order by
-# window.__release(): the runs the server has made reach the page only then.
-HELD_MESSAGES = """(() => { const Base = window.WebSocket; const held = [];
-  window.__hold = false;
-  window.__release = () => { window.__hold = false; held.splice(0).forEach(f => f()); };
-  window.WebSocket = class extends Base {
-    addEventListener(type, listener, ...rest) {
-      if (type !== 'message' || String(this.url).includes('/netcanvas/check')) return super.addEventListener(type, listener, ...rest);
-      return super.addEventListener(type, (e) => {
-        if (window.__hold || held.length) held.push(() => listener(e)); else listener(e);
-      }, ...rest);
-    }
-  };
-})()"""
 
 
 def test_a_push_that_comes_after_an_edit_on_the_canvas_is_not_drawn_over_it(app, new_page, app_idle):
@@ -223,7 +205,7 @@ def test_a_push_that_comes_after_an_edit_on_the_canvas_is_not_drawn_over_it(app,
 
     def before(p):
         p.route_web_socket("**" + CHECK_PATH, slow_pushes)
-        p.add_init_script(HELD_MESSAGES)
+        p.add_init_script(PACED_MESSAGES)     # after the route: it wraps Playwright's routed WebSocket
 
     page = open_build_page(new_page, app, app_idle, before)
     field = input_to_linear_panel(page, app_idle)
